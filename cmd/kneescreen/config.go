@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+)
+
+// envPrefix prefixes every environment variable kneescreen reads.
+const envPrefix = "KNEESCREEN"
+
+// keyAnnotation is the pflag annotation that records which configuration
+// key a flag sets. Binding is recorded where the flag is declared but only
+// applied, by configure, for the command that actually runs, so two
+// commands may bind flags to the same key without stepping on each other.
+const keyAnnotation = "kneescreen/config-key"
+
+// newViper returns the one viper instance of a command tree.
+func newViper() *viper.Viper {
+	v := viper.New()
+	v.SetEnvPrefix(envPrefix)
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_", "-", "_"))
+	v.AutomaticEnv()
+	return v
+}
+
+// bindFlag records that flag name of fs sets configuration key key
+// ("section.key"). It panics if the flag does not exist: that is a
+// programming error found by any test that builds the command tree.
+func bindFlag(fs flagSet, name, key string) {
+	f := fs.Lookup(name)
+	if f == nil {
+		panic(fmt.Sprintf("kneescreen: bindFlag: no flag %q", name))
+	}
+	if f.Annotations == nil {
+		f.Annotations = map[string][]string{}
+	}
+	f.Annotations[keyAnnotation] = []string{key}
+}
+
+// configure binds the running command's flags to viper and reads the
+// config file. It runs as the root's PersistentPreRunE.
+func (a *App) configure(cmd *cobra.Command) error {
+	var bindErr error
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if keys := f.Annotations[keyAnnotation]; len(keys) == 1 && bindErr == nil {
+			bindErr = a.v.BindPFlag(keys[0], f)
+		}
+	})
+	if bindErr != nil {
+		return bindErr
+	}
+	path, _ := cmd.Flags().GetString("config")
+	if path == "" {
+		path = os.Getenv(envPrefix + "_CONFIG")
+	}
+	if path == "" {
+		return nil
+	}
+	a.v.SetConfigFile(path)
+	a.v.SetConfigType("yaml") // whatever the extension: the documented format is YAML
+	if err := a.v.ReadInConfig(); err != nil {
+		var notFound viper.ConfigFileNotFoundError
+		if errors.As(err, &notFound) || errors.Is(err, os.ErrNotExist) {
+			return &UsageError{Err: fmt.Errorf("config file %s: %w", path, os.ErrNotExist)}
+		}
+		return &UsageError{Err: fmt.Errorf("config file %s: %w", path, err)}
+	}
+	return nil
+}
+
+// validator is implemented by every command's typed Config.
+type validator interface{ Validate() error }
+
+// run is the shared tail of every command's RunE: it decodes configuration
+// section into cfg (a pointer to the command's typed Config), validates it,
+// and then runs fn with the command's context. Errors before fn runs are
+// usage errors (exit 2).
+func (a *App) run(cmd *cobra.Command, section string, cfg validator, fn func(context.Context) error) error {
+	if err := a.decode(section, cfg); err != nil {
+		return &UsageError{Err: err}
+	}
+	if err := cfg.Validate(); err != nil {
+		return &UsageError{Err: err}
+	}
+	a.started = true
+	return fn(cmd.Context())
+}
+
+// decode fills dst from configuration section ("" for the whole tree).
+// Values from the environment arrive as strings, so decoding is weakly typed
+// ("3" becomes 3); keys in the section that dst does not know are an error,
+// which catches typos in config files.
+func (a *App) decode(section string, dst any) error {
+	var src any = a.v.AllSettings()
+	if section != "" {
+		for _, part := range strings.Split(section, ".") {
+			m, ok := src.(map[string]any)
+			if !ok {
+				src = nil
+				break
+			}
+			src = m[part]
+		}
+	}
+	if src == nil {
+		src = map[string]any{}
+	}
+	if _, ok := src.(map[string]any); !ok {
+		return fmt.Errorf("config: %s: want a mapping of settings, got %T", section, src)
+	}
+	dec, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{
+		Result:           dst,
+		WeaklyTypedInput: true,
+		ErrorUnused:      true,
+		DecodeHook: mapstructure.ComposeDecodeHookFunc(
+			mapstructure.StringToTimeDurationHookFunc(),
+			mapstructure.StringToSliceHookFunc(","),
+		),
+	})
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if err := dec.Decode(src); err != nil {
+		return decodeError(section, err)
+	}
+	return nil
+}
+
+// decodeError rewrites mapstructure's multi-line error into one line that
+// names the offending key and where it can have come from.
+func decodeError(section string, err error) error {
+	errs := []error{err}
+	if joined, ok := errors.Unwrap(err).(interface{ Unwrap() []error }); ok {
+		errs = joined.Unwrap()
+	}
+	msgs := make([]string, 0, len(errs))
+	for _, e := range errs {
+		var de *mapstructure.DecodeError
+		if errors.As(e, &de) && de.Name() != "" {
+			key := de.Name()
+			if section != "" {
+				key = section + "." + key
+			}
+			env := envPrefix + "_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(key))
+			msgs = append(msgs, fmt.Sprintf("%s (flag, %s or config file): %v", key, env, de.Unwrap()))
+			continue
+		}
+		msg := e.Error()
+		if errors.As(e, &de) {
+			msg = de.Unwrap().Error() // e.g. "has invalid keys: cuont"
+		}
+		msgs = append(msgs, section+": "+msg)
+	}
+	return &configError{msg: "config: " + strings.Join(msgs, "; "), err: err}
+}
+
+// configError carries a one-line message and the decoder's error.
+type configError struct {
+	msg string
+	err error
+}
+
+func (e *configError) Error() string { return e.msg }
+func (e *configError) Unwrap() error { return e.err }

@@ -1,0 +1,187 @@
+package main
+
+// How the CLI is put together (read this before adding a command):
+//
+//   - Every command lives in its own file, cmd/kneescreen/<name>.go, with
+//     an Options struct (its typed Config plus run-time inputs such as
+//     positional arguments and output streams) and a constructor
+//     NewCmdX(app *App, runF func(context.Context, *XOptions) error).
+//     runF is nil in production (the command's own runX is used); tests pass
+//     a function that captures the Options, so flag, env and file handling
+//     are tested without running the command.
+//   - The constructor declares its flags and binds each to a configuration
+//     key with bindFlag(cmd.Flags(), "flag-name", "section.key"). The same
+//     key is read from the YAML file (section: {key: ...}) and from the
+//     environment (KNEESCREEN_SECTION_KEY; dots and dashes become
+//     underscores). Precedence: flag > env > file > flag default.
+//   - RunE ends with app.run(cmd, "section", &opts.Config, func(ctx) error {...}):
+//     it decodes the section into the typed Config, calls its Validate, and
+//     only then runs the command with a context that SIGINT cancels.
+//   - The file registers its constructor in an init func:
+//     func init() { register(func(app *App) *cobra.Command { return NewCmdX(app, nil) }) }
+//     so adding a command never needs an edit here.
+//
+// Exit codes are decided in exitCode only: 0 success, 1 the command ran and
+// failed (for multi-input commands: some inputs failed), 2 usage error
+// (unknown command or flag, bad argument count, bad flag/env/file value,
+// unreadable config file), 130 interrupted. Every failure prints exactly one
+// line "kneescreen: <error>" on stderr.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+)
+
+// Exit codes; see the comment at the top of this file.
+const (
+	exitOK          = 0
+	exitFailed      = 1
+	exitUsage       = 2
+	exitInterrupted = 130
+)
+
+// ErrInputsFailed reports that a command handling several inputs finished,
+// but some of them failed (each was already reported on stderr). It maps to
+// exit code 1.
+var ErrInputsFailed = errors.New("some inputs failed")
+
+// UsageError marks an error as the user's mistake in how kneescreen was
+// invoked or configured; it maps to exit code 2.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// App holds what every command of one command tree shares: the output
+// streams and the single viper instance holding flags, env and file values.
+// Only typed Config structs leave this package, never viper.
+type App struct {
+	Out, Err io.Writer
+	v        *viper.Viper
+	// started is set once a command has decoded and validated its Config
+	// and begins real work; errors before that point are usage errors.
+	started bool
+}
+
+// constructors holds every command's constructor, filled by init funcs in
+// the command files.
+var constructors []func(*App) *cobra.Command
+
+// register adds a command to every command tree built by newRootCmd. It is
+// called from init funcs only.
+func register(newCmd func(*App) *cobra.Command) { constructors = append(constructors, newCmd) }
+
+// Main runs kneescreen with the process's arguments and returns its exit
+// code. SIGINT and SIGTERM cancel the command's context; a second signal
+// kills the process the default way.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // restore default handling so a second ^C ends the process
+	}()
+	return run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+}
+
+// run builds a fresh command tree, executes args and returns the exit code.
+// Tests call it directly instead of starting a process.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	app := &App{Out: stdout, Err: stderr, v: newViper()}
+	return execute(ctx, app, newRootCmd(app), args)
+}
+
+// execute runs args on root and turns the outcome into an exit code and at
+// most one line on app.Err.
+func execute(ctx context.Context, app *App, root *cobra.Command, args []string) int {
+	root.SetArgs(args)
+	root.SetOut(app.Out)
+	root.SetErr(app.Err)
+	err := root.ExecuteContext(ctx)
+	code := exitCode(app, ctx, err)
+	if err != nil {
+		msg := oneLine(err.Error())
+		if code == exitUsage {
+			msg += " (see 'kneescreen --help')"
+		}
+		fmt.Fprintf(app.Err, "kneescreen: %s\n", msg)
+	}
+	return code
+}
+
+// exitCode is the one place that maps an error to an exit code.
+func exitCode(app *App, ctx context.Context, err error) int {
+	var usage *UsageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &usage) || !app.started:
+		return exitUsage
+	case ctx.Err() != nil && errors.Is(err, context.Canceled):
+		return exitInterrupted
+	default:
+		return exitFailed
+	}
+}
+
+// newRootCmd builds the command tree with every registered command.
+func newRootCmd(app *App) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "kneescreen",
+		Short: "Screen squats and step-downs from video",
+		Long: `kneescreen screens squats and step-downs from video: it decodes frames,
+estimates body pose and measures knee valgus and related screening metrics.
+
+Configuration: every flag can also be set in a YAML file (--config) or in
+the environment as KNEESCREEN_<SECTION>_<KEY>; flags win over environment,
+environment over the file, the file over defaults.`,
+		SilenceErrors: true, // run prints the one-line error itself
+		SilenceUsage:  true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return app.configure(cmd)
+		},
+	}
+	root.PersistentFlags().String("config", "", "YAML configuration `file` (env KNEESCREEN_CONFIG)")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Err: err} })
+	root.CompletionOptions.DisableDefaultCmd = true
+	for _, newCmd := range constructors {
+		root.AddCommand(newCmd(app))
+	}
+	return root
+}
+
+// usageArgs wraps a cobra positional-argument check so its failures are
+// usage errors.
+func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return &UsageError{Err: fmt.Errorf("%s: %w", cmd.CommandPath(), err)}
+		}
+		return nil
+	}
+}
+
+// oneLine keeps an error message on one line (some library errors, e.g.
+// YAML decoders, span several).
+func oneLine(s string) string {
+	out := []rune(s)
+	for i, r := range out {
+		if r == '\n' || r == '\r' {
+			out[i] = ' '
+		}
+	}
+	return string(out)
+}
+
+// flagSet is the subset of pflag.FlagSet used by bindFlag, to keep its
+// signature honest.
+type flagSet interface{ Lookup(string) *pflag.Flag }
