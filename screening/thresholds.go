@@ -1,0 +1,345 @@
+package screening
+
+import (
+	"fmt"
+	"math"
+	"sort"
+)
+
+// Thresholds holds every cut-off the indicators and the step-down score
+// use. Each field has a stable configuration key (see ThresholdSpecs), a
+// default, a unit and a source. Where no published cut-off exists the
+// source says "expert default" rather than inventing a citation.
+//
+// The struct carries mapstructure tags matching the keys below the
+// "thresholds." prefix, so a CLI can unmarshal a config sub-tree into it;
+// Set and Get give key-based access for flag binding.
+type Thresholds struct {
+	FPPA           FPPAThresholds          `json:"fppa" mapstructure:"fppa"`
+	KneeAnkle      KneeAnkleThresholds     `json:"knee_ankle" mapstructure:"knee_ankle"`
+	PelvicDrop     WatchFlag               `json:"pelvic_drop" mapstructure:"pelvic_drop"`
+	TrunkLean      WatchFlag               `json:"trunk_lateral_lean" mapstructure:"trunk_lateral_lean"`
+	KneeDominance  WatchFlag               `json:"knee_hip_flexion_ratio" mapstructure:"knee_hip_flexion_ratio"`
+	Shank          ShankThresholds         `json:"shank_inclination" mapstructure:"shank_inclination"`
+	LSI            WatchFlag               `json:"lsi" mapstructure:"lsi"`
+	StepDown       StepDownThresholds      `json:"step_down" mapstructure:"step_down"`
+	Quality        QualityThresholds       `json:"quality" mapstructure:"quality"`
+	FPPAValidity   FPPAValidityThresholds  `json:"fppa_validity" mapstructure:"fppa_validity"`
+	Reps RepSegmentationSettings `json:"reps" mapstructure:"reps"`
+}
+
+// WatchFlag is a pair of cut-offs: beyond Watch the level is "watch", beyond
+// Flag it is "flag". Whether "beyond" means above or below is fixed per
+// indicator (documented on its spec).
+type WatchFlag struct {
+	Watch float64 `json:"watch" mapstructure:"watch"`
+	Flag  float64 `json:"flag" mapstructure:"flag"`
+}
+
+// FPPAThresholds grades dynamic knee valgus (peak valgus FPPA, degrees).
+type FPPAThresholds struct {
+	FemaleWatchDeg      float64 `json:"female_watch_deg" mapstructure:"female_watch_deg"`
+	FemaleFlagDeg       float64 `json:"female_flag_deg" mapstructure:"female_flag_deg"`
+	MaleWatchDeg        float64 `json:"male_watch_deg" mapstructure:"male_watch_deg"`
+	MaleFlagDeg         float64 `json:"male_flag_deg" mapstructure:"male_flag_deg"`
+	UnspecifiedWatchDeg float64 `json:"unspecified_watch_deg" mapstructure:"unspecified_watch_deg"`
+	UnspecifiedFlagDeg  float64 `json:"unspecified_flag_deg" mapstructure:"unspecified_flag_deg"`
+	AsymmetryWatchDeg   float64 `json:"asymmetry_watch_deg" mapstructure:"asymmetry_watch_deg"`
+	AsymmetryFlagDeg    float64 `json:"asymmetry_flag_deg" mapstructure:"asymmetry_flag_deg"`
+}
+
+// KneeAnkleThresholds grades knees tracking inside the ankles in bilateral
+// squats (knee-ankle separation ratio; lower is worse).
+type KneeAnkleThresholds struct {
+	WatchRatio float64 `json:"watch_ratio" mapstructure:"watch_ratio"`
+	FlagRatio  float64 `json:"flag_ratio" mapstructure:"flag_ratio"`
+}
+
+// ShankThresholds grades limited forward shank inclination at the bottom of
+// a squat (lower is worse), assessed only when the knee flexes at least
+// MinKneeFlexionDeg.
+type ShankThresholds struct {
+	WatchDeg          float64 `json:"watch_deg" mapstructure:"watch_deg"`
+	FlagDeg           float64 `json:"flag_deg" mapstructure:"flag_deg"`
+	MinKneeFlexionDeg float64 `json:"min_knee_flexion_deg" mapstructure:"min_knee_flexion_deg"`
+}
+
+// StepDownThresholds are the proxies behind the Piva 2006 step-down items.
+type StepDownThresholds struct {
+	HandOffWaistRatio   float64 `json:"hand_off_waist_ratio" mapstructure:"hand_off_waist_ratio"`
+	TrunkLeanDeg        float64 `json:"trunk_lean_deg" mapstructure:"trunk_lean_deg"`
+	PelvisTiltDeg       float64 `json:"pelvis_tilt_deg" mapstructure:"pelvis_tilt_deg"`
+	KneeMedialRatio     float64 `json:"knee_medial_ratio" mapstructure:"knee_medial_ratio"`
+	KneeFarMedialRatio  float64 `json:"knee_far_medial_ratio" mapstructure:"knee_far_medial_ratio"`
+	KneeMedialFPPADeg   float64 `json:"knee_medial_fppa_deg" mapstructure:"knee_medial_fppa_deg"`
+	KneeFarMedialFPPA   float64 `json:"knee_far_medial_fppa_deg" mapstructure:"knee_far_medial_fppa_deg"`
+	StanceAnkleMove     float64 `json:"stance_ankle_move_ratio" mapstructure:"stance_ankle_move_ratio"`
+	ItemRepFraction     float64 `json:"item_rep_fraction" mapstructure:"item_rep_fraction"`
+	ModerateTotalPoints float64 `json:"moderate_total" mapstructure:"moderate_total"`
+	PoorTotalPoints     float64 `json:"poor_total" mapstructure:"poor_total"`
+}
+
+// QualityThresholds decide when the data is too poor to grade indicators.
+type QualityThresholds struct {
+	MinPersonFraction     float64 `json:"min_person_fraction" mapstructure:"min_person_fraction"`
+	MinPersonHeightFrac   float64 `json:"min_person_height_fraction" mapstructure:"min_person_height_fraction"`
+	MinConfidence float64 `json:"min_confidence" mapstructure:"min_confidence"`
+}
+
+// FPPAValidityThresholds limit FPPA to frames where the thigh is not too
+// foreshortened (see the fppa_deg metric).
+type FPPAValidityThresholds struct {
+	MinThighLengthRatio float64 `json:"min_thigh_length_ratio" mapstructure:"min_thigh_length_ratio"`
+}
+
+// RepSegmentationSettings tune rep detection.
+type RepSegmentationSettings struct {
+	MinDescentRatio float64 `json:"min_descent_ratio" mapstructure:"min_descent_ratio"`
+	MinDurationS    float64 `json:"min_duration_s" mapstructure:"min_duration_s"`
+}
+
+// ThresholdSpec documents one threshold: its configuration key, default,
+// unit, source and meaning.
+type ThresholdSpec struct {
+	// Key is the stable configuration key, e.g.
+	// "thresholds.fppa.female_flag_deg".
+	Key string `json:"key"`
+	// Default is the value used when configuration does not override it.
+	Default float64 `json:"default"`
+	// Unit is "deg", "ratio", "%", "s", "points" or "fraction".
+	Unit string `json:"unit"`
+	// Source cites the literature or says "expert default".
+	Source string `json:"source"`
+	// Description says what crossing the threshold means.
+	Description string `json:"description"`
+	// Min and Max bound valid values (inclusive).
+	Min, Max float64 `json:"-"`
+	field    func(*Thresholds) *float64
+}
+
+// ThresholdValue is a threshold as used in one analysis, for the report.
+type ThresholdValue struct {
+	Key    string  `json:"key"`
+	Value  float64 `json:"value"`
+	Unit   string  `json:"unit"`
+	Source string  `json:"source"`
+}
+
+const (
+	srcHerrington2010 = "Herrington & Munro 2010 (normative single-leg squat FPPA)"
+	srcHerrington2014 = "Herrington 2014 (patellofemoral pain women 16.8±5.4° vs controls 8.4±5.1°)"
+	srcMunro2012      = "Munro et al. 2012 (FPPA SEM 2.7-3.0°, smallest detectable difference 7.5-8.9°)"
+	srcLSI            = "limb symmetry index < 90% (common return-to-sport criterion)"
+	srcPiva2006       = "Piva et al. 2006 lateral step-down test; proxy cut-off: expert default"
+	srcExpert         = "expert default"
+	srcWillsonOnly    = "expert default (keeps the thigh within about 45° of the image plane, where Willson 2006 FPPA is meaningful)"
+)
+
+var thresholdSpecs = []ThresholdSpec{
+	{Key: "thresholds.fppa.female_watch_deg", Default: 13, Unit: "deg", Min: 0, Max: 60, Source: srcHerrington2010,
+		Description: "peak valgus FPPA above the upper normative value for women (7-13°)",
+		field:       func(t *Thresholds) *float64 { return &t.FPPA.FemaleWatchDeg }},
+	{Key: "thresholds.fppa.female_flag_deg", Default: 16.8, Unit: "deg", Min: 0, Max: 60, Source: srcHerrington2014,
+		Description: "peak valgus FPPA at the mean of women with patellofemoral pain",
+		field:       func(t *Thresholds) *float64 { return &t.FPPA.FemaleFlagDeg }},
+	{Key: "thresholds.fppa.male_watch_deg", Default: 8, Unit: "deg", Min: 0, Max: 60, Source: srcHerrington2010,
+		Description: "peak valgus FPPA above the upper normative value for men (3-8°)",
+		field:       func(t *Thresholds) *float64 { return &t.FPPA.MaleWatchDeg }},
+	{Key: "thresholds.fppa.male_flag_deg", Default: 12, Unit: "deg", Min: 0, Max: 60, Source: srcExpert + " (male normative upper value + 4°; no published male cut-off)",
+		Description: "peak valgus FPPA well above the male normative range",
+		field:       func(t *Thresholds) *float64 { return &t.FPPA.MaleFlagDeg }},
+	{Key: "thresholds.fppa.unspecified_watch_deg", Default: 10, Unit: "deg", Min: 0, Max: 60, Source: srcExpert + " (between the sex-specific normative upper values of Herrington & Munro 2010)",
+		Description: "peak valgus FPPA when the sex is not given",
+		field:       func(t *Thresholds) *float64 { return &t.FPPA.UnspecifiedWatchDeg }},
+	{Key: "thresholds.fppa.unspecified_flag_deg", Default: 15, Unit: "deg", Min: 0, Max: 60, Source: srcExpert + " (between the sex-specific flag values)",
+		Description: "peak valgus FPPA when the sex is not given",
+		field:       func(t *Thresholds) *float64 { return &t.FPPA.UnspecifiedFlagDeg }},
+	{Key: "thresholds.fppa.asymmetry_watch_deg", Default: 5.5, Unit: "deg", Min: 0, Max: 60, Source: srcExpert + " (about twice the SEM of Munro 2012)",
+		Description: "left/right difference of peak valgus FPPA",
+		field:       func(t *Thresholds) *float64 { return &t.FPPA.AsymmetryWatchDeg }},
+	{Key: "thresholds.fppa.asymmetry_flag_deg", Default: 8, Unit: "deg", Min: 0, Max: 60, Source: srcMunro2012,
+		Description: "left/right difference of peak valgus FPPA beyond the smallest detectable difference",
+		field:       func(t *Thresholds) *float64 { return &t.FPPA.AsymmetryFlagDeg }},
+	{Key: "thresholds.knee_ankle.watch_ratio", Default: 1.0, Unit: "ratio", Min: 0, Max: 3, Source: srcExpert,
+		Description: "knee separation below ankle separation at the bottom of a bilateral squat (lower is worse)",
+		field:       func(t *Thresholds) *float64 { return &t.KneeAnkle.WatchRatio }},
+	{Key: "thresholds.knee_ankle.flag_ratio", Default: 0.85, Unit: "ratio", Min: 0, Max: 3, Source: srcExpert,
+		Description: "knees clearly inside the ankles at the bottom of a bilateral squat (lower is worse)",
+		field:       func(t *Thresholds) *float64 { return &t.KneeAnkle.FlagRatio }},
+	{Key: "thresholds.pelvic_drop.watch", Default: 5, Unit: "deg", Min: 0, Max: 45, Source: srcExpert,
+		Description: "pelvic drop of the unsupported side at the bottom of a single-leg task",
+		field:       func(t *Thresholds) *float64 { return &t.PelvicDrop.Watch }},
+	{Key: "thresholds.pelvic_drop.flag", Default: 10, Unit: "deg", Min: 0, Max: 45, Source: srcExpert,
+		Description: "marked pelvic drop of the unsupported side in a single-leg task",
+		field:       func(t *Thresholds) *float64 { return &t.PelvicDrop.Flag }},
+	{Key: "thresholds.trunk_lateral_lean.watch", Default: 5, Unit: "deg", Min: 0, Max: 45, Source: srcExpert,
+		Description: "trunk lateral lean from vertical at the bottom of a single-leg task",
+		field:       func(t *Thresholds) *float64 { return &t.TrunkLean.Watch }},
+	{Key: "thresholds.trunk_lateral_lean.flag", Default: 10, Unit: "deg", Min: 0, Max: 45, Source: srcExpert,
+		Description: "marked trunk lateral lean in a single-leg task",
+		field:       func(t *Thresholds) *float64 { return &t.TrunkLean.Flag }},
+	{Key: "thresholds.knee_hip_flexion_ratio.watch", Default: 1.3, Unit: "ratio", Min: 0.5, Max: 5, Source: srcExpert,
+		Description: "knee flexion exceeds hip flexion at the bottom (knee-dominant pattern; higher is worse)",
+		field:       func(t *Thresholds) *float64 { return &t.KneeDominance.Watch }},
+	{Key: "thresholds.knee_hip_flexion_ratio.flag", Default: 1.6, Unit: "ratio", Min: 0.5, Max: 5, Source: srcExpert,
+		Description: "strongly knee-dominant pattern (higher is worse)",
+		field:       func(t *Thresholds) *float64 { return &t.KneeDominance.Flag }},
+	{Key: "thresholds.shank_inclination.watch_deg", Default: 25, Unit: "deg", Min: 0, Max: 60, Source: srcExpert,
+		Description: "forward shank inclination at the bottom below this (ankle dorsiflexion proxy; lower is worse)",
+		field:       func(t *Thresholds) *float64 { return &t.Shank.WatchDeg }},
+	{Key: "thresholds.shank_inclination.flag_deg", Default: 18, Unit: "deg", Min: 0, Max: 60, Source: srcExpert,
+		Description: "markedly limited forward shank inclination (lower is worse)",
+		field:       func(t *Thresholds) *float64 { return &t.Shank.FlagDeg }},
+	{Key: "thresholds.shank_inclination.min_knee_flexion_deg", Default: 60, Unit: "deg", Min: 0, Max: 150, Source: srcExpert,
+		Description: "reps shallower than this knee flexion do not grade shank inclination",
+		field:       func(t *Thresholds) *float64 { return &t.Shank.MinKneeFlexionDeg }},
+	{Key: "thresholds.lsi.watch", Default: 95, Unit: "%", Min: 0, Max: 100, Source: srcExpert,
+		Description: "limb symmetry index of flexion-type measures below this (lower is worse)",
+		field:       func(t *Thresholds) *float64 { return &t.LSI.Watch }},
+	{Key: "thresholds.lsi.flag", Default: 90, Unit: "%", Min: 0, Max: 100, Source: srcLSI,
+		Description: "limb symmetry index of flexion-type measures below this (lower is worse)",
+		field:       func(t *Thresholds) *float64 { return &t.LSI.Flag }},
+	{Key: "thresholds.step_down.hand_off_waist_ratio", Default: 0.25, Unit: "ratio", Min: 0, Max: 2, Source: srcPiva2006,
+		Description: "wrist moves this far from its standing place, relative to trunk length: hand leaves the waist (+1)",
+		field:       func(t *Thresholds) *float64 { return &t.StepDown.HandOffWaistRatio }},
+	{Key: "thresholds.step_down.trunk_lean_deg", Default: 10, Unit: "deg", Min: 0, Max: 45, Source: srcPiva2006,
+		Description: "trunk leans to either side by this much (+1)",
+		field:       func(t *Thresholds) *float64 { return &t.StepDown.TrunkLeanDeg }},
+	{Key: "thresholds.step_down.pelvis_tilt_deg", Default: 5, Unit: "deg", Min: 0, Max: 45, Source: srcPiva2006,
+		Description: "pelvis not level: hip line tilts from its standing angle by this much (+1)",
+		field:       func(t *Thresholds) *float64 { return &t.StepDown.PelvisTiltDeg }},
+	{Key: "thresholds.step_down.knee_medial_ratio", Default: 0.05, Unit: "ratio", Min: 0, Max: 1, Source: srcPiva2006,
+		Description: "knee medial to the ankle by this fraction of shank length (proxy for the second toe; +1)",
+		field:       func(t *Thresholds) *float64 { return &t.StepDown.KneeMedialRatio }},
+	{Key: "thresholds.step_down.knee_far_medial_ratio", Default: 0.15, Unit: "ratio", Min: 0, Max: 1, Source: srcPiva2006,
+		Description: "knee medial to the ankle by this fraction of shank length (proxy for the foot's medial border; +2)",
+		field:       func(t *Thresholds) *float64 { return &t.StepDown.KneeFarMedialRatio }},
+	{Key: "thresholds.step_down.knee_medial_fppa_deg", Default: 10, Unit: "deg", Min: 0, Max: 60, Source: srcPiva2006,
+		Description: "peak valgus FPPA that also counts as knee medial to the foot (+1)",
+		field:       func(t *Thresholds) *float64 { return &t.StepDown.KneeMedialFPPADeg }},
+	{Key: "thresholds.step_down.knee_far_medial_fppa_deg", Default: 20, Unit: "deg", Min: 0, Max: 60, Source: srcPiva2006,
+		Description: "peak valgus FPPA that counts as knee far medial (+2)",
+		field:       func(t *Thresholds) *float64 { return &t.StepDown.KneeFarMedialFPPA }},
+	{Key: "thresholds.step_down.stance_ankle_move_ratio", Default: 0.06, Unit: "ratio", Min: 0, Max: 1, Source: srcPiva2006,
+		Description: "stance ankle moves this fraction of leg length from its standing place: loss of balance (+1)",
+		field:       func(t *Thresholds) *float64 { return &t.StepDown.StanceAnkleMove }},
+	{Key: "thresholds.step_down.item_rep_fraction", Default: 0.5, Unit: "fraction", Min: 0, Max: 1, Source: srcExpert,
+		Description: "an item scores when it is seen in at least this share of reps",
+		field:       func(t *Thresholds) *float64 { return &t.StepDown.ItemRepFraction }},
+	{Key: "thresholds.step_down.moderate_total", Default: 2, Unit: "points", Min: 0, Max: 6, Source: "Piva et al. 2006 (0-1 good, 2-3 moderate, ≥4 poor)",
+		Description: "total from which the quality of movement is moderate",
+		field:       func(t *Thresholds) *float64 { return &t.StepDown.ModerateTotalPoints }},
+	{Key: "thresholds.step_down.poor_total", Default: 4, Unit: "points", Min: 0, Max: 6, Source: "Piva et al. 2006 (0-1 good, 2-3 moderate, ≥4 poor)",
+		Description: "total from which the quality of movement is poor",
+		field:       func(t *Thresholds) *float64 { return &t.StepDown.PoorTotalPoints }},
+	{Key: "thresholds.quality.min_person_fraction", Default: 0.5, Unit: "fraction", Min: 0, Max: 1, Source: srcExpert,
+		Description: "share of frames with a person below which the report warns",
+		field:       func(t *Thresholds) *float64 { return &t.Quality.MinPersonFraction }},
+	{Key: "thresholds.quality.min_person_height_fraction", Default: 0.15, Unit: "fraction", Min: 0, Max: 1, Source: srcExpert,
+		Description: "median person height as a share of image height below which indicators are not assessable",
+		field:       func(t *Thresholds) *float64 { return &t.Quality.MinPersonHeightFrac }},
+	{Key: "thresholds.quality.min_confidence", Default: 0.3, Unit: "fraction", Min: 0, Max: 1, Source: srcExpert,
+		Description: "indicators with a confidence below this are not assessable",
+		field:       func(t *Thresholds) *float64 { return &t.Quality.MinConfidence }},
+	{Key: "thresholds.fppa_validity.min_thigh_length_ratio", Default: 0.7, Unit: "ratio", Min: 0, Max: 1, Source: srcWillsonOnly,
+		Description: "FPPA is valid only while the thigh's image length is at least this share of its standing length",
+		field:       func(t *Thresholds) *float64 { return &t.FPPAValidity.MinThighLengthRatio }},
+	{Key: "thresholds.reps.min_descent_ratio", Default: 0.2, Unit: "ratio", Min: 0.01, Max: 1, Source: srcExpert,
+		Description: "a rep's mid-hip descent (prominence) must reach this share of standing leg length",
+		field:       func(t *Thresholds) *float64 { return &t.Reps.MinDescentRatio }},
+	{Key: "thresholds.reps.min_duration_s", Default: 0.4, Unit: "s", Min: 0, Max: 30, Source: srcExpert,
+		Description: "a rep must last at least this long",
+		field:       func(t *Thresholds) *float64 { return &t.Reps.MinDurationS }},
+}
+
+// ThresholdSpecs lists every threshold with its key, default, unit and
+// source, in a stable order. The returned slice is a copy.
+func ThresholdSpecs() []ThresholdSpec {
+	return append([]ThresholdSpec(nil), thresholdSpecs...)
+}
+
+// DefaultThresholds returns the thresholds with every default applied.
+func DefaultThresholds() Thresholds {
+	var t Thresholds
+	for _, s := range thresholdSpecs {
+		*s.field(&t) = s.Default
+	}
+	return t
+}
+
+func specFor(key string) (ThresholdSpec, bool) {
+	for _, s := range thresholdSpecs {
+		if s.Key == key {
+			return s, true
+		}
+	}
+	return ThresholdSpec{}, false
+}
+
+// Get returns the threshold with the given configuration key.
+func (t *Thresholds) Get(key string) (float64, bool) {
+	s, ok := specFor(key)
+	if !ok {
+		return 0, false
+	}
+	return *s.field(t), true
+}
+
+// Set changes the threshold with the given configuration key; it rejects
+// unknown keys and values outside the documented range.
+func (t *Thresholds) Set(key string, v float64) error {
+	s, ok := specFor(key)
+	if !ok {
+		return fmt.Errorf("screening: unknown threshold %q: %w", key, ErrInvalidOptions)
+	}
+	if math.IsNaN(v) || v < s.Min || v > s.Max {
+		return fmt.Errorf("screening: threshold %s = %g outside [%g, %g] %s: %w", key, v, s.Min, s.Max, s.Unit, ErrInvalidOptions)
+	}
+	*s.field(t) = v
+	return nil
+}
+
+// Validate checks every threshold against its documented range and that
+// watch/flag pairs are ordered.
+func (t *Thresholds) Validate() error {
+	for _, s := range thresholdSpecs {
+		v := *s.field(t)
+		if math.IsNaN(v) || v < s.Min || v > s.Max {
+			return fmt.Errorf("screening: threshold %s = %g outside [%g, %g] %s: %w", s.Key, v, s.Min, s.Max, s.Unit, ErrInvalidOptions)
+		}
+	}
+	type pair struct {
+		name        string
+		watch, flag float64
+		higherWorse bool
+	}
+	pairs := []pair{
+		{"fppa.female", t.FPPA.FemaleWatchDeg, t.FPPA.FemaleFlagDeg, true},
+		{"fppa.male", t.FPPA.MaleWatchDeg, t.FPPA.MaleFlagDeg, true},
+		{"fppa.unspecified", t.FPPA.UnspecifiedWatchDeg, t.FPPA.UnspecifiedFlagDeg, true},
+		{"fppa.asymmetry", t.FPPA.AsymmetryWatchDeg, t.FPPA.AsymmetryFlagDeg, true},
+		{"knee_ankle", t.KneeAnkle.WatchRatio, t.KneeAnkle.FlagRatio, false},
+		{"pelvic_drop", t.PelvicDrop.Watch, t.PelvicDrop.Flag, true},
+		{"trunk_lateral_lean", t.TrunkLean.Watch, t.TrunkLean.Flag, true},
+		{"knee_hip_flexion_ratio", t.KneeDominance.Watch, t.KneeDominance.Flag, true},
+		{"shank_inclination", t.Shank.WatchDeg, t.Shank.FlagDeg, false},
+		{"lsi", t.LSI.Watch, t.LSI.Flag, false},
+	}
+	for _, p := range pairs {
+		if (p.higherWorse && p.flag < p.watch) || (!p.higherWorse && p.flag > p.watch) {
+			return fmt.Errorf("screening: thresholds.%s: flag %g is milder than watch %g: %w", p.name, p.flag, p.watch, ErrInvalidOptions)
+		}
+	}
+	return nil
+}
+
+// Used lists the thresholds with their current values, units and sources,
+// sorted by key, for the report.
+func (t *Thresholds) Used() []ThresholdValue {
+	out := make([]ThresholdValue, 0, len(thresholdSpecs))
+	for _, s := range thresholdSpecs {
+		out = append(out, ThresholdValue{Key: s.Key, Value: *s.field(t), Unit: s.Unit, Source: s.Source})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
