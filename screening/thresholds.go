@@ -15,17 +15,17 @@ import (
 // "thresholds." prefix, so a CLI can unmarshal a config sub-tree into it;
 // Set and Get give key-based access for flag binding.
 type Thresholds struct {
-	FPPA           FPPAThresholds          `json:"fppa" mapstructure:"fppa"`
-	KneeAnkle      KneeAnkleThresholds     `json:"knee_ankle" mapstructure:"knee_ankle"`
-	PelvicDrop     WatchFlag               `json:"pelvic_drop" mapstructure:"pelvic_drop"`
-	TrunkLean      WatchFlag               `json:"trunk_lateral_lean" mapstructure:"trunk_lateral_lean"`
-	KneeDominance  WatchFlag               `json:"knee_hip_flexion_ratio" mapstructure:"knee_hip_flexion_ratio"`
-	Shank          ShankThresholds         `json:"shank_inclination" mapstructure:"shank_inclination"`
-	LSI            WatchFlag               `json:"lsi" mapstructure:"lsi"`
-	StepDown       StepDownThresholds      `json:"step_down" mapstructure:"step_down"`
-	Quality        QualityThresholds       `json:"quality" mapstructure:"quality"`
-	FPPAValidity   FPPAValidityThresholds  `json:"fppa_validity" mapstructure:"fppa_validity"`
-	Reps RepSegmentationSettings `json:"reps" mapstructure:"reps"`
+	FPPA          FPPAThresholds          `json:"fppa" mapstructure:"fppa"`
+	KneeAnkle     KneeAnkleThresholds     `json:"knee_ankle" mapstructure:"knee_ankle"`
+	PelvicDrop    WatchFlag               `json:"pelvic_drop" mapstructure:"pelvic_drop"`
+	TrunkLean     WatchFlag               `json:"trunk_lateral_lean" mapstructure:"trunk_lateral_lean"`
+	KneeDominance WatchFlag               `json:"knee_hip_flexion_ratio" mapstructure:"knee_hip_flexion_ratio"`
+	Shank         ShankThresholds         `json:"shank_inclination" mapstructure:"shank_inclination"`
+	LSI           WatchFlag               `json:"lsi" mapstructure:"lsi"`
+	StepDown      StepDownThresholds      `json:"step_down" mapstructure:"step_down"`
+	Quality       QualityThresholds       `json:"quality" mapstructure:"quality"`
+	FPPAValidity  FPPAValidityThresholds  `json:"fppa_validity" mapstructure:"fppa_validity"`
+	Reps          RepSegmentationSettings `json:"reps" mapstructure:"reps"`
 }
 
 // WatchFlag is a pair of cut-offs: beyond Watch the level is "watch", beyond
@@ -81,9 +81,9 @@ type StepDownThresholds struct {
 
 // QualityThresholds decide when the data is too poor to grade indicators.
 type QualityThresholds struct {
-	MinPersonFraction     float64 `json:"min_person_fraction" mapstructure:"min_person_fraction"`
-	MinPersonHeightFrac   float64 `json:"min_person_height_fraction" mapstructure:"min_person_height_fraction"`
-	MinConfidence float64 `json:"min_confidence" mapstructure:"min_confidence"`
+	MinPersonFraction   float64 `json:"min_person_fraction" mapstructure:"min_person_fraction"`
+	MinPersonHeightFrac float64 `json:"min_person_height_fraction" mapstructure:"min_person_height_fraction"`
+	MinConfidence       float64 `json:"min_confidence" mapstructure:"min_confidence"`
 }
 
 // FPPAValidityThresholds limit FPPA to frames where the thigh is not too
