@@ -1,0 +1,71 @@
+package models
+
+import (
+	"image"
+
+	"github.com/kneescreen/kneescreen/pose"
+)
+
+// The constants of MoveNet's recommended cropping algorithm for video
+// (TensorFlow Hub MoveNet tutorial): keypoints below minCropKeypointScore
+// are ignored; the crop reaches torsoExpansion times the farthest torso
+// joint and bodyExpansion times the farthest confident joint from the hip
+// centre.
+const (
+	minCropKeypointScore = 0.2
+	torsoExpansion       = 1.9
+	bodyExpansion        = 1.2
+)
+
+// nextRegion returns the region to crop from the next w x h frame, given the
+// pose found in this one (keypoints in source pixels). It centres a square
+// on the hips, large enough to hold the torso and every confident joint with
+// a margin, and falls back to the full-frame letterbox when the torso is not
+// visible or the square would exceed the frame.
+func nextRegion(p *pose.Pose, w, h int, origin image.Point) Region {
+	full := Letterbox(w, h)
+	if !p.Person || !torsoVisible(p) {
+		return full
+	}
+	k := &p.Keypoints
+	ox, oy := float64(origin.X), float64(origin.Y)
+	cx := (k[pose.LeftHip].X+k[pose.RightHip].X)/2 - ox
+	cy := (k[pose.LeftHip].Y+k[pose.RightHip].Y)/2 - oy
+
+	var torsoX, torsoY, bodyX, bodyY float64
+	for _, j := range [...]pose.Joint{pose.LeftShoulder, pose.RightShoulder, pose.LeftHip, pose.RightHip} {
+		torsoX = max(torsoX, abs(cx+ox-k[j].X))
+		torsoY = max(torsoY, abs(cy+oy-k[j].Y))
+	}
+	for j := range pose.NumJoints {
+		if k[j].Score < minCropKeypointScore {
+			continue
+		}
+		bodyX = max(bodyX, abs(cx+ox-k[j].X))
+		bodyY = max(bodyY, abs(cy+oy-k[j].Y))
+	}
+	half := max(torsoX*torsoExpansion, torsoY*torsoExpansion, bodyX*bodyExpansion, bodyY*bodyExpansion)
+	// Never reach further than the farthest frame edge from the centre.
+	half = min(half, max(cx, float64(w)-cx, cy, float64(h)-cy))
+	if half > float64(max(w, h))/2 || !(half >= minCropPixels/2) {
+		return full
+	}
+	return Region{X: cx - half, Y: cy - half, Side: 2 * half}
+}
+
+// minCropPixels is the smallest crop side worth running the model on; a
+// degenerate pose (all joints in one spot) gives the full frame instead.
+const minCropPixels = 8
+
+func torsoVisible(p *pose.Pose) bool {
+	k := &p.Keypoints
+	return (k[pose.LeftHip].Score > minCropKeypointScore || k[pose.RightHip].Score > minCropKeypointScore) &&
+		(k[pose.LeftShoulder].Score > minCropKeypointScore || k[pose.RightShoulder].Score > minCropKeypointScore)
+}
+
+func abs(v float64) float64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}

@@ -1,0 +1,190 @@
+// Package models estimates body pose with Google's MoveNet SinglePose
+// models (Lightning, embedded in the binary, and Thunder, converted on
+// demand), run by the project's pure-Go ONNX engine.
+//
+// It owns everything between a Go image and a pose.Pose: model selection,
+// preprocessing (letterbox and resize to the model's square input),
+// MoveNet's recommended cropping across video frames, and mapping keypoints
+// back to source pixels. It takes Go images and never touches GoCV, so it
+// builds and tests with CGO_ENABLED=0.
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+
+	"github.com/kneescreen/kneescreen/pose"
+)
+
+// ErrBadModel reports a model file that cannot be used: not ONNX, an
+// operator the engine lacks, or not MoveNet's input/output signature.
+var ErrBadModel = errors.New("bad model")
+
+// ModelSource is a model chosen by name or path, with its ONNX bytes.
+type ModelSource struct {
+	// Name is "lightning", "thunder" or the file path given.
+	Name string
+	// Path is the file the model was read from ("" for the embedded one).
+	Path string
+	// ONNX is the model file's content.
+	ONNX []byte
+}
+
+// Options configures an Estimator. The zero value is usable.
+type Options struct {
+	// Threads caps the engine's parallelism; 0 means GOMAXPROCS.
+	Threads int
+	// MinKeypointScore and MinKeypoints decide whether a frame shows a
+	// person: at least MinKeypoints keypoints must score MinKeypointScore
+	// or more. Zero values mean the defaults (0.3 and 3).
+	MinKeypointScore float64
+	MinKeypoints     int
+}
+
+// Default person-detection thresholds; see Options.
+const (
+	DefaultMinKeypointScore = 0.3
+	DefaultMinKeypoints     = 3
+)
+
+// runner runs the pose model on one input: in is the int32 NHWC RGB image
+// (size*size*3), out receives the 17 (y, x, score) triples.
+type runner interface {
+	run(ctx context.Context, in []int32, out []float32) error
+}
+
+// Estimator finds the pose of the one person in an image or a video frame.
+// It reuses its buffers, so steady-state estimation does not allocate. An
+// Estimator is not safe for concurrent use; make one per goroutine.
+type Estimator struct {
+	name string
+	size int
+	run  runner
+	opts Options
+
+	rs  *resampler
+	in  []int32
+	out []float32
+
+	// Tracking state: the region to crop from the next frame, valid for
+	// frames of size trackW x trackH.
+	tracking       bool
+	next           Region
+	trackW, trackH int
+}
+
+// New loads a model and returns an Estimator for it.
+func New(src *ModelSource, opts Options) (*Estimator, error) {
+	r, size, err := loadRunner(src.ONNX, opts.Threads)
+	if err != nil {
+		return nil, fmt.Errorf("models: %s: %w", src.Name, err)
+	}
+	return newEstimator(src.Name, size, r, opts), nil
+}
+
+func newEstimator(name string, size int, r runner, opts Options) *Estimator {
+	if opts.MinKeypointScore == 0 {
+		opts.MinKeypointScore = DefaultMinKeypointScore
+	}
+	if opts.MinKeypoints == 0 {
+		opts.MinKeypoints = DefaultMinKeypoints
+	}
+	return &Estimator{
+		name: name,
+		size: size,
+		run:  r,
+		opts: opts,
+		rs:   newResampler(size),
+		in:   make([]int32, size*size*3),
+		out:  make([]float32, int(pose.NumJoints)*3),
+	}
+}
+
+// Name is the model's name ("lightning", "thunder" or its file path).
+func (e *Estimator) Name() string { return e.name }
+
+// InputSize is the side of the model's square input in pixels (192 for
+// Lightning, 256 for Thunder).
+func (e *Estimator) InputSize() int { return e.size }
+
+// Estimate finds the pose in a single image, letterboxed onto a square. An
+// image that is already the model's input size is fed unchanged, so the
+// keypoints' NX, NY are exactly the model's outputs. Estimate does not use
+// or change the tracking state.
+func (e *Estimator) Estimate(ctx context.Context, img image.Image) (pose.Pose, error) {
+	b := img.Bounds()
+	if b.Dx() == e.size && b.Dy() == e.size {
+		copyExact(e.in, e.rs.toRGBA(img), e.size)
+		return e.infer(ctx, Region{Side: float64(e.size)}, b.Min)
+	}
+	return e.estimateRegion(ctx, img, Letterbox(b.Dx(), b.Dy()))
+}
+
+// Track finds the pose in the next frame of a video. It crops around the
+// person found in the previous frame, as MoveNet recommends for video, and
+// falls back to the whole (letterboxed) frame when the person is lost or the
+// frame size changes. When a crop loses the person, the frame is estimated
+// again from the whole frame, so a fast move out of the crop costs one extra
+// inference rather than a missed frame.
+func (e *Estimator) Track(ctx context.Context, img image.Image) (pose.Pose, error) {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	full := Letterbox(w, h)
+	r := full
+	if e.tracking && e.trackW == w && e.trackH == h {
+		r = e.next
+	}
+	p, err := e.estimateRegion(ctx, img, r)
+	if err != nil {
+		return p, err
+	}
+	if !p.Person && r != full {
+		if p, err = e.estimateRegion(ctx, img, full); err != nil {
+			return p, err
+		}
+	}
+	e.tracking, e.trackW, e.trackH = true, w, h
+	e.next = nextRegion(&p, w, h, b.Min)
+	return p, nil
+}
+
+// Reset forgets the tracking state, e.g. at a cut or a new video.
+func (e *Estimator) Reset() { e.tracking = false }
+
+// Region returns the region of the source image that Track will crop from
+// the next frame (the whole letterboxed frame before the first).
+func (e *Estimator) Region() (Region, bool) { return e.next, e.tracking }
+
+func (e *Estimator) estimateRegion(ctx context.Context, img image.Image, r Region) (pose.Pose, error) {
+	b := img.Bounds()
+	if b.Empty() {
+		return pose.Pose{}, fmt.Errorf("models: %w: empty image", ErrBadImage)
+	}
+	e.rs.resample(e.in, img, r)
+	return e.infer(ctx, r, b.Min)
+}
+
+// ErrBadImage reports an image that cannot be estimated (e.g. empty).
+var ErrBadImage = errors.New("bad image")
+
+// infer runs the model on e.in and maps its output through region r to the
+// image's own coordinates (whose top-left corner is origin).
+func (e *Estimator) infer(ctx context.Context, r Region, origin image.Point) (pose.Pose, error) {
+	var p pose.Pose
+	if err := e.run.run(ctx, e.in, e.out); err != nil {
+		return p, fmt.Errorf("models: %s: %w", e.name, err)
+	}
+	n := 0
+	for j := range p.Keypoints {
+		ny, nx, s := float64(e.out[3*j]), float64(e.out[3*j+1]), float64(e.out[3*j+2])
+		x, y := r.ToSource(nx, ny)
+		p.Keypoints[j] = pose.Keypoint{X: x + float64(origin.X), Y: y + float64(origin.Y), NX: nx, NY: ny, Score: s}
+		if s >= e.opts.MinKeypointScore {
+			n++
+		}
+	}
+	p.Person = n >= e.opts.MinKeypoints
+	return p, nil
+}

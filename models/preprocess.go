@@ -1,0 +1,230 @@
+package models
+
+import (
+	"image"
+	"image/draw"
+	"math"
+)
+
+// Region is a square window of a source image, in source pixels, that is
+// scaled to the model input. It may extend beyond the image: the part outside
+// is black, which is how a frame is letterboxed onto a square.
+type Region struct {
+	// X and Y are the top-left corner; Side is the edge length (> 0).
+	X, Y, Side float64
+}
+
+// Letterbox returns the region that centres a w x h image on a black square
+// of side max(w, h), the padding split evenly on both sides.
+func Letterbox(w, h int) Region {
+	side := max(w, h)
+	// Integer padding, as the reference inputs were padded (ffmpeg's
+	// (side-iw)/2), so letterboxed frames match them pixel for pixel.
+	return Region{X: -float64((side - w) / 2), Y: -float64((side - h) / 2), Side: float64(side)}
+}
+
+// ToSource maps a point normalised to the region (0..1 across the model
+// input) to source pixels.
+func (r Region) ToSource(nx, ny float64) (x, y float64) {
+	return r.X + nx*r.Side, r.Y + ny*r.Side
+}
+
+// resampler scales a square region of an RGBA image to an n x n RGB int32
+// tensor (NHWC, values 0..255). Its buffers are reused between calls so the
+// steady state does not allocate.
+//
+// The filter is a triangle ("bilinear") whose support widens with the
+// reduction factor, like ffmpeg's and Pillow's bilinear scalers, so a 1080p
+// frame reduced to 192 pixels is averaged rather than aliased; when
+// enlarging it is plain two-tap bilinear with half-pixel centres. Taps are
+// restricted to the region square (weights renormalised there), and taps in
+// the square but outside the image read black. This is the same as padding
+// the frame onto a black square and scaling the square, which is how the
+// reference model inputs were made.
+type resampler struct {
+	n int
+	// Per output column/row: first source index, tap count and the offset
+	// of its weights in wx/wy.
+	xs, xn, xo []int
+	ys, yn, yo []int
+	wx, wy     []float32
+	// tmp holds the horizontally filtered rows: one row per source row in
+	// [tmpY0, tmpY0+tmpRows), n pixels of 3 floats each.
+	tmp []float32
+	// acc accumulates one output row.
+	acc []float32
+	// rgba receives images of other types, converted once per frame.
+	rgba *image.RGBA
+}
+
+func newResampler(n int) *resampler {
+	return &resampler{
+		n:  n,
+		xs: make([]int, n), xn: make([]int, n), xo: make([]int, n),
+		ys: make([]int, n), yn: make([]int, n), yo: make([]int, n),
+		acc: make([]float32, 3*n),
+	}
+}
+
+// taps computes the filter taps along one axis: output i of n covers
+// [origin + i*scale, origin + (i+1)*scale) in source coordinates; taps are
+// limited to source indices in [lo, hi) (the region square, in whole pixels).
+func (rs *resampler) taps(origin, side float64, lo, hi int, start, count, off []int, w []float32) []float32 {
+	n := rs.n
+	scale := side / float64(n)
+	support := max(scale, 1)
+	w = w[:0]
+	for i := range n {
+		c := origin + (float64(i)+0.5)*scale
+		s0 := int(math.Floor(c - support))
+		s1 := int(math.Ceil(c + support))
+		s0 = max(s0, lo)
+		s1 = min(s1, hi)
+		o := len(w)
+		var sum float64
+		first, found := 0, false
+		for s := s0; s < s1; s++ {
+			d := math.Abs(float64(s)+0.5-c) / support
+			if d >= 1 {
+				if !found {
+					continue
+				}
+				break
+			}
+			if !found {
+				first, found = s, true
+			}
+			wt := 1 - d
+			sum += wt
+			w = append(w, float32(wt))
+		}
+		if !found {
+			// The region is narrower than a pixel here; take the nearest.
+			first = min(max(int(math.Floor(c)), lo), hi-1)
+			w = append(w, 1)
+			sum = 1
+		}
+		inv := float32(1 / sum)
+		for k := o; k < len(w); k++ {
+			w[k] *= inv
+		}
+		start[i], count[i], off[i] = first, len(w)-o, o
+	}
+	return w
+}
+
+// toRGBA returns img as an *image.RGBA, converting other types into a reused
+// buffer with image/draw (which has fast paths for the decoder types).
+func (rs *resampler) toRGBA(img image.Image) *image.RGBA {
+	if m, ok := img.(*image.RGBA); ok {
+		return m
+	}
+	b := img.Bounds()
+	if rs.rgba == nil || rs.rgba.Bounds() != b {
+		rs.rgba = image.NewRGBA(b)
+	}
+	draw.Draw(rs.rgba, b, img, b.Min, draw.Src)
+	return rs.rgba
+}
+
+// copyExact writes an n x n image to dst unchanged: the model sees exactly
+// these pixels.
+func copyExact(dst []int32, m *image.RGBA, n int) {
+	b := m.Bounds()
+	for y := range n {
+		row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+		d := dst[y*n*3 : (y+1)*n*3]
+		for x := range n {
+			d[3*x] = int32(row[4*x])
+			d[3*x+1] = int32(row[4*x+1])
+			d[3*x+2] = int32(row[4*x+2])
+		}
+	}
+}
+
+// resample fills dst (n*n*3 int32, NHWC RGB) with region r of img.
+func (rs *resampler) resample(dst []int32, img image.Image, r Region) {
+	m := rs.toRGBA(img)
+	b := m.Bounds()
+	w, h := b.Dx(), b.Dy()
+	n := rs.n
+	// The square in whole source pixels (the region is in image coordinates
+	// relative to Bounds().Min).
+	lox, hix := int(math.Floor(r.X+1e-9)), int(math.Ceil(r.X+r.Side-1e-9))
+	loy, hiy := int(math.Floor(r.Y+1e-9)), int(math.Ceil(r.Y+r.Side-1e-9))
+	rs.wx = rs.taps(r.X, r.Side, lox, hix, rs.xs, rs.xn, rs.xo, rs.wx)
+	rs.wy = rs.taps(r.Y, r.Side, loy, hiy, rs.ys, rs.yn, rs.yo, rs.wy)
+
+	// Source rows the vertical taps read that lie inside the image.
+	y0 := max(rs.ys[0], 0)
+	y1 := min(rs.ys[n-1]+rs.yn[n-1], h)
+	rows := max(y1-y0, 0)
+	if need := rows * n * 3; cap(rs.tmp) < need {
+		rs.tmp = make([]float32, need)
+	}
+	tmp := rs.tmp[:rows*n*3]
+
+	// Horizontal pass: for each needed source row, n filtered pixels.
+	for sy := y0; sy < y1; sy++ {
+		src := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+sy):]
+		t := tmp[(sy-y0)*n*3 : (sy-y0+1)*n*3]
+		for i := range n {
+			s, k, o := rs.xs[i], rs.xn[i], rs.xo[i]
+			wt := rs.wx[o : o+k]
+			// Clip the taps to the image; taps outside read black.
+			j0, j1 := 0, k
+			if s < 0 {
+				j0 = -s
+			}
+			if s+k > w {
+				j1 = w - s
+			}
+			var cr, cg, cb float32
+			for j := j0; j < j1; j++ {
+				p := src[4*(s+j) : 4*(s+j)+3 : 4*(s+j)+3]
+				f := wt[j]
+				cr += f * float32(p[0])
+				cg += f * float32(p[1])
+				cb += f * float32(p[2])
+			}
+			t[3*i], t[3*i+1], t[3*i+2] = cr, cg, cb
+		}
+	}
+
+	// Vertical pass.
+	for i := range n {
+		s, k, o := rs.ys[i], rs.yn[i], rs.yo[i]
+		wt := rs.wy[o : o+k]
+		j0, j1 := 0, k
+		if s < y0 {
+			j0 = y0 - s
+		}
+		if s+k > y1 {
+			j1 = y1 - s
+		}
+		acc := rs.acc[:n*3]
+		clear(acc)
+		for j := j0; j < j1; j++ {
+			f := wt[j]
+			row := tmp[(s+j-y0)*n*3 : (s+j-y0+1)*n*3]
+			for x, v := range row {
+				acc[x] += f * v
+			}
+		}
+		d := dst[i*n*3 : (i+1)*n*3]
+		for x, v := range acc {
+			d[x] = clampByte(v)
+		}
+	}
+}
+
+func clampByte(v float32) int32 {
+	q := int32(v + 0.5)
+	if v < 0 {
+		return 0
+	}
+	if q > 255 {
+		return 255
+	}
+	return q
+}
