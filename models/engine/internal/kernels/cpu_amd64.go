@@ -1,0 +1,17 @@
+//go:build !noasm
+
+package kernels
+
+import "golang.org/x/sys/cpu"
+
+// bestImpl picks the widest implementation the CPU and OS support.
+// x/sys/cpu honours GODEBUG=cpu.avx512f=off and friends.
+func bestImpl() Impl {
+	switch {
+	case cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL && cpu.X86.HasFMA:
+		return ImplAVX512
+	case cpu.X86.HasAVX2 && cpu.X86.HasFMA:
+		return ImplAVX2
+	}
+	return ImplGo
+}

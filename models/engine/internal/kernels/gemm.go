@@ -1,0 +1,307 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"unsafe"
+)
+
+// Blocking parameters. A micro-tile is TileM rows by TileN columns of the
+// output; the AVX-512 kernel holds it in 24 ZMM accumulators (8 rows x 3
+// vectors), the AVX2 kernel in four passes of 4 rows x 3 YMM. blockK bounds
+// the depth of one pass so a packed A micro-panel (TileM x blockK floats,
+// 16 KiB) stays in L1 while packed B panels stream from L2; bBudget bounds the
+// packed B block (512 KiB) so it stays in L2.
+const (
+	// TileM is the number of output rows of a micro-tile. Splitting work
+	// at multiples of TileM rows avoids partial tiles.
+	TileM = 8
+	// TileN is the number of output columns of a micro-tile. Splitting
+	// work at multiples of TileN columns avoids partial tiles.
+	TileN = 48
+
+	blockK  = 512
+	bBudget = 128 * 1024
+)
+
+// GemmScratchLen is the number of float32s of scratch one MulBlock call needs.
+// Each concurrent caller needs its own scratch.
+const GemmScratchLen = bBudget + 2*TileM*TileN
+
+// Flags for the micro-kernels.
+const (
+	flagAccumulate = 1 << iota // add the tile already in C (a later K block)
+	flagFinal                  // add bias and clamp (the last K block)
+	flagResidual               // then add the residual tile
+)
+
+// PackedA is a constant M x K left-hand matrix (convolution weights with Cout
+// rows and Cin*kh*kw columns) and its per-row bias, packed once into the
+// layout the micro-kernels read: for each block of blockK columns, for each
+// panel of TileM rows, TileM consecutive values per column. Rows past M are
+// zero, so kernels never branch on the row count.
+type PackedA struct {
+	m, k   int
+	panels int
+	data   []float32
+	bias   []float32
+}
+
+// PackA packs the m x k row-major matrix a (row stride lda) and the optional
+// bias (length m, or nil for zero) into a new PackedA.
+func PackA(a []float32, lda, m, k int, bias []float32) *PackedA {
+	p := &PackedA{}
+	p.Repack(a, lda, m, k, bias)
+	return p
+}
+
+// Repack packs a into p, reusing p's storage when it is large enough, so a
+// MatMul with a variable left operand can pack per call without allocating.
+func (p *PackedA) Repack(a []float32, lda, m, k int, bias []float32) {
+	if m <= 0 || k <= 0 || lda < k || len(a) < (m-1)*lda+k {
+		panic(fmt.Sprintf("kernels: PackA of %dx%d matrix with lda %d from %d values", m, k, lda, len(a)))
+	}
+	if bias != nil && len(bias) < m {
+		panic(fmt.Sprintf("kernels: PackA bias has %d values for %d rows", len(bias), m))
+	}
+	p.m, p.k = m, k
+	p.panels = (m + TileM - 1) / TileM
+	mp := p.panels * TileM
+	p.data = grow(p.data, mp*k)
+	p.bias = grow(p.bias, mp)
+	clear(p.bias)
+	copy(p.bias, bias[:min(len(bias), m)])
+	for k0 := 0; k0 < k; k0 += blockK {
+		kl := min(blockK, k-k0)
+		for pn := 0; pn < p.panels; pn++ {
+			dst := p.data[k0*mp+pn*kl*TileM:][:kl*TileM]
+			for r := 0; r < TileM; r++ {
+				row := pn*TileM + r
+				if row >= m {
+					for kk := 0; kk < kl; kk++ {
+						dst[kk*TileM+r] = 0
+					}
+					continue
+				}
+				src := a[row*lda+k0:][:kl]
+				for kk, v := range src {
+					dst[kk*TileM+r] = v
+				}
+			}
+		}
+	}
+}
+
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+// Rows returns M, the number of output rows.
+func (p *PackedA) Rows() int { return p.m }
+
+// Depth returns K, the inner dimension.
+func (p *PackedA) Depth() int { return p.k }
+
+// Epilogue is applied to every output element after the product:
+// out = clamp(A·B + bias) + Residual. The zero value applies bias only.
+type Epilogue struct {
+	Clamp    bool    // clamp to [Lo, Hi] (Relu: 0, +Inf; Relu6: 0, 6)
+	Lo, Hi   float32 // clamp bounds, used when Clamp is set
+	Residual []float32
+	// LdR is the row stride of Residual; 0 means the same as dst's.
+	LdR int
+}
+
+// MulBlock computes rows [m0, m1) and columns [n0, n1) of
+// dst = clamp(A·B + bias) + residual, where B is K x N row-major with row
+// stride ldb (for a 1x1 convolution in NCHW: the input, K = Cin, N = H*W,
+// ldb = H*W) and dst has row stride ldc. Blocks may be computed concurrently
+// as long as each caller passes its own scratch of GemmScratchLen floats.
+// Shape errors are programming errors and panic.
+func (p *PackedA) MulBlock(dst []float32, ldc int, b []float32, ldb int, ep *Epilogue, m0, m1, n0, n1 int, scratch []float32) {
+	if m0 < 0 || m1 > p.m || m0 > m1 || n0 < 0 || n0 > n1 || n1 > ldb || n1 > ldc {
+		panic(fmt.Sprintf("kernels: MulBlock rows [%d,%d) of %d, columns [%d,%d) with ldb %d ldc %d", m0, m1, p.m, n0, n1, ldb, ldc))
+	}
+	if m0 == m1 || n0 == n1 {
+		return
+	}
+	if len(b) < (p.k-1)*ldb+n1 || len(dst) < (m1-1)*ldc+n1 || len(scratch) < GemmScratchLen {
+		panic(fmt.Sprintf("kernels: MulBlock buffers too short: b %d, dst %d, scratch %d", len(b), len(dst), len(scratch)))
+	}
+	lo, hi := float32(math.Inf(-1)), float32(math.Inf(1))
+	var res []float32
+	ldr := ldc
+	if ep != nil {
+		if ep.Clamp {
+			lo, hi = ep.Lo, ep.Hi
+		}
+		if ep.Residual != nil {
+			res = ep.Residual
+			if ep.LdR != 0 {
+				ldr = ep.LdR
+			}
+			if len(res) < (m1-1)*ldr+n1 {
+				panic(fmt.Sprintf("kernels: MulBlock residual has %d values", len(res)))
+			}
+		}
+	}
+	kern := tileKernel()
+	bpack := scratch[:bBudget]
+	ctmp := scratch[bBudget : bBudget+TileM*TileN]
+	rtmp := scratch[bBudget+TileM*TileN : bBudget+2*TileM*TileN]
+	mp := p.panels * TileM
+	nc := max(TileN, bBudget/min(blockK, p.k)/TileN*TileN)
+	pFirst, pLast := m0/TileM, (m1-1)/TileM
+	for nb := n0; nb < n1; nb += nc {
+		nl := min(nc, n1-nb)
+		npan := (nl + TileN - 1) / TileN
+		for k0 := 0; k0 < p.k; k0 += blockK {
+			kl := min(blockK, p.k-k0)
+			packB(bpack[:npan*kl*TileN], b[k0*ldb+nb:], ldb, kl, nl)
+			flags := 0
+			if k0 > 0 {
+				flags |= flagAccumulate
+			}
+			if k0+kl == p.k {
+				flags |= flagFinal
+				if res != nil {
+					flags |= flagResidual
+				}
+			}
+			for pn := pFirst; pn <= pLast; pn++ {
+				a := &p.data[k0*mp+pn*kl*TileM]
+				bias := &p.bias[pn*TileM]
+				r0 := max(m0, pn*TileM)
+				r1 := min(m1, pn*TileM+TileM)
+				fullRows := r0 == pn*TileM && r1 == pn*TileM+TileM
+				for q := 0; q < npan; q++ {
+					col := nb + q*TileN
+					cw := min(TileN, n1-col)
+					bp := &bpack[q*kl*TileN]
+					if fullRows && cw == TileN {
+						rp := &rtmp[0]
+						if res != nil {
+							rp = &res[r0*ldr+col]
+						}
+						kern(kl, a, bp, &dst[r0*ldc+col], ldc, bias, rp, ldr, lo, hi, flags)
+						continue
+					}
+					// Partial tile: run the kernel on a full-size copy and keep
+					// the valid part, so kernels never read or write past it.
+					off := r0 - pn*TileM
+					clear(ctmp)
+					if flags&flagAccumulate != 0 {
+						copyTile(ctmp[off*TileN:], TileN, dst[r0*ldc+col:], ldc, r1-r0, cw)
+					}
+					if flags&flagResidual != 0 {
+						clear(rtmp)
+						copyTile(rtmp[off*TileN:], TileN, res[r0*ldr+col:], ldr, r1-r0, cw)
+					}
+					kern(kl, a, bp, &ctmp[0], TileN, bias, &rtmp[0], TileN, lo, hi, flags)
+					copyTile(dst[r0*ldc+col:], ldc, ctmp[off*TileN:], TileN, r1-r0, cw)
+				}
+			}
+		}
+	}
+}
+
+// copyTile copies a rows x cols block between row-major buffers.
+func copyTile(dst []float32, ldd int, src []float32, lds int, rows, cols int) {
+	for r := 0; r < rows; r++ {
+		copy(dst[r*ldd:r*ldd+cols], src[r*lds:r*lds+cols])
+	}
+}
+
+// packB copies the kl x nl block of b (row stride ldb) into panels of TileN
+// columns, each panel kl rows of TileN consecutive values, zero-padding the
+// last panel.
+func packB(dst []float32, b []float32, ldb, kl, nl int) {
+	for q := 0; q*TileN < nl; q++ {
+		c0 := q * TileN
+		cw := min(TileN, nl-c0)
+		panel := dst[q*kl*TileN:][:kl*TileN]
+		if cw == TileN {
+			for k := 0; k < kl; k++ {
+				copy(panel[k*TileN:k*TileN+TileN], b[k*ldb+c0:k*ldb+c0+TileN])
+			}
+			continue
+		}
+		for k := 0; k < kl; k++ {
+			row := panel[k*TileN : k*TileN+TileN]
+			copy(row, b[k*ldb+c0:k*ldb+c0+cw])
+			clear(row[cw:])
+		}
+	}
+}
+
+// tileFunc computes one TileM x TileN tile: acc = A·B over kl columns of the
+// packed panels a and b; with flagAccumulate acc += C; with flagFinal
+// acc = clamp(acc + bias, lo, hi); with flagResidual acc += R; then C = acc.
+// c and r have row strides ldc and ldr in elements.
+type tileFunc func(kl int, a, b, c *float32, ldc int, bias, r *float32, ldr int, lo, hi float32, flags int)
+
+// tileGo is the portable micro-kernel.
+func tileGo(kl int, a, b, c *float32, ldc int, bias, r *float32, ldr int, lo, hi float32, flags int) {
+	as := unsafe.Slice(a, kl*TileM)
+	bs := unsafe.Slice(b, kl*TileN)
+	var acc [TileM * TileN]float32
+	for k := 0; k < kl; k++ {
+		bk := bs[k*TileN : k*TileN+TileN]
+		ak := as[k*TileM : k*TileM+TileM]
+		for i, av := range ak {
+			row := acc[i*TileN : i*TileN+TileN]
+			for j, bv := range bk {
+				row[j] += av * bv
+			}
+		}
+	}
+	cs := unsafe.Slice(c, (TileM-1)*ldc+TileN)
+	biases := unsafe.Slice(bias, TileM)
+	var rs []float32
+	if flags&flagResidual != 0 {
+		rs = unsafe.Slice(r, (TileM-1)*ldr+TileN)
+	}
+	for i := 0; i < TileM; i++ {
+		row := acc[i*TileN : i*TileN+TileN]
+		crow := cs[i*ldc : i*ldc+TileN]
+		if flags&flagAccumulate != 0 {
+			for j := range row {
+				row[j] += crow[j]
+			}
+		}
+		if flags&flagFinal != 0 {
+			bv := biases[i]
+			for j, v := range row {
+				row[j] = min(max(v+bv, lo), hi)
+			}
+		}
+		if rs != nil {
+			for j, v := range rs[i*ldr : i*ldr+TileN] {
+				row[j] += v
+			}
+		}
+		copy(crow, row)
+	}
+}
+
+// SplitCols returns the i-th of parts column ranges covering [0, n), cut at
+// multiples of TileN so that no tile is split between workers.
+func SplitCols(n, parts, i int) (n0, n1 int) {
+	return splitAligned(n, parts, i, TileN)
+}
+
+// SplitRows returns the i-th of parts row ranges covering [0, m), cut at
+// multiples of TileM.
+func SplitRows(m, parts, i int) (m0, m1 int) {
+	return splitAligned(m, parts, i, TileM)
+}
+
+func splitAligned(n, parts, i, align int) (int, int) {
+	tiles := (n + align - 1) / align
+	t0 := tiles * i / parts
+	t1 := tiles * (i + 1) / parts
+	return min(n, t0*align), min(n, t1*align)
+}
