@@ -11,3 +11,22 @@ func tileKernel() tileFunc {
 	}
 	return tileGo
 }
+
+func dwPlane() func(d *Depthwise3x3, out, pad, w []float32, bias, lo, hi float32) {
+	if impl == ImplAVX512 {
+		return dwPlaneAVX512
+	}
+	return dwPlaneGo
+}
+
+// dwPlaneAVX512 runs the generated row sweeps; tail columns of each row are
+// stored under a mask, so nothing past the plane is written.
+func dwPlaneAVX512(d *Depthwise3x3, out, pad, w []float32, bias, lo, hi float32) {
+	tail := d.ow % 16
+	mask := (1 << tail) - 1
+	if d.stride == 1 {
+		dw3x3s1AVX512(&out[0], d.oh, d.ow/16, mask, d.ow, &pad[0], d.pw, &w[0], bias, lo, hi)
+	} else {
+		dw3x3s2AVX512(&out[0], d.oh, d.ow/16, mask, d.ow, &pad[0], d.pw, &w[0], bias, lo, hi)
+	}
+}

@@ -223,7 +223,125 @@ func gemmAVX2() {
 	RET()
 }
 
-func depthwiseAVX512() {}
+const dwSig = "func(out *float32, oh, nfull, mask, ow int, pad *float32, pw int, w *float32, bias, lo, hi float32)"
+
+func depthwiseAVX512() {
+	evens := GLOBL("dwevens", RODATA|NOPTR)
+	for i := 0; i < 16; i++ {
+		DATA(4*i, U32(2*i))
+	}
+	odds := GLOBL("dwodds", RODATA|NOPTR)
+	for i := 0; i < 16; i++ {
+		DATA(4*i, U32(2*i+1))
+	}
+	dwKernel(1, evens, odds)
+	dwKernel(2, evens, odds)
+}
+
+// dwKernel sweeps the rows of one zero-bordered plane, 16 outputs per step,
+// with the 9 weights in Z0-Z8, bias in Z9 and clamp bounds in Z10, Z11. Each
+// input row feeds its own accumulator to keep the FMA chains short. Stride 2
+// splits even and odd input columns with VPERMI2PS.
+func dwKernel(s int, evens, odds Mem) {
+	name := fmt.Sprintf("dw3x3s%dAVX512", s)
+	TEXT(name, NOSPLIT, dwSig)
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s is dwPlaneGo for stride %d: oh rows of ow outputs, nfull whole", name, s),
+		"16-wide blocks and a masked tail per row, over the plane pad with row stride pw.")
+	Load(Param("out"), RDI)
+	Load(Param("oh"), R9)
+	Load(Param("nfull"), R10)
+	Load(Param("mask"), RAX)
+	KMOVW(EAX, K1)
+	Load(Param("ow"), RDX)
+	SHLQ(U8(2), RDX)
+	Load(Param("pad"), RSI)
+	Load(Param("pw"), R8)
+	SHLQ(U8(2), R8)
+	Load(Param("w"), RCX)
+	for i := 0; i < 9; i++ {
+		VBROADCASTSS(Mem{Base: RCX, Disp: 4 * i}, zmm(i))
+	}
+	VBROADCASTSS(paramAddr("bias"), Z9)
+	VBROADCASTSS(paramAddr("lo"), Z10)
+	VBROADCASTSS(paramAddr("hi"), Z11)
+	if s == 2 {
+		VMOVUPS(evens, Z13)
+		VMOVUPS(odds, Z14)
+	}
+	accs := []VecPhysical{Z12, Z15, Z16}
+	body := func() {
+		for r, p := range []GPPhysical{R12, R13, R14} {
+			var taps [3]Op
+			if s == 1 {
+				for j := 0; j < 3; j++ {
+					taps[j] = Mem{Base: p, Disp: 4 * j}
+				}
+			} else {
+				VMOVUPS(Mem{Base: p}, Z17)
+				VMOVUPS(Mem{Base: p, Disp: 64}, Z18)
+				VMOVAPS(Z13, Z19)
+				VPERMI2PS(Z18, Z17, Z19)
+				VMOVAPS(Z14, Z20)
+				VPERMI2PS(Z18, Z17, Z20)
+				VMOVUPS(Mem{Base: p, Disp: 8}, Z17)
+				VMOVAPS(Z13, Z21)
+				VPERMI2PS(Mem{Base: p, Disp: 72}, Z17, Z21)
+				taps = [3]Op{Z19, Z20, Z21}
+			}
+			for j := 0; j < 3; j++ {
+				switch {
+				case r == 0 && j == 0:
+					VMOVAPS(Z9, Z12)
+					VFMADD231PS(taps[j], zmm(0), Z12)
+				case j == 0:
+					VMULPS(taps[j], zmm(3*r), accs[r])
+				default:
+					VFMADD231PS(taps[j], zmm(3*r+j), accs[r])
+				}
+			}
+		}
+		VADDPS(Z15, Z12, Z12)
+		VADDPS(Z16, Z12, Z12)
+		VMAXPS(Z10, Z12, Z12)
+		VMINPS(Z11, Z12, Z12)
+	}
+	pre := fmt.Sprintf("dws%d_", s)
+	TESTQ(R9, R9)
+	JZ(LabelRef(pre + "done"))
+	Label(pre + "row")
+	MOVQ(RSI, R12)
+	LEAQ(Mem{Base: R12, Index: R8, Scale: 1}, R13)
+	LEAQ(Mem{Base: R13, Index: R8, Scale: 1}, R14)
+	MOVQ(RDI, RBX)
+	MOVQ(R10, R11)
+	TESTQ(R11, R11)
+	JZ(LabelRef(pre + "tail"))
+	Label(pre + "x")
+	body()
+	VMOVUPS(Z12, Mem{Base: RBX})
+	for _, p := range []GPPhysical{R12, R13, R14} {
+		ADDQ(U32(64*s), p)
+	}
+	ADDQ(U32(64), RBX)
+	DECQ(R11)
+	JNZ(LabelRef(pre + "x"))
+	Label(pre + "tail")
+	KORTESTW(K1, K1)
+	JZ(LabelRef(pre + "next"))
+	body()
+	VMOVUPS(Z12, K1, Mem{Base: RBX})
+	Label(pre + "next")
+	ADDQ(RDX, RDI)
+	for i := 0; i < s; i++ {
+		ADDQ(R8, RSI)
+	}
+	DECQ(R9)
+	JNZ(LabelRef(pre + "row"))
+	Label(pre + "done")
+	VZEROUPPER()
+	RET()
+}
 
 // paramAddr returns the frame address of a scalar parameter, for
 // instructions that take it straight from memory.

@@ -1,0 +1,107 @@
+package kernels
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Depthwise3x3 is a planned depthwise 3x3 convolution (one filter per
+// channel, ONNX Conv with group = C and weights [C,1,3,3]) over NCHW channel
+// planes, with bias and an optional clamp. Run copies each input plane into a
+// zero-bordered scratch plane, so the inner loops need no bounds logic for
+// padding, and then sweeps output rows vectorised along the width.
+type Depthwise3x3 struct {
+	h, w, oh, ow   int
+	stride         int
+	padTop, padLft int
+	ph, pw         int // scratch plane size
+	// Clamp, Lo and Hi clamp the outputs (Relu6: 0, 6).
+	Clamp  bool
+	Lo, Hi float32
+}
+
+// ErrDepthwiseShape reports a depthwise geometry the kernel does not handle.
+var ErrDepthwiseShape = errors.New("kernels: unsupported depthwise 3x3 geometry")
+
+// NewDepthwise3x3 plans a depthwise 3x3 convolution of h x w planes with the
+// given stride (1 or 2) and explicit, possibly asymmetric, pads.
+func NewDepthwise3x3(h, w, stride, padTop, padLeft, padBottom, padRight int) (*Depthwise3x3, error) {
+	if h <= 0 || w <= 0 || (stride != 1 && stride != 2) || padTop < 0 || padLeft < 0 || padBottom < 0 || padRight < 0 ||
+		padTop > 2 || padLeft > 2 || padBottom > 2 || padRight > 2 {
+		return nil, fmt.Errorf("%w: %dx%d input, stride %d, pads %d,%d,%d,%d", ErrDepthwiseShape, h, w, stride, padTop, padLeft, padBottom, padRight)
+	}
+	oh := (h+padTop+padBottom-3)/stride + 1
+	ow := (w+padLeft+padRight-3)/stride + 1
+	if oh <= 0 || ow <= 0 {
+		return nil, fmt.Errorf("%w: %dx%d input too small for 3x3 with pads %d,%d,%d,%d", ErrDepthwiseShape, h, w, padTop, padLeft, padBottom, padRight)
+	}
+	d := &Depthwise3x3{h: h, w: w, oh: oh, ow: ow, stride: stride, padTop: padTop, padLft: padLeft}
+	d.ph = (oh-1)*stride + 3
+	// The vector kernels read whole 16-wide blocks (plus 2 columns, and for
+	// stride 2 both phases), so the scratch rows are wide enough for that.
+	d.pw = stride*roundUp(ow, 16) + 2 + 16
+	d.Lo, d.Hi = float32(math.Inf(-1)), float32(math.Inf(1))
+	return d, nil
+}
+
+func roundUp(n, m int) int { return (n + m - 1) / m * m }
+
+// OutSize returns the output plane's height and width.
+func (d *Depthwise3x3) OutSize() (oh, ow int) { return d.oh, d.ow }
+
+// ScratchLen is the number of float32s of scratch a Run call needs.
+func (d *Depthwise3x3) ScratchLen() int { return d.ph * d.pw }
+
+// Run computes output channels [c0, c1): dst[c] = clamp(bias[c] + w[c] ⊛ src[c]),
+// where src holds h*w planes, dst oh*ow planes, weights 9 values per channel
+// and bias one per channel (or nil). Concurrent calls need their own scratch.
+func (d *Depthwise3x3) Run(dst, src, weights, bias []float32, c0, c1 int, scratch []float32) {
+	ip, op := d.h*d.w, d.oh*d.ow
+	if c0 < 0 || c0 > c1 || len(src) < c1*ip || len(dst) < c1*op || len(weights) < 9*c1 ||
+		(bias != nil && len(bias) < c1) || len(scratch) < d.ScratchLen() {
+		panic(fmt.Sprintf("kernels: depthwise channels [%d,%d) with src %d dst %d weights %d scratch %d", c0, c1, len(src), len(dst), len(weights), len(scratch)))
+	}
+	pad := scratch[:d.ph*d.pw]
+	clear(pad)
+	lo, hi := float32(math.Inf(-1)), float32(math.Inf(1))
+	if d.Clamp {
+		lo, hi = d.Lo, d.Hi
+	}
+	rows := min(d.h, d.ph-d.padTop)
+	cols := min(d.w, d.pw-d.padLft)
+	plane := dwPlane()
+	for c := c0; c < c1; c++ {
+		in := src[c*ip : c*ip+ip]
+		for y := 0; y < rows; y++ {
+			copy(pad[(y+d.padTop)*d.pw+d.padLft:][:cols], in[y*d.w:y*d.w+cols])
+		}
+		var b float32
+		if bias != nil {
+			b = bias[c]
+		}
+		plane(d, dst[c*op:c*op+op], pad, weights[9*c:9*c+9], b, lo, hi)
+	}
+}
+
+// dwPlaneGo is the portable plane kernel over the zero-bordered plane pad.
+func dwPlaneGo(d *Depthwise3x3, out, pad, w []float32, bias, lo, hi float32) {
+	s, pw, ow := d.stride, d.pw, d.ow
+	w = w[:9]
+	for oy := 0; oy < d.oh; oy++ {
+		r0 := pad[oy*s*pw : oy*s*pw+pw]
+		r1 := pad[(oy*s+1)*pw : (oy*s+1)*pw+pw]
+		r2 := pad[(oy*s+2)*pw : (oy*s+2)*pw+pw]
+		o := out[oy*ow : oy*ow+ow]
+		for x := range o {
+			i := x * s
+			a := r0[i : i+3]
+			b := r1[i : i+3]
+			c := r2[i : i+3]
+			v := bias + w[0]*a[0] + w[1]*a[1] + w[2]*a[2] +
+				w[3]*b[0] + w[4]*b[1] + w[5]*b[2] +
+				w[6]*c[0] + w[7]*c[1] + w[8]*c[2]
+			o[x] = min(max(v, lo), hi)
+		}
+	}
+}

@@ -1,0 +1,164 @@
+package kernels
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// refDepthwise is the float64 oracle straight from the definition, with
+// padding as out-of-range taps.
+func refDepthwise(src []float32, c, h, w, stride, pt, pl, oh, ow int, wt, bias []float32, clampOn bool, lo, hi float32) (out, scale []float64) {
+	out = make([]float64, c*oh*ow)
+	scale = make([]float64, c*oh*ow)
+	for ch := 0; ch < c; ch++ {
+		for oy := 0; oy < oh; oy++ {
+			for ox := 0; ox < ow; ox++ {
+				s, abs := 0.0, 0.0
+				if bias != nil {
+					s, abs = float64(bias[ch]), math.Abs(float64(bias[ch]))
+				}
+				for ky := 0; ky < 3; ky++ {
+					for kx := 0; kx < 3; kx++ {
+						y, x := oy*stride+ky-pt, ox*stride+kx-pl
+						if y < 0 || y >= h || x < 0 || x >= w {
+							continue
+						}
+						t := float64(wt[ch*9+ky*3+kx]) * float64(src[ch*h*w+y*w+x])
+						s += t
+						abs += math.Abs(t)
+					}
+				}
+				if clampOn {
+					s = math.Min(math.Max(s, float64(lo)), float64(hi))
+				}
+				out[(ch*oh+oy)*ow+ox] = s
+				scale[(ch*oh+oy)*ow+ox] = abs
+			}
+		}
+	}
+	return out, scale
+}
+
+func TestDepthwiseMatchesReference(t *testing.T) {
+	type tc struct {
+		c, h, w, stride, pt, pl, pb, pr int
+		bias, clamp                     bool
+	}
+	cases := []tc{
+		{3, 96, 96, 1, 1, 1, 1, 1, true, true},
+		{2, 96, 96, 2, 0, 0, 1, 1, true, true}, // TF SAME, stride 2, even size
+		{5, 6, 6, 1, 1, 1, 1, 1, true, false},
+		{4, 12, 12, 2, 0, 0, 1, 1, false, true},
+		{3, 1, 1, 1, 1, 1, 1, 1, true, true},
+		{2, 7, 33, 2, 1, 1, 1, 1, true, false},
+		{2, 17, 16, 1, 0, 2, 2, 0, true, true},
+		{2, 9, 31, 2, 2, 0, 0, 2, false, false},
+		{1, 48, 48, 1, 1, 1, 1, 1, true, false},
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	for i := 0; i < 10; i++ {
+		cases = append(cases, tc{1 + r.IntN(4), 1 + r.IntN(40), 1 + r.IntN(70), 1 + r.IntN(2),
+			r.IntN(3), r.IntN(3), r.IntN(3), r.IntN(3), r.IntN(2) == 0, r.IntN(2) == 0})
+	}
+	forEachImpl(t, func(t *testing.T) {
+		for _, c := range cases {
+			name := fmt.Sprintf("c%d_%dx%d_s%d_p%d%d%d%d", c.c, c.h, c.w, c.stride, c.pt, c.pl, c.pb, c.pr)
+			t.Run(name, func(t *testing.T) {
+				d, err := NewDepthwise3x3(c.h, c.w, c.stride, c.pt, c.pl, c.pb, c.pr)
+				if errors.Is(err, ErrDepthwiseShape) {
+					t.Skip("geometry has no output")
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				oh, ow := d.OutSize()
+				if c.clamp {
+					d.Clamp, d.Lo, d.Hi = true, 0, 1.5
+				}
+				src := randSlice(r, c.c*c.h*c.w)
+				wt := randSlice(r, c.c*9)
+				var bias []float32
+				if c.bias {
+					bias = randSlice(r, c.c)
+				}
+				want, scale := refDepthwise(src, c.c, c.h, c.w, c.stride, c.pt, c.pl, oh, ow, wt, bias, c.clamp, d.Lo, d.Hi)
+				dst := newGuarded(c.c * oh * ow)
+				scr := newGuarded(d.ScratchLen())
+				// Two calls over split channel ranges, as the engine's workers do.
+				half := c.c / 2
+				d.Run(dst.data(), src, wt, bias, 0, half, scr.data())
+				d.Run(dst.data(), src, wt, bias, half, c.c, scr.data())
+				dst.check(t, "dst")
+				scr.check(t, "scratch")
+				for i, got := range dst.data() {
+					if !closeEnough(got, want[i], scale[i]) {
+						t.Fatalf("element %d = %g, want %g", i, got, want[i])
+					}
+				}
+			})
+		}
+	})
+}
+
+func TestDepthwiseRejectsBadGeometry(t *testing.T) {
+	for _, g := range [][7]int{{0, 5, 1, 1, 1, 1, 1}, {5, 5, 3, 1, 1, 1, 1}, {5, 5, 1, -1, 0, 0, 0}, {1, 1, 1, 0, 0, 0, 0}, {5, 5, 1, 3, 0, 0, 0}} {
+		if _, err := NewDepthwise3x3(g[0], g[1], g[2], g[3], g[4], g[5], g[6]); !errors.Is(err, ErrDepthwiseShape) {
+			t.Errorf("NewDepthwise3x3%v: err = %v, want ErrDepthwiseShape", g, err)
+		}
+	}
+}
+
+func TestDepthwiseAllocs(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 9))
+	d, err := NewDepthwise3x3(24, 24, 2, 0, 0, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, wt, bias := randSlice(r, 8*24*24), randSlice(r, 8*9), randSlice(r, 8)
+	dst, scr := make([]float32, 8*12*12), make([]float32, d.ScratchLen())
+	forEachImpl(t, func(t *testing.T) {
+		if n := testing.AllocsPerRun(20, func() { d.Run(dst, src, wt, bias, 0, 8, scr) }); n != 0 {
+			t.Fatalf("Run allocates %v times per call", n)
+		}
+	})
+}
+
+// MoveNet Lightning's depthwise layers (channels, input size, stride).
+var dwBenchShapes = []struct{ c, hw, stride int }{
+	{32, 96, 1}, {96, 96, 2}, {144, 48, 1}, {144, 48, 2}, {192, 24, 1}, {384, 12, 1}, {576, 12, 2}, {960, 6, 1}, {24, 48, 1},
+}
+
+func BenchmarkDepthwise(b *testing.B) {
+	saved := impl
+	defer func() { impl = saved }()
+	for _, s := range dwBenchShapes {
+		r := rand.New(rand.NewPCG(1, 1))
+		pb := 1
+		pt := 1
+		if s.stride == 2 {
+			pt = 0
+		}
+		d, err := NewDepthwise3x3(s.hw, s.hw, s.stride, pt, pt, pb, pb)
+		if err != nil {
+			b.Fatal(err)
+		}
+		d.Clamp, d.Lo, d.Hi = true, 0, 6
+		oh, ow := d.OutSize()
+		src, wt, bias := randSlice(r, s.c*s.hw*s.hw), randSlice(r, s.c*9), randSlice(r, s.c)
+		dst, scr := make([]float32, s.c*oh*ow), make([]float32, d.ScratchLen())
+		for _, i := range Available() {
+			impl = i
+			b.Run(fmt.Sprintf("%s/C%d_%dx%d_s%d", i, s.c, s.hw, s.hw, s.stride), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					d.Run(dst, src, wt, bias, 0, s.c, scr)
+				}
+				flops := 2 * 9 * float64(s.c*oh*ow)
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
