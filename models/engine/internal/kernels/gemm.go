@@ -31,8 +31,8 @@ const GemmScratchLen = bBudget + 2*TileM*TileN
 // Flags for the micro-kernels.
 const (
 	flagAccumulate = 1 << iota // add the tile already in C (a later K block)
-	flagFinal                  // add bias and clamp (the last K block)
-	flagResidual               // then add the residual tile
+	flagFinal                  // add bias, residual (if flagResidual), clamp: the last K block
+	flagResidual               // add the residual tile before the clamp
 )
 
 // PackedA is a constant M x K left-hand matrix (convolution weights with Cout
@@ -106,7 +106,8 @@ func (p *PackedA) Rows() int { return p.m }
 func (p *PackedA) Depth() int { return p.k }
 
 // Epilogue is applied to every output element after the product:
-// out = clamp(A·B + bias) + Residual. The zero value applies bias only.
+// out = clamp(A·B + bias + Residual), the order of a convolution followed by
+// a residual Add and then a Relu or Clip. The zero value adds bias only.
 type Epilogue struct {
 	Clamp    bool    // clamp to [Lo, Hi] (Relu: 0, +Inf; Relu6: 0, 6)
 	Lo, Hi   float32 // clamp bounds, used when Clamp is set
@@ -116,7 +117,7 @@ type Epilogue struct {
 }
 
 // MulBlock computes rows [m0, m1) and columns [n0, n1) of
-// dst = clamp(A·B + bias) + residual, where B is K x N row-major with row
+// dst = clamp(A·B + bias + residual), where B is K x N row-major with row
 // stride ldb (for a 1x1 convolution in NCHW: the input, K = Cin, N = H*W,
 // ldb = H*W) and dst has row stride ldc. Blocks may be computed concurrently
 // as long as each caller passes its own scratch of GemmScratchLen floats.
@@ -239,7 +240,7 @@ func packB(dst []float32, b []float32, ldb, kl, nl int) {
 
 // tileFunc computes one TileM x TileN tile: acc = A·B over kl columns of the
 // packed panels a and b; with flagAccumulate acc += C; with flagFinal
-// acc = clamp(acc + bias, lo, hi); with flagResidual acc += R; then C = acc.
+// acc = clamp(acc + bias (+ R with flagResidual), lo, hi); then C = acc.
 // c and r have row strides ldc and ldr in elements.
 type tileFunc func(kl int, a, b, c *float32, ldc int, bias, r *float32, ldr int, lo, hi float32, flags int)
 
@@ -274,13 +275,16 @@ func tileGo(kl int, a, b, c *float32, ldc int, bias, r *float32, ldr int, lo, hi
 		}
 		if flags&flagFinal != 0 {
 			bv := biases[i]
-			for j, v := range row {
-				row[j] = min(max(v+bv, lo), hi)
+			for j := range row {
+				row[j] += bv
 			}
-		}
-		if rs != nil {
-			for j, v := range rs[i*ldr : i*ldr+TileN] {
-				row[j] += v
+			if rs != nil {
+				for j, v := range rs[i*ldr : i*ldr+TileN] {
+					row[j] += v
+				}
+			}
+			for j, v := range row {
+				row[j] = min(max(v, lo), hi)
 			}
 		}
 		copy(crow, row)

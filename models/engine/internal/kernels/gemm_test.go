@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// refGemm is the float64 oracle: out = clamp(A·B + bias) + res, with scale
+// refGemm is the float64 oracle: out = clamp(A·B + bias + res), with scale
 // the sum of |terms| for each element (for the tolerance).
 func refGemm(a []float32, m, k int, b []float32, ldb, n int, bias []float32, ep *Epilogue, ldc int) (out, scale []float64) {
 	out = make([]float64, m*n)
@@ -23,9 +23,6 @@ func refGemm(a []float32, m, k int, b []float32, ldb, n int, bias []float32, ep 
 				s += t
 				abs += math.Abs(t)
 			}
-			if ep != nil && ep.Clamp {
-				s = math.Min(math.Max(s, float64(ep.Lo)), float64(ep.Hi))
-			}
 			if ep != nil && ep.Residual != nil {
 				ldr := ep.LdR
 				if ldr == 0 {
@@ -34,6 +31,9 @@ func refGemm(a []float32, m, k int, b []float32, ldb, n int, bias []float32, ep 
 				rv := float64(ep.Residual[i*ldr+j])
 				s += rv
 				abs += math.Abs(rv)
+			}
+			if ep != nil && ep.Clamp {
+				s = math.Min(math.Max(s, float64(ep.Lo)), float64(ep.Hi))
 			}
 			out[i*n+j] = s
 			scale[i*n+j] = abs

@@ -117,126 +117,126 @@ avx512_epilogue:
 
 avx512_noacc:
 	TESTQ        $0x00000002, R10
-	JZ           avx512_nofinal
-	VBROADCASTSS lo+64(FP), Z27
-	VBROADCASTSS hi+68(FP), Z28
+	JZ           avx512_store
 	VBROADCASTSS (SI), Z24
 	VADDPS       Z24, Z0, Z0
-	VMAXPS       Z27, Z0, Z0
-	VMINPS       Z28, Z0, Z0
 	VADDPS       Z24, Z1, Z1
-	VMAXPS       Z27, Z1, Z1
-	VMINPS       Z28, Z1, Z1
 	VADDPS       Z24, Z2, Z2
-	VMAXPS       Z27, Z2, Z2
-	VMINPS       Z28, Z2, Z2
 	VBROADCASTSS 4(SI), Z24
 	VADDPS       Z24, Z3, Z3
-	VMAXPS       Z27, Z3, Z3
-	VMINPS       Z28, Z3, Z3
 	VADDPS       Z24, Z4, Z4
-	VMAXPS       Z27, Z4, Z4
-	VMINPS       Z28, Z4, Z4
 	VADDPS       Z24, Z5, Z5
-	VMAXPS       Z27, Z5, Z5
-	VMINPS       Z28, Z5, Z5
 	VBROADCASTSS 8(SI), Z24
 	VADDPS       Z24, Z6, Z6
-	VMAXPS       Z27, Z6, Z6
-	VMINPS       Z28, Z6, Z6
 	VADDPS       Z24, Z7, Z7
-	VMAXPS       Z27, Z7, Z7
-	VMINPS       Z28, Z7, Z7
 	VADDPS       Z24, Z8, Z8
-	VMAXPS       Z27, Z8, Z8
-	VMINPS       Z28, Z8, Z8
 	VBROADCASTSS 12(SI), Z24
 	VADDPS       Z24, Z9, Z9
-	VMAXPS       Z27, Z9, Z9
-	VMINPS       Z28, Z9, Z9
 	VADDPS       Z24, Z10, Z10
-	VMAXPS       Z27, Z10, Z10
-	VMINPS       Z28, Z10, Z10
 	VADDPS       Z24, Z11, Z11
-	VMAXPS       Z27, Z11, Z11
-	VMINPS       Z28, Z11, Z11
 	VBROADCASTSS 16(SI), Z24
 	VADDPS       Z24, Z12, Z12
-	VMAXPS       Z27, Z12, Z12
-	VMINPS       Z28, Z12, Z12
 	VADDPS       Z24, Z13, Z13
-	VMAXPS       Z27, Z13, Z13
-	VMINPS       Z28, Z13, Z13
 	VADDPS       Z24, Z14, Z14
-	VMAXPS       Z27, Z14, Z14
-	VMINPS       Z28, Z14, Z14
 	VBROADCASTSS 20(SI), Z24
 	VADDPS       Z24, Z15, Z15
-	VMAXPS       Z27, Z15, Z15
-	VMINPS       Z28, Z15, Z15
 	VADDPS       Z24, Z16, Z16
-	VMAXPS       Z27, Z16, Z16
-	VMINPS       Z28, Z16, Z16
 	VADDPS       Z24, Z17, Z17
-	VMAXPS       Z27, Z17, Z17
-	VMINPS       Z28, Z17, Z17
 	VBROADCASTSS 24(SI), Z24
 	VADDPS       Z24, Z18, Z18
-	VMAXPS       Z27, Z18, Z18
-	VMINPS       Z28, Z18, Z18
 	VADDPS       Z24, Z19, Z19
-	VMAXPS       Z27, Z19, Z19
-	VMINPS       Z28, Z19, Z19
 	VADDPS       Z24, Z20, Z20
-	VMAXPS       Z27, Z20, Z20
-	VMINPS       Z28, Z20, Z20
 	VBROADCASTSS 28(SI), Z24
 	VADDPS       Z24, Z21, Z21
+	VADDPS       Z24, Z22, Z22
+	VADDPS       Z24, Z23, Z23
+	TESTQ        $0x00000004, R10
+	JZ           avx512_clamp
+	MOVQ         DI, R11
+	VADDPS       (R11), Z0, Z0
+	VADDPS       64(R11), Z1, Z1
+	VADDPS       128(R11), Z2, Z2
+	ADDQ         R8, R11
+	VADDPS       (R11), Z3, Z3
+	VADDPS       64(R11), Z4, Z4
+	VADDPS       128(R11), Z5, Z5
+	ADDQ         R8, R11
+	VADDPS       (R11), Z6, Z6
+	VADDPS       64(R11), Z7, Z7
+	VADDPS       128(R11), Z8, Z8
+	ADDQ         R8, R11
+	VADDPS       (R11), Z9, Z9
+	VADDPS       64(R11), Z10, Z10
+	VADDPS       128(R11), Z11, Z11
+	ADDQ         R8, R11
+	VADDPS       (R11), Z12, Z12
+	VADDPS       64(R11), Z13, Z13
+	VADDPS       128(R11), Z14, Z14
+	ADDQ         R8, R11
+	VADDPS       (R11), Z15, Z15
+	VADDPS       64(R11), Z16, Z16
+	VADDPS       128(R11), Z17, Z17
+	ADDQ         R8, R11
+	VADDPS       (R11), Z18, Z18
+	VADDPS       64(R11), Z19, Z19
+	VADDPS       128(R11), Z20, Z20
+	ADDQ         R8, R11
+	VADDPS       (R11), Z21, Z21
+	VADDPS       64(R11), Z22, Z22
+	VADDPS       128(R11), Z23, Z23
+	ADDQ         R8, R11
+
+avx512_clamp:
+	VBROADCASTSS lo+64(FP), Z27
+	VBROADCASTSS hi+68(FP), Z28
+	VMAXPS       Z27, Z0, Z0
+	VMINPS       Z28, Z0, Z0
+	VMAXPS       Z27, Z1, Z1
+	VMINPS       Z28, Z1, Z1
+	VMAXPS       Z27, Z2, Z2
+	VMINPS       Z28, Z2, Z2
+	VMAXPS       Z27, Z3, Z3
+	VMINPS       Z28, Z3, Z3
+	VMAXPS       Z27, Z4, Z4
+	VMINPS       Z28, Z4, Z4
+	VMAXPS       Z27, Z5, Z5
+	VMINPS       Z28, Z5, Z5
+	VMAXPS       Z27, Z6, Z6
+	VMINPS       Z28, Z6, Z6
+	VMAXPS       Z27, Z7, Z7
+	VMINPS       Z28, Z7, Z7
+	VMAXPS       Z27, Z8, Z8
+	VMINPS       Z28, Z8, Z8
+	VMAXPS       Z27, Z9, Z9
+	VMINPS       Z28, Z9, Z9
+	VMAXPS       Z27, Z10, Z10
+	VMINPS       Z28, Z10, Z10
+	VMAXPS       Z27, Z11, Z11
+	VMINPS       Z28, Z11, Z11
+	VMAXPS       Z27, Z12, Z12
+	VMINPS       Z28, Z12, Z12
+	VMAXPS       Z27, Z13, Z13
+	VMINPS       Z28, Z13, Z13
+	VMAXPS       Z27, Z14, Z14
+	VMINPS       Z28, Z14, Z14
+	VMAXPS       Z27, Z15, Z15
+	VMINPS       Z28, Z15, Z15
+	VMAXPS       Z27, Z16, Z16
+	VMINPS       Z28, Z16, Z16
+	VMAXPS       Z27, Z17, Z17
+	VMINPS       Z28, Z17, Z17
+	VMAXPS       Z27, Z18, Z18
+	VMINPS       Z28, Z18, Z18
+	VMAXPS       Z27, Z19, Z19
+	VMINPS       Z28, Z19, Z19
+	VMAXPS       Z27, Z20, Z20
+	VMINPS       Z28, Z20, Z20
 	VMAXPS       Z27, Z21, Z21
 	VMINPS       Z28, Z21, Z21
-	VADDPS       Z24, Z22, Z22
 	VMAXPS       Z27, Z22, Z22
 	VMINPS       Z28, Z22, Z22
-	VADDPS       Z24, Z23, Z23
 	VMAXPS       Z27, Z23, Z23
 	VMINPS       Z28, Z23, Z23
-
-avx512_nofinal:
-	TESTQ  $0x00000004, R10
-	JZ     avx512_store
-	MOVQ   DI, R11
-	VADDPS (R11), Z0, Z0
-	VADDPS 64(R11), Z1, Z1
-	VADDPS 128(R11), Z2, Z2
-	ADDQ   R8, R11
-	VADDPS (R11), Z3, Z3
-	VADDPS 64(R11), Z4, Z4
-	VADDPS 128(R11), Z5, Z5
-	ADDQ   R8, R11
-	VADDPS (R11), Z6, Z6
-	VADDPS 64(R11), Z7, Z7
-	VADDPS 128(R11), Z8, Z8
-	ADDQ   R8, R11
-	VADDPS (R11), Z9, Z9
-	VADDPS 64(R11), Z10, Z10
-	VADDPS 128(R11), Z11, Z11
-	ADDQ   R8, R11
-	VADDPS (R11), Z12, Z12
-	VADDPS 64(R11), Z13, Z13
-	VADDPS 128(R11), Z14, Z14
-	ADDQ   R8, R11
-	VADDPS (R11), Z15, Z15
-	VADDPS 64(R11), Z16, Z16
-	VADDPS 128(R11), Z17, Z17
-	ADDQ   R8, R11
-	VADDPS (R11), Z18, Z18
-	VADDPS 64(R11), Z19, Z19
-	VADDPS 128(R11), Z20, Z20
-	ADDQ   R8, R11
-	VADDPS (R11), Z21, Z21
-	VADDPS 64(R11), Z22, Z22
-	VADDPS 128(R11), Z23, Z23
-	ADDQ   R8, R11
 
 avx512_store:
 	MOVQ    CX, R11
@@ -355,70 +355,70 @@ avx2_00_epilogue:
 
 avx2_00_noacc:
 	TESTQ        $0x00000002, R10
-	JZ           avx2_00_nofinal
-	VBROADCASTSS lo+64(FP), Y14
-	VBROADCASTSS hi+68(FP), Y15
+	JZ           avx2_00_store
 	VBROADCASTSS (SI), Y13
 	VADDPS       Y13, Y0, Y0
-	VMAXPS       Y14, Y0, Y0
-	VMINPS       Y15, Y0, Y0
 	VADDPS       Y13, Y1, Y1
-	VMAXPS       Y14, Y1, Y1
-	VMINPS       Y15, Y1, Y1
 	VADDPS       Y13, Y2, Y2
-	VMAXPS       Y14, Y2, Y2
-	VMINPS       Y15, Y2, Y2
 	VBROADCASTSS 4(SI), Y13
 	VADDPS       Y13, Y3, Y3
-	VMAXPS       Y14, Y3, Y3
-	VMINPS       Y15, Y3, Y3
 	VADDPS       Y13, Y4, Y4
-	VMAXPS       Y14, Y4, Y4
-	VMINPS       Y15, Y4, Y4
 	VADDPS       Y13, Y5, Y5
-	VMAXPS       Y14, Y5, Y5
-	VMINPS       Y15, Y5, Y5
 	VBROADCASTSS 8(SI), Y13
 	VADDPS       Y13, Y6, Y6
-	VMAXPS       Y14, Y6, Y6
-	VMINPS       Y15, Y6, Y6
 	VADDPS       Y13, Y7, Y7
-	VMAXPS       Y14, Y7, Y7
-	VMINPS       Y15, Y7, Y7
 	VADDPS       Y13, Y8, Y8
-	VMAXPS       Y14, Y8, Y8
-	VMINPS       Y15, Y8, Y8
 	VBROADCASTSS 12(SI), Y13
 	VADDPS       Y13, Y9, Y9
+	VADDPS       Y13, Y10, Y10
+	VADDPS       Y13, Y11, Y11
+	TESTQ        $0x00000004, R10
+	JZ           avx2_00_clamp
+	MOVQ         DI, R11
+	VADDPS       (R11), Y0, Y0
+	VADDPS       32(R11), Y1, Y1
+	VADDPS       64(R11), Y2, Y2
+	ADDQ         R8, R11
+	VADDPS       (R11), Y3, Y3
+	VADDPS       32(R11), Y4, Y4
+	VADDPS       64(R11), Y5, Y5
+	ADDQ         R8, R11
+	VADDPS       (R11), Y6, Y6
+	VADDPS       32(R11), Y7, Y7
+	VADDPS       64(R11), Y8, Y8
+	ADDQ         R8, R11
+	VADDPS       (R11), Y9, Y9
+	VADDPS       32(R11), Y10, Y10
+	VADDPS       64(R11), Y11, Y11
+	ADDQ         R8, R11
+
+avx2_00_clamp:
+	VBROADCASTSS lo+64(FP), Y14
+	VBROADCASTSS hi+68(FP), Y15
+	VMAXPS       Y14, Y0, Y0
+	VMINPS       Y15, Y0, Y0
+	VMAXPS       Y14, Y1, Y1
+	VMINPS       Y15, Y1, Y1
+	VMAXPS       Y14, Y2, Y2
+	VMINPS       Y15, Y2, Y2
+	VMAXPS       Y14, Y3, Y3
+	VMINPS       Y15, Y3, Y3
+	VMAXPS       Y14, Y4, Y4
+	VMINPS       Y15, Y4, Y4
+	VMAXPS       Y14, Y5, Y5
+	VMINPS       Y15, Y5, Y5
+	VMAXPS       Y14, Y6, Y6
+	VMINPS       Y15, Y6, Y6
+	VMAXPS       Y14, Y7, Y7
+	VMINPS       Y15, Y7, Y7
+	VMAXPS       Y14, Y8, Y8
+	VMINPS       Y15, Y8, Y8
 	VMAXPS       Y14, Y9, Y9
 	VMINPS       Y15, Y9, Y9
-	VADDPS       Y13, Y10, Y10
 	VMAXPS       Y14, Y10, Y10
 	VMINPS       Y15, Y10, Y10
-	VADDPS       Y13, Y11, Y11
 	VMAXPS       Y14, Y11, Y11
 	VMINPS       Y15, Y11, Y11
-
-avx2_00_nofinal:
-	TESTQ  $0x00000004, R10
-	JZ     avx2_00_store
-	MOVQ   DI, R11
-	VADDPS (R11), Y0, Y0
-	VADDPS 32(R11), Y1, Y1
-	VADDPS 64(R11), Y2, Y2
-	ADDQ   R8, R11
-	VADDPS (R11), Y3, Y3
-	VADDPS 32(R11), Y4, Y4
-	VADDPS 64(R11), Y5, Y5
-	ADDQ   R8, R11
-	VADDPS (R11), Y6, Y6
-	VADDPS 32(R11), Y7, Y7
-	VADDPS 64(R11), Y8, Y8
-	ADDQ   R8, R11
-	VADDPS (R11), Y9, Y9
-	VADDPS 32(R11), Y10, Y10
-	VADDPS 64(R11), Y11, Y11
-	ADDQ   R8, R11
 
 avx2_00_store:
 	MOVQ    CX, R11
@@ -504,70 +504,70 @@ avx2_01_epilogue:
 
 avx2_01_noacc:
 	TESTQ        $0x00000002, R10
-	JZ           avx2_01_nofinal
-	VBROADCASTSS lo+64(FP), Y14
-	VBROADCASTSS hi+68(FP), Y15
+	JZ           avx2_01_store
 	VBROADCASTSS (SI), Y13
 	VADDPS       Y13, Y0, Y0
-	VMAXPS       Y14, Y0, Y0
-	VMINPS       Y15, Y0, Y0
 	VADDPS       Y13, Y1, Y1
-	VMAXPS       Y14, Y1, Y1
-	VMINPS       Y15, Y1, Y1
 	VADDPS       Y13, Y2, Y2
-	VMAXPS       Y14, Y2, Y2
-	VMINPS       Y15, Y2, Y2
 	VBROADCASTSS 4(SI), Y13
 	VADDPS       Y13, Y3, Y3
-	VMAXPS       Y14, Y3, Y3
-	VMINPS       Y15, Y3, Y3
 	VADDPS       Y13, Y4, Y4
-	VMAXPS       Y14, Y4, Y4
-	VMINPS       Y15, Y4, Y4
 	VADDPS       Y13, Y5, Y5
-	VMAXPS       Y14, Y5, Y5
-	VMINPS       Y15, Y5, Y5
 	VBROADCASTSS 8(SI), Y13
 	VADDPS       Y13, Y6, Y6
-	VMAXPS       Y14, Y6, Y6
-	VMINPS       Y15, Y6, Y6
 	VADDPS       Y13, Y7, Y7
-	VMAXPS       Y14, Y7, Y7
-	VMINPS       Y15, Y7, Y7
 	VADDPS       Y13, Y8, Y8
-	VMAXPS       Y14, Y8, Y8
-	VMINPS       Y15, Y8, Y8
 	VBROADCASTSS 12(SI), Y13
 	VADDPS       Y13, Y9, Y9
+	VADDPS       Y13, Y10, Y10
+	VADDPS       Y13, Y11, Y11
+	TESTQ        $0x00000004, R10
+	JZ           avx2_01_clamp
+	MOVQ         DI, R11
+	VADDPS       96(R11), Y0, Y0
+	VADDPS       128(R11), Y1, Y1
+	VADDPS       160(R11), Y2, Y2
+	ADDQ         R8, R11
+	VADDPS       96(R11), Y3, Y3
+	VADDPS       128(R11), Y4, Y4
+	VADDPS       160(R11), Y5, Y5
+	ADDQ         R8, R11
+	VADDPS       96(R11), Y6, Y6
+	VADDPS       128(R11), Y7, Y7
+	VADDPS       160(R11), Y8, Y8
+	ADDQ         R8, R11
+	VADDPS       96(R11), Y9, Y9
+	VADDPS       128(R11), Y10, Y10
+	VADDPS       160(R11), Y11, Y11
+	ADDQ         R8, R11
+
+avx2_01_clamp:
+	VBROADCASTSS lo+64(FP), Y14
+	VBROADCASTSS hi+68(FP), Y15
+	VMAXPS       Y14, Y0, Y0
+	VMINPS       Y15, Y0, Y0
+	VMAXPS       Y14, Y1, Y1
+	VMINPS       Y15, Y1, Y1
+	VMAXPS       Y14, Y2, Y2
+	VMINPS       Y15, Y2, Y2
+	VMAXPS       Y14, Y3, Y3
+	VMINPS       Y15, Y3, Y3
+	VMAXPS       Y14, Y4, Y4
+	VMINPS       Y15, Y4, Y4
+	VMAXPS       Y14, Y5, Y5
+	VMINPS       Y15, Y5, Y5
+	VMAXPS       Y14, Y6, Y6
+	VMINPS       Y15, Y6, Y6
+	VMAXPS       Y14, Y7, Y7
+	VMINPS       Y15, Y7, Y7
+	VMAXPS       Y14, Y8, Y8
+	VMINPS       Y15, Y8, Y8
 	VMAXPS       Y14, Y9, Y9
 	VMINPS       Y15, Y9, Y9
-	VADDPS       Y13, Y10, Y10
 	VMAXPS       Y14, Y10, Y10
 	VMINPS       Y15, Y10, Y10
-	VADDPS       Y13, Y11, Y11
 	VMAXPS       Y14, Y11, Y11
 	VMINPS       Y15, Y11, Y11
-
-avx2_01_nofinal:
-	TESTQ  $0x00000004, R10
-	JZ     avx2_01_store
-	MOVQ   DI, R11
-	VADDPS 96(R11), Y0, Y0
-	VADDPS 128(R11), Y1, Y1
-	VADDPS 160(R11), Y2, Y2
-	ADDQ   R8, R11
-	VADDPS 96(R11), Y3, Y3
-	VADDPS 128(R11), Y4, Y4
-	VADDPS 160(R11), Y5, Y5
-	ADDQ   R8, R11
-	VADDPS 96(R11), Y6, Y6
-	VADDPS 128(R11), Y7, Y7
-	VADDPS 160(R11), Y8, Y8
-	ADDQ   R8, R11
-	VADDPS 96(R11), Y9, Y9
-	VADDPS 128(R11), Y10, Y10
-	VADDPS 160(R11), Y11, Y11
-	ADDQ   R8, R11
 
 avx2_01_store:
 	MOVQ    CX, R11
@@ -653,70 +653,70 @@ avx2_10_epilogue:
 
 avx2_10_noacc:
 	TESTQ        $0x00000002, R10
-	JZ           avx2_10_nofinal
-	VBROADCASTSS lo+64(FP), Y14
-	VBROADCASTSS hi+68(FP), Y15
+	JZ           avx2_10_store
 	VBROADCASTSS 16(SI), Y13
 	VADDPS       Y13, Y0, Y0
-	VMAXPS       Y14, Y0, Y0
-	VMINPS       Y15, Y0, Y0
 	VADDPS       Y13, Y1, Y1
-	VMAXPS       Y14, Y1, Y1
-	VMINPS       Y15, Y1, Y1
 	VADDPS       Y13, Y2, Y2
-	VMAXPS       Y14, Y2, Y2
-	VMINPS       Y15, Y2, Y2
 	VBROADCASTSS 20(SI), Y13
 	VADDPS       Y13, Y3, Y3
-	VMAXPS       Y14, Y3, Y3
-	VMINPS       Y15, Y3, Y3
 	VADDPS       Y13, Y4, Y4
-	VMAXPS       Y14, Y4, Y4
-	VMINPS       Y15, Y4, Y4
 	VADDPS       Y13, Y5, Y5
-	VMAXPS       Y14, Y5, Y5
-	VMINPS       Y15, Y5, Y5
 	VBROADCASTSS 24(SI), Y13
 	VADDPS       Y13, Y6, Y6
-	VMAXPS       Y14, Y6, Y6
-	VMINPS       Y15, Y6, Y6
 	VADDPS       Y13, Y7, Y7
-	VMAXPS       Y14, Y7, Y7
-	VMINPS       Y15, Y7, Y7
 	VADDPS       Y13, Y8, Y8
-	VMAXPS       Y14, Y8, Y8
-	VMINPS       Y15, Y8, Y8
 	VBROADCASTSS 28(SI), Y13
 	VADDPS       Y13, Y9, Y9
+	VADDPS       Y13, Y10, Y10
+	VADDPS       Y13, Y11, Y11
+	TESTQ        $0x00000004, R10
+	JZ           avx2_10_clamp
+	LEAQ         (DI)(R8*4), R11
+	VADDPS       (R11), Y0, Y0
+	VADDPS       32(R11), Y1, Y1
+	VADDPS       64(R11), Y2, Y2
+	ADDQ         R8, R11
+	VADDPS       (R11), Y3, Y3
+	VADDPS       32(R11), Y4, Y4
+	VADDPS       64(R11), Y5, Y5
+	ADDQ         R8, R11
+	VADDPS       (R11), Y6, Y6
+	VADDPS       32(R11), Y7, Y7
+	VADDPS       64(R11), Y8, Y8
+	ADDQ         R8, R11
+	VADDPS       (R11), Y9, Y9
+	VADDPS       32(R11), Y10, Y10
+	VADDPS       64(R11), Y11, Y11
+	ADDQ         R8, R11
+
+avx2_10_clamp:
+	VBROADCASTSS lo+64(FP), Y14
+	VBROADCASTSS hi+68(FP), Y15
+	VMAXPS       Y14, Y0, Y0
+	VMINPS       Y15, Y0, Y0
+	VMAXPS       Y14, Y1, Y1
+	VMINPS       Y15, Y1, Y1
+	VMAXPS       Y14, Y2, Y2
+	VMINPS       Y15, Y2, Y2
+	VMAXPS       Y14, Y3, Y3
+	VMINPS       Y15, Y3, Y3
+	VMAXPS       Y14, Y4, Y4
+	VMINPS       Y15, Y4, Y4
+	VMAXPS       Y14, Y5, Y5
+	VMINPS       Y15, Y5, Y5
+	VMAXPS       Y14, Y6, Y6
+	VMINPS       Y15, Y6, Y6
+	VMAXPS       Y14, Y7, Y7
+	VMINPS       Y15, Y7, Y7
+	VMAXPS       Y14, Y8, Y8
+	VMINPS       Y15, Y8, Y8
 	VMAXPS       Y14, Y9, Y9
 	VMINPS       Y15, Y9, Y9
-	VADDPS       Y13, Y10, Y10
 	VMAXPS       Y14, Y10, Y10
 	VMINPS       Y15, Y10, Y10
-	VADDPS       Y13, Y11, Y11
 	VMAXPS       Y14, Y11, Y11
 	VMINPS       Y15, Y11, Y11
-
-avx2_10_nofinal:
-	TESTQ  $0x00000004, R10
-	JZ     avx2_10_store
-	LEAQ   (DI)(R8*4), R11
-	VADDPS (R11), Y0, Y0
-	VADDPS 32(R11), Y1, Y1
-	VADDPS 64(R11), Y2, Y2
-	ADDQ   R8, R11
-	VADDPS (R11), Y3, Y3
-	VADDPS 32(R11), Y4, Y4
-	VADDPS 64(R11), Y5, Y5
-	ADDQ   R8, R11
-	VADDPS (R11), Y6, Y6
-	VADDPS 32(R11), Y7, Y7
-	VADDPS 64(R11), Y8, Y8
-	ADDQ   R8, R11
-	VADDPS (R11), Y9, Y9
-	VADDPS 32(R11), Y10, Y10
-	VADDPS 64(R11), Y11, Y11
-	ADDQ   R8, R11
 
 avx2_10_store:
 	LEAQ    (CX)(DX*4), R11
@@ -802,70 +802,70 @@ avx2_11_epilogue:
 
 avx2_11_noacc:
 	TESTQ        $0x00000002, R10
-	JZ           avx2_11_nofinal
-	VBROADCASTSS lo+64(FP), Y14
-	VBROADCASTSS hi+68(FP), Y15
+	JZ           avx2_11_store
 	VBROADCASTSS 16(SI), Y13
 	VADDPS       Y13, Y0, Y0
-	VMAXPS       Y14, Y0, Y0
-	VMINPS       Y15, Y0, Y0
 	VADDPS       Y13, Y1, Y1
-	VMAXPS       Y14, Y1, Y1
-	VMINPS       Y15, Y1, Y1
 	VADDPS       Y13, Y2, Y2
-	VMAXPS       Y14, Y2, Y2
-	VMINPS       Y15, Y2, Y2
 	VBROADCASTSS 20(SI), Y13
 	VADDPS       Y13, Y3, Y3
-	VMAXPS       Y14, Y3, Y3
-	VMINPS       Y15, Y3, Y3
 	VADDPS       Y13, Y4, Y4
-	VMAXPS       Y14, Y4, Y4
-	VMINPS       Y15, Y4, Y4
 	VADDPS       Y13, Y5, Y5
-	VMAXPS       Y14, Y5, Y5
-	VMINPS       Y15, Y5, Y5
 	VBROADCASTSS 24(SI), Y13
 	VADDPS       Y13, Y6, Y6
-	VMAXPS       Y14, Y6, Y6
-	VMINPS       Y15, Y6, Y6
 	VADDPS       Y13, Y7, Y7
-	VMAXPS       Y14, Y7, Y7
-	VMINPS       Y15, Y7, Y7
 	VADDPS       Y13, Y8, Y8
-	VMAXPS       Y14, Y8, Y8
-	VMINPS       Y15, Y8, Y8
 	VBROADCASTSS 28(SI), Y13
 	VADDPS       Y13, Y9, Y9
+	VADDPS       Y13, Y10, Y10
+	VADDPS       Y13, Y11, Y11
+	TESTQ        $0x00000004, R10
+	JZ           avx2_11_clamp
+	LEAQ         (DI)(R8*4), R11
+	VADDPS       96(R11), Y0, Y0
+	VADDPS       128(R11), Y1, Y1
+	VADDPS       160(R11), Y2, Y2
+	ADDQ         R8, R11
+	VADDPS       96(R11), Y3, Y3
+	VADDPS       128(R11), Y4, Y4
+	VADDPS       160(R11), Y5, Y5
+	ADDQ         R8, R11
+	VADDPS       96(R11), Y6, Y6
+	VADDPS       128(R11), Y7, Y7
+	VADDPS       160(R11), Y8, Y8
+	ADDQ         R8, R11
+	VADDPS       96(R11), Y9, Y9
+	VADDPS       128(R11), Y10, Y10
+	VADDPS       160(R11), Y11, Y11
+	ADDQ         R8, R11
+
+avx2_11_clamp:
+	VBROADCASTSS lo+64(FP), Y14
+	VBROADCASTSS hi+68(FP), Y15
+	VMAXPS       Y14, Y0, Y0
+	VMINPS       Y15, Y0, Y0
+	VMAXPS       Y14, Y1, Y1
+	VMINPS       Y15, Y1, Y1
+	VMAXPS       Y14, Y2, Y2
+	VMINPS       Y15, Y2, Y2
+	VMAXPS       Y14, Y3, Y3
+	VMINPS       Y15, Y3, Y3
+	VMAXPS       Y14, Y4, Y4
+	VMINPS       Y15, Y4, Y4
+	VMAXPS       Y14, Y5, Y5
+	VMINPS       Y15, Y5, Y5
+	VMAXPS       Y14, Y6, Y6
+	VMINPS       Y15, Y6, Y6
+	VMAXPS       Y14, Y7, Y7
+	VMINPS       Y15, Y7, Y7
+	VMAXPS       Y14, Y8, Y8
+	VMINPS       Y15, Y8, Y8
 	VMAXPS       Y14, Y9, Y9
 	VMINPS       Y15, Y9, Y9
-	VADDPS       Y13, Y10, Y10
 	VMAXPS       Y14, Y10, Y10
 	VMINPS       Y15, Y10, Y10
-	VADDPS       Y13, Y11, Y11
 	VMAXPS       Y14, Y11, Y11
 	VMINPS       Y15, Y11, Y11
-
-avx2_11_nofinal:
-	TESTQ  $0x00000004, R10
-	JZ     avx2_11_store
-	LEAQ   (DI)(R8*4), R11
-	VADDPS 96(R11), Y0, Y0
-	VADDPS 128(R11), Y1, Y1
-	VADDPS 160(R11), Y2, Y2
-	ADDQ   R8, R11
-	VADDPS 96(R11), Y3, Y3
-	VADDPS 128(R11), Y4, Y4
-	VADDPS 160(R11), Y5, Y5
-	ADDQ   R8, R11
-	VADDPS 96(R11), Y6, Y6
-	VADDPS 128(R11), Y7, Y7
-	VADDPS 160(R11), Y8, Y8
-	ADDQ   R8, R11
-	VADDPS 96(R11), Y9, Y9
-	VADDPS 128(R11), Y10, Y10
-	VADDPS 160(R11), Y11, Y11
-	ADDQ   R8, R11
 
 avx2_11_store:
 	LEAQ    (CX)(DX*4), R11

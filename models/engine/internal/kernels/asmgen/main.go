@@ -18,7 +18,7 @@ const (
 	tileN = 48
 
 	flagAccumulate = 1
-	flagFinal      = 2
+	flagFinal      = 2 // add bias, then residual, then clamp
 	flagResidual   = 4
 )
 
@@ -96,26 +96,30 @@ func gemmAVX512() {
 	}
 	Label("avx512_noacc")
 	TESTQ(U32(flagFinal), R10)
-	JZ(LabelRef("avx512_nofinal"))
-	VBROADCASTSS(paramAddr("lo"), Z27)
-	VBROADCASTSS(paramAddr("hi"), Z28)
+	JZ(LabelRef("avx512_store"))
 	for i := 0; i < tileM; i++ {
 		VBROADCASTSS(Mem{Base: RSI, Disp: 4 * i}, Z24)
 		for v := 0; v < nv; v++ {
 			VADDPS(Z24, acc(i, v), acc(i, v))
-			VMAXPS(Z27, acc(i, v), acc(i, v))
-			VMINPS(Z28, acc(i, v), acc(i, v))
 		}
 	}
-	Label("avx512_nofinal")
 	TESTQ(U32(flagResidual), R10)
-	JZ(LabelRef("avx512_store"))
+	JZ(LabelRef("avx512_clamp"))
 	MOVQ(RDI, R11)
 	for i := 0; i < tileM; i++ {
 		for v := 0; v < nv; v++ {
 			VADDPS(Mem{Base: R11, Disp: 64 * v}, acc(i, v), acc(i, v))
 		}
 		ADDQ(R8, R11)
+	}
+	Label("avx512_clamp")
+	VBROADCASTSS(paramAddr("lo"), Z27)
+	VBROADCASTSS(paramAddr("hi"), Z28)
+	for i := 0; i < tileM; i++ {
+		for v := 0; v < nv; v++ {
+			VMAXPS(Z27, acc(i, v), acc(i, v))
+			VMINPS(Z28, acc(i, v), acc(i, v))
+		}
 	}
 	Label("avx512_store")
 	MOVQ(RCX, R11)
@@ -180,20 +184,15 @@ func gemmAVX2() {
 			}
 			Label(sub + "noacc")
 			TESTQ(U32(flagFinal), R10)
-			JZ(LabelRef(sub + "nofinal"))
-			VBROADCASTSS(paramAddr("lo"), Y14)
-			VBROADCASTSS(paramAddr("hi"), Y15)
+			JZ(LabelRef(sub + "store"))
 			for i := 0; i < rows; i++ {
 				VBROADCASTSS(Mem{Base: RSI, Disp: 16*rh + 4*i}, Y13)
 				for v := 0; v < nv; v++ {
 					VADDPS(Y13, acc(i, v), acc(i, v))
-					VMAXPS(Y14, acc(i, v), acc(i, v))
-					VMINPS(Y15, acc(i, v), acc(i, v))
 				}
 			}
-			Label(sub + "nofinal")
 			TESTQ(U32(flagResidual), R10)
-			JZ(LabelRef(sub + "store"))
+			JZ(LabelRef(sub + "clamp"))
 			if rh == 0 {
 				MOVQ(RDI, R11)
 			} else {
@@ -204,6 +203,15 @@ func gemmAVX2() {
 					VADDPS(Mem{Base: R11, Disp: 96*ch + 32*v}, acc(i, v), acc(i, v))
 				}
 				ADDQ(R8, R11)
+			}
+			Label(sub + "clamp")
+			VBROADCASTSS(paramAddr("lo"), Y14)
+			VBROADCASTSS(paramAddr("hi"), Y15)
+			for i := 0; i < rows; i++ {
+				for v := 0; v < nv; v++ {
+					VMAXPS(Y14, acc(i, v), acc(i, v))
+					VMINPS(Y15, acc(i, v), acc(i, v))
+				}
 			}
 			Label(sub + "store")
 			if rh == 0 {

@@ -1,0 +1,92 @@
+package engine
+
+import "math"
+
+// fuse merges element-wise operations into the convolutions before them,
+// so that the data makes one trip through memory: Conv → Add (a residual of
+// the same shape) → Relu or Clip with constant bounds. The merged
+// operations drop out of the plan.
+func fuse(p *plan) {
+	readers := map[*value]int{}
+	for _, on := range p.ops {
+		for _, v := range on.inputs {
+			if v != nil {
+				readers[v]++
+			}
+		}
+	}
+	// fusable returns the convolution producing v when v is read only by the
+	// operation being fused and is not a graph output.
+	fusable := func(v *value) *opNode {
+		if v == nil || v.producer == nil || v.producer.conv == nil || v.output || readers[v] != 1 {
+			return nil
+		}
+		return v.producer
+	}
+	// absorb replaces conv's output with the output of the fused operation.
+	absorb := func(conv, on *opNode) {
+		out := on.outputs[0]
+		out.producer, out.outIdx = conv, 0
+		conv.outputs[0] = out
+		on.dead = true
+	}
+	for _, on := range p.ops {
+		switch on.op {
+		case "Relu", "Clip":
+			lo, hi, ok := constClampBounds(on)
+			if !ok {
+				continue
+			}
+			conv := fusable(on.inputs[0])
+			if conv == nil {
+				continue
+			}
+			ck := *conv.conv // copy: kernels may be shared by folded duplicates
+			ck.fuseClamp(lo, hi)
+			conv.conv, conv.k = &ck, &ck
+			absorb(conv, on)
+		case "Add":
+			if len(on.inputs) != 2 || on.outputs[0].dtype != Float32 {
+				continue
+			}
+			for i := 0; i < 2; i++ {
+				conv := fusable(on.inputs[i])
+				other := on.inputs[1-i]
+				if conv == nil || other == nil || conv.conv.residual || hasClamp(conv.conv) ||
+					!equalShape(other.shape, on.outputs[0].shape) || !equalShape(on.inputs[i].shape, on.outputs[0].shape) {
+					continue
+				}
+				// The residual must be ready before the convolution runs.
+				if other.producer != nil && other.producer.pos >= conv.pos {
+					continue
+				}
+				ck := *conv.conv
+				ck.residual = true
+				conv.conv, conv.k = &ck, &ck
+				for len(conv.inputs) < 3 {
+					conv.inputs = append(conv.inputs, nil)
+				}
+				conv.inputs = append(conv.inputs[:3], other)
+				absorb(conv, on)
+				break
+			}
+		}
+	}
+}
+
+func hasClamp(k *convKernel) bool {
+	return !math.IsInf(float64(k.lo), -1) || !math.IsInf(float64(k.hi), 1)
+}
+
+// constClampBounds returns the bounds of a Relu, or of a Clip whose bounds
+// are attributes or constants.
+func constClampBounds(on *opNode) (lo, hi float32, ok bool) {
+	if on.op == "Relu" {
+		return 0, float32(math.Inf(1)), true
+	}
+	k, isClip := on.k.(*clipKernel)
+	if !isClip {
+		return 0, 0, false
+	}
+	return k.staticBounds()
+}

@@ -1,0 +1,69 @@
+package engine
+
+func init() { register("Cast", compileCast) }
+
+func compileCast(c *opCtx) error {
+	if err := c.need(1, 1); err != nil {
+		return err
+	}
+	to, err := c.attrInt("to", 0)
+	if err != nil {
+		return err
+	}
+	dt, err := dtypeFromONNX(to)
+	if err != nil {
+		return err
+	}
+	c.setOut(dt, c.in[0].shape)
+	c.k = kernelFunc(func(in, out []*Tensor) step {
+		x, y := in[0], out[0]
+		return stepFunc(func(*pool) error { castInto(y, x); return nil })
+	})
+	return nil
+}
+
+// castInto converts x's elements into y's type. Float to integer truncates
+// toward zero, as ONNX Cast does.
+func castInto(y, x *Tensor) {
+	switch y.DType {
+	case Float32:
+		switch x.DType {
+		case Float32:
+			copy(y.F32, x.F32)
+		case Int32:
+			for i, v := range x.I32 {
+				y.F32[i] = float32(v)
+			}
+		case Int64:
+			for i, v := range x.I64 {
+				y.F32[i] = float32(v)
+			}
+		}
+	case Int32:
+		switch x.DType {
+		case Float32:
+			for i, v := range x.F32 {
+				y.I32[i] = int32(v)
+			}
+		case Int32:
+			copy(y.I32, x.I32)
+		case Int64:
+			for i, v := range x.I64 {
+				y.I32[i] = int32(v)
+			}
+		}
+	case Int64:
+		switch x.DType {
+		case Float32:
+			for i, v := range x.F32 {
+				y.I64[i] = int64(v)
+			}
+		case Int32:
+			for i, v := range x.I32 {
+				y.I64[i] = int64(v)
+			}
+		case Int64:
+			copy(y.I64, x.I64)
+		}
+	}
+}

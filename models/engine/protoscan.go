@@ -1,0 +1,85 @@
+package engine
+
+import (
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// protoInfo is what the engine reads from the ONNX file besides what
+// onnx-go's decoder passes to the backend: node names (the decoder hands
+// over only operator types) and the default-domain opset version.
+type protoInfo struct {
+	nodeNames []string
+	opset     int64
+}
+
+// scanProto walks the ModelProto with protowire. It never fails: on
+// malformed input it returns what it found, and the decoder reports the
+// error.
+func scanProto(b []byte) protoInfo {
+	var info protoInfo
+	eachField(b, func(num protowire.Number, typ protowire.Type, v []byte) {
+		switch {
+		case num == 7 && typ == protowire.BytesType: // graph
+			eachField(v, func(num protowire.Number, typ protowire.Type, v []byte) {
+				if num == 1 && typ == protowire.BytesType { // node
+					name := ""
+					eachField(v, func(num protowire.Number, typ protowire.Type, v []byte) {
+						if num == 3 && typ == protowire.BytesType {
+							name = string(v)
+						}
+					})
+					info.nodeNames = append(info.nodeNames, name)
+				}
+			})
+		case num == 8 && typ == protowire.BytesType: // opset_import
+			domain, version := "", int64(0)
+			eachField(v, func(num protowire.Number, typ protowire.Type, v []byte) {
+				if num == 1 && typ == protowire.BytesType {
+					domain = string(v)
+				}
+				if num == 2 && typ == protowire.VarintType {
+					x, _ := protowire.ConsumeVarint(v)
+					version = int64(x)
+				}
+			})
+			if domain == "" || domain == "ai.onnx" {
+				info.opset = version
+			}
+		}
+	})
+	return info
+}
+
+// eachField calls f for each top-level field of a protobuf message; for
+// varints v holds the encoded varint, for bytes fields the payload.
+func eachField(b []byte, f func(num protowire.Number, typ protowire.Type, v []byte)) {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return
+		}
+		b = b[n:]
+		switch typ {
+		case protowire.BytesType:
+			v, m := protowire.ConsumeBytes(b)
+			if m < 0 {
+				return
+			}
+			f(num, typ, v)
+			b = b[m:]
+		case protowire.VarintType:
+			_, m := protowire.ConsumeVarint(b)
+			if m < 0 {
+				return
+			}
+			f(num, typ, b[:m])
+			b = b[m:]
+		default:
+			m := protowire.ConsumeFieldValue(num, typ, b)
+			if m < 0 {
+				return
+			}
+			b = b[m:]
+		}
+	}
+}

@@ -1,0 +1,118 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+)
+
+// Session runs a Model with buffers planned at load time, so that repeated
+// inference allocates nothing. A Session is not safe for concurrent use;
+// create one per goroutine. Close it to stop its worker goroutines.
+type Session struct {
+	m       *Model
+	tensors []*Tensor
+	steps   []step
+	inputs  []*Tensor
+	outputs []*Tensor
+	pool    *pool
+}
+
+// NewSession allocates the buffers of one Session and starts its workers.
+func (m *Model) NewSession() *Session {
+	p := m.plan
+	s := &Session{m: m, pool: newPool(m.threads)}
+	slots := make([]*Tensor, len(p.slots))
+	for i, si := range p.slots {
+		slots[i] = newTensor(si.dtype, []int{si.size})
+	}
+	s.tensors = make([]*Tensor, len(p.values))
+	for _, v := range p.values {
+		switch {
+		case v.konst != nil:
+			s.tensors[v.id] = v.konst
+		case v.input >= 0:
+			s.tensors[v.id] = &Tensor{DType: v.dtype, Shape: v.shape}
+		default:
+			n := numElems(v.shape)
+			buf := slots[v.slot]
+			t := &Tensor{DType: v.dtype, Shape: v.shape}
+			switch v.dtype {
+			case Float32:
+				t.F32 = buf.F32[:n:n]
+			case Int32:
+				t.I32 = buf.I32[:n:n]
+			case Int64:
+				t.I64 = buf.I64[:n:n]
+			}
+			s.tensors[v.id] = t
+		}
+	}
+	for _, on := range p.ops {
+		in := make([]*Tensor, len(on.inputs))
+		for i, v := range on.inputs {
+			if v != nil {
+				in[i] = s.tensors[v.id]
+			}
+		}
+		out := make([]*Tensor, len(on.outputs))
+		for i, v := range on.outputs {
+			out[i] = s.tensors[v.id]
+		}
+		k := on.k
+		if on.view && on.outputs[0].root == on.inputs[0].root {
+			continue // the output already views the input's buffer
+		}
+		s.steps = append(s.steps, k.bind(in, out))
+	}
+	for _, v := range p.inputs {
+		s.inputs = append(s.inputs, s.tensors[v.id])
+	}
+	for _, v := range p.outputs {
+		s.outputs = append(s.outputs, s.tensors[v.id])
+	}
+	return s
+}
+
+// Run runs the model on inputs (in graph input order) and returns the
+// outputs in graph output order. The outputs belong to the Session and are
+// overwritten by the next Run. Inputs are read, never written, and must not
+// change during the call. The context is checked between operations.
+func (s *Session) Run(ctx context.Context, inputs ...*Tensor) ([]*Tensor, error) {
+	if len(inputs) != len(s.inputs) {
+		return nil, fmt.Errorf("engine: %w: got %d inputs, the model has %d", ErrBadInput, len(inputs), len(s.inputs))
+	}
+	for i, t := range inputs {
+		dst := s.inputs[i]
+		if t == nil {
+			return nil, fmt.Errorf("engine: %w: input %d (%q) is nil", ErrBadInput, i, s.m.inputs[i].Name)
+		}
+		if t.DType != dst.DType || !equalShape(t.Shape, dst.Shape) {
+			return nil, fmt.Errorf("engine: %w: input %q is %v, the model wants %v", ErrBadInput, s.m.inputs[i].Name, t, typeString(dst.DType, dst.Shape))
+		}
+		if t.dataLen() != numElems(dst.Shape) {
+			return nil, fmt.Errorf("engine: %w: input %q has %d elements, shape %v needs %d", ErrBadInput, s.m.inputs[i].Name, t.dataLen(), dst.Shape, numElems(dst.Shape))
+		}
+		dst.F32, dst.I32, dst.I64 = t.F32, t.I32, t.I64
+	}
+	defer s.unbind()
+	for _, st := range s.steps {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("engine: %w", err)
+		}
+		if err := st.run(s.pool); err != nil {
+			return nil, fmt.Errorf("engine: %w", err)
+		}
+	}
+	return s.outputs, nil
+}
+
+// unbind drops the references to the caller's input data.
+func (s *Session) unbind() {
+	for _, t := range s.inputs {
+		t.F32, t.I32, t.I64 = nil, nil, nil
+	}
+}
+
+// Close stops the Session's worker goroutines. The Session must not be used
+// afterwards.
+func (s *Session) Close() { s.pool.close() }
