@@ -16,9 +16,6 @@ type Depthwise3x3 struct {
 	stride         int
 	padTop, padLft int
 	ph, pw         int // scratch plane size
-	// Clamp, Lo and Hi clamp the outputs (Relu6: 0, 6).
-	Clamp  bool
-	Lo, Hi float32
 }
 
 // ErrDepthwiseShape reports a depthwise geometry the kernel does not handle.
@@ -41,7 +38,6 @@ func NewDepthwise3x3(h, w, stride, padTop, padLeft, padBottom, padRight int) (*D
 	// The vector kernels read whole 16-wide blocks (plus 2 columns, and for
 	// stride 2 both phases), so the scratch rows are wide enough for that.
 	d.pw = stride*roundUp(ow, 16) + 2 + 16
-	d.Lo, d.Hi = float32(math.Inf(-1)), float32(math.Inf(1))
 	return d, nil
 }
 
@@ -53,21 +49,31 @@ func (d *Depthwise3x3) OutSize() (oh, ow int) { return d.oh, d.ow }
 // ScratchLen is the number of float32s of scratch a Run call needs.
 func (d *Depthwise3x3) ScratchLen() int { return d.ph * d.pw }
 
-// Run computes output channels [c0, c1): dst[c] = clamp(bias[c] + w[c] ⊛ src[c]),
-// where src holds h*w planes, dst oh*ow planes, weights 9 values per channel
-// and bias one per channel (or nil). Concurrent calls need their own scratch.
-func (d *Depthwise3x3) Run(dst, src, weights, bias []float32, c0, c1 int, scratch []float32) {
+// Run computes output channels [c0, c1):
+// dst[c] = clamp(bias[c] + w[c] ⊛ src[c] + residual[c]) with the clamp and
+// residual of ep (nil for none; ep.LdR is ignored, the residual has dst's
+// layout). src holds h*w planes, dst oh*ow planes, weights 9 values per
+// channel and bias one per channel (or nil). Concurrent calls need their own
+// scratch.
+func (d *Depthwise3x3) Run(dst, src, weights, bias []float32, ep *Epilogue, c0, c1 int, scratch []float32) {
 	ip, op := d.h*d.w, d.oh*d.ow
 	if c0 < 0 || c0 > c1 || len(src) < c1*ip || len(dst) < c1*op || len(weights) < 9*c1 ||
 		(bias != nil && len(bias) < c1) || len(scratch) < d.ScratchLen() {
 		panic(fmt.Sprintf("kernels: depthwise channels [%d,%d) with src %d dst %d weights %d scratch %d", c0, c1, len(src), len(dst), len(weights), len(scratch)))
 	}
+	lo, hi := float32(math.Inf(-1)), float32(math.Inf(1))
+	var res []float32
+	if ep != nil {
+		if ep.Clamp {
+			lo, hi = ep.Lo, ep.Hi
+		}
+		res = ep.Residual
+		if res != nil && len(res) < c1*op {
+			panic(fmt.Sprintf("kernels: depthwise residual has %d values for %d channels of %d", len(res), c1, op))
+		}
+	}
 	pad := scratch[:d.ph*d.pw]
 	clear(pad)
-	lo, hi := float32(math.Inf(-1)), float32(math.Inf(1))
-	if d.Clamp {
-		lo, hi = d.Lo, d.Hi
-	}
 	rows := min(d.h, d.ph-d.padTop)
 	cols := min(d.w, d.pw-d.padLft)
 	plane := dwPlane()
@@ -80,12 +86,16 @@ func (d *Depthwise3x3) Run(dst, src, weights, bias []float32, c0, c1 int, scratc
 		if bias != nil {
 			b = bias[c]
 		}
-		plane(d, dst[c*op:c*op+op], pad, weights[9*c:9*c+9], b, lo, hi)
+		var r []float32
+		if res != nil {
+			r = res[c*op : c*op+op]
+		}
+		plane(d, dst[c*op:c*op+op], pad, weights[9*c:9*c+9], r, b, lo, hi)
 	}
 }
 
 // dwPlaneGo is the portable plane kernel over the zero-bordered plane pad.
-func dwPlaneGo(d *Depthwise3x3, out, pad, w []float32, bias, lo, hi float32) {
+func dwPlaneGo(d *Depthwise3x3, out, pad, w, res []float32, bias, lo, hi float32) {
 	s, pw, ow := d.stride, d.pw, d.ow
 	w = w[:9]
 	for oy := 0; oy < d.oh; oy++ {
@@ -101,6 +111,9 @@ func dwPlaneGo(d *Depthwise3x3, out, pad, w []float32, bias, lo, hi float32) {
 			v := bias + w[0]*a[0] + w[1]*a[1] + w[2]*a[2] +
 				w[3]*b[0] + w[4]*b[1] + w[5]*b[2] +
 				w[6]*c[0] + w[7]*c[1] + w[8]*c[2]
+			if res != nil {
+				v += res[oy*ow+x]
+			}
 			o[x] = min(max(v, lo), hi)
 		}
 	}

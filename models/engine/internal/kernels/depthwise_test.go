@@ -10,7 +10,7 @@ import (
 
 // refDepthwise is the float64 oracle straight from the definition, with
 // padding as out-of-range taps.
-func refDepthwise(src []float32, c, h, w, stride, pt, pl, oh, ow int, wt, bias []float32, clampOn bool, lo, hi float32) (out, scale []float64) {
+func refDepthwise(src []float32, c, h, w, stride, pt, pl, oh, ow int, wt, bias, res []float32, clampOn bool, lo, hi float32) (out, scale []float64) {
 	out = make([]float64, c*oh*ow)
 	scale = make([]float64, c*oh*ow)
 	for ch := 0; ch < c; ch++ {
@@ -31,6 +31,11 @@ func refDepthwise(src []float32, c, h, w, stride, pt, pl, oh, ow int, wt, bias [
 						abs += math.Abs(t)
 					}
 				}
+				if res != nil {
+					rv := float64(res[(ch*oh+oy)*ow+ox])
+					s += rv
+					abs += math.Abs(rv)
+				}
 				if clampOn {
 					s = math.Min(math.Max(s, float64(lo)), float64(hi))
 				}
@@ -45,27 +50,27 @@ func refDepthwise(src []float32, c, h, w, stride, pt, pl, oh, ow int, wt, bias [
 func TestDepthwiseMatchesReference(t *testing.T) {
 	type tc struct {
 		c, h, w, stride, pt, pl, pb, pr int
-		bias, clamp                     bool
+		bias, clamp, res                bool
 	}
 	cases := []tc{
-		{3, 96, 96, 1, 1, 1, 1, 1, true, true},
-		{2, 96, 96, 2, 0, 0, 1, 1, true, true}, // TF SAME, stride 2, even size
-		{5, 6, 6, 1, 1, 1, 1, 1, true, false},
-		{4, 12, 12, 2, 0, 0, 1, 1, false, true},
-		{3, 1, 1, 1, 1, 1, 1, 1, true, true},
-		{2, 7, 33, 2, 1, 1, 1, 1, true, false},
-		{2, 17, 16, 1, 0, 2, 2, 0, true, true},
-		{2, 9, 31, 2, 2, 0, 0, 2, false, false},
-		{1, 48, 48, 1, 1, 1, 1, 1, true, false},
+		{3, 96, 96, 1, 1, 1, 1, 1, true, true, false},
+		{2, 96, 96, 2, 0, 0, 1, 1, true, true, false}, // TF SAME, stride 2, even size
+		{5, 6, 6, 1, 1, 1, 1, 1, true, false, true},
+		{4, 12, 12, 2, 0, 0, 1, 1, false, true, true},
+		{3, 1, 1, 1, 1, 1, 1, 1, true, true, false},
+		{2, 7, 33, 2, 1, 1, 1, 1, true, false, true},
+		{2, 17, 16, 1, 0, 2, 2, 0, true, true, true},
+		{2, 9, 31, 2, 2, 0, 0, 2, false, false, false},
+		{1, 48, 48, 1, 1, 1, 1, 1, true, false, true},
 	}
 	r := rand.New(rand.NewPCG(5, 6))
 	for i := 0; i < 10; i++ {
 		cases = append(cases, tc{1 + r.IntN(4), 1 + r.IntN(40), 1 + r.IntN(70), 1 + r.IntN(2),
-			r.IntN(3), r.IntN(3), r.IntN(3), r.IntN(3), r.IntN(2) == 0, r.IntN(2) == 0})
+			r.IntN(3), r.IntN(3), r.IntN(3), r.IntN(3), r.IntN(2) == 0, r.IntN(2) == 0, r.IntN(2) == 0})
 	}
 	forEachImpl(t, func(t *testing.T) {
 		for _, c := range cases {
-			name := fmt.Sprintf("c%d_%dx%d_s%d_p%d%d%d%d", c.c, c.h, c.w, c.stride, c.pt, c.pl, c.pb, c.pr)
+			name := fmt.Sprintf("c%d_%dx%d_s%d_p%d%d%d%d_b%v_c%v_r%v", c.c, c.h, c.w, c.stride, c.pt, c.pl, c.pb, c.pr, c.bias, c.clamp, c.res)
 			t.Run(name, func(t *testing.T) {
 				d, err := NewDepthwise3x3(c.h, c.w, c.stride, c.pt, c.pl, c.pb, c.pr)
 				if errors.Is(err, ErrDepthwiseShape) {
@@ -75,8 +80,12 @@ func TestDepthwiseMatchesReference(t *testing.T) {
 					t.Fatal(err)
 				}
 				oh, ow := d.OutSize()
+				ep := &Epilogue{}
 				if c.clamp {
-					d.Clamp, d.Lo, d.Hi = true, 0, 1.5
+					ep.Clamp, ep.Lo, ep.Hi = true, 0, 1.5
+				}
+				if c.res {
+					ep.Residual = randSlice(r, c.c*oh*ow)
 				}
 				src := randSlice(r, c.c*c.h*c.w)
 				wt := randSlice(r, c.c*9)
@@ -84,13 +93,13 @@ func TestDepthwiseMatchesReference(t *testing.T) {
 				if c.bias {
 					bias = randSlice(r, c.c)
 				}
-				want, scale := refDepthwise(src, c.c, c.h, c.w, c.stride, c.pt, c.pl, oh, ow, wt, bias, c.clamp, d.Lo, d.Hi)
+				want, scale := refDepthwise(src, c.c, c.h, c.w, c.stride, c.pt, c.pl, oh, ow, wt, bias, ep.Residual, c.clamp, ep.Lo, ep.Hi)
 				dst := newGuarded(c.c * oh * ow)
 				scr := newGuarded(d.ScratchLen())
 				// Two calls over split channel ranges, as the engine's workers do.
 				half := c.c / 2
-				d.Run(dst.data(), src, wt, bias, 0, half, scr.data())
-				d.Run(dst.data(), src, wt, bias, half, c.c, scr.data())
+				d.Run(dst.data(), src, wt, bias, ep, 0, half, scr.data())
+				d.Run(dst.data(), src, wt, bias, ep, half, c.c, scr.data())
 				dst.check(t, "dst")
 				scr.check(t, "scratch")
 				for i, got := range dst.data() {
@@ -120,7 +129,8 @@ func TestDepthwiseAllocs(t *testing.T) {
 	src, wt, bias := randSlice(r, 8*24*24), randSlice(r, 8*9), randSlice(r, 8)
 	dst, scr := make([]float32, 8*12*12), make([]float32, d.ScratchLen())
 	forEachImpl(t, func(t *testing.T) {
-		if n := testing.AllocsPerRun(20, func() { d.Run(dst, src, wt, bias, 0, 8, scr) }); n != 0 {
+		ep := &Epilogue{Clamp: true, Lo: 0, Hi: 6, Residual: randSlice(r, len(dst))}
+		if n := testing.AllocsPerRun(20, func() { d.Run(dst, src, wt, bias, ep, 0, 8, scr) }); n != 0 {
 			t.Fatalf("Run allocates %v times per call", n)
 		}
 	})
@@ -145,7 +155,7 @@ func BenchmarkDepthwise(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		d.Clamp, d.Lo, d.Hi = true, 0, 6
+		ep := &Epilogue{Clamp: true, Lo: 0, Hi: 6}
 		oh, ow := d.OutSize()
 		src, wt, bias := randSlice(r, s.c*s.hw*s.hw), randSlice(r, s.c*9), randSlice(r, s.c)
 		dst, scr := make([]float32, s.c*oh*ow), make([]float32, d.ScratchLen())
@@ -154,7 +164,7 @@ func BenchmarkDepthwise(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/C%d_%dx%d_s%d", i, s.c, s.hw, s.hw, s.stride), func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
-					d.Run(dst, src, wt, bias, 0, s.c, scr)
+					d.Run(dst, src, wt, bias, ep, 0, s.c, scr)
 				}
 				flops := 2 * 9 * float64(s.c*oh*ow)
 				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")

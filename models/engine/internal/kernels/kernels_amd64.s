@@ -924,9 +924,9 @@ DATA dwodds<>+56(SB)/4, $0x0000001d
 DATA dwodds<>+60(SB)/4, $0x0000001f
 GLOBL dwodds<>(SB), RODATA|NOPTR, $64
 
-// func dw3x3s1AVX512(out *float32, oh int, nfull int, mask int, ow int, pad *float32, pw int, w *float32, bias float32, lo float32, hi float32)
+// func dw3x3s1AVX512(out *float32, oh int, nfull int, mask int, ow int, pad *float32, pw int, w *float32, res *float32, hasres int, bias float32, lo float32, hi float32)
 // Requires: AVX, AVX512F
-TEXT ·dw3x3s1AVX512(SB), NOSPLIT, $0-76
+TEXT ·dw3x3s1AVX512(SB), NOSPLIT, $0-92
 	MOVQ         out+0(FP), DI
 	MOVQ         oh+8(FP), R9
 	MOVQ         nfull+16(FP), R10
@@ -947,9 +947,11 @@ TEXT ·dw3x3s1AVX512(SB), NOSPLIT, $0-76
 	VBROADCASTSS 24(CX), Z6
 	VBROADCASTSS 28(CX), Z7
 	VBROADCASTSS 32(CX), Z8
-	VBROADCASTSS bias+64(FP), Z9
-	VBROADCASTSS lo+68(FP), Z10
-	VBROADCASTSS hi+72(FP), Z11
+	MOVQ         res+64(FP), CX
+	SUBQ         DI, CX
+	VBROADCASTSS bias+80(FP), Z9
+	VBROADCASTSS lo+84(FP), Z10
+	VBROADCASTSS hi+88(FP), Z11
 	TESTQ        R9, R9
 	JZ           dws1_done
 
@@ -975,15 +977,20 @@ dws1_x:
 	VFMADD231PS 8(R14), Z8, Z16
 	VADDPS      Z15, Z12, Z12
 	VADDPS      Z16, Z12, Z12
-	VMAXPS      Z10, Z12, Z12
-	VMINPS      Z11, Z12, Z12
-	VMOVUPS     Z12, (BX)
-	ADDQ        $0x00000040, R12
-	ADDQ        $0x00000040, R13
-	ADDQ        $0x00000040, R14
-	ADDQ        $0x00000040, BX
-	DECQ        R11
-	JNZ         dws1_x
+	CMPQ        hasres+72(FP), $0x00
+	JE          dws1_nores0
+	VADDPS      (BX)(CX*1), Z12, Z12
+
+dws1_nores0:
+	VMAXPS  Z10, Z12, Z12
+	VMINPS  Z11, Z12, Z12
+	VMOVUPS Z12, (BX)
+	ADDQ    $0x00000040, R12
+	ADDQ    $0x00000040, R13
+	ADDQ    $0x00000040, R14
+	ADDQ    $0x00000040, BX
+	DECQ    R11
+	JNZ     dws1_x
 
 dws1_tail:
 	KORTESTW    K1, K1
@@ -1000,9 +1007,15 @@ dws1_tail:
 	VFMADD231PS 8(R14), Z8, Z16
 	VADDPS      Z15, Z12, Z12
 	VADDPS      Z16, Z12, Z12
-	VMAXPS      Z10, Z12, Z12
-	VMINPS      Z11, Z12, Z12
-	VMOVUPS     Z12, K1, (BX)
+	CMPQ        hasres+72(FP), $0x00
+	JE          dws1_nores1
+	VMOVUPS.Z   (BX)(CX*1), K1, Z17
+	VADDPS      Z17, Z12, Z12
+
+dws1_nores1:
+	VMAXPS  Z10, Z12, Z12
+	VMINPS  Z11, Z12, Z12
+	VMOVUPS Z12, K1, (BX)
 
 dws1_next:
 	ADDQ DX, DI
@@ -1014,9 +1027,9 @@ dws1_done:
 	VZEROUPPER
 	RET
 
-// func dw3x3s2AVX512(out *float32, oh int, nfull int, mask int, ow int, pad *float32, pw int, w *float32, bias float32, lo float32, hi float32)
+// func dw3x3s2AVX512(out *float32, oh int, nfull int, mask int, ow int, pad *float32, pw int, w *float32, res *float32, hasres int, bias float32, lo float32, hi float32)
 // Requires: AVX, AVX512F
-TEXT ·dw3x3s2AVX512(SB), NOSPLIT, $0-76
+TEXT ·dw3x3s2AVX512(SB), NOSPLIT, $0-92
 	MOVQ         out+0(FP), DI
 	MOVQ         oh+8(FP), R9
 	MOVQ         nfull+16(FP), R10
@@ -1037,9 +1050,11 @@ TEXT ·dw3x3s2AVX512(SB), NOSPLIT, $0-76
 	VBROADCASTSS 24(CX), Z6
 	VBROADCASTSS 28(CX), Z7
 	VBROADCASTSS 32(CX), Z8
-	VBROADCASTSS bias+64(FP), Z9
-	VBROADCASTSS lo+68(FP), Z10
-	VBROADCASTSS hi+72(FP), Z11
+	MOVQ         res+64(FP), CX
+	SUBQ         DI, CX
+	VBROADCASTSS bias+80(FP), Z9
+	VBROADCASTSS lo+84(FP), Z10
+	VBROADCASTSS hi+88(FP), Z11
 	VMOVUPS      dwevens<>+0(SB), Z13
 	VMOVUPS      dwodds<>+0(SB), Z14
 	TESTQ        R9, R9
@@ -1094,15 +1109,20 @@ dws2_x:
 	VFMADD231PS Z21, Z8, Z16
 	VADDPS      Z15, Z12, Z12
 	VADDPS      Z16, Z12, Z12
-	VMAXPS      Z10, Z12, Z12
-	VMINPS      Z11, Z12, Z12
-	VMOVUPS     Z12, (BX)
-	ADDQ        $0x00000080, R12
-	ADDQ        $0x00000080, R13
-	ADDQ        $0x00000080, R14
-	ADDQ        $0x00000040, BX
-	DECQ        R11
-	JNZ         dws2_x
+	CMPQ        hasres+72(FP), $0x00
+	JE          dws2_nores2
+	VADDPS      (BX)(CX*1), Z12, Z12
+
+dws2_nores2:
+	VMAXPS  Z10, Z12, Z12
+	VMINPS  Z11, Z12, Z12
+	VMOVUPS Z12, (BX)
+	ADDQ    $0x00000080, R12
+	ADDQ    $0x00000080, R13
+	ADDQ    $0x00000080, R14
+	ADDQ    $0x00000040, BX
+	DECQ    R11
+	JNZ     dws2_x
 
 dws2_tail:
 	KORTESTW    K1, K1
@@ -1146,9 +1166,15 @@ dws2_tail:
 	VFMADD231PS Z21, Z8, Z16
 	VADDPS      Z15, Z12, Z12
 	VADDPS      Z16, Z12, Z12
-	VMAXPS      Z10, Z12, Z12
-	VMINPS      Z11, Z12, Z12
-	VMOVUPS     Z12, K1, (BX)
+	CMPQ        hasres+72(FP), $0x00
+	JE          dws2_nores3
+	VMOVUPS.Z   (BX)(CX*1), K1, Z17
+	VADDPS      Z17, Z12, Z12
+
+dws2_nores3:
+	VMAXPS  Z10, Z12, Z12
+	VMINPS  Z11, Z12, Z12
+	VMOVUPS Z12, K1, (BX)
 
 dws2_next:
 	ADDQ DX, DI

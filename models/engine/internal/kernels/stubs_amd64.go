@@ -18,10 +18,10 @@ func gemmTileAVX2(kl int, a *float32, b *float32, c *float32, ldc int, bias *flo
 // 16-wide blocks and a masked tail per row, over the plane pad with row stride pw.
 //
 //go:noescape
-func dw3x3s1AVX512(out *float32, oh int, nfull int, mask int, ow int, pad *float32, pw int, w *float32, bias float32, lo float32, hi float32)
+func dw3x3s1AVX512(out *float32, oh int, nfull int, mask int, ow int, pad *float32, pw int, w *float32, res *float32, hasres int, bias float32, lo float32, hi float32)
 
 // dw3x3s2AVX512 is dwPlaneGo for stride 2: oh rows of ow outputs, nfull whole
 // 16-wide blocks and a masked tail per row, over the plane pad with row stride pw.
 //
 //go:noescape
-func dw3x3s2AVX512(out *float32, oh int, nfull int, mask int, ow int, pad *float32, pw int, w *float32, bias float32, lo float32, hi float32)
+func dw3x3s2AVX512(out *float32, oh int, nfull int, mask int, ow int, pad *float32, pw int, w *float32, res *float32, hasres int, bias float32, lo float32, hi float32)

@@ -12,7 +12,7 @@ func tileKernel() tileFunc {
 	return tileGo
 }
 
-func dwPlane() func(d *Depthwise3x3, out, pad, w []float32, bias, lo, hi float32) {
+func dwPlane() func(d *Depthwise3x3, out, pad, w, res []float32, bias, lo, hi float32) {
 	if impl == ImplAVX512 {
 		return dwPlaneAVX512
 	}
@@ -21,12 +21,18 @@ func dwPlane() func(d *Depthwise3x3, out, pad, w []float32, bias, lo, hi float32
 
 // dwPlaneAVX512 runs the generated row sweeps; tail columns of each row are
 // stored under a mask, so nothing past the plane is written.
-func dwPlaneAVX512(d *Depthwise3x3, out, pad, w []float32, bias, lo, hi float32) {
+func dwPlaneAVX512(d *Depthwise3x3, out, pad, w, res []float32, bias, lo, hi float32) {
 	tail := d.ow % 16
 	mask := (1 << tail) - 1
+	// The kernel addresses the residual relative to the output; without a
+	// residual it never reads there.
+	rp, hasRes := &out[0], 0
+	if res != nil {
+		rp, hasRes = &res[0], 1
+	}
 	if d.stride == 1 {
-		dw3x3s1AVX512(&out[0], d.oh, d.ow/16, mask, d.ow, &pad[0], d.pw, &w[0], bias, lo, hi)
+		dw3x3s1AVX512(&out[0], d.oh, d.ow/16, mask, d.ow, &pad[0], d.pw, &w[0], rp, hasRes, bias, lo, hi)
 	} else {
-		dw3x3s2AVX512(&out[0], d.oh, d.ow/16, mask, d.ow, &pad[0], d.pw, &w[0], bias, lo, hi)
+		dw3x3s2AVX512(&out[0], d.oh, d.ow/16, mask, d.ow, &pad[0], d.pw, &w[0], rp, hasRes, bias, lo, hi)
 	}
 }

@@ -4,6 +4,6 @@ package kernels
 
 func tileKernel() tileFunc { return tileGo }
 
-func dwPlane() func(d *Depthwise3x3, out, pad, w []float32, bias, lo, hi float32) {
+func dwPlane() func(d *Depthwise3x3, out, pad, w, res []float32, bias, lo, hi float32) {
 	return dwPlaneGo
 }

@@ -231,7 +231,7 @@ func gemmAVX2() {
 	RET()
 }
 
-const dwSig = "func(out *float32, oh, nfull, mask, ow int, pad *float32, pw int, w *float32, bias, lo, hi float32)"
+const dwSig = "func(out *float32, oh, nfull, mask, ow int, pad *float32, pw int, w *float32, res *float32, hasres int, bias, lo, hi float32)"
 
 func depthwiseAVX512() {
 	evens := GLOBL("dwevens", RODATA|NOPTR)
@@ -245,6 +245,9 @@ func depthwiseAVX512() {
 	dwKernel(1, evens, odds)
 	dwKernel(2, evens, odds)
 }
+
+// dwLabels makes the labels inside repeated loop bodies unique.
+var dwLabels []string
 
 // dwKernel sweeps the rows of one zero-bordered plane, 16 outputs per step,
 // with the 9 weights in Z0-Z8, bias in Z9 and clamp bounds in Z10, Z11. Each
@@ -270,6 +273,9 @@ func dwKernel(s int, evens, odds Mem) {
 	for i := 0; i < 9; i++ {
 		VBROADCASTSS(Mem{Base: RCX, Disp: 4 * i}, zmm(i))
 	}
+	// CX = res - out, so the residual of the output at (BX) is at (BX)(CX*1).
+	Load(Param("res"), RCX)
+	SUBQ(RDI, RCX)
 	VBROADCASTSS(paramAddr("bias"), Z9)
 	VBROADCASTSS(paramAddr("lo"), Z10)
 	VBROADCASTSS(paramAddr("hi"), Z11)
@@ -278,7 +284,7 @@ func dwKernel(s int, evens, odds Mem) {
 		VMOVUPS(odds, Z14)
 	}
 	accs := []VecPhysical{Z12, Z15, Z16}
-	body := func() {
+	body := func(tail bool) {
 		for r, p := range []GPPhysical{R12, R13, R14} {
 			var taps [3]Op
 			if s == 1 {
@@ -311,6 +317,17 @@ func dwKernel(s int, evens, odds Mem) {
 		}
 		VADDPS(Z15, Z12, Z12)
 		VADDPS(Z16, Z12, Z12)
+		skip := fmt.Sprintf("dws%d_nores%d", s, len(dwLabels))
+		dwLabels = append(dwLabels, skip)
+		CMPQ(paramAddr("hasres"), U8(0))
+		JE(LabelRef(skip))
+		if tail {
+			VMOVUPS_Z(Mem{Base: RBX, Index: RCX, Scale: 1}, K1, Z17)
+			VADDPS(Z17, Z12, Z12)
+		} else {
+			VADDPS(Mem{Base: RBX, Index: RCX, Scale: 1}, Z12, Z12)
+		}
+		Label(skip)
 		VMAXPS(Z10, Z12, Z12)
 		VMINPS(Z11, Z12, Z12)
 	}
@@ -326,7 +343,7 @@ func dwKernel(s int, evens, odds Mem) {
 	TESTQ(R11, R11)
 	JZ(LabelRef(pre + "tail"))
 	Label(pre + "x")
-	body()
+	body(false)
 	VMOVUPS(Z12, Mem{Base: RBX})
 	for _, p := range []GPPhysical{R12, R13, R14} {
 		ADDQ(U32(64*s), p)
@@ -337,7 +354,7 @@ func dwKernel(s int, evens, odds Mem) {
 	Label(pre + "tail")
 	KORTESTW(K1, K1)
 	JZ(LabelRef(pre + "next"))
-	body()
+	body(true)
 	VMOVUPS(Z12, K1, Mem{Base: RBX})
 	Label(pre + "next")
 	ADDQ(RDX, RDI)
