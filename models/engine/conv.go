@@ -32,6 +32,9 @@ type convKernel struct {
 	// before clamping.
 	residual  bool
 	pointwise bool
+	// fast is the plan on internal/kernels, nil when the convolution runs on
+	// the pure-Go loops.
+	fast *fastConv
 }
 
 func compileConv(c *opCtx) error {
@@ -117,6 +120,7 @@ func compileConv(c *opCtx) error {
 		copy(k.bias, bt.F32)
 	}
 	k.pointwise = g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PT+g.PL+g.PB+g.PR == 0 && g.Group == 1
+	k.fast = planFastConv(&g, k.w, k.bias)
 	c.setOut(Float32, []int{g.N, g.M, g.OH, g.OW})
 	c.k = k
 	return nil
@@ -147,6 +151,7 @@ type convStep struct {
 	x, r, y *Tensor
 	// units of parallel work: see Range.
 	rowBlocks, colBlocks int
+	fastTask             fastTask
 }
 
 // Tile sizes of the pointwise (matrix-multiply) path: a block of output
@@ -172,6 +177,10 @@ func (s *convStep) run(p *pool) error {
 	g := &s.k.g
 	if s.x == nil || len(s.x.F32) != g.N*g.C*g.H*g.W {
 		return errors.New("conv: input buffer does not match the planned shape")
+	}
+	if s.k.fast != nil {
+		s.runFast(p)
+		return nil
 	}
 	if s.k.pointwise {
 		p.parallelFor(g.N*s.rowBlocks*s.colBlocks, 1, s)
