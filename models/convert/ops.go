@@ -3,6 +3,7 @@ package convert
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/kneescreen/kneescreen/models/onnxpb"
@@ -251,10 +252,11 @@ func opUnpack(c *converter, n *tfjs.Node, ins []*value) error {
 	parts := []string{src}
 	if num > 1 {
 		parts = make([]string, num)
+		split := c.name(n.Name + "/split")
 		for k := range parts {
-			parts[k] = c.name(outRef(n.Name, k) + "/split")
+			parts[k] = c.name(split + ":" + strconv.Itoa(k))
 		}
-		c.emit(onnxpb.Node{Name: c.name(n.Name + "/split"), OpType: "Split", Inputs: []string{src}, Outputs: parts,
+		c.emit(onnxpb.Node{Name: split, OpType: "Split", Inputs: []string{src}, Outputs: parts,
 			Attributes: []onnxpb.Attribute{onnxpb.IntAttr("axis", int64(axis))}})
 	}
 	axes := c.axesConst(axis)
@@ -851,9 +853,11 @@ func (c *converter) conv(n *tfjs.Node, ins []*value, depthwise bool) error {
 		inputs = append(inputs, c.in(b, nhwc, false))
 	}
 	out := &value{dtype: dFloat, shape: []int{x.shape[0], oh, ow, cout}, layout: nchw}
-	convOut := c.outName(n.Name, nchw)
+	var convOut string
 	if act != "" {
 		convOut = c.name(n.Name + "/conv")
+	} else {
+		convOut = c.outName(n.Name, nchw)
 	}
 	c.emit(onnxpb.Node{Name: convOut, OpType: "Conv", Inputs: inputs, Outputs: []string{convOut}, Attributes: []onnxpb.Attribute{
 		onnxpb.IntsAttr("dilations", int64(dil[0]), int64(dil[1])),
