@@ -101,9 +101,6 @@ func (c *compiler) valueOf(n *Node) (*value, error) {
 		}
 		v.dtype = dt
 		v.shape = append([]int(nil), n.t.Shape()...)
-		if n.t.IsScalar() {
-			v.shape = nil
-		}
 		if s, ok := c.opts.inputShapes[n.name]; ok {
 			v.shape = append([]int(nil), s...)
 		}

@@ -7,16 +7,14 @@ import (
 )
 
 // fromGorgonia copies a tensor decoded by onnx-go into the engine's own
-// tensor type. Scalars (empty shape) come back from gorgonia as a bare value
+// tensor type. Gorgonia hands one-element tensors back as a bare value
 // rather than a slice.
 func fromGorgonia(t tensor.Tensor) (*Tensor, error) {
 	if t == nil {
 		return nil, fmt.Errorf("no tensor")
 	}
+	// Shape keeps [] and [1] apart, which IsScalar does not.
 	shape := append([]int(nil), t.Shape()...)
-	if t.IsScalar() {
-		shape = nil
-	}
 	var out *Tensor
 	switch d := t.Data().(type) {
 	case []float32:
@@ -69,4 +67,13 @@ func dtypeOfGorgonia(t tensor.Tensor) (DType, error) {
 		return Int64, nil
 	}
 	return 0, fmt.Errorf("unsupported element type %v", t.Dtype())
+}
+
+// constFromAttr converts a TENSOR attribute as onnx-go decodes it.
+func constFromAttr(a any) (*Tensor, error) {
+	gt, ok := a.(tensor.Tensor)
+	if !ok {
+		return nil, fmt.Errorf("value is %T, want a tensor", a)
+	}
+	return fromGorgonia(gt)
 }

@@ -1,0 +1,138 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/kneescreen/kneescreen/internal/testenv"
+)
+
+// moveNetFiles lists the converted MoveNet models a benchmark can use: the
+// committed Lightning and, when KNEESCREEN_THUNDER_ONNX names one, Thunder
+// (make it with `kneescreen models convert`).
+func moveNetFiles() []moveNetFile {
+	out := []moveNetFile{{"lightning", filepath.Join("..", "lightning.onnx"), 192}}
+	if p := os.Getenv("KNEESCREEN_THUNDER_ONNX"); p != "" {
+		out = append(out, moveNetFile{"thunder", p, 256})
+	}
+	return out
+}
+
+type moveNetFile struct {
+	name string
+	path string
+	size int
+}
+
+// moveNetInput is an RGB image as MoveNet's int32 [1, H, W, 3] input: a real
+// reference frame when the shared material is there, else a smooth pattern.
+func moveNetInput(tb testing.TB, size int) *Tensor {
+	v := make([]int32, size*size*3)
+	dir := testenv.SharedDir()
+	if dir != "" {
+		p := filepath.Join(dir, "realdata", "references", "coco_000000000785", fmt.Sprintf("frame_0001_%d.png", size))
+		if f, err := os.Open(p); err == nil {
+			img, err := png.Decode(f)
+			f.Close()
+			if err == nil && img.Bounds().Dx() == size && img.Bounds().Dy() == size {
+				fillRGB(v, img, size)
+				return NewInt32([]int{1, size, size, 3}, v)
+			}
+		}
+	}
+	for i := range v {
+		v[i] = int32(128 + 100*math.Sin(float64(i)/97))
+	}
+	return NewInt32([]int{1, size, size, 3}, v)
+}
+
+func fillRGB(v []int32, img image.Image, size int) {
+	b := img.Bounds()
+	for y := 0; y < size; y++ {
+		for x := 0; x < size; x++ {
+			r, g, bl, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
+			i := (y*size + x) * 3
+			v[i], v[i+1], v[i+2] = int32(r>>8), int32(g>>8), int32(bl>>8)
+		}
+	}
+}
+
+func loadMoveNet(tb testing.TB, path string, threads int) *Model {
+	tb.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		tb.Skipf("model not available: %v", err)
+	}
+	m, err := Load(data, WithThreads(threads))
+	if err != nil {
+		tb.Fatalf("Load %s: %v", path, err)
+	}
+	return m
+}
+
+// BenchmarkMoveNet measures whole-model inference at 1 and 2 threads; the
+// ms/op figure is the one to compare with onnxruntime.
+func BenchmarkMoveNet(b *testing.B) {
+	for _, f := range moveNetFiles() {
+		for _, threads := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/threads%d", f.name, threads), func(b *testing.B) {
+				m := loadMoveNet(b, f.path, threads)
+				s := m.NewSession()
+				defer s.Close()
+				x := moveNetInput(b, f.size)
+				ctx := context.Background()
+				if _, err := s.Run(ctx, x); err != nil {
+					b.Fatal(err)
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := s.Run(ctx, x); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/inference")
+			})
+		}
+	}
+}
+
+// TestFastConvMoveNetFidelity runs the real model with the fast kernels and
+// with the pure-Go loops: the keypoints must agree to 1e-4, and steady-state
+// inference must not allocate.
+func TestFastConvMoveNetFidelity(t *testing.T) {
+	f := moveNetFiles()[0]
+	run := func(fast bool) []float32 {
+		saved := fastConvEnabled
+		fastConvEnabled = fast
+		defer func() { fastConvEnabled = saved }()
+		m := loadMoveNet(t, f.path, 2)
+		s := m.NewSession()
+		defer s.Close()
+		x := moveNetInput(t, f.size)
+		out, err := s.Run(context.Background(), x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fast {
+			if n := testing.AllocsPerRun(3, func() { _, _ = s.Run(context.Background(), x) }); n != 0 {
+				t.Errorf("inference allocates %v times per run", n)
+			}
+		}
+		return append([]float32(nil), out[0].F32...)
+	}
+	slow, fast := run(false), run(true)
+	worst := 0.0
+	for i := range slow {
+		worst = math.Max(worst, math.Abs(float64(slow[i]-fast[i])))
+	}
+	t.Logf("largest keypoint difference fast vs pure Go: %.2g", worst)
+	if worst > 1e-4 {
+		t.Errorf("fast kernels move keypoints by %g, want <= 1e-4", worst)
+	}
+}
