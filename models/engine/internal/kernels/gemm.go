@@ -156,12 +156,21 @@ func (p *PackedA) MulBlock(dst []float32, ldc int, b []float32, ldb int, ep *Epi
 	mp := p.panels * TileM
 	nc := max(TileN, bBudget/min(blockK, p.k)/TileN*TileN)
 	pFirst, pLast := m0/TileM, (m1-1)/TileM
+	direct := readBInPlace(pLast-pFirst+1, ldb)
 	for nb := n0; nb < n1; nb += nc {
 		nl := min(nc, n1-nb)
 		npan := (nl + TileN - 1) / TileN
 		for k0 := 0; k0 < p.k; k0 += blockK {
 			kl := min(blockK, p.k-k0)
-			packB(bpack[:npan*kl*TileN], b[k0*ldb+nb:], ldb, kl, nl)
+			if direct {
+				// Only a partial last panel is packed, so the kernel never
+				// reads past the end of a row of B.
+				if last := (npan - 1) * TileN; nl-last < TileN {
+					packB(bpack[:kl*TileN], b[k0*ldb+nb+last:], ldb, kl, nl-last)
+				}
+			} else {
+				packB(bpack[:npan*kl*TileN], b[k0*ldb+nb:], ldb, kl, nl)
+			}
 			flags := 0
 			if k0 > 0 {
 				flags |= flagAccumulate
@@ -181,13 +190,20 @@ func (p *PackedA) MulBlock(dst []float32, ldc int, b []float32, ldb int, ep *Epi
 				for q := 0; q < npan; q++ {
 					col := nb + q*TileN
 					cw := min(TileN, n1-col)
-					bp := &bpack[q*kl*TileN]
+					bp, bld := &bpack[q*kl*TileN], TileN
+					if direct {
+						if cw == TileN {
+							bp, bld = &b[k0*ldb+col], ldb
+						} else {
+							bp = &bpack[0]
+						}
+					}
 					if fullRows && cw == TileN {
 						rp := &rtmp[0]
 						if res != nil {
 							rp = &res[r0*ldr+col]
 						}
-						kern(kl, a, bp, &dst[r0*ldc+col], ldc, bias, rp, ldr, lo, hi, flags)
+						kern(kl, a, bp, bld, &dst[r0*ldc+col], ldc, bias, rp, ldr, lo, hi, flags)
 						continue
 					}
 					// Partial tile: run the kernel on a full-size copy and keep
@@ -201,13 +217,42 @@ func (p *PackedA) MulBlock(dst []float32, ldc int, b []float32, ldb int, ep *Epi
 						clear(rtmp)
 						copyTile(rtmp[off*TileN:], TileN, res[r0*ldr+col:], ldr, r1-r0, cw)
 					}
-					kern(kl, a, bp, &ctmp[0], TileN, bias, &rtmp[0], TileN, lo, hi, flags)
+					kern(kl, a, bp, bld, &ctmp[0], TileN, bias, &rtmp[0], TileN, lo, hi, flags)
 					copyTile(dst[r0*ldc+col:], ldc, ctmp[off*TileN:], TileN, r1-r0, cw)
 				}
 			}
 		}
 	}
 }
+
+// packPolicy overrides the choice between packing B and reading it in
+// place; tests and benchmarks set it to cover and compare both.
+var packPolicy = packAuto
+
+const (
+	packAuto = iota
+	packAlways
+	packNever
+)
+
+// readBInPlace decides whether the kernels read B in place instead of from
+// packed panels. Packing costs a copy of B per call and would pay off only
+// when the strided rows of B thrash the cache or TLB; on MoveNet's shapes
+// (BenchmarkGemmPacking) reading in place is as fast or up to 1.8x faster,
+// so packing is kept for panels with more rows than directMaxPanels.
+func readBInPlace(rowPanels, ldb int) bool {
+	switch packPolicy {
+	case packAlways:
+		return false
+	case packNever:
+		return true
+	}
+	return rowPanels <= directMaxPanels
+}
+
+// directMaxPanels is the largest number of row panels (M/TileM) for which B
+// is read in place; MoveNet's largest is 160 (M = 1280).
+const directMaxPanels = 1 << 20
 
 // copyTile copies a rows x cols block between row-major buffers.
 func copyTile(dst []float32, ldd int, src []float32, lds int, rows, cols int) {
@@ -239,18 +284,19 @@ func packB(dst []float32, b []float32, ldb, kl, nl int) {
 }
 
 // tileFunc computes one TileM x TileN tile: acc = A·B over kl columns of the
-// packed panels a and b; with flagAccumulate acc += C; with flagFinal
+// packed panel a and the panel b (TileN values per row, row stride ldb: TileN
+// when packed, the matrix's own stride when read in place); with flagAccumulate acc += C; with flagFinal
 // acc = clamp(acc + bias (+ R with flagResidual), lo, hi); then C = acc.
 // c and r have row strides ldc and ldr in elements.
-type tileFunc func(kl int, a, b, c *float32, ldc int, bias, r *float32, ldr int, lo, hi float32, flags int)
+type tileFunc func(kl int, a, b *float32, ldb int, c *float32, ldc int, bias, r *float32, ldr int, lo, hi float32, flags int)
 
 // tileGo is the portable micro-kernel.
-func tileGo(kl int, a, b, c *float32, ldc int, bias, r *float32, ldr int, lo, hi float32, flags int) {
+func tileGo(kl int, a, b *float32, ldb int, c *float32, ldc int, bias, r *float32, ldr int, lo, hi float32, flags int) {
 	as := unsafe.Slice(a, kl*TileM)
-	bs := unsafe.Slice(b, kl*TileN)
+	bs := unsafe.Slice(b, (kl-1)*ldb+TileN)
 	var acc [TileM * TileN]float32
 	for k := 0; k < kl; k++ {
-		bk := bs[k*TileN : k*TileN+TileN]
+		bk := bs[k*ldb : k*ldb+TileN]
 		ak := as[k*TileM : k*TileM+TileM]
 		for i, av := range ak {
 			row := acc[i*TileN : i*TileN+TileN]

@@ -46,3 +46,29 @@ func BenchmarkGemm(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGemmPacking compares packing B with reading it in place on the
+// fastest path, to set directMaxPanels.
+func BenchmarkGemmPacking(b *testing.B) {
+	saved := packPolicy
+	defer func() { packPolicy = saved }()
+	for _, s := range gemmBenchShapes {
+		r := rand.New(rand.NewPCG(1, 1))
+		p := PackA(randSlice(r, s.m*s.k), s.k, s.m, s.k, randSlice(r, s.m))
+		in, out := randSlice(r, s.k*s.n), make([]float32, s.m*s.n)
+		scr := make([]float32, GemmScratchLen)
+		for _, pol := range []struct {
+			name string
+			p    int
+		}{{"packed", packAlways}, {"inplace", packNever}} {
+			packPolicy = pol.p
+			b.Run(fmt.Sprintf("%s/M%d_K%d_N%d", pol.name, s.m, s.k, s.n), func(b *testing.B) {
+				for b.Loop() {
+					p.MulBlock(out, s.n, in, s.n, nil, 0, s.m, 0, s.n, scr)
+				}
+				flops := 2 * float64(s.m) * float64(s.k) * float64(s.n)
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}

@@ -73,8 +73,30 @@ func gemmCases() []gemmCase {
 	return cases
 }
 
+// forEachPacking runs f with B packed and with B read in place.
+func forEachPacking(t *testing.T, f func(t *testing.T)) {
+	t.Helper()
+	saved := packPolicy
+	defer func() { packPolicy = saved }()
+	for _, p := range []struct {
+		name   string
+		policy int
+	}{{"packed", packAlways}, {"inplace", packNever}} {
+		packPolicy = p.policy
+		t.Run(p.name, f)
+	}
+}
+
 func TestMulBlockMatchesReference(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
+		forEachPacking(t, func(t *testing.T) {
+			testMulBlockCases(t)
+		})
+	})
+}
+
+func testMulBlockCases(t *testing.T) {
+	{
 		for _, tc := range gemmCases() {
 			t.Run(tc.name, func(t *testing.T) {
 				r := rand.New(rand.NewPCG(uint64(tc.m), uint64(tc.k*1000+tc.n)))
@@ -127,7 +149,7 @@ func TestMulBlockMatchesReference(t *testing.T) {
 				}
 			})
 		}
-	})
+	}
 }
 
 func TestImplsAgree(t *testing.T) {

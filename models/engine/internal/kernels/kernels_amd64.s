@@ -4,20 +4,21 @@
 
 #include "textflag.h"
 
-// func gemmTileAVX512(kl int, a *float32, b *float32, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
+// func gemmTileAVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
 // Requires: AVX, AVX512F
-TEXT ·gemmTileAVX512(SB), NOSPLIT, $0-80
+TEXT ·gemmTileAVX512(SB), NOSPLIT, $0-88
 	MOVQ   kl+0(FP), R9
 	MOVQ   a+8(FP), AX
 	MOVQ   b+16(FP), BX
-	MOVQ   c+24(FP), CX
-	MOVQ   ldc+32(FP), DX
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
 	SHLQ   $0x02, DX
-	MOVQ   bias+40(FP), SI
-	MOVQ   r+48(FP), DI
-	MOVQ   ldr+56(FP), R8
+	MOVQ   bias+48(FP), SI
+	MOVQ   r+56(FP), DI
+	MOVQ   ldr+64(FP), R8
 	SHLQ   $0x02, R8
-	MOVQ   flags+72(FP), R10
+	MOVQ   ldb+24(FP), R10
+	SHLQ   $0x02, R10
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -74,12 +75,12 @@ avx512_loop:
 	VFMADD231PS.BCST 28(AX), Z25, Z22
 	VFMADD231PS.BCST 28(AX), Z26, Z23
 	ADDQ             $0x00000020, AX
-	ADDQ             $0x000000c0, BX
+	ADDQ             R10, BX
 	DECQ             R9
 	JNZ              avx512_loop
 
 avx512_epilogue:
-	TESTQ  $0x00000001, R10
+	TESTQ  $0x00000001, flags+80(FP)
 	JZ     avx512_noacc
 	MOVQ   CX, R11
 	VADDPS (R11), Z0, Z0
@@ -116,7 +117,7 @@ avx512_epilogue:
 	ADDQ   DX, R11
 
 avx512_noacc:
-	TESTQ        $0x00000002, R10
+	TESTQ        $0x00000002, flags+80(FP)
 	JZ           avx512_store
 	VBROADCASTSS (SI), Z24
 	VADDPS       Z24, Z0, Z0
@@ -150,7 +151,7 @@ avx512_noacc:
 	VADDPS       Z24, Z21, Z21
 	VADDPS       Z24, Z22, Z22
 	VADDPS       Z24, Z23, Z23
-	TESTQ        $0x00000004, R10
+	TESTQ        $0x00000004, flags+80(FP)
 	JZ           avx512_clamp
 	MOVQ         DI, R11
 	VADDPS       (R11), Z0, Z0
@@ -187,8 +188,8 @@ avx512_noacc:
 	ADDQ         R8, R11
 
 avx512_clamp:
-	VBROADCASTSS lo+64(FP), Z27
-	VBROADCASTSS hi+68(FP), Z28
+	VBROADCASTSS lo+72(FP), Z27
+	VBROADCASTSS hi+76(FP), Z28
 	VMAXPS       Z27, Z0, Z0
 	VMINPS       Z28, Z0, Z0
 	VMAXPS       Z27, Z1, Z1
@@ -275,20 +276,21 @@ avx512_store:
 	VZEROUPPER
 	RET
 
-// func gemmTileAVX2(kl int, a *float32, b *float32, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
+// func gemmTileAVX2(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
 // Requires: AVX, FMA3
-TEXT ·gemmTileAVX2(SB), NOSPLIT, $0-80
+TEXT ·gemmTileAVX2(SB), NOSPLIT, $0-88
 	MOVQ   kl+0(FP), R9
 	MOVQ   a+8(FP), AX
 	MOVQ   b+16(FP), BX
-	MOVQ   c+24(FP), CX
-	MOVQ   ldc+32(FP), DX
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
 	SHLQ   $0x02, DX
-	MOVQ   bias+40(FP), SI
-	MOVQ   r+48(FP), DI
-	MOVQ   ldr+56(FP), R8
+	MOVQ   bias+48(FP), SI
+	MOVQ   r+56(FP), DI
+	MOVQ   ldr+64(FP), R8
 	SHLQ   $0x02, R8
-	MOVQ   flags+72(FP), R10
+	MOVQ   ldb+24(FP), R10
+	SHLQ   $0x02, R10
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -328,12 +330,12 @@ avx2_00_loop:
 	VFMADD231PS  Y13, Y15, Y10
 	VFMADD231PS  Y14, Y15, Y11
 	ADDQ         $0x00000020, R12
-	ADDQ         $0x000000c0, R13
+	ADDQ         R10, R13
 	DECQ         R14
 	JNZ          avx2_00_loop
 
 avx2_00_epilogue:
-	TESTQ  $0x00000001, R10
+	TESTQ  $0x00000001, flags+80(FP)
 	JZ     avx2_00_noacc
 	MOVQ   CX, R11
 	VADDPS (R11), Y0, Y0
@@ -354,7 +356,7 @@ avx2_00_epilogue:
 	ADDQ   DX, R11
 
 avx2_00_noacc:
-	TESTQ        $0x00000002, R10
+	TESTQ        $0x00000002, flags+80(FP)
 	JZ           avx2_00_store
 	VBROADCASTSS (SI), Y13
 	VADDPS       Y13, Y0, Y0
@@ -372,7 +374,7 @@ avx2_00_noacc:
 	VADDPS       Y13, Y9, Y9
 	VADDPS       Y13, Y10, Y10
 	VADDPS       Y13, Y11, Y11
-	TESTQ        $0x00000004, R10
+	TESTQ        $0x00000004, flags+80(FP)
 	JZ           avx2_00_clamp
 	MOVQ         DI, R11
 	VADDPS       (R11), Y0, Y0
@@ -393,8 +395,8 @@ avx2_00_noacc:
 	ADDQ         R8, R11
 
 avx2_00_clamp:
-	VBROADCASTSS lo+64(FP), Y14
-	VBROADCASTSS hi+68(FP), Y15
+	VBROADCASTSS lo+72(FP), Y14
+	VBROADCASTSS hi+76(FP), Y15
 	VMAXPS       Y14, Y0, Y0
 	VMINPS       Y15, Y0, Y0
 	VMAXPS       Y14, Y1, Y1
@@ -477,12 +479,12 @@ avx2_01_loop:
 	VFMADD231PS  Y13, Y15, Y10
 	VFMADD231PS  Y14, Y15, Y11
 	ADDQ         $0x00000020, R12
-	ADDQ         $0x000000c0, R13
+	ADDQ         R10, R13
 	DECQ         R14
 	JNZ          avx2_01_loop
 
 avx2_01_epilogue:
-	TESTQ  $0x00000001, R10
+	TESTQ  $0x00000001, flags+80(FP)
 	JZ     avx2_01_noacc
 	MOVQ   CX, R11
 	VADDPS 96(R11), Y0, Y0
@@ -503,7 +505,7 @@ avx2_01_epilogue:
 	ADDQ   DX, R11
 
 avx2_01_noacc:
-	TESTQ        $0x00000002, R10
+	TESTQ        $0x00000002, flags+80(FP)
 	JZ           avx2_01_store
 	VBROADCASTSS (SI), Y13
 	VADDPS       Y13, Y0, Y0
@@ -521,7 +523,7 @@ avx2_01_noacc:
 	VADDPS       Y13, Y9, Y9
 	VADDPS       Y13, Y10, Y10
 	VADDPS       Y13, Y11, Y11
-	TESTQ        $0x00000004, R10
+	TESTQ        $0x00000004, flags+80(FP)
 	JZ           avx2_01_clamp
 	MOVQ         DI, R11
 	VADDPS       96(R11), Y0, Y0
@@ -542,8 +544,8 @@ avx2_01_noacc:
 	ADDQ         R8, R11
 
 avx2_01_clamp:
-	VBROADCASTSS lo+64(FP), Y14
-	VBROADCASTSS hi+68(FP), Y15
+	VBROADCASTSS lo+72(FP), Y14
+	VBROADCASTSS hi+76(FP), Y15
 	VMAXPS       Y14, Y0, Y0
 	VMINPS       Y15, Y0, Y0
 	VMAXPS       Y14, Y1, Y1
@@ -626,12 +628,12 @@ avx2_10_loop:
 	VFMADD231PS  Y13, Y15, Y10
 	VFMADD231PS  Y14, Y15, Y11
 	ADDQ         $0x00000020, R12
-	ADDQ         $0x000000c0, R13
+	ADDQ         R10, R13
 	DECQ         R14
 	JNZ          avx2_10_loop
 
 avx2_10_epilogue:
-	TESTQ  $0x00000001, R10
+	TESTQ  $0x00000001, flags+80(FP)
 	JZ     avx2_10_noacc
 	LEAQ   (CX)(DX*4), R11
 	VADDPS (R11), Y0, Y0
@@ -652,7 +654,7 @@ avx2_10_epilogue:
 	ADDQ   DX, R11
 
 avx2_10_noacc:
-	TESTQ        $0x00000002, R10
+	TESTQ        $0x00000002, flags+80(FP)
 	JZ           avx2_10_store
 	VBROADCASTSS 16(SI), Y13
 	VADDPS       Y13, Y0, Y0
@@ -670,7 +672,7 @@ avx2_10_noacc:
 	VADDPS       Y13, Y9, Y9
 	VADDPS       Y13, Y10, Y10
 	VADDPS       Y13, Y11, Y11
-	TESTQ        $0x00000004, R10
+	TESTQ        $0x00000004, flags+80(FP)
 	JZ           avx2_10_clamp
 	LEAQ         (DI)(R8*4), R11
 	VADDPS       (R11), Y0, Y0
@@ -691,8 +693,8 @@ avx2_10_noacc:
 	ADDQ         R8, R11
 
 avx2_10_clamp:
-	VBROADCASTSS lo+64(FP), Y14
-	VBROADCASTSS hi+68(FP), Y15
+	VBROADCASTSS lo+72(FP), Y14
+	VBROADCASTSS hi+76(FP), Y15
 	VMAXPS       Y14, Y0, Y0
 	VMINPS       Y15, Y0, Y0
 	VMAXPS       Y14, Y1, Y1
@@ -775,12 +777,12 @@ avx2_11_loop:
 	VFMADD231PS  Y13, Y15, Y10
 	VFMADD231PS  Y14, Y15, Y11
 	ADDQ         $0x00000020, R12
-	ADDQ         $0x000000c0, R13
+	ADDQ         R10, R13
 	DECQ         R14
 	JNZ          avx2_11_loop
 
 avx2_11_epilogue:
-	TESTQ  $0x00000001, R10
+	TESTQ  $0x00000001, flags+80(FP)
 	JZ     avx2_11_noacc
 	LEAQ   (CX)(DX*4), R11
 	VADDPS 96(R11), Y0, Y0
@@ -801,7 +803,7 @@ avx2_11_epilogue:
 	ADDQ   DX, R11
 
 avx2_11_noacc:
-	TESTQ        $0x00000002, R10
+	TESTQ        $0x00000002, flags+80(FP)
 	JZ           avx2_11_store
 	VBROADCASTSS 16(SI), Y13
 	VADDPS       Y13, Y0, Y0
@@ -819,7 +821,7 @@ avx2_11_noacc:
 	VADDPS       Y13, Y9, Y9
 	VADDPS       Y13, Y10, Y10
 	VADDPS       Y13, Y11, Y11
-	TESTQ        $0x00000004, R10
+	TESTQ        $0x00000004, flags+80(FP)
 	JZ           avx2_11_clamp
 	LEAQ         (DI)(R8*4), R11
 	VADDPS       96(R11), Y0, Y0
@@ -840,8 +842,8 @@ avx2_11_noacc:
 	ADDQ         R8, R11
 
 avx2_11_clamp:
-	VBROADCASTSS lo+64(FP), Y14
-	VBROADCASTSS hi+68(FP), Y15
+	VBROADCASTSS lo+72(FP), Y14
+	VBROADCASTSS hi+76(FP), Y15
 	VMAXPS       Y14, Y0, Y0
 	VMINPS       Y15, Y0, Y0
 	VMAXPS       Y14, Y1, Y1

@@ -7,12 +7,12 @@ package kernels
 // gemmTileAVX512 is tileGo for AVX-512F: one 8x48 output tile.
 //
 //go:noescape
-func gemmTileAVX512(kl int, a *float32, b *float32, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
+func gemmTileAVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
 
 // gemmTileAVX2 is tileGo for AVX2+FMA: one 8x48 output tile.
 //
 //go:noescape
-func gemmTileAVX2(kl int, a *float32, b *float32, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
+func gemmTileAVX2(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
 
 // dw3x3s1AVX512 is dwPlaneGo for stride 1: oh rows of ow outputs, nfull whole
 // 16-wide blocks and a masked tail per row, over the plane pad with row stride pw.

@@ -22,7 +22,7 @@ const (
 	flagResidual   = 4
 )
 
-const tileSig = "func(kl int, a, b, c *float32, ldc int, bias, r *float32, ldr int, lo, hi float32, flags int)"
+const tileSig = "func(kl int, a, b *float32, ldb int, c *float32, ldc int, bias, r *float32, ldr int, lo, hi float32, flags int)"
 
 func main() {
 	ConstraintExpr("!noasm")
@@ -41,7 +41,7 @@ func ymm(i int) VecPhysical {
 
 // loadTileArgs loads the micro-kernel arguments into fixed registers:
 // AX a, BX b, CX c, DX ldc in bytes, SI bias, DI r, R8 ldr in bytes,
-// R9 kl, R10 flags.
+// R9 kl, R10 ldb in bytes. The flags are tested in memory.
 func loadTileArgs() {
 	Load(Param("kl"), R9)
 	Load(Param("a"), RAX)
@@ -53,7 +53,8 @@ func loadTileArgs() {
 	Load(Param("r"), RDI)
 	Load(Param("ldr"), R8)
 	SHLQ(U8(2), R8)
-	Load(Param("flags"), R10)
+	Load(Param("ldb"), R10)
+	SHLQ(U8(2), R10)
 }
 
 // gemmAVX512 holds the whole 8x48 tile in Z0-Z23: per k it loads three
@@ -80,12 +81,12 @@ func gemmAVX512() {
 		}
 	}
 	ADDQ(U32(4*tileM), RAX)
-	ADDQ(U32(4*tileN), RBX)
+	ADDQ(R10, RBX)
 	DECQ(R9)
 	JNZ(LabelRef("avx512_loop"))
 
 	Label("avx512_epilogue")
-	TESTQ(U32(flagAccumulate), R10)
+	TESTQ(U32(flagAccumulate), paramAddr("flags"))
 	JZ(LabelRef("avx512_noacc"))
 	MOVQ(RCX, R11)
 	for i := 0; i < tileM; i++ {
@@ -95,7 +96,7 @@ func gemmAVX512() {
 		ADDQ(RDX, R11)
 	}
 	Label("avx512_noacc")
-	TESTQ(U32(flagFinal), R10)
+	TESTQ(U32(flagFinal), paramAddr("flags"))
 	JZ(LabelRef("avx512_store"))
 	for i := 0; i < tileM; i++ {
 		VBROADCASTSS(Mem{Base: RSI, Disp: 4 * i}, Z24)
@@ -103,7 +104,7 @@ func gemmAVX512() {
 			VADDPS(Z24, acc(i, v), acc(i, v))
 		}
 	}
-	TESTQ(U32(flagResidual), R10)
+	TESTQ(U32(flagResidual), paramAddr("flags"))
 	JZ(LabelRef("avx512_clamp"))
 	MOVQ(RDI, R11)
 	for i := 0; i < tileM; i++ {
@@ -164,12 +165,12 @@ func gemmAVX2() {
 				}
 			}
 			ADDQ(U32(4*tileM), R12)
-			ADDQ(U32(4*tileN), R13)
+			ADDQ(R10, R13)
 			DECQ(R14)
 			JNZ(LabelRef(sub + "loop"))
 
 			Label(sub + "epilogue")
-			TESTQ(U32(flagAccumulate), R10)
+			TESTQ(U32(flagAccumulate), paramAddr("flags"))
 			JZ(LabelRef(sub + "noacc"))
 			if rh == 0 {
 				MOVQ(RCX, R11)
@@ -183,7 +184,7 @@ func gemmAVX2() {
 				ADDQ(RDX, R11)
 			}
 			Label(sub + "noacc")
-			TESTQ(U32(flagFinal), R10)
+			TESTQ(U32(flagFinal), paramAddr("flags"))
 			JZ(LabelRef(sub + "store"))
 			for i := 0; i < rows; i++ {
 				VBROADCASTSS(Mem{Base: RSI, Disp: 16*rh + 4*i}, Y13)
@@ -191,7 +192,7 @@ func gemmAVX2() {
 					VADDPS(Y13, acc(i, v), acc(i, v))
 				}
 			}
-			TESTQ(U32(flagResidual), R10)
+			TESTQ(U32(flagResidual), paramAddr("flags"))
 			JZ(LabelRef(sub + "clamp"))
 			if rh == 0 {
 				MOVQ(RDI, R11)
