@@ -181,7 +181,10 @@ func Convert(m *tfjs.Model) (*onnxpb.Model, error) {
 		if v.konst != nil && v.name == "" {
 			return nil, fmt.Errorf("convert: output %q is a constant; nothing to compute", r)
 		}
-		if v.layout == nchw {
+		if v.layout == nchw && v.other != "" {
+			// Already transposed for another consumer.
+			c.emit(onnxpb.Node{Name: r + "/output", OpType: "Identity", Inputs: []string{v.other}, Outputs: []string{r}})
+		} else if v.layout == nchw {
 			// The NCHW tensor was named NAME/nchw (see outName); give
 			// the graph output its TF name and layout.
 			c.emit(onnxpb.Node{Name: r + "/to_nhwc", OpType: "Transpose", Inputs: []string{v.name},

@@ -587,9 +587,6 @@ func (c *converter) emitBinary(name, op string, a, b *value) (*value, error) {
 	if err != nil {
 		return nil, err
 	}
-	if a.konst != nil && b.konst != nil {
-		return nil, fmt.Errorf("both operands are constants (fold them first): %w", ErrUnsupported)
-	}
 	l := elementwiseLayout([]*value{a, b})
 	if len(shape) != 4 {
 		l = nhwc
