@@ -49,7 +49,7 @@ func run(t *testing.T, om *onnxpb.Model, inputs map[string]*tv) map[string]*tv {
 }
 
 func floats(shape []int, v ...float64) *tv { return &tv{shape: shape, f: v} }
-func ints(shape []int, v ...int64) *tv    { return &tv{shape: shape, i: v, isInt: true} }
+func ints(shape []int, v ...int64) *tv     { return &tv{shape: shape, i: v, isInt: true} }
 
 func randFloats(r *rand.Rand, n int) []float32 {
 	v := make([]float32, n)
