@@ -1,0 +1,142 @@
+package vision
+
+import (
+	"image"
+	"image/color"
+	"math"
+	"testing"
+
+	"github.com/kneescreen/kneescreen/pose"
+)
+
+// standingOverlay is a front-view skeleton centred in a w x h frame.
+func standingOverlay(w, h int) *Overlay {
+	o := &Overlay{KneeAngle: [2]float64{math.NaN(), math.NaN()}}
+	cx, fh := float64(w)/2, float64(h)
+	set := func(j pose.Joint, x, y float64) { o.Points[j] = OverlayPoint{X: cx + x*fh, Y: y * fh, OK: true} }
+	set(pose.Nose, 0, 0.12)
+	set(pose.LeftEye, 0.015, 0.11)
+	set(pose.RightEye, -0.015, 0.11)
+	set(pose.LeftEar, 0.03, 0.115)
+	set(pose.RightEar, -0.03, 0.115)
+	// The person faces the camera: their left is image right.
+	set(pose.LeftShoulder, 0.09, 0.22)
+	set(pose.RightShoulder, -0.09, 0.22)
+	set(pose.LeftElbow, 0.11, 0.36)
+	set(pose.RightElbow, -0.11, 0.36)
+	set(pose.LeftWrist, 0.12, 0.48)
+	set(pose.RightWrist, -0.12, 0.48)
+	set(pose.LeftHip, 0.06, 0.5)
+	set(pose.RightHip, -0.06, 0.5)
+	set(pose.LeftKnee, 0.07, 0.7)
+	set(pose.RightKnee, -0.07, 0.7)
+	set(pose.LeftAnkle, 0.07, 0.9)
+	set(pose.RightAnkle, -0.07, 0.9)
+	return o
+}
+
+func fillRGBA(w, h int, c color.RGBA) *image.RGBA {
+	m := image.NewRGBA(image.Rect(0, 0, w, h))
+	for i := 0; i < len(m.Pix); i += 4 {
+		m.Pix[i], m.Pix[i+1], m.Pix[i+2], m.Pix[i+3] = c.R, c.G, c.B, c.A
+	}
+	return m
+}
+
+func nearRGBA(a, b color.RGBA, tol int) bool {
+	d := func(x, y uint8) bool { v := int(x) - int(y); return v <= tol && v >= -tol }
+	return d(a.R, b.R) && d(a.G, b.G) && d(a.B, b.B)
+}
+
+func TestOverlayColoursLegsByLevel(t *testing.T) {
+	bg := color.RGBA{50, 60, 70, 255}
+	cases := []struct {
+		name        string
+		left, right Level
+	}{
+		{"flag left, ok right", LevelFlag, LevelOK},
+		{"watch left, none right", LevelWatch, LevelNone},
+		{"none both", LevelNone, LevelNone},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			const w, h = 640, 480
+			img := fillRGBA(w, h, bg)
+			o := standingOverlay(w, h)
+			o.Level = [2]Level{tc.left, tc.right}
+			DrawOverlay(img, o)
+			// Midpoint of each shin: the side's level colour.
+			for s, j := range [2][2]pose.Joint{{pose.LeftKnee, pose.LeftAnkle}, {pose.RightKnee, pose.RightAnkle}} {
+				a, b := o.Points[j[0]], o.Points[j[1]]
+				got := img.RGBAAt(int((a.X+b.X)/2), int((a.Y+b.Y)/2))
+				want := colLevel[o.Level[s]]
+				if !nearRGBA(got, want, 2) {
+					t.Errorf("side %d shin colour %v, want %v", s, got, want)
+				}
+			}
+			// Far from the body the frame is untouched.
+			if got := img.RGBAAt(w-5, h-5); got != bg {
+				t.Errorf("corner changed to %v", got)
+			}
+		})
+	}
+}
+
+func TestOverlaySkipsMissingJointsAndBadValues(t *testing.T) {
+	const w, h = 320, 240
+	bg := color.RGBA{10, 10, 10, 255}
+	img := fillRGBA(w, h, bg)
+	o := standingOverlay(w, h)
+	o.Points[pose.LeftKnee].OK = false
+	o.Points[pose.RightAnkle] = OverlayPoint{X: math.NaN(), Y: 5, OK: true}
+	o.Points[pose.RightWrist] = OverlayPoint{X: -1e9, Y: 1e9, OK: true} // far outside: clipped, no panic
+	o.KneeAngle = [2]float64{170, math.NaN()}
+	o.Level = [2]Level{LevelFlag, Level(99)}
+	DrawOverlay(img, o)
+	// The left thigh and shin end at the missing knee: nothing is drawn
+	// halfway along the left shin.
+	a, b := o.Points[pose.LeftKnee], o.Points[pose.LeftAnkle]
+	if got := img.RGBAAt(int((a.X+b.X)/2), int((a.Y+b.Y)/2)); got != bg {
+		t.Errorf("left shin drawn without a knee: %v", got)
+	}
+}
+
+func TestOverlayTextAndAngles(t *testing.T) {
+	const w, h = 1280, 720
+	bg := color.RGBA{200, 200, 200, 255}
+	img := fillRGBA(w, h, bg)
+	o := standingOverlay(w, h)
+	o.KneeAngle = [2]float64{165, 172}
+	o.Lines = []string{"rep 2/5", "squat, front view"}
+	DrawOverlay(img, o)
+	// The text box darkens the top-left corner.
+	if got := img.RGBAAt(h/60+2, h/60+2); got.R > 120 {
+		t.Errorf("top-left not darkened by the text box: %v", got)
+	}
+	// The angle labels sit beside the knees, outside the legs: some pixels
+	// right of the person's left knee (image right) changed.
+	k := o.Points[pose.LeftKnee]
+	changed := 0
+	for x := int(k.X) + 15; x < int(k.X)+120 && x < w; x++ {
+		for y := int(k.Y) - 20; y < int(k.Y)+10; y++ {
+			if img.RGBAAt(x, y) != bg {
+				changed++
+			}
+		}
+	}
+	if changed < 50 {
+		t.Errorf("left knee label: %d pixels drawn, want a label", changed)
+	}
+}
+
+func BenchmarkOverlay720p(b *testing.B) {
+	img := fillRGBA(1280, 720, color.RGBA{0, 0, 0, 255})
+	o := standingOverlay(1280, 720)
+	o.KneeAngle = [2]float64{165, 172}
+	o.Lines = []string{"rep 2/5", "squat, front view"}
+	d := NewOverlayDrawer()
+	b.ReportAllocs()
+	for b.Loop() {
+		d.Draw(img, o)
+	}
+}
