@@ -1,10 +1,69 @@
 package models
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+	"slices"
 
-// loadRunner loads an ONNX model into the engine and returns a runner for
-// it with the side of its square input.
-func loadRunner(onnx []byte, threads int) (runner, int, error) {
-	// The pure-Go engine (models/engine) is not wired in yet.
-	return nil, 0, fmt.Errorf("%w: the inference engine is not available yet", ErrBadModel)
+	"github.com/kneescreen/kneescreen/models/engine"
+	"github.com/kneescreen/kneescreen/pose"
+)
+
+// engineRunner runs a MoveNet ONNX model on one engine Session; the input
+// tensor wraps the Estimator's buffer, so a run copies nothing in.
+type engineRunner struct {
+	sess *engine.Session
+	in   *engine.Tensor
 }
+
+// loadRunner loads an ONNX model into the engine, checks it has MoveNet's
+// signature and returns a runner with the side of its square input.
+func loadRunner(onnx []byte, threads int) (runner, int, error) {
+	var opts []engine.Option
+	if threads > 0 {
+		opts = append(opts, engine.WithThreads(threads))
+	}
+	m, err := engine.Load(onnx, opts...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: %w", ErrBadModel, err)
+	}
+	size, err := checkSignature(m.Inputs(), m.Outputs())
+	if err != nil {
+		return nil, 0, err
+	}
+	return &engineRunner{
+		sess: m.NewSession(),
+		in:   &engine.Tensor{DType: engine.Int32, Shape: []int{1, size, size, 3}},
+	}, size, nil
+}
+
+// checkSignature checks that a model takes one int32 [1,N,N,3] image and
+// returns float32 [1,1,17,3] keypoints, and returns N.
+func checkSignature(ins, outs []engine.Info) (int, error) {
+	if len(ins) != 1 || len(outs) != 1 {
+		return 0, fmt.Errorf("%w: has %d inputs and %d outputs; a MoveNet SinglePose model has one of each", ErrBadModel, len(ins), len(outs))
+	}
+	in, out := ins[0], outs[0]
+	s := in.Shape
+	if in.DType != engine.Int32 || len(s) != 4 || s[0] != 1 || s[3] != 3 || s[1] != s[2] || s[1] < 16 {
+		return 0, fmt.Errorf("%w: input %q is %v %v; want int32 [1 N N 3] (an RGB image, N = 192 for Lightning, 256 for Thunder)",
+			ErrBadModel, in.Name, in.DType, in.Shape)
+	}
+	if out.DType != engine.Float32 || !slices.Equal(out.Shape, []int{1, 1, int(pose.NumJoints), 3}) {
+		return 0, fmt.Errorf("%w: output %q is %v %v; want float32 [1 1 17 3] (y, x, score per keypoint)",
+			ErrBadModel, out.Name, out.DType, out.Shape)
+	}
+	return s[1], nil
+}
+
+func (r *engineRunner) run(ctx context.Context, in []int32, out []float32) error {
+	r.in.I32 = in
+	outs, err := r.sess.Run(ctx, r.in)
+	if err != nil {
+		return err
+	}
+	copy(out, outs[0].F32)
+	return nil
+}
+
+func (r *engineRunner) close() { r.sess.Close() }

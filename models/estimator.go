@@ -53,6 +53,8 @@ const (
 // (size*size*3), out receives the 17 (y, x, score) triples.
 type runner interface {
 	run(ctx context.Context, in []int32, out []float32) error
+	// close releases the runner's resources (worker goroutines).
+	close()
 }
 
 // Estimator finds the pose of the one person in an image or a video frame.
@@ -101,6 +103,9 @@ func newEstimator(name string, size int, r runner, opts Options) *Estimator {
 		out:  make([]float32, int(pose.NumJoints)*3),
 	}
 }
+
+// Close releases the Estimator's resources. It must not be used afterwards.
+func (e *Estimator) Close() { e.run.close() }
 
 // Name is the model's name ("lightning", "thunder" or its file path).
 func (e *Estimator) Name() string { return e.name }

@@ -18,16 +18,24 @@ import (
 
 func decodeFile(tb testing.TB, path string) image.Image {
 	tb.Helper()
-	f, err := os.Open(path)
+	img, err := decodeImage(path)
 	if err != nil {
 		tb.Fatal(err)
+	}
+	return img
+}
+
+func decodeImage(path string) (image.Image, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
 	}
 	defer f.Close()
 	img, _, err := image.Decode(f)
 	if err != nil {
-		tb.Fatalf("%s: %v", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return img
+	return img, nil
 }
 
 // TestLetterboxMatchesReferenceInputs letterboxes the original COCO photos

@@ -244,6 +244,10 @@ func TestEstimateModelSizedImageIsFedUnchanged(t *testing.T) {
 
 type runnerFunc func(in []int32, out []float32)
 
+func (f runnerFunc) close() {}
+
+func (m *dotModel) close() {}
+
 func (f runnerFunc) run(_ context.Context, in []int32, out []float32) error {
 	f(in, out)
 	return nil
