@@ -101,12 +101,18 @@ func (c *compiler) valueOf(n *Node) (*value, error) {
 		}
 		v.dtype = dt
 		v.shape = append([]int(nil), n.t.Shape()...)
+		if s, ok := c.info.inputShapes[n.name]; ok {
+			v.shape = s // keeps the symbolic dimensions onnx-go drops
+		}
 		if s, ok := c.opts.inputShapes[n.name]; ok {
 			v.shape = append([]int(nil), s...)
 		}
+		if err := checkShape(v.shape); err != nil {
+			return nil, fmt.Errorf("engine: graph input %q: %w", n.name, err)
+		}
 		for _, d := range v.shape {
 			if d <= 0 {
-				return nil, fmt.Errorf("engine: graph input %q has shape %v; the engine needs static positive dimensions (use engine.WithInputShape)", n.name, v.shape)
+				return nil, fmt.Errorf("engine: graph input %q has shape %v (-1 is symbolic); the engine needs static positive dimensions (use engine.WithInputShape)", n.name, v.shape)
 			}
 		}
 	case n.tset:
@@ -289,6 +295,9 @@ func (c *compiler) compileOp(rec *opRecord) (*opNode, error) {
 		if err != nil {
 			return nil, c.nodeError(rec, err)
 		}
+		if err := checkShape(ctx.outs[i].shape); err != nil {
+			return nil, c.nodeError(rec, fmt.Errorf("output %d: %w", i, err))
+		}
 		v.dtype, v.shape = ctx.outs[i].dtype, ctx.outs[i].shape
 		v.producer, v.outIdx = on, i
 		on.outputs = append(on.outputs, v)
@@ -470,3 +479,26 @@ func planBuffers(p *plan) {
 }
 
 func sortStrings(s []string) { sort.Strings(s) }
+
+// maxElems bounds the size of any one tensor (1 GiB of float32), so that a
+// corrupt or hostile file gets an error instead of exhausting memory.
+const maxElems = 1 << 28
+
+// checkShape rejects shapes whose element count is negative or too large,
+// without overflowing on the way.
+func checkShape(shape []int) error {
+	n := 1
+	for _, d := range shape {
+		if d < -1 {
+			return fmt.Errorf("bad dimension %d in shape %v", d, shape)
+		}
+		if d <= 0 {
+			continue
+		}
+		if n > maxElems/d {
+			return fmt.Errorf("shape %v has more than %d elements", shape, maxElems)
+		}
+		n *= d
+	}
+	return nil
+}

@@ -173,3 +173,36 @@ func intsOf(d []int64) []int {
 	}
 	return v
 }
+
+// TestFuseResidualComputedLater checks that a convolution whose residual is
+// computed after it in file order still absorbs the Add (by moving to the
+// Add's place) and gives the same result.
+func TestFuseResidualComputedLater(t *testing.T) {
+	g := graphSpec{
+		nodes: []onnxpb.Node{
+			node("Conv", []string{"x", "w"}, []string{"c"}),
+			node("Neg", []string{"x"}, []string{"r"}),
+			node("Add", []string{"c", "r"}, []string{"y"}),
+		},
+		inits:   []onnxpb.Tensor{f32("w", dims(1, 1, 1, 1), 3)},
+		inputs:  []onnxpb.ValueInfo{in("x", onnxpb.Float, 1, 1, 1, 3)},
+		outputs: []string{"y"},
+	}
+	m, err := Load(g.marshal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.plan.ops) != 2 || m.plan.ops[1].op != "Conv" {
+		t.Errorf("plan %v, want Neg then the fused Conv", opNames(m.plan.ops))
+	}
+	out := runSpec(t, g, fT(sh(1, 1, 1, 3), 1, 2, 3))
+	wantTensor(t, out[0], fT(sh(1, 1, 1, 3), 2, 4, 6), 0)
+}
+
+func opNames(ops []*opNode) []string {
+	var s []string
+	for _, on := range ops {
+		s = append(s, on.op)
+	}
+	return s
+}

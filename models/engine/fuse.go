@@ -30,6 +30,7 @@ func fuse(p *plan) {
 		conv.outputs[0] = out
 		on.dead = true
 	}
+	moved := map[*opNode]*opNode{} // convolution -> the Add whose place it takes
 	for _, on := range p.ops {
 		switch on.op {
 		case "Relu", "Clip":
@@ -56,9 +57,13 @@ func fuse(p *plan) {
 					!equalShape(other.shape, on.outputs[0].shape) || !equalShape(on.inputs[i].shape, on.outputs[0].shape) {
 					continue
 				}
-				// The residual must be ready before the convolution runs.
+				// The residual must be ready before the convolution runs:
+				// if it is computed later, the convolution moves to the
+				// Add's place, which is safe because the Add is its only
+				// reader and its own inputs are ready by then.
 				if other.producer != nil && other.producer.pos >= conv.pos {
-					continue
+					moved[conv] = on
+					conv.pos = on.pos
 				}
 				ck := *conv.conv
 				ck.residual = true
@@ -71,6 +76,24 @@ func fuse(p *plan) {
 				break
 			}
 		}
+	}
+	if len(moved) > 0 {
+		at := map[*opNode]*opNode{}
+		for conv, add := range moved {
+			at[add] = conv
+		}
+		ops := make([]*opNode, 0, len(p.ops))
+		for _, on := range p.ops {
+			if _, ok := moved[on]; ok {
+				continue
+			}
+			if conv, ok := at[on]; ok {
+				ops = append(ops, conv)
+				continue
+			}
+			ops = append(ops, on)
+		}
+		p.ops = ops
 	}
 }
 

@@ -10,17 +10,26 @@ import (
 type protoInfo struct {
 	nodeNames []string
 	opset     int64
+	// inputShapes holds the declared shape of each graph input, with -1
+	// for a symbolic or unknown dimension; onnx-go drops such dimensions.
+	inputShapes map[string][]int
 }
 
 // scanProto walks the ModelProto with protowire. It never fails: on
 // malformed input it returns what it found, and the decoder reports the
 // error.
 func scanProto(b []byte) protoInfo {
-	var info protoInfo
+	info := protoInfo{inputShapes: map[string][]int{}}
 	eachField(b, func(num protowire.Number, typ protowire.Type, v []byte) {
 		switch {
 		case num == 7 && typ == protowire.BytesType: // graph
 			eachField(v, func(num protowire.Number, typ protowire.Type, v []byte) {
+				if num == 11 && typ == protowire.BytesType { // input
+					name, shape, ok := scanValueInfo(v)
+					if ok {
+						info.inputShapes[name] = shape
+					}
+				}
 				if num == 1 && typ == protowire.BytesType { // node
 					name := ""
 					eachField(v, func(num protowire.Number, typ protowire.Type, v []byte) {
@@ -48,6 +57,43 @@ func scanProto(b []byte) protoInfo {
 		}
 	})
 	return info
+}
+
+// scanValueInfo reads a ValueInfoProto's name and tensor shape.
+func scanValueInfo(b []byte) (name string, shape []int, ok bool) {
+	eachField(b, func(num protowire.Number, typ protowire.Type, v []byte) {
+		switch {
+		case num == 1 && typ == protowire.BytesType:
+			name = string(v)
+		case num == 2 && typ == protowire.BytesType: // TypeProto
+			eachField(v, func(num protowire.Number, typ protowire.Type, v []byte) {
+				if num != 1 || typ != protowire.BytesType { // tensor_type
+					return
+				}
+				eachField(v, func(num protowire.Number, typ protowire.Type, v []byte) {
+					if num != 2 || typ != protowire.BytesType { // shape
+						return
+					}
+					ok = true
+					shape = []int{}
+					eachField(v, func(num protowire.Number, typ protowire.Type, v []byte) {
+						if num != 1 || typ != protowire.BytesType { // dim
+							return
+						}
+						d := -1
+						eachField(v, func(num protowire.Number, typ protowire.Type, v []byte) {
+							if num == 1 && typ == protowire.VarintType {
+								x, _ := protowire.ConsumeVarint(v)
+								d = int(int64(x))
+							}
+						})
+						shape = append(shape, d)
+					})
+				})
+			})
+		}
+	})
+	return name, shape, ok
 }
 
 // eachField calls f for each top-level field of a protobuf message; for

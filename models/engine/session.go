@@ -12,6 +12,7 @@ type Session struct {
 	m       *Model
 	tensors []*Tensor
 	steps   []step
+	stepOps []*opNode // the operation of each step, for errors
 	inputs  []*Tensor
 	outputs []*Tensor
 	pool    *pool
@@ -63,6 +64,7 @@ func (m *Model) NewSession() *Session {
 			continue // the output already views the input's buffer
 		}
 		s.steps = append(s.steps, k.bind(in, out))
+		s.stepOps = append(s.stepOps, on)
 	}
 	for _, v := range p.inputs {
 		s.inputs = append(s.inputs, s.tensors[v.id])
@@ -95,12 +97,13 @@ func (s *Session) Run(ctx context.Context, inputs ...*Tensor) ([]*Tensor, error)
 		dst.F32, dst.I32, dst.I64 = t.F32, t.I32, t.I64
 	}
 	defer s.unbind()
-	for _, st := range s.steps {
+	for i, st := range s.steps {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("engine: %w", err)
 		}
 		if err := st.run(s.pool); err != nil {
-			return nil, fmt.Errorf("engine: %w", err)
+			on := s.stepOps[i]
+			return nil, &NodeError{Node: on.name, Op: on.op, Err: err}
 		}
 	}
 	return s.outputs, nil

@@ -1,0 +1,102 @@
+package engine
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kneescreen/kneescreen/internal/testenv"
+)
+
+// referenceLine is one line of the shared reference.jsonl files: the
+// original TF.js MoveNet's keypoints (y, x, score) for one PNG input.
+type referenceLine struct {
+	Image     string       `json:"image"`
+	Model     string       `json:"model"`
+	Keypoints [][3]float64 `json:"keypoints"`
+}
+
+// TestMoveNetReferences runs the committed Lightning model on every shared
+// 192x192 reference frame and compares with the original model's output.
+// It guards the engine's operators end to end; the pose package's fidelity
+// test applies the acceptance tolerances on top of its own preprocessing.
+func TestMoveNetReferences(t *testing.T) {
+	refs := testenv.Shared(t, "realdata/references")
+	m := loadMoveNet(t, filepath.Join("..", "lightning.onnx"), 2)
+	s := m.NewSession()
+	defer s.Close()
+	dirs, err := os.ReadDir(refs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var worst float64
+	var worstAt string
+	n, far := 0, 0
+	for _, d := range dirs {
+		f, err := os.Open(filepath.Join(refs, d.Name(), "reference.jsonl"))
+		if err != nil {
+			continue
+		}
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			var ref referenceLine
+			if err := json.Unmarshal(sc.Bytes(), &ref); err != nil {
+				t.Fatalf("%s: %v", d.Name(), err)
+			}
+			if ref.Model != "movenet-lightning" || !strings.HasSuffix(ref.Image, "_192.png") {
+				continue
+			}
+			x := readRGB(t, filepath.Join(refs, d.Name(), ref.Image), 192)
+			out, err := s.Run(context.Background(), x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, kp := range ref.Keypoints {
+				for j := 0; j < 3; j++ {
+					diff := math.Abs(float64(out[0].F32[k*3+j]) - kp[j])
+					n++
+					if diff > 0.002 {
+						far++
+					}
+					if diff > worst {
+						worst, worstAt = diff, d.Name()+"/"+ref.Image
+					}
+				}
+			}
+		}
+		f.Close()
+	}
+	if n == 0 {
+		t.Skip("no Lightning references found")
+	}
+	t.Logf("%d values compared; worst difference %.3g (%s); %d above 0.002", n, worst, worstAt, far)
+	if float64(far) > 0.01*float64(n) || worst > 0.025 {
+		t.Errorf("engine disagrees with the reference: %d of %d values off by more than 0.002, worst %.3g", far, n, worst)
+	}
+}
+
+func readRGB(t *testing.T, path string, size int) *Tensor {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Bounds().Dx() != size || img.Bounds().Dy() != size {
+		t.Fatalf("%s is %v, want %dx%d", path, img.Bounds(), size, size)
+	}
+	v := make([]int32, size*size*3)
+	fillRGB(v, img, size)
+	return NewInt32([]int{1, size, size, 3}, v)
+}
