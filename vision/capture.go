@@ -1,0 +1,94 @@
+package vision
+
+import (
+	"context"
+	"fmt"
+	"image"
+
+	"gocv.io/x/gocv"
+)
+
+// OpenCV property ids that gocv v0.31 does not name (videoio.hpp).
+const (
+	propOrientationMeta gocv.VideoCaptureProperties = 48
+	propOrientationAuto gocv.VideoCaptureProperties = 49
+)
+
+// capture is the part of a video file or camera source that owns OpenCV
+// state: the VideoCapture and the Mats reused for every frame.
+type capture struct {
+	vc       *gocv.VideoCapture
+	bgr      gocv.Mat // as decoded
+	rotated  gocv.Mat // bgr turned upright, when rotation != 0
+	rgba     gocv.Mat    // scratch for the colour conversion
+	img      *image.RGBA // the buffer Next lends out
+	rotation int
+	closed   bool
+}
+
+func newCapture(vc *gocv.VideoCapture, rotation int) *capture {
+	return &capture{vc: vc, bgr: gocv.NewMat(), rotated: gocv.NewMat(), rgba: gocv.NewMat(), rotation: rotation}
+}
+
+// read decodes the next frame into c.bgr; false at the end of the stream.
+func (c *capture) read(ctx context.Context) (bool, error) {
+	if c.closed {
+		return false, fmt.Errorf("source is closed")
+	}
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	return c.vc.Read(&c.bgr) && !c.bgr.Empty(), nil
+}
+
+// image turns the frame last read upright and converts it into dst
+// (reused when it has the right size, see matToRGBA).
+func (c *capture) image(dst *image.RGBA) (*image.RGBA, error) {
+	src := c.bgr
+	if flag, ok := rotateFlag(c.rotation); ok {
+		gocv.Rotate(c.bgr, &c.rotated, flag)
+		src = c.rotated
+	}
+	return matToRGBA(src, &c.rgba, dst)
+}
+
+func (c *capture) close() {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	c.vc.Close()
+	c.bgr.Close()
+	c.rotated.Close()
+	c.rgba.Close()
+	c.img = nil
+}
+
+// rotateFlag maps a clockwise rotation to OpenCV's rotate code.
+func rotateFlag(clockwise int) (gocv.RotateFlag, bool) {
+	switch clockwise {
+	case 90:
+		return gocv.Rotate90Clockwise, true
+	case 180:
+		return gocv.Rotate180Clockwise, true
+	case 270:
+		return gocv.Rotate90CounterClockwise, true
+	}
+	return 0, false
+}
+
+// fourcc decodes OpenCV's FOURCC property; "" when it is not four
+// printable characters.
+func fourcc(v float64) string {
+	if v <= 0 || v >= 1<<32 {
+		return ""
+	}
+	u := uint32(v)
+	b := []byte{byte(u), byte(u >> 8), byte(u >> 16), byte(u >> 24)}
+	for _, c := range b {
+		if c < 0x20 || c > 0x7e {
+			return ""
+		}
+	}
+	return string(b)
+}

@@ -1,0 +1,128 @@
+package vision
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"gocv.io/x/gocv"
+)
+
+// imageExts are the file extensions an image folder is read for.
+var imageExts = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".bmp": true, ".tif": true, ".tiff": true, ".webp": true}
+
+// Images is a FrameSource reading a folder of still images in byte-wise
+// name order (so name them with zero-padded numbers: 0001.png, 0002.png).
+// JPEG EXIF orientation is applied, so phone photos come out upright.
+// Images may differ in size; Info reports the first one's.
+type Images struct {
+	info  Info
+	files []string
+	index int
+	bgr   gocv.Mat
+	rgba  gocv.Mat
+	img   *image.RGBA
+	open  bool
+}
+
+// OpenImages opens a folder of images, timed as if shot at fps frames per
+// second (Frame.Time = Index/fps); fps must be positive.
+func OpenImages(dir string, fps float64) (*Images, error) {
+	if !(fps > 0) {
+		return nil, sourceErr(dir, fmt.Errorf("frame rate must be positive, got %v", fps))
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, sourceErr(dir, ErrNotFound)
+		}
+		return nil, sourceErr(dir, err)
+	}
+	var files []string
+	for _, e := range entries {
+		if e.Type().IsRegular() && imageExts[strings.ToLower(filepath.Ext(e.Name()))] {
+			files = append(files, filepath.Join(dir, e.Name()))
+		}
+	}
+	if len(files) == 0 {
+		return nil, sourceErr(dir, ErrNoImages)
+	}
+	sort.Strings(files)
+	im := &Images{files: files, bgr: gocv.NewMat(), rgba: gocv.NewMat(), open: true}
+	if err := im.load(0); err != nil {
+		im.Close()
+		return nil, err
+	}
+	im.info = Info{
+		Path: dir, Kind: KindImages, Width: im.bgr.Cols(), Height: im.bgr.Rows(), FPS: fps,
+		FrameCount: len(files), Duration: float64(len(files)) / fps,
+	}
+	return im, nil
+}
+
+// load decodes file i into im.bgr.
+func (im *Images) load(i int) error {
+	m := gocv.IMRead(im.files[i], gocv.IMReadColor)
+	if m.Empty() {
+		m.Close()
+		return sourceErr(im.files[i], ErrBadImage)
+	}
+	im.bgr.Close()
+	im.bgr = m
+	return nil
+}
+
+// Info implements FrameSource.
+func (im *Images) Info() Info { return im.info }
+
+// Next implements FrameSource.
+func (im *Images) Next(ctx context.Context) (Frame, error) {
+	f, err := im.nextInto(ctx, im.img)
+	if err == nil {
+		im.img = f.Image
+	}
+	return f, err
+}
+
+// nextInto is Next writing into dst (see intoSource).
+func (im *Images) nextInto(ctx context.Context, dst *image.RGBA) (Frame, error) {
+	if !im.open {
+		return Frame{}, sourceErr(im.info.Path, errors.New("source is closed"))
+	}
+	if err := ctx.Err(); err != nil {
+		return Frame{}, err
+	}
+	if im.index >= len(im.files) {
+		return Frame{}, io.EOF
+	}
+	if im.index > 0 { // image 0 was loaded by OpenImages
+		if err := im.load(im.index); err != nil {
+			return Frame{}, err
+		}
+	}
+	img, err := matToRGBA(im.bgr, &im.rgba, dst)
+	if err != nil {
+		return Frame{}, sourceErr(im.files[im.index], err)
+	}
+	f := Frame{Index: im.index, Time: float64(im.index) / im.info.FPS, Image: img}
+	im.index++
+	return f, nil
+}
+
+// Close implements FrameSource.
+func (im *Images) Close() error {
+	if im.open {
+		im.open = false
+		im.bgr.Close()
+		im.rgba.Close()
+		im.img = nil
+	}
+	return nil
+}

@@ -1,0 +1,129 @@
+package vision
+
+import (
+	"context"
+	"errors"
+	"image"
+	"io"
+	"sync"
+)
+
+// intoSource is implemented by this package's sources: Next decoding into
+// a caller's buffer, so Stream hands out frames without an extra copy.
+type intoSource interface {
+	nextInto(ctx context.Context, dst *image.RGBA) (Frame, error)
+}
+
+// FrameStream decodes a FrameSource in its own goroutine, keeping at most
+// a few decoded frames waiting in a bounded channel, so decoding overlaps
+// with whatever the receiver does with each frame.
+//
+// Frames received from Frames belong to the receiver. Handing an image back
+// with Release when done with it lets the decoder reuse its memory instead
+// of allocating a new image per frame.
+type FrameStream struct {
+	frames chan Frame
+	free   chan *image.RGBA
+	cancel context.CancelFunc
+	done   chan struct{}
+	once   sync.Once
+	err    error
+}
+
+// Stream starts decoding src in a new goroutine with at most depth frames
+// waiting (depth < 1 counts as 1). Decoding stops at the end of src, at the
+// first error, or when ctx is cancelled or Close is called; then the Frames
+// channel is closed and Err tells why. Stream does not close src: whoever
+// opened it closes it, after Close has returned.
+func Stream(ctx context.Context, src FrameSource, depth int) *FrameStream {
+	if depth < 1 {
+		depth = 1
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	s := &FrameStream{
+		frames: make(chan Frame, depth),
+		free:   make(chan *image.RGBA, depth+2),
+		cancel: cancel,
+		done:   make(chan struct{}),
+	}
+	go s.run(ctx, src)
+	return s
+}
+
+func (s *FrameStream) run(ctx context.Context, src FrameSource) {
+	defer close(s.done)
+	defer close(s.frames)
+	into, direct := src.(intoSource)
+	for {
+		var dst *image.RGBA
+		select {
+		case dst = <-s.free:
+		default:
+		}
+		var f Frame
+		var err error
+		if direct {
+			f, err = into.nextInto(ctx, dst)
+		} else if f, err = src.Next(ctx); err == nil {
+			f.Image = copyRGBA(dst, f.Image)
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				s.err = err
+			}
+			return
+		}
+		select {
+		case s.frames <- f:
+		case <-ctx.Done():
+			s.err = ctx.Err()
+			return
+		}
+	}
+}
+
+// Frames returns the channel of decoded frames, closed at the end.
+func (s *FrameStream) Frames() <-chan Frame { return s.frames }
+
+// Release hands img back for the decoder to reuse. The caller must not use
+// img afterwards. Releasing is optional.
+func (s *FrameStream) Release(img *image.RGBA) {
+	if img == nil {
+		return
+	}
+	select {
+	case s.free <- img:
+	default: // enough spare buffers already
+	}
+}
+
+// Err returns why decoding stopped once Frames is closed: nil at the end of
+// the source, the context's error when cancelled, else the source's error.
+// It waits for the decoding goroutine to finish.
+func (s *FrameStream) Err() error {
+	<-s.done
+	return s.err
+}
+
+// Close stops decoding and waits for the goroutine to finish. Frames not
+// yet received are dropped. It returns nil; it is safe to call repeatedly.
+func (s *FrameStream) Close() error {
+	s.once.Do(s.cancel)
+	<-s.done
+	return nil
+}
+
+// copyRGBA copies src into dst, reusing dst when it has src's size.
+func copyRGBA(dst, src *image.RGBA) *image.RGBA {
+	r := src.Rect
+	if dst == nil || dst.Rect.Dx() != r.Dx() || dst.Rect.Dy() != r.Dy() {
+		dst = image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
+	}
+	row := 4 * r.Dx()
+	for y := 0; y < r.Dy(); y++ {
+		so := src.PixOffset(r.Min.X, r.Min.Y+y)
+		do := dst.PixOffset(dst.Rect.Min.X, dst.Rect.Min.Y+y)
+		copy(dst.Pix[do:do+row], src.Pix[so:so+row])
+	}
+	return dst
+}

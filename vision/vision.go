@@ -1,0 +1,131 @@
+// Package vision turns videos, cameras and image folders into upright RGBA
+// frames, and writes frames back out as video. It is, with cmd/kneescreen,
+// the only package that uses GoCV (cgo/OpenCV); everything downstream sees
+// plain Go images.
+//
+// Every source is a FrameSource: Next returns frames in order and io.EOF
+// at the end. Stream runs a source in its own goroutine behind a small
+// bounded channel for pipelines that decode while they compute.
+//
+// OpenCV and its FFmpeg backend print warnings and decoder complaints
+// straight to stderr; programs that want only their own messages call
+// Quiet first (the kneescreen command does).
+package vision
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+)
+
+// Frame is one decoded picture.
+//
+// Ownership: a Frame returned by FrameSource.Next borrows the source's
+// buffer; its Image is valid until the next call to Next or Close and must
+// be copied to be kept. Frames received from a FrameStream belong to the
+// receiver (see FrameStream.Release).
+type Frame struct {
+	// Index counts frames from 0 in presentation order.
+	Index int
+	// Time is the frame's presentation time in seconds, relative to the
+	// first frame (which is at 0). For files it comes from the container's
+	// timestamps, so variable-frame-rate phone videos keep their real
+	// timing; where the container has none it is Index/FPS. Camera frames
+	// are timed by the monotonic clock at capture.
+	Time float64
+	// Image is the frame upright (rotation metadata applied), with
+	// Bounds().Min at (0, 0).
+	Image *image.RGBA
+}
+
+// Kind says what a source reads from.
+type Kind string
+
+// The kinds of source.
+const (
+	KindVideo  Kind = "video"
+	KindCamera Kind = "camera"
+	KindImages Kind = "images"
+)
+
+// Info describes a source as far as it is known before decoding.
+type Info struct {
+	// Path is the file or folder read, or "camera:N".
+	Path string `json:"path"`
+	Kind Kind   `json:"kind"`
+	// Container is the file format found by sniffing the file's first
+	// bytes ("mp4", "mov", "webm", "matroska", "avi"), "" when unknown.
+	Container string `json:"container,omitempty"`
+	// Codec is the FourCC OpenCV reports ("avc1", "vp09", ...), "" when
+	// unknown.
+	Codec string `json:"codec,omitempty"`
+	// Width and Height are the upright frame size in pixels.
+	Width  int `json:"width"`
+	Height int `json:"height"`
+	// FPS is the nominal frame rate (0 when unknown).
+	FPS float64 `json:"fps"`
+	// FrameCount is the number of frames the header announces (the number
+	// of images for a folder); -1 when unknown. It can differ from what
+	// decodes: edit lists hide samples, and headers of some formats only
+	// estimate it. Probe counts the frames that really decode.
+	FrameCount int `json:"frame_count"`
+	// Duration is FrameCount/FPS in seconds, 0 when either is unknown.
+	Duration float64 `json:"duration"`
+	// Rotation is how many degrees clockwise the stored frames are turned
+	// to make them upright: 0, 90, 180 or 270.
+	Rotation int `json:"rotation"`
+}
+
+// FrameSource yields frames in order.
+type FrameSource interface {
+	// Info describes the source.
+	Info() Info
+	// Next decodes the next frame. It returns io.EOF after the last frame,
+	// ctx.Err() when ctx is done, and otherwise an error wrapping the
+	// cause. See Frame for who owns the image.
+	Next(ctx context.Context) (Frame, error)
+	// Close releases the decoder and all OpenCV memory. It is safe to call
+	// more than once.
+	Close() error
+}
+
+// Errors callers can branch on with errors.Is. They are wrapped in a
+// *SourceError naming the input.
+var (
+	// ErrNotFound: the file, folder or camera does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrIsDirectory: a folder was given where a video file was expected.
+	ErrIsDirectory = errors.New("is a directory, not a video file")
+	// ErrEmptyFile: the file has no bytes.
+	ErrEmptyFile = errors.New("file is empty")
+	// ErrNotVideo: OpenCV's FFmpeg backend cannot read the file as video.
+	ErrNotVideo = errors.New("not a video file that FFmpeg can decode")
+	// ErrTruncated: the container's structure runs past the end of the
+	// file, or far fewer frames decode than its header lists.
+	ErrTruncated = errors.New("file is truncated or corrupt")
+	// ErrNoFrames: the source opened but yielded no frame at all.
+	ErrNoFrames = errors.New("no frame could be decoded")
+	// ErrNoImages: a folder holds no readable images.
+	ErrNoImages = errors.New("no images (.jpg .jpeg .png .bmp .tif .tiff .webp) in folder")
+	// ErrBadImage: an image in a folder cannot be decoded.
+	ErrBadImage = errors.New("image cannot be decoded")
+	// ErrNoCamera: the camera index cannot be opened.
+	ErrNoCamera = errors.New("camera not available")
+)
+
+// SourceError reports a failure of one input, naming it.
+type SourceError struct {
+	// Input is the path or "camera:N".
+	Input string
+	// Err is the cause, often one of the sentinel errors above, possibly
+	// wrapped with detail.
+	Err error
+}
+
+func (e *SourceError) Error() string { return fmt.Sprintf("vision: %s: %v", e.Input, e.Err) }
+
+// Unwrap returns the cause.
+func (e *SourceError) Unwrap() error { return e.Err }
+
+func sourceErr(input string, err error) error { return &SourceError{Input: input, Err: err} }

@@ -1,0 +1,131 @@
+package vision
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/kneescreen/kneescreen/internal/atomicfile"
+	"gocv.io/x/gocv"
+)
+
+// ErrWriterClosed is returned by Write after Close or Abort.
+var ErrWriterClosed = errors.New("vision: video writer is closed")
+
+// codecsFor lists, best first, the FourCCs tried for a file extension.
+// H.264 ("avc1") plays everywhere, including browsers, but needs an FFmpeg
+// build with an H.264 encoder; MPEG-4 part 2 ("mp4v") is built into every
+// FFmpeg and is the fallback.
+func codecsFor(ext string) []string {
+	switch strings.ToLower(ext) {
+	case ".avi":
+		return []string{"MJPG"}
+	case ".webm":
+		return []string{"VP80"}
+	case ".mkv":
+		return []string{"avc1", "mp4v", "MJPG"}
+	default: // .mp4, .mov, .m4v
+		return []string{"avc1", "mp4v"}
+	}
+}
+
+// VideoWriter writes RGBA frames to a video file. Frames go to a hidden
+// temporary file beside the destination, which Close renames into place,
+// so no half-written video ever sits under the final name.
+type VideoWriter struct {
+	path, tmp     string
+	codec         string
+	width, height int
+	vw            *gocv.VideoWriter
+	rgba, bgr     gocv.Mat
+	frames        int
+	closed        bool
+}
+
+// CreateVideo starts a video at path (the extension picks the container:
+// .mp4, .mov, .avi, .webm, .mkv) with frames of width x height at fps.
+// It uses the first codec of the extension's list that this OpenCV build
+// can encode; Codec says which.
+func CreateVideo(path string, fps float64, width, height int) (*VideoWriter, error) {
+	if !(fps > 0) || width <= 0 || height <= 0 {
+		return nil, fmt.Errorf("vision: create %s: need positive fps and size, got %v fps, %dx%d", path, fps, width, height)
+	}
+	var tried []string
+	for _, codec := range codecsFor(filepath.Ext(path)) {
+		tmp, err := atomicfile.TempPath(path)
+		if err != nil {
+			return nil, fmt.Errorf("vision: create %s: %w", path, err)
+		}
+		vw, err := gocv.VideoWriterFile(tmp, codec, fps, width, height, true)
+		if err == nil && vw.IsOpened() {
+			return &VideoWriter{
+				path: path, tmp: tmp, codec: codec, width: width, height: height, vw: vw,
+				rgba: gocv.NewMat(), bgr: gocv.NewMat(),
+			}, nil
+		}
+		if vw != nil {
+			vw.Close()
+		}
+		os.Remove(tmp)
+		tried = append(tried, codec)
+	}
+	return nil, fmt.Errorf("vision: create %s: this OpenCV/FFmpeg build cannot encode %s for %q files", path, strings.Join(tried, " or "), filepath.Ext(path))
+}
+
+// Codec returns the FourCC being written, e.g. "avc1" or "mp4v".
+func (w *VideoWriter) Codec() string { return w.codec }
+
+// Write appends one frame; img must have the size given to CreateVideo.
+func (w *VideoWriter) Write(img *image.RGBA) error {
+	if w.closed {
+		return ErrWriterClosed
+	}
+	if img.Rect.Dx() != w.width || img.Rect.Dy() != w.height {
+		return fmt.Errorf("vision: write %s: frame is %dx%d, video is %dx%d", w.path, img.Rect.Dx(), img.Rect.Dy(), w.width, w.height)
+	}
+	if err := rgbaToBGR(img, &w.rgba, &w.bgr); err != nil {
+		return fmt.Errorf("vision: write %s: %w", w.path, err)
+	}
+	if err := w.vw.Write(w.bgr); err != nil {
+		return fmt.Errorf("vision: write %s: %w", w.path, err)
+	}
+	w.frames++
+	return nil
+}
+
+// Close finishes the file and moves it to its destination. A video
+// without frames is discarded with an error rather than left empty.
+func (w *VideoWriter) Close() error {
+	if w.closed {
+		return nil
+	}
+	w.release()
+	if w.frames == 0 {
+		os.Remove(w.tmp)
+		return fmt.Errorf("vision: %s: no frames written; nothing saved", w.path)
+	}
+	if err := atomicfile.Publish(w.tmp, w.path); err != nil {
+		return fmt.Errorf("vision: save %s: %w", w.path, err)
+	}
+	return nil
+}
+
+// Abort stops writing and removes the temporary file; the destination is
+// untouched. It does nothing after Close.
+func (w *VideoWriter) Abort() error {
+	if w.closed {
+		return nil
+	}
+	w.release()
+	return os.Remove(w.tmp)
+}
+
+func (w *VideoWriter) release() {
+	w.closed = true
+	w.vw.Close()
+	w.rgba.Close()
+	w.bgr.Close()
+}
