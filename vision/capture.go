@@ -18,8 +18,8 @@ const (
 // state: the VideoCapture and the Mats reused for every frame.
 type capture struct {
 	vc       *gocv.VideoCapture
-	bgr      gocv.Mat // as decoded
-	rotated  gocv.Mat // bgr turned upright, when rotation != 0
+	bgr      gocv.Mat    // as decoded
+	rotated  gocv.Mat    // bgr turned upright, when rotation != 0
 	rgba     gocv.Mat    // scratch for the colour conversion
 	img      *image.RGBA // the buffer Next lends out
 	rotation int

@@ -18,9 +18,9 @@ import (
 // Quadrant colours of pattern frames: distinct under every rotation, so
 // the decoded layout tells how a frame was turned.
 var (
-	colTL = color.RGBA{220, 30, 30, 255}  // red
-	colTR = color.RGBA{30, 200, 30, 255}  // green
-	colBL = color.RGBA{30, 30, 220, 255}  // blue
+	colTL = color.RGBA{220, 30, 30, 255}   // red
+	colTR = color.RGBA{30, 200, 30, 255}   // green
+	colBL = color.RGBA{30, 30, 220, 255}   // blue
 	colBR = color.RGBA{230, 230, 230, 255} // white
 )
 
