@@ -94,8 +94,9 @@ type FPPAValidityThresholds struct {
 
 // RepSegmentationSettings tune rep detection.
 type RepSegmentationSettings struct {
-	MinDescentRatio float64 `json:"min_descent_ratio" mapstructure:"min_descent_ratio"`
-	MinDurationS    float64 `json:"min_duration_s" mapstructure:"min_duration_s"`
+	MinDescentRatio          float64 `json:"min_descent_ratio" mapstructure:"min_descent_ratio"`
+	SingleLegMinDescentRatio float64 `json:"single_leg_min_descent_ratio" mapstructure:"single_leg_min_descent_ratio"`
+	MinDurationS             float64 `json:"min_duration_s" mapstructure:"min_duration_s"`
 }
 
 // ThresholdSpec documents one threshold: its configuration key, default,
@@ -160,10 +161,10 @@ var thresholdSpecs = []ThresholdSpec{
 	{Key: "thresholds.fppa.asymmetry_flag_deg", Default: 8, Unit: "deg", Min: 0, Max: 60, Source: srcMunro2012,
 		Description: "left/right difference of peak valgus FPPA beyond the smallest detectable difference",
 		field:       func(t *Thresholds) *float64 { return &t.FPPA.AsymmetryFlagDeg }},
-	{Key: "thresholds.knee_ankle.watch_ratio", Default: 1.0, Unit: "ratio", Min: 0, Max: 3, Source: srcExpert,
+	{Key: "thresholds.knee_ankle.watch_ratio", Default: 0.9, Unit: "ratio", Min: 0, Max: 3, Source: srcExpert,
 		Description: "knee separation below ankle separation at the bottom of a bilateral squat (lower is worse)",
 		field:       func(t *Thresholds) *float64 { return &t.KneeAnkle.WatchRatio }},
-	{Key: "thresholds.knee_ankle.flag_ratio", Default: 0.85, Unit: "ratio", Min: 0, Max: 3, Source: srcExpert,
+	{Key: "thresholds.knee_ankle.flag_ratio", Default: 0.75, Unit: "ratio", Min: 0, Max: 3, Source: srcExpert,
 		Description: "knees clearly inside the ankles at the bottom of a bilateral squat (lower is worse)",
 		field:       func(t *Thresholds) *float64 { return &t.KneeAnkle.FlagRatio }},
 	{Key: "thresholds.pelvic_drop.watch", Default: 5, Unit: "deg", Min: 0, Max: 45, Source: srcExpert,
@@ -247,6 +248,9 @@ var thresholdSpecs = []ThresholdSpec{
 	{Key: "thresholds.reps.min_descent_ratio", Default: 0.2, Unit: "ratio", Min: 0.01, Max: 1, Source: srcExpert,
 		Description: "a rep's mid-hip descent (prominence) must reach this share of standing leg length",
 		field:       func(t *Thresholds) *float64 { return &t.Reps.MinDescentRatio }},
+	{Key: "thresholds.reps.single_leg_min_descent_ratio", Default: 0.1, Unit: "ratio", Min: 0.01, Max: 1, Source: srcExpert + " (a single-leg squat to 45-60° knee flexion lowers the hips only 10-15% of leg length)",
+		Description: "minimum mid-hip descent of a rep in single-leg squats and step-downs",
+		field:       func(t *Thresholds) *float64 { return &t.Reps.SingleLegMinDescentRatio }},
 	{Key: "thresholds.reps.min_duration_s", Default: 0.4, Unit: "s", Min: 0, Max: 30, Source: srcExpert,
 		Description: "a rep must last at least this long",
 		field:       func(t *Thresholds) *float64 { return &t.Reps.MinDurationS }},

@@ -1,0 +1,425 @@
+package screening
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/kneescreen/kneescreen/pose"
+)
+
+// Analyze screens one keypoint track. It returns a report for every
+// non-nil track, even one without a usable person: such conditions are
+// listed in Report.Quality.Problems (empty track, no person, person too
+// small, wrong view, no reps) and make the affected metrics and
+// indicators not assessable. Errors are reserved for invalid options
+// (ErrInvalidOptions), a nil track (ErrNilTrack) and cancellation (the
+// context's error).
+//
+// Outcomes for edge cases:
+//   - empty track: movement and view "unknown", no reps, problem
+//     empty_track, Series nil.
+//   - a person in fewer than 3 frames (or under a third of a second):
+//     problem no_person, no reps; a person in less than
+//     thresholds.quality.min_person_fraction of frames: warning
+//     person_rarely_visible, analysis of the frames there are.
+//   - person shorter than thresholds.quality.min_person_height_fraction
+//     of the image: reps and metrics are reported, every indicator is
+//     not_assessable (problem person_too_small).
+//   - wrong view for the movement (e.g. a side view of a single-leg
+//     squat): the frontal metrics are not assessable, problem wrong_view.
+//   - no complete rep: problem no_reps, indicators not_assessable.
+func Analyze(ctx context.Context, track *pose.Track, opts Options) (*Report, error) {
+	if track == nil {
+		return nil, ErrNilTrack
+	}
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	thr := opts.Thresholds
+	r := &Report{
+		SchemaVersion: SchemaVersion,
+		Source: Source{Path: opts.SourcePath, Width: track.Width, Height: track.Height,
+			FPS: track.FPS, Frames: len(track.Poses)},
+		Movement:   MovementUnknown,
+		View:       ViewUnknown,
+		Stance:     SideNone,
+		Sex:        opts.Sex,
+		Reps:       []Rep{},
+		Summary:    []MetricSummary{},
+		Asymmetry:  []Asymmetry{},
+		Indicators: []Indicator{},
+		Thresholds: thr.Used(),
+		Notes:      []string{},
+		Disclaimer: Disclaimer,
+	}
+	r.Quality.Problems = []Problem{}
+	r.Quality.Frames = len(track.Poses)
+	if len(track.Poses) == 0 {
+		r.addProblem(ProblemEmptyTrack, "the track has no frames: check that the video decodes")
+		r.Metrics = metricInfos(ViewUnknown, MovementUnknown)
+		return r, nil
+	}
+	if r.Sex == "" {
+		r.Sex = SexUnspecified
+	}
+
+	c := condition(track, opts.Filter)
+	r.Source.FPS = round(c.fps, 4)
+	r.Source.DurationS = round(c.t[len(c.t)-1]-c.t[0]+1/c.fps, 4)
+	r.Notes = append(r.Notes, c.notes...)
+	q := &r.Quality
+	q.PersonFrames = c.personFrames
+	q.PersonFraction = round(float64(c.personFrames)/float64(len(track.Poses)), 4)
+	q.MeanScore = round(c.meanScore, 4)
+	q.KeypointsDropped = c.dropped
+	if c.personFrames > 0 {
+		q.DroppedFraction = round(float64(c.dropped)/float64(c.personFrames*int(pose.NumJoints)), 4)
+	}
+	q.OutliersRejected, q.GapSamplesFilled, q.SwapsCorrected = c.outliers, c.filled, c.swaps
+	q.FilterCutoffHz = round(c.cutoffUsed, 4)
+	q.PersonHeightFraction = nan
+	if c.fps < 10 {
+		r.addProblem(ProblemLowFrameRate, fmt.Sprintf("%.1f frames/s is too low for reliable rep timing; record at 25 frames/s or more", c.fps))
+	}
+	if c.personFrames < 3 || float64(c.personFrames)/c.fps < 1.0/3 {
+		r.addProblem(ProblemNoPerson, "no person found in the video: film the whole body, well lit, one person in view")
+		r.Metrics = metricInfos(ViewUnknown, MovementUnknown)
+		r.Series = emptySeries(c)
+		return r, nil
+	}
+	if q.PersonFraction < thr.Quality.MinPersonFraction {
+		r.addProblem(ProblemPersonRarelyVisible, fmt.Sprintf("a person is visible in only %.0f%% of frames; only those frames are analysed", 100*q.PersonFraction))
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	b := measureBody(c, track.Height, opts.Filter.MaxGapS)
+	q.PersonHeightFraction = round(b.heightFrac, 4)
+	tooSmall := b.heightFrac < thr.Quality.MinPersonHeightFrac
+	if tooSmall {
+		r.addProblem(ProblemPersonTooSmall, fmt.Sprintf("the person fills only %.0f%% of the image height; move the camera closer (at least %.0f%%)",
+			100*b.heightFrac, 100*thr.Quality.MinPersonHeightFrac))
+	}
+	if b.legFromTorso {
+		r.Notes = append(r.Notes, "ankles not visible: leg length estimated from the trunk; knee and ankle metrics are limited")
+	}
+	if math.IsNaN(b.legLen) {
+		r.addProblem(ProblemLegsHidden, "hips and legs are not visible: film the whole body")
+	}
+
+	// View.
+	view, viewConf, ratio := classifyView(c, b)
+	if opts.View != ViewAuto {
+		view, viewConf, r.ViewForced = opts.View, 1, true
+	}
+	r.View, r.ViewConfidence = view, viewConf
+	if !math.IsNaN(ratio) {
+		r.Notes = append(r.Notes, fmt.Sprintf("view from body proportions: width/trunk ratio %.2f (front ≥ %.2f, side ≤ %.2f)", ratio, viewFrontMinRatio, viewSideMaxRatio))
+	}
+
+	// Reps.
+	// Reps are first found with the shallower single-leg criterion to
+	// classify the movement, then again with the movement's own.
+	var spans []repSpan
+	lowDescent := math.Min(thr.Reps.MinDescentRatio, thr.Reps.SingleLegMinDescentRatio)
+	if !math.IsNaN(b.legLen) {
+		spans = segmentReps(c.t, b.hipY, b.legLen, lowDescent, thr.Reps.MinDurationS)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	// Movement and stance.
+	mv, mvConf, stance := classifyMovement(c, b, spans)
+	if opts.Movement != MovementAuto {
+		forced := opts.Movement
+		if forced.SingleLeg() && !mv.SingleLeg() {
+			stance = -1 // re-pick below from the forced stance or ankle travel
+		}
+		mv, mvConf, r.MovementForced = forced, 1, true
+	}
+	if mv.SingleLeg() {
+		if opts.Stance == SideLeft || opts.Stance == SideRight {
+			stance = sideIndex(opts.Stance)
+		} else if stance < 0 {
+			_, _, st := classifyMovementStance(c, b, spans)
+			stance = st
+		}
+		r.Stance = sideNames[stance]
+	} else {
+		stance = -1
+		if mv == MovementSquat {
+			r.Stance = SideBoth
+		}
+	}
+	r.Movement, r.MovementConfidence = mv, mvConf
+	if want := thr.Reps.MinDescentRatio; !mv.SingleLeg() && want != lowDescent && !math.IsNaN(b.legLen) {
+		spans = segmentReps(c.t, b.hipY, b.legLen, want, thr.Reps.MinDurationS)
+	} else if want := thr.Reps.SingleLegMinDescentRatio; mv.SingleLeg() && want != lowDescent && !math.IsNaN(b.legLen) {
+		spans = segmentReps(c.t, b.hipY, b.legLen, want, thr.Reps.MinDurationS)
+	}
+	r.Metrics = metricInfos(view, mv)
+	if view == ViewSide && mv != MovementUnknown {
+		if mv.SingleLeg() {
+			r.addProblem(ProblemWrongView, "side view: knee valgus, pelvic drop and trunk lean need a front view; only sagittal metrics are reported")
+		}
+	}
+	if view == ViewOblique {
+		r.addProblem(ProblemWrongView, "oblique view: neither frontal nor sagittal angles are reliable; film square-on from the front or from the side")
+	}
+
+	// Per-frame series.
+	fc := &frameContext{c: c, b: b, stance: stance, refSide: 1, facing: b.facing,
+		minThigh: thr.FPPAValidity.MinThighLengthRatio}
+	if stance >= 0 {
+		fc.refSide = stance
+	}
+	if fc.facing == 0 {
+		fc.facing = 1
+	}
+	series := &Series{Frame: c.frame, Time: c.t, Person: c.person, RepIndex: make([]int, c.n()),
+		Keypoints: make([][pose.NumJoints]pose.Keypoint, c.n())}
+	for i := 0; i < c.n(); i++ {
+		for j := pose.Joint(0); j < pose.NumJoints; j++ {
+			series.Keypoints[i][j] = pose.Keypoint{X: c.x[j][i], Y: c.y[j][i], Score: c.score[j][i],
+				NX: track.Poses[i].Keypoints[j].NX, NY: track.Poses[i].Keypoints[j].NY}
+		}
+	}
+	series.Metrics = computeSeries(fc, view, mv)
+	baselinePelvis(series, b)
+	r.Series = series
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	// Reps with their metrics.
+	repSide := SideBoth
+	if stance >= 0 {
+		repSide = sideNames[stance]
+	}
+	for k, sp := range spans {
+		rep := buildRep(k+1, sp, repSide, stance, c, b, series, r.Metrics)
+		r.Reps = append(r.Reps, rep)
+		for i := sp.start; i <= sp.end; i++ {
+			series.RepIndex[i] = k + 1
+		}
+	}
+	if len(r.Reps) == 0 {
+		want := thr.Reps.MinDescentRatio
+		if mv.SingleLeg() {
+			want = thr.Reps.SingleLegMinDescentRatio
+		}
+		r.addProblem(ProblemNoReps, fmt.Sprintf("no complete repetition found (hip descent of at least %.0f%% of leg length, down and back up)", 100*want))
+	}
+	r.Summary, r.Asymmetry = summarise(r.Reps, r.Metrics)
+
+	// Indicators and step-down score.
+	ic := &indicatorContext{r: r, thr: &thr, c: c, b: b, series: series, spans: spans, stance: stance,
+		blocked: blockedReason(r, tooSmall)}
+	r.Indicators = ic.indicators()
+	if mv.SingleLeg() {
+		r.StepDownScore = ic.stepDown()
+	}
+	return r, nil
+}
+
+// classifyMovementStance re-runs the ankle-travel stance pick for a forced
+// single-leg movement.
+func classifyMovementStance(c *conditioned, b *body, spans []repSpan) (Movement, float64, int) {
+	mv, conf, st := classifyMovement(c, b, spans)
+	if st < 0 {
+		st = 0
+		var travel [2]float64
+		for s, sj := range sides {
+			var ys []float64
+			for i := 0; i < c.n(); i++ {
+				ys = append(ys, c.y[sj.ankle][i])
+			}
+			travel[s] = percentile(ys, 95) - percentile(ys, 5)
+		}
+		if travel[1] < travel[0] {
+			st = 1
+		}
+	}
+	return mv, conf, st
+}
+
+func (r *Report) addProblem(code ProblemCode, msg string) {
+	r.Quality.Problems = append(r.Quality.Problems, Problem{Code: code, Message: msg})
+}
+
+func emptySeries(c *conditioned) *Series {
+	return &Series{Frame: c.frame, Time: c.t, Person: c.person, RepIndex: make([]int, c.n()),
+		Keypoints: make([][pose.NumJoints]pose.Keypoint, c.n())}
+}
+
+func metricInfos(v View, mv Movement) []MetricInfo {
+	out := make([]MetricInfo, 0, len(metricDefs))
+	for _, d := range metricDefs {
+		ok, why := d.assessable(v, mv)
+		if v == ViewUnknown {
+			ok, why = false, "view unknown"
+		}
+		out = append(out, MetricInfo{Name: d.name, Unit: d.unit, PerSide: d.perSide, Views: d.views,
+			Movements: d.movements, Description: d.desc, Assessable: ok, Reason: why})
+	}
+	return out
+}
+
+// baselinePelvis turns the hip-line tilt into pelvic drop: tilt minus the
+// person's standing tilt (so camera roll and an uneven stance cancel).
+func baselinePelvis(s *Series, b *body) {
+	m := s.Metric(MetricPelvicDrop, SideBoth)
+	if m == nil {
+		return
+	}
+	var st []float64
+	for i, v := range m.Values {
+		if b.standing[i] {
+			st = append(st, v)
+		}
+	}
+	base := percentile(st, 50)
+	if math.IsNaN(base) {
+		base = 0
+	}
+	for i := range m.Values {
+		m.Values[i] -= base
+	}
+}
+
+// blockedReason returns why no indicator can be graded, or "".
+func blockedReason(r *Report, tooSmall bool) string {
+	switch {
+	case r.HasProblem(ProblemEmptyTrack), r.HasProblem(ProblemNoPerson):
+		return "no person in the video"
+	case r.HasProblem(ProblemLegsHidden):
+		return "legs not visible"
+	case tooSmall:
+		return "person too small in the image for reliable angles"
+	case len(r.Reps) == 0:
+		return "no complete repetition"
+	}
+	return ""
+}
+
+// buildRep measures one rep.
+func buildRep(index int, sp repSpan, side Side, stance int, c *conditioned, b *body, s *Series, infos []MetricInfo) Rep {
+	rep := Rep{Index: index, Side: side,
+		StartS: round(c.t[sp.start], 4), BottomS: round(c.t[sp.bottom], 4), EndS: round(c.t[sp.end], 4),
+		StartFrame: c.frame[sp.start], BottomFrame: c.frame[sp.bottom], EndFrame: c.frame[sp.end],
+		Metrics: map[string]MetricValue{}}
+	// Descent plus a short window after the bottom, for peaks near it.
+	after := sp.bottom + int(math.Round(0.1*c.fps))
+	if after > sp.end {
+		after = sp.end
+	}
+	for _, info := range infos {
+		if !info.Assessable {
+			continue
+		}
+		switch {
+		case info.Name == MetricFPPA:
+			var fr FPPARep
+			fr.Left = fppaSide(s, 0, sp.start, sp.bottom, after, b)
+			fr.Right = fppaSide(s, 1, sp.start, sp.bottom, after, b)
+			rep.FPPA = &fr
+			l, rr := float64(fr.Left.PeakDeg), float64(fr.Right.PeakDeg)
+			if stance >= 0 { // the free leg's FPPA is not a finding
+				if stance == 0 {
+					rr = nan
+				} else {
+					l = nan
+				}
+			}
+			rep.Metrics[MetricFPPA] = Sided(l, rr)
+		case info.Name == MetricDepth:
+			lvl := math.Min(b.hipY[sp.start], b.hipY[sp.end])
+			rep.Metrics[MetricDepth] = Scalar(round((b.hipY[sp.bottom]-lvl)/b.legLen, 4))
+		case info.PerSide:
+			var v [2]float64
+			for sd := 0; sd < 2; sd++ {
+				v[sd] = nan
+				if stance >= 0 && sd != stance {
+					continue
+				}
+				if m := s.Metric(info.Name, sideNames[sd]); m != nil && m.Valid[sp.bottom] {
+					v[sd] = round(m.Values[sp.bottom], 4)
+				}
+			}
+			rep.Metrics[info.Name] = Sided(v[0], v[1])
+		default:
+			v := nan
+			if m := s.Metric(info.Name, SideBoth); m != nil && m.Valid[sp.bottom] {
+				v = round(m.Values[sp.bottom], 4)
+			}
+			rep.Metrics[info.Name] = Scalar(v)
+		}
+	}
+	return rep
+}
+
+// fppaSide reads FPPA for one rep and side: the peak valgus over valid
+// frames of the descent and bottom, its change from standing, and the
+// value at the bottom with its validity.
+func fppaSide(s *Series, side, start, bottom, after int, b *body) FPPASide {
+	m := s.Metric(MetricFPPA, sideNames[side])
+	out := FPPASide{PeakDeg: Number(nan), PeakS: Number(nan), PeakFrame: -1, ChangeDeg: Number(nan),
+		StandingDeg: Number(nan), BottomDeg: Number(nan)}
+	if m == nil {
+		return out
+	}
+	var st []float64
+	for i, v := range m.Values {
+		if b.standing[i] && m.Valid[i] {
+			st = append(st, v)
+		}
+	}
+	standing := percentile(st, 50)
+	out.StandingDeg = Number(standing)
+	// Readings come from local quadratic fits (±0.15 s for the running
+	// peak, ±0.45 s at the bottom) so that pixel noise in single frames
+	// neither sets nor inflates them.
+	valid, total := 0, 0
+	peak, peakI := math.Inf(-1), -1
+	for i := start; i <= after; i++ {
+		if i <= bottom {
+			total++
+		}
+		if !m.Valid[i] {
+			continue
+		}
+		if i <= bottom {
+			valid++
+		}
+		v := localQuadratic(s.Time, m.Values, m.Valid, i, 0.15, 5)
+		if math.IsNaN(v) {
+			v = m.Values[i]
+		}
+		if v > peak {
+			peak, peakI = v, i
+		}
+	}
+	if total > 0 {
+		out.ValidFraction = round(float64(valid)/float64(total), 4)
+	}
+	if peakI >= 0 {
+		out.PeakDeg, out.PeakS, out.PeakFrame = Number(peak), Number(s.Time[peakI]), s.Frame[peakI]
+		out.ChangeDeg = Number(peak - standing)
+	}
+	out.BottomValid = m.Valid[bottom]
+	bv := nan
+	if out.BottomValid {
+		bv = localQuadratic(s.Time, m.Values, m.Valid, bottom, 0.45, 5)
+	}
+	if math.IsNaN(bv) {
+		bv = m.Values[bottom]
+	}
+	out.BottomDeg = Number(bv)
+	return out
+}

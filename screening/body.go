@@ -1,0 +1,185 @@
+package screening
+
+import (
+	"math"
+
+	"github.com/kneescreen/kneescreen/pose"
+	"github.com/kneescreen/kneescreen/screening/filter"
+)
+
+// sideJoints are the joints of one body side.
+type sideJoints struct {
+	shoulder, elbow, wrist, hip, knee, ankle pose.Joint
+}
+
+var sides = [2]sideJoints{
+	{pose.LeftShoulder, pose.LeftElbow, pose.LeftWrist, pose.LeftHip, pose.LeftKnee, pose.LeftAnkle},
+	{pose.RightShoulder, pose.RightElbow, pose.RightWrist, pose.RightHip, pose.RightKnee, pose.RightAnkle},
+}
+
+var sideNames = [2]Side{SideLeft, SideRight}
+
+func sideIndex(s Side) int {
+	if s == SideRight {
+		return 1
+	}
+	return 0
+}
+
+// body holds the person's proportions and reference (standing) values.
+type body struct {
+	// legLen is the standing leg length (thigh + shank) in pixels, the
+	// unit of depth; legFromTorso says it was estimated from the trunk
+	// because the shanks were not visible.
+	legLen       float64
+	legFromTorso bool
+	thighLen     [2]float64
+	shankLen     [2]float64
+	torsoLen     float64
+	// hipX, hipY: mid-hip per frame (NaN when missing); baseHipY the
+	// standing level.
+	hipX, hipY []float64
+	baseHipY   float64
+	// standing marks frames where the person stands still and upright.
+	standing []bool
+	// heightFrac is the median standing height as a share of image height.
+	heightFrac float64
+	// facing is +1 when the person faces +x in the image, -1 for -x, 0
+	// unknown (from nose vs ears and knees vs ankles).
+	facing float64
+}
+
+// measureBody derives the person's proportions from the conditioned
+// track. Missing quantities are NaN.
+func measureBody(c *conditioned, imgHeight int, maxGapS float64) *body {
+	n := c.n()
+	b := &body{hipX: make([]float64, n), hipY: make([]float64, n), standing: make([]bool, n)}
+	var thigh, shank [2][]float64
+	var torso []float64
+	for i := 0; i < n; i++ {
+		lh, rh := c.at(pose.LeftHip, i), c.at(pose.RightHip, i)
+		m := Point{nan, nan}
+		if lh.ok() && rh.ok() {
+			m = mid(lh, rh)
+		}
+		b.hipX[i], b.hipY[i] = m.X, m.Y
+		for s, sj := range sides {
+			h, k, a := c.at(sj.hip, i), c.at(sj.knee, i), c.at(sj.ankle, i)
+			if h.ok() && k.ok() {
+				thigh[s] = append(thigh[s], dist(h, k))
+			}
+			if k.ok() && a.ok() {
+				shank[s] = append(shank[s], dist(k, a))
+			}
+		}
+		ls, rs := c.at(pose.LeftShoulder, i), c.at(pose.RightShoulder, i)
+		if ls.ok() && rs.ok() && m.ok() {
+			torso = append(torso, dist(mid(ls, rs), m))
+		}
+	}
+	filter.FillGaps(b.hipX, c.t, maxGapS)
+	filter.FillGaps(b.hipY, c.t, maxGapS)
+	// The 90th percentile is the segment at its longest, i.e. in the image
+	// plane (standing), yet robust to a few overlong misdetections.
+	for s := 0; s < 2; s++ {
+		b.thighLen[s] = percentile(thigh[s], 90)
+		b.shankLen[s] = percentile(shank[s], 90)
+	}
+	b.torsoLen = percentile(torso, 90)
+	var legs []float64
+	for s := 0; s < 2; s++ {
+		if l := b.thighLen[s] + b.shankLen[s]; !math.IsNaN(l) && len(thigh[s]) >= 3 && len(shank[s]) >= 3 {
+			legs = append(legs, l)
+		}
+	}
+	switch {
+	case len(legs) > 0:
+		b.legLen = (legs[0] + legs[len(legs)-1]) / 2
+	case !math.IsNaN(b.torsoLen):
+		// Average adult leg (greater trochanter to ankle) is about 1.8 ×
+		// the shoulder-to-hip trunk length.
+		b.legLen, b.legFromTorso = 1.8*b.torsoLen, true
+	default:
+		b.legLen = nan
+	}
+	b.baseHipY = percentile(b.hipY, 5)
+
+	// Standing: near the top of the hip trajectory and not walking.
+	for i := 0; i < n; i++ {
+		if math.IsNaN(b.hipY[i]) || math.IsNaN(b.legLen) {
+			continue
+		}
+		depth := (b.hipY[i] - b.baseHipY) / b.legLen
+		speed := 0.0
+		if i > 0 && i < n-1 && !math.IsNaN(b.hipX[i-1]) && !math.IsNaN(b.hipX[i+1]) {
+			speed = math.Abs(b.hipX[i+1]-b.hipX[i-1]) / (c.t[i+1] - c.t[i-1]) / b.legLen
+		}
+		b.standing[i] = depth < 0.05 && speed < 0.3
+	}
+	// Height: head top (nose/eyes/ears) to lowest ankle in standing frames.
+	var heights []float64
+	for i := 0; i < n; i++ {
+		if !b.standing[i] {
+			continue
+		}
+		top := math.Inf(1)
+		for _, j := range []pose.Joint{pose.Nose, pose.LeftEye, pose.RightEye, pose.LeftEar, pose.RightEar} {
+			if y := c.y[j][i]; !math.IsNaN(y) {
+				top = math.Min(top, y)
+			}
+		}
+		bot := math.Max(nanTo(c.y[pose.LeftAnkle][i], math.Inf(-1)), nanTo(c.y[pose.RightAnkle][i], math.Inf(-1)))
+		if !math.IsInf(top, 0) && !math.IsInf(bot, 0) {
+			heights = append(heights, bot-top)
+		}
+	}
+	b.heightFrac = nan
+	if h := percentile(heights, 50); !math.IsNaN(h) && imgHeight > 0 {
+		b.heightFrac = h / float64(imgHeight)
+	}
+	b.facing = facingDirection(c)
+	return b
+}
+
+func nanTo(v, alt float64) float64 {
+	if math.IsNaN(v) {
+		return alt
+	}
+	return v
+}
+
+// facingDirection votes over frames: in profile the nose lies ahead of the
+// ears, and a flexed knee ahead of its ankle.
+func facingDirection(c *conditioned) float64 {
+	var vote float64
+	for i := 0; i < c.n(); i++ {
+		nose := c.at(pose.Nose, i)
+		var ex, en float64
+		for _, j := range []pose.Joint{pose.LeftEar, pose.RightEar} {
+			if p := c.at(j, i); p.ok() {
+				ex += p.X
+				en++
+			}
+		}
+		if nose.ok() && en > 0 {
+			vote += sign(nose.X - ex/en)
+		}
+		for _, sj := range sides {
+			k, a := c.at(sj.knee, i), c.at(sj.ankle, i)
+			if k.ok() && a.ok() {
+				vote += 0.5 * sign(k.X-a.X)
+			}
+		}
+	}
+	return sign(vote)
+}
+
+// medialX returns, for side s in frame i, +1 when the body midline lies
+// towards +x from that hip, -1 when towards -x, NaN when a hip is missing.
+func medialX(c *conditioned, s, i int) float64 {
+	h, o := c.at(sides[s].hip, i), c.at(sides[1-s].hip, i)
+	if !h.ok() || !o.ok() || h.X == o.X {
+		return nan
+	}
+	return sign(o.X - h.X)
+}

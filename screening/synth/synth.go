@@ -1,0 +1,545 @@
+// Package synth generates synthetic keypoint tracks for testing the
+// screening code: a 3D stick body performing bilateral squats, single-leg
+// squats or step-downs with set knee valgus, pelvic drop, trunk lean,
+// depth and tempo, optionally walking into and out of view, projected by
+// a pinhole camera placed in front of, beside or at any angle to the
+// person, with pixel noise, dropped keypoints, outliers and left/right
+// swaps. It also returns the noise-free ground truth.
+package synth
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand"
+
+	"github.com/kneescreen/kneescreen/pose"
+)
+
+// Movements the generator performs.
+const (
+	Squat          = "squat"
+	SingleLegSquat = "single-leg-squat"
+	StepDown       = "step-down"
+)
+
+// Config describes one synthetic recording. Zero fields take the defaults
+// documented on each field.
+type Config struct {
+	// Movement is Squat (default), SingleLegSquat or StepDown.
+	Movement string
+	// StanceRight puts single-leg tasks on the right leg (default left).
+	StanceRight bool
+	// Reps is the number of repetitions (default 3; 0 with NoReps).
+	Reps   int
+	NoReps bool
+	// Tempo in seconds: descent (1.0), pause at the bottom (0.2), ascent
+	// (1.0), standing pause between reps (0.8), standing before the first
+	// rep (1.0) and after the last (1.0).
+	DescentS, BottomS, AscentS, TopS, LeadS, TailS float64
+	// KneeFlexionDeg at the bottom (default 100 for squats, 60 for
+	// single-leg tasks).
+	KneeFlexionDeg float64
+	// KneeShare is the share of knee flexion taken by forward shank
+	// inclination (default 0.45); TrunkFactor scales trunk forward lean
+	// with thigh inclination (default 0.9). Together they set knee vs hip
+	// dominance.
+	KneeShare, TrunkFactor float64
+	// ValgusDeg is the frontal plane angle of each knee at the bottom
+	// (index 0 left, 1 right), reached in proportion to depth; negative
+	// for knees pushed out.
+	ValgusDeg [2]float64
+	// PelvicDropDeg: the free side of the pelvis drops by this at the
+	// bottom (single-leg tasks).
+	PelvicDropDeg float64
+	// TrunkLeanDeg: lateral trunk lean at the bottom, towards the stance
+	// side (single-leg tasks) or the person's right (squats).
+	TrunkLeanDeg float64
+	// HandsOffWaist: in single-leg tasks the hands leave the waist at the
+	// bottom (arms abduct); otherwise they rest on the hips.
+	HandsOffWaist bool
+	// StanceAnkleShiftM moves the stance ankle sideways by this many
+	// metres at the bottom (loss of balance).
+	StanceAnkleShiftM float64
+	// StanceWidthM is the distance between the ankles in squats (0.18, hip
+	// width, so neutral knees track over the ankles).
+	StanceWidthM float64
+	// YawDeg places the camera around the person: 0 in front (default),
+	// 90 on the person's left side, 180 behind.
+	YawDeg float64
+	// Width, Height of the image (1920x1080 default) and frame rate (30).
+	Width, Height int
+	FPS           float64
+	// BodyFrac is the standing body height as a share of image height
+	// (0.7).
+	BodyFrac float64
+	// DistanceM from camera to person (4).
+	DistanceM float64
+	// NoisePx is the SD of Gaussian pixel noise added to every keypoint.
+	NoisePx float64
+	// DropProb is the chance that a keypoint is dropped (score 0.1,
+	// position garbage); OutlierProb the chance of a confident but wrong
+	// position (60-150 px off).
+	DropProb, OutlierProb float64
+	// SwapFrames lists [first, last] frame ranges whose left and right
+	// leg keypoints are exchanged (a model confusion).
+	SwapFrames [][2]int
+	// WalkInS and WalkOutS walk the person in from beyond the left image
+	// edge and out beyond the right edge, taking this long (0: none).
+	WalkInS, WalkOutS float64
+	// Seed seeds the noise.
+	Seed int64
+}
+
+// Truth is the noise-free ground truth of a generated track.
+type Truth struct {
+	// Reps and their start, bottom and end frames.
+	Reps                            int
+	StartFrames, BottomFrames, Ends []int
+	// FPPA per frame and side (0 left, 1 right), from the noise-free
+	// projected keypoints; NaN where the person is not in view.
+	FPPA [2][]float64
+	// ThighRatio per frame and side: thigh image length ÷ standing
+	// thigh image length.
+	ThighRatio [2][]float64
+	// PelvicTiltDeg per frame: hip-line tilt in the image, positive when
+	// the free (single-leg) or left (squat) hip is lower.
+	PelvicTiltDeg []float64
+	// Clean is the noise-free track (same frames as the generated one).
+	Clean *pose.Track
+}
+
+// Body dimensions in metres (adult about 1.75 m tall).
+const (
+	ankleH   = 0.08
+	shankL   = 0.42
+	thighL   = 0.44
+	hipHalf  = 0.09
+	torsoL   = 0.50
+	shoulder = 0.19
+	upperArm = 0.29
+	foreArm  = 0.26
+	stepH    = 0.20
+	height   = 1.75
+)
+
+type vec3 struct{ x, y, z float64 }
+
+func (a vec3) add(b vec3) vec3        { return vec3{a.x + b.x, a.y + b.y, a.z + b.z} }
+func (a vec3) scale(k float64) vec3   { return vec3{a.x * k, a.y * k, a.z * k} }
+func (a vec3) dot(b vec3) float64     { return a.x*b.x + a.y*b.y + a.z*b.z }
+func (a vec3) sub(b vec3) vec3        { return vec3{a.x - b.x, a.y - b.y, a.z - b.z} }
+func v3(x, y, z float64) vec3         { return vec3{x, y, z} }
+func rad(d float64) float64           { return d * math.Pi / 180 }
+func lerp(a, b vec3, t float64) vec3  { return a.add(b.sub(a).scale(t)) }
+func clamp(v, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, v)) }
+
+// ErrConfig is wrapped by errors about impossible configurations.
+var ErrConfig = errors.New("synth: bad config")
+
+func (c *Config) defaults() error {
+	if c.Movement == "" {
+		c.Movement = Squat
+	}
+	switch c.Movement {
+	case Squat, SingleLegSquat, StepDown:
+	default:
+		return fmt.Errorf("synth: movement %q: %w", c.Movement, ErrConfig)
+	}
+	if c.Reps == 0 && !c.NoReps {
+		c.Reps = 3
+	}
+	def := func(p *float64, v float64) {
+		if *p == 0 {
+			*p = v
+		}
+	}
+	def(&c.DescentS, 1)
+	def(&c.BottomS, 0.2)
+	def(&c.AscentS, 1)
+	def(&c.TopS, 0.8)
+	def(&c.LeadS, 1)
+	def(&c.TailS, 1)
+	if c.Movement == Squat {
+		def(&c.KneeFlexionDeg, 100)
+	} else {
+		def(&c.KneeFlexionDeg, 60)
+	}
+	def(&c.KneeShare, 0.45)
+	def(&c.TrunkFactor, 0.9)
+	def(&c.StanceWidthM, 2*hipHalf)
+	if c.Width == 0 {
+		c.Width = 1920
+	}
+	if c.Height == 0 {
+		c.Height = 1080
+	}
+	def(&c.FPS, 30)
+	def(&c.BodyFrac, 0.7)
+	def(&c.DistanceM, 4)
+	if c.Reps < 0 || c.FPS <= 0 || c.Width <= 0 || c.Height <= 0 {
+		return fmt.Errorf("synth: reps %d, fps %g, size %dx%d: %w", c.Reps, c.FPS, c.Width, c.Height, ErrConfig)
+	}
+	return nil
+}
+
+// phaseAt returns the squat phase (0 standing .. 1 bottom), the walking
+// offset along the camera's horizontal (metres) and the gait amplitude at
+// time t, plus the rep index in progress (-1 none).
+type timeline struct {
+	cfg                  *Config
+	walkIn, lead, repDur float64
+	repsEnd, total       float64
+	walkDist             float64
+}
+
+func newTimeline(c *Config) *timeline {
+	tl := &timeline{cfg: c}
+	tl.walkIn = c.WalkInS
+	tl.lead = tl.walkIn + c.LeadS
+	tl.repDur = c.DescentS + c.BottomS + c.AscentS
+	n := float64(c.Reps)
+	tl.repsEnd = tl.lead + n*tl.repDur + math.Max(0, n-1)*c.TopS
+	tl.total = tl.repsEnd + c.TailS + c.WalkOutS
+	// Half the visible width at the person's distance plus a body width.
+	halfW := float64(c.Width) / 2 / focal(c) * c.DistanceM
+	tl.walkDist = halfW + 0.6
+	return tl
+}
+
+func focal(c *Config) float64 { return c.BodyFrac * float64(c.Height) * c.DistanceM / height }
+
+func smooth(u float64) float64 { return (1 - math.Cos(math.Pi*clamp(u, 0, 1))) / 2 }
+
+func (tl *timeline) at(t float64) (phase, walk, gait float64) {
+	c := tl.cfg
+	switch {
+	case t < tl.walkIn:
+		u := t / tl.walkIn
+		return 0, -tl.walkDist * (1 - u), clamp((tl.walkIn-t)/0.3, 0, 1)
+	case t >= tl.repsEnd+c.TailS && c.WalkOutS > 0:
+		u := (t - tl.repsEnd - c.TailS) / c.WalkOutS
+		return 0, tl.walkDist * u, clamp((t-tl.repsEnd-c.TailS)/0.3, 0, 1)
+	case t >= tl.lead && t < tl.repsEnd:
+		r := t - tl.lead
+		period := tl.repDur + c.TopS
+		k := math.Floor(r / period)
+		r -= k * period
+		switch {
+		case r < c.DescentS:
+			return smooth(r / c.DescentS), 0, 0
+		case r < c.DescentS+c.BottomS:
+			return 1, 0, 0
+		case r < tl.repDur:
+			return 1 - smooth((r-c.DescentS-c.BottomS)/c.AscentS), 0, 0
+		}
+	}
+	return 0, 0, 0
+}
+
+// bottomTimes returns the middle of each rep's bottom pause.
+func (tl *timeline) bottomTimes() []float64 {
+	c := tl.cfg
+	var out []float64
+	for k := 0; k < c.Reps; k++ {
+		out = append(out, tl.lead+float64(k)*(tl.repDur+c.TopS)+c.DescentS+c.BottomS/2)
+	}
+	return out
+}
+
+// skeleton returns the 17 joints in person coordinates (x = person's
+// left, y up, z forward), metres.
+func skeleton(c *Config, s, gait, t float64) [pose.NumJoints]vec3 {
+	var j [pose.NumJoints]vec3
+	single := c.Movement != Squat
+	st := 0 // stance side index: 0 left, 1 right
+	if c.StanceRight {
+		st = 1
+	}
+	sideX := [2]float64{1, -1} // lateral direction of each side
+	floor := [2]float64{0, 0}
+	if c.Movement == StepDown {
+		floor[st] = stepH
+		floor[1-st] = stepH // free foot hangs level with the step at rest
+	}
+	phi := rad(c.KneeFlexionDeg) * s
+	alpha := c.KneeShare * phi
+	beta := phi - alpha
+	// Stance leg(s), sagittal geometry.
+	leg := func(side int, ax float64) (hip, knee, ankle vec3) {
+		ankle = v3(ax, floor[side]+ankleH, 0)
+		knee = ankle.add(v3(0, shankL*math.Cos(alpha), shankL*math.Sin(alpha)))
+		hip = knee.add(v3(0, thighL*math.Cos(beta), -thighL*math.Sin(beta)))
+		return
+	}
+	var hip, knee, ankle [2]vec3
+	if !single {
+		for side := 0; side < 2; side++ {
+			hip[side], knee[side], ankle[side] = leg(side, sideX[side]*c.StanceWidthM/2)
+			hip[side].x = sideX[side] * hipHalf
+		}
+	} else {
+		hip[st], knee[st], ankle[st] = leg(st, sideX[st]*hipHalf)
+		ankle[st].x += sideX[st] * c.StanceAnkleShiftM * s
+		fr := 1 - st
+		drop := rad(c.PelvicDropDeg) * s
+		hip[fr] = hip[st].add(v3(sideX[fr]*2*hipHalf*math.Cos(drop), -2*hipHalf*math.Sin(drop), 0))
+		var hf, kf float64
+		if c.Movement == SingleLegSquat {
+			hf, kf = rad(30+30*s), rad(70)
+		} else {
+			hf, kf = rad(10), rad(10*(1-s))
+		}
+		knee[fr] = hip[fr].add(v3(0, -thighL*math.Cos(hf), thighL*math.Sin(hf)))
+		ankle[fr] = knee[fr].add(v3(0, -shankL*math.Cos(hf-kf), shankL*math.Sin(hf-kf)))
+	}
+	// Walking: legs swing in the sagittal plane about the hips.
+	if gait > 0 {
+		for side := 0; side < 2; side++ {
+			g := rad(20) * gait * math.Sin(2*math.Pi*0.9*t+math.Pi*float64(side))
+			h := v3(sideX[side]*hipHalf, floor[side]+ankleH+shankL+thighL, 0)
+			hip[side] = h
+			knee[side] = h.add(v3(0, -thighL*math.Cos(g), thighL*math.Sin(g)))
+			kg := g - rad(15)*gait*math.Max(0, math.Sin(2*math.Pi*0.9*t+math.Pi*float64(side)))
+			ankle[side] = knee[side].add(v3(0, -shankL*math.Cos(kg), shankL*math.Sin(kg)))
+		}
+	}
+	// Knee valgus: move each knee medially until its frontal-plane angle
+	// (orthographic) reaches the set FPPA at this depth.
+	for side := 0; side < 2; side++ {
+		if single && side != st {
+			continue
+		}
+		v := c.ValgusDeg[side] * s
+		// Start on the hip-ankle line.
+		h, a := hip[side], ankle[side]
+		u := (h.y - knee[side].y) / (h.y - a.y)
+		knee[side].x = h.x + (a.x-h.x)*u
+		if v != 0 {
+			d := solveOffset(h, knee[side], a, rad(v))
+			knee[side].x += -sideX[side] * d // medial is towards -sideX
+		}
+	}
+	for side, jj := range [2][3]pose.Joint{{pose.LeftHip, pose.LeftKnee, pose.LeftAnkle}, {pose.RightHip, pose.RightKnee, pose.RightAnkle}} {
+		j[jj[0]], j[jj[1]], j[jj[2]] = hip[side], knee[side], ankle[side]
+	}
+	// Trunk.
+	pelvis := lerp(hip[0], hip[1], 0.5)
+	lam := c.TrunkFactor * beta
+	lat := rad(c.TrunkLeanDeg) * s
+	latDir := -1.0 // squats: towards the person's right (-x)
+	if single {
+		latDir = sideX[st]
+	}
+	up := v3(latDir*math.Sin(lat), math.Cos(lat)*math.Cos(lam), math.Cos(lat)*math.Sin(lam))
+	lateral := v3(math.Cos(lat), -latDir*math.Sin(lat), 0)
+	fwd := v3(0, 0, 1)
+	sc := pelvis.add(up.scale(torsoL))
+	j[pose.LeftShoulder] = sc.add(lateral.scale(shoulder))
+	j[pose.RightShoulder] = sc.add(lateral.scale(-shoulder))
+	j[pose.Nose] = sc.add(up.scale(0.22)).add(fwd.scale(0.09))
+	j[pose.LeftEye] = sc.add(up.scale(0.25)).add(fwd.scale(0.07)).add(lateral.scale(0.035))
+	j[pose.RightEye] = sc.add(up.scale(0.25)).add(fwd.scale(0.07)).add(lateral.scale(-0.035))
+	j[pose.LeftEar] = sc.add(up.scale(0.23)).add(lateral.scale(0.075))
+	j[pose.RightEar] = sc.add(up.scale(0.23)).add(lateral.scale(-0.075))
+	// Arms.
+	for side, sj := range [2][3]pose.Joint{{pose.LeftShoulder, pose.LeftElbow, pose.LeftWrist}, {pose.RightShoulder, pose.RightElbow, pose.RightWrist}} {
+		sh := j[sj[0]]
+		out := lateral.scale(sideX[side])
+		if single && !(c.HandsOffWaist && s > 0) {
+			// Hands on the waist.
+			wr := hip[side].add(out.scale(0.06)).add(up.scale(0.08))
+			j[sj[2]] = wr
+			j[sj[1]] = lerp(sh, wr, 0.5).add(out.scale(0.14)).add(fwd.scale(-0.04))
+			continue
+		}
+		if single {
+			// Hands leave the waist: arms abduct with depth.
+			a := rad(10 + 70*s)
+			dir := out.scale(math.Sin(a)).add(up.scale(-math.Cos(a)))
+			j[sj[1]] = sh.add(dir.scale(upperArm))
+			j[sj[2]] = sh.add(dir.scale(upperArm + foreArm))
+			continue
+		}
+		// Squats: arms reach forward.
+		j[sj[1]] = sh.add(fwd.scale(upperArm))
+		j[sj[2]] = sh.add(fwd.scale(upperArm + foreArm))
+	}
+	return j
+}
+
+// solveOffset finds the medial knee displacement d (metres) that makes
+// the frontal-plane (x-y) angle at the knee deviate by v radians from
+// straight: atan(d/a) + atan(d/b) = v with a, b the vertical thigh and
+// shank extents.
+func solveOffset(h, k, a vec3, v float64) float64 {
+	ta, tb := math.Abs(h.y-k.y), math.Abs(k.y-a.y)
+	sgn := 1.0
+	if v < 0 {
+		sgn, v = -1, -v
+	}
+	lo, hi := 0.0, 2.0
+	for i := 0; i < 60; i++ {
+		m := (lo + hi) / 2
+		if math.Atan(m/ta)+math.Atan(m/tb) < v {
+			lo = m
+		} else {
+			hi = m
+		}
+	}
+	return sgn * (lo + hi) / 2
+}
+
+type camera struct {
+	pos, right, up, fwd vec3
+	f, cx, cy           float64
+}
+
+func newCamera(c *Config) camera {
+	th := rad(c.YawDeg)
+	h := 0.9
+	if c.Movement == StepDown {
+		h += stepH
+	}
+	return camera{
+		pos:   v3(c.DistanceM*math.Sin(th), h, c.DistanceM*math.Cos(th)),
+		right: v3(math.Cos(th), 0, -math.Sin(th)),
+		up:    v3(0, 1, 0),
+		fwd:   v3(-math.Sin(th), 0, -math.Cos(th)),
+		f:     focal(c), cx: float64(c.Width) / 2, cy: float64(c.Height) / 2,
+	}
+}
+
+func (cam camera) project(p vec3) (x, y float64) {
+	v := p.sub(cam.pos)
+	z := v.dot(cam.fwd)
+	return cam.cx + cam.f*v.dot(cam.right)/z, cam.cy - cam.f*v.dot(cam.up)/z
+}
+
+// Generate renders the configured recording as a keypoint track plus
+// its ground truth.
+func Generate(cfg Config) (*pose.Track, *Truth, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, nil, err
+	}
+	c := &cfg
+	rng := rand.New(rand.NewSource(c.Seed))
+	tl := newTimeline(c)
+	cam := newCamera(c)
+	n := int(math.Ceil(tl.total * c.FPS))
+	clean := &pose.Track{Width: c.Width, Height: c.Height, FPS: c.FPS, Poses: make([]pose.Pose, n)}
+	noisy := &pose.Track{Width: c.Width, Height: c.Height, FPS: c.FPS, Poses: make([]pose.Pose, n)}
+	tr := &Truth{Reps: c.Reps, PelvicTiltDeg: make([]float64, n)}
+	for s := 0; s < 2; s++ {
+		tr.FPPA[s] = make([]float64, n)
+		tr.ThighRatio[s] = make([]float64, n)
+	}
+	side := math.Abs(math.Sin(rad(c.YawDeg))) > 0.7
+	farLeft := math.Sin(rad(c.YawDeg)) < 0 // camera on the right: left side is far
+	var standThigh [2]float64
+	stand := skeleton(c, 0, 0, 0)
+	for sd, jj := range [2][2]pose.Joint{{pose.LeftHip, pose.LeftKnee}, {pose.RightHip, pose.RightKnee}} {
+		hx, hy := cam.project(stand[jj[0]])
+		kx, ky := cam.project(stand[jj[1]])
+		standThigh[sd] = math.Hypot(hx-kx, hy-ky)
+	}
+	for i := 0; i < n; i++ {
+		t := float64(i) / c.FPS
+		s, walk, gait := tl.at(t)
+		sk := skeleton(c, s, gait, t)
+		off := cam.right.scale(walk)
+		p := pose.Pose{Frame: i, Time: t}
+		inside := 0
+		for jn := pose.Joint(0); jn < pose.NumJoints; jn++ {
+			x, y := cam.project(sk[jn].add(off))
+			k := pose.Keypoint{X: x, Y: y, NX: x / float64(c.Width), NY: y / float64(c.Height), Score: 0.85}
+			if x < 0 || y < 0 || x >= float64(c.Width) || y >= float64(c.Height) {
+				k.Score = 0.05
+			} else {
+				inside++
+			}
+			p.Keypoints[jn] = k
+		}
+		p.Person = inside >= 8
+		clean.Poses[i] = p
+		// Ground truth from the clean projection.
+		for sd, jj := range [2][3]pose.Joint{{pose.LeftHip, pose.LeftKnee, pose.LeftAnkle}, {pose.RightHip, pose.RightKnee, pose.RightAnkle}} {
+			h, k, a := p.Keypoints[jj[0]], p.Keypoints[jj[1]], p.Keypoints[jj[2]]
+			o := p.Keypoints[[2]pose.Joint{pose.RightHip, pose.LeftHip}[sd]]
+			tr.FPPA[sd][i] = math.NaN()
+			tr.ThighRatio[sd][i] = math.NaN()
+			if !p.Person {
+				continue
+			}
+			tr.FPPA[sd][i] = fppa2D(h, k, a, o)
+			th := math.Hypot(h.X-k.X, h.Y-k.Y)
+			tr.ThighRatio[sd][i] = th / standThigh[sd]
+		}
+		ref, other := p.Keypoints[pose.RightHip], p.Keypoints[pose.LeftHip]
+		if c.Movement != Squat {
+			st, fr := pose.LeftHip, pose.RightHip
+			if c.StanceRight {
+				st, fr = fr, st
+			}
+			ref, other = p.Keypoints[st], p.Keypoints[fr]
+		}
+		tr.PelvicTiltDeg[i] = math.Atan2(other.Y-ref.Y, math.Abs(other.X-ref.X)) * 180 / math.Pi
+
+		// Noisy observation.
+		q := p
+		for jn := pose.Joint(0); jn < pose.NumJoints; jn++ {
+			k := q.Keypoints[jn]
+			if k.Score < 0.1 {
+				continue
+			}
+			k.Score = clamp(0.8+0.08*rng.NormFloat64(), 0.5, 0.98)
+			if side && jn != pose.Nose && (jn%2 == 1) == farLeft {
+				k.Score = clamp(0.5+0.08*rng.NormFloat64(), 0.31, 0.7) // far side, occluded
+			}
+			k.X += c.NoisePx * rng.NormFloat64()
+			k.Y += c.NoisePx * rng.NormFloat64()
+			switch r := rng.Float64(); {
+			case r < c.DropProb:
+				k.Score = 0.1 * rng.Float64()
+				k.X += 50 * rng.NormFloat64()
+				k.Y += 50 * rng.NormFloat64()
+			case r < c.DropProb+c.OutlierProb:
+				a := 2 * math.Pi * rng.Float64()
+				d := 60 + 90*rng.Float64()
+				k.X += d * math.Cos(a)
+				k.Y += d * math.Sin(a)
+			}
+			q.Keypoints[jn] = k
+		}
+		for _, rg := range c.SwapFrames {
+			if i >= rg[0] && i <= rg[1] {
+				for _, pr := range [][2]pose.Joint{{pose.LeftHip, pose.RightHip}, {pose.LeftKnee, pose.RightKnee}, {pose.LeftAnkle, pose.RightAnkle}} {
+					q.Keypoints[pr[0]], q.Keypoints[pr[1]] = q.Keypoints[pr[1]], q.Keypoints[pr[0]]
+				}
+			}
+		}
+		noisy.Poses[i] = q
+	}
+	for _, bt := range tl.bottomTimes() {
+		fr := int(math.Round(bt * c.FPS))
+		tr.BottomFrames = append(tr.BottomFrames, fr)
+	}
+	tr.Clean = clean
+	return noisy, tr, nil
+}
+
+// fppa2D computes the signed 2D FPPA independently of the screening
+// package: the deviation from straight at the knee, positive when the
+// knee lies on the same side of the hip-ankle line as the other hip.
+func fppa2D(h, k, a, other pose.Keypoint) float64 {
+	ux, uy := h.X-k.X, h.Y-k.Y
+	vx, vy := a.X-k.X, a.Y-k.Y
+	ang := math.Acos(clamp((ux*vx+uy*vy)/math.Hypot(ux, uy)/math.Hypot(vx, vy), -1, 1)) * 180 / math.Pi
+	dev := 180 - ang
+	// x of the hip-ankle line at the knee's height.
+	lx := h.X + (a.X-h.X)*(k.Y-h.Y)/(a.Y-h.Y)
+	if (k.X-lx)*(other.X-h.X) < 0 {
+		return -dev
+	}
+	return dev
+}
