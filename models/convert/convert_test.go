@@ -2,12 +2,14 @@ package convert
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
 
+	"github.com/kneescreen/kneescreen/models/engine"
 	"github.com/kneescreen/kneescreen/models/onnxpb"
 	"github.com/kneescreen/kneescreen/models/tfjs"
 	tt "github.com/kneescreen/kneescreen/models/tfjs/tfjstest"
@@ -39,13 +41,85 @@ func mustBuild(t *testing.T, b *tt.Builder) *onnxpb.Model {
 	return om
 }
 
+// run evaluates the converted graph twice: with the float64 test evaluator
+// and with the project's engine (float32), from the encoded ONNX bytes as a
+// user would. It checks the two agree and returns the engine's outputs by
+// name, so the callers' hand-computed values check the engine's run of the
+// converted graph.
 func run(t *testing.T, om *onnxpb.Model, inputs map[string]*tv) map[string]*tv {
 	t.Helper()
 	env, err := evalONNX(om, inputs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return env
+	m, err := engine.Load(om.Marshal(), engine.WithThreads(2))
+	if errors.Is(err, engine.ErrUnsupportedOp) && !strings.Contains(moveNetOps, " "+unsupportedOp(err)+" ") {
+		// Ops MoveNet's conversion does not produce (Mod for floor
+		// division of possibly negative integers) may be missing from
+		// the engine; the evaluator still checks the conversion.
+		t.Logf("engine: %v; checked with the test evaluator only", err)
+		return env
+	}
+	if err != nil {
+		t.Fatalf("engine: %v", err)
+	}
+	var ins []*engine.Tensor
+	for _, info := range m.Inputs() {
+		x, ok := inputs[info.Name]
+		if !ok {
+			t.Fatalf("no value for input %q", info.Name)
+		}
+		switch info.DType {
+		case engine.Float32:
+			v := make([]float32, len(x.f))
+			for i, f := range x.f {
+				v[i] = float32(f)
+			}
+			ins = append(ins, engine.NewFloat32(x.shape, v))
+		case engine.Int32:
+			v := make([]int32, len(x.i))
+			for i, n := range x.i {
+				v[i] = int32(n)
+			}
+			ins = append(ins, engine.NewInt32(x.shape, v))
+		default:
+			t.Fatalf("input %q is %v", info.Name, info.DType)
+		}
+	}
+	outs, err := m.Run(context.Background(), ins...)
+	if err != nil {
+		t.Fatalf("engine: %v", err)
+	}
+	res := map[string]*tv{}
+	for k, info := range m.Outputs() {
+		o := outs[k]
+		got := &tv{shape: o.Shape}
+		switch o.DType {
+		case engine.Float32:
+			for _, f := range o.F32 {
+				got.f = append(got.f, float64(f))
+			}
+		case engine.Int32:
+			got.isInt = true
+			for _, n := range o.I32 {
+				got.i = append(got.i, int64(n))
+			}
+		case engine.Int64:
+			got.isInt = true
+			got.i = o.I64
+		}
+		want := env[info.Name]
+		if !sameShape(got.shape, want.shape) {
+			t.Fatalf("output %s: engine shape %v, evaluator %v", info.Name, got.shape, want.shape)
+		}
+		for i := 0; i < want.n(); i++ {
+			if d := math.Abs(got.at(i) - want.at(i)); d > 1e-5*(1+math.Abs(want.at(i))) {
+				t.Fatalf("output %s[%d]: engine %v, evaluator %v", info.Name, i, got.at(i), want.at(i))
+			}
+		}
+		res[info.Name] = got
+	}
+	return res
 }
 
 func floats(shape []int, v ...float64) *tv { return &tv{shape: shape, f: v} }
@@ -99,7 +173,8 @@ func closeTo(t *testing.T, what string, got *tv, want []float64, shape []int, to
 		t.Fatalf("%s: shape %v, want %v", what, got.shape, shape)
 	}
 	for i, w := range want {
-		if g := got.at(i); math.Abs(g-w) > tol || math.IsNaN(g) {
+		// Outputs come from the float32 engine: allow float32 rounding.
+		if g := got.at(i); math.Abs(g-w) > tol+2e-7*(1+math.Abs(w)) || math.IsNaN(g) {
 			t.Fatalf("%s[%d] = %v, want %v", what, i, g, w)
 		}
 	}
@@ -673,4 +748,16 @@ func TestSupportedOps(t *testing.T) {
 			t.Errorf("%s not supported", op)
 		}
 	}
+}
+
+// moveNetOps lists the ONNX ops in the converted MoveNet graphs.
+const moveNetOps = " Add ArgMax Cast Clip Concat Conv Div GatherND Identity Mul Relu Reshape Resize Sigmoid Split Sqrt Squeeze Sub Transpose Unsqueeze "
+
+// unsupportedOp returns the op type of an engine error about a node.
+func unsupportedOp(err error) string {
+	var ne *engine.NodeError
+	if errors.As(err, &ne) {
+		return ne.Op
+	}
+	return ""
 }
