@@ -39,6 +39,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+
+	"github.com/kneescreen/kneescreen/vision"
 )
 
 // Exit codes; see the comment at the top of this file.
@@ -84,6 +86,7 @@ func register(newCmd func(*App) *cobra.Command) { constructors = append(construc
 // code. SIGINT and SIGTERM cancel the command's context; a second signal
 // kills the process the default way.
 func Main() int {
+	vision.Quiet() // our one-line errors, not OpenCV's and FFmpeg's logs
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
@@ -164,7 +167,7 @@ environment over the file, the file over defaults.`,
 func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if err := check(cmd, args); err != nil {
-			return &UsageError{Err: fmt.Errorf("%s: %w", cmd.CommandPath(), err)}
+			return &UsageError{Err: fmt.Errorf("%s: %w", cmd.Name(), err)}
 		}
 		return nil
 	}

@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+	"gocv.io/x/gocv"
 )
 
 // version is set at build time: go build -ldflags "-X main.version=v1.2.3".
@@ -87,5 +88,5 @@ func versionString(bi *debug.BuildInfo, ok bool) string {
 	if goVersion != "" {
 		out += " " + goVersion
 	}
-	return out
+	return out + " opencv " + gocv.OpenCVVersion() + " gocv " + gocv.Version()
 }

@@ -1,0 +1,285 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kneescreen/kneescreen/internal/testenv"
+	"github.com/kneescreen/kneescreen/pose"
+)
+
+// captureCmd runs args on a tree whose pose and bench commands only capture
+// their Options.
+func captureCmd(t *testing.T, args []string) (code int, stderr string, po *PoseOptions, bo *BenchOptions) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	app := &App{Out: &out, Err: &errOut, v: newViper()}
+	root := &cobra.Command{Use: "kneescreen", SilenceErrors: true, SilenceUsage: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return app.configure(cmd) }}
+	root.PersistentFlags().String("config", "", "")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Err: err} })
+	root.AddCommand(
+		NewCmdPose(app, func(_ context.Context, o *PoseOptions) error { po = o; return nil }),
+		NewCmdBench(app, func(_ context.Context, o *BenchOptions) error { bo = o; return nil }),
+	)
+	code = execute(context.Background(), app, root, args)
+	return code, errOut.String(), po, bo
+}
+
+func TestPoseAndBenchConfig(t *testing.T) {
+	file := writeFile(t, "k.yaml", "pose:\n  model: thunder\n  fps: 12\nbench:\n  runs: 7\n")
+	tests := []struct {
+		name     string
+		args     []string
+		env      map[string]string
+		wantCode int
+		check    func(t *testing.T, po *PoseOptions, bo *BenchOptions)
+	}{
+		{"pose defaults", []string{"pose", "in.mp4"}, nil, exitOK, func(t *testing.T, po *PoseOptions, _ *BenchOptions) {
+			c := po.Config
+			if c.Model != "lightning" || c.ModelsDir != "" || c.Threads != 0 || c.JSON || c.FPS != 30 || po.Input != "in.mp4" {
+				t.Errorf("config %+v input %q", c, po.Input)
+			}
+		}},
+		{"pose from file and flags", []string{"--config", file, "pose", "--json", "--threads", "2", "x"}, nil, exitOK,
+			func(t *testing.T, po *PoseOptions, _ *BenchOptions) {
+				c := po.Config
+				if c.Model != "thunder" || !c.JSON || c.Threads != 2 || c.FPS != 12 {
+					t.Errorf("config %+v", c)
+				}
+			}},
+		{"shared models dir from env", []string{"pose", "x"}, map[string]string{"KNEESCREEN_MODELS_DIR": "/m"}, exitOK,
+			func(t *testing.T, po *PoseOptions, _ *BenchOptions) {
+				if po.Config.ModelsDir != "/m" {
+					t.Errorf("models dir %q, want /m", po.Config.ModelsDir)
+				}
+			}},
+		{"per-command env beats shared env", []string{"bench"},
+			map[string]string{"KNEESCREEN_MODELS_DIR": "/m", "KNEESCREEN_BENCH_MODELS_DIR": "/b"}, exitOK,
+			func(t *testing.T, _ *PoseOptions, bo *BenchOptions) {
+				if bo.Config.ModelsDir != "/b" {
+					t.Errorf("models dir %q, want /b", bo.Config.ModelsDir)
+				}
+			}},
+		{"flag beats env", []string{"bench", "--models-dir", "/f"}, map[string]string{"KNEESCREEN_MODELS_DIR": "/m"}, exitOK,
+			func(t *testing.T, _ *PoseOptions, bo *BenchOptions) {
+				if bo.Config.ModelsDir != "/f" {
+					t.Errorf("models dir %q, want /f", bo.Config.ModelsDir)
+				}
+			}},
+		{"bench defaults and file", []string{"--config", file, "bench", "--model", "x.onnx"}, nil, exitOK,
+			func(t *testing.T, _ *PoseOptions, bo *BenchOptions) {
+				c := bo.Config
+				if c.Model != "x.onnx" || c.Runs != 7 || c.Warmup != 2 {
+					t.Errorf("config %+v", c)
+				}
+			}},
+		{"pose needs one input", []string{"pose"}, nil, exitUsage, nil},
+		{"pose bad fps", []string{"pose", "--fps", "0", "x"}, nil, exitUsage, nil},
+		{"negative threads", []string{"pose", "--threads", "-1", "x"}, nil, exitUsage, nil},
+		{"bench zero runs", []string{"bench", "--runs", "0"}, nil, exitUsage, nil},
+		{"bench takes no args", []string{"bench", "x"}, nil, exitUsage, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			code, stderr, po, bo := captureCmd(t, tt.args)
+			if code != tt.wantCode {
+				t.Fatalf("exit %d, want %d; stderr %q", code, tt.wantCode, stderr)
+			}
+			if tt.check != nil {
+				tt.check(t, po, bo)
+			}
+		})
+	}
+}
+
+type referenceLine struct {
+	Image     string       `json:"image"`
+	Model     string       `json:"model"`
+	Keypoints [][3]float64 `json:"keypoints"`
+}
+
+func readPoseLines(t *testing.T, out string) []poseJSON {
+	t.Helper()
+	var lines []poseJSON
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var l poseJSON
+		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&l); err != nil {
+			t.Fatalf("bad output line %q: %v", sc.Text(), err)
+		}
+		if len(l.Keypoints) != int(pose.NumJoints) {
+			t.Fatalf("line has %d keypoints, want %d", len(l.Keypoints), pose.NumJoints)
+		}
+		for j, k := range l.Keypoints {
+			if k.Name != pose.Joint(j).String() {
+				t.Fatalf("keypoint %d named %q, want %q", j, k.Name, pose.Joint(j))
+			}
+		}
+		lines = append(lines, l)
+	}
+	return lines
+}
+
+// TestPoseModelSizedImage runs the command on a reference input of the
+// model's own size: nx, ny must be the model's outputs (checked against the
+// original TF.js model) and x, y the same in pixels.
+func TestPoseModelSizedImage(t *testing.T) {
+	dir := testenv.Shared(t, "realdata/references/coco_000000000785")
+	ref := readReference(t, filepath.Join(dir, "reference.jsonl"), "frame_0001_192.png", "movenet-lightning")
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"pose", "--json", filepath.Join(dir, "frame_0001_192.png")}, &out, &errOut)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	lines := readPoseLines(t, out.String())
+	if len(lines) != 1 || lines[0].Frame != 0 || lines[0].TimeS != 0 || !lines[0].Person {
+		t.Fatalf("got %+v, want one frame 0 with a person", lines)
+	}
+	for j, k := range lines[0].Keypoints {
+		want := ref.Keypoints[j]
+		if math.Abs(float64(k.NY)-want[0]) > 2e-5 || math.Abs(float64(k.NX)-want[1]) > 2e-5 || math.Abs(float64(k.Score)-want[2]) > 2e-5 {
+			t.Errorf("%s: (ny %v, nx %v, score %v), reference %v", k.Name, k.NY, k.NX, k.Score, want)
+		}
+		if math.Abs(k.X-192*float64(k.NX)) > 1e-3 || math.Abs(k.Y-192*float64(k.NY)) > 1e-3 {
+			t.Errorf("%s: pixel (%v, %v) is not 192 * (nx, ny) = (%v, %v)", k.Name, k.X, k.Y, 192*k.NX, 192*k.NY)
+		}
+	}
+}
+
+func readReference(t *testing.T, path, image, model string) referenceLine {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var r referenceLine
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Image == image && r.Model == model {
+			return r
+		}
+	}
+	t.Fatalf("%s: no line for %s %s", path, image, model)
+	return referenceLine{}
+}
+
+// TestPoseVideo runs the command on a real video: one line per decoded
+// frame, in order, with increasing times, a person in nearly every frame,
+// and keypoints inside the frame where confident.
+func TestPoseVideo(t *testing.T) {
+	video := testenv.Shared(t, "realdata/videos/workouttracker_squat_17.mp4")
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"pose", "--json", video}, &out, &errOut)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	lines := readPoseLines(t, out.String())
+	if len(lines) < 30 {
+		t.Fatalf("%d frames, want a few seconds of video", len(lines))
+	}
+	persons := 0
+	for i, l := range lines {
+		if l.Frame != i {
+			t.Fatalf("line %d is frame %d", i, l.Frame)
+		}
+		if i > 0 && !(l.TimeS > lines[i-1].TimeS) {
+			t.Fatalf("frame %d at %vs, not after frame %d at %vs", i, l.TimeS, i-1, lines[i-1].TimeS)
+		}
+		if l.Person {
+			persons++
+		}
+	}
+	if persons < len(lines)*9/10 {
+		t.Errorf("a person in %d of %d frames of a squat video, want at least 90%%", persons, len(lines))
+	}
+}
+
+func TestPoseErrors(t *testing.T) {
+	dir := t.TempDir()
+	notImage := writeFile(t, "fake.png", "not a png")
+	tests := []struct {
+		name    string
+		args    []string
+		want    []string
+		wantErr int
+	}{
+		{"missing input", []string{"pose", filepath.Join(dir, "nope.mp4")}, []string{"nope.mp4", "no such file"}, exitFailed},
+		{"undecodable image", []string{"pose", notImage}, []string{"fake.png", "cannot decode"}, exitFailed},
+		{"thunder not converted", []string{"pose", "--model", "thunder", "--models-dir", dir, notImage},
+			[]string{"thunder", "kneescreen models convert", "make models"}, exitFailed},
+		{"unknown model", []string{"pose", "--model", "blazepose", notImage}, []string{"blazepose"}, exitFailed},
+		{"empty folder", []string{"pose", dir}, []string{"vision:", dir}, exitFailed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := run(context.Background(), tt.args, &out, &errOut)
+			if code != tt.wantErr {
+				t.Fatalf("exit %d, want %d; stderr %q", code, tt.wantErr, errOut.String())
+			}
+			msg := errOut.String()
+			if strings.Count(msg, "\n") != 1 {
+				t.Errorf("stderr is not one line: %q", msg)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("stderr %q does not mention %q", msg, w)
+				}
+			}
+		})
+	}
+}
+
+func TestBenchRuns(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"bench", "--runs", "3", "--warmup", "1", "--threads", "1"}, &out, &errOut)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	var r BenchResult
+	dec := json.NewDecoder(&out)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Model != "lightning" || r.Threads != 1 || r.Runs != 3 || !(r.MsMedian > 0) || r.MsP90 < r.MsMedian {
+		t.Errorf("bench result %+v", r)
+	}
+}
+
+func TestQuantile(t *testing.T) {
+	tests := []struct {
+		xs   []float64
+		q    float64
+		want float64
+	}{
+		{[]float64{5}, 0.5, 5},
+		{[]float64{3, 1, 2}, 0.5, 2},
+		{[]float64{4, 1, 3, 2}, 0.5, 2.5},
+		{[]float64{10, 1, 2, 3, 4, 5, 6, 7, 8, 9}, 0.9, 9.1},
+		{[]float64{1, 2}, 1, 2},
+	}
+	for _, tt := range tests {
+		if got := quantile(append([]float64(nil), tt.xs...), tt.q); math.Abs(got-tt.want) > 1e-12 {
+			t.Errorf("quantile(%v, %v) = %v, want %v", tt.xs, tt.q, got, tt.want)
+		}
+	}
+}
