@@ -11,7 +11,7 @@ const (
 	moveFreeFootRaised = 0.08
 	// A free foot reaching at least this far below the stance foot at the
 	// bottom marks a step-down (the stance foot is on the step).
-	moveFreeFootBelow = 0.08
+	moveFreeFootBelow = 0.05
 )
 
 // classifyMovement decides between a bilateral squat, a single-leg squat

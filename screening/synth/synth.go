@@ -40,6 +40,9 @@ type Config struct {
 	// KneeFlexionDeg at the bottom (default 100 for squats, 60 for
 	// single-leg tasks).
 	KneeFlexionDeg float64
+	// KneeFlexionScale scales each leg's knee flexion in squats (index 0
+	// left, 1 right; 0 means 1), for left/right flexion asymmetry.
+	KneeFlexionScale [2]float64
 	// KneeShare is the share of knee flexion taken by forward shank
 	// inclination (default 0.45); TrunkFactor scales trunk forward lean
 	// with thigh inclination (default 0.9). Together they set knee vs hip
@@ -249,7 +252,11 @@ func (tl *timeline) bottomTimes() []float64 {
 
 // skeleton returns the 17 joints in person coordinates (x = person's
 // left, y up, z forward), metres.
-func skeleton(c *Config, s, gait, t float64) [pose.NumJoints]vec3 {
+//
+// Knee valgus is set in the image of cam when cam looks at the person's
+// front or back (so perspective does not change the set FPPA), else in
+// the orthographic frontal plane.
+func skeleton(c *Config, cam *camera, s, gait, t float64) [pose.NumJoints]vec3 {
 	var j [pose.NumJoints]vec3
 	single := c.Movement != Squat
 	st := 0 // stance side index: 0 left, 1 right
@@ -267,6 +274,10 @@ func skeleton(c *Config, s, gait, t float64) [pose.NumJoints]vec3 {
 	beta := phi - alpha
 	// Stance leg(s), sagittal geometry.
 	leg := func(side int, ax float64) (hip, knee, ankle vec3) {
+		alpha, beta := alpha, beta
+		if k := c.KneeFlexionScale[side]; k != 0 && !single {
+			alpha, beta = alpha*k, beta*k
+		}
 		ankle = v3(ax, floor[side]+ankleH, 0)
 		knee = ankle.add(v3(0, shankL*math.Cos(alpha), shankL*math.Sin(alpha)))
 		hip = knee.add(v3(0, thighL*math.Cos(beta), -thighL*math.Sin(beta)))
@@ -315,9 +326,16 @@ func skeleton(c *Config, s, gait, t float64) [pose.NumJoints]vec3 {
 		h, a := hip[side], ankle[side]
 		u := (h.y - knee[side].y) / (h.y - a.y)
 		knee[side].x = h.x + (a.x-h.x)*u
-		if v != 0 {
+		if v == 0 && cam == nil {
+			continue
+		}
+		medial := v3(-sideX[side], 0, 0)
+		if cam != nil && math.Abs(math.Cos(rad(c.YawDeg))) > 0.7 {
+			d := solveProjected(cam, h, knee[side], a, medial, v)
+			knee[side] = knee[side].add(medial.scale(d))
+		} else if v != 0 {
 			d := solveOffset(h, knee[side], a, rad(v))
-			knee[side].x += -sideX[side] * d // medial is towards -sideX
+			knee[side] = knee[side].add(medial.scale(d))
 		}
 	}
 	for side, jj := range [2][3]pose.Joint{{pose.LeftHip, pose.LeftKnee, pose.LeftAnkle}, {pose.RightHip, pose.RightKnee, pose.RightAnkle}} {
@@ -390,6 +408,28 @@ func solveOffset(h, k, a vec3, v float64) float64 {
 	return sgn * (lo + hi) / 2
 }
 
+// solveProjected finds the medial knee displacement (metres) that makes
+// the knee's projected FPPA equal v degrees.
+func solveProjected(cam *camera, h, k, a, medial vec3, v float64) float64 {
+	kp := func(p vec3) pose.Keypoint {
+		x, y := cam.project(p)
+		return pose.Keypoint{X: x, Y: y}
+	}
+	// The other hip lies medially from this one.
+	other := kp(h.add(medial.scale(2 * hipHalf)))
+	f := func(d float64) float64 { return fppa2D(kp(h), kp(k.add(medial.scale(d))), kp(a), other) - v }
+	lo, hi := -0.5, 0.5
+	for i := 0; i < 60; i++ {
+		m := (lo + hi) / 2
+		if f(m) < 0 {
+			lo = m
+		} else {
+			hi = m
+		}
+	}
+	return (lo + hi) / 2
+}
+
 type camera struct {
 	pos, right, up, fwd vec3
 	f, cx, cy           float64
@@ -437,7 +477,7 @@ func Generate(cfg Config) (*pose.Track, *Truth, error) {
 	side := math.Abs(math.Sin(rad(c.YawDeg))) > 0.7
 	farLeft := math.Sin(rad(c.YawDeg)) < 0 // camera on the right: left side is far
 	var standThigh [2]float64
-	stand := skeleton(c, 0, 0, 0)
+	stand := skeleton(c, &cam, 0, 0, 0)
 	for sd, jj := range [2][2]pose.Joint{{pose.LeftHip, pose.LeftKnee}, {pose.RightHip, pose.RightKnee}} {
 		hx, hy := cam.project(stand[jj[0]])
 		kx, ky := cam.project(stand[jj[1]])
@@ -446,7 +486,7 @@ func Generate(cfg Config) (*pose.Track, *Truth, error) {
 	for i := 0; i < n; i++ {
 		t := float64(i) / c.FPS
 		s, walk, gait := tl.at(t)
-		sk := skeleton(c, s, gait, t)
+		sk := skeleton(c, &cam, s, gait, t)
 		off := cam.right.scale(walk)
 		p := pose.Pose{Frame: i, Time: t}
 		inside := 0
