@@ -1,0 +1,231 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"math"
+	"time"
+
+	xdraw "golang.org/x/image/draw"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/kneescreen/kneescreen/pose"
+	"github.com/kneescreen/kneescreen/screening"
+	"github.com/kneescreen/kneescreen/vision"
+)
+
+// VideoSink receives the annotated frames in order (vision's video writer
+// satisfies it). Write must not keep img after it returns.
+type VideoSink interface {
+	Write(img *image.RGBA) error
+}
+
+// RenderOptions configure pass two: the annotated frames.
+type RenderOptions struct {
+	// Video receives every frame with the overlay drawn; nil for none.
+	Video VideoSink
+	// Keep lists frames whose annotated image Render returns (e.g. the
+	// bottom frame of each rep for the HTML report).
+	Keep []int
+	// KeepMaxSide scales kept frames down so their longer side is at most
+	// this many pixels (0: 640), which keeps the HTML report small.
+	KeepMaxSide int
+	// Progress, when set, is called after each frame.
+	Progress func(Progress)
+}
+
+// Render decodes src a second time and draws the analysis on every frame:
+// skeleton from the conditioned keypoints, hip-knee-ankle angles, rep
+// counter and legs coloured by their indicators. Re-decoding costs far less
+// than keeping a video's frames in memory (a 30 s 720p clip is 3 GB of
+// RGBA) or compressing them for later. Without a Video sink it stops after
+// the last kept frame.
+func Render(ctx context.Context, src vision.FrameSource, rep *screening.Report, tr *pose.Track, opts RenderOptions) (map[int]image.Image, error) {
+	keep := map[int]bool{}
+	last := -1
+	for _, k := range opts.Keep {
+		keep[k] = true
+		last = max(last, k)
+	}
+	maxSide := opts.KeepMaxSide
+	if maxSide <= 0 {
+		maxSide = 640
+	}
+	kept := map[int]image.Image{}
+	if opts.Video == nil && len(keep) == 0 {
+		return kept, nil
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	stream := vision.Stream(gctx, src, 3)
+	defer stream.Close()
+	// Encoding runs in its own goroutine so it overlaps with decoding and
+	// drawing the next frames.
+	toWrite := make(chan *image.RGBA, 2)
+	g.Go(func() error {
+		for img := range toWrite {
+			if err := opts.Video.Write(img); err != nil {
+				return fmt.Errorf("pipeline: writing annotated video: %w", err)
+			}
+			stream.Release(img)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		defer close(toWrite)
+		d := vision.NewOverlayDrawer()
+		ann := newAnnotator(rep, tr)
+		var o vision.Overlay
+		start := time.Now()
+		total := src.Info().FrameCount
+		for f := range stream.Frames() {
+			ann.fill(f.Index, &o)
+			d.Draw(f.Image, &o)
+			if keep[f.Index] {
+				kept[f.Index] = downscale(f.Image, maxSide)
+			}
+			if opts.Progress != nil {
+				opts.Progress(Progress{Pass: "render", Done: f.Index + 1, Total: total, Elapsed: time.Since(start)})
+			}
+			if opts.Video == nil {
+				stream.Release(f.Image)
+				if f.Index >= last {
+					return nil
+				}
+				continue
+			}
+			select {
+			case toWrite <- f.Image:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		}
+		return stream.Err()
+	})
+	if err := g.Wait(); err != nil {
+		return kept, err
+	}
+	return kept, ctx.Err()
+}
+
+// downscale returns a copy of img whose longer side is at most maxSide.
+func downscale(img *image.RGBA, maxSide int) image.Image {
+	b := img.Bounds()
+	s := math.Min(1, float64(maxSide)/float64(max(b.Dx(), b.Dy())))
+	w, h := max(1, int(math.Round(float64(b.Dx())*s))), max(1, int(math.Round(float64(b.Dy())*s)))
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	xdraw.CatmullRom.Scale(dst, dst.Rect, img, b, xdraw.Src, nil)
+	return dst
+}
+
+// annotator turns the screening result into each frame's overlay.
+type annotator struct {
+	rep     *screening.Report
+	series  *screening.Series
+	tr      *pose.Track
+	levels  [2]vision.Level
+	byFrame map[int]int // frame index -> sample index in series/track
+	fppa    [2]*screening.MetricSeries
+	title   string
+}
+
+func newAnnotator(rep *screening.Report, tr *pose.Track) *annotator {
+	a := &annotator{rep: rep, tr: tr, byFrame: map[int]int{}}
+	if rep != nil {
+		a.series = rep.Series
+		a.levels = sideLevels(rep.Indicators)
+		a.title = fmt.Sprintf("%s, %s view", rep.Movement, rep.View)
+	}
+	if a.series != nil {
+		for i, f := range a.series.Frame {
+			a.byFrame[f] = i
+		}
+		if rep.View == screening.ViewFront {
+			a.fppa = [2]*screening.MetricSeries{a.series.Metric(screening.MetricFPPA, screening.SideLeft),
+				a.series.Metric(screening.MetricFPPA, screening.SideRight)}
+		}
+	} else if tr != nil {
+		for i, p := range tr.Poses {
+			a.byFrame[p.Frame] = i
+		}
+	}
+	return a
+}
+
+// sideLevels returns the worst graded level per side (left, right) over
+// the indicators; bilateral indicators count for both sides.
+func sideLevels(ins []screening.Indicator) [2]vision.Level {
+	var out [2]vision.Level
+	rank := map[screening.Level]vision.Level{screening.LevelOK: vision.LevelOK, screening.LevelWatch: vision.LevelWatch, screening.LevelFlag: vision.LevelFlag}
+	for _, in := range ins {
+		l, ok := rank[in.Level]
+		if !ok {
+			continue
+		}
+		for s, side := range [2]screening.Side{screening.SideLeft, screening.SideRight} {
+			if in.Side == side || in.Side == screening.SideBoth || in.Side == screening.SideNone {
+				out[s] = max(out[s], l)
+			}
+		}
+	}
+	return out
+}
+
+// fill sets o for frame index f.
+func (a *annotator) fill(f int, o *vision.Overlay) {
+	*o = vision.Overlay{KneeAngle: [2]float64{math.NaN(), math.NaN()}, Level: a.levels, Lines: o.Lines[:0]}
+	i, ok := a.byFrame[f]
+	if !ok {
+		return
+	}
+	var kps [pose.NumJoints]pose.Keypoint
+	switch {
+	case a.series != nil && i < len(a.series.Keypoints):
+		kps = a.series.Keypoints[i]
+		// Conditioned keypoints are NaN where missing.
+		for j, k := range kps {
+			o.Points[j] = vision.OverlayPoint{X: k.X, Y: k.Y, OK: !math.IsNaN(k.X) && !math.IsNaN(k.Y)}
+		}
+	case a.tr != nil && i < len(a.tr.Poses):
+		kps = a.tr.Poses[i].Keypoints
+		for j, k := range kps {
+			o.Points[j] = vision.OverlayPoint{X: k.X, Y: k.Y, OK: k.Valid(0.3)}
+		}
+	default:
+		return
+	}
+	for s, j := range [2][3]pose.Joint{{pose.LeftHip, pose.LeftKnee, pose.LeftAnkle}, {pose.RightHip, pose.RightKnee, pose.RightAnkle}} {
+		if o.Points[j[0]].OK && o.Points[j[1]].OK && o.Points[j[2]].OK {
+			pt := func(j pose.Joint) screening.Point { return screening.Point{X: o.Points[j].X, Y: o.Points[j].Y} }
+			o.KneeAngle[s] = screening.JointAngle(pt(j[0]), pt(j[1]), pt(j[2]))
+		}
+	}
+	if a.rep == nil {
+		return
+	}
+	n := len(a.rep.Reps)
+	cur, done := 0, 0
+	for _, r := range a.rep.Reps {
+		if f >= r.StartFrame && f <= r.EndFrame {
+			cur = r.Index
+		}
+		if f > r.EndFrame {
+			done++
+		}
+	}
+	if cur > 0 {
+		o.Lines = append(o.Lines, fmt.Sprintf("rep %d of %d", cur, n))
+	} else {
+		o.Lines = append(o.Lines, fmt.Sprintf("reps %d of %d", done, n))
+	}
+	o.Lines = append(o.Lines, a.title)
+	if a.fppa[0] != nil && a.fppa[1] != nil && i < len(a.fppa[0].Values) && i < len(a.fppa[1].Values) {
+		v := func(m *screening.MetricSeries) string {
+			if !m.Valid[i] || math.IsNaN(m.Values[i]) {
+				return "–"
+			}
+			return fmt.Sprintf("%+.0f°", m.Values[i])
+		}
+		o.Lines = append(o.Lines, fmt.Sprintf("FPPA L %s  R %s", v(a.fppa[0]), v(a.fppa[1])))
+	}
+}

@@ -1,0 +1,333 @@
+// Package pipeline runs kneescreen's analysis of one input end to end:
+// frames from a vision source, poses from the estimator, the screening
+// report, then an annotated pass and the report files. It is the piece the
+// analyze command, a clinic batch mode, a live webcam mode and an upload
+// server share; it knows nothing of flags, terminals or HTTP.
+//
+// The work is a pipeline across cores: decoding runs in its own goroutine
+// (vision.Stream), pose estimation in one or more lanes (each an Estimator
+// with its own tracking state), and collection in the caller's goroutine,
+// joined by small bounded channels, so a slow stage holds the others back
+// instead of piling frames up in memory. Cancelling the context stops every
+// stage.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/kneescreen/kneescreen/pose"
+	"github.com/kneescreen/kneescreen/vision"
+)
+
+// Estimator estimates the pose of the one person in successive frames of a
+// video, keeping tracking state between calls (models.Estimator satisfies
+// it). One Estimator is used by one goroutine at a time.
+type Estimator interface {
+	Track(ctx context.Context, img image.Image) (pose.Pose, error)
+	Close()
+}
+
+// NewEstimatorFunc makes an Estimator that may use threads threads.
+type NewEstimatorFunc func(threads int) (Estimator, error)
+
+// TrackOptions configure pass one (decode and pose estimation).
+type TrackOptions struct {
+	// NewEstimator makes the estimators, one per lane. Required.
+	NewEstimator NewEstimatorFunc
+	// Symmetric estimates every frame twice, as it is and mirrored, and
+	// averages the two poses (the mirrored one with left and right swapped
+	// back). The model is not exactly mirror-symmetric; this makes the
+	// pipeline so, at twice the inference cost.
+	Symmetric bool
+	// Lanes is how many estimators run in parallel (0: one per CPU, at
+	// least 2 when Symmetric). Without Symmetric, frames are dealt to
+	// lanes in turn and each lane tracks its own subsequence; with it,
+	// lanes come in pairs, one for the frame and one for its mirror.
+	Lanes int
+	// Threads is the total number of inference threads shared among the
+	// lanes (0: GOMAXPROCS).
+	Threads int
+	// Depth is how many decoded frames may wait per lane (0: 2).
+	Depth int
+	// Progress, when set, is called after each frame's pose is known, from
+	// the goroutine that called Track.
+	Progress func(Progress)
+}
+
+// Progress reports how far a pass has got.
+type Progress struct {
+	// Pass is "pose" (decode and estimate) or "render" (annotated video).
+	Pass string
+	// Done frames of Total (Total -1 when the source does not know).
+	Done, Total int
+	// Elapsed since the pass began.
+	Elapsed time.Duration
+}
+
+// ErrNoEstimator is returned when TrackOptions.NewEstimator is nil.
+var ErrNoEstimator = errors.New("pipeline: no estimator")
+
+type lane struct {
+	est    Estimator
+	mirror bool
+	in     chan job
+	// scratch holds the mirrored frame of a mirror lane.
+	scratch *image.RGBA
+}
+
+type job struct {
+	f    vision.Frame
+	refs *atomic.Int32
+}
+
+type result struct {
+	index  int
+	time   float64
+	mirror bool
+	p      pose.Pose
+}
+
+// Track decodes src and estimates the pose in every frame. The returned
+// track has one pose per decoded frame, in order, and the source's upright
+// size and frame rate. On an error after some frames, the partial track is
+// returned with the error.
+func Track(ctx context.Context, src vision.FrameSource, opts TrackOptions) (*pose.Track, error) {
+	if opts.NewEstimator == nil {
+		return nil, ErrNoEstimator
+	}
+	lanes, perLane := laneLayout(opts)
+	info := src.Info()
+	tr := &pose.Track{Width: info.Width, Height: info.Height, FPS: info.FPS}
+
+	ls := make([]*lane, 0, lanes)
+	defer func() {
+		for _, l := range ls {
+			l.est.Close()
+		}
+	}()
+	depth := opts.Depth
+	if depth <= 0 {
+		depth = 2
+	}
+	for i := range lanes {
+		est, err := opts.NewEstimator(perLane)
+		if err != nil {
+			return nil, err
+		}
+		ls = append(ls, &lane{est: est, mirror: opts.Symmetric && i%2 == 1, in: make(chan job, depth)})
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	stream := vision.Stream(gctx, src, depth*lanes)
+	defer stream.Close()
+	results := make(chan result, 2*lanes)
+
+	var firstW, firstH int // size of the first frame, read after g.Wait
+	// Dispatcher: deal frames to lanes (both lanes of a pair for a
+	// symmetric run), in frame order, so each lane tracks a fixed
+	// subsequence and the result does not depend on timing.
+	g.Go(func() error {
+		defer func() {
+			for _, l := range ls {
+				close(l.in)
+			}
+		}()
+		groups := lanes
+		if opts.Symmetric {
+			groups = lanes / 2
+		}
+		n := 0
+		for f := range stream.Frames() {
+			if n == 0 {
+				firstW, firstH = f.Image.Rect.Dx(), f.Image.Rect.Dy()
+			}
+			g := n % groups
+			n++
+			targets := ls[g : g+1]
+			if opts.Symmetric {
+				targets = ls[2*g : 2*g+2]
+			}
+			refs := new(atomic.Int32)
+			refs.Store(int32(len(targets)))
+			for _, l := range targets {
+				select {
+				case l.in <- job{f: f, refs: refs}:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+			}
+		}
+		if err := stream.Err(); err != nil {
+			return err
+		}
+		return nil
+	})
+	for _, l := range ls {
+		g.Go(func() error {
+			for j := range l.in {
+				img := j.f.Image
+				if l.mirror {
+					l.scratch = mirrorRGBA(l.scratch, img)
+					img = l.scratch
+				}
+				if l.mirror && j.refs.Add(-1) == 0 {
+					stream.Release(j.f.Image)
+				}
+				p, err := l.est.Track(gctx, img)
+				if !l.mirror && j.refs.Add(-1) == 0 {
+					stream.Release(j.f.Image)
+				}
+				if err != nil {
+					return fmt.Errorf("pipeline: frame %d: %w", j.f.Index, err)
+				}
+				if l.mirror {
+					mirrorPose(&p, img.Rect.Dx())
+				}
+				select {
+				case results <- result{index: j.f.Index, time: j.f.Time, mirror: l.mirror, p: p}:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+			}
+			return nil
+		})
+	}
+	go func() {
+		// Close results once the producers are done; g.Wait is called
+		// again below for the error.
+		_ = g.Wait()
+		close(results)
+	}()
+
+	start := time.Now()
+	total := info.FrameCount
+	var poses []pose.Pose
+	var have []uint8 // per frame: 1 plain, 2 mirror, 3 both
+	done := 0
+	want := uint8(1)
+	if opts.Symmetric {
+		want = 3
+	}
+	for r := range results {
+		for len(poses) <= r.index {
+			poses = append(poses, pose.Pose{})
+			have = append(have, 0)
+		}
+		bit := uint8(1)
+		if r.mirror {
+			bit = 2
+		}
+		if have[r.index]&bit != 0 {
+			continue // cannot happen: each frame goes to one lane of each kind
+		}
+		r.p.Frame, r.p.Time = r.index, r.time
+		if have[r.index] == 0 {
+			poses[r.index] = r.p
+		} else {
+			poses[r.index] = averagePoses(&poses[r.index], &r.p)
+		}
+		have[r.index] |= bit
+		if have[r.index] == want {
+			done++
+			if opts.Progress != nil {
+				opts.Progress(Progress{Pass: "pose", Done: done, Total: total, Elapsed: time.Since(start)})
+			}
+		}
+	}
+	err := g.Wait()
+	if err == nil {
+		err = ctx.Err()
+	}
+	// Keep the frames that are complete, in order; an error can leave
+	// the tail half-estimated.
+	tr.Poses = make([]pose.Pose, 0, len(poses))
+	for i := range poses {
+		if have[i] == want {
+			tr.Poses = append(tr.Poses, poses[i])
+		} else if err == nil {
+			err = fmt.Errorf("pipeline: frame %d has no pose", i)
+		}
+	}
+	if (tr.Width == 0 || tr.Height == 0) && len(tr.Poses) > 0 {
+		// Sources that do not know their size before decoding.
+		tr.Width, tr.Height = firstW, firstH
+	}
+	return tr, err
+}
+
+// laneLayout returns the number of lanes and the threads each may use.
+func laneLayout(o TrackOptions) (lanes, perLane int) {
+	threads := o.Threads
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	lanes = o.Lanes
+	if lanes <= 0 {
+		lanes = threads
+	}
+	if o.Symmetric {
+		lanes = max(2, lanes-lanes%2)
+	}
+	return lanes, max(1, threads/lanes)
+}
+
+// mirrorRGBA writes src flipped left-right into dst (reused when it has
+// src's size).
+func mirrorRGBA(dst, src *image.RGBA) *image.RGBA {
+	w, h := src.Rect.Dx(), src.Rect.Dy()
+	if dst == nil || dst.Rect.Dx() != w || dst.Rect.Dy() != h {
+		dst = image.NewRGBA(image.Rect(0, 0, w, h))
+	}
+	for y := 0; y < h; y++ {
+		s := src.Pix[src.PixOffset(src.Rect.Min.X, src.Rect.Min.Y+y):][:4*w]
+		d := dst.Pix[y*dst.Stride:][:4*w]
+		for x, e := 0, 4*(w-1); x < 4*w; x, e = x+4, e-4 {
+			copy(d[e:e+4], s[x:x+4])
+		}
+	}
+	return dst
+}
+
+// mirrorPose maps a pose found in a mirrored frame of width w back to the
+// original frame: x becomes w - x and left and right joints swap.
+func mirrorPose(p *pose.Pose, w int) {
+	in := p.Keypoints
+	for j := pose.Joint(0); j < pose.NumJoints; j++ {
+		k := in[j]
+		k.X = float64(w) - k.X
+		k.NX = 1 - k.NX
+		p.Keypoints[j.Mirror()] = k
+	}
+}
+
+// averagePoses combines the poses of a frame and of its mirror image. The
+// positions are averaged weighted by score, so a joint one pass found
+// confidently is not dragged towards the other pass's guess; scores are
+// averaged. The operation is symmetric in its arguments, which is what
+// makes a symmetric run's result the mirror image of the mirrored video's.
+func averagePoses(a, b *pose.Pose) pose.Pose {
+	out := *a
+	for j := range out.Keypoints {
+		ka, kb := a.Keypoints[j], b.Keypoints[j]
+		wa, wb := ka.Score, kb.Score
+		if wa+wb <= 0 {
+			wa, wb = 1, 1
+		}
+		k := &out.Keypoints[j]
+		k.X = (wa*ka.X + wb*kb.X) / (wa + wb)
+		k.Y = (wa*ka.Y + wb*kb.Y) / (wa + wb)
+		k.NX = (ka.NX + kb.NX) / 2
+		k.NY = (ka.NY + kb.NY) / 2
+		k.Score = (ka.Score + kb.Score) / 2
+	}
+	out.Person = a.Person || b.Person
+	return out
+}

@@ -1,0 +1,313 @@
+package report
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"image"
+	"image/jpeg"
+	"io"
+	"math"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/kneescreen/kneescreen/screening"
+)
+
+//go:embed report.html.tmpl
+var htmlSource string
+
+var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
+	"levelText": levelText,
+	"mul100":    func(v float64) float64 { return 100 * v },
+	"fmtNum":    func(v screening.Number, unit string) string { return fmtValue(float64(v), unit) },
+}).Parse(htmlSource))
+
+// metricLabels are the column and axis names a clinician reads; metrics
+// not listed fall back to their report.json name.
+var metricLabels = map[string]string{
+	screening.MetricFPPA:             "FPPA (peak valgus)",
+	screening.MetricKneeAnkleRatio:   "knee/ankle separation",
+	screening.MetricPelvicDrop:       "pelvic drop",
+	screening.MetricTrunkLateralLean: "trunk lateral lean",
+	screening.MetricTrunkForwardLean: "trunk forward lean",
+	screening.MetricKneeFlexion:      "knee flexion",
+	screening.MetricHipFlexion:       "hip flexion",
+	screening.MetricKneeHipRatio:     "knee/hip flexion",
+	screening.MetricShankInclination: "shank inclination",
+	screening.MetricDepth:            "depth",
+	screening.MetricThighLength:      "thigh length",
+	screening.MetricKneeMedial:       "knee medial offset",
+}
+
+func metricLabel(name string) string {
+	if l, ok := metricLabels[name]; ok {
+		return l
+	}
+	return name
+}
+
+func unitSuffix(unit string) string {
+	switch unit {
+	case "deg":
+		return "°"
+	case "%":
+		return "%"
+	case "s":
+		return " s"
+	}
+	return ""
+}
+
+// fmtValue formats a value with its unit, "–" when missing.
+func fmtValue(v float64, unit string) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "–"
+	}
+	switch unit {
+	case "ratio", "fraction":
+		return fmt.Sprintf("%.2f", v)
+	}
+	return fmt.Sprintf("%.1f%s", v, unitSuffix(unit))
+}
+
+func levelText(l screening.Level) string {
+	switch l {
+	case screening.LevelOK:
+		return "ok"
+	case screening.LevelWatch:
+		return "watch"
+	case screening.LevelFlag:
+		return "flag"
+	case screening.LevelNotAssessable:
+		return "not assessable"
+	}
+	return string(l)
+}
+
+type htmlPage struct {
+	Title      string
+	R          *screening.Report
+	A          Analysis
+	Duration   string
+	Findings   []finding
+	StepDown   *screening.StepDownScore
+	RepCols    []repCol
+	Reps       []repRow
+	Plots      []plotImg
+	Frames     []frameImg
+	Quality    [][2]string
+	Thresholds []screening.ThresholdValue
+	VideoName  string
+}
+
+type finding struct {
+	Title, Category, Source string
+	Cells                   [3]findingCell // left, right, both
+	Focus                   []string
+	Reasons                 []string
+	Worst                   screening.Level
+}
+
+type findingCell struct {
+	Present              bool
+	Level                screening.Level
+	Value, Cut, Conf     string
+	EvidenceFrame, Index int
+}
+
+type repCol struct {
+	Label, Unit string
+	PerSide     bool
+	name        string
+}
+
+type repRow struct {
+	Index                   int
+	Side                    string
+	Start, Bottom, End      string
+	Cells                   []string
+	BottomFrame, StartFrame int
+}
+
+type plotImg struct {
+	Title, Note string
+	Src         template.URL
+}
+
+type frameImg struct {
+	Caption string
+	Src     template.URL
+}
+
+// WriteHTML writes report.html: one self-contained page (plots and frames
+// inline as data: URIs, no scripts, no network) for a clinician.
+func WriteHTML(w io.Writer, d *Data) error {
+	r := d.Report
+	pg := htmlPage{
+		Title:      "kneescreen report: " + filepath.Base(r.Source.Path),
+		R:          r,
+		A:          d.Analysis,
+		Duration:   fmt.Sprintf("%.1f s", r.Source.DurationS),
+		Findings:   findings(r.Indicators),
+		StepDown:   r.StepDownScore,
+		Thresholds: r.Thresholds,
+		VideoName:  d.VideoName,
+	}
+	pg.RepCols, pg.Reps = repTable(r)
+	q := r.Quality
+	pg.Quality = [][2]string{
+		{"frames analysed", fmt.Sprintf("%d", q.Frames)},
+		{"frames with a person", fmt.Sprintf("%d (%.0f%%)", q.PersonFrames, 100*q.PersonFraction)},
+		{"mean keypoint score", fmt.Sprintf("%.2f", q.MeanScore)},
+		{"keypoints dropped (low score)", fmt.Sprintf("%d (%.0f%%)", q.KeypointsDropped, 100*q.DroppedFraction)},
+		{"outliers rejected / gap samples filled", fmt.Sprintf("%d / %d", q.OutliersRejected, q.GapSamplesFilled)},
+		{"left/right swaps corrected", fmt.Sprintf("%d frames", q.SwapsCorrected)},
+		{"person height", fmt.Sprintf("%.0f%% of the image", 100*q.PersonHeightFraction)},
+		{"smoothing", smoothing(q.FilterCutoffHz)},
+	}
+	plots := []plotSpec{}
+	if r.View == screening.ViewFront || r.View == screening.ViewOblique {
+		plots = append(plots, plotSpec{title: "Frontal plane projection angle (FPPA)", ylabel: "FPPA (°, + = valgus)", metric: screening.MetricFPPA})
+	}
+	plots = append(plots, plotSpec{title: "Knee flexion (180° − hip-knee-ankle angle in the image)", ylabel: "knee flexion (°)", metric: screening.MetricKneeFlexion})
+	for _, ps := range plots {
+		png, err := metricPlot(r, ps)
+		if err != nil {
+			return err
+		}
+		if png == nil {
+			continue
+		}
+		note := "Shaded: repetitions (dashed line: bottom). Faint dashed stretches are values not valid for reading, e.g. while a thigh points at the camera."
+		if ps.metric == screening.MetricKneeFlexion && r.View != screening.ViewSide {
+			note = "Image angle: in a front view it understates true knee flexion (the thigh is foreshortened). Shaded: repetitions."
+		}
+		pg.Plots = append(pg.Plots, plotImg{Title: ps.title, Note: note, Src: dataURI("image/png", png)})
+	}
+	for _, rp := range r.Reps {
+		img, ok := d.Frames[rp.BottomFrame]
+		if !ok {
+			continue
+		}
+		jp, err := jpegOf(img)
+		if err != nil {
+			return err
+		}
+		pg.Frames = append(pg.Frames, frameImg{
+			Caption: fmt.Sprintf("Rep %d, bottom at %.2f s (frame %d)", rp.Index, rp.BottomS, rp.BottomFrame),
+			Src:     dataURI("image/jpeg", jp),
+		})
+	}
+	return htmlTemplate.Execute(w, &pg)
+}
+
+func smoothing(cut float64) string {
+	if cut > 0 {
+		return fmt.Sprintf("zero-phase Butterworth low-pass, %.1f Hz", cut)
+	}
+	return "none or causal"
+}
+
+// findings groups the indicators by id, with a cell per side.
+func findings(ins []screening.Indicator) []finding {
+	var out []finding
+	index := map[string]int{}
+	rank := map[screening.Level]int{screening.LevelNotAssessable: 0, screening.LevelOK: 1, screening.LevelWatch: 2, screening.LevelFlag: 3}
+	for _, in := range ins {
+		i, ok := index[in.ID]
+		if !ok {
+			i = len(out)
+			index[in.ID] = i
+			out = append(out, finding{Title: in.Title, Category: strings.ReplaceAll(string(in.Category), "_", " "), Source: in.Source, Worst: screening.LevelNotAssessable})
+			if out[i].Title == "" {
+				out[i].Title = strings.ReplaceAll(in.ID, "_", " ")
+			}
+		}
+		f := &out[i]
+		col := 2
+		switch in.Side {
+		case screening.SideLeft:
+			col = 0
+		case screening.SideRight:
+			col = 1
+		}
+		cut := ""
+		if in.Threshold.Valid() {
+			dir := "≥"
+			if in.Direction == "below" {
+				dir = "≤"
+			}
+			cut = fmt.Sprintf("watch %s %s, flag %s %s", dir, fmtValue(float64(in.WatchThreshold), in.Unit), dir, fmtValue(float64(in.Threshold), in.Unit))
+		}
+		f.Cells[col] = findingCell{Present: true, Level: in.Level, Value: fmtValue(float64(in.Value), in.Unit), Cut: cut,
+			Conf: fmt.Sprintf("%.0f%%", 100*in.Confidence), EvidenceFrame: in.EvidenceFrame}
+		if rank[in.Level] > rank[f.Worst] {
+			f.Worst = in.Level
+		}
+		if in.Focus != "" && !slices.Contains(f.Focus, in.Focus) {
+			f.Focus = append(f.Focus, in.Focus)
+		}
+		if in.Reason != "" && !slices.Contains(f.Reasons, in.Reason) {
+			f.Reasons = append(f.Reasons, in.Reason)
+		}
+	}
+	// Flags first, then watch, ok, not assessable; stable otherwise.
+	slices.SortStableFunc(out, func(a, b finding) int { return rank[b.Worst] - rank[a.Worst] })
+	return out
+}
+
+// repTable builds the per-rep table from the assessable metrics.
+func repTable(r *screening.Report) ([]repCol, []repRow) {
+	var cols []repCol
+	for _, mi := range r.Metrics {
+		if !mi.Assessable || mi.Name == screening.MetricThighLength {
+			continue
+		}
+		present := false
+		for _, rp := range r.Reps {
+			if _, ok := rp.Metrics[mi.Name]; ok {
+				present = true
+				break
+			}
+		}
+		if present {
+			cols = append(cols, repCol{Label: metricLabel(mi.Name), Unit: mi.Unit, PerSide: mi.PerSide, name: mi.Name})
+		}
+	}
+	rows := make([]repRow, 0, len(r.Reps))
+	for _, rp := range r.Reps {
+		row := repRow{Index: rp.Index, Side: string(rp.Side), Start: fmt.Sprintf("%.2f", rp.StartS),
+			Bottom: fmt.Sprintf("%.2f", rp.BottomS), End: fmt.Sprintf("%.2f", rp.EndS), BottomFrame: rp.BottomFrame}
+		for _, c := range cols {
+			mv, ok := rp.Metrics[c.name]
+			switch {
+			case !ok && c.PerSide:
+				row.Cells = append(row.Cells, "–", "–")
+			case !ok:
+				row.Cells = append(row.Cells, "–")
+			case c.PerSide:
+				row.Cells = append(row.Cells, fmtValue(mv.Left, c.Unit), fmtValue(mv.Right, c.Unit))
+			default:
+				row.Cells = append(row.Cells, fmtValue(mv.Value, c.Unit))
+			}
+		}
+		rows = append(rows, row)
+	}
+	return cols, rows
+}
+
+func dataURI(mime string, b []byte) template.URL {
+	return template.URL("data:" + mime + ";base64," + base64.StdEncoding.EncodeToString(b))
+}
+
+func jpegOf(img image.Image) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 85}); err != nil {
+		return nil, fmt.Errorf("frame: %w", err)
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,244 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/kneescreen/kneescreen/pose"
+	"github.com/kneescreen/kneescreen/schema"
+	"github.com/kneescreen/kneescreen/screening"
+	"github.com/kneescreen/kneescreen/screening/synth"
+)
+
+var cases = []struct {
+	name string
+	cfg  synth.Config
+}{
+	{"squat front", synth.Config{Movement: synth.Squat, Reps: 4, ValgusDeg: [2]float64{12, 2}, NoisePx: 2, Width: 1280, Height: 720}},
+	{"step-down front", synth.Config{Movement: synth.StepDown, Reps: 3, ValgusDeg: [2]float64{15, 3}, NoisePx: 2, Width: 1280, Height: 720}},
+	{"squat side", synth.Config{Movement: synth.Squat, Reps: 2, YawDeg: 90, NoisePx: 1, Width: 640, Height: 480}},
+	{"no reps", synth.Config{Movement: synth.Squat, NoReps: true, Width: 640, Height: 480}},
+}
+
+func TestWriteAllFormatsValidates(t *testing.T) {
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d := analyzed(t, tc.cfg)
+			dir := t.TempDir()
+			fs := Formats{FormatJSON: true, FormatCSV: true, FormatHTML: true}
+			if err := Write(context.Background(), dir, fs, d); err != nil {
+				t.Fatal(err)
+			}
+			doc, err := os.ReadFile(filepath.Join(dir, JSONFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := schema.ValidateReport(doc); err != nil {
+				t.Fatal(err)
+			}
+			// Nothing but the four files (no temporaries left behind).
+			ents, _ := os.ReadDir(dir)
+			if len(ents) != 4 {
+				var names []string
+				for _, e := range ents {
+					names = append(names, e.Name())
+				}
+				t.Errorf("dir holds %v, want the four report files", names)
+			}
+			checkKeypointsCSV(t, filepath.Join(dir, KeypointsFile), d.Track)
+			checkAnglesCSV(t, filepath.Join(dir, AnglesFile), d.Report)
+			html, _ := os.ReadFile(filepath.Join(dir, HTMLFile))
+			checkHTML(t, string(html), d)
+		})
+	}
+}
+
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return rows
+}
+
+func checkKeypointsCSV(t *testing.T, path string, tr *pose.Track) {
+	rows := readCSV(t, path)
+	if len(rows) != len(tr.Poses)+1 {
+		t.Fatalf("keypoints.csv has %d rows, want header + %d", len(rows), len(tr.Poses))
+	}
+	if got, want := len(rows[0]), 3+3*int(pose.NumJoints); got != want {
+		t.Fatalf("keypoints.csv has %d columns, want %d", got, want)
+	}
+	if rows[0][3+3*int(pose.LeftKnee)] != "left_knee_x" {
+		t.Errorf("column for left knee x is %q", rows[0][3+3*int(pose.LeftKnee)])
+	}
+	// Spot-check a value against the track.
+	i := len(tr.Poses) / 2
+	x, err := strconv.ParseFloat(rows[i+1][3+3*int(pose.LeftKnee)], 64)
+	if err != nil || abs(x-tr.Poses[i].Keypoints[pose.LeftKnee].X) > 0.006 {
+		t.Errorf("row %d left_knee_x = %q, want %.3f", i, rows[i+1][3+3*int(pose.LeftKnee)], tr.Poses[i].Keypoints[pose.LeftKnee].X)
+	}
+}
+
+func checkAnglesCSV(t *testing.T, path string, rep *screening.Report) {
+	rows := readCSV(t, path)
+	if rep.Series == nil {
+		if len(rows) != 1 {
+			t.Fatalf("angles.csv of an empty series has %d rows", len(rows))
+		}
+		return
+	}
+	if len(rows) != rep.Series.Len()+1 {
+		t.Fatalf("angles.csv has %d rows, want header + %d", len(rows), rep.Series.Len())
+	}
+	col := -1
+	for i, h := range rows[0] {
+		if h == "fppa_deg_left" {
+			col = i
+		}
+	}
+	if rep.View == screening.ViewFront && col < 0 {
+		t.Fatalf("front view angles.csv lacks fppa_deg_left: %v", rows[0])
+	}
+	if rep.View == screening.ViewSide && col >= 0 {
+		t.Fatalf("side view angles.csv has fppa_deg_left, which is not assessable there")
+	}
+	if col < 0 {
+		return
+	}
+	m := rep.Series.Metric(screening.MetricFPPA, screening.SideLeft)
+	for i := 0; i < rep.Series.Len(); i++ {
+		cell := rows[i+1][col]
+		if !m.Valid[i] {
+			if cell != "" {
+				t.Fatalf("frame %d: invalid FPPA written as %q", i, cell)
+			}
+			continue
+		}
+		v, err := strconv.ParseFloat(cell, 64)
+		if err != nil || abs(v-m.Values[i]) > 0.0006 {
+			t.Fatalf("frame %d: fppa_deg_left %q, want %.3f", i, cell, m.Values[i])
+		}
+	}
+	// The rep column marks every rep.
+	seen := map[string]bool{}
+	for _, r := range rows[1:] {
+		seen[r[2]] = true
+	}
+	for _, r := range rep.Reps {
+		if !seen[strconv.Itoa(r.Index)] {
+			t.Errorf("rep %d never marked in angles.csv", r.Index)
+		}
+	}
+}
+
+func checkHTML(t *testing.T, html string, d *Data) {
+	for _, want := range []string{"<!DOCTYPE html>", "not a diagnosis", "Data quality", "Findings"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+	for _, bad := range []string{"http://", "https://", "<script", "ZgotmplZ"} {
+		if strings.Contains(html, bad) {
+			t.Errorf("report.html contains %q: it must be self-contained and static", bad)
+		}
+	}
+	if n, want := strings.Count(html, "data:image/jpeg;base64,"), len(d.Report.Reps); n != want {
+		t.Errorf("report.html shows %d frames, want one per rep (%d)", n, want)
+	}
+	if len(d.Report.Reps) > 0 && !strings.Contains(html, "data:image/png;base64,") {
+		t.Errorf("report.html has no plot")
+	}
+	for _, in := range d.Report.Indicators {
+		if in.Level == screening.LevelFlag && !strings.Contains(html, in.Title) {
+			t.Errorf("flagged indicator %q missing from report.html", in.Title)
+		}
+	}
+	for _, p := range d.Report.Quality.Problems {
+		if !strings.Contains(html, htmlEscape(p.Message)) {
+			t.Errorf("problem %q missing from report.html", p.Message)
+		}
+	}
+}
+
+func htmlEscape(s string) string {
+	var b bytes.Buffer
+	for _, r := range s {
+		switch r {
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '&':
+			b.WriteString("&amp;")
+		case '\'':
+			b.WriteString("&#39;")
+		case '"':
+			b.WriteString("&#34;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func abs(v float64) float64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+func TestParseFormats(t *testing.T) {
+	cases := []struct {
+		in      []string
+		want    []Format
+		wantErr bool
+	}{
+		{[]string{"all"}, AllFormats, false},
+		{[]string{"json,csv"}, []Format{FormatJSON, FormatCSV}, false},
+		{[]string{"HTML", " video "}, []Format{FormatHTML, FormatVideo}, false},
+		{[]string{"pdf"}, nil, true},
+		{[]string{""}, nil, true},
+	}
+	for _, tc := range cases {
+		got, err := ParseFormats(tc.in)
+		if (err != nil) != tc.wantErr {
+			t.Errorf("ParseFormats(%q) error %v", tc.in, err)
+			continue
+		}
+		if len(got) != len(tc.want) {
+			t.Errorf("ParseFormats(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+		for _, f := range tc.want {
+			if !got[f] {
+				t.Errorf("ParseFormats(%q) lacks %s", tc.in, f)
+			}
+		}
+	}
+}
+
+func TestWriteStopsWhenCancelled(t *testing.T) {
+	d := analyzed(t, cases[0].cfg)
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := Write(ctx, dir, Formats{FormatJSON: true, FormatHTML: true}, d); err == nil {
+		t.Fatal("Write with a cancelled context succeeded")
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Fatalf("cancelled Write left %d files", len(ents))
+	}
+}
