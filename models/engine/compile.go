@@ -75,6 +75,8 @@ type compiler struct {
 	recName   map[*opRecord]string
 	recFake   map[*opRecord]bool
 	producers map[*Node]*opNode
+	// inputByName maps graph input names to their nodes.
+	inputByName map[string]*Node
 }
 
 func (c *compiler) nodeError(rec *opRecord, err error) error {
@@ -115,7 +117,11 @@ func (c *compiler) valueOf(n *Node) (*value, error) {
 				return nil, fmt.Errorf("engine: graph input %q has shape %v (-1 is symbolic); the engine needs static positive dimensions (use engine.WithInputShape)", n.name, v.shape)
 			}
 		}
-	case n.tset:
+	case c.inputByName[n.name] != nil && c.inputByName[n.name] != n:
+		// onnx-go made a second node for a declared output or value info
+		// that repeats a graph input's name; it is the input.
+		return c.valueOf(c.inputByName[n.name])
+	case n.tset && c.info.initializers[n.name]:
 		t, err := fromGorgonia(n.t)
 		if err != nil {
 			return nil, fmt.Errorf("engine: initialiser %q: %w", n.name, err)
@@ -154,6 +160,12 @@ func (c *compiler) compile(inputs, outputs []int64) (*plan, error) {
 		}
 		c.recName[rec] = name
 	}
+	c.inputByName = map[string]*Node{}
+	for _, id := range inputs {
+		if n, ok := c.b.byID[id]; ok {
+			c.inputByName[n.name] = n
+		}
+	}
 	for i, id := range inputs {
 		n, ok := c.b.byID[id]
 		if !ok {
@@ -180,11 +192,6 @@ func (c *compiler) compile(inputs, outputs []int64) (*plan, error) {
 		n, ok := c.b.byID[id]
 		if !ok {
 			return nil, fmt.Errorf("engine: graph output %d has no node", i)
-		}
-		if n.op == nil && !n.tset {
-			if _, isIn := c.inputIDs[n.id]; !isIn {
-				return nil, fmt.Errorf("engine: graph output %q is not computed by any node", n.name)
-			}
 		}
 		v, err := c.valueOf(n)
 		if err != nil {

@@ -135,6 +135,17 @@ func (m *Model) Run(ctx context.Context, inputs ...*Tensor) ([]*Tensor, error) {
 	return res, nil
 }
 
+// Close stops the worker goroutines of the Session that Run uses. The Model
+// stays usable; a later Run starts a new one.
+func (m *Model) Close() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.sess != nil {
+		m.sess.Close()
+		m.sess = nil
+	}
+}
+
 func cloneInfos(in []Info) []Info {
 	out := make([]Info, len(in))
 	for i, x := range in {

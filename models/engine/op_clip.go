@@ -88,6 +88,7 @@ func (s *clipStep) run(p *pool) error {
 	return nil
 }
 
+// Range clamps elements [lo, hi).
 func (s *clipStep) Range(lo, hi int) {
 	y := s.y.F32[lo:hi]
 	copy(y, s.x.F32[lo:hi])

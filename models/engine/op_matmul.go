@@ -80,6 +80,7 @@ func (s *matMulStep) run(p *pool) error {
 	return nil
 }
 
+// Range computes units [lo, hi): one block of rows of one batch matrix each.
 func (s *matMulStep) Range(lo, hi int) {
 	k := s.mk
 	var offs [2]int

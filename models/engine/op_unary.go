@@ -61,6 +61,7 @@ func (s *unaryStep) run(p *pool) error {
 	return nil
 }
 
+// Range maps elements [lo, hi).
 func (s *unaryStep) Range(lo, hi int) {
 	x, y := s.x.F32[lo:hi], s.y.F32[lo:hi]
 	for i, v := range x {

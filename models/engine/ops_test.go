@@ -154,6 +154,11 @@ func TestShapeOps(t *testing.T) {
 			nodes:  []onnxpb.Node{node("Unsqueeze", []string{"x"}, []string{"y"}, onnxpb.IntsAttr("axes", 1))},
 			inputs: x23, outputs: []string{"y"}},
 			inputs: []*Tensor{xv}, want: []*Tensor{fT(sh(2, 1, 3), 0, 1, 2, 3, 4, 5)}},
+		{name: "graph input and initialiser as outputs", g: graphSpec{
+			nodes:  []onnxpb.Node{node("Neg", []string{"x"}, []string{"n"})},
+			inits:  []onnxpb.Tensor{f32("k", dims(2), 7, 8)},
+			inputs: x23, outputs: []string{"x", "n", "k"}},
+			inputs: []*Tensor{xv}, want: []*Tensor{xv, fT(sh(2, 3), 0, -1, -2, -3, -4, -5), fT(sh(2), 7, 8)}},
 		{name: "identity of input", g: single("Identity", []string{"x"}, []string{"y"}, x23, nil),
 			inputs: []*Tensor{xv}, want: []*Tensor{xv}},
 		{name: "concat axis 1", g: single("Concat", []string{"a", "b"}, []string{"y"}, []onnxpb.ValueInfo{in("a", onnxpb.Float, 2, 1), in("b", onnxpb.Float, 2, 2)}, nil, onnxpb.IntAttr("axis", 1)),

@@ -13,17 +13,28 @@ type protoInfo struct {
 	// inputShapes holds the declared shape of each graph input, with -1
 	// for a symbolic or unknown dimension; onnx-go drops such dimensions.
 	inputShapes map[string][]int
+	// initializers names the graph's initialisers. onnx-go also gives
+	// declared inputs, outputs and value infos a placeholder tensor, so a
+	// tensor on a node does not by itself make it a constant.
+	initializers map[string]bool
 }
 
 // scanProto walks the ModelProto with protowire. It never fails: on
 // malformed input it returns what it found, and the decoder reports the
 // error.
 func scanProto(b []byte) protoInfo {
-	info := protoInfo{inputShapes: map[string][]int{}}
+	info := protoInfo{inputShapes: map[string][]int{}, initializers: map[string]bool{}}
 	eachField(b, func(num protowire.Number, typ protowire.Type, v []byte) {
 		switch {
 		case num == 7 && typ == protowire.BytesType: // graph
 			eachField(v, func(num protowire.Number, typ protowire.Type, v []byte) {
+				if num == 5 && typ == protowire.BytesType { // initializer
+					eachField(v, func(num protowire.Number, typ protowire.Type, v []byte) {
+						if num == 8 && typ == protowire.BytesType {
+							info.initializers[string(v)] = true
+						}
+					})
+				}
 				if num == 11 && typ == protowire.BytesType { // input
 					name, shape, ok := scanValueInfo(v)
 					if ok {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"runtime"
 )
 
 // Session runs a Model with buffers planned at load time, so that repeated
@@ -72,6 +73,9 @@ func (m *Model) NewSession() *Session {
 	for _, v := range p.outputs {
 		s.outputs = append(s.outputs, s.tensors[v.id])
 	}
+	// A Session dropped without Close still stops its workers, which
+	// reference only the pool.
+	runtime.AddCleanup(s, func(p *pool) { p.close() }, s.pool)
 	return s
 }
 

@@ -82,6 +82,7 @@ func (s *stridedStep) run(p *pool) error {
 	return nil
 }
 
+// Range copies destination rows [lo, hi).
 func (s *stridedStep) Range(lo, hi int) {
 	switch s.y.DType {
 	case Float32:
