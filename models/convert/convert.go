@@ -45,6 +45,14 @@ import (
 // Opset is the ONNX operator set version of the converted models.
 const Opset = 13
 
+// maxElements bounds the element count of a graph input, and maxOutputs the
+// outputs of one node (Unpack), so that a hostile file cannot make the
+// converter loop or allocate without limit.
+const (
+	maxElements = 1 << 31
+	maxOutputs  = 1 << 12
+)
+
 // ErrUnsupported is wrapped by errors about a TF op, attribute or data type
 // the converter cannot express.
 var ErrUnsupported = errors.New("not supported")
@@ -510,10 +518,15 @@ func (c *converter) placeholder(n *tfjs.Node) (onnxpb.ValueInfo, error) {
 	if shape == nil {
 		return onnxpb.ValueInfo{}, fmt.Errorf("input has no shape: %w (only fixed shapes)", ErrUnsupported)
 	}
+	total := 1
 	for _, s := range shape {
 		if s < 0 {
 			return onnxpb.ValueInfo{}, fmt.Errorf("input shape %v has an unknown dimension: %w (only fixed shapes)", shape, ErrUnsupported)
 		}
+		if s > 0 && total > maxElements/s {
+			return onnxpb.ValueInfo{}, fmt.Errorf("%w: input shape %v is too large", tfjs.ErrMalformed, shape)
+		}
+		total *= s
 	}
 	name := c.name(n.Name)
 	c.vals[n.Name] = &value{name: name, dtype: dt, shape: append([]int{}, shape...)}

@@ -244,8 +244,8 @@ func opUnpack(c *converter, n *tfjs.Node, ins []*value) error {
 	if a, ok := n.Attr["num"]; ok && a.Kind == tfjs.AttrInt && int(a.I) != num {
 		return fmt.Errorf("%w: num = %d but axis %d has size %d", tfjs.ErrMalformed, a.I, axis, num)
 	}
-	if num < 1 {
-		return fmt.Errorf("%w: cannot unpack an empty axis", tfjs.ErrMalformed)
+	if num < 1 || num > maxOutputs {
+		return fmt.Errorf("%w: cannot unpack an axis of size %d", tfjs.ErrMalformed, num)
 	}
 	src := c.in(x, nhwc, false)
 	shape := removeAxis(x.shape, axis)
