@@ -5,8 +5,11 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"path/filepath"
+	"slices"
 	"testing"
 
+	"github.com/kneescreen/kneescreen/internal/testenv"
 	"github.com/kneescreen/kneescreen/pose"
 )
 
@@ -251,4 +254,65 @@ func (m *dotModel) close() {}
 func (f runnerFunc) run(_ context.Context, in []int32, out []float32) error {
 	f(in, out)
 	return nil
+}
+
+// TestTrackOnRealFrames follows people through real footage (the reference
+// frames, sampled at 2 per second and letterboxed to 256x256, used here as
+// a video) with the real Lightning model. MoveNet's cropping must pay off:
+// the model sees the person larger, so mean keypoint scores rise over
+// letterboxing the whole frame. Confident keypoints found both ways must land
+// on the same source pixels, which checks the crop's mapping back.
+func TestTrackOnRealFrames(t *testing.T) {
+	root := testenv.Shared(t, "realdata/references")
+	e, err := New(testModel(t, Lightning), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	ctx := context.Background()
+	var sumEstimate, sumTrack float64
+	var dists []float64
+	frames := 0
+	for _, seq := range []string{"rjsong_front_squat", "eyantra_side_single_leg_squat", "workouttracker_squat_17", "sports2d_side_walking", "pooja_side_squat"} {
+		files, err := filepath.Glob(filepath.Join(root, seq, "frame_*_256.png"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("%s: no frames", seq)
+		}
+		e.Reset()
+		for _, f := range files {
+			img := decodeFile(t, f)
+			whole, err := e.Estimate(ctx, img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tracked, err := e.Track(ctx, img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if whole.Person && !tracked.Person {
+				t.Errorf("%s: tracking lost the person the whole frame shows", f)
+			}
+			sumEstimate += whole.MeanScore()
+			sumTrack += tracked.MeanScore()
+			frames++
+			for j, k := range tracked.Keypoints {
+				w := whole.Keypoints[j]
+				if k.Score > 0.5 && w.Score > 0.5 {
+					dists = append(dists, math.Hypot(k.X-w.X, k.Y-w.Y))
+				}
+			}
+		}
+	}
+	meanEstimate, meanTrack := sumEstimate/float64(frames), sumTrack/float64(frames)
+	slices.Sort(dists)
+	median := dists[len(dists)/2]
+	t.Logf("%d frames: mean score %.3f letterboxed, %.3f tracked; confident keypoints agree to %.2f px (median of %d)",
+		frames, meanEstimate, meanTrack, median, len(dists))
+	if meanTrack < meanEstimate+0.05 {
+		t.Errorf("tracking mean score %.3f, want at least 0.05 above letterboxing's %.3f", meanTrack, meanEstimate)
+	}
+	// 256-pixel frames; one Lightning heatmap cell is 256/48 = 5.3 px.
+	if median > 2.5 {
+		t.Errorf("tracked and letterboxed keypoints differ by %.2f px (median), want <= 2.5", median)
+	}
 }
