@@ -74,14 +74,14 @@ func Analyze(ctx context.Context, track *pose.Track, opts Options) (*Report, err
 	q := &r.Quality
 	q.PersonFrames = c.personFrames
 	q.PersonFraction = round(float64(c.personFrames)/float64(len(track.Poses)), 4)
-	q.MeanScore = round(c.meanScore, 4)
+	q.MeanScore = Number(round(c.meanScore, 4))
 	q.KeypointsDropped = c.dropped
 	if c.personFrames > 0 {
 		q.DroppedFraction = round(float64(c.dropped)/float64(c.personFrames*int(pose.NumJoints)), 4)
 	}
 	q.OutliersRejected, q.GapSamplesFilled, q.SwapsCorrected = c.outliers, c.filled, c.swaps
 	q.FilterCutoffHz = round(c.cutoffUsed, 4)
-	q.PersonHeightFraction = nan
+	q.PersonHeightFraction = Number(nan)
 	if c.fps < 10 {
 		r.addProblem(ProblemLowFrameRate, fmt.Sprintf("%.1f frames/s is too low for reliable rep timing; record at 25 frames/s or more", c.fps))
 	}
@@ -99,7 +99,7 @@ func Analyze(ctx context.Context, track *pose.Track, opts Options) (*Report, err
 	}
 
 	b := measureBody(c, track.Height, opts.Filter.MaxGapS)
-	q.PersonHeightFraction = round(b.heightFrac, 4)
+	q.PersonHeightFraction = Number(round(b.heightFrac, 4))
 	tooSmall := b.heightFrac < thr.Quality.MinPersonHeightFrac
 	if tooSmall {
 		r.addProblem(ProblemPersonTooSmall, fmt.Sprintf("the person fills only %.0f%% of the image height; move the camera closer (at least %.0f%%)",
@@ -117,7 +117,7 @@ func Analyze(ctx context.Context, track *pose.Track, opts Options) (*Report, err
 	if opts.View != ViewAuto {
 		view, viewConf, r.ViewForced = opts.View, 1, true
 	}
-	r.View, r.ViewConfidence = view, viewConf
+	r.View, r.ViewConfidence = view, Number(viewConf)
 	if !math.IsNaN(ratio) {
 		r.Notes = append(r.Notes, fmt.Sprintf("view from body proportions: width/trunk ratio %.2f (front ≥ %.2f, side ≤ %.2f)", ratio, viewFrontMinRatio, viewSideMaxRatio))
 	}
@@ -157,7 +157,7 @@ func Analyze(ctx context.Context, track *pose.Track, opts Options) (*Report, err
 			r.Stance = SideBoth
 		}
 	}
-	r.Movement, r.MovementConfidence = mv, mvConf
+	r.Movement, r.MovementConfidence = mv, Number(mvConf)
 	if want := thr.Reps.MinDescentRatio; !mv.SingleLeg() && want != lowDescent && !math.IsNaN(b.legLen) {
 		spans = segmentReps(c.t, b.hipY, b.legLen, want, thr.Reps.MinDurationS)
 	} else if want := thr.Reps.SingleLegMinDescentRatio; mv.SingleLeg() && want != lowDescent && !math.IsNaN(b.legLen) {

@@ -53,7 +53,7 @@ func timeBase(tr *pose.Track) ([]float64, float64, string) {
 		return t, fps, ""
 	}
 	fps, note := tr.FPS, ""
-	if !(fps > 0) {
+	if !(fps > 0) || math.IsInf(fps, 0) {
 		fps, note = 30, "frame times and rate unknown; assumed 30 frames/s"
 	}
 	for i, p := range tr.Poses {

@@ -24,12 +24,12 @@ type Report struct {
 	Source        Source `json:"source"`
 	// Movement as classified or forced; MovementConfidence is 1 when forced.
 	Movement           Movement `json:"movement"`
-	MovementConfidence float64  `json:"movement_confidence"`
+	MovementConfidence Number   `json:"movement_confidence"`
 	MovementForced     bool     `json:"movement_forced"`
 	// View as classified or forced; ViewConfidence is 1 when forced.
-	View           View    `json:"view"`
-	ViewConfidence float64 `json:"view_confidence"`
-	ViewForced     bool    `json:"view_forced"`
+	View           View   `json:"view"`
+	ViewConfidence Number `json:"view_confidence"`
+	ViewForced     bool   `json:"view_forced"`
 	// Stance is the stance leg of single-leg tasks (left/right; "both"
 	// for bilateral squats).
 	Stance Side `json:"stance"`
@@ -342,7 +342,7 @@ type Quality struct {
 	PersonFrames   int     `json:"person_frames"`
 	PersonFraction float64 `json:"person_fraction"`
 	// MeanScore is the mean keypoint score over frames with a person.
-	MeanScore float64 `json:"mean_score"`
+	MeanScore Number `json:"mean_score"`
 	// KeypointsDropped counts keypoints below the minimum score (in frames
 	// with a person); DroppedFraction is their share.
 	KeypointsDropped int     `json:"keypoints_dropped"`
@@ -355,7 +355,7 @@ type Quality struct {
 	SwapsCorrected   int `json:"swaps_corrected"`
 	// PersonHeightFraction is the median standing person height (nose to
 	// ankles) as a share of image height.
-	PersonHeightFraction float64 `json:"person_height_fraction"`
+	PersonHeightFraction Number `json:"person_height_fraction"`
 	// FilterCutoffHz is the Butterworth cutoff actually used (0 when not
 	// used).
 	FilterCutoffHz float64 `json:"filter_cutoff_hz"`
