@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"math"
 	"os"
@@ -22,15 +23,24 @@ type referenceLine struct {
 	Keypoints [][3]float64 `json:"keypoints"`
 }
 
-// TestMoveNetReferences runs the committed Lightning model on every shared
-// 192x192 reference frame and compares with the original model's output.
-// It guards the engine's operators end to end; the pose package's fidelity
-// test applies the acceptance tolerances on top of its own preprocessing.
+// TestMoveNetReferences runs the committed Lightning model (and Thunder when
+// KNEESCREEN_THUNDER_ONNX names a converted file) on every shared reference
+// frame and compares with the original TF.js model's output. It guards the
+// engine's operators end to end; the models package's fidelity test applies
+// the acceptance tolerances on top of its own preprocessing.
 func TestMoveNetReferences(t *testing.T) {
 	refs := testenv.Shared(t, "realdata/references")
-	m := loadMoveNet(t, filepath.Join("..", "lightning.onnx"), 2)
-	s := m.NewSession()
-	defer s.Close()
+	for _, mf := range moveNetFiles() {
+		t.Run(mf.name, func(t *testing.T) {
+			m := loadMoveNet(t, mf.path, 2)
+			s := m.NewSession()
+			defer s.Close()
+			checkReferences(t, s, refs, "movenet-"+mf.name, fmt.Sprintf("_%d.png", mf.size), mf.size)
+		})
+	}
+}
+
+func checkReferences(t *testing.T, s *Session, refs, model, suffix string, size int) {
 	dirs, err := os.ReadDir(refs)
 	if err != nil {
 		t.Fatal(err)
@@ -50,10 +60,10 @@ func TestMoveNetReferences(t *testing.T) {
 			if err := json.Unmarshal(sc.Bytes(), &ref); err != nil {
 				t.Fatalf("%s: %v", d.Name(), err)
 			}
-			if ref.Model != "movenet-lightning" || !strings.HasSuffix(ref.Image, "_192.png") {
+			if ref.Model != model || !strings.HasSuffix(ref.Image, suffix) {
 				continue
 			}
-			x := readRGB(t, filepath.Join(refs, d.Name(), ref.Image), 192)
+			x := readRGB(t, filepath.Join(refs, d.Name(), ref.Image), size)
 			out, err := s.Run(context.Background(), x)
 			if err != nil {
 				t.Fatal(err)
@@ -74,9 +84,9 @@ func TestMoveNetReferences(t *testing.T) {
 		f.Close()
 	}
 	if n == 0 {
-		t.Skip("no Lightning references found")
+		t.Skipf("no %s references found", model)
 	}
-	t.Logf("%d values compared; worst difference %.3g (%s); %d above 0.002", n, worst, worstAt, far)
+	t.Logf("%s: %d values compared; worst difference %.3g (%s); %d above 0.002", model, n, worst, worstAt, far)
 	if float64(far) > 0.01*float64(n) || worst > 0.025 {
 		t.Errorf("engine disagrees with the reference: %d of %d values off by more than 0.002, worst %.3g", far, n, worst)
 	}
