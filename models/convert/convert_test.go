@@ -384,6 +384,10 @@ func TestInputChain(t *testing.T) {
 			}
 		}
 	}
+	// The float16-stored constant is kept exactly as stored.
+	if sc := initializer(om, "scale"); sc == nil || fromInit(*sc).f[2] != 0.007843017578125 {
+		t.Errorf("scale initializer = %+v, want the float16 value 0.007843017578125", sc)
+	}
 	px := []int64{0, 1, 2, 127, 128, 255, 10, 20, 30, 200, 100, 50}
 	env := run(t, om, map[string]*tv{"input": ints([]int{1, 2, 2, 3}, px...)})
 	want := make([]float64, len(px))
@@ -508,9 +512,19 @@ func TestDecoding(t *testing.T) {
 	if len(nodesOf(om, "Mod")) != 0 {
 		t.Error("ArgMax indices are non-negative: FloorDiv should be a plain Div")
 	}
+	// ONNX GatherND wants int64 indices: a constant converted at
+	// conversion time or a Cast.
+	casts := map[string]int64{}
+	for _, n := range nodesOf(om, "Cast") {
+		casts[n.Outputs[0]] = attrI(&n, "to", 0)
+	}
 	for _, n := range nodesOf(om, "GatherND") {
-		if c := nodesOf(om, "Cast"); len(c) == 0 {
-			t.Errorf("GatherND %s: indices not cast to int64", n.Name)
+		idx := n.Inputs[1]
+		if it := initializer(om, idx); it != nil && it.DataType == onnxpb.Int64 {
+			continue
+		}
+		if casts[idx] != int64(onnxpb.Int64) {
+			t.Errorf("GatherND %s: indices %s are not int64", n.Name, idx)
 		}
 	}
 	for _, n := range om.Graph.Nodes {
