@@ -283,3 +283,35 @@ func TestQuantile(t *testing.T) {
 		}
 	}
 }
+
+// cancelWriter cancels a context once it has seen n lines.
+type cancelWriter struct {
+	bytes.Buffer
+	n      int
+	cancel context.CancelFunc
+}
+
+func (w *cancelWriter) Write(p []byte) (int, error) {
+	if w.n -= bytes.Count(p, []byte("\n")); w.n <= 0 {
+		w.cancel()
+	}
+	return w.Buffer.Write(p)
+}
+
+// TestPoseInterrupted cancels the command's context (as SIGINT does) after
+// a few frames: the pipeline must stop promptly, exit 130, and not print
+// the rest of the video.
+func TestPoseInterrupted(t *testing.T) {
+	video := testenv.Shared(t, "realdata/videos/pooja_side_squat.mp4")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &cancelWriter{n: 3, cancel: cancel}
+	var errOut bytes.Buffer
+	code := run(ctx, []string{"pose", "--json", video}, out, &errOut)
+	if code != exitInterrupted {
+		t.Fatalf("exit %d, want %d; stderr %q", code, exitInterrupted, errOut.String())
+	}
+	if lines := strings.Count(out.String(), "\n"); lines < 3 || lines > 10 {
+		t.Errorf("%d lines printed after cancelling at the 3rd, want 3 and at most a few in flight", lines)
+	}
+}
