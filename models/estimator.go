@@ -43,7 +43,10 @@ type Options struct {
 	MinKeypoints     int
 }
 
-// Default person-detection thresholds; see Options.
+// Default person-detection thresholds; see Options. On images with nobody
+// in them (black, white, grey, noise) no keypoint of either model scores
+// above 0.17, while in every real reference frame with a person, even one
+// half out of the frame, at least 3 keypoints score 0.3 or more.
 const (
 	DefaultMinKeypointScore = 0.3
 	DefaultMinKeypoints     = 3
