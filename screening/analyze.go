@@ -117,7 +117,7 @@ func Analyze(ctx context.Context, track *pose.Track, opts Options) (*Report, err
 	if opts.View != ViewAuto {
 		view, viewConf, r.ViewForced = opts.View, 1, true
 	}
-	r.View, r.ViewConfidence = view, Number(viewConf)
+	r.View, r.ViewConfidence = view, finiteOr(viewConf, 0)
 	if !math.IsNaN(ratio) {
 		r.Notes = append(r.Notes, fmt.Sprintf("view from body proportions: width/trunk ratio %.2f (front ≥ %.2f, side ≤ %.2f)", ratio, viewFrontMinRatio, viewSideMaxRatio))
 	}
@@ -157,7 +157,7 @@ func Analyze(ctx context.Context, track *pose.Track, opts Options) (*Report, err
 			r.Stance = SideBoth
 		}
 	}
-	r.Movement, r.MovementConfidence = mv, Number(mvConf)
+	r.Movement, r.MovementConfidence = mv, finiteOr(mvConf, 0)
 	if want := thr.Reps.MinDescentRatio; !mv.SingleLeg() && want != lowDescent && !math.IsNaN(b.legLen) {
 		spans = segmentReps(c.t, b.hipY, b.legLen, want, thr.Reps.MinDurationS)
 	} else if want := thr.Reps.SingleLegMinDescentRatio; mv.SingleLeg() && want != lowDescent && !math.IsNaN(b.legLen) {
@@ -422,4 +422,11 @@ func fppaSide(s *Series, side, start, bottom, after int, b *body) FPPASide {
 	}
 	out.BottomDeg = Number(bv)
 	return out
+}
+
+func finiteOr(v, alt float64) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return alt
+	}
+	return v
 }

@@ -87,7 +87,7 @@ func TestViewClassification(t *testing.T) {
 			if r.View != tc.want {
 				t.Errorf("%s yaw %.0f: view %s, want %s", mv, tc.yaw, r.View, tc.want)
 			}
-			if c := float64(r.ViewConfidence); !(c > 0 && c <= 1) {
+			if c := r.ViewConfidence; !(c > 0 && c <= 1) {
 				t.Errorf("%s yaw %.0f: view confidence %v", mv, tc.yaw, c)
 			}
 			forced := analyze(t, tr, func(o *screening.Options) { o.View = screening.ViewFront })

@@ -185,10 +185,10 @@ func (ic *indicatorContext) confidence(frames []int, side int, measured, total i
 		}
 	}
 	kp := math.Min(1, s/float64(n)/0.7)
-	if math.IsNaN(kp) || !ic.r.ViewConfidence.Valid() {
+	if math.IsNaN(kp) {
 		return 0
 	}
-	return round(kp*float64(ic.r.ViewConfidence)*float64(measured)/float64(total), 3)
+	return round(kp*ic.r.ViewConfidence*float64(measured)/float64(total), 3)
 }
 
 func (ic *indicatorContext) frameIndex(frame int) int {

@@ -24,12 +24,12 @@ type Report struct {
 	Source        Source `json:"source"`
 	// Movement as classified or forced; MovementConfidence is 1 when forced.
 	Movement           Movement `json:"movement"`
-	MovementConfidence Number   `json:"movement_confidence"`
+	MovementConfidence float64  `json:"movement_confidence"`
 	MovementForced     bool     `json:"movement_forced"`
 	// View as classified or forced; ViewConfidence is 1 when forced.
-	View           View   `json:"view"`
-	ViewConfidence Number `json:"view_confidence"`
-	ViewForced     bool   `json:"view_forced"`
+	View           View    `json:"view"`
+	ViewConfidence float64 `json:"view_confidence"`
+	ViewForced     bool    `json:"view_forced"`
 	// Stance is the stance leg of single-leg tasks (left/right; "both"
 	// for bilateral squats).
 	Stance Side `json:"stance"`
