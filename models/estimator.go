@@ -45,8 +45,9 @@ type Options struct {
 
 // Default person-detection thresholds; see Options. On images with nobody
 // in them (black, white, grey, noise) no keypoint of either model scores
-// above 0.17, while in every real reference frame with a person, even one
-// half out of the frame, at least 3 keypoints score 0.3 or more.
+// above 0.17, while in the shared reference frames every person who is
+// mostly in view has at least 3 keypoints scoring 0.3 or more (the one
+// frame below that shows only a sliver of someone at the frame's edge).
 const (
 	DefaultMinKeypointScore = 0.3
 	DefaultMinKeypoints     = 3
