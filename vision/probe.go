@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 )
 
 // ProbeResult describes a video file after decoding all of it.
@@ -58,5 +59,6 @@ func Probe(ctx context.Context, path string) (ProbeResult, error) {
 	if info.FPS > 0 {
 		r.Duration += 1 / info.FPS
 	}
+	r.Duration = math.Round(r.Duration*1e6) / 1e6 // no float noise in reports
 	return r, nil
 }
