@@ -287,7 +287,7 @@ func (c *compiler) compileOp(rec *opRecord) (*opNode, error) {
 	if ctx.attrs == nil {
 		ctx.attrs = map[string]any{}
 	}
-	if err := f(ctx); err != nil {
+	if err := safeCompile(f, ctx); err != nil {
 		return nil, c.nodeError(rec, err)
 	}
 	if len(ctx.outs) < len(rec.outputs) {
@@ -338,7 +338,7 @@ func (c *compiler) compileOp(rec *opRecord) (*opNode, error) {
 func fold(on *opNode) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("folding constants: %v", r)
+			err = fmt.Errorf("folding constants: %w: %v", errInternal, r)
 		}
 	}()
 	in := make([]*Tensor, len(on.inputs))
@@ -508,4 +508,19 @@ func checkShape(shape []int) error {
 		n *= d
 	}
 	return nil
+}
+
+// errInternal marks errors that come from a recovered panic: a bug in the
+// engine rather than in the model. The fuzz test fails on them.
+var errInternal = errors.New("internal error (please report)")
+
+// safeCompile runs an operator's compile function, turning a panic into an
+// error so that no model file can crash the program.
+func safeCompile(f compileFunc, c *opCtx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", errInternal, r)
+		}
+	}()
+	return f(c)
 }

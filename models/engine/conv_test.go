@@ -10,12 +10,14 @@ import (
 	"github.com/kneescreen/kneescreen/models/onnxpb"
 )
 
-func TestConvHandComputed(t *testing.T) {
+func TestConvHandComputed(t *testing.T) { runCases(t, convHandCases()) }
+
+func convHandCases() []opCase {
 	x := []onnxpb.ValueInfo{in("x", onnxpb.Float, 1, 1, 3, 3)}
 	xv := fT(sh(1, 1, 3, 3), 1, 2, 3, 4, 5, 6, 7, 8, 9)
 	w := f32("w", dims(1, 1, 2, 2), 1, 0, 0, 1)
 	b := f32("b", dims(1), 1)
-	runCases(t, []opCase{
+	return []opCase{
 		{name: "valid", g: single("Conv", []string{"x", "w"}, []string{"y"}, x, []onnxpb.Tensor{w}),
 			inputs: []*Tensor{xv}, want: []*Tensor{fT(sh(1, 1, 2, 2), 6, 8, 12, 14)}},
 		{name: "bias", g: single("Conv", []string{"x", "w", "b"}, []string{"y"}, x, []onnxpb.Tensor{w, b}),
@@ -31,7 +33,7 @@ func TestConvHandComputed(t *testing.T) {
 		{name: "pointwise two channels", g: single("Conv", []string{"x", "w", "b"}, []string{"y"}, []onnxpb.ValueInfo{in("x", onnxpb.Float, 1, 2, 1, 2)},
 			[]onnxpb.Tensor{f32("w", dims(3, 2, 1, 1), 1, 1, 1, -1, 0, 2), f32("b", dims(3), 0, 0, 0.5)}),
 			inputs: []*Tensor{fT(sh(1, 2, 1, 2), 1, 2, 10, 20)}, want: []*Tensor{fT(sh(1, 3, 1, 2), 11, 22, -9, -18, 20.5, 40.5)}},
-	})
+	}
 }
 
 // refConv is the textbook definition of ONNX Conv, the oracle for the

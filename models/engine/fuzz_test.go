@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"testing"
 )
 
@@ -14,8 +15,18 @@ func FuzzLoad(f *testing.F) {
 	f.Add(seed[:len(seed)/2])
 	f.Add([]byte{})
 	f.Add([]byte{0x3a, 0x05, 0x0a, 0x03, 0x0a, 0x01, 0x78})
+	// Every operator test graph seeds the corpus, so mutations reach each
+	// operator's checks.
+	for _, cases := range [][]opCase{elementwiseCases(), shapeCases(), indexCases(), resizeCases(), matMulCases(), convHandCases()} {
+		for _, tc := range cases {
+			f.Add(tc.g.marshal())
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := Load(data, WithThreads(2))
+		if errors.Is(err, errInternal) {
+			t.Fatalf("Load: %v", err)
+		}
 		if err != nil {
 			return
 		}
@@ -28,6 +39,8 @@ func FuzzLoad(f *testing.F) {
 		}
 		s := m.NewSession()
 		defer s.Close()
-		_, _ = s.Run(context.Background(), ins...)
+		if _, err := s.Run(context.Background(), ins...); errors.Is(err, errInternal) {
+			t.Fatalf("Run: %v", err)
+		}
 	})
 }

@@ -40,11 +40,13 @@ func runCases(t *testing.T, cases []opCase) {
 	}
 }
 
-func TestElementwise(t *testing.T) {
+func TestElementwise(t *testing.T) { runCases(t, elementwiseCases()) }
+
+func elementwiseCases() []opCase {
 	x23 := []onnxpb.ValueInfo{in("x", onnxpb.Float, 2, 3)}
 	xv := fT(sh(2, 3), 1, 2, 3, 4, 5, 6)
 	ln3 := float32(math.Log(3))
-	runCases(t, []opCase{
+	return []opCase{
 		{name: "add row broadcast", g: single("Add", []string{"x", "b"}, []string{"y"}, x23, []onnxpb.Tensor{f32("b", dims(3), 10, 20, 30)}),
 			inputs: []*Tensor{xv}, want: []*Tensor{fT(sh(2, 3), 11, 22, 33, 14, 25, 36)}},
 		{name: "add outer broadcast", g: single("Add", []string{"x", "b"}, []string{"y"}, []onnxpb.ValueInfo{in("x", onnxpb.Float, 2, 1)}, []onnxpb.Tensor{f32("b", dims(1, 3), 10, 20, 30)}),
@@ -113,15 +115,17 @@ func TestElementwise(t *testing.T) {
 			inputs: []*Tensor{fT(sh(3), -1, 3, 7)}, want: []*Tensor{fT(sh(3), -1, 2, 2)}},
 		{name: "clip run-time bound", g: single("Clip", []string{"x", "lo"}, []string{"y"}, []onnxpb.ValueInfo{in("x", onnxpb.Float, 3), in("lo", onnxpb.Float)}, nil),
 			inputs: []*Tensor{fT(sh(3), -1, 3, 7), fT(nil, 4)}, want: []*Tensor{fT(sh(3), 4, 4, 7)}},
-	})
+	}
 }
 
-func TestShapeOps(t *testing.T) {
+func TestShapeOps(t *testing.T) { runCases(t, shapeCases()) }
+
+func shapeCases() []opCase {
 	x23 := []onnxpb.ValueInfo{in("x", onnxpb.Float, 2, 3)}
 	xv := fT(sh(2, 3), 0, 1, 2, 3, 4, 5)
 	x34 := []onnxpb.ValueInfo{in("x", onnxpb.Float, 3, 4)}
 	xv34 := fT(sh(3, 4), seq(12, 1, 0)...)
-	runCases(t, []opCase{
+	return []opCase{
 		{name: "transpose default", g: single("Transpose", []string{"x"}, []string{"y"}, x23, nil),
 			inputs: []*Tensor{xv}, want: []*Tensor{fT(sh(3, 2), 0, 3, 1, 4, 2, 5)}},
 		{name: "transpose NHWC to NCHW", g: single("Transpose", []string{"x"}, []string{"y"}, []onnxpb.ValueInfo{in("x", onnxpb.Float, 1, 2, 2, 3)}, nil, onnxpb.IntsAttr("perm", 0, 3, 1, 2)),
@@ -207,13 +211,15 @@ func TestShapeOps(t *testing.T) {
 			},
 			inputs: []onnxpb.ValueInfo{in("x", onnxpb.Float, 3)}, outputs: []string{"y"}},
 			inputs: []*Tensor{fT(sh(3), 1, 1, 1)}, want: []*Tensor{fT(sh(3), 20, 30, 40)}},
-	})
+	}
 }
 
 func ptr[T any](v T) *T { return &v }
 
-func TestIndexOps(t *testing.T) {
-	runCases(t, []opCase{
+func TestIndexOps(t *testing.T) { runCases(t, indexCases()) }
+
+func indexCases() []opCase {
+	return []opCase{
 		{name: "gather axis 0", g: single("Gather", []string{"x", "i"}, []string{"y"}, []onnxpb.ValueInfo{in("x", onnxpb.Float, 3, 2)}, []onnxpb.Tensor{i64("i", dims(2), 2, 0)}),
 			inputs: []*Tensor{fT(sh(3, 2), 1, 2, 3, 4, 5, 6)}, want: []*Tensor{fT(sh(2, 2), 5, 6, 1, 2)}},
 		{name: "gather scalar negative index axis 1", g: single("Gather", []string{"x", "i"}, []string{"y"}, []onnxpb.ValueInfo{in("x", onnxpb.Float, 3, 2)}, []onnxpb.Tensor{i64("i", nil, -1)}, onnxpb.IntAttr("axis", 1)),
@@ -234,14 +240,16 @@ func TestIndexOps(t *testing.T) {
 			inputs: []*Tensor{fT(sh(2, 3), 1, 5, 5, 7, 0, 7)}, want: []*Tensor{iT(sh(2, 1), 2, 2)}},
 		{name: "argmax axis 0 no keepdims", g: single("ArgMax", []string{"x"}, []string{"y"}, []onnxpb.ValueInfo{in("x", onnxpb.Float, 2, 3)}, nil, onnxpb.IntAttr("keepdims", 0)),
 			inputs: []*Tensor{fT(sh(2, 3), 1, 5, 5, 7, 0, 7)}, want: []*Tensor{iT(sh(3), 1, 0, 1)}},
-	})
+	}
 }
 
-func TestResize(t *testing.T) {
+func TestResize(t *testing.T) { runCases(t, resizeCases()) }
+
+func resizeCases() []opCase {
 	x := []onnxpb.ValueInfo{in("x", onnxpb.Float, 1, 1, 2, 2)}
 	xv := fT(sh(1, 1, 2, 2), 1, 2, 3, 4)
 	scales2 := f32("sc", dims(4), 1, 1, 2, 2)
-	runCases(t, []opCase{
+	return []opCase{
 		{name: "linear half_pixel scales", g: single("Resize", []string{"x", "", "sc"}, []string{"y"}, x, []onnxpb.Tensor{scales2},
 			onnxpb.StringAttr("mode", "linear")),
 			inputs: []*Tensor{xv}, want: []*Tensor{fT(sh(1, 1, 4, 4),
@@ -267,11 +275,13 @@ func TestResize(t *testing.T) {
 				2, 2.5, 3, 3,
 				3, 3.5, 4, 4,
 				3, 3.5, 4, 4)}, tol: 1e-6},
-	})
+	}
 }
 
-func TestMatMulGemm(t *testing.T) {
-	runCases(t, []opCase{
+func TestMatMulGemm(t *testing.T) { runCases(t, matMulCases()) }
+
+func matMulCases() []opCase {
+	return []opCase{
 		{name: "matmul", g: single("MatMul", []string{"a", "b"}, []string{"y"}, []onnxpb.ValueInfo{in("a", onnxpb.Float, 2, 3)}, []onnxpb.Tensor{f32("b", dims(3, 2), 1, 0, 0, 1, 1, 1)}),
 			inputs: []*Tensor{fT(sh(2, 3), 1, 2, 3, 4, 5, 6)}, want: []*Tensor{fT(sh(2, 2), 4, 5, 10, 11)}},
 		{name: "matmul batch broadcast", g: single("MatMul", []string{"a", "b"}, []string{"y"}, []onnxpb.ValueInfo{in("a", onnxpb.Float, 2, 1, 2)}, []onnxpb.Tensor{f32("b", dims(2, 1), 1, 1)}),
@@ -282,5 +292,5 @@ func TestMatMulGemm(t *testing.T) {
 			[]onnxpb.Tensor{f32("b", dims(2, 2), 1, 1, 0, 1), f32("c", dims(2), 10, 20)},
 			onnxpb.IntAttr("transB", 1), onnxpb.FloatAttr("alpha", 2)),
 			inputs: []*Tensor{fT(sh(1, 2), 1, 2)}, want: []*Tensor{fT(sh(1, 2), 16, 24)}},
-	})
+	}
 }

@@ -101,7 +101,21 @@ func (s *Session) Run(ctx context.Context, inputs ...*Tensor) ([]*Tensor, error)
 		dst.F32, dst.I32, dst.I64 = t.F32, t.I32, t.I64
 	}
 	defer s.unbind()
-	for i, st := range s.steps {
+	return s.runSteps(ctx)
+}
+
+// runSteps runs the plan. A panic in a kernel is a bug in the engine; it
+// becomes an error naming the node rather than a crash.
+func (s *Session) runSteps(ctx context.Context) (outs []*Tensor, err error) {
+	i := 0
+	defer func() {
+		if r := recover(); r != nil {
+			on := s.stepOps[i]
+			outs, err = nil, &NodeError{Node: on.name, Op: on.op, Err: fmt.Errorf("%w: %v", errInternal, r)}
+		}
+	}()
+	for ; i < len(s.steps); i++ {
+		st := s.steps[i]
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("engine: %w", err)
 		}

@@ -10,6 +10,9 @@ type stridedCopy struct {
 }
 
 func newStridedCopy(dims, strides []int, base int) *stridedCopy {
+	if numElems(dims) == 0 {
+		return &stridedCopy{dims: []int{0}, strides: []int{1}}
+	}
 	// Merge neighbours that stay contiguous in the source, and drop size-1
 	// dimensions, so the inner loop runs as long as possible.
 	var d, s []int
@@ -30,9 +33,6 @@ func newStridedCopy(dims, strides []int, base int) *stridedCopy {
 	}
 	sc := &stridedCopy{dims: d, strides: s, base: base}
 	sc.outer = numElems(d) / d[len(d)-1]
-	if numElems(dims) == 0 {
-		sc.outer = 0
-	}
 	return sc
 }
 
