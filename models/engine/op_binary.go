@@ -64,10 +64,38 @@ type binKernel struct {
 type binStep struct {
 	k       *binKernel
 	a, b, c *Tensor
+	rows    int // rows of the innermost dimension, the unit of work
+	// The operation as functions, made once here: closures made per call
+	// would allocate.
+	f32 func(x, y float32) float32
+	i32 func(x, y int32) int32
+	i64 func(x, y int64) int64
+	// When rows are short and one operand repeats on every row (a channel
+	// vector over pixels), tile holds that operand repeated tileRows times,
+	// so that tileRows rows run as one long row; tiled is its index.
+	tile     *Tensor
+	tiled    int
+	tileRows int
 }
 
+// shortRow is the row length below which repeating operands are tiled.
+const shortRow = 32
+
 func (k *binKernel) bind(in, out []*Tensor) step {
-	return &binStep{k: k, a: in[0], b: in[1], c: out[0]}
+	s := &binStep{k: k, a: in[0], b: in[1], c: out[0], rows: k.it.outer,
+		f32: binF32Op(k.op), i32: binIntOp[int32](k.op), i64: binIntOp[int64](k.op)}
+	it := k.it
+	if n0 := it.inner; len(it.dims) == 2 && n0 < shortRow && it.dims[0] > 1 {
+		for t := 0; t < 2; t++ {
+			rep, full := it.strides[t], it.strides[1-t]
+			if rep[0] == 0 && rep[1] == 1 && full[0] == n0 && full[1] == 1 {
+				s.tiled = t
+				s.tileRows = (256 + n0 - 1) / n0
+				s.tile = newTensor(out[0].DType, []int{s.tileRows * n0})
+			}
+		}
+	}
+	return s
 }
 
 // Element-wise work is split into parallel chunks only when large.
@@ -76,86 +104,210 @@ const ewGrain = 1 << 14
 func (s *binStep) run(p *pool) error {
 	it := s.k.it
 	grain := max(1, ewGrain/max(it.inner, 1))
-	p.parallelFor(it.outer, grain, s)
+	if s.tile != nil {
+		src := s.a
+		if s.tiled == 1 {
+			src = s.b
+		}
+		n0 := it.inner
+		for r := 0; r < s.tileRows; r++ {
+			copyBlock(s.tile, r*n0, src, 0, n0)
+		}
+		// Units are groups of tileRows rows.
+		p.parallelFor((s.rows+s.tileRows-1)/s.tileRows, max(1, grain/s.tileRows), s)
+		return nil
+	}
+	p.parallelFor(s.rows, grain, s)
 	return nil
 }
 
-// Range does outer rows [lo, hi).
+// Range does innermost rows [lo, hi). Rows are taken in runs along the
+// second-innermost dimension, so that each run is one 2-D strided loop
+// whose operation is chosen once, however short the rows are (a channel
+// vector broadcast over NHWC pixels has rows of 3).
 func (s *binStep) Range(lo, hi int) {
+	if s.tile != nil {
+		s.tiledRange(lo, hi)
+		return
+	}
 	it := s.k.it
+	nd := len(it.dims)
+	n0 := it.inner
+	sa0, sb0 := it.innerStride(0), it.innerStride(1)
+	n1, sa1, sb1 := 1, 0, 0
+	if nd >= 2 {
+		n1, sa1, sb1 = it.dims[nd-2], it.strides[0][nd-2], it.strides[1][nd-2]
+	}
 	var offs [2]int
-	sa, sb := it.innerStride(0), it.innerStride(1)
-	n := it.inner
-	for r := lo; r < hi; r++ {
-		it.offsets(r, offs[:])
-		co := r * n
+	for r := lo; r < hi; {
+		i0 := r % n1
+		i1 := min(n1, i0+hi-r)
+		it.offsets(r-i0, offs[:])
+		oa, ob := offs[0]+i0*sa1, offs[1]+i0*sb1
+		rows := i1 - i0
+		c0 := r * n0
 		switch s.c.DType {
 		case Float32:
-			binRowF32(s.k.op, s.c.F32[co:co+n], s.a.F32, offs[0], sa, s.b.F32, offs[1], sb)
+			bin2D(s.k.op, s.c.F32[c0:c0+rows*n0], n0, s.a.F32, oa, sa1, sa0, s.b.F32, ob, sb1, sb0, s.f32)
 		case Int32:
-			binRowInt(s.k.op, s.c.I32[co:co+n], s.a.I32, offs[0], sa, s.b.I32, offs[1], sb)
+			bin2D(s.k.op, s.c.I32[c0:c0+rows*n0], n0, s.a.I32, oa, sa1, sa0, s.b.I32, ob, sb1, sb0, s.i32)
 		case Int64:
-			binRowInt(s.k.op, s.c.I64[co:co+n], s.a.I64, offs[0], sa, s.b.I64, offs[1], sb)
+			bin2D(s.k.op, s.c.I64[c0:c0+rows*n0], n0, s.a.I64, oa, sa1, sa0, s.b.I64, ob, sb1, sb0, s.i64)
+		}
+		r += rows
+	}
+}
+
+// tiledRange does groups [lo, hi) of tileRows rows, each as one row of
+// the contiguous operand against the tile.
+func (s *binStep) tiledRange(lo, hi int) {
+	n0 := s.k.it.inner
+	span := s.tileRows * n0
+	c0, c1 := lo*span, min(hi*span, s.rows*n0)
+	a, b := s.a, s.b
+	sa, sb := 1, 1
+	if s.tiled == 0 {
+		a = s.tile
+	} else {
+		b = s.tile
+	}
+	for c := c0; c < c1; c += span {
+		n := min(span, c1-c)
+		ao, bo := c, c
+		if s.tiled == 0 {
+			ao = 0
+		} else {
+			bo = 0
+		}
+		switch s.c.DType {
+		case Float32:
+			bin2D(s.k.op, s.c.F32[c:c+n], n, a.F32, ao, 0, sa, b.F32, bo, 0, sb, s.f32)
+		case Int32:
+			bin2D(s.k.op, s.c.I32[c:c+n], n, a.I32, ao, 0, sa, b.I32, bo, 0, sb, s.i32)
+		case Int64:
+			bin2D(s.k.op, s.c.I64[c:c+n], n, a.I64, ao, 0, sa, b.I64, bo, 0, sb, s.i64)
 		}
 	}
 }
 
-// binRowF32 computes one innermost row: c[j] = a[ai+j*sa] op b[bi+j*sb].
-func binRowF32(op binOp, c, a []float32, ai, sa int, b []float32, bi, sb int) {
-	switch {
-	case sa == 1 && sb == 1:
-		a, b := a[ai:ai+len(c)], b[bi:bi+len(c)]
-		switch op {
-		case opAdd:
-			for j := range c {
-				c[j] = a[j] + b[j]
+// bin2D computes len(c)/n0 rows of n0 elements:
+//
+//	c[i*n0+j] = a[oa + i*sa1 + j*sa0] op b[ob + i*sb1 + j*sb0]
+//
+// The common operations have their own loops; the rest go through f.
+func bin2D[T float32 | int32 | int64](op binOp, c []T, n0 int, a []T, oa, sa1, sa0 int, b []T, ob, sb1, sb0 int, f func(x, y T) T) {
+	rows := len(c) / n0
+	for i := 0; i < rows; i++ {
+		cr := c[i*n0 : i*n0+n0]
+		ai, bi := oa+i*sa1, ob+i*sb1
+		switch {
+		case sa0 == 1 && sb0 == 1:
+			ar, br := a[ai:ai+n0], b[bi:bi+n0]
+			switch op {
+			case opAdd:
+				for j := range cr {
+					cr[j] = ar[j] + br[j]
+				}
+			case opSub:
+				for j := range cr {
+					cr[j] = ar[j] - br[j]
+				}
+			case opMul:
+				for j := range cr {
+					cr[j] = ar[j] * br[j]
+				}
+			default:
+				for j := range cr {
+					cr[j] = f(ar[j], br[j])
+				}
 			}
-		case opSub:
-			for j := range c {
-				c[j] = a[j] - b[j]
+		case sa0 == 1 && sb0 == 0:
+			ar, y := a[ai:ai+n0], b[bi]
+			switch op {
+			case opAdd:
+				for j := range cr {
+					cr[j] = ar[j] + y
+				}
+			case opSub:
+				for j := range cr {
+					cr[j] = ar[j] - y
+				}
+			case opMul:
+				for j := range cr {
+					cr[j] = ar[j] * y
+				}
+			default:
+				for j := range cr {
+					cr[j] = f(ar[j], y)
+				}
 			}
-		case opMul:
-			for j := range c {
-				c[j] = a[j] * b[j]
-			}
-		case opDiv:
-			for j := range c {
-				c[j] = a[j] / b[j]
+		case sa0 == 0 && sb0 == 1:
+			x, br := a[ai], b[bi:bi+n0]
+			switch op {
+			case opAdd:
+				for j := range cr {
+					cr[j] = x + br[j]
+				}
+			case opSub:
+				for j := range cr {
+					cr[j] = x - br[j]
+				}
+			case opMul:
+				for j := range cr {
+					cr[j] = x * br[j]
+				}
+			default:
+				for j := range cr {
+					cr[j] = f(x, br[j])
+				}
 			}
 		default:
-			for j := range c {
-				c[j] = binF32(op, a[j], b[j])
+			for j := range cr {
+				cr[j] = f(a[ai+j*sa0], b[bi+j*sb0])
 			}
-		}
-	case sa == 1 && sb == 0:
-		a, y := a[ai:ai+len(c)], b[bi]
-		switch op {
-		case opAdd:
-			for j := range c {
-				c[j] = a[j] + y
-			}
-		case opSub:
-			for j := range c {
-				c[j] = a[j] - y
-			}
-		case opMul:
-			for j := range c {
-				c[j] = a[j] * y
-			}
-		case opDiv:
-			for j := range c {
-				c[j] = a[j] / y
-			}
-		default:
-			for j := range c {
-				c[j] = binF32(op, a[j], y)
-			}
-		}
-	default:
-		for j := range c {
-			c[j] = binF32(op, a[ai+j*sa], b[bi+j*sb])
 		}
 	}
+}
+
+// binF32Op returns the float operation as a function.
+func binF32Op(op binOp) func(x, y float32) float32 {
+	switch op {
+	case opAdd:
+		return func(x, y float32) float32 { return x + y }
+	case opSub:
+		return func(x, y float32) float32 { return x - y }
+	case opMul:
+		return func(x, y float32) float32 { return x * y }
+	case opDiv:
+		return func(x, y float32) float32 { return x / y }
+	}
+	return func(x, y float32) float32 { return binF32(op, x, y) }
+}
+
+// binIntOp returns the integer operation as a function. Division truncates
+// toward zero, as ONNX Div does on integers; division by zero gives 0
+// rather than a crash.
+func binIntOp[T int32 | int64](op binOp) func(x, y T) T {
+	switch op {
+	case opAdd:
+		return func(x, y T) T { return x + y }
+	case opSub:
+		return func(x, y T) T { return x - y }
+	case opMul:
+		return func(x, y T) T { return x * y }
+	case opDiv:
+		return func(x, y T) T {
+			if y == 0 {
+				return 0
+			}
+			return x / y
+		}
+	case opMax:
+		return func(x, y T) T { return max(x, y) }
+	case opMin:
+		return func(x, y T) T { return min(x, y) }
+	}
+	return func(x, y T) T { return 0 }
 }
 
 func binF32(op binOp, x, y float32) float32 {
@@ -190,30 +342,4 @@ func binF32(op binOp, x, y float32) float32 {
 		return min(x, y)
 	}
 	return 0
-}
-
-// binRowInt is binRowF32 for integers. Division truncates toward zero, as
-// ONNX Div does on integers; division by zero gives 0 rather than a crash.
-func binRowInt[T int32 | int64](op binOp, c, a []T, ai, sa int, b []T, bi, sb int) {
-	for j := range c {
-		x, y := a[ai+j*sa], b[bi+j*sb]
-		var r T
-		switch op {
-		case opAdd:
-			r = x + y
-		case opSub:
-			r = x - y
-		case opMul:
-			r = x * y
-		case opDiv:
-			if y != 0 {
-				r = x / y
-			}
-		case opMax:
-			r = max(x, y)
-		case opMin:
-			r = min(x, y)
-		}
-		c[j] = r
-	}
 }

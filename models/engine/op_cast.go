@@ -15,11 +15,20 @@ func compileCast(c *opCtx) error {
 		return err
 	}
 	c.setOut(dt, c.in[0].shape)
-	c.k = kernelFunc(func(in, out []*Tensor) step {
-		x, y := in[0], out[0]
-		return stepFunc(func(*pool) error { castInto(y, x); return nil })
-	})
+	c.k = kernelFunc(func(in, out []*Tensor) step { return &castStep{x: in[0], y: out[0]} })
 	return nil
+}
+
+type castStep struct{ x, y *Tensor }
+
+func (s *castStep) run(p *pool) error {
+	p.parallelFor(s.y.Len(), ewGrain, s)
+	return nil
+}
+
+// Range converts elements [lo, hi).
+func (s *castStep) Range(lo, hi int) {
+	castInto(s.y.sub(lo, hi), s.x.sub(lo, hi))
 }
 
 // castInto converts x's elements into y's type. Float to integer truncates

@@ -270,3 +270,18 @@ func normAxis(axis int64, rank int) (int, error) {
 	}
 	return a, nil
 }
+
+// sub returns a flat view of elements [lo, hi) (its shape is not set).
+// Kernels use it to split element-wise work.
+func (t *Tensor) sub(lo, hi int) *Tensor {
+	v := Tensor{DType: t.DType}
+	switch t.DType {
+	case Float32:
+		v.F32 = t.F32[lo:hi]
+	case Int32:
+		v.I32 = t.I32[lo:hi]
+	case Int64:
+		v.I64 = t.I64[lo:hi]
+	}
+	return &v
+}
