@@ -74,7 +74,6 @@ type compiler struct {
 	inputIDs  map[int64]int
 	recName   map[*opRecord]string
 	recFake   map[*opRecord]bool
-	producers map[*Node]*opNode
 	// inputByName maps graph input names to their nodes.
 	inputByName map[string]*Node
 }
@@ -140,7 +139,6 @@ func (c *compiler) compile(inputs, outputs []int64) (*plan, error) {
 	c.inputIDs = map[int64]int{}
 	c.recName = map[*opRecord]string{}
 	c.recFake = map[*opRecord]bool{}
-	c.producers = map[*Node]*opNode{}
 	p := &plan{}
 	for i, id := range inputs {
 		c.inputIDs[id] = i

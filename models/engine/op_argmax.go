@@ -56,29 +56,30 @@ type argMaxKernel struct {
 func (k *argMaxKernel) bind(in, out []*Tensor) step {
 	x, y := in[0], out[0]
 	return stepFunc(func(*pool) error {
-		for o := 0; o < k.outer; o++ {
-			for i := 0; i < k.inner; i++ {
-				best := 0
-				at := func(j int) float64 {
-					p := (o*k.dim+j)*k.inner + i
-					switch x.DType {
-					case Int32:
-						return float64(x.I32[p])
-					case Int64:
-						return float64(x.I64[p])
-					}
-					return float64(x.F32[p])
-				}
-				bv := at(0)
-				for j := 1; j < k.dim; j++ {
-					v := at(j)
-					if v > bv || (k.last && v == bv) {
-						best, bv = j, v
-					}
-				}
-				y.I64[o*k.inner+i] = int64(best)
-			}
+		switch x.DType {
+		case Float32:
+			argMax(k, x.F32, y.I64)
+		case Int32:
+			argMax(k, x.I32, y.I64)
+		case Int64:
+			argMax(k, x.I64, y.I64)
 		}
 		return nil
 	})
+}
+
+// argMax scans each (outer, inner) column along the axis. NaNs never win.
+func argMax[T float32 | int32 | int64](k *argMaxKernel, x []T, y []int64) {
+	for o := 0; o < k.outer; o++ {
+		base := o * k.dim * k.inner
+		for i := 0; i < k.inner; i++ {
+			best, bv := 0, x[base+i]
+			for j, p := 1, base+k.inner+i; j < k.dim; j, p = j+1, p+k.inner {
+				if v := x[p]; v > bv || (k.last && v == bv) || bv != bv {
+					best, bv = j, v
+				}
+			}
+			y[o*k.inner+i] = int64(best)
+		}
+	}
 }
