@@ -48,8 +48,8 @@ type resampler struct {
 	xs, xn, xo []int
 	ys, yn, yo []int
 	wx, wy     []float32
-	// tmp holds the horizontally filtered rows: one row per source row in
-	// [tmpY0, tmpY0+tmpRows), n pixels of 3 floats each.
+	// tmp holds horizontally filtered rows (n pixels of 3 floats each) in
+	// a ring indexed by source row.
 	tmp []float32
 	// acc accumulates one output row.
 	acc []float32
@@ -158,56 +158,36 @@ func (rs *resampler) resample(dst []int32, img image.Image, r Region) {
 	// Source rows the vertical taps read that lie inside the image.
 	y0 := max(rs.ys[0], 0)
 	y1 := min(rs.ys[n-1]+rs.yn[n-1], h)
-	rows := max(y1-y0, 0)
-	if need := rows * n * 3; cap(rs.tmp) < need {
+	// Horizontally filtered rows live in a ring just large enough for the
+	// rows one output row reads, so they stay in cache between the
+	// horizontal and the vertical pass.
+	ring := 1
+	for _, k := range rs.yn {
+		ring = max(ring, k)
+	}
+	if need := ring * n * 3; cap(rs.tmp) < need {
 		rs.tmp = make([]float32, need)
 	}
-	tmp := rs.tmp[:rows*n*3]
+	tmp := rs.tmp[:ring*n*3]
+	x0 := max(rs.xs[0], 0)
+	x1 := max(min(rs.xs[n-1]+rs.xn[n-1], w), x0)
 
-	// Horizontal pass: for each needed source row, n filtered pixels.
-	for sy := y0; sy < y1; sy++ {
-		src := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+sy):]
-		t := tmp[(sy-y0)*n*3 : (sy-y0+1)*n*3]
-		for i := range n {
-			s, k, o := rs.xs[i], rs.xn[i], rs.xo[i]
-			wt := rs.wx[o : o+k]
-			// Clip the taps to the image; taps outside read black.
-			j0, j1 := 0, k
-			if s < 0 {
-				j0 = -s
-			}
-			if s+k > w {
-				j1 = w - s
-			}
-			var cr, cg, cb float32
-			for j := j0; j < j1; j++ {
-				p := src[4*(s+j) : 4*(s+j)+3 : 4*(s+j)+3]
-				f := wt[j]
-				cr += f * float32(p[0])
-				cg += f * float32(p[1])
-				cb += f * float32(p[2])
-			}
-			t[3*i], t[3*i+1], t[3*i+2] = cr, cg, cb
-		}
-	}
-
-	// Vertical pass.
+	next := y0 // the next source row to filter horizontally
 	for i := range n {
 		s, k, o := rs.ys[i], rs.yn[i], rs.yo[i]
 		wt := rs.wy[o : o+k]
-		j0, j1 := 0, k
-		if s < y0 {
-			j0 = y0 - s
-		}
-		if s+k > y1 {
-			j1 = y1 - s
+		// Clip the taps to the image rows; rows outside read black.
+		j0, j1 := max(y0-s, 0), min(y1-s, k)
+		next = max(next, s+j0)
+		for ; next < s+j1; next++ {
+			rs.filterRow(tmp[(next%ring)*n*3:(next%ring+1)*n*3], m, next, x0, x1)
 		}
 		acc := rs.acc[:n*3]
 		clear(acc)
 		for j := j0; j < j1; j++ {
 			f := wt[j]
-			row := tmp[(s+j-y0)*n*3 : (s+j-y0+1)*n*3]
-			for x, v := range row {
+			r := (s + j) % ring
+			for x, v := range tmp[r*n*3 : (r+1)*n*3] {
 				acc[x] += f * v
 			}
 		}
@@ -215,6 +195,29 @@ func (rs *resampler) resample(dst []int32, img image.Image, r Region) {
 		for x, v := range acc {
 			d[x] = clampByte(v)
 		}
+	}
+}
+
+// filterRow fills t with source row sy filtered horizontally to n pixels;
+// only columns [x0, x1) of the image are read.
+func (rs *resampler) filterRow(t []float32, m *image.RGBA, sy, x0, x1 int) {
+	b := m.Bounds()
+	src := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+sy):]
+	for i := range rs.n {
+		s, k, o := rs.xs[i], rs.xn[i], rs.xo[i]
+		// Clip the taps to the image; taps outside read black.
+		j0, j1 := max(x0-s, 0), min(x1-s, k)
+		var cr, cg, cb float32
+		if j0 < j1 {
+			px := src[4*(s+j0) : 4*(s+j1)]
+			for q, f := range rs.wx[o+j0 : o+j1] {
+				p := px[4*q : 4*q+3 : 4*q+3]
+				cr += f * float32(p[0])
+				cg += f * float32(p[1])
+				cb += f * float32(p[2])
+			}
+		}
+		t[3*i], t[3*i+1], t[3*i+2] = cr, cg, cb
 	}
 }
 
