@@ -79,9 +79,7 @@ func (d *Depthwise3x3) Run(dst, src, weights, bias []float32, ep *Epilogue, c0, 
 	plane := dwPlane()
 	for c := c0; c < c1; c++ {
 		in := src[c*ip : c*ip+ip]
-		for y := 0; y < rows; y++ {
-			copy(pad[(y+d.padTop)*d.pw+d.padLft:][:cols], in[y*d.w:y*d.w+cols])
-		}
+		copyRows(pad[d.padTop*d.pw+d.padLft:], d.pw, in, d.w, cols, rows)
 		var b float32
 		if bias != nil {
 			b = bias[c]
@@ -116,5 +114,12 @@ func dwPlaneGo(d *Depthwise3x3, out, pad, w, res []float32, bias, lo, hi float32
 			}
 			o[x] = min(max(v, lo), hi)
 		}
+	}
+}
+
+// copyRowsGo copies h rows of w values between strided planes.
+func copyRowsGo(dst []float32, ldd int, src []float32, lds, w, h int) {
+	for y := 0; y < h; y++ {
+		copy(dst[y*ldd:y*ldd+w], src[y*lds:y*lds+w])
 	}
 }

@@ -1188,3 +1188,51 @@ dws2_next:
 dws2_done:
 	VZEROUPPER
 	RET
+
+// func copyRowsAVX512(dst *float32, ldd int, src *float32, lds int, w int, h int, mask int)
+// Requires: AVX, AVX512F
+TEXT ·copyRowsAVX512(SB), NOSPLIT, $0-56
+	MOVQ  dst+0(FP), DI
+	MOVQ  ldd+8(FP), DX
+	SHLQ  $0x02, DX
+	MOVQ  src+16(FP), SI
+	MOVQ  lds+24(FP), R8
+	SHLQ  $0x02, R8
+	MOVQ  w+32(FP), R10
+	SHRQ  $0x04, R10
+	MOVQ  h+40(FP), R9
+	MOVQ  mask+48(FP), AX
+	KMOVW AX, K1
+	TESTQ R9, R9
+	JZ    copy_done
+
+copy_row:
+	MOVQ  SI, R12
+	MOVQ  DI, R13
+	MOVQ  R10, R11
+	TESTQ R11, R11
+	JZ    copy_tail
+
+copy_x:
+	VMOVUPS (R12), Z0
+	VMOVUPS Z0, (R13)
+	ADDQ    $0x40, R12
+	ADDQ    $0x40, R13
+	DECQ    R11
+	JNZ     copy_x
+
+copy_tail:
+	KORTESTW  K1, K1
+	JZ        copy_next
+	VMOVUPS.Z (R12), K1, Z0
+	VMOVUPS   Z0, K1, (R13)
+
+copy_next:
+	ADDQ R8, SI
+	ADDQ DX, DI
+	DECQ R9
+	JNZ  copy_row
+
+copy_done:
+	VZEROUPPER
+	RET

@@ -25,3 +25,9 @@ func dw3x3s1AVX512(out *float32, oh int, nfull int, mask int, ow int, pad *float
 //
 //go:noescape
 func dw3x3s2AVX512(out *float32, oh int, nfull int, mask int, ow int, pad *float32, pw int, w *float32, res *float32, hasres int, bias float32, lo float32, hi float32)
+
+// copyRowsAVX512 copies h rows of w values from src (row stride lds) to dst
+// (row stride ldd); mask has the low w%16 bits set.
+//
+//go:noescape
+func copyRowsAVX512(dst *float32, ldd int, src *float32, lds int, w int, h int, mask int)

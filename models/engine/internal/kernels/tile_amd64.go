@@ -36,3 +36,15 @@ func dwPlaneAVX512(d *Depthwise3x3, out, pad, w, res []float32, bias, lo, hi flo
 		dw3x3s2AVX512(&out[0], d.oh, d.ow/16, mask, d.ow, &pad[0], d.pw, &w[0], rp, hasRes, bias, lo, hi)
 	}
 }
+
+// copyRows copies h rows of w values between strided planes.
+func copyRows(dst []float32, ldd int, src []float32, lds, w, h int) {
+	if impl != ImplAVX512 || w <= 0 || h <= 0 {
+		copyRowsGo(dst, ldd, src, lds, w, h)
+		return
+	}
+	if len(dst) < (h-1)*ldd+w || len(src) < (h-1)*lds+w {
+		panic("kernels: copyRows out of range")
+	}
+	copyRowsAVX512(&dst[0], ldd, &src[0], lds, w, h, (1<<(w%16))-1)
+}

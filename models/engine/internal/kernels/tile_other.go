@@ -7,3 +7,7 @@ func tileKernel() tileFunc { return tileGo }
 func dwPlane() func(d *Depthwise3x3, out, pad, w, res []float32, bias, lo, hi float32) {
 	return dwPlaneGo
 }
+
+func copyRows(dst []float32, ldd int, src []float32, lds, w, h int) {
+	copyRowsGo(dst, ldd, src, lds, w, h)
+}

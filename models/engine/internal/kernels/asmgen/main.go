@@ -245,6 +245,55 @@ func depthwiseAVX512() {
 	}
 	dwKernel(1, evens, odds)
 	dwKernel(2, evens, odds)
+	copyRowsAVX512()
+}
+
+// copyRowsAVX512 copies h rows of w floats between strided planes, 16 at a
+// time with a masked tail: one call per plane instead of a memmove per row.
+func copyRowsAVX512() {
+	TEXT("copyRowsAVX512", NOSPLIT, "func(dst *float32, ldd int, src *float32, lds int, w, h int, mask int)")
+	Pragma("noescape")
+	Doc("copyRowsAVX512 copies h rows of w values from src (row stride lds) to dst",
+		"(row stride ldd); mask has the low w%16 bits set.")
+	Load(Param("dst"), RDI)
+	Load(Param("ldd"), RDX)
+	SHLQ(U8(2), RDX)
+	Load(Param("src"), RSI)
+	Load(Param("lds"), R8)
+	SHLQ(U8(2), R8)
+	Load(Param("w"), R10)
+	SHRQ(U8(4), R10)
+	Load(Param("h"), R9)
+	Load(Param("mask"), RAX)
+	KMOVW(EAX, K1)
+	TESTQ(R9, R9)
+	JZ(LabelRef("copy_done"))
+	Label("copy_row")
+	MOVQ(RSI, R12)
+	MOVQ(RDI, R13)
+	MOVQ(R10, R11)
+	TESTQ(R11, R11)
+	JZ(LabelRef("copy_tail"))
+	Label("copy_x")
+	VMOVUPS(Mem{Base: R12}, Z0)
+	VMOVUPS(Z0, Mem{Base: R13})
+	ADDQ(U8(64), R12)
+	ADDQ(U8(64), R13)
+	DECQ(R11)
+	JNZ(LabelRef("copy_x"))
+	Label("copy_tail")
+	KORTESTW(K1, K1)
+	JZ(LabelRef("copy_next"))
+	VMOVUPS_Z(Mem{Base: R12}, K1, Z0)
+	VMOVUPS(Z0, K1, Mem{Base: R13})
+	Label("copy_next")
+	ADDQ(R8, RSI)
+	ADDQ(RDX, RDI)
+	DECQ(R9)
+	JNZ(LabelRef("copy_row"))
+	Label("copy_done")
+	VZEROUPPER()
+	RET()
 }
 
 // dwLabels makes the labels inside repeated loop bodies unique.
