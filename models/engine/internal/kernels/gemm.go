@@ -295,14 +295,42 @@ func tileGo(kl int, a, b *float32, ldb int, c *float32, ldc int, bias, r *float3
 	as := unsafe.Slice(a, kl*TileM)
 	bs := unsafe.Slice(b, (kl-1)*ldb+TileN)
 	var acc [TileM * TileN]float32
-	for k := 0; k < kl; k++ {
-		bk := bs[k*ldb : k*ldb+TileN]
-		ak := as[k*TileM : k*TileM+TileM]
-		for i, av := range ak {
-			row := acc[i*TileN : i*TileN+TileN]
-			for j, bv := range bk {
-				row[j] += av * bv
+	// 4x4 blocks of the tile, each summed over all of K in 16 local
+	// variables that the compiler keeps in registers.
+	for i0 := 0; i0 < TileM; i0 += 4 {
+		for j0 := 0; j0 < TileN; j0 += 4 {
+			var c00, c01, c02, c03, c10, c11, c12, c13 float32
+			var c20, c21, c22, c23, c30, c31, c32, c33 float32
+			for k := 0; k < kl; k++ {
+				ak := as[k*TileM+i0 : k*TileM+i0+4 : k*TileM+i0+4]
+				bk := bs[k*ldb+j0 : k*ldb+j0+4 : k*ldb+j0+4]
+				a0, a1, a2, a3 := ak[0], ak[1], ak[2], ak[3]
+				b0, b1, b2, b3 := bk[0], bk[1], bk[2], bk[3]
+				c00 += a0 * b0
+				c01 += a0 * b1
+				c02 += a0 * b2
+				c03 += a0 * b3
+				c10 += a1 * b0
+				c11 += a1 * b1
+				c12 += a1 * b2
+				c13 += a1 * b3
+				c20 += a2 * b0
+				c21 += a2 * b1
+				c22 += a2 * b2
+				c23 += a2 * b3
+				c30 += a3 * b0
+				c31 += a3 * b1
+				c32 += a3 * b2
+				c33 += a3 * b3
 			}
+			r0 := acc[i0*TileN+j0 : i0*TileN+j0+4 : i0*TileN+j0+4]
+			r1 := acc[(i0+1)*TileN+j0 : (i0+1)*TileN+j0+4 : (i0+1)*TileN+j0+4]
+			r2 := acc[(i0+2)*TileN+j0 : (i0+2)*TileN+j0+4 : (i0+2)*TileN+j0+4]
+			r3 := acc[(i0+3)*TileN+j0 : (i0+3)*TileN+j0+4 : (i0+3)*TileN+j0+4]
+			r0[0], r0[1], r0[2], r0[3] = c00, c01, c02, c03
+			r1[0], r1[1], r1[2], r1[3] = c10, c11, c12, c13
+			r2[0], r2[1], r2[2], r2[3] = c20, c21, c22, c23
+			r3[0], r3[1], r3[2], r3[3] = c30, c31, c32, c33
 		}
 	}
 	cs := unsafe.Slice(c, (TileM-1)*ldc+TileN)
