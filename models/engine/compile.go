@@ -67,13 +67,13 @@ type slotInfo struct {
 
 // compiler turns the decoded Backend graph into a plan.
 type compiler struct {
-	b         *Backend
-	info      protoInfo
-	opts      *options
-	values    map[*Node]*value
-	inputIDs  map[int64]int
-	recName   map[*opRecord]string
-	recFake   map[*opRecord]bool
+	b        *Backend
+	info     protoInfo
+	opts     *options
+	values   map[*Node]*value
+	inputIDs map[int64]int
+	recName  map[*opRecord]string
+	recFake  map[*opRecord]bool
 	// inputByName maps graph input names to their nodes.
 	inputByName map[string]*Node
 }

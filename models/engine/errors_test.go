@@ -87,17 +87,21 @@ func TestLoadErrors(t *testing.T) {
 func validModel() graphSpec {
 	return graphSpec{
 		nodes: []onnxpb.Node{
-			node("Transpose", []string{"x"}, []string{"t"}, onnxpb.IntsAttr("perm", 0, 3, 1, 2)),
+			node("Sub", []string{"x", "mean"}, []string{"xm"}),
+			node("Transpose", []string{"xm"}, []string{"t"}, onnxpb.IntsAttr("perm", 0, 3, 1, 2)),
 			node("Conv", []string{"t", "w", "b"}, []string{"c"}, onnxpb.IntsAttr("pads", 1, 1, 1, 1)),
 			node("Clip", []string{"c", "lo", "hi"}, []string{"r"}),
 			node("Resize", []string{"r", "", "s"}, []string{"u"}, onnxpb.StringAttr("mode", "linear")),
-			node("Reshape", []string{"u", "shape"}, []string{"f"}),
+			node("Div", []string{"u", "k"}, []string{"uk"}),
+			node("Sigmoid", []string{"uk"}, []string{"us"}),
+			node("Reshape", []string{"us", "shape"}, []string{"f"}),
 			node("ArgMax", []string{"f"}, []string{"a"}, onnxpb.IntAttr("axis", 1)),
 			node("Cast", []string{"a"}, []string{"y"}, onnxpb.IntAttr("to", 1)),
 		},
 		inits: []onnxpb.Tensor{
 			f32("w", dims(2, 3, 3, 3), seq(54, 0.01, -0.2)...), f32("b", dims(2), 0.1, -0.1),
 			f32("lo", nil, 0), f32("hi", nil, 6), f32("s", dims(4), 1, 1, 2, 2), i64("shape", dims(2), 2, -1),
+			f32("mean", dims(3), 0.5, 0.25, -1), f32("k", dims(1, 2, 1, 1), 2, 4),
 		},
 		inputs:  []onnxpb.ValueInfo{in("x", onnxpb.Float, 1, 4, 4, 3)},
 		outputs: []string{"y"},

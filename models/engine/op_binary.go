@@ -196,6 +196,10 @@ func (s *binStep) tiledRange(lo, hi int) {
 //
 // The common operations have their own loops; the rest go through f.
 func bin2D[T float32 | int32 | int64](op binOp, c []T, n0 int, a []T, oa, sa1, sa0 int, b []T, ob, sb1, sb0 int, f func(x, y T) T) {
+	// Integer division goes through f, which guards against zero.
+	if op == opDiv && !isFloat[T]() {
+		op = opPow // any operation without its own loop
+	}
 	rows := len(c) / n0
 	for i := 0; i < rows; i++ {
 		cr := c[i*n0 : i*n0+n0]
@@ -215,6 +219,10 @@ func bin2D[T float32 | int32 | int64](op binOp, c []T, n0 int, a []T, oa, sa1, s
 			case opMul:
 				for j := range cr {
 					cr[j] = ar[j] * br[j]
+				}
+			case opDiv:
+				for j := range cr {
+					cr[j] = ar[j] / br[j]
 				}
 			default:
 				for j := range cr {
@@ -236,6 +244,10 @@ func bin2D[T float32 | int32 | int64](op binOp, c []T, n0 int, a []T, oa, sa1, s
 				for j := range cr {
 					cr[j] = ar[j] * y
 				}
+			case opDiv:
+				for j := range cr {
+					cr[j] = ar[j] / y
+				}
 			default:
 				for j := range cr {
 					cr[j] = f(ar[j], y)
@@ -256,6 +268,10 @@ func bin2D[T float32 | int32 | int64](op binOp, c []T, n0 int, a []T, oa, sa1, s
 				for j := range cr {
 					cr[j] = x * br[j]
 				}
+			case opDiv:
+				for j := range cr {
+					cr[j] = x / br[j]
+				}
 			default:
 				for j := range cr {
 					cr[j] = f(x, br[j])
@@ -267,6 +283,12 @@ func bin2D[T float32 | int32 | int64](op binOp, c []T, n0 int, a []T, oa, sa1, s
 			}
 		}
 	}
+}
+
+func isFloat[T float32 | int32 | int64]() bool {
+	var z T
+	_, ok := any(z).(float32)
+	return ok
 }
 
 // binF32Op returns the float operation as a function.
