@@ -112,8 +112,8 @@ func runBench(ctx context.Context, opts *BenchOptions) error {
 		Model:    cfg.Model,
 		Threads:  cfg.threads(),
 		Runs:     cfg.Runs,
-		MsMedian: quantile(ms, 0.5),
-		MsP90:    quantile(ms, 0.9),
+		MsMedian: roundTo(quantile(ms, 0.5), 3),
+		MsP90:    roundTo(quantile(ms, 0.9), 3),
 	})
 }
 
