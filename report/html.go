@@ -22,7 +22,7 @@ var htmlSource string
 
 var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"levelText": levelText,
-	"mul100":    func(v float64) float64 { return 100 * v },
+	"mul100":    func(v any) float64 { return 100 * toFloat(v) },
 	"fmtNum":    func(v screening.Number, unit string) string { return fmtValue(float64(v), unit) },
 }).Parse(htmlSource))
 
@@ -173,7 +173,7 @@ func WriteHTML(w io.Writer, d *Data) error {
 	if r.View == screening.ViewFront || r.View == screening.ViewOblique {
 		plots = append(plots, plotSpec{title: "Frontal plane projection angle (FPPA)", ylabel: "FPPA (°, + = valgus)", metric: screening.MetricFPPA})
 	}
-	plots = append(plots, plotSpec{title: "Knee flexion (180° − hip-knee-ankle angle in the image)", ylabel: "knee flexion (°)", metric: screening.MetricKneeFlexion})
+	plots = append(plots, plotSpec{title: "Knee flexion (180° − hip-knee-ankle angle in the image)", ylabel: "knee flexion (°)", metric: screening.MetricKneeFlexion, anyValid: true})
 	for _, ps := range plots {
 		png, err := metricPlot(r, ps)
 		if err != nil {
@@ -310,4 +310,17 @@ func jpegOf(img image.Image) ([]byte, error) {
 		return nil, fmt.Errorf("frame: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// toFloat reads the numeric types report fields use.
+func toFloat(v any) float64 {
+	switch x := v.(type) {
+	case float64:
+		return x
+	case screening.Number:
+		return float64(x)
+	case int:
+		return float64(x)
+	}
+	return math.NaN()
 }

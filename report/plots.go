@@ -28,6 +28,9 @@ var (
 type plotSpec struct {
 	title, ylabel string
 	metric        string
+	// anyValid draws every finite value as a measurement (e.g. the image
+	// knee angle, meaningful as an image angle in any view).
+	anyValid bool
 }
 
 // metricPlot draws a per-side metric over time with the reps shaded and
@@ -101,7 +104,7 @@ func metricPlot(rep *screening.Report, spec plotSpec) ([]byte, error) {
 			continue
 		}
 		first := true
-		for _, run := range runs(s, m) {
+		for _, run := range runs(s, m, spec.anyValid) {
 			l, err := plotter.NewLine(run.xy)
 			if err != nil {
 				return nil, err
@@ -109,9 +112,7 @@ func metricPlot(rep *screening.Report, spec plotSpec) ([]byte, error) {
 			l.Color = sd.col
 			l.Width = vg.Points(1.6)
 			if !run.valid {
-				c := sd.col
-				c.A = plotFaint
-				l.Color = c
+				l.Color = color.NRGBA{sd.col.R, sd.col.G, sd.col.B, plotFaint}
 				l.Width = vg.Points(1)
 				l.Dashes = []vg.Length{vg.Points(3), vg.Points(2)}
 			}
@@ -132,7 +133,7 @@ type run struct {
 
 // runs splits a series into stretches of finite values with the same
 // validity; gonum/plot lines cannot hold NaN, and a gap must stay a gap.
-func runs(s *screening.Series, m *screening.MetricSeries) []run {
+func runs(s *screening.Series, m *screening.MetricSeries, anyValid bool) []run {
 	var out []run
 	var cur *run
 	for i := 0; i < s.Len() && i < len(m.Values); i++ {
@@ -141,7 +142,7 @@ func runs(s *screening.Series, m *screening.MetricSeries) []run {
 			cur = nil
 			continue
 		}
-		valid := i >= len(m.Valid) || m.Valid[i]
+		valid := anyValid || i >= len(m.Valid) || m.Valid[i]
 		if cur == nil || cur.valid != valid {
 			if cur != nil {
 				// Join the stretches so a change of validity does not
