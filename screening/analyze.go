@@ -135,7 +135,7 @@ func Analyze(ctx context.Context, track *pose.Track, opts Options) (*Report, err
 	}
 
 	// Movement and stance.
-	mv, mvConf, stance := classifyMovement(c, b, spans)
+	mv, mvConf, stance := classifyMovement(c, b, spans, view)
 	if opts.Movement != MovementAuto {
 		forced := opts.Movement
 		if forced.SingleLeg() && !mv.SingleLeg() {
@@ -147,7 +147,7 @@ func Analyze(ctx context.Context, track *pose.Track, opts Options) (*Report, err
 		if opts.Stance == SideLeft || opts.Stance == SideRight {
 			stance = sideIndex(opts.Stance)
 		} else if stance < 0 {
-			_, _, st := classifyMovementStance(c, b, spans)
+			_, _, st := classifyMovementStance(c, b, spans, view)
 			stance = st
 		}
 		r.Stance = sideNames[stance]
@@ -230,8 +230,8 @@ func Analyze(ctx context.Context, track *pose.Track, opts Options) (*Report, err
 
 // classifyMovementStance re-runs the ankle-travel stance pick for a forced
 // single-leg movement.
-func classifyMovementStance(c *conditioned, b *body, spans []repSpan) (Movement, float64, int) {
-	mv, conf, st := classifyMovement(c, b, spans)
+func classifyMovementStance(c *conditioned, b *body, spans []repSpan, view View) (Movement, float64, int) {
+	mv, conf, st := classifyMovement(c, b, spans, view)
 	if st < 0 {
 		st = 0
 		var travel [2]float64

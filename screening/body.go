@@ -26,6 +26,11 @@ func sideIndex(s Side) int {
 	return 0
 }
 
+// standingWindowS is the half-width of the window in which the highest
+// mid-hip position sets the standing level; longer than half of a slow
+// (5 s) rep so that the bottom of a rep never sets it.
+const standingWindowS = 3.0
+
 // body holds the person's proportions and reference (standing) values.
 type body struct {
 	// legLen is the standing leg length (thigh + shank) in pixels, the
@@ -36,10 +41,12 @@ type body struct {
 	thighLen     [2]float64
 	shankLen     [2]float64
 	torsoLen     float64
-	// hipX, hipY: mid-hip per frame (NaN when missing); baseHipY the
-	// standing level.
+	// hipX, hipY: mid-hip per frame (NaN when missing); baseY the
+	// standing level around each frame: the highest mid-hip position
+	// within ±standingWindowS, so that a person walking towards or away
+	// from the camera keeps a correct standing level.
 	hipX, hipY []float64
-	baseHipY   float64
+	baseY      []float64
 	// standing marks frames where the person stands still and upright.
 	standing []bool
 	// heightFrac is the median standing height as a share of image height.
@@ -102,14 +109,27 @@ func measureBody(c *conditioned, imgHeight int, maxGapS float64) *body {
 	default:
 		b.legLen = nan
 	}
-	b.baseHipY = percentile(b.hipY, 5)
+	b.baseY = make([]float64, n)
+	for i := 0; i < n; i++ {
+		b.baseY[i] = nan
+		for k := i; k >= 0 && c.t[i]-c.t[k] <= standingWindowS; k-- {
+			if y := b.hipY[k]; !math.IsNaN(y) && !(y >= b.baseY[i]) {
+				b.baseY[i] = y
+			}
+		}
+		for k := i + 1; k < n && c.t[k]-c.t[i] <= standingWindowS; k++ {
+			if y := b.hipY[k]; !math.IsNaN(y) && !(y >= b.baseY[i]) {
+				b.baseY[i] = y
+			}
+		}
+	}
 
 	// Standing: near the top of the hip trajectory and not walking.
 	for i := 0; i < n; i++ {
 		if math.IsNaN(b.hipY[i]) || math.IsNaN(b.legLen) {
 			continue
 		}
-		depth := (b.hipY[i] - b.baseHipY) / b.legLen
+		depth := (b.hipY[i] - b.baseY[i]) / b.legLen
 		speed := 0.0
 		if i > 0 && i < n-1 && !math.IsNaN(b.hipX[i-1]) && !math.IsNaN(b.hipX[i+1]) {
 			speed = math.Abs(b.hipX[i+1]-b.hipX[i-1]) / (c.t[i+1] - c.t[i-1]) / b.legLen

@@ -239,7 +239,7 @@ func wholeMetric(fc *frameContext, name string, i int) float64 {
 		if math.IsNaN(b.hipY[i]) {
 			return nan
 		}
-		return (b.hipY[i] - b.baseHipY) / b.legLen
+		return (b.hipY[i] - b.baseY[i]) / b.legLen
 	}
 	return nan
 }

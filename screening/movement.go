@@ -12,6 +12,9 @@ const (
 	// A free foot reaching at least this far below the stance foot at the
 	// bottom marks a step-down (the stance foot is on the step).
 	moveFreeFootBelow = 0.05
+	// The free foot (the one that moves more) travels at least this far
+	// during the reps: it hangs from the moving pelvis.
+	moveFreeFootTravel = 0.08
 )
 
 // classifyMovement decides between a bilateral squat, a single-leg squat
@@ -19,7 +22,11 @@ const (
 // person when there are no reps), and picks the stance leg: the ankle that
 // moves least. It returns the movement, a confidence and the stance side
 // (-1 for bilateral).
-func classifyMovement(c *conditioned, b *body, reps []repSpan) (Movement, float64, int) {
+//
+// In a side view the far foot looks raised (the camera looks down on the
+// floor and the far ankle is occluded), so there a single-leg task also
+// needs the free foot to travel with the pelvis while the stance foot stays.
+func classifyMovement(c *conditioned, b *body, reps []repSpan, view View) (Movement, float64, int) {
 	if !(b.legLen > 0) {
 		return MovementUnknown, 0, -1
 	}
@@ -80,8 +87,14 @@ func classifyMovement(c *conditioned, b *body, reps []repSpan) (Movement, float6
 	conf := func(margin, scale float64) float64 {
 		return round(math.Max(0.3, math.Min(1, 0.5+margin/scale)), 3)
 	}
+	// Seen from the side, a free foot moves with the pelvis; in a
+	// bilateral squat both feet stay planted.
+	travels := travel[free] >= moveFreeFootTravel && (view == ViewFront || travel[free] >= 2*travel[stance])
+	freeMoves := view == ViewFront || travels
 	switch {
-	case !math.IsNaN(medBelow) && medBelow >= moveFreeFootBelow:
+	case !freeMoves:
+	case travels && !math.IsNaN(medBelow) && medBelow >= moveFreeFootBelow:
+		// In a step-down the free foot visibly sinks below the step.
 		return MovementStepDown, conf(medBelow-moveFreeFootBelow, 0.2), stance
 	case medRaised >= moveFreeFootRaised:
 		return MovementSingleLegSquat, conf(medRaised-moveFreeFootRaised, 0.2), stance
@@ -89,6 +102,9 @@ func classifyMovement(c *conditioned, b *body, reps []repSpan) (Movement, float6
 	margin := moveFreeFootRaised - math.Abs(medRaised)
 	if !math.IsNaN(medBelow) {
 		margin = math.Min(margin, moveFreeFootBelow-medBelow)
+	}
+	if !freeMoves {
+		margin = math.Max(margin, moveFreeFootTravel-travel[free])
 	}
 	return MovementSquat, conf(margin, 0.1), -1
 }

@@ -2,6 +2,10 @@ package screening
 
 import "math"
 
+// repMinBalance is the least ratio of a cut-off side of a rep (descent or
+// ascent) to its other side.
+const repMinBalance = 0.6
+
 // repSpan is one detected repetition in sample indices.
 type repSpan struct {
 	start, bottom, end int
@@ -14,9 +18,10 @@ type repSpan struct {
 // (image y, down; NaN where missing) normalised by the standing leg
 // length. A rep is a trough of the hip (a peak of y) whose prominence, the
 // drop to the higher of the two surrounding standing levels, is at least
-// minDescent leg lengths, whose descent and ascent are within 70% of each
-// other (so a rep cut off by the start or end of the recording does not
-// count), and which lasts at least minDur seconds. Missing samples split
+// minDescent leg lengths, and which lasts at least minDur seconds. A rep
+// cut by the start or end of the run must still show repMinBalance of its
+// other side's travel (so a rep cut off near its bottom does not count,
+// while one whose first or last few frames are missing does). Missing samples split
 // the trajectory (gaps longer than the fill limit), so walking in and out
 // of frame and partial reps at the ends do not produce reps.
 func segmentReps(t, y []float64, legLen, minDescent, minDur float64) []repSpan {
@@ -85,7 +90,14 @@ func segmentRun(t, d []float64, s, e int, minDescent, minDur float64) []repSpan 
 		}
 		left, right := d[p]-d[lb], d[p]-d[rb]
 		prom := math.Min(left, right)
-		if prom >= minDescent && right >= 0.7*left && left >= 0.7*right {
+		// A side whose base is the run's first or last sample may be cut
+		// off by the recording (or by the person leaving view): it must
+		// then reach repMinBalance of the other side. Interior bases are
+		// real standing pauses, and extra travel beyond them (walking
+		// towards the camera) does not matter.
+		cutLeft := lb == s && left < repMinBalance*right
+		cutRight := rb == e-1 && right < repMinBalance*left
+		if prom >= minDescent && !cutLeft && !cutRight {
 			cands = append(cands, cand{p, lb, rb, prom})
 		}
 	}

@@ -32,7 +32,8 @@ func widthRatio(c *conditioned, i int) float64 {
 }
 
 // classifyView classifies the camera view from the median width ratio
-// over standing frames (all frames with a person when none stand), with
+// over standing frames (all frames with a person when fewer than a
+// second's worth stand), with
 // a confidence from the margin to the nearest bound and the keypoint
 // scores. It returns ViewUnknown when shoulders and hips are never seen.
 func classifyView(c *conditioned, b *body) (View, float64, float64) {
@@ -53,7 +54,7 @@ func classifyView(c *conditioned, b *body) (View, float64, float64) {
 			ns++
 		}
 	}
-	if len(rs) < 3 {
+	if float64(len(rs)) < c.fps {
 		rs = rsAll
 	}
 	if len(rs) == 0 {
