@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/kneescreen/kneescreen/models/engine"
 	"github.com/kneescreen/kneescreen/models/onnxpb"
+	"github.com/kneescreen/kneescreen/pose"
 )
 
 // castModel builds a one-node ONNX model: a Cast of an input of the given
@@ -189,6 +191,19 @@ func TestNoPerson(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestNonFiniteOutputIsAnError(t *testing.T) {
+	e := newEstimator("nan.onnx", 192, runnerFunc(func(_ []int32, out []float32) {
+		for i := range out {
+			out[i] = 0.5
+		}
+		out[3*int(pose.LeftKnee)+1] = float32(math.NaN())
+	}), Options{})
+	_, err := e.Estimate(context.Background(), image.NewRGBA(image.Rect(0, 0, 10, 10)))
+	if !errors.Is(err, ErrBadModel) || !strings.Contains(err.Error(), "left_knee") {
+		t.Errorf("NaN keypoint: error %v, want ErrBadModel naming left_knee", err)
 	}
 }
 

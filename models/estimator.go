@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"math"
 
 	"github.com/kneescreen/kneescreen/pose"
 )
@@ -175,6 +176,8 @@ func (e *Estimator) estimateRegion(ctx context.Context, img image.Image, r Regio
 	return e.infer(ctx, r, b.Min)
 }
 
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
 // ErrBadImage reports an image that cannot be estimated (e.g. empty).
 var ErrBadImage = errors.New("bad image")
 
@@ -188,6 +191,11 @@ func (e *Estimator) infer(ctx context.Context, r Region, origin image.Point) (po
 	n := 0
 	for j := range p.Keypoints {
 		ny, nx, s := float64(e.out[3*j]), float64(e.out[3*j+1]), float64(e.out[3*j+2])
+		if !finite(ny) || !finite(nx) || !finite(s) {
+			// MoveNet's outputs are always finite; this is some other model.
+			return p, fmt.Errorf("models: %s: %w: keypoint %v is (%v, %v, %v); a MoveNet model gives finite (y, x, score)",
+				e.name, ErrBadModel, pose.Joint(j), ny, nx, s)
+		}
 		x, y := r.ToSource(nx, ny)
 		p.Keypoints[j] = pose.Keypoint{X: x + float64(origin.X), Y: y + float64(origin.Y), NX: nx, NY: ny, Score: s}
 		if s >= e.opts.MinKeypointScore {
