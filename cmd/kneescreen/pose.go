@@ -211,7 +211,10 @@ type poseWriter struct {
 
 func (pw *poseWriter) write(p *pose.Pose) error {
 	if !pw.json {
-		return writeText(pw.w, p)
+		if err := writeText(pw.w, p); err != nil {
+			return fmt.Errorf("pose: writing output: %w", err)
+		}
+		return pw.w.Flush()
 	}
 	pw.line.set(p)
 	b, err := json.Marshal(&pw.line)
