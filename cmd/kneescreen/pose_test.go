@@ -5,6 +5,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
 	"math"
 	"os"
 	"path/filepath"
@@ -313,5 +317,42 @@ func TestPoseInterrupted(t *testing.T) {
 	}
 	if lines := strings.Count(out.String(), "\n"); lines < 3 || lines > 10 {
 		t.Errorf("%d lines printed after cancelling at the 3rd, want 3 and at most a few in flight", lines)
+	}
+}
+
+// TestPoseText checks the readable output: a photo with a person lists the
+// joints; a black image says nobody is there.
+func TestPoseText(t *testing.T) {
+	photo := filepath.Join(testenv.Shared(t, "realdata/images/coco"), "000000000785.jpg")
+	black := filepath.Join(t.TempDir(), "black.png")
+	f, err := os.Create(black)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := image.NewRGBA(image.Rect(0, 0, 320, 240))
+	draw.Draw(img, img.Bounds(), image.NewUniform(color.Black), image.Point{}, draw.Src)
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	for _, tt := range []struct {
+		path string
+		want []string
+	}{
+		{photo, []string{"frame 0  0.000s  person (mean score", "left_knee "}},
+		{black, []string{"frame 0  0.000s  no person"}},
+	} {
+		var out, errOut bytes.Buffer
+		if code := run(context.Background(), []string{"pose", tt.path}, &out, &errOut); code != exitOK {
+			t.Fatalf("%s: exit %d: %s", tt.path, code, errOut.String())
+		}
+		if strings.Count(out.String(), "\n") != 1 {
+			t.Errorf("%s: want one line, got %q", tt.path, out.String())
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(out.String(), w) {
+				t.Errorf("%s: output %q lacks %q", tt.path, out.String(), w)
+			}
+		}
 	}
 }
