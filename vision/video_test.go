@@ -12,9 +12,9 @@ import (
 	"testing"
 )
 
-// readAll reads every frame of src, checking indices and keeping times and
-// decoded pattern indices.
-func readAll(t *testing.T, src FrameSource) (times []float64, ids []int) {
+// readAll reads the rest of src, checking that indices continue from
+// next, and keeps times and decoded pattern indices.
+func readAll(t *testing.T, src FrameSource, next int) (times []float64, ids []int) {
 	t.Helper()
 	ctx := context.Background()
 	for {
@@ -25,8 +25,8 @@ func readAll(t *testing.T, src FrameSource) (times []float64, ids []int) {
 		if err != nil {
 			t.Fatalf("frame %d: %v", len(times), err)
 		}
-		if f.Index != len(times) {
-			t.Fatalf("frame %d has Index %d", len(times), f.Index)
+		if f.Index != next+len(times) {
+			t.Fatalf("frame %d has Index %d", next+len(times), f.Index)
 		}
 		info := src.Info()
 		if f.Image.Rect.Dx() != info.Width || f.Image.Rect.Dy() != info.Height {
@@ -79,7 +79,16 @@ func TestWrittenVideosReadBackExactly(t *testing.T) {
 			if info != want {
 				t.Errorf("Info = %+v\nwant   %+v", info, want)
 			}
-			times, ids := readAll(t, v)
+			f, err := v.Next(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if q := quadrants(f.Image); !near(q[0], colTL, 25) || !near(q[1], colTR, 25) || !near(q[2], colBL, 25) || !near(q[3], colBR, 25) {
+				t.Errorf("frame 0 quadrant colours %v, want red, green, blue, white", q)
+			}
+			id0 := decodeIndex(f.Image) // before Next reuses the buffer
+			times, ids := readAll(t, v, 1)
+			times, ids = append([]float64{f.Time}, times...), append([]int{id0}, ids...)
 			if len(times) != n {
 				t.Fatalf("decoded %d frames, wrote %d", len(times), n)
 			}
@@ -128,7 +137,7 @@ func TestFFmpegCodecs(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer v.Close()
-			times, _ := readAll(t, v)
+			times, _ := readAll(t, v, 0)
 			for i, got := range times {
 				if math.Abs(got-float64(i)/fps) > 1e-3 { // webm stores milliseconds
 					t.Errorf("frame %d at %.4f s, want %.4f", i, got, float64(i)/fps)
@@ -150,7 +159,7 @@ func TestVariableFrameRateTimestamps(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer v.Close()
-	times, _ := readAll(t, v)
+	times, _ := readAll(t, v, 0)
 	if len(times) != 20 {
 		t.Fatalf("decoded %d frames, want 20", len(times))
 	}
