@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -15,13 +16,34 @@ type rangeTask interface {
 // pool is a small fixed set of worker goroutines owned by one Session. The
 // calling goroutine takes part in the work, so a pool of one thread runs
 // everything inline.
+//
+// An inference is a chain of about 150 parallel steps, many of them only
+// tens of µs long, while waking a parked goroutine costs tens of µs on a
+// virtual machine. So the caller never waits for a worker to wake up: it
+// publishes the job, works through it itself, and waits only for workers
+// that actually joined. Workers spin for a while after each job so that
+// they are awake for the next one, and park when the session goes idle.
 type pool struct {
 	threads int
-	work    []chan job
-	wg      sync.WaitGroup
-	next    atomic.Int64
-	closed  bool
+	workers int
+
+	// state packs the job generation (high bits), a closed flag and the
+	// number of workers inside the current job (low bits).
+	state atomic.Uint64
+	cur   job
+	next  atomic.Int64 // next unit of cur to hand out
+
+	mu       sync.Mutex
+	wake     *sync.Cond
+	sleepers atomic.Int32
+	closed   atomic.Bool
 }
+
+const (
+	stateGen    = 1 << 32
+	stateClosed = 1 << 31
+	stateActive = stateClosed - 1
+)
 
 type job struct {
 	t     rangeTask
@@ -29,24 +51,67 @@ type job struct {
 	chunk int
 }
 
+// spinPolls is how long an idle worker polls for the next job before
+// parking: with a yield every 64 polls, some tens of µs.
+const spinPolls = 1 << 13
+
 // newPool starts threads-1 workers.
 func newPool(threads int) *pool {
 	if threads < 1 {
 		threads = 1
 	}
-	p := &pool{threads: threads}
-	for i := 1; i < threads; i++ {
-		ch := make(chan job, 1)
-		p.work = append(p.work, ch)
-		go p.worker(ch)
+	p := &pool{threads: threads, workers: threads - 1}
+	p.wake = sync.NewCond(&p.mu)
+	p.state.Store(stateClosed)
+	for i := 0; i < p.workers; i++ {
+		go p.worker()
 	}
 	return p
 }
 
-func (p *pool) worker(ch chan job) {
-	for j := range ch {
-		p.drain(j)
-		p.wg.Done()
+func (p *pool) worker() {
+	var seen uint64
+	for {
+		gen := p.waitNewJob(seen)
+		if p.closed.Load() {
+			return
+		}
+		seen = gen
+		// Join the job unless the caller has already closed it.
+		for {
+			s := p.state.Load()
+			if s&^(stateGen-1) != gen || s&stateClosed != 0 {
+				break
+			}
+			if p.state.CompareAndSwap(s, s+1) {
+				p.drain(p.cur)
+				p.state.Add(^uint64(0)) // leave
+				break
+			}
+		}
+	}
+}
+
+// waitNewJob spins, then parks, until the job generation differs from seen
+// or the pool closes, and returns the generation.
+func (p *pool) waitNewJob(seen uint64) uint64 {
+	for i := 0; i < spinPolls; i++ {
+		if g := p.state.Load() &^ (stateGen - 1); g != seen || p.closed.Load() {
+			return g
+		}
+		if i%64 == 63 {
+			runtime.Gosched()
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.sleepers.Add(1)
+	defer p.sleepers.Add(-1)
+	for {
+		if g := p.state.Load() &^ (stateGen - 1); g != seen || p.closed.Load() {
+			return g
+		}
+		p.wake.Wait()
 	}
 }
 
@@ -77,25 +142,36 @@ func (p *pool) parallelFor(n, grain int, t rangeTask) {
 	}
 	// A few chunks per thread balance uneven units without much overhead.
 	chunk := max(grain, (n+4*p.threads-1)/(4*p.threads))
-	chunks := (n + chunk - 1) / chunk
-	helpers := min(len(p.work), chunks-1)
-	p.next.Store(0)
 	j := job{t: t, n: n, chunk: chunk}
-	p.wg.Add(helpers)
-	for i := 0; i < helpers; i++ {
-		p.work[i] <- j
+	// No worker is inside a job here, so cur and next are free to write;
+	// the state store publishes them.
+	p.cur = j
+	p.next.Store(0)
+	gen := p.state.Load()&^(stateGen-1) + stateGen
+	p.state.Store(gen)
+	if p.sleepers.Load() > 0 {
+		p.mu.Lock()
+		p.wake.Broadcast()
+		p.mu.Unlock()
 	}
 	p.drain(j)
-	p.wg.Wait()
+	// Close the job to late workers, then wait for those inside.
+	s := p.state.Add(stateClosed)
+	for i := 0; s&stateActive != 0; i++ {
+		if i%64 == 63 {
+			runtime.Gosched()
+		}
+		s = p.state.Load()
+	}
+	p.cur = job{} // drop the reference to the step
 }
 
 // close stops the workers.
 func (p *pool) close() {
-	if p == nil || p.closed {
+	if p == nil || p.closed.Swap(true) {
 		return
 	}
-	p.closed = true
-	for _, ch := range p.work {
-		close(ch)
-	}
+	p.mu.Lock()
+	p.wake.Broadcast()
+	p.mu.Unlock()
 }
