@@ -128,7 +128,7 @@ func Analyze(ctx context.Context, track *pose.Track, opts Options) (*Report, err
 	var spans []repSpan
 	lowDescent := math.Min(thr.Reps.MinDescentRatio, thr.Reps.SingleLegMinDescentRatio)
 	if !math.IsNaN(b.legLen) {
-		spans = segmentReps(c.t, b.hipY, b.legLen, lowDescent, thr.Reps.MinDurationS)
+		spans = keepUpright(segmentReps(c.t, b.hipY, b.legLen, lowDescent, thr.Reps.MinDurationS), c, b)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -159,9 +159,9 @@ func Analyze(ctx context.Context, track *pose.Track, opts Options) (*Report, err
 	}
 	r.Movement, r.MovementConfidence = mv, finiteOr(mvConf, 0)
 	if want := thr.Reps.MinDescentRatio; !mv.SingleLeg() && want != lowDescent && !math.IsNaN(b.legLen) {
-		spans = segmentReps(c.t, b.hipY, b.legLen, want, thr.Reps.MinDurationS)
+		spans = keepUpright(segmentReps(c.t, b.hipY, b.legLen, want, thr.Reps.MinDurationS), c, b)
 	} else if want := thr.Reps.SingleLegMinDescentRatio; mv.SingleLeg() && want != lowDescent && !math.IsNaN(b.legLen) {
-		spans = segmentReps(c.t, b.hipY, b.legLen, want, thr.Reps.MinDurationS)
+		spans = keepUpright(segmentReps(c.t, b.hipY, b.legLen, want, thr.Reps.MinDurationS), c, b)
 	}
 	r.Metrics = metricInfos(view, mv)
 	if view == ViewSide && mv != MovementUnknown {

@@ -1,6 +1,10 @@
 package screening
 
-import "math"
+import (
+	"math"
+
+	"github.com/kneescreen/kneescreen/pose"
+)
 
 // repMinBalance is the least ratio of a cut-off side of a rep (descent or
 // ascent) to its other side.
@@ -9,6 +13,9 @@ const repMinBalance = 0.6
 // repSpan is one detected repetition in sample indices.
 type repSpan struct {
 	start, bottom, end int
+	// top0 and top1 are the standing samples (highest hips) before and
+	// after the rep.
+	top0, top1 int
 	// descent is the bottom's depth below the rep's standing level, in leg
 	// lengths.
 	descent float64
@@ -143,7 +150,43 @@ func segmentRun(t, d []float64, s, e int, minDescent, minDur float64) []repSpan 
 		if t[end]-t[start] < minDur {
 			continue
 		}
-		reps = append(reps, repSpan{start: start, bottom: c.i, end: end, descent: depthL})
+		reps = append(reps, repSpan{start: start, bottom: c.i, end: end, top0: lb, top1: rb, descent: depthL})
 	}
 	return reps
 }
+
+// keepUpright drops reps whose standing moments before and after do not
+// show an upright trunk (within about 60° of vertical): a squat that turns
+// into a push-up lifts the hips in the image again but not the trunk.
+func keepUpright(spans []repSpan, c *conditioned, b *body) []repSpan {
+	if debugUpright != nil {
+		debugUpright(c, b, spans)
+	}
+	trunkAt := func(i int) float64 {
+		ls, rs := c.at(pose.LeftShoulder, i), c.at(pose.RightShoulder, i)
+		lh, rh := c.at(pose.LeftHip, i), c.at(pose.RightHip, i)
+		if !ls.ok() || !rs.ok() || !lh.ok() || !rh.ok() || !(b.torsoLen > 0) {
+			return nan
+		}
+		return (mid(lh, rh).Y - mid(ls, rs).Y) / b.torsoLen
+	}
+	out := spans[:0]
+	for _, sp := range spans {
+		ok := true
+		for _, i := range []int{sp.top0, sp.top1} {
+			if trunkAt(i) < uprightTrunkRatio {
+				ok = false
+			}
+		}
+		if ok {
+			out = append(out, sp)
+		}
+	}
+	return out
+}
+
+// uprightTrunkRatio is the least vertical shoulder-above-hip extent, as a
+// share of trunk length, for standing (a trunk within about 60° of
+// vertical).
+const uprightTrunkRatio = 0.5
+var debugUpright func(c *conditioned, b *body, spans []repSpan)
