@@ -159,9 +159,6 @@ func segmentRun(t, d []float64, s, e int, minDescent, minDur float64) []repSpan 
 // show an upright trunk (within about 60° of vertical): a squat that turns
 // into a push-up lifts the hips in the image again but not the trunk.
 func keepUpright(spans []repSpan, c *conditioned, b *body) []repSpan {
-	if debugUpright != nil {
-		debugUpright(c, b, spans)
-	}
 	trunkAt := func(i int) float64 {
 		ls, rs := c.at(pose.LeftShoulder, i), c.at(pose.RightShoulder, i)
 		lh, rh := c.at(pose.LeftHip, i), c.at(pose.RightHip, i)
@@ -189,4 +186,3 @@ func keepUpright(spans []repSpan, c *conditioned, b *body) []repSpan {
 // share of trunk length, for standing (a trunk within about 60° of
 // vertical).
 const uprightTrunkRatio = 0.5
-var debugUpright func(c *conditioned, b *body, spans []repSpan)
