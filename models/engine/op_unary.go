@@ -74,11 +74,14 @@ func (s *unaryStep) run(p *pool) error {
 	return nil
 }
 
-// Range maps elements [lo, hi); each function has its own loop.
-func (s *unaryStep) Range(lo, hi int) {
-	x, y := s.x.F32[lo:hi], s.y.F32[lo:hi]
+// Range maps elements [lo, hi).
+func (s *unaryStep) Range(lo, hi int) { applyUnary(s.op, s.y.F32[lo:hi], s.x.F32[lo:hi]) }
+
+// applyUnary sets y[i] = op(x[i]); each function has its own loop. y and x
+// may be the same slice.
+func applyUnary(op unaryOp, y, x []float32) {
 	y = y[:len(x)]
-	switch s.op {
+	switch op {
 	case opSigmoid:
 		for i, v := range x {
 			y[i] = sigmoid(v)
