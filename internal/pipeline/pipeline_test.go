@@ -1,0 +1,379 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/kneescreen/kneescreen/internal/sample"
+	"github.com/kneescreen/kneescreen/models"
+	"github.com/kneescreen/kneescreen/pose"
+	"github.com/kneescreen/kneescreen/report"
+	"github.com/kneescreen/kneescreen/schema"
+	"github.com/kneescreen/kneescreen/screening"
+	"github.com/kneescreen/kneescreen/screening/synth"
+	"github.com/kneescreen/kneescreen/vision"
+)
+
+var (
+	modelOnce sync.Once
+	modelSrc  *models.ModelSource
+	modelErr  error
+)
+
+// lightning returns an estimator factory for the embedded model.
+func lightning(t testing.TB) NewEstimatorFunc {
+	t.Helper()
+	modelOnce.Do(func() { modelSrc, modelErr = models.LoadModel(models.Lightning, "") })
+	if modelErr != nil {
+		t.Fatal(modelErr)
+	}
+	return func(threads int) (Estimator, error) { return models.New(modelSrc, models.Options{Threads: threads}) }
+}
+
+// testConfig is a small, quick clip: the sample figure at 640x360.
+func testClipConfig(reps int) synth.Config {
+	cfg := sample.DefaultConfig()
+	cfg.Width, cfg.Height = 640, 360
+	cfg.Reps = reps
+	cfg.LeadS, cfg.TailS = 0.6, 0.6
+	return cfg
+}
+
+func writeClip(t testing.TB, cfg synth.Config, mirror bool) (string, *sample.Clip) {
+	t.Helper()
+	c, err := sample.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Mirror = mirror
+	path := filepath.Join(t.TempDir(), "clip.mp4")
+	if err := c.WriteVideo(context.Background(), path); err != nil {
+		t.Fatal(err)
+	}
+	return path, c
+}
+
+func defaultConfig(t testing.TB, formats ...report.Format) Config {
+	fs := report.Formats{}
+	for _, f := range formats {
+		fs[f] = true
+	}
+	return Config{
+		Screening: screening.DefaultOptions(),
+		Track:     TrackOptions{NewEstimator: lightning(t), Symmetric: true},
+		Formats:   fs,
+		Analysis:  report.Analysis{Tool: "test", Model: "lightning", Symmetric: true},
+	}
+}
+
+// TestRunSampleClip runs the whole analysis on a video the test renders:
+// every file is written and valid, the reps are the clip's, the caving
+// left knee reads more valgus than the straight right one, and the
+// annotated video has the input's frame count.
+func TestRunSampleClip(t *testing.T) {
+	cfg := testClipConfig(3)
+	in, clip := writeClip(t, cfg, false)
+	out := filepath.Join(t.TempDir(), "out")
+	res, err := Run(context.Background(), in, out, defaultConfig(t, report.AllFormats...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOutputs(t, out, report.AllFormats)
+	doc, _ := os.ReadFile(filepath.Join(out, report.JSONFile))
+	if err := schema.ValidateReport(doc); err != nil {
+		t.Fatal(err)
+	}
+	r := res.Report
+	if r.Movement != screening.MovementSquat || r.View != screening.ViewFront {
+		t.Errorf("movement %s, view %s; want squat, front", r.Movement, r.View)
+	}
+	if len(r.Reps) != clip.Truth.Reps {
+		t.Fatalf("%d reps, want %d", len(r.Reps), clip.Truth.Reps)
+	}
+	for _, rp := range r.Reps {
+		f := rp.Metrics[screening.MetricFPPA]
+		if !(f.Left > f.Right+3) {
+			t.Errorf("rep %d: FPPA left %.1f, right %.1f; the left knee caves in by %.0f° more", rp.Index, f.Left, f.Right, cfg.ValgusDeg[0]-cfg.ValgusDeg[1])
+		}
+	}
+	pr, err := vision.Probe(context.Background(), filepath.Join(out, report.VideoFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pr.FrameCount != clip.Len() || pr.Width != clip.Width || pr.Height != clip.Height {
+		t.Errorf("annotated video: %d frames %dx%d, want %d frames %dx%d", pr.FrameCount, pr.Width, pr.Height, clip.Len(), clip.Width, clip.Height)
+	}
+	html, _ := os.ReadFile(filepath.Join(out, report.HTMLFile))
+	if n := strings.Count(string(html), "data:image/jpeg"); n != len(r.Reps) {
+		t.Errorf("report.html shows %d bottom frames, want %d", n, len(r.Reps))
+	}
+}
+
+// checkOutputs asserts dir holds exactly the files of formats.
+func checkOutputs(t *testing.T, dir string, formats []report.Format) {
+	t.Helper()
+	want := map[string]bool{}
+	for _, f := range formats {
+		switch f {
+		case report.FormatJSON:
+			want[report.JSONFile] = true
+		case report.FormatCSV:
+			want[report.KeypointsFile], want[report.AnglesFile] = true, true
+		case report.FormatHTML:
+			want[report.HTMLFile] = true
+		case report.FormatVideo:
+			want[report.VideoFile] = true
+		}
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if !want[e.Name()] {
+			t.Errorf("unexpected file %s in the output", e.Name())
+		}
+		delete(want, e.Name())
+	}
+	for n := range want {
+		t.Errorf("missing %s", n)
+	}
+}
+
+// TestRunImageFolder reads a folder of frames as one recording.
+func TestRunImageFolder(t *testing.T) {
+	cfg := testClipConfig(1)
+	cfg.LeadS, cfg.TailS, cfg.DescentS, cfg.AscentS = 0.3, 0.3, 0.6, 0.6
+	c, err := sample.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var img *image.RGBA
+	for i := range c.Len() {
+		img = c.Frame(i, img)
+		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%04d.png", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := png.Encode(f, img); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	out := t.TempDir()
+	conf := defaultConfig(t, report.FormatJSON, report.FormatCSV)
+	conf.ImageFPS = cfg.FPS
+	res, err := Run(context.Background(), dir, out, conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOutputs(t, out, []report.Format{report.FormatJSON, report.FormatCSV})
+	if res.Report.Source.Frames != c.Len() || len(res.Track.Poses) != c.Len() {
+		t.Errorf("analysed %d frames, want %d", res.Report.Source.Frames, c.Len())
+	}
+	if len(res.Report.Reps) != 1 {
+		t.Errorf("%d reps, want 1", len(res.Report.Reps))
+	}
+}
+
+// TestRunNoPerson: an empty room gives a report that says so.
+func TestRunNoPerson(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "empty.mp4")
+	w, err := vision.CreateVideo(path, 30, 320, 240)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := image.NewRGBA(image.Rect(0, 0, 320, 240))
+	for i := range 30 {
+		for p := 0; p < len(img.Pix); p += 4 {
+			img.Pix[p], img.Pix[p+1], img.Pix[p+2], img.Pix[p+3] = 200, 205, uint8(210+i%3), 255
+		}
+		if err := w.Write(img); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	res, err := Run(context.Background(), path, out, defaultConfig(t, report.AllFormats...))
+	if err != nil {
+		t.Fatalf("no person must give a report, not an error: %v", err)
+	}
+	if !res.Report.HasProblem(screening.ProblemNoPerson) {
+		t.Errorf("problems %v, want no_person", res.Report.Quality.Problems)
+	}
+	doc, _ := os.ReadFile(filepath.Join(out, report.JSONFile))
+	if err := schema.ValidateReport(doc); err != nil {
+		t.Fatal(err)
+	}
+	html, _ := os.ReadFile(filepath.Join(out, report.HTMLFile))
+	if !strings.Contains(string(html), "Limits of this analysis") {
+		t.Errorf("report.html does not show the problem")
+	}
+}
+
+// TestRunCancelLeavesNothing cancels mid-way: Run returns the context's
+// error and the output folder holds no file, finished or not.
+func TestRunCancelLeavesNothing(t *testing.T) {
+	for _, pass := range []string{"pose", "render"} {
+		t.Run(pass, func(t *testing.T) {
+			in, _ := writeClip(t, testClipConfig(1), false)
+			out := filepath.Join(t.TempDir(), "out")
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			conf := defaultConfig(t, report.AllFormats...)
+			conf.Track.Symmetric = false
+			conf.Progress = func(p Progress) {
+				if p.Pass == pass && p.Done == 20 {
+					cancel()
+				}
+			}
+			_, err := Run(ctx, in, out, conf)
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("Run after cancel: %v, want context.Canceled", err)
+			}
+			ents, _ := os.ReadDir(out)
+			for _, e := range ents {
+				t.Errorf("cancelled run left %s", e.Name())
+			}
+		})
+	}
+}
+
+// colourSource is a FrameSource of flat frames whose red value is the
+// frame index, to check ordering without a model.
+type colourSource struct {
+	n, i int
+	img  *image.RGBA
+}
+
+func (s *colourSource) Info() vision.Info {
+	return vision.Info{Path: "colours", Width: 64, Height: 48, FPS: 10, FrameCount: s.n}
+}
+
+func (s *colourSource) Next(ctx context.Context) (vision.Frame, error) {
+	if s.i >= s.n {
+		return vision.Frame{}, io.EOF
+	}
+	if s.img == nil {
+		s.img = image.NewRGBA(image.Rect(0, 0, 64, 48))
+	}
+	for p := 0; p < len(s.img.Pix); p += 4 {
+		s.img.Pix[p], s.img.Pix[p+3] = uint8(s.i), 255
+	}
+	// A bright column on the left edge, so mirrored frames differ.
+	for y := 0; y < 48; y++ {
+		s.img.SetRGBA(0, y, color.RGBA{0, 255, 0, 255})
+	}
+	f := vision.Frame{Index: s.i, Time: float64(s.i) / 10, Image: s.img}
+	s.i++
+	return f, nil
+}
+
+func (s *colourSource) Close() error { return nil }
+
+// probeEstimator reports the frame's red value as the nose's score and the
+// x of its green column as the nose's x; it counts its calls.
+type probeEstimator struct{ calls *int }
+
+func (e probeEstimator) Track(_ context.Context, img image.Image) (pose.Pose, error) {
+	m := img.(*image.RGBA)
+	*e.calls++
+	var p pose.Pose
+	p.Keypoints[pose.Nose].Score = float64(m.Pix[4*10]) // pixel (10, 0)
+	for x := 0; x < m.Rect.Dx(); x++ {
+		if m.RGBAAt(x, 0).G == 255 {
+			p.Keypoints[pose.Nose].X = float64(x)
+			p.Keypoints[pose.LeftKnee].X = float64(x) // left only: mirroring swaps it
+		}
+	}
+	p.Person = true
+	return p, nil
+}
+
+func (e probeEstimator) Close() {}
+
+func TestTrackKeepsFrameOrderAcrossLanes(t *testing.T) {
+	for _, tc := range []struct {
+		lanes     int
+		symmetric bool
+	}{{1, false}, {2, false}, {3, false}, {2, true}, {4, true}} {
+		t.Run(fmt.Sprintf("lanes=%d symmetric=%v", tc.lanes, tc.symmetric), func(t *testing.T) {
+			var mu sync.Mutex
+			var counters []*int
+			newEst := func(int) (Estimator, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				c := new(int)
+				counters = append(counters, c)
+				return probeEstimator{calls: c}, nil
+			}
+			const n = 57
+			tr, err := Track(context.Background(), &colourSource{n: n}, TrackOptions{NewEstimator: newEst, Lanes: tc.lanes, Symmetric: tc.symmetric, Threads: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(tr.Poses) != n || tr.Width != 64 || tr.FPS != 10 {
+				t.Fatalf("track: %d poses %dx%d at %v fps", len(tr.Poses), tr.Width, tr.Height, tr.FPS)
+			}
+			calls := 0
+			for _, c := range counters {
+				calls += *c
+			}
+			want := n
+			if tc.symmetric {
+				want = 2 * n
+			}
+			if calls != want {
+				t.Errorf("%d inferences, want %d", calls, want)
+			}
+			for i, p := range tr.Poses {
+				if p.Frame != i || p.Keypoints[pose.Nose].Score != float64(i) {
+					t.Fatalf("pose %d: frame %d, score %v", i, p.Frame, p.Keypoints[pose.Nose].Score)
+				}
+				// The green column is at x=0: the plain pass sees it there,
+				// the mirrored pass at 63 and maps it back to 64-63=1; the
+				// average lies between.
+				x := p.Keypoints[pose.Nose].X
+				if !tc.symmetric && x != 0 || tc.symmetric && (x != 0.5) {
+					t.Fatalf("pose %d: nose x %v", i, x)
+				}
+				// Mirroring swaps left and right: the mirrored pass's left
+				// knee comes back as the right knee.
+				if tc.symmetric && p.Keypoints[pose.RightKnee].X == 0 {
+					t.Fatalf("pose %d: right knee not filled from the mirrored pass", i)
+				}
+			}
+		})
+	}
+}
+
+func TestMirrorRGBA(t *testing.T) {
+	src := image.NewRGBA(image.Rect(3, 2, 8, 5)) // non-zero origin
+	for y := 2; y < 5; y++ {
+		for x := 3; x < 8; x++ {
+			src.SetRGBA(x, y, color.RGBA{uint8(x), uint8(y), 7, 255})
+		}
+	}
+	dst := mirrorRGBA(nil, src)
+	for y := 0; y < 3; y++ {
+		for x := 0; x < 5; x++ {
+			want := color.RGBA{uint8(3 + 4 - x), uint8(2 + y), 7, 255}
+			if got := dst.RGBAAt(x, y); got != want {
+				t.Fatalf("mirror at %d,%d = %v, want %v", x, y, got, want)
+			}
+		}
+	}
+}
