@@ -1,0 +1,7 @@
+//go:build !linux
+
+package engine
+
+import "time"
+
+func threadCPUTime() (time.Duration, bool) { return 0, false }
