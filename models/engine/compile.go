@@ -82,7 +82,8 @@ func (c *compiler) nodeError(rec *opRecord, err error) error {
 	return &NodeError{Node: c.recName[rec], Op: rec.op.Name, Err: err}
 }
 
-// valueOf returns the value of a graph node, creating it on first use.
+// valueOf returns the value of a graph node, creating it on first use. Its
+// errors have no package prefix: callers wrap them.
 func (c *compiler) valueOf(n *Node) (*value, error) {
 	if v, ok := c.values[n]; ok {
 		return v, nil
@@ -94,11 +95,11 @@ func (c *compiler) valueOf(n *Node) (*value, error) {
 	case isInput:
 		v.input = idx
 		if n.t == nil {
-			return nil, fmt.Errorf("engine: graph input %q has no type", n.name)
+			return nil, fmt.Errorf("graph input %q has no type", n.name)
 		}
 		dt, err := dtypeOfGorgonia(n.t)
 		if err != nil {
-			return nil, fmt.Errorf("engine: graph input %q: %w", n.name, err)
+			return nil, fmt.Errorf("graph input %q: %w", n.name, err)
 		}
 		v.dtype = dt
 		v.shape = append([]int(nil), n.t.Shape()...)
@@ -109,11 +110,11 @@ func (c *compiler) valueOf(n *Node) (*value, error) {
 			v.shape = append([]int(nil), s...)
 		}
 		if err := checkShape(v.shape); err != nil {
-			return nil, fmt.Errorf("engine: graph input %q: %w", n.name, err)
+			return nil, fmt.Errorf("graph input %q: %w", n.name, err)
 		}
 		for _, d := range v.shape {
 			if d <= 0 {
-				return nil, fmt.Errorf("engine: graph input %q has shape %v (-1 is symbolic); the engine needs static positive dimensions (use engine.WithInputShape)", n.name, v.shape)
+				return nil, fmt.Errorf("graph input %q has shape %v (-1 is symbolic); the engine needs static positive dimensions (use engine.WithInputShape)", n.name, v.shape)
 			}
 		}
 	case c.inputByName[n.name] != nil && c.inputByName[n.name] != n:
@@ -123,11 +124,11 @@ func (c *compiler) valueOf(n *Node) (*value, error) {
 	case n.tset && c.info.initializers[n.name]:
 		t, err := fromGorgonia(n.t)
 		if err != nil {
-			return nil, fmt.Errorf("engine: initialiser %q: %w", n.name, err)
+			return nil, fmt.Errorf("initialiser %q: %w", n.name, err)
 		}
 		v.konst, v.dtype, v.shape = t, t.DType, t.Shape
 	default:
-		return nil, fmt.Errorf("engine: tensor %q is used but is neither a graph input, an initialiser nor a node output", n.name)
+		return nil, fmt.Errorf("tensor %q is used but is neither a graph input, an initialiser nor a node output", n.name)
 	}
 	c.values[n] = v
 	return v, nil
@@ -171,7 +172,7 @@ func (c *compiler) compile(inputs, outputs []int64) (*plan, error) {
 		}
 		v, err := c.valueOf(n)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("engine: %w", err)
 		}
 		p.inputs = append(p.inputs, v)
 	}
@@ -193,7 +194,7 @@ func (c *compiler) compile(inputs, outputs []int64) (*plan, error) {
 		}
 		v, err := c.valueOf(n)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("engine: graph output: %w", err)
 		}
 		if !v.computed() {
 			// Outputs always get a buffer of their own: copy constants and
