@@ -1,11 +1,3 @@
-// Package engine runs ONNX models in pure Go. It implements onnx-go's
-// Backend interface: onnx-go decodes the file into the engine's graph, and
-// the engine compiles that graph once into an execution plan with static
-// shapes, folded constants, fused convolutions and pre-planned buffers.
-// A Session then runs the plan repeatedly without allocating.
-//
-// The engine covers the operators that MoveNet's conversion to ONNX (opset
-// 13) needs and a few common ones more; see SupportedOps.
 package engine
 
 import (
