@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -256,4 +257,75 @@ func TestWithInputShape(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantTensor(t, out[0], NewFloat32([]int{2, 3}, []float32{0, 2, 0, 4, 0, 6}), 0)
+}
+
+// TestConcurrentSessions runs sessions of one model on several goroutines
+// (and Model.Run on its shared session) and checks that each gets the
+// results of its own inputs.
+func TestConcurrentSessions(t *testing.T) {
+	g := validModel()
+	g.outputs = []string{"u"} // the upsampled feature map: differs per input
+	m, err := Load(g.marshal(), WithThreads(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	inputs := make([]*Tensor, 4)
+	wants := make([]*Tensor, 4)
+	for i := range inputs {
+		inputs[i] = NewFloat32([]int{1, 4, 4, 3}, seq(48, float32(i+1)*0.37, -float32(i)))
+		out, err := m.Run(context.Background(), inputs[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		wants[i] = out[0]
+		if i > 0 && equalFloats(wants[i].F32, wants[i-1].F32) {
+			t.Fatalf("inputs %d and %d give the same output", i-1, i)
+		}
+	}
+	errs := make(chan error, len(inputs))
+	for g := range inputs {
+		go func() {
+			s := m.NewSession()
+			defer s.Close()
+			for r := 0; r < 50; r++ {
+				i := (g + r) % len(inputs)
+				var out []*Tensor
+				var err error
+				if r%5 == 0 {
+					out, err = m.Run(context.Background(), inputs[i])
+				} else {
+					out, err = s.Run(context.Background(), inputs[i])
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+				for k, v := range wants[i].F32 {
+					if out[0].F32[k] != v {
+						errs <- fmt.Errorf("goroutine %d run %d: element %d = %v, want %v", g, r, k, out[0].F32[k], v)
+						return
+					}
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range inputs {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func equalFloats(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
