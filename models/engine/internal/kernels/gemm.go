@@ -149,7 +149,7 @@ func (p *PackedA) MulBlock(dst []float32, ldc int, b []float32, ldb int, ep *Epi
 			}
 		}
 	}
-	kern := tileKernel()
+	kerns := tileKernels()
 	bpack := scratch[:bBudget]
 	ctmp := scratch[bBudget : bBudget+TileM*TileN]
 	rtmp := scratch[bBudget+TileM*TileN : bBudget+2*TileM*TileN]
@@ -186,19 +186,19 @@ func (p *PackedA) MulBlock(dst []float32, ldc int, b []float32, ldb int, ep *Epi
 				bias := &p.bias[pn*TileM]
 				r0 := max(m0, pn*TileM)
 				r1 := min(m1, pn*TileM+TileM)
-				fullRows := r0 == pn*TileM && r1 == pn*TileM+TileM
 				for q := 0; q < npan; q++ {
 					col := nb + q*TileN
 					cw := min(TileN, n1-col)
+					kern, kr, kw := kerns.pick(r1-pn*TileM, cw)
 					bp, bld := &bpack[q*kl*TileN], TileN
 					if direct {
-						if cw == TileN {
+						if cw == TileN || cw == kw {
 							bp, bld = &b[k0*ldb+col], ldb
 						} else {
 							bp = &bpack[0]
 						}
 					}
-					if fullRows && cw == TileN {
+					if r0 == pn*TileM && r1-r0 == kr && cw == kw {
 						rp := &rtmp[0]
 						if res != nil {
 							rp = &res[r0*ldr+col]
@@ -223,6 +223,40 @@ func (p *PackedA) MulBlock(dst []float32, ldc int, b []float32, ldb int, ep *Epi
 			}
 		}
 	}
+}
+
+// kernelSet holds the micro-kernels of one implementation, k[r][v]
+// computing the top 1<<r rows and left 16*(v+1) columns of a tile. Without
+// narrow kernels every entry is the full-tile kernel.
+type kernelSet struct {
+	narrow bool
+	k      [4][3]tileFunc
+}
+
+func fullOnly(f tileFunc) kernelSet {
+	s := kernelSet{}
+	for r := range s.k {
+		for v := range s.k[r] {
+			s.k[r][v] = f
+		}
+	}
+	return s
+}
+
+var goKernels = fullOnly(tileGo)
+
+// pick returns the smallest kernel covering rows x cols of a tile and the
+// rows and columns it computes.
+func (s *kernelSet) pick(rows, cols int) (f tileFunc, kr, kw int) {
+	if !s.narrow {
+		return s.k[3][2], TileM, TileN
+	}
+	r := 0
+	for 1<<r < rows {
+		r++
+	}
+	v := (cols+15)/16 - 1
+	return s.k[r][v], 1 << r, 16 * (v + 1)
 }
 
 // packPolicy overrides the choice between packing B and reading it in

@@ -61,6 +61,10 @@ func gemmCases() []gemmCase {
 		{"n-36", 64, 1280, 36, true, false, false},
 		{"wide-n", 9, 27, 3000, true, true, false},
 		{"tall", 130, 5, 7, true, false, true},
+		{"n-64", 20, 50, 64, true, true, true},
+		{"n-80", 3, 30, 80, true, false, false},
+		{"m-2", 2, 40, 96, true, true, true},
+		{"m-4", 36, 21, 112, false, false, true},
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	for i := 0; i < 12; i++ {
@@ -205,4 +209,40 @@ func TestSplit(t *testing.T) {
 			t.Fatalf("SplitCols(%d,%d) covers [0,%d)", tc.n, tc.parts, prev)
 		}
 	}
+}
+
+// TestKernelVariants checks every micro-kernel of every implementation
+// against tileGo over its rows and columns, for each flag combination, and
+// that it writes nothing outside them.
+func TestKernelVariants(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	const kl = 37
+	a, b, bias := randSlice(r, kl*TileM), randSlice(r, kl*TileN), randSlice(r, TileM)
+	forEachImpl(t, func(t *testing.T) {
+		ks := tileKernels()
+		for rows := 1; rows <= TileM; rows *= 2 {
+			for cols := 16; cols <= TileN; cols += 16 {
+				kern, kr, kw := ks.pick(rows, cols)
+				for _, flags := range []int{0, flagFinal, flagAccumulate, flagAccumulate | flagFinal, flagFinal | flagResidual, flagAccumulate | flagFinal | flagResidual} {
+					prev := randSlice(r, TileM*TileN)
+					res := randSlice(r, TileM*TileN)
+					want := append([]float32(nil), prev...)
+					tileGo(kl, &a[0], &b[0], TileN, &want[0], TileN, &bias[0], &res[0], TileN, -1, 2, flags)
+					got := append([]float32(nil), prev...)
+					kern(kl, &a[0], &b[0], TileN, &got[0], TileN, &bias[0], &res[0], TileN, -1, 2, flags)
+					for i := 0; i < TileM; i++ {
+						for j := 0; j < TileN; j++ {
+							w := want[i*TileN+j]
+							if i >= kr || j >= kw {
+								w = prev[i*TileN+j] // outside the kernel's corner
+							}
+							if g := got[i*TileN+j]; math.Abs(float64(g-w)) > 1e-4*math.Max(1, math.Abs(float64(w))) {
+								t.Fatalf("%dx%d kernel, flags %b: (%d,%d) = %g, want %g", kr, kw, flags, i, j, g, w)
+							}
+						}
+					}
+				}
+			}
+		}
+	})
 }

@@ -4,9 +4,358 @@
 
 #include "textflag.h"
 
-// func gemmTileAVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
+// func gemm8x16AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
 // Requires: AVX, AVX512F
-TEXT ·gemmTileAVX512(SB), NOSPLIT, $0-88
+TEXT ·gemm8x16AVX512(SB), NOSPLIT, $0-88
+	MOVQ   kl+0(FP), R9
+	MOVQ   a+8(FP), AX
+	MOVQ   b+16(FP), BX
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	SHLQ   $0x02, DX
+	MOVQ   bias+48(FP), SI
+	MOVQ   r+56(FP), DI
+	MOVQ   ldr+64(FP), R8
+	SHLQ   $0x02, R8
+	MOVQ   ldb+24(FP), R10
+	SHLQ   $0x02, R10
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	TESTQ  R9, R9
+	JZ     gemm8x16AVX512_epilogue
+
+gemm8x16AVX512_loop:
+	VMOVUPS          (BX), Z24
+	VFMADD231PS.BCST (AX), Z24, Z0
+	VFMADD231PS.BCST 4(AX), Z24, Z1
+	VFMADD231PS.BCST 8(AX), Z24, Z2
+	VFMADD231PS.BCST 12(AX), Z24, Z3
+	VFMADD231PS.BCST 16(AX), Z24, Z4
+	VFMADD231PS.BCST 20(AX), Z24, Z5
+	VFMADD231PS.BCST 24(AX), Z24, Z6
+	VFMADD231PS.BCST 28(AX), Z24, Z7
+	ADDQ             $0x00000020, AX
+	ADDQ             R10, BX
+	DECQ             R9
+	JNZ              gemm8x16AVX512_loop
+
+gemm8x16AVX512_epilogue:
+	TESTQ  $0x00000001, flags+80(FP)
+	JZ     gemm8x16AVX512_noacc
+	MOVQ   CX, R11
+	VADDPS (R11), Z0, Z0
+	ADDQ   DX, R11
+	VADDPS (R11), Z1, Z1
+	ADDQ   DX, R11
+	VADDPS (R11), Z2, Z2
+	ADDQ   DX, R11
+	VADDPS (R11), Z3, Z3
+	ADDQ   DX, R11
+	VADDPS (R11), Z4, Z4
+	ADDQ   DX, R11
+	VADDPS (R11), Z5, Z5
+	ADDQ   DX, R11
+	VADDPS (R11), Z6, Z6
+	ADDQ   DX, R11
+	VADDPS (R11), Z7, Z7
+	ADDQ   DX, R11
+
+gemm8x16AVX512_noacc:
+	TESTQ        $0x00000002, flags+80(FP)
+	JZ           gemm8x16AVX512_store
+	VBROADCASTSS (SI), Z24
+	VADDPS       Z24, Z0, Z0
+	VBROADCASTSS 4(SI), Z24
+	VADDPS       Z24, Z1, Z1
+	VBROADCASTSS 8(SI), Z24
+	VADDPS       Z24, Z2, Z2
+	VBROADCASTSS 12(SI), Z24
+	VADDPS       Z24, Z3, Z3
+	VBROADCASTSS 16(SI), Z24
+	VADDPS       Z24, Z4, Z4
+	VBROADCASTSS 20(SI), Z24
+	VADDPS       Z24, Z5, Z5
+	VBROADCASTSS 24(SI), Z24
+	VADDPS       Z24, Z6, Z6
+	VBROADCASTSS 28(SI), Z24
+	VADDPS       Z24, Z7, Z7
+	TESTQ        $0x00000004, flags+80(FP)
+	JZ           gemm8x16AVX512_clamp
+	MOVQ         DI, R11
+	VADDPS       (R11), Z0, Z0
+	ADDQ         R8, R11
+	VADDPS       (R11), Z1, Z1
+	ADDQ         R8, R11
+	VADDPS       (R11), Z2, Z2
+	ADDQ         R8, R11
+	VADDPS       (R11), Z3, Z3
+	ADDQ         R8, R11
+	VADDPS       (R11), Z4, Z4
+	ADDQ         R8, R11
+	VADDPS       (R11), Z5, Z5
+	ADDQ         R8, R11
+	VADDPS       (R11), Z6, Z6
+	ADDQ         R8, R11
+	VADDPS       (R11), Z7, Z7
+	ADDQ         R8, R11
+
+gemm8x16AVX512_clamp:
+	VBROADCASTSS lo+72(FP), Z27
+	VBROADCASTSS hi+76(FP), Z28
+	VMAXPS       Z27, Z0, Z0
+	VMINPS       Z28, Z0, Z0
+	VMAXPS       Z27, Z1, Z1
+	VMINPS       Z28, Z1, Z1
+	VMAXPS       Z27, Z2, Z2
+	VMINPS       Z28, Z2, Z2
+	VMAXPS       Z27, Z3, Z3
+	VMINPS       Z28, Z3, Z3
+	VMAXPS       Z27, Z4, Z4
+	VMINPS       Z28, Z4, Z4
+	VMAXPS       Z27, Z5, Z5
+	VMINPS       Z28, Z5, Z5
+	VMAXPS       Z27, Z6, Z6
+	VMINPS       Z28, Z6, Z6
+	VMAXPS       Z27, Z7, Z7
+	VMINPS       Z28, Z7, Z7
+
+gemm8x16AVX512_store:
+	MOVQ    CX, R11
+	VMOVUPS Z0, (R11)
+	ADDQ    DX, R11
+	VMOVUPS Z1, (R11)
+	ADDQ    DX, R11
+	VMOVUPS Z2, (R11)
+	ADDQ    DX, R11
+	VMOVUPS Z3, (R11)
+	ADDQ    DX, R11
+	VMOVUPS Z4, (R11)
+	ADDQ    DX, R11
+	VMOVUPS Z5, (R11)
+	ADDQ    DX, R11
+	VMOVUPS Z6, (R11)
+	ADDQ    DX, R11
+	VMOVUPS Z7, (R11)
+	ADDQ    DX, R11
+	VZEROUPPER
+	RET
+
+// func gemm8x32AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
+// Requires: AVX, AVX512F
+TEXT ·gemm8x32AVX512(SB), NOSPLIT, $0-88
+	MOVQ   kl+0(FP), R9
+	MOVQ   a+8(FP), AX
+	MOVQ   b+16(FP), BX
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	SHLQ   $0x02, DX
+	MOVQ   bias+48(FP), SI
+	MOVQ   r+56(FP), DI
+	MOVQ   ldr+64(FP), R8
+	SHLQ   $0x02, R8
+	MOVQ   ldb+24(FP), R10
+	SHLQ   $0x02, R10
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	TESTQ  R9, R9
+	JZ     gemm8x32AVX512_epilogue
+
+gemm8x32AVX512_loop:
+	VMOVUPS          (BX), Z24
+	VMOVUPS          64(BX), Z25
+	VFMADD231PS.BCST (AX), Z24, Z0
+	VFMADD231PS.BCST (AX), Z25, Z1
+	VFMADD231PS.BCST 4(AX), Z24, Z2
+	VFMADD231PS.BCST 4(AX), Z25, Z3
+	VFMADD231PS.BCST 8(AX), Z24, Z4
+	VFMADD231PS.BCST 8(AX), Z25, Z5
+	VFMADD231PS.BCST 12(AX), Z24, Z6
+	VFMADD231PS.BCST 12(AX), Z25, Z7
+	VFMADD231PS.BCST 16(AX), Z24, Z8
+	VFMADD231PS.BCST 16(AX), Z25, Z9
+	VFMADD231PS.BCST 20(AX), Z24, Z10
+	VFMADD231PS.BCST 20(AX), Z25, Z11
+	VFMADD231PS.BCST 24(AX), Z24, Z12
+	VFMADD231PS.BCST 24(AX), Z25, Z13
+	VFMADD231PS.BCST 28(AX), Z24, Z14
+	VFMADD231PS.BCST 28(AX), Z25, Z15
+	ADDQ             $0x00000020, AX
+	ADDQ             R10, BX
+	DECQ             R9
+	JNZ              gemm8x32AVX512_loop
+
+gemm8x32AVX512_epilogue:
+	TESTQ  $0x00000001, flags+80(FP)
+	JZ     gemm8x32AVX512_noacc
+	MOVQ   CX, R11
+	VADDPS (R11), Z0, Z0
+	VADDPS 64(R11), Z1, Z1
+	ADDQ   DX, R11
+	VADDPS (R11), Z2, Z2
+	VADDPS 64(R11), Z3, Z3
+	ADDQ   DX, R11
+	VADDPS (R11), Z4, Z4
+	VADDPS 64(R11), Z5, Z5
+	ADDQ   DX, R11
+	VADDPS (R11), Z6, Z6
+	VADDPS 64(R11), Z7, Z7
+	ADDQ   DX, R11
+	VADDPS (R11), Z8, Z8
+	VADDPS 64(R11), Z9, Z9
+	ADDQ   DX, R11
+	VADDPS (R11), Z10, Z10
+	VADDPS 64(R11), Z11, Z11
+	ADDQ   DX, R11
+	VADDPS (R11), Z12, Z12
+	VADDPS 64(R11), Z13, Z13
+	ADDQ   DX, R11
+	VADDPS (R11), Z14, Z14
+	VADDPS 64(R11), Z15, Z15
+	ADDQ   DX, R11
+
+gemm8x32AVX512_noacc:
+	TESTQ        $0x00000002, flags+80(FP)
+	JZ           gemm8x32AVX512_store
+	VBROADCASTSS (SI), Z24
+	VADDPS       Z24, Z0, Z0
+	VADDPS       Z24, Z1, Z1
+	VBROADCASTSS 4(SI), Z24
+	VADDPS       Z24, Z2, Z2
+	VADDPS       Z24, Z3, Z3
+	VBROADCASTSS 8(SI), Z24
+	VADDPS       Z24, Z4, Z4
+	VADDPS       Z24, Z5, Z5
+	VBROADCASTSS 12(SI), Z24
+	VADDPS       Z24, Z6, Z6
+	VADDPS       Z24, Z7, Z7
+	VBROADCASTSS 16(SI), Z24
+	VADDPS       Z24, Z8, Z8
+	VADDPS       Z24, Z9, Z9
+	VBROADCASTSS 20(SI), Z24
+	VADDPS       Z24, Z10, Z10
+	VADDPS       Z24, Z11, Z11
+	VBROADCASTSS 24(SI), Z24
+	VADDPS       Z24, Z12, Z12
+	VADDPS       Z24, Z13, Z13
+	VBROADCASTSS 28(SI), Z24
+	VADDPS       Z24, Z14, Z14
+	VADDPS       Z24, Z15, Z15
+	TESTQ        $0x00000004, flags+80(FP)
+	JZ           gemm8x32AVX512_clamp
+	MOVQ         DI, R11
+	VADDPS       (R11), Z0, Z0
+	VADDPS       64(R11), Z1, Z1
+	ADDQ         R8, R11
+	VADDPS       (R11), Z2, Z2
+	VADDPS       64(R11), Z3, Z3
+	ADDQ         R8, R11
+	VADDPS       (R11), Z4, Z4
+	VADDPS       64(R11), Z5, Z5
+	ADDQ         R8, R11
+	VADDPS       (R11), Z6, Z6
+	VADDPS       64(R11), Z7, Z7
+	ADDQ         R8, R11
+	VADDPS       (R11), Z8, Z8
+	VADDPS       64(R11), Z9, Z9
+	ADDQ         R8, R11
+	VADDPS       (R11), Z10, Z10
+	VADDPS       64(R11), Z11, Z11
+	ADDQ         R8, R11
+	VADDPS       (R11), Z12, Z12
+	VADDPS       64(R11), Z13, Z13
+	ADDQ         R8, R11
+	VADDPS       (R11), Z14, Z14
+	VADDPS       64(R11), Z15, Z15
+	ADDQ         R8, R11
+
+gemm8x32AVX512_clamp:
+	VBROADCASTSS lo+72(FP), Z27
+	VBROADCASTSS hi+76(FP), Z28
+	VMAXPS       Z27, Z0, Z0
+	VMINPS       Z28, Z0, Z0
+	VMAXPS       Z27, Z1, Z1
+	VMINPS       Z28, Z1, Z1
+	VMAXPS       Z27, Z2, Z2
+	VMINPS       Z28, Z2, Z2
+	VMAXPS       Z27, Z3, Z3
+	VMINPS       Z28, Z3, Z3
+	VMAXPS       Z27, Z4, Z4
+	VMINPS       Z28, Z4, Z4
+	VMAXPS       Z27, Z5, Z5
+	VMINPS       Z28, Z5, Z5
+	VMAXPS       Z27, Z6, Z6
+	VMINPS       Z28, Z6, Z6
+	VMAXPS       Z27, Z7, Z7
+	VMINPS       Z28, Z7, Z7
+	VMAXPS       Z27, Z8, Z8
+	VMINPS       Z28, Z8, Z8
+	VMAXPS       Z27, Z9, Z9
+	VMINPS       Z28, Z9, Z9
+	VMAXPS       Z27, Z10, Z10
+	VMINPS       Z28, Z10, Z10
+	VMAXPS       Z27, Z11, Z11
+	VMINPS       Z28, Z11, Z11
+	VMAXPS       Z27, Z12, Z12
+	VMINPS       Z28, Z12, Z12
+	VMAXPS       Z27, Z13, Z13
+	VMINPS       Z28, Z13, Z13
+	VMAXPS       Z27, Z14, Z14
+	VMINPS       Z28, Z14, Z14
+	VMAXPS       Z27, Z15, Z15
+	VMINPS       Z28, Z15, Z15
+
+gemm8x32AVX512_store:
+	MOVQ    CX, R11
+	VMOVUPS Z0, (R11)
+	VMOVUPS Z1, 64(R11)
+	ADDQ    DX, R11
+	VMOVUPS Z2, (R11)
+	VMOVUPS Z3, 64(R11)
+	ADDQ    DX, R11
+	VMOVUPS Z4, (R11)
+	VMOVUPS Z5, 64(R11)
+	ADDQ    DX, R11
+	VMOVUPS Z6, (R11)
+	VMOVUPS Z7, 64(R11)
+	ADDQ    DX, R11
+	VMOVUPS Z8, (R11)
+	VMOVUPS Z9, 64(R11)
+	ADDQ    DX, R11
+	VMOVUPS Z10, (R11)
+	VMOVUPS Z11, 64(R11)
+	ADDQ    DX, R11
+	VMOVUPS Z12, (R11)
+	VMOVUPS Z13, 64(R11)
+	ADDQ    DX, R11
+	VMOVUPS Z14, (R11)
+	VMOVUPS Z15, 64(R11)
+	ADDQ    DX, R11
+	VZEROUPPER
+	RET
+
+// func gemm8x48AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
+// Requires: AVX, AVX512F
+TEXT ·gemm8x48AVX512(SB), NOSPLIT, $0-88
 	MOVQ   kl+0(FP), R9
 	MOVQ   a+8(FP), AX
 	MOVQ   b+16(FP), BX
@@ -44,9 +393,9 @@ TEXT ·gemmTileAVX512(SB), NOSPLIT, $0-88
 	VPXORD Z22, Z22, Z22
 	VPXORD Z23, Z23, Z23
 	TESTQ  R9, R9
-	JZ     avx512_epilogue
+	JZ     gemm8x48AVX512_epilogue
 
-avx512_loop:
+gemm8x48AVX512_loop:
 	VMOVUPS          (BX), Z24
 	VMOVUPS          64(BX), Z25
 	VMOVUPS          128(BX), Z26
@@ -77,11 +426,11 @@ avx512_loop:
 	ADDQ             $0x00000020, AX
 	ADDQ             R10, BX
 	DECQ             R9
-	JNZ              avx512_loop
+	JNZ              gemm8x48AVX512_loop
 
-avx512_epilogue:
+gemm8x48AVX512_epilogue:
 	TESTQ  $0x00000001, flags+80(FP)
-	JZ     avx512_noacc
+	JZ     gemm8x48AVX512_noacc
 	MOVQ   CX, R11
 	VADDPS (R11), Z0, Z0
 	VADDPS 64(R11), Z1, Z1
@@ -116,9 +465,9 @@ avx512_epilogue:
 	VADDPS 128(R11), Z23, Z23
 	ADDQ   DX, R11
 
-avx512_noacc:
+gemm8x48AVX512_noacc:
 	TESTQ        $0x00000002, flags+80(FP)
-	JZ           avx512_store
+	JZ           gemm8x48AVX512_store
 	VBROADCASTSS (SI), Z24
 	VADDPS       Z24, Z0, Z0
 	VADDPS       Z24, Z1, Z1
@@ -152,7 +501,7 @@ avx512_noacc:
 	VADDPS       Z24, Z22, Z22
 	VADDPS       Z24, Z23, Z23
 	TESTQ        $0x00000004, flags+80(FP)
-	JZ           avx512_clamp
+	JZ           gemm8x48AVX512_clamp
 	MOVQ         DI, R11
 	VADDPS       (R11), Z0, Z0
 	VADDPS       64(R11), Z1, Z1
@@ -187,7 +536,7 @@ avx512_noacc:
 	VADDPS       128(R11), Z23, Z23
 	ADDQ         R8, R11
 
-avx512_clamp:
+gemm8x48AVX512_clamp:
 	VBROADCASTSS lo+72(FP), Z27
 	VBROADCASTSS hi+76(FP), Z28
 	VMAXPS       Z27, Z0, Z0
@@ -239,7 +588,7 @@ avx512_clamp:
 	VMAXPS       Z27, Z23, Z23
 	VMINPS       Z28, Z23, Z23
 
-avx512_store:
+gemm8x48AVX512_store:
 	MOVQ    CX, R11
 	VMOVUPS Z0, (R11)
 	VMOVUPS Z1, 64(R11)
@@ -272,6 +621,849 @@ avx512_store:
 	VMOVUPS Z21, (R11)
 	VMOVUPS Z22, 64(R11)
 	VMOVUPS Z23, 128(R11)
+	ADDQ    DX, R11
+	VZEROUPPER
+	RET
+
+// func gemm4x16AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
+// Requires: AVX, AVX512F
+TEXT ·gemm4x16AVX512(SB), NOSPLIT, $0-88
+	MOVQ   kl+0(FP), R9
+	MOVQ   a+8(FP), AX
+	MOVQ   b+16(FP), BX
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	SHLQ   $0x02, DX
+	MOVQ   bias+48(FP), SI
+	MOVQ   r+56(FP), DI
+	MOVQ   ldr+64(FP), R8
+	SHLQ   $0x02, R8
+	MOVQ   ldb+24(FP), R10
+	SHLQ   $0x02, R10
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	TESTQ  R9, R9
+	JZ     gemm4x16AVX512_epilogue
+
+gemm4x16AVX512_loop:
+	VMOVUPS          (BX), Z24
+	VFMADD231PS.BCST (AX), Z24, Z0
+	VFMADD231PS.BCST 4(AX), Z24, Z1
+	VFMADD231PS.BCST 8(AX), Z24, Z2
+	VFMADD231PS.BCST 12(AX), Z24, Z3
+	ADDQ             $0x00000020, AX
+	ADDQ             R10, BX
+	DECQ             R9
+	JNZ              gemm4x16AVX512_loop
+
+gemm4x16AVX512_epilogue:
+	TESTQ  $0x00000001, flags+80(FP)
+	JZ     gemm4x16AVX512_noacc
+	MOVQ   CX, R11
+	VADDPS (R11), Z0, Z0
+	ADDQ   DX, R11
+	VADDPS (R11), Z1, Z1
+	ADDQ   DX, R11
+	VADDPS (R11), Z2, Z2
+	ADDQ   DX, R11
+	VADDPS (R11), Z3, Z3
+	ADDQ   DX, R11
+
+gemm4x16AVX512_noacc:
+	TESTQ        $0x00000002, flags+80(FP)
+	JZ           gemm4x16AVX512_store
+	VBROADCASTSS (SI), Z24
+	VADDPS       Z24, Z0, Z0
+	VBROADCASTSS 4(SI), Z24
+	VADDPS       Z24, Z1, Z1
+	VBROADCASTSS 8(SI), Z24
+	VADDPS       Z24, Z2, Z2
+	VBROADCASTSS 12(SI), Z24
+	VADDPS       Z24, Z3, Z3
+	TESTQ        $0x00000004, flags+80(FP)
+	JZ           gemm4x16AVX512_clamp
+	MOVQ         DI, R11
+	VADDPS       (R11), Z0, Z0
+	ADDQ         R8, R11
+	VADDPS       (R11), Z1, Z1
+	ADDQ         R8, R11
+	VADDPS       (R11), Z2, Z2
+	ADDQ         R8, R11
+	VADDPS       (R11), Z3, Z3
+	ADDQ         R8, R11
+
+gemm4x16AVX512_clamp:
+	VBROADCASTSS lo+72(FP), Z27
+	VBROADCASTSS hi+76(FP), Z28
+	VMAXPS       Z27, Z0, Z0
+	VMINPS       Z28, Z0, Z0
+	VMAXPS       Z27, Z1, Z1
+	VMINPS       Z28, Z1, Z1
+	VMAXPS       Z27, Z2, Z2
+	VMINPS       Z28, Z2, Z2
+	VMAXPS       Z27, Z3, Z3
+	VMINPS       Z28, Z3, Z3
+
+gemm4x16AVX512_store:
+	MOVQ    CX, R11
+	VMOVUPS Z0, (R11)
+	ADDQ    DX, R11
+	VMOVUPS Z1, (R11)
+	ADDQ    DX, R11
+	VMOVUPS Z2, (R11)
+	ADDQ    DX, R11
+	VMOVUPS Z3, (R11)
+	ADDQ    DX, R11
+	VZEROUPPER
+	RET
+
+// func gemm4x32AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
+// Requires: AVX, AVX512F
+TEXT ·gemm4x32AVX512(SB), NOSPLIT, $0-88
+	MOVQ   kl+0(FP), R9
+	MOVQ   a+8(FP), AX
+	MOVQ   b+16(FP), BX
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	SHLQ   $0x02, DX
+	MOVQ   bias+48(FP), SI
+	MOVQ   r+56(FP), DI
+	MOVQ   ldr+64(FP), R8
+	SHLQ   $0x02, R8
+	MOVQ   ldb+24(FP), R10
+	SHLQ   $0x02, R10
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	TESTQ  R9, R9
+	JZ     gemm4x32AVX512_epilogue
+
+gemm4x32AVX512_loop:
+	VMOVUPS          (BX), Z24
+	VMOVUPS          64(BX), Z25
+	VFMADD231PS.BCST (AX), Z24, Z0
+	VFMADD231PS.BCST (AX), Z25, Z1
+	VFMADD231PS.BCST 4(AX), Z24, Z2
+	VFMADD231PS.BCST 4(AX), Z25, Z3
+	VFMADD231PS.BCST 8(AX), Z24, Z4
+	VFMADD231PS.BCST 8(AX), Z25, Z5
+	VFMADD231PS.BCST 12(AX), Z24, Z6
+	VFMADD231PS.BCST 12(AX), Z25, Z7
+	ADDQ             $0x00000020, AX
+	ADDQ             R10, BX
+	DECQ             R9
+	JNZ              gemm4x32AVX512_loop
+
+gemm4x32AVX512_epilogue:
+	TESTQ  $0x00000001, flags+80(FP)
+	JZ     gemm4x32AVX512_noacc
+	MOVQ   CX, R11
+	VADDPS (R11), Z0, Z0
+	VADDPS 64(R11), Z1, Z1
+	ADDQ   DX, R11
+	VADDPS (R11), Z2, Z2
+	VADDPS 64(R11), Z3, Z3
+	ADDQ   DX, R11
+	VADDPS (R11), Z4, Z4
+	VADDPS 64(R11), Z5, Z5
+	ADDQ   DX, R11
+	VADDPS (R11), Z6, Z6
+	VADDPS 64(R11), Z7, Z7
+	ADDQ   DX, R11
+
+gemm4x32AVX512_noacc:
+	TESTQ        $0x00000002, flags+80(FP)
+	JZ           gemm4x32AVX512_store
+	VBROADCASTSS (SI), Z24
+	VADDPS       Z24, Z0, Z0
+	VADDPS       Z24, Z1, Z1
+	VBROADCASTSS 4(SI), Z24
+	VADDPS       Z24, Z2, Z2
+	VADDPS       Z24, Z3, Z3
+	VBROADCASTSS 8(SI), Z24
+	VADDPS       Z24, Z4, Z4
+	VADDPS       Z24, Z5, Z5
+	VBROADCASTSS 12(SI), Z24
+	VADDPS       Z24, Z6, Z6
+	VADDPS       Z24, Z7, Z7
+	TESTQ        $0x00000004, flags+80(FP)
+	JZ           gemm4x32AVX512_clamp
+	MOVQ         DI, R11
+	VADDPS       (R11), Z0, Z0
+	VADDPS       64(R11), Z1, Z1
+	ADDQ         R8, R11
+	VADDPS       (R11), Z2, Z2
+	VADDPS       64(R11), Z3, Z3
+	ADDQ         R8, R11
+	VADDPS       (R11), Z4, Z4
+	VADDPS       64(R11), Z5, Z5
+	ADDQ         R8, R11
+	VADDPS       (R11), Z6, Z6
+	VADDPS       64(R11), Z7, Z7
+	ADDQ         R8, R11
+
+gemm4x32AVX512_clamp:
+	VBROADCASTSS lo+72(FP), Z27
+	VBROADCASTSS hi+76(FP), Z28
+	VMAXPS       Z27, Z0, Z0
+	VMINPS       Z28, Z0, Z0
+	VMAXPS       Z27, Z1, Z1
+	VMINPS       Z28, Z1, Z1
+	VMAXPS       Z27, Z2, Z2
+	VMINPS       Z28, Z2, Z2
+	VMAXPS       Z27, Z3, Z3
+	VMINPS       Z28, Z3, Z3
+	VMAXPS       Z27, Z4, Z4
+	VMINPS       Z28, Z4, Z4
+	VMAXPS       Z27, Z5, Z5
+	VMINPS       Z28, Z5, Z5
+	VMAXPS       Z27, Z6, Z6
+	VMINPS       Z28, Z6, Z6
+	VMAXPS       Z27, Z7, Z7
+	VMINPS       Z28, Z7, Z7
+
+gemm4x32AVX512_store:
+	MOVQ    CX, R11
+	VMOVUPS Z0, (R11)
+	VMOVUPS Z1, 64(R11)
+	ADDQ    DX, R11
+	VMOVUPS Z2, (R11)
+	VMOVUPS Z3, 64(R11)
+	ADDQ    DX, R11
+	VMOVUPS Z4, (R11)
+	VMOVUPS Z5, 64(R11)
+	ADDQ    DX, R11
+	VMOVUPS Z6, (R11)
+	VMOVUPS Z7, 64(R11)
+	ADDQ    DX, R11
+	VZEROUPPER
+	RET
+
+// func gemm4x48AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
+// Requires: AVX, AVX512F
+TEXT ·gemm4x48AVX512(SB), NOSPLIT, $0-88
+	MOVQ   kl+0(FP), R9
+	MOVQ   a+8(FP), AX
+	MOVQ   b+16(FP), BX
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	SHLQ   $0x02, DX
+	MOVQ   bias+48(FP), SI
+	MOVQ   r+56(FP), DI
+	MOVQ   ldr+64(FP), R8
+	SHLQ   $0x02, R8
+	MOVQ   ldb+24(FP), R10
+	SHLQ   $0x02, R10
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	TESTQ  R9, R9
+	JZ     gemm4x48AVX512_epilogue
+
+gemm4x48AVX512_loop:
+	VMOVUPS          (BX), Z24
+	VMOVUPS          64(BX), Z25
+	VMOVUPS          128(BX), Z26
+	VFMADD231PS.BCST (AX), Z24, Z0
+	VFMADD231PS.BCST (AX), Z25, Z1
+	VFMADD231PS.BCST (AX), Z26, Z2
+	VFMADD231PS.BCST 4(AX), Z24, Z3
+	VFMADD231PS.BCST 4(AX), Z25, Z4
+	VFMADD231PS.BCST 4(AX), Z26, Z5
+	VFMADD231PS.BCST 8(AX), Z24, Z6
+	VFMADD231PS.BCST 8(AX), Z25, Z7
+	VFMADD231PS.BCST 8(AX), Z26, Z8
+	VFMADD231PS.BCST 12(AX), Z24, Z9
+	VFMADD231PS.BCST 12(AX), Z25, Z10
+	VFMADD231PS.BCST 12(AX), Z26, Z11
+	ADDQ             $0x00000020, AX
+	ADDQ             R10, BX
+	DECQ             R9
+	JNZ              gemm4x48AVX512_loop
+
+gemm4x48AVX512_epilogue:
+	TESTQ  $0x00000001, flags+80(FP)
+	JZ     gemm4x48AVX512_noacc
+	MOVQ   CX, R11
+	VADDPS (R11), Z0, Z0
+	VADDPS 64(R11), Z1, Z1
+	VADDPS 128(R11), Z2, Z2
+	ADDQ   DX, R11
+	VADDPS (R11), Z3, Z3
+	VADDPS 64(R11), Z4, Z4
+	VADDPS 128(R11), Z5, Z5
+	ADDQ   DX, R11
+	VADDPS (R11), Z6, Z6
+	VADDPS 64(R11), Z7, Z7
+	VADDPS 128(R11), Z8, Z8
+	ADDQ   DX, R11
+	VADDPS (R11), Z9, Z9
+	VADDPS 64(R11), Z10, Z10
+	VADDPS 128(R11), Z11, Z11
+	ADDQ   DX, R11
+
+gemm4x48AVX512_noacc:
+	TESTQ        $0x00000002, flags+80(FP)
+	JZ           gemm4x48AVX512_store
+	VBROADCASTSS (SI), Z24
+	VADDPS       Z24, Z0, Z0
+	VADDPS       Z24, Z1, Z1
+	VADDPS       Z24, Z2, Z2
+	VBROADCASTSS 4(SI), Z24
+	VADDPS       Z24, Z3, Z3
+	VADDPS       Z24, Z4, Z4
+	VADDPS       Z24, Z5, Z5
+	VBROADCASTSS 8(SI), Z24
+	VADDPS       Z24, Z6, Z6
+	VADDPS       Z24, Z7, Z7
+	VADDPS       Z24, Z8, Z8
+	VBROADCASTSS 12(SI), Z24
+	VADDPS       Z24, Z9, Z9
+	VADDPS       Z24, Z10, Z10
+	VADDPS       Z24, Z11, Z11
+	TESTQ        $0x00000004, flags+80(FP)
+	JZ           gemm4x48AVX512_clamp
+	MOVQ         DI, R11
+	VADDPS       (R11), Z0, Z0
+	VADDPS       64(R11), Z1, Z1
+	VADDPS       128(R11), Z2, Z2
+	ADDQ         R8, R11
+	VADDPS       (R11), Z3, Z3
+	VADDPS       64(R11), Z4, Z4
+	VADDPS       128(R11), Z5, Z5
+	ADDQ         R8, R11
+	VADDPS       (R11), Z6, Z6
+	VADDPS       64(R11), Z7, Z7
+	VADDPS       128(R11), Z8, Z8
+	ADDQ         R8, R11
+	VADDPS       (R11), Z9, Z9
+	VADDPS       64(R11), Z10, Z10
+	VADDPS       128(R11), Z11, Z11
+	ADDQ         R8, R11
+
+gemm4x48AVX512_clamp:
+	VBROADCASTSS lo+72(FP), Z27
+	VBROADCASTSS hi+76(FP), Z28
+	VMAXPS       Z27, Z0, Z0
+	VMINPS       Z28, Z0, Z0
+	VMAXPS       Z27, Z1, Z1
+	VMINPS       Z28, Z1, Z1
+	VMAXPS       Z27, Z2, Z2
+	VMINPS       Z28, Z2, Z2
+	VMAXPS       Z27, Z3, Z3
+	VMINPS       Z28, Z3, Z3
+	VMAXPS       Z27, Z4, Z4
+	VMINPS       Z28, Z4, Z4
+	VMAXPS       Z27, Z5, Z5
+	VMINPS       Z28, Z5, Z5
+	VMAXPS       Z27, Z6, Z6
+	VMINPS       Z28, Z6, Z6
+	VMAXPS       Z27, Z7, Z7
+	VMINPS       Z28, Z7, Z7
+	VMAXPS       Z27, Z8, Z8
+	VMINPS       Z28, Z8, Z8
+	VMAXPS       Z27, Z9, Z9
+	VMINPS       Z28, Z9, Z9
+	VMAXPS       Z27, Z10, Z10
+	VMINPS       Z28, Z10, Z10
+	VMAXPS       Z27, Z11, Z11
+	VMINPS       Z28, Z11, Z11
+
+gemm4x48AVX512_store:
+	MOVQ    CX, R11
+	VMOVUPS Z0, (R11)
+	VMOVUPS Z1, 64(R11)
+	VMOVUPS Z2, 128(R11)
+	ADDQ    DX, R11
+	VMOVUPS Z3, (R11)
+	VMOVUPS Z4, 64(R11)
+	VMOVUPS Z5, 128(R11)
+	ADDQ    DX, R11
+	VMOVUPS Z6, (R11)
+	VMOVUPS Z7, 64(R11)
+	VMOVUPS Z8, 128(R11)
+	ADDQ    DX, R11
+	VMOVUPS Z9, (R11)
+	VMOVUPS Z10, 64(R11)
+	VMOVUPS Z11, 128(R11)
+	ADDQ    DX, R11
+	VZEROUPPER
+	RET
+
+// func gemm2x16AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
+// Requires: AVX, AVX512F
+TEXT ·gemm2x16AVX512(SB), NOSPLIT, $0-88
+	MOVQ   kl+0(FP), R9
+	MOVQ   a+8(FP), AX
+	MOVQ   b+16(FP), BX
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	SHLQ   $0x02, DX
+	MOVQ   bias+48(FP), SI
+	MOVQ   r+56(FP), DI
+	MOVQ   ldr+64(FP), R8
+	SHLQ   $0x02, R8
+	MOVQ   ldb+24(FP), R10
+	SHLQ   $0x02, R10
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	TESTQ  R9, R9
+	JZ     gemm2x16AVX512_epilogue
+
+gemm2x16AVX512_loop:
+	VMOVUPS          (BX), Z24
+	VFMADD231PS.BCST (AX), Z24, Z0
+	VFMADD231PS.BCST 4(AX), Z24, Z1
+	ADDQ             $0x00000020, AX
+	ADDQ             R10, BX
+	DECQ             R9
+	JNZ              gemm2x16AVX512_loop
+
+gemm2x16AVX512_epilogue:
+	TESTQ  $0x00000001, flags+80(FP)
+	JZ     gemm2x16AVX512_noacc
+	MOVQ   CX, R11
+	VADDPS (R11), Z0, Z0
+	ADDQ   DX, R11
+	VADDPS (R11), Z1, Z1
+	ADDQ   DX, R11
+
+gemm2x16AVX512_noacc:
+	TESTQ        $0x00000002, flags+80(FP)
+	JZ           gemm2x16AVX512_store
+	VBROADCASTSS (SI), Z24
+	VADDPS       Z24, Z0, Z0
+	VBROADCASTSS 4(SI), Z24
+	VADDPS       Z24, Z1, Z1
+	TESTQ        $0x00000004, flags+80(FP)
+	JZ           gemm2x16AVX512_clamp
+	MOVQ         DI, R11
+	VADDPS       (R11), Z0, Z0
+	ADDQ         R8, R11
+	VADDPS       (R11), Z1, Z1
+	ADDQ         R8, R11
+
+gemm2x16AVX512_clamp:
+	VBROADCASTSS lo+72(FP), Z27
+	VBROADCASTSS hi+76(FP), Z28
+	VMAXPS       Z27, Z0, Z0
+	VMINPS       Z28, Z0, Z0
+	VMAXPS       Z27, Z1, Z1
+	VMINPS       Z28, Z1, Z1
+
+gemm2x16AVX512_store:
+	MOVQ    CX, R11
+	VMOVUPS Z0, (R11)
+	ADDQ    DX, R11
+	VMOVUPS Z1, (R11)
+	ADDQ    DX, R11
+	VZEROUPPER
+	RET
+
+// func gemm2x32AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
+// Requires: AVX, AVX512F
+TEXT ·gemm2x32AVX512(SB), NOSPLIT, $0-88
+	MOVQ   kl+0(FP), R9
+	MOVQ   a+8(FP), AX
+	MOVQ   b+16(FP), BX
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	SHLQ   $0x02, DX
+	MOVQ   bias+48(FP), SI
+	MOVQ   r+56(FP), DI
+	MOVQ   ldr+64(FP), R8
+	SHLQ   $0x02, R8
+	MOVQ   ldb+24(FP), R10
+	SHLQ   $0x02, R10
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	TESTQ  R9, R9
+	JZ     gemm2x32AVX512_epilogue
+
+gemm2x32AVX512_loop:
+	VMOVUPS          (BX), Z24
+	VMOVUPS          64(BX), Z25
+	VFMADD231PS.BCST (AX), Z24, Z0
+	VFMADD231PS.BCST (AX), Z25, Z1
+	VFMADD231PS.BCST 4(AX), Z24, Z2
+	VFMADD231PS.BCST 4(AX), Z25, Z3
+	ADDQ             $0x00000020, AX
+	ADDQ             R10, BX
+	DECQ             R9
+	JNZ              gemm2x32AVX512_loop
+
+gemm2x32AVX512_epilogue:
+	TESTQ  $0x00000001, flags+80(FP)
+	JZ     gemm2x32AVX512_noacc
+	MOVQ   CX, R11
+	VADDPS (R11), Z0, Z0
+	VADDPS 64(R11), Z1, Z1
+	ADDQ   DX, R11
+	VADDPS (R11), Z2, Z2
+	VADDPS 64(R11), Z3, Z3
+	ADDQ   DX, R11
+
+gemm2x32AVX512_noacc:
+	TESTQ        $0x00000002, flags+80(FP)
+	JZ           gemm2x32AVX512_store
+	VBROADCASTSS (SI), Z24
+	VADDPS       Z24, Z0, Z0
+	VADDPS       Z24, Z1, Z1
+	VBROADCASTSS 4(SI), Z24
+	VADDPS       Z24, Z2, Z2
+	VADDPS       Z24, Z3, Z3
+	TESTQ        $0x00000004, flags+80(FP)
+	JZ           gemm2x32AVX512_clamp
+	MOVQ         DI, R11
+	VADDPS       (R11), Z0, Z0
+	VADDPS       64(R11), Z1, Z1
+	ADDQ         R8, R11
+	VADDPS       (R11), Z2, Z2
+	VADDPS       64(R11), Z3, Z3
+	ADDQ         R8, R11
+
+gemm2x32AVX512_clamp:
+	VBROADCASTSS lo+72(FP), Z27
+	VBROADCASTSS hi+76(FP), Z28
+	VMAXPS       Z27, Z0, Z0
+	VMINPS       Z28, Z0, Z0
+	VMAXPS       Z27, Z1, Z1
+	VMINPS       Z28, Z1, Z1
+	VMAXPS       Z27, Z2, Z2
+	VMINPS       Z28, Z2, Z2
+	VMAXPS       Z27, Z3, Z3
+	VMINPS       Z28, Z3, Z3
+
+gemm2x32AVX512_store:
+	MOVQ    CX, R11
+	VMOVUPS Z0, (R11)
+	VMOVUPS Z1, 64(R11)
+	ADDQ    DX, R11
+	VMOVUPS Z2, (R11)
+	VMOVUPS Z3, 64(R11)
+	ADDQ    DX, R11
+	VZEROUPPER
+	RET
+
+// func gemm2x48AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
+// Requires: AVX, AVX512F
+TEXT ·gemm2x48AVX512(SB), NOSPLIT, $0-88
+	MOVQ   kl+0(FP), R9
+	MOVQ   a+8(FP), AX
+	MOVQ   b+16(FP), BX
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	SHLQ   $0x02, DX
+	MOVQ   bias+48(FP), SI
+	MOVQ   r+56(FP), DI
+	MOVQ   ldr+64(FP), R8
+	SHLQ   $0x02, R8
+	MOVQ   ldb+24(FP), R10
+	SHLQ   $0x02, R10
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	TESTQ  R9, R9
+	JZ     gemm2x48AVX512_epilogue
+
+gemm2x48AVX512_loop:
+	VMOVUPS          (BX), Z24
+	VMOVUPS          64(BX), Z25
+	VMOVUPS          128(BX), Z26
+	VFMADD231PS.BCST (AX), Z24, Z0
+	VFMADD231PS.BCST (AX), Z25, Z1
+	VFMADD231PS.BCST (AX), Z26, Z2
+	VFMADD231PS.BCST 4(AX), Z24, Z3
+	VFMADD231PS.BCST 4(AX), Z25, Z4
+	VFMADD231PS.BCST 4(AX), Z26, Z5
+	ADDQ             $0x00000020, AX
+	ADDQ             R10, BX
+	DECQ             R9
+	JNZ              gemm2x48AVX512_loop
+
+gemm2x48AVX512_epilogue:
+	TESTQ  $0x00000001, flags+80(FP)
+	JZ     gemm2x48AVX512_noacc
+	MOVQ   CX, R11
+	VADDPS (R11), Z0, Z0
+	VADDPS 64(R11), Z1, Z1
+	VADDPS 128(R11), Z2, Z2
+	ADDQ   DX, R11
+	VADDPS (R11), Z3, Z3
+	VADDPS 64(R11), Z4, Z4
+	VADDPS 128(R11), Z5, Z5
+	ADDQ   DX, R11
+
+gemm2x48AVX512_noacc:
+	TESTQ        $0x00000002, flags+80(FP)
+	JZ           gemm2x48AVX512_store
+	VBROADCASTSS (SI), Z24
+	VADDPS       Z24, Z0, Z0
+	VADDPS       Z24, Z1, Z1
+	VADDPS       Z24, Z2, Z2
+	VBROADCASTSS 4(SI), Z24
+	VADDPS       Z24, Z3, Z3
+	VADDPS       Z24, Z4, Z4
+	VADDPS       Z24, Z5, Z5
+	TESTQ        $0x00000004, flags+80(FP)
+	JZ           gemm2x48AVX512_clamp
+	MOVQ         DI, R11
+	VADDPS       (R11), Z0, Z0
+	VADDPS       64(R11), Z1, Z1
+	VADDPS       128(R11), Z2, Z2
+	ADDQ         R8, R11
+	VADDPS       (R11), Z3, Z3
+	VADDPS       64(R11), Z4, Z4
+	VADDPS       128(R11), Z5, Z5
+	ADDQ         R8, R11
+
+gemm2x48AVX512_clamp:
+	VBROADCASTSS lo+72(FP), Z27
+	VBROADCASTSS hi+76(FP), Z28
+	VMAXPS       Z27, Z0, Z0
+	VMINPS       Z28, Z0, Z0
+	VMAXPS       Z27, Z1, Z1
+	VMINPS       Z28, Z1, Z1
+	VMAXPS       Z27, Z2, Z2
+	VMINPS       Z28, Z2, Z2
+	VMAXPS       Z27, Z3, Z3
+	VMINPS       Z28, Z3, Z3
+	VMAXPS       Z27, Z4, Z4
+	VMINPS       Z28, Z4, Z4
+	VMAXPS       Z27, Z5, Z5
+	VMINPS       Z28, Z5, Z5
+
+gemm2x48AVX512_store:
+	MOVQ    CX, R11
+	VMOVUPS Z0, (R11)
+	VMOVUPS Z1, 64(R11)
+	VMOVUPS Z2, 128(R11)
+	ADDQ    DX, R11
+	VMOVUPS Z3, (R11)
+	VMOVUPS Z4, 64(R11)
+	VMOVUPS Z5, 128(R11)
+	ADDQ    DX, R11
+	VZEROUPPER
+	RET
+
+// func gemm1x16AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
+// Requires: AVX, AVX512F
+TEXT ·gemm1x16AVX512(SB), NOSPLIT, $0-88
+	MOVQ   kl+0(FP), R9
+	MOVQ   a+8(FP), AX
+	MOVQ   b+16(FP), BX
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	SHLQ   $0x02, DX
+	MOVQ   bias+48(FP), SI
+	MOVQ   r+56(FP), DI
+	MOVQ   ldr+64(FP), R8
+	SHLQ   $0x02, R8
+	MOVQ   ldb+24(FP), R10
+	SHLQ   $0x02, R10
+	VPXORD Z0, Z0, Z0
+	TESTQ  R9, R9
+	JZ     gemm1x16AVX512_epilogue
+
+gemm1x16AVX512_loop:
+	VMOVUPS          (BX), Z24
+	VFMADD231PS.BCST (AX), Z24, Z0
+	ADDQ             $0x00000020, AX
+	ADDQ             R10, BX
+	DECQ             R9
+	JNZ              gemm1x16AVX512_loop
+
+gemm1x16AVX512_epilogue:
+	TESTQ  $0x00000001, flags+80(FP)
+	JZ     gemm1x16AVX512_noacc
+	MOVQ   CX, R11
+	VADDPS (R11), Z0, Z0
+	ADDQ   DX, R11
+
+gemm1x16AVX512_noacc:
+	TESTQ        $0x00000002, flags+80(FP)
+	JZ           gemm1x16AVX512_store
+	VBROADCASTSS (SI), Z24
+	VADDPS       Z24, Z0, Z0
+	TESTQ        $0x00000004, flags+80(FP)
+	JZ           gemm1x16AVX512_clamp
+	MOVQ         DI, R11
+	VADDPS       (R11), Z0, Z0
+	ADDQ         R8, R11
+
+gemm1x16AVX512_clamp:
+	VBROADCASTSS lo+72(FP), Z27
+	VBROADCASTSS hi+76(FP), Z28
+	VMAXPS       Z27, Z0, Z0
+	VMINPS       Z28, Z0, Z0
+
+gemm1x16AVX512_store:
+	MOVQ    CX, R11
+	VMOVUPS Z0, (R11)
+	ADDQ    DX, R11
+	VZEROUPPER
+	RET
+
+// func gemm1x32AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
+// Requires: AVX, AVX512F
+TEXT ·gemm1x32AVX512(SB), NOSPLIT, $0-88
+	MOVQ   kl+0(FP), R9
+	MOVQ   a+8(FP), AX
+	MOVQ   b+16(FP), BX
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	SHLQ   $0x02, DX
+	MOVQ   bias+48(FP), SI
+	MOVQ   r+56(FP), DI
+	MOVQ   ldr+64(FP), R8
+	SHLQ   $0x02, R8
+	MOVQ   ldb+24(FP), R10
+	SHLQ   $0x02, R10
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	TESTQ  R9, R9
+	JZ     gemm1x32AVX512_epilogue
+
+gemm1x32AVX512_loop:
+	VMOVUPS          (BX), Z24
+	VMOVUPS          64(BX), Z25
+	VFMADD231PS.BCST (AX), Z24, Z0
+	VFMADD231PS.BCST (AX), Z25, Z1
+	ADDQ             $0x00000020, AX
+	ADDQ             R10, BX
+	DECQ             R9
+	JNZ              gemm1x32AVX512_loop
+
+gemm1x32AVX512_epilogue:
+	TESTQ  $0x00000001, flags+80(FP)
+	JZ     gemm1x32AVX512_noacc
+	MOVQ   CX, R11
+	VADDPS (R11), Z0, Z0
+	VADDPS 64(R11), Z1, Z1
+	ADDQ   DX, R11
+
+gemm1x32AVX512_noacc:
+	TESTQ        $0x00000002, flags+80(FP)
+	JZ           gemm1x32AVX512_store
+	VBROADCASTSS (SI), Z24
+	VADDPS       Z24, Z0, Z0
+	VADDPS       Z24, Z1, Z1
+	TESTQ        $0x00000004, flags+80(FP)
+	JZ           gemm1x32AVX512_clamp
+	MOVQ         DI, R11
+	VADDPS       (R11), Z0, Z0
+	VADDPS       64(R11), Z1, Z1
+	ADDQ         R8, R11
+
+gemm1x32AVX512_clamp:
+	VBROADCASTSS lo+72(FP), Z27
+	VBROADCASTSS hi+76(FP), Z28
+	VMAXPS       Z27, Z0, Z0
+	VMINPS       Z28, Z0, Z0
+	VMAXPS       Z27, Z1, Z1
+	VMINPS       Z28, Z1, Z1
+
+gemm1x32AVX512_store:
+	MOVQ    CX, R11
+	VMOVUPS Z0, (R11)
+	VMOVUPS Z1, 64(R11)
+	ADDQ    DX, R11
+	VZEROUPPER
+	RET
+
+// func gemm1x48AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
+// Requires: AVX, AVX512F
+TEXT ·gemm1x48AVX512(SB), NOSPLIT, $0-88
+	MOVQ   kl+0(FP), R9
+	MOVQ   a+8(FP), AX
+	MOVQ   b+16(FP), BX
+	MOVQ   c+32(FP), CX
+	MOVQ   ldc+40(FP), DX
+	SHLQ   $0x02, DX
+	MOVQ   bias+48(FP), SI
+	MOVQ   r+56(FP), DI
+	MOVQ   ldr+64(FP), R8
+	SHLQ   $0x02, R8
+	MOVQ   ldb+24(FP), R10
+	SHLQ   $0x02, R10
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	TESTQ  R9, R9
+	JZ     gemm1x48AVX512_epilogue
+
+gemm1x48AVX512_loop:
+	VMOVUPS          (BX), Z24
+	VMOVUPS          64(BX), Z25
+	VMOVUPS          128(BX), Z26
+	VFMADD231PS.BCST (AX), Z24, Z0
+	VFMADD231PS.BCST (AX), Z25, Z1
+	VFMADD231PS.BCST (AX), Z26, Z2
+	ADDQ             $0x00000020, AX
+	ADDQ             R10, BX
+	DECQ             R9
+	JNZ              gemm1x48AVX512_loop
+
+gemm1x48AVX512_epilogue:
+	TESTQ  $0x00000001, flags+80(FP)
+	JZ     gemm1x48AVX512_noacc
+	MOVQ   CX, R11
+	VADDPS (R11), Z0, Z0
+	VADDPS 64(R11), Z1, Z1
+	VADDPS 128(R11), Z2, Z2
+	ADDQ   DX, R11
+
+gemm1x48AVX512_noacc:
+	TESTQ        $0x00000002, flags+80(FP)
+	JZ           gemm1x48AVX512_store
+	VBROADCASTSS (SI), Z24
+	VADDPS       Z24, Z0, Z0
+	VADDPS       Z24, Z1, Z1
+	VADDPS       Z24, Z2, Z2
+	TESTQ        $0x00000004, flags+80(FP)
+	JZ           gemm1x48AVX512_clamp
+	MOVQ         DI, R11
+	VADDPS       (R11), Z0, Z0
+	VADDPS       64(R11), Z1, Z1
+	VADDPS       128(R11), Z2, Z2
+	ADDQ         R8, R11
+
+gemm1x48AVX512_clamp:
+	VBROADCASTSS lo+72(FP), Z27
+	VBROADCASTSS hi+76(FP), Z28
+	VMAXPS       Z27, Z0, Z0
+	VMINPS       Z28, Z0, Z0
+	VMAXPS       Z27, Z1, Z1
+	VMINPS       Z28, Z1, Z1
+	VMAXPS       Z27, Z2, Z2
+	VMINPS       Z28, Z2, Z2
+
+gemm1x48AVX512_store:
+	MOVQ    CX, R11
+	VMOVUPS Z0, (R11)
+	VMOVUPS Z1, 64(R11)
+	VMOVUPS Z2, 128(R11)
 	ADDQ    DX, R11
 	VZEROUPPER
 	RET

@@ -4,10 +4,77 @@
 
 package kernels
 
-// gemmTileAVX512 is tileGo for AVX-512F: one 8x48 output tile.
+// gemm8x16AVX512 is tileGo for AVX-512F, computing only the top 8 rows and
+// left 16 columns of the tile.
 //
 //go:noescape
-func gemmTileAVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
+func gemm8x16AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
+
+// gemm8x32AVX512 is tileGo for AVX-512F, computing only the top 8 rows and
+// left 32 columns of the tile.
+//
+//go:noescape
+func gemm8x32AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
+
+// gemm8x48AVX512 is tileGo for AVX-512F, computing only the top 8 rows and
+// left 48 columns of the tile.
+//
+//go:noescape
+func gemm8x48AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
+
+// gemm4x16AVX512 is tileGo for AVX-512F, computing only the top 4 rows and
+// left 16 columns of the tile.
+//
+//go:noescape
+func gemm4x16AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
+
+// gemm4x32AVX512 is tileGo for AVX-512F, computing only the top 4 rows and
+// left 32 columns of the tile.
+//
+//go:noescape
+func gemm4x32AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
+
+// gemm4x48AVX512 is tileGo for AVX-512F, computing only the top 4 rows and
+// left 48 columns of the tile.
+//
+//go:noescape
+func gemm4x48AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
+
+// gemm2x16AVX512 is tileGo for AVX-512F, computing only the top 2 rows and
+// left 16 columns of the tile.
+//
+//go:noescape
+func gemm2x16AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
+
+// gemm2x32AVX512 is tileGo for AVX-512F, computing only the top 2 rows and
+// left 32 columns of the tile.
+//
+//go:noescape
+func gemm2x32AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
+
+// gemm2x48AVX512 is tileGo for AVX-512F, computing only the top 2 rows and
+// left 48 columns of the tile.
+//
+//go:noescape
+func gemm2x48AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
+
+// gemm1x16AVX512 is tileGo for AVX-512F, computing only the top 1 rows and
+// left 16 columns of the tile.
+//
+//go:noescape
+func gemm1x16AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
+
+// gemm1x32AVX512 is tileGo for AVX-512F, computing only the top 1 rows and
+// left 32 columns of the tile.
+//
+//go:noescape
+func gemm1x32AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
+
+// gemm1x48AVX512 is tileGo for AVX-512F, computing only the top 1 rows and
+// left 48 columns of the tile.
+//
+//go:noescape
+func gemm1x48AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
 
 // gemmTileAVX2 is tileGo for AVX2+FMA: one 8x48 output tile.
 //

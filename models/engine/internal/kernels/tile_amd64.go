@@ -2,14 +2,23 @@
 
 package kernels
 
-func tileKernel() tileFunc {
+var avx512Kernels = kernelSet{narrow: true, k: [4][3]tileFunc{
+	{gemm1x16AVX512, gemm1x32AVX512, gemm1x48AVX512},
+	{gemm2x16AVX512, gemm2x32AVX512, gemm2x48AVX512},
+	{gemm4x16AVX512, gemm4x32AVX512, gemm4x48AVX512},
+	{gemm8x16AVX512, gemm8x32AVX512, gemm8x48AVX512},
+}}
+
+var avx2Kernels = fullOnly(gemmTileAVX2)
+
+func tileKernels() *kernelSet {
 	switch impl {
 	case ImplAVX512:
-		return gemmTileAVX512
+		return &avx512Kernels
 	case ImplAVX2:
-		return gemmTileAVX2
+		return &avx2Kernels
 	}
-	return tileGo
+	return &goKernels
 }
 
 func dwPlane() func(d *Depthwise3x3, out, pad, w, res []float32, bias, lo, hi float32) {

@@ -2,7 +2,7 @@
 
 package kernels
 
-func tileKernel() tileFunc { return tileGo }
+func tileKernels() *kernelSet { return &goKernels }
 
 func dwPlane() func(d *Depthwise3x3, out, pad, w, res []float32, bias, lo, hi float32) {
 	return dwPlaneGo

@@ -26,7 +26,11 @@ const tileSig = "func(kl int, a, b *float32, ldb int, c *float32, ldc int, bias,
 
 func main() {
 	ConstraintExpr("!noasm")
-	gemmAVX512()
+	for _, rows := range []int{8, 4, 2, 1} {
+		for nv := 1; nv <= 3; nv++ {
+			gemmAVX512(rows, nv)
+		}
+	}
 	gemmAVX2()
 	depthwiseAVX512()
 	Generate()
@@ -57,21 +61,27 @@ func loadTileArgs() {
 	SHLQ(U8(2), R10)
 }
 
-// gemmAVX512 holds the whole 8x48 tile in Z0-Z23: per k it loads three
-// vectors of B and issues 24 FMAs with A broadcast from memory.
-func gemmAVX512() {
-	TEXT("gemmTileAVX512", NOSPLIT, tileSig)
+// gemmAVX512 generates the kernel for the top rows x 16*nv corner of a
+// tile, held in Z0-Z23: per k it loads nv vectors of B and issues rows*nv
+// FMAs with A broadcast from memory. The full 8x48 kernel does the bulk of
+// the work; the narrower and shorter ones finish ragged edges (N = 64 is
+// 48 + 16, M = 17 is 8 + 8 + 1) without computing padding.
+func gemmAVX512(rows, nv int) {
+	name := fmt.Sprintf("gemm%dx%dAVX512", rows, 16*nv)
+	TEXT(name, NOSPLIT, tileSig)
 	Pragma("noescape")
-	Doc("gemmTileAVX512 is tileGo for AVX-512F: one 8x48 output tile.")
+	Doc(fmt.Sprintf("%s is tileGo for AVX-512F, computing only the top %d rows and", name, rows),
+		fmt.Sprintf("left %d columns of the tile.", 16*nv))
 	loadTileArgs()
-	const nv = tileN / 16
+	tileM := rows
+	lbl := func(l string) string { return name + "_" + l }
 	acc := func(i, v int) VecPhysical { return zmm(i*nv + v) }
 	for i := 0; i < tileM*nv; i++ {
 		VPXORD(zmm(i), zmm(i), zmm(i))
 	}
 	TESTQ(R9, R9)
-	JZ(LabelRef("avx512_epilogue"))
-	Label("avx512_loop")
+	JZ(LabelRef(lbl("epilogue")))
+	Label(lbl("loop"))
 	for v := 0; v < nv; v++ {
 		VMOVUPS(Mem{Base: RBX, Disp: 64 * v}, zmm(24+v))
 	}
@@ -80,14 +90,14 @@ func gemmAVX512() {
 			VFMADD231PS_BCST(Mem{Base: RAX, Disp: 4 * i}, zmm(24+v), acc(i, v))
 		}
 	}
-	ADDQ(U32(4*tileM), RAX)
+	ADDQ(U32(4*8), RAX) // packed A panels always hold 8 rows
 	ADDQ(R10, RBX)
 	DECQ(R9)
-	JNZ(LabelRef("avx512_loop"))
+	JNZ(LabelRef(lbl("loop")))
 
-	Label("avx512_epilogue")
+	Label(lbl("epilogue"))
 	TESTQ(U32(flagAccumulate), paramAddr("flags"))
-	JZ(LabelRef("avx512_noacc"))
+	JZ(LabelRef(lbl("noacc")))
 	MOVQ(RCX, R11)
 	for i := 0; i < tileM; i++ {
 		for v := 0; v < nv; v++ {
@@ -95,9 +105,9 @@ func gemmAVX512() {
 		}
 		ADDQ(RDX, R11)
 	}
-	Label("avx512_noacc")
+	Label(lbl("noacc"))
 	TESTQ(U32(flagFinal), paramAddr("flags"))
-	JZ(LabelRef("avx512_store"))
+	JZ(LabelRef(lbl("store")))
 	for i := 0; i < tileM; i++ {
 		VBROADCASTSS(Mem{Base: RSI, Disp: 4 * i}, Z24)
 		for v := 0; v < nv; v++ {
@@ -105,7 +115,7 @@ func gemmAVX512() {
 		}
 	}
 	TESTQ(U32(flagResidual), paramAddr("flags"))
-	JZ(LabelRef("avx512_clamp"))
+	JZ(LabelRef(lbl("clamp")))
 	MOVQ(RDI, R11)
 	for i := 0; i < tileM; i++ {
 		for v := 0; v < nv; v++ {
@@ -113,7 +123,7 @@ func gemmAVX512() {
 		}
 		ADDQ(R8, R11)
 	}
-	Label("avx512_clamp")
+	Label(lbl("clamp"))
 	VBROADCASTSS(paramAddr("lo"), Z27)
 	VBROADCASTSS(paramAddr("hi"), Z28)
 	for i := 0; i < tileM; i++ {
@@ -122,7 +132,7 @@ func gemmAVX512() {
 			VMINPS(Z28, acc(i, v), acc(i, v))
 		}
 	}
-	Label("avx512_store")
+	Label(lbl("store"))
 	MOVQ(RCX, R11)
 	for i := 0; i < tileM; i++ {
 		for v := 0; v < nv; v++ {
