@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"image"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,8 +18,53 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv("KNEESCREEN_TEST_RUN_MAIN") == "1" {
+		// Re-executed by TestSIGINTStopsCleanly: behave as the real binary.
+		os.Exit(Main())
+	}
 	vision.Quiet()
 	os.Exit(m.Run())
+}
+
+// TestSIGINTStopsCleanly runs the real Main in a child process, interrupts
+// a long probe once it has started, and expects a prompt, clean exit 130.
+func TestSIGINTStopsCleanly(t *testing.T) {
+	clip := filepath.Join(t.TempDir(), "clip.mp4")
+	writeClip(t, clip, 30, 64, 48, 30)
+	args := []string{"probe", "--jobs", "1"}
+	for i := 0; i < 5000; i++ { // far more work than the test waits for
+		args = append(args, clip)
+	}
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "KNEESCREEN_TEST_RUN_MAIN=1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(stdout)
+	if _, err := r.ReadString('\n'); err != nil { // the first result: work has begun
+		t.Fatalf("no output before interrupting: %v; stderr %q", err, stderr.String())
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	rest, _ := io.ReadAll(r)
+	err = cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != exitInterrupted {
+		t.Fatalf("child ended with %v, want exit code %d; stderr %q", err, exitInterrupted, stderr.String())
+	}
+	if stderr.String() != "kneescreen: interrupted\n" {
+		t.Errorf("stderr %q, want the one line \"kneescreen: interrupted\"", stderr.String())
+	}
+	if n := bytes.Count(rest, []byte("\n")) + 1; n >= len(args)-3 {
+		t.Errorf("%d of %d inputs reported after the interrupt: it did not stop", n, len(args)-3)
+	}
 }
 
 // writeClip writes n frames of w x h at fps with the vision writer.

@@ -113,8 +113,11 @@ func execute(ctx context.Context, app *App, root *cobra.Command, args []string) 
 	code := exitCode(app, ctx, err)
 	if err != nil {
 		msg := oneLine(err.Error())
-		if code == exitUsage {
+		switch code {
+		case exitUsage:
 			msg += " (see 'kneescreen --help')"
+		case exitInterrupted:
+			msg = "interrupted"
 		}
 		fmt.Fprintf(app.Err, "kneescreen: %s\n", msg)
 	}
