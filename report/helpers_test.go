@@ -25,11 +25,13 @@ func analyzed(t testing.TB, cfg synth.Config) *Data {
 	}
 	frames := map[int]image.Image{}
 	for _, r := range rep.Reps {
-		m := image.NewRGBA(image.Rect(0, 0, 160, 90))
-		for i := range m.Pix {
-			m.Pix[i] = 128
+		// A colourful stand-in for an annotated frame.
+		m := image.NewRGBA(image.Rect(0, 0, 320, 180))
+		for y := 0; y < 180; y++ {
+			for x := 0; x < 320; x++ {
+				m.SetRGBA(x, y, color.RGBA{uint8(x * 255 / 320), uint8(y * 255 / 180), 160, 255})
+			}
 		}
-		m.SetRGBA(5, 5, color.RGBA{255, 0, 0, 255})
 		frames[r.BottomFrame] = m
 	}
 	return &Data{Report: rep, Track: tr, Analysis: Analysis{Tool: "test", Model: "synthetic"}, Frames: frames}
