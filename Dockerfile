@@ -1,6 +1,6 @@
 # kneescreen container image.
 #   docker build -t kneescreen --build-arg VERSION=$(git describe --always) .
-#   docker run --rm -v "$PWD:/data" kneescreen probe /data/squat.mp4
+#   docker run --rm -u "$(id -u):$(id -g)" -v "$PWD:/data" kneescreen probe squat.mp4
 
 # --- build: Go plus OpenCV 4.6 headers from Debian 12 (bookworm) ---------
 FROM golang:1.26-bookworm AS build
@@ -28,6 +28,6 @@ RUN apt-get update \
 COPY --from=build /out/kneescreen /usr/local/bin/kneescreen
 # Fail the build, not the first run, if a library is missing.
 RUN ! ldd /usr/local/bin/kneescreen | grep 'not found' && kneescreen version
-USER 65532:65532
+# Run as the calling user (docker run -u) so outputs in /data are theirs.
 WORKDIR /data
 ENTRYPOINT ["kneescreen"]
