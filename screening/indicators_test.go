@@ -154,7 +154,7 @@ func TestStepDownScore(t *testing.T) {
 		{"pelvis and trunk", synth.Config{PelvicDropDeg: 10, TrunkLeanDeg: 14}, map[string]int{screening.StepPelvis: 1, screening.StepTrunk: 1}, "moderate"},
 		{"hands and knee far medial", synth.Config{HandsOffWaist: true, ValgusDeg: [2]float64{25, 0}},
 			map[string]int{screening.StepArmStrategy: 1, screening.StepKneePosition: 2}, "moderate"},
-		{"everything", synth.Config{HandsOffWaist: true, ValgusDeg: [2]float64{25, 0}, PelvicDropDeg: 10, TrunkLeanDeg: 14, StanceAnkleShiftM: 0.1},
+		{"everything", synth.Config{HandsOffWaist: true, ValgusDeg: [2]float64{25, 0}, PelvicDropDeg: 10, TrunkLeanDeg: 14, StanceAnkleShiftM: 0.06},
 			map[string]int{screening.StepArmStrategy: 1, screening.StepKneePosition: 2, screening.StepPelvis: 1, screening.StepTrunk: 1, screening.StepSteadyStance: 1}, "poor"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

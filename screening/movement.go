@@ -23,9 +23,9 @@ const (
 // moves least. It returns the movement, a confidence and the stance side
 // (-1 for bilateral).
 //
-// In a side view the far foot looks raised (the camera looks down on the
-// floor and the far ankle is occluded), so there a single-leg task also
-// needs the free foot to travel with the pelvis while the stance foot stays.
+// A camera above the floor makes the farther foot look raised, so a
+// single-leg task also needs the free foot to travel with the pelvis while
+// the stance foot stays.
 func classifyMovement(c *conditioned, b *body, reps []repSpan, view View) (Movement, float64, int) {
 	if !(b.legLen > 0) {
 		return MovementUnknown, 0, -1
@@ -39,6 +39,7 @@ func classifyMovement(c *conditioned, b *body, reps []repSpan, view View) (Movem
 		bottoms = append(bottoms, r.bottom)
 	}
 	if len(frames) == 0 {
+		// Without reps, use every frame with a person.
 		for i := 0; i < c.n(); i++ {
 			if c.person[i] {
 				frames = append(frames, i)
@@ -58,6 +59,11 @@ func classifyMovement(c *conditioned, b *body, reps []repSpan, view View) (Movem
 			}
 		}
 		if len(xs) < 3 {
+			// Feet out of view (e.g. a webcam): with reps, the common
+			// bilateral squat is assumed at low confidence.
+			if len(reps) > 0 {
+				return MovementSquat, 0.3, -1
+			}
 			return MovementUnknown, 0, -1
 		}
 		travel[s] = math.Hypot(percentile(xs, 95)-percentile(xs, 5), percentile(ys[s], 95)-percentile(ys[s], 5)) / b.legLen
@@ -87,12 +93,17 @@ func classifyMovement(c *conditioned, b *body, reps []repSpan, view View) (Movem
 	conf := func(margin, scale float64) float64 {
 		return round(math.Max(0.3, math.Min(1, 0.5+margin/scale)), 3)
 	}
-	// Seen from the side, a free foot moves with the pelvis; in a
-	// bilateral squat both feet stay planted.
-	travels := travel[free] >= moveFreeFootTravel && (view == ViewFront || travel[free] >= 2*travel[stance])
-	freeMoves := view == ViewFront || travels
+	// A free foot moves with the pelvis; in a bilateral squat both feet
+	// stay planted: the free foot must move 1.5 times as far as the
+	// stance foot, twice as far from the side or obliquely, where the far
+	// ankle is occluded and jittery.
+	ratio := 2.0
+	if view == ViewFront {
+		ratio = 1.5
+	}
+	travels := travel[free] >= moveFreeFootTravel && travel[free] >= ratio*travel[stance]
 	switch {
-	case !freeMoves:
+	case !travels:
 	case travels && !math.IsNaN(medBelow) && medBelow >= moveFreeFootBelow:
 		// In a step-down the free foot visibly sinks below the step.
 		return MovementStepDown, conf(medBelow-moveFreeFootBelow, 0.2), stance
@@ -103,7 +114,7 @@ func classifyMovement(c *conditioned, b *body, reps []repSpan, view View) (Movem
 	if !math.IsNaN(medBelow) {
 		margin = math.Min(margin, moveFreeFootBelow-medBelow)
 	}
-	if !freeMoves {
+	if !travels {
 		margin = math.Max(margin, moveFreeFootTravel-travel[free])
 	}
 	return MovementSquat, conf(margin, 0.1), -1

@@ -297,7 +297,7 @@ func skeleton(c *Config, cam *camera, s, gait, t float64) [pose.NumJoints]vec3 {
 		hip[fr] = hip[st].add(v3(sideX[fr]*2*hipHalf*math.Cos(drop), -2*hipHalf*math.Sin(drop), 0))
 		var hf, kf float64
 		if c.Movement == SingleLegSquat {
-			hf, kf = rad(45+30*s), rad(90)
+			hf, kf = rad(45), rad(90) // the free leg hangs from the pelvis
 		} else {
 			hf, kf = rad(10), rad(10*(1-s))
 		}
