@@ -16,9 +16,9 @@ type engineRunner struct {
 	in   *engine.Tensor
 }
 
-// loadRunner loads an ONNX model into the engine, checks it has MoveNet's
-// signature and returns a runner with the side of its square input.
-func loadRunner(onnx []byte, threads int) (runner, int, error) {
+// loadEngine loads an ONNX model into the engine, checks it has MoveNet's
+// signature and returns it with the side of its square input.
+func loadEngine(onnx []byte, threads int) (*engine.Model, int, error) {
 	var opts []engine.Option
 	if threads > 0 {
 		opts = append(opts, engine.WithThreads(threads))
@@ -31,10 +31,15 @@ func loadRunner(onnx []byte, threads int) (runner, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
+	return m, size, nil
+}
+
+// newEngineRunner starts a Session of m, whose input is size x size.
+func newEngineRunner(m *engine.Model, size int) *engineRunner {
 	return &engineRunner{
 		sess: m.NewSession(),
 		in:   &engine.Tensor{DType: engine.Int32, Shape: []int{1, size, size, 3}},
-	}, size, nil
+	}
 }
 
 // checkSignature checks that a model takes one int32 [1,N,N,3] image and

@@ -16,6 +16,7 @@ import (
 	"image"
 	"math"
 
+	"github.com/kneescreen/kneescreen/models/engine"
 	"github.com/kneescreen/kneescreen/pose"
 )
 
@@ -82,13 +83,46 @@ type Estimator struct {
 	trackW, trackH int
 }
 
-// New loads a model and returns an Estimator for it.
+// New loads a model and returns an Estimator for it: Load followed by
+// NewEstimator, for callers that need only one.
 func New(src *ModelSource, opts Options) (*Estimator, error) {
-	r, size, err := loadRunner(src.ONNX, opts.Threads)
+	m, err := Load(src, opts)
+	if err != nil {
+		return nil, err
+	}
+	return m.NewEstimator(), nil
+}
+
+// Model is a loaded, checked pose model. It is safe for concurrent use: it
+// makes Estimators that share its weights, one per goroutine.
+type Model struct {
+	name string
+	size int
+	eng  *engine.Model
+	opts Options
+}
+
+// Load loads and checks a model: it must be ONNX that the engine can run,
+// with MoveNet SinglePose's signature (int32 [1,N,N,3] in, float32
+// [1,1,17,3] out). Errors wrap ErrBadModel.
+func Load(src *ModelSource, opts Options) (*Model, error) {
+	eng, size, err := loadEngine(src.ONNX, opts.Threads)
 	if err != nil {
 		return nil, fmt.Errorf("models: %s: %w", src.Name, err)
 	}
-	return newEstimator(src.Name, size, r, opts), nil
+	return &Model{name: src.Name, size: size, eng: eng, opts: opts}, nil
+}
+
+// Name is the model's name ("lightning", "thunder" or its file path).
+func (m *Model) Name() string { return m.name }
+
+// InputSize is the side of the model's square input in pixels.
+func (m *Model) InputSize() int { return m.size }
+
+// NewEstimator returns an Estimator running the model with buffers of its
+// own. Close it when done.
+func (m *Model) NewEstimator() *Estimator {
+	return newEstimator(m.name, m.size, newEngineRunner(m.eng, m.size), m.opts)
 }
 
 func newEstimator(name string, size int, r runner, opts Options) *Estimator {

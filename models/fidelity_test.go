@@ -119,8 +119,8 @@ type fidelityResult struct {
 }
 
 // runFidelity estimates every reference input, spreading the inputs over a
-// few Estimators (they are not safe for concurrent use, but the engine is
-// shared read-only), and compares with the reference keypoints.
+// few Estimators of one Model (each Estimator on one goroutine), and
+// compares with the reference keypoints.
 func runFidelity(t *testing.T, src *ModelSource, refs []reference) fidelityResult {
 	workers := min(runtime.GOMAXPROCS(0), 4)
 	var (
@@ -130,14 +130,16 @@ func runFidelity(t *testing.T, src *ModelSource, refs []reference) fidelityResul
 	)
 	jobs := make(chan reference)
 	errs := make(chan error, workers)
+	model, err := Load(src, Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for range workers {
-		est, err := New(src, Options{Threads: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
+		est := model.NewEstimator()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer est.Close()
 			for r := range jobs {
 				path := filepath.Join(r.dir, r.Image)
 				img, err := decodeImage(path)
