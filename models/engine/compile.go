@@ -213,6 +213,8 @@ func (c *compiler) compile(inputs, outputs []int64) (*plan, error) {
 	p.ops = liveOps(p.ops, p.outputs)
 	fuseChains(p)
 	p.ops = liveOps(p.ops, p.outputs)
+	foldTransposeIntoGather(p)
+	p.ops = liveOps(p.ops, p.outputs)
 	planBuffers(p)
 	return p, nil
 }

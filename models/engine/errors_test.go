@@ -264,7 +264,7 @@ func TestWithInputShape(t *testing.T) {
 // results of its own inputs.
 func TestConcurrentSessions(t *testing.T) {
 	g := validModel()
-	g.outputs = []string{"u"} // the upsampled feature map: differs per input
+	g.outputs = []string{"c"} // the convolution (before its clamp): differs per input
 	m, err := Load(g.marshal(), WithThreads(2))
 	if err != nil {
 		t.Fatal(err)

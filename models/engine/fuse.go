@@ -113,3 +113,38 @@ func constClampBounds(on *opNode) (lo, hi float32, ok bool) {
 	}
 	return k.staticBounds()
 }
+
+// foldTransposeIntoGather lets a GatherND read through the Transpose that
+// feeds it, when nothing else reads the transposed tensor: the gather
+// touches a few elements, the transpose all of them.
+func foldTransposeIntoGather(p *plan) {
+	readers := map[*value]int{}
+	for _, on := range p.ops {
+		for _, v := range on.inputs {
+			if v != nil {
+				readers[v]++
+			}
+		}
+	}
+	for _, on := range p.ops {
+		gk, ok := on.k.(*gatherNDKernel)
+		if !ok || on.dead {
+			continue
+		}
+		v := on.inputs[0]
+		tr := v.producer
+		if tr == nil || tr.op != "Transpose" || tr.view || tr.dead || v.output || readers[v] != 1 {
+			continue
+		}
+		src := tr.inputs[0]
+		perm := transposePerm(tr, len(src.shape))
+		ss := stridesOf(src.shape)
+		st := make([]int, len(perm))
+		for i, p := range perm {
+			st[i] = ss[p]
+		}
+		on.k = gk.withStrides(st)
+		on.inputs = append([]*value{src}, on.inputs[1:]...)
+		tr.dead = true
+	}
+}

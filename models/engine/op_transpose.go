@@ -34,7 +34,37 @@ func compileTranspose(c *opCtx) error {
 		out[i] = x.shape[p]
 		st[i] = xs[p]
 	}
+	// A transpose that moves only dimensions of size 1 keeps the memory
+	// order: it is a reshape.
+	last, moves := -1, false
+	for _, p := range perm {
+		if x.shape[p] != 1 {
+			if int(p) < last {
+				moves = true
+			}
+			last = int(p)
+		}
+	}
+	if !moves {
+		setView(c, out)
+		return nil
+	}
 	c.setOut(x.dtype, out)
 	c.k = &stridedKernel{sc: newStridedCopy(out, st, 0)}
 	return nil
+}
+
+// transposePerm returns the permutation of a compiled Transpose node.
+func transposePerm(on *opNode, rank int) []int {
+	perm := make([]int, rank)
+	if a, ok := on.attrs["perm"].([]int64); ok && len(a) == rank {
+		for i, p := range a {
+			perm[i] = int(p)
+		}
+		return perm
+	}
+	for i := range perm {
+		perm[i] = rank - 1 - i
+	}
+	return perm
 }
