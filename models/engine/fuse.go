@@ -42,7 +42,7 @@ func fuse(p *plan) {
 			if conv == nil {
 				continue
 			}
-			ck := *conv.conv // copy: kernels may be shared by folded duplicates
+			ck := *conv.conv // a copy: the compiled kernel stays as the operator made it
 			ck.fuseClamp(lo, hi)
 			conv.conv, conv.k = &ck, &ck
 			absorb(conv, on)
