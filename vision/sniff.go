@@ -11,6 +11,9 @@ import (
 type containerInfo struct {
 	// format is "mp4", "mov", "webm", "matroska", "avi" or "" (unknown).
 	format string
+	// duration is the presentation length in seconds the header states
+	// (MP4/MOV 'mvhd', which honours edit lists), 0 when unknown.
+	duration float64
 }
 
 // structureError reports a container whose own structure says it is cut
@@ -109,6 +112,7 @@ func sniffBMFF(r io.ReaderAt, size int64) (containerInfo, error) {
 			}
 		case "moov":
 			haveMoov = true
+			ci.duration = movieDuration(r, off+headerLen, off+boxSize)
 		}
 		off += boxSize
 	}
@@ -116,6 +120,49 @@ func sniffBMFF(r io.ReaderAt, size int64) (containerInfo, error) {
 		return ci, structErr("no 'moov' index box (recording never finalised, or file cut short)")
 	}
 	return ci, nil
+}
+
+// movieDuration finds the 'mvhd' box among the children of the 'moov' box
+// spanning [start, end) and returns the movie's duration in seconds, or 0.
+func movieDuration(r io.ReaderAt, start, end int64) float64 {
+	var hdr [8]byte
+	for off, i := start, 0; off+8 <= end && i < 1000; i++ {
+		if _, err := r.ReadAt(hdr[:], off); err != nil {
+			return 0
+		}
+		size := int64(binary.BigEndian.Uint32(hdr[0:4]))
+		if size < 8 || off+size > end {
+			return 0
+		}
+		if string(hdr[4:8]) != "mvhd" {
+			off += size
+			continue
+		}
+		var b [32]byte // version+flags, times, timescale, duration (v1 layout is longest)
+		n, _ := r.ReadAt(b[:], off+8)
+		var timescale, duration uint64
+		switch {
+		case n >= 20 && b[0] == 0:
+			timescale = uint64(binary.BigEndian.Uint32(b[12:16]))
+			duration = uint64(binary.BigEndian.Uint32(b[16:20]))
+			if duration == 0xFFFFFFFF {
+				return 0
+			}
+		case n >= 32 && b[0] == 1:
+			timescale = uint64(binary.BigEndian.Uint32(b[20:24]))
+			duration = binary.BigEndian.Uint64(b[24:32])
+			if duration == 0xFFFFFFFFFFFFFFFF {
+				return 0
+			}
+		default:
+			return 0
+		}
+		if timescale == 0 {
+			return 0
+		}
+		return float64(duration) / float64(timescale)
+	}
+	return 0
 }
 
 // printable keeps a box type readable in an error message.

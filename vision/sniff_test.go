@@ -40,6 +40,9 @@ func TestSniff(t *testing.T) {
 		mkvHdr  = ebml([]byte{0x1A, 0x45, 0xDF, 0xA3}, ebml([]byte{0x42, 0x82}, []byte("matroska")))
 		segID   = []byte{0x18, 0x53, 0x80, 0x67}
 		avi     = cat([]byte("RIFF"), []byte{20, 0, 0, 0}, []byte("AVI "), make([]byte, 16))
+		// mvhd: version, flags, two times, timescale 600, duration 1500.
+		mvhd0 = box("mvhd", cat([]byte{0, 0, 0, 0}, make([]byte, 8), []byte{0, 0, 2, 0x58, 0, 0, 5, 0xDC}, make([]byte, 80)))
+		mvhd1 = box("mvhd", cat([]byte{1, 0, 0, 0}, make([]byte, 16), []byte{0, 0, 2, 0x58, 0, 0, 0, 0, 0, 0, 5, 0xDC}, make([]byte, 80)))
 	)
 	tests := []struct {
 		name       string
@@ -48,6 +51,8 @@ func TestSniff(t *testing.T) {
 		wantErr    string // "" for no error
 	}{
 		{"mp4", cat(ftypMP4, moov, mdat), "mp4", ""},
+		{"mp4 with movie header", cat(ftypMP4, box("moov", cat(box("trak", nil), mvhd0)), mdat), "mp4", ""},
+		{"mp4 with 64-bit movie header", cat(ftypMP4, box("moov", mvhd1), mdat), "mp4", ""},
 		{"mov brand", cat(ftypQT, mdat, moov), "mov", ""},
 		{"mov without ftyp", cat(box("wide", nil), mdat, moov), "mp4", ""},
 		{"64-bit box size", cat(ftypMP4, moov, box64("mdat", make([]byte, 40))), "mp4", ""},
@@ -70,6 +75,13 @@ func TestSniff(t *testing.T) {
 			ci, err := sniff(bytes.NewReader(tt.data), int64(len(tt.data)))
 			if ci.format != tt.wantFormat {
 				t.Errorf("format %q, want %q", ci.format, tt.wantFormat)
+			}
+			wantDur := 0.0
+			if strings.Contains(tt.name, "movie header") {
+				wantDur = 2.5
+			}
+			if ci.duration != wantDur {
+				t.Errorf("duration %v, want %v", ci.duration, wantDur)
 			}
 			var se *structureError
 			switch {

@@ -17,6 +17,7 @@ import (
 // anything else FFmpeg decodes) through OpenCV's FFmpeg backend.
 type Video struct {
 	info    Info
+	movie   float64 // header's presentation length (MP4/MOV), 0 unknown
 	c       *capture
 	index   int
 	t0      float64 // container time of frame 0, seconds
@@ -24,12 +25,14 @@ type Video struct {
 	pending bool    // a frame was read ahead by openVideo and not yet returned
 }
 
-// maxHiddenFraction is the share of the header's frame count that may fail
-// to appear before a video counts as truncated. MP4/MOV headers count every
-// stored sample, but edit lists legitimately hide some (encoder priming,
-// clips trimmed without re-encoding: one real trimmed clip hides 7%), while
-// a file cut or corrupted mid-way loses far more.
-const maxHiddenFraction = 0.10
+// maxShortfall is how much of what the header promises may fail to decode
+// before a video counts as corrupt: OpenCV ends a file quietly at the
+// first undecodable stretch, so a shortfall is the only sign. MP4/MOV are
+// judged by time against the movie header's duration, which honours edit
+// lists (clips trimmed without re-encoding store many samples they never
+// show, two thirds in the trimmed test clip); AVI by its exact frame count. The
+// slack covers audio tracks that outlast the video a little.
+const maxShortfall = 0.10
 
 // OpenVideo opens a video file. Errors are *SourceError wrapping
 // ErrNotFound, ErrIsDirectory, ErrEmptyFile, ErrTruncated, ErrNotVideo or
@@ -65,9 +68,13 @@ func OpenVideo(path string) (*Video, error) {
 			Path: path, Kind: KindVideo, Container: ci.format, Codec: fourcc(vc.Get(gocv.VideoCaptureFOURCC)),
 			Width: w, Height: h, FPS: fps, FrameCount: count, Rotation: rotation,
 		},
-		c: newCapture(vc, rotation),
+		movie: ci.duration,
+		c:     newCapture(vc, rotation),
 	}
-	if count > 0 && fps > 0 {
+	switch {
+	case ci.duration > 0:
+		v.info.Duration = ci.duration
+	case count > 0 && fps > 0:
 		v.info.Duration = float64(count) / fps
 	}
 	// Read the first frame now so "opens but decodes nothing" fails here,
@@ -102,7 +109,11 @@ func checkFile(path string) (containerInfo, error) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return containerInfo{}, err // e.g. permission denied; names the cause
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return containerInfo{}, pe.Err // e.g. "permission denied"; SourceError names the file
+		}
+		return containerInfo{}, err
 	}
 	defer f.Close()
 	ci, err := sniff(f, st.Size())
@@ -200,10 +211,21 @@ func (v *Video) frameTime(pts float64) float64 {
 	return t
 }
 
+// endError decides whether the end of decoding is the end of the file
+// (io.EOF) or a sign of damage (ErrTruncated); see maxShortfall.
 func (v *Video) endError() error {
+	if v.movie > 0 {
+		span := v.prev
+		if v.info.FPS > 0 {
+			span += 1 / v.info.FPS
+		}
+		if span < (1-maxShortfall)*v.movie {
+			return sourceErr(v.info.Path, fmt.Errorf("%w: frames decode for only %.2f s of the %.2f s its header states", ErrTruncated, span, v.movie))
+		}
+		return io.EOF
+	}
 	n, want := v.index, v.info.FrameCount
-	exact := v.info.Container == "mp4" || v.info.Container == "mov" || v.info.Container == "avi"
-	if exact && want > 0 && float64(want-n) > maxHiddenFraction*float64(want) {
+	if v.info.Container == "avi" && want > 0 && float64(want-n) > maxShortfall*float64(want) {
 		return sourceErr(v.info.Path, fmt.Errorf("%w: only %d of the %d frames its header lists decode", ErrTruncated, n, want))
 	}
 	return io.EOF

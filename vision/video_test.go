@@ -284,7 +284,7 @@ func TestBadInputs(t *testing.T) {
 		{"truncated webm", write("cut.webm", webmData[:len(webmData)/2]), ErrTruncated, "cut.webm: file is truncated or corrupt: webm Segment needs"},
 		{"truncated avi", write("cut.avi", aviData[:len(aviData)/2]), ErrTruncated, "cut.avi: file is truncated or corrupt: avi RIFF chunk needs"},
 		{"no index", write("noindex.mp4", removeBox(t, data, "moov")), ErrTruncated, "noindex.mp4: file is truncated or corrupt: no 'moov' index box"},
-		{"corrupt media data", write("corrupt.mp4", corrupt), ErrTruncated, "corrupt.mp4: file is truncated or corrupt: only"},
+		{"corrupt media data", write("corrupt.mp4", corrupt), ErrTruncated, "corrupt.mp4: file is truncated or corrupt: frames decode for only"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -328,6 +328,23 @@ func removeBox(t *testing.T, data []byte, typ string) []byte {
 	}
 	t.Fatalf("no %q box", typ)
 	return nil
+}
+
+// TestTrimmedClipIsNotCorrupt checks a clip cut without re-encoding: its
+// edit list hides two thirds of the stored samples, which is not damage.
+func TestTrimmedClipIsNotCorrupt(t *testing.T) {
+	dir := t.TempDir()
+	long, trimmed := filepath.Join(dir, "long.mp4"), filepath.Join(dir, "trimmed.mp4")
+	ffmpeg(t, "-f", "lavfi", "-i", "testsrc=size=96x64:rate=25", "-frames:v", "100", "-c:v", "libx264", "-g", "1000", "-threads", "1", long)
+	ffmpeg(t, "-ss", "3", "-i", long, "-c", "copy", trimmed)
+	r, err := Probe(context.Background(), trimmed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ffprobe(t, trimmed, "-count_frames", "-show_entries", "stream=nb_read_frames,nb_frames")
+	if got := fmt.Sprintf("%d\n%d", r.HeaderFrameCount, r.FrameCount); got != want || r.FrameCount != 25 || math.Abs(r.Duration-1) > 1e-6 {
+		t.Errorf("Probe = %+v; want 25 frames shown over 1 s (ffprobe stored, shown: %q)", r, want)
+	}
 }
 
 func TestCameraMissing(t *testing.T) {
