@@ -135,33 +135,35 @@ func Analyze(ctx context.Context, track *pose.Track, opts Options) (*Report, err
 	}
 
 	// Movement and stance.
-	mv, mvConf, stance := classifyMovement(c, b, spans, view)
+	mv, mvConf, _ := classifyMovement(c, b, spans, view)
 	if opts.Movement != MovementAuto {
-		forced := opts.Movement
-		if forced.SingleLeg() && !mv.SingleLeg() {
-			stance = -1 // re-pick below from the forced stance or ankle travel
-		}
-		mv, mvConf, r.MovementForced = forced, 1, true
-	}
-	if mv.SingleLeg() {
-		if opts.Stance == SideLeft || opts.Stance == SideRight {
-			stance = sideIndex(opts.Stance)
-		} else if stance < 0 {
-			_, _, st := classifyMovementStance(c, b, spans, view)
-			stance = st
-		}
-		r.Stance = sideNames[stance]
-	} else {
-		stance = -1
-		if mv == MovementSquat {
-			r.Stance = SideBoth
-		}
+		mv, mvConf, r.MovementForced = opts.Movement, 1, true
 	}
 	r.Movement, r.MovementConfidence = mv, finiteOr(mvConf, 0)
 	if want := thr.Reps.MinDescentRatio; !mv.SingleLeg() && want != lowDescent && !math.IsNaN(b.legLen) {
 		spans = keepUpright(segmentReps(c.t, b.hipY, b.legLen, want, thr.Reps.MinDurationS), c, b)
 	} else if want := thr.Reps.SingleLegMinDescentRatio; mv.SingleLeg() && want != lowDescent && !math.IsNaN(b.legLen) {
 		spans = keepUpright(segmentReps(c.t, b.hipY, b.legLen, want, thr.Reps.MinDurationS), c, b)
+	}
+	repStance := assignStances(c, b, spans, view, mv, opts.Stance)
+	fallback := -1
+	if mv.SingleLeg() {
+		fallback = trackStance(c, opts.Stance)
+	}
+	stanceAt := framesStance(c, spans, repStance, fallback)
+	switch {
+	case mv == MovementSquat:
+		r.Stance = SideBoth
+	case mv.SingleLeg():
+		r.Stance = sideNames[fallback]
+		if len(repStance) > 0 {
+			r.Stance = sideNames[repStance[0]]
+		}
+		for _, st := range repStance {
+			if sideNames[st] != r.Stance {
+				r.Stance = SideBoth // reps on each leg
+			}
+		}
 	}
 	r.Metrics = metricInfos(view, mv)
 	if view == ViewSide && mv != MovementUnknown {
@@ -174,14 +176,8 @@ func Analyze(ctx context.Context, track *pose.Track, opts Options) (*Report, err
 	}
 
 	// Per-frame series.
-	fc := &frameContext{c: c, b: b, stance: stance, refSide: 1, facing: b.facing,
+	fc := &frameContext{c: c, b: b, stanceAt: stanceAt, facing: b.facing,
 		minThigh: thr.FPPAValidity.MinThighLengthRatio}
-	if stance >= 0 {
-		fc.refSide = stance
-	}
-	if fc.facing == 0 {
-		fc.facing = 1
-	}
 	series := &Series{Frame: c.frame, Time: c.t, Person: c.person, RepIndex: make([]int, c.n()),
 		Keypoints: make([][pose.NumJoints]pose.Keypoint, c.n())}
 	for i := 0; i < c.n(); i++ {
@@ -191,19 +187,19 @@ func Analyze(ctx context.Context, track *pose.Track, opts Options) (*Report, err
 		}
 	}
 	series.Metrics = computeSeries(fc, view, mv)
-	baselinePelvis(series, b)
+	baselinePelvis(series, b, stanceAt)
 	r.Series = series
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 
 	// Reps with their metrics.
-	repSide := SideBoth
-	if stance >= 0 {
-		repSide = sideNames[stance]
-	}
 	for k, sp := range spans {
-		rep := buildRep(k+1, sp, repSide, stance, c, b, series, r.Metrics)
+		side := SideBoth
+		if repStance[k] >= 0 {
+			side = sideNames[repStance[k]]
+		}
+		rep := buildRep(k+1, sp, side, repStance[k], c, b, series, r.Metrics)
 		r.Reps = append(r.Reps, rep)
 		for i := sp.start; i <= sp.end; i++ {
 			series.RepIndex[i] = k + 1
@@ -219,34 +215,14 @@ func Analyze(ctx context.Context, track *pose.Track, opts Options) (*Report, err
 	r.Summary, r.Asymmetry = summarise(r.Reps, r.Metrics)
 
 	// Indicators and step-down score.
-	ic := &indicatorContext{r: r, thr: &thr, c: c, b: b, series: series, spans: spans, stance: stance,
-		blocked: blockedReason(r, tooSmall)}
+	ic := &indicatorContext{r: r, thr: &thr, c: c, b: b, series: series, spans: spans, repStance: repStance,
+		stanceAt: stanceAt, fallback: fallback, blocked: blockedReason(r, tooSmall)}
 	r.Indicators = ic.indicators()
 	if mv.SingleLeg() {
-		r.StepDownScore = ic.stepDown()
+		r.StepDownScores = ic.stepDownScores()
+		r.StepDownScore = &r.StepDownScores[0]
 	}
 	return r, nil
-}
-
-// classifyMovementStance re-runs the ankle-travel stance pick for a forced
-// single-leg movement.
-func classifyMovementStance(c *conditioned, b *body, spans []repSpan, view View) (Movement, float64, int) {
-	mv, conf, st := classifyMovement(c, b, spans, view)
-	if st < 0 {
-		st = 0
-		var travel [2]float64
-		for s, sj := range sides {
-			var ys []float64
-			for i := 0; i < c.n(); i++ {
-				ys = append(ys, c.y[sj.ankle][i])
-			}
-			travel[s] = percentile(ys, 95) - percentile(ys, 5)
-		}
-		if travel[1] < travel[0] {
-			st = 1
-		}
-	}
-	return mv, conf, st
 }
 
 func (r *Report) addProblem(code ProblemCode, msg string) {
@@ -272,8 +248,10 @@ func metricInfos(v View, mv Movement) []MetricInfo {
 }
 
 // baselinePelvis turns the hip-line tilt into pelvic drop: tilt minus the
-// person's standing tilt (so camera roll and an uneven stance cancel).
-func baselinePelvis(s *Series, b *body) {
+// person's standing tilt (so camera roll and an uneven stance cancel),
+// signed so that a drop of the side opposite each frame's stance leg is
+// positive (the left hip dropping in bilateral tasks).
+func baselinePelvis(s *Series, b *body, stanceAt []int) {
 	m := s.Metric(MetricPelvicDrop, SideBoth)
 	if m == nil {
 		return
@@ -290,6 +268,9 @@ func baselinePelvis(s *Series, b *body) {
 	}
 	for i := range m.Values {
 		m.Values[i] -= base
+		if stanceAt[i] == 0 {
+			m.Values[i] = -m.Values[i]
+		}
 	}
 }
 

@@ -46,14 +46,18 @@ var titles = map[string]string{
 }
 
 type indicatorContext struct {
-	r       *Report
-	thr     *Thresholds
-	c       *conditioned
-	b       *body
-	series  *Series
-	spans   []repSpan
-	stance  int
-	blocked string
+	r      *Report
+	thr    *Thresholds
+	c      *conditioned
+	b      *body
+	series *Series
+	spans  []repSpan
+	// repStance is each rep's stance leg (-1 bilateral); fallback the
+	// track's stance when there are no reps.
+	repStance []int
+	stanceAt  []int
+	fallback  int
+	blocked   string
 }
 
 // gradeSpec says how to grade one indicator.
@@ -97,18 +101,20 @@ func (ic *indicatorContext) indicators() []Indicator {
 			ic.thr.KneeAnkle.WatchRatio, ic.thr.KneeAnkle.FlagRatio, false, "thresholds.knee_ankle.flag_ratio", srcExpert}
 		out = append(out, ic.grade(g, MetricKneeAnkleRatio, ic.bottomValue(MetricKneeAnkleRatio, SideBoth), -1))
 	}
-	if mv.SingleLeg() && ic.stance >= 0 {
-		st := sideNames[ic.stance]
-		g := gradeSpec{IndPelvicDrop, CategoryHipVsKnee, st, "deg", ic.thr.PelvicDrop.Watch, ic.thr.PelvicDrop.Flag, true,
-			"thresholds.pelvic_drop.flag", srcExpert}
-		out = append(out, ic.grade(g, MetricPelvicDrop, ic.bottomValue(MetricPelvicDrop, SideBoth), ic.stance))
-		g = gradeSpec{IndTrunkLateralLean, CategoryHipVsKnee, st, "deg", ic.thr.TrunkLean.Watch, ic.thr.TrunkLean.Flag, true,
-			"thresholds.trunk_lateral_lean.flag", srcExpert}
-		lean := ic.bottomValue(MetricTrunkLateralLean, SideBoth)
-		out = append(out, ic.grade(g, MetricTrunkLateralLean, func(rep Rep) (float64, int) {
-			v, f := lean(rep)
-			return math.Abs(v), f
-		}, ic.stance))
+	if mv.SingleLeg() {
+		for _, si := range ic.stanceSides() {
+			st := sideNames[si]
+			g := gradeSpec{IndPelvicDrop, CategoryHipVsKnee, st, "deg", ic.thr.PelvicDrop.Watch, ic.thr.PelvicDrop.Flag, true,
+				"thresholds.pelvic_drop.flag", srcExpert}
+			out = append(out, ic.grade(g, MetricPelvicDrop, ic.bottomValue(MetricPelvicDrop, SideBoth), si))
+			g = gradeSpec{IndTrunkLateralLean, CategoryHipVsKnee, st, "deg", ic.thr.TrunkLean.Watch, ic.thr.TrunkLean.Flag, true,
+				"thresholds.trunk_lateral_lean.flag", srcExpert}
+			lean := ic.bottomValue(MetricTrunkLateralLean, SideBoth)
+			out = append(out, ic.grade(g, MetricTrunkLateralLean, func(rep Rep) (float64, int) {
+				v, f := lean(rep)
+				return math.Abs(v), f
+			}, si))
+		}
 	}
 	for s := 0; s < 2; s++ {
 		side := sideNames[s]
@@ -131,6 +137,31 @@ func (ic *indicatorContext) indicators() []Indicator {
 	}
 	out = append(out, ic.flexionAsymmetry())
 	return out
+}
+
+// stanceSides lists the stance legs of a single-leg task's reps, most
+// reps first (the track's stance when there are no reps).
+func (ic *indicatorContext) stanceSides() []int {
+	var n [2]int
+	for _, st := range ic.repStance {
+		if st >= 0 {
+			n[st]++
+		}
+	}
+	switch {
+	case n[0] == 0 && n[1] == 0:
+		if ic.fallback >= 0 {
+			return []int{ic.fallback}
+		}
+		return nil
+	case n[1] == 0:
+		return []int{0}
+	case n[0] == 0:
+		return []int{1}
+	case n[1] > n[0]:
+		return []int{1, 0}
+	}
+	return []int{0, 1}
 }
 
 func specSource(key string) string {
@@ -217,15 +248,26 @@ func (ic *indicatorContext) grade(g gradeSpec, metric string, value func(Rep) (f
 		in.Reason = defOf(metric).name + " " + why
 		return in
 	}
-	if ic.stance >= 0 && (g.side == SideLeft || g.side == SideRight) && g.side != sideNames[ic.stance] {
-		in.Reason = fmt.Sprintf("the %s leg is the free leg in this single-leg task; record trials on that leg to assess it", g.side)
-		return in
+	// In single-leg tasks a leg is assessed on the reps it stands on.
+	single := ic.r.Movement.SingleLeg()
+	reps := ic.r.Reps
+	if single && (g.side == SideLeft || g.side == SideRight) {
+		reps = nil
+		for _, rep := range ic.r.Reps {
+			if rep.Side == g.side {
+				reps = append(reps, rep)
+			}
+		}
+		if len(reps) == 0 {
+			in.Reason = fmt.Sprintf("no rep stands on the %s leg (it was the free leg); record trials on that leg to assess it", g.side)
+			return in
+		}
 	}
 	var vals []float64
 	var frames []int
 	worst, worstFrame := nan, -1
-	considered := len(ic.r.Reps)
-	for _, rep := range ic.r.Reps {
+	considered := len(reps)
+	for _, rep := range reps {
 		v, fr := value(rep)
 		if math.IsNaN(v) {
 			continue

@@ -189,3 +189,58 @@ func TestStepDownScore(t *testing.T) {
 		}
 	})
 }
+
+// Both legs in one recording: each rep keeps its own stance leg, each leg
+// is graded on the reps it stands on, and each gets a step-down score.
+func TestBothLegsInOneRecording(t *testing.T) {
+	for _, mv := range []string{synth.SingleLegSquat, synth.StepDown} {
+		t.Run(mv, func(t *testing.T) {
+			tr, _ := generate(t, synth.Config{Movement: mv, Reps: 6, SwitchLegAfter: 3, NoisePx: 2, Seed: 31,
+				ValgusDeg: [2]float64{18, 0}, PelvicDropDeg: 0})
+			r := analyze(t, tr, func(o *screening.Options) { o.Sex = screening.SexFemale })
+			if len(r.Reps) != 6 {
+				t.Fatalf("%d reps, want 6", len(r.Reps))
+			}
+			for i, rep := range r.Reps {
+				want := screening.SideLeft
+				if i >= 3 {
+					want = screening.SideRight
+				}
+				if rep.Side != want {
+					t.Errorf("rep %d on the %s leg, want %s", rep.Index, rep.Side, want)
+				}
+			}
+			if r.Stance != screening.SideBoth {
+				t.Errorf("report stance %s, want both", r.Stance)
+			}
+			if in := indicator(t, r, screening.IndDynamicKneeValgus, screening.SideLeft); in.Level != screening.LevelFlag || len(in.Reps) != 3 {
+				t.Errorf("left valgus %s over reps %v, want flag over 3 reps", in.Level, in.Reps)
+			}
+			if in := indicator(t, r, screening.IndDynamicKneeValgus, screening.SideRight); in.Level != screening.LevelOK {
+				t.Errorf("right valgus %s (%v), want ok", in.Level, in.Value)
+			}
+			if in := indicator(t, r, screening.IndFPPAAsymmetry, screening.SideLeft); in.Level != screening.LevelFlag {
+				t.Errorf("FPPA asymmetry %s (%v), want flag on the left", in.Level, in.Value)
+			}
+			for _, s := range []screening.Side{screening.SideLeft, screening.SideRight} {
+				if in := indicator(t, r, screening.IndPelvicDrop, s); in.Level != screening.LevelOK {
+					t.Errorf("pelvic drop %s: %s (%v), want ok", s, in.Level, in.Value)
+				}
+			}
+			if len(r.StepDownScores) != 2 || r.StepDownScore == nil || r.StepDownScores[0].Side == r.StepDownScores[1].Side {
+				t.Fatalf("step-down scores %+v", r.StepDownScores)
+			}
+			for _, sd := range r.StepDownScores {
+				knee := 0
+				for _, it := range sd.Items {
+					if it.ID == screening.StepKneePosition {
+						knee = it.Points
+					}
+				}
+				if (sd.Side == screening.SideLeft) != (knee > 0) {
+					t.Errorf("%s leg: knee position %d points", sd.Side, knee)
+				}
+			}
+		})
+	}
+}

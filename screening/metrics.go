@@ -113,10 +113,12 @@ func viewList(vs []View) string {
 
 // frameContext carries what the per-frame metrics need besides keypoints.
 type frameContext struct {
-	c        *conditioned
-	b        *body
-	stance   int // 0 left, 1 right, -1 bilateral
-	refSide  int // side whose direction is "positive" for lateral lean
+	c *conditioned
+	b *body
+	// stanceAt is the stance leg per frame: 0 left, 1 right, -1 bilateral.
+	stanceAt []int
+	// facing is +1/-1 for the person's facing direction in the image, 0
+	// when unknown (then signed sagittal angles are NaN).
 	facing   float64
 	minThigh float64
 }
@@ -218,16 +220,18 @@ func wholeMetric(fc *frameContext, name string, i int) float64 {
 		}
 		return math.Abs(lk.X-rk.X) / ad
 	case MetricPelvicDrop:
-		st := fc.stance
-		if st < 0 {
-			st = 1 // bilateral: positive when the left hip is lower
-		}
-		return LineTilt(c.at(sides[st].hip, i), c.at(sides[1-st].hip, i))
+		// Tilt from the right hip, positive when the left hip is lower;
+		// baselinePelvis re-signs it per frame's stance leg.
+		return LineTilt(c.at(pose.RightHip, i), c.at(pose.LeftHip, i))
 	case MetricTrunkLateralLean:
 		if !ls.ok() || !rs.ok() || !lh.ok() || !rh.ok() {
 			return nan
 		}
-		ref, other := c.at(sides[fc.refSide].hip, i), c.at(sides[1-fc.refSide].hip, i)
+		refSide := fc.stanceAt[i]
+		if refSide < 0 {
+			refSide = 1 // squats: positive towards the person's right
+		}
+		ref, other := c.at(sides[refSide].hip, i), c.at(sides[1-refSide].hip, i)
 		dir := sign(ref.X - other.X)
 		return Inclination(mid(lh, rh), mid(ls, rs), dir)
 	case MetricTrunkForwardLean:

@@ -25,6 +25,7 @@ func TestMirrorSwapsLeftAndRightOnly(t *testing.T) {
 		{"squat, one knee caves", synth.Config{Movement: synth.Squat, ValgusDeg: [2]float64{4, 16}, TrunkLeanDeg: 5},
 			squatFlips},
 		{"step-down, right stance", synth.Config{Movement: synth.StepDown, StanceRight: true, ValgusDeg: [2]float64{0, 12}, HandsOffWaist: true}, nil},
+		{"single-leg squats on both legs", synth.Config{Movement: synth.SingleLegSquat, SwitchLegAfter: 2, ValgusDeg: [2]float64{14, 4}, PelvicDropDeg: 5}, nil},
 		{"side view squat", synth.Config{Movement: synth.Squat, YawDeg: 90, KneeFlexionScale: [2]float64{1, 0.85}}, squatFlips},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -80,8 +81,22 @@ func TestMirrorSwapsLeftAndRightOnly(t *testing.T) {
 					t.Errorf("%s/%s: %s %v %.3f vs mirrored %s %v %.3f", ia.ID, ia.Side, ia.Level, ia.Value, ia.Confidence, ib.Level, ib.Value, ib.Confidence)
 				}
 			}
-			if (a.StepDownScore == nil) != (b.StepDownScore == nil) || a.StepDownScore != nil && a.StepDownScore.Total != b.StepDownScore.Total {
-				t.Errorf("step-down scores differ: %+v vs %+v", a.StepDownScore, b.StepDownScore)
+			if len(a.StepDownScores) != len(b.StepDownScores) {
+				t.Errorf("%d step-down scores vs %d", len(a.StepDownScores), len(b.StepDownScores))
+			}
+			for _, sa := range a.StepDownScores {
+				found := false
+				for _, sb := range b.StepDownScores {
+					if sb.Side == sa.Side.Other() {
+						found = true
+						if sa.Total != sb.Total || sa.Assessable != sb.Assessable {
+							t.Errorf("step-down %s: %d vs mirrored %d", sa.Side, sa.Total, sb.Total)
+						}
+					}
+				}
+				if !found {
+					t.Errorf("step-down score for %s has no mirrored counterpart", sa.Side)
+				}
 			}
 			// Per-frame series swap sides too.
 			for _, ms := range a.Series.Metrics {

@@ -31,7 +31,8 @@ type Report struct {
 	ViewConfidence float64 `json:"view_confidence"`
 	ViewForced     bool    `json:"view_forced"`
 	// Stance is the stance leg of single-leg tasks (left/right; "both"
-	// for bilateral squats).
+	// for bilateral squats and for single-leg reps done on each leg, see
+	// each rep's side).
 	Stance Side `json:"stance"`
 	Sex    Sex  `json:"sex"`
 	// Metrics describes every metric: unit, the views it is valid in and
@@ -47,9 +48,12 @@ type Report struct {
 	// Indicators are the graded screening signs, with sources and
 	// corrective focus.
 	Indicators []Indicator `json:"indicators"`
-	// StepDownScore is set for step-down (and single-leg squat) tasks.
-	StepDownScore *StepDownScore `json:"step_down_score,omitempty"`
-	Quality       Quality        `json:"quality"`
+	// StepDownScore is set for step-down (and single-leg squat) tasks:
+	// the score of the leg with the most reps. StepDownScores holds one per
+	// stance leg tested (the first is StepDownScore).
+	StepDownScore  *StepDownScore  `json:"step_down_score,omitempty"`
+	StepDownScores []StepDownScore `json:"step_down_scores,omitempty"`
+	Quality        Quality         `json:"quality"`
 	// Thresholds lists every threshold used, with unit and source.
 	Thresholds []ThresholdValue `json:"thresholds"`
 	// Notes are plain-language remarks for the reader (e.g. why a metric

@@ -14,15 +14,34 @@ const (
 	stepDownSourceRef = "Piva et al. 2006, lateral step-down test (keypoint proxies; the model has no toes)"
 )
 
-// stepDown scores the reps after Piva 2006. Each item is judged per rep
-// from keypoint proxies and scores when seen in at least
+// stepDownScores scores each stance leg's reps; the leg with the most
+// reps comes first. There is always at least one score.
+func (ic *indicatorContext) stepDownScores() []StepDownScore {
+	var out []StepDownScore
+	for _, st := range ic.stanceSides() {
+		var spans []repSpan
+		for k, sp := range ic.spans {
+			if ic.repStance[k] == st {
+				spans = append(spans, sp)
+			}
+		}
+		out = append(out, *ic.stepDown(st, spans))
+	}
+	if len(out) == 0 {
+		out = append(out, *ic.stepDown(-1, nil))
+	}
+	return out
+}
+
+// stepDown scores the reps on stance leg st after Piva 2006. Each item is
+// judged per rep from keypoint proxies and scores when seen in at least
 // thresholds.step_down.item_rep_fraction of reps; knee position scores 2
 // when the far-medial proxy is seen that often.
-func (ic *indicatorContext) stepDown() *StepDownScore {
+func (ic *indicatorContext) stepDown(st int, spans []repSpan) *StepDownScore {
 	t := ic.thr.StepDown
 	sd := &StepDownScore{Source: stepDownSourceRef, Items: []StepDownItem{}}
-	if ic.stance >= 0 {
-		sd.Side = sideNames[ic.stance]
+	if st >= 0 {
+		sd.Side = sideNames[st]
 	}
 	switch {
 	case ic.blocked != "":
@@ -31,12 +50,11 @@ func (ic *indicatorContext) stepDown() *StepDownScore {
 	case ic.r.View != ViewFront:
 		sd.Reason = "the step-down score needs a front view (trunk, pelvis and knee position are frontal-plane signs)"
 		return sd
-	case ic.stance < 0:
+	case st < 0 || len(spans) == 0:
 		sd.Reason = "stance leg unknown"
 		return sd
 	}
 	sd.Assessable = true
-	st := ic.stance
 	c, b, s := ic.c, ic.b, ic.series
 	lean := s.Metric(MetricTrunkLateralLean, SideBoth)
 	pelvis := s.Metric(MetricPelvicDrop, SideBoth)
@@ -57,7 +75,7 @@ func (ic *indicatorContext) stepDown() *StepDownScore {
 	}
 	var axs, ays []float64
 	for i := 0; i < c.n(); i++ {
-		if a := c.at(sides[st].ankle, i); b.standing[i] && a.ok() {
+		if a := c.at(sides[st].ankle, i); b.standing[i] && ic.stanceAt[i] == st && a.ok() {
 			axs, ays = append(axs, a.X), append(ays, a.Y)
 		}
 	}
@@ -79,7 +97,7 @@ func (ic *indicatorContext) stepDown() *StepDownScore {
 			a.worst, a.worstFrame = v, c.frame[i]
 		}
 	}
-	for _, sp := range ic.spans {
+	for _, sp := range spans {
 		var arm, trunk, pel, med, fp, ank float64 = nan, nan, nan, nan, nan, nan
 		argmax := map[string]int{}
 		upd := func(cur *float64, v float64, id string, i int) {
@@ -128,7 +146,7 @@ func (ic *indicatorContext) stepDown() *StepDownScore {
 			acc[StepKneePosition].seen++
 		}
 	}
-	n := float64(len(ic.spans))
+	n := float64(len(spans))
 	need := math.Max(1, math.Ceil(t.ItemRepFraction*n-1e-9))
 	desc := map[string][3]string{
 		StepArmStrategy:  {"Arm strategy: a hand leaves the waist", "ratio", "wrist displacement from its standing place relative to the hip ÷ trunk length"},

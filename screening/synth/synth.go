@@ -30,6 +30,9 @@ type Config struct {
 	Movement string
 	// StanceRight puts single-leg tasks on the right leg (default left).
 	StanceRight bool
+	// SwitchLegAfter > 0 switches single-leg tasks to the other leg after
+	// that many reps (both legs in one recording).
+	SwitchLegAfter int
 	// Reps is the number of repetitions (default 3; 0 with NoReps).
 	Reps   int
 	NoReps bool
@@ -240,6 +243,21 @@ func (tl *timeline) at(t float64) (phase, walk, gait float64) {
 	return 0, 0, 0
 }
 
+// stanceRightAt says which leg carries a single-leg task at time t: that
+// of the rep in progress or the next one.
+func (tl *timeline) stanceRightAt(t float64) bool {
+	c := tl.cfg
+	if c.SwitchLegAfter <= 0 {
+		return c.StanceRight
+	}
+	period := tl.repDur + c.TopS
+	k := int(math.Floor((t - tl.lead + c.TopS) / period))
+	if k >= c.SwitchLegAfter {
+		return !c.StanceRight
+	}
+	return c.StanceRight
+}
+
 // bottomTimes returns the middle of each rep's bottom pause.
 func (tl *timeline) bottomTimes() []float64 {
 	c := tl.cfg
@@ -256,11 +274,11 @@ func (tl *timeline) bottomTimes() []float64 {
 // Knee valgus is set in the image of cam when cam looks at the person's
 // front or back (so perspective does not change the set FPPA), else in
 // the orthographic frontal plane.
-func skeleton(c *Config, cam *camera, s, gait, t float64) [pose.NumJoints]vec3 {
+func skeleton(c *Config, cam *camera, s, gait, t float64, stanceRight bool) [pose.NumJoints]vec3 {
 	var j [pose.NumJoints]vec3
 	single := c.Movement != Squat
 	st := 0 // stance side index: 0 left, 1 right
-	if c.StanceRight {
+	if stanceRight {
 		st = 1
 	}
 	sideX := [2]float64{1, -1} // lateral direction of each side
@@ -477,7 +495,7 @@ func Generate(cfg Config) (*pose.Track, *Truth, error) {
 	side := math.Abs(math.Sin(rad(c.YawDeg))) > 0.7
 	farLeft := math.Sin(rad(c.YawDeg)) < 0 // camera on the right: left side is far
 	var standThigh [2]float64
-	stand := skeleton(c, &cam, 0, 0, 0)
+	stand := skeleton(c, &cam, 0, 0, 0, c.StanceRight)
 	for sd, jj := range [2][2]pose.Joint{{pose.LeftHip, pose.LeftKnee}, {pose.RightHip, pose.RightKnee}} {
 		hx, hy := cam.project(stand[jj[0]])
 		kx, ky := cam.project(stand[jj[1]])
@@ -486,7 +504,8 @@ func Generate(cfg Config) (*pose.Track, *Truth, error) {
 	for i := 0; i < n; i++ {
 		t := float64(i) / c.FPS
 		s, walk, gait := tl.at(t)
-		sk := skeleton(c, &cam, s, gait, t)
+		stanceRight := tl.stanceRightAt(t)
+		sk := skeleton(c, &cam, s, gait, t, stanceRight)
 		off := cam.right.scale(walk)
 		p := pose.Pose{Frame: i, Time: t}
 		inside := 0
@@ -518,7 +537,7 @@ func Generate(cfg Config) (*pose.Track, *Truth, error) {
 		ref, other := p.Keypoints[pose.RightHip], p.Keypoints[pose.LeftHip]
 		if c.Movement != Squat {
 			st, fr := pose.LeftHip, pose.RightHip
-			if c.StanceRight {
+			if stanceRight {
 				st, fr = fr, st
 			}
 			ref, other = p.Keypoints[st], p.Keypoints[fr]

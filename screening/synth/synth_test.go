@@ -76,7 +76,7 @@ func TestSkeletonSegments(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range []float64{0, 0.3, 0.7, 1} {
-		j := skeleton(&c, nil, s, 0, 0)
+		j := skeleton(&c, nil, s, 0, 0, false)
 		d := func(a, b pose.Joint) float64 { v := j[a].sub(j[b]); return math.Sqrt(v.dot(v)) }
 		if got := d(pose.LeftKnee, pose.LeftAnkle); math.Abs(got-shankL) > 1e-9 {
 			t.Errorf("phase %.1f: shank %v, want %v", s, got, shankL)
