@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // rangeTask is work split into n independent units; Range does units
@@ -51,9 +52,12 @@ type job struct {
 	chunk int
 }
 
-// spinPolls is how long an idle worker polls for the next job before
-// parking: with a yield every 64 polls, some tens of µs.
-const spinPolls = 1 << 13
+// spinTime is how long an idle worker polls for the next job before
+// parking. It must outlast the gaps between the parallel steps of one
+// inference (the caller's last chunk plus the serial operations between),
+// because a parked worker can take a millisecond to run again on a busy
+// virtual machine.
+var spinTime = 500 * time.Microsecond
 
 // newPool starts threads-1 workers.
 func newPool(threads int) *pool {
@@ -95,11 +99,17 @@ func (p *pool) worker() {
 // waitNewJob spins, then parks, until the job generation differs from seen
 // or the pool closes, and returns the generation.
 func (p *pool) waitNewJob(seen uint64) uint64 {
-	for i := 0; i < spinPolls; i++ {
+	var start time.Time
+	for i := 0; ; i++ {
 		if g := p.state.Load() &^ (stateGen - 1); g != seen || p.closed.Load() {
 			return g
 		}
 		if i%64 == 63 {
+			if start.IsZero() {
+				start = time.Now()
+			} else if time.Since(start) > spinTime {
+				break
+			}
 			runtime.Gosched()
 		}
 	}
