@@ -13,7 +13,8 @@ package main
 //     key with bindFlag(cmd.Flags(), "flag-name", "section.key"). The same
 //     key is read from the YAML file (section: {key: ...}) and from the
 //     environment (KNEESCREEN_SECTION_KEY; dots and dashes become
-//     underscores). Precedence: flag > env > file > flag default.
+//     underscores). Precedence: flag > env > file > flag default. Avoid
+//     keys whose variable is taken: KNEESCREEN_CONFIG, KNEESCREEN_SHARED.
 //   - RunE ends with app.run(cmd, "section", &opts.Config, func(ctx) error {...}):
 //     it decodes the section into the typed Config, calls its Validate, and
 //     only then runs the command with a context that SIGINT cancels.
@@ -24,8 +25,9 @@ package main
 // Exit codes are decided in exitCode only: 0 success, 1 the command ran and
 // failed (for multi-input commands: some inputs failed), 2 usage error
 // (unknown command or flag, bad argument count, bad flag/env/file value,
-// unreadable config file), 130 interrupted. Every failure prints exactly one
-// line "kneescreen: <error>" on stderr.
+// unreadable config file), 130 interrupted. A failing command's error is
+// printed as exactly one line "kneescreen: <error>" on stderr; commands
+// with several inputs also print one such line per failed input.
 
 import (
 	"context"
