@@ -57,7 +57,7 @@ type job struct {
 // inference (the caller's last chunk plus the serial operations between),
 // because a parked worker can take a millisecond to run again on a busy
 // virtual machine.
-var spinTime = 500 * time.Microsecond
+const spinTime = 500 * time.Microsecond
 
 // newPool starts threads-1 workers.
 func newPool(threads int) *pool {
