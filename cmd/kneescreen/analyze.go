@@ -321,8 +321,7 @@ func (p *progress) update(pr pipeline.Progress) {
 	}
 	if p.bar == nil || p.pass != pr.Pass {
 		if p.bar != nil {
-			_ = p.bar.Finish()
-			fmt.Fprintln(p.w)
+			_ = p.bar.Finish() // clears its line
 		}
 		p.pass = pr.Pass
 		desc := p.name + " pose"

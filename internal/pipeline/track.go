@@ -289,8 +289,11 @@ func mirrorRGBA(dst, src *image.RGBA) *image.RGBA {
 	for y := 0; y < h; y++ {
 		s := src.Pix[src.PixOffset(src.Rect.Min.X, src.Rect.Min.Y+y):][:4*w]
 		d := dst.Pix[y*dst.Stride:][:4*w]
-		for x, e := 0, 4*(w-1); x < 4*w; x, e = x+4, e-4 {
-			copy(d[e:e+4], s[x:x+4])
+		for x := 0; x+3 < len(s); x += 4 {
+			e := len(d) - 4 - x
+			p := d[e : e+4 : e+4]
+			q := s[x : x+4 : x+4]
+			p[0], p[1], p[2], p[3] = q[0], q[1], q[2], q[3]
 		}
 	}
 	return dst
