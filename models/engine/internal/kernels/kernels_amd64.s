@@ -2428,3 +2428,280 @@ copy_next:
 copy_done:
 	VZEROUPPER
 	RET
+
+// func dw3x3s1AVX2(out *float32, oh int, nfull int, mask *int32, tail int, pad *float32, pw int, w *float32, res *float32, hasres int, bias float32, lo float32, hi float32)
+// Requires: AVX, FMA3
+TEXT ·dw3x3s1AVX2(SB), NOSPLIT, $0-92
+	MOVQ         out+0(FP), DI
+	MOVQ         oh+8(FP), R9
+	MOVQ         nfull+16(FP), R10
+	MOVQ         mask+24(FP), AX
+	MOVQ         pad+40(FP), SI
+	MOVQ         pw+48(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         w+56(FP), CX
+	VBROADCASTSS (CX), Y0
+	VBROADCASTSS 4(CX), Y1
+	VBROADCASTSS 8(CX), Y2
+	VBROADCASTSS 12(CX), Y3
+	VBROADCASTSS 16(CX), Y4
+	VBROADCASTSS 20(CX), Y5
+	VBROADCASTSS 24(CX), Y6
+	VBROADCASTSS 28(CX), Y7
+	VBROADCASTSS 32(CX), Y8
+	MOVQ         R10, DX
+	SHLQ         $0x03, DX
+	MOVQ         tail+32(FP), R11
+	ADDQ         R11, DX
+	SHLQ         $0x02, DX
+	MOVQ         res+64(FP), CX
+	SUBQ         DI, CX
+	TESTQ        R9, R9
+	JZ           dw2s1_done
+
+dw2s1_row:
+	MOVQ  SI, R12
+	LEAQ  (R12)(R8*1), R13
+	LEAQ  (R13)(R8*1), R14
+	MOVQ  DI, BX
+	MOVQ  R10, R11
+	TESTQ R11, R11
+	JZ    dw2s1_tail
+
+dw2s1_x:
+	VBROADCASTSS bias+80(FP), Y9
+	VFMADD231PS  (R12), Y0, Y9
+	VFMADD231PS  4(R12), Y1, Y9
+	VFMADD231PS  8(R12), Y2, Y9
+	VMULPS       (R13), Y3, Y10
+	VFMADD231PS  4(R13), Y4, Y10
+	VFMADD231PS  8(R13), Y5, Y10
+	VMULPS       (R14), Y6, Y11
+	VFMADD231PS  4(R14), Y7, Y11
+	VFMADD231PS  8(R14), Y8, Y11
+	VADDPS       Y10, Y9, Y9
+	VADDPS       Y11, Y9, Y9
+	CMPQ         hasres+72(FP), $0x00
+	JE           dw2s1_nores0
+	VADDPS       (BX)(CX*1), Y9, Y9
+
+dw2s1_nores0:
+	VBROADCASTSS lo+84(FP), Y12
+	VMAXPS       Y12, Y9, Y9
+	VBROADCASTSS hi+88(FP), Y12
+	VMINPS       Y12, Y9, Y9
+	VMOVUPS      Y9, (BX)
+	ADDQ         $0x00000020, R12
+	ADDQ         $0x00000020, R13
+	ADDQ         $0x00000020, R14
+	ADDQ         $0x00000020, BX
+	DECQ         R11
+	JNZ          dw2s1_x
+
+dw2s1_tail:
+	CMPQ         tail+32(FP), $0x00
+	JE           dw2s1_next
+	VBROADCASTSS bias+80(FP), Y9
+	VFMADD231PS  (R12), Y0, Y9
+	VFMADD231PS  4(R12), Y1, Y9
+	VFMADD231PS  8(R12), Y2, Y9
+	VMULPS       (R13), Y3, Y10
+	VFMADD231PS  4(R13), Y4, Y10
+	VFMADD231PS  8(R13), Y5, Y10
+	VMULPS       (R14), Y6, Y11
+	VFMADD231PS  4(R14), Y7, Y11
+	VFMADD231PS  8(R14), Y8, Y11
+	VADDPS       Y10, Y9, Y9
+	VADDPS       Y11, Y9, Y9
+	CMPQ         hasres+72(FP), $0x00
+	JE           dw2s1_nores1
+	VMOVDQU      (AX), Y13
+	VMASKMOVPS   (BX)(CX*1), Y13, Y12
+	VADDPS       Y12, Y9, Y9
+
+dw2s1_nores1:
+	VBROADCASTSS lo+84(FP), Y12
+	VMAXPS       Y12, Y9, Y9
+	VBROADCASTSS hi+88(FP), Y12
+	VMINPS       Y12, Y9, Y9
+	VMOVDQU      (AX), Y13
+	VMASKMOVPS   Y9, Y13, (BX)
+
+dw2s1_next:
+	ADDQ DX, DI
+	ADDQ R8, SI
+	DECQ R9
+	JNZ  dw2s1_row
+
+dw2s1_done:
+	VZEROUPPER
+	RET
+
+// func dw3x3s2AVX2(out *float32, oh int, nfull int, mask *int32, tail int, pad *float32, pw int, w *float32, res *float32, hasres int, bias float32, lo float32, hi float32)
+// Requires: AVX, AVX2, FMA3
+TEXT ·dw3x3s2AVX2(SB), NOSPLIT, $0-92
+	MOVQ         out+0(FP), DI
+	MOVQ         oh+8(FP), R9
+	MOVQ         nfull+16(FP), R10
+	MOVQ         mask+24(FP), AX
+	MOVQ         pad+40(FP), SI
+	MOVQ         pw+48(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         w+56(FP), CX
+	VBROADCASTSS (CX), Y0
+	VBROADCASTSS 4(CX), Y1
+	VBROADCASTSS 8(CX), Y2
+	VBROADCASTSS 12(CX), Y3
+	VBROADCASTSS 16(CX), Y4
+	VBROADCASTSS 20(CX), Y5
+	VBROADCASTSS 24(CX), Y6
+	VBROADCASTSS 28(CX), Y7
+	VBROADCASTSS 32(CX), Y8
+	MOVQ         R10, DX
+	SHLQ         $0x03, DX
+	MOVQ         tail+32(FP), R11
+	ADDQ         R11, DX
+	SHLQ         $0x02, DX
+	MOVQ         res+64(FP), CX
+	SUBQ         DI, CX
+	TESTQ        R9, R9
+	JZ           dw2s2_done
+
+dw2s2_row:
+	MOVQ  SI, R12
+	LEAQ  (R12)(R8*1), R13
+	LEAQ  (R13)(R8*1), R14
+	MOVQ  DI, BX
+	MOVQ  R10, R11
+	TESTQ R11, R11
+	JZ    dw2s2_tail
+
+dw2s2_x:
+	VMOVUPS      (R12), Y12
+	VMOVUPS      32(R12), Y13
+	VSHUFPS      $0x88, Y13, Y12, Y14
+	VPERMPD      $0xd8, Y14, Y14
+	VSHUFPS      $0xdd, Y13, Y12, Y15
+	VPERMPD      $0xd8, Y15, Y15
+	VMOVUPS      8(R12), Y12
+	VMOVUPS      40(R12), Y13
+	VSHUFPS      $0x88, Y13, Y12, Y12
+	VPERMPD      $0xd8, Y12, Y12
+	VBROADCASTSS bias+80(FP), Y9
+	VFMADD231PS  Y14, Y0, Y9
+	VFMADD231PS  Y15, Y1, Y9
+	VFMADD231PS  Y12, Y2, Y9
+	VMOVUPS      (R13), Y12
+	VMOVUPS      32(R13), Y13
+	VSHUFPS      $0x88, Y13, Y12, Y14
+	VPERMPD      $0xd8, Y14, Y14
+	VSHUFPS      $0xdd, Y13, Y12, Y15
+	VPERMPD      $0xd8, Y15, Y15
+	VMOVUPS      8(R13), Y12
+	VMOVUPS      40(R13), Y13
+	VSHUFPS      $0x88, Y13, Y12, Y12
+	VPERMPD      $0xd8, Y12, Y12
+	VMULPS       Y14, Y3, Y10
+	VFMADD231PS  Y15, Y4, Y10
+	VFMADD231PS  Y12, Y5, Y10
+	VMOVUPS      (R14), Y12
+	VMOVUPS      32(R14), Y13
+	VSHUFPS      $0x88, Y13, Y12, Y14
+	VPERMPD      $0xd8, Y14, Y14
+	VSHUFPS      $0xdd, Y13, Y12, Y15
+	VPERMPD      $0xd8, Y15, Y15
+	VMOVUPS      8(R14), Y12
+	VMOVUPS      40(R14), Y13
+	VSHUFPS      $0x88, Y13, Y12, Y12
+	VPERMPD      $0xd8, Y12, Y12
+	VMULPS       Y14, Y6, Y11
+	VFMADD231PS  Y15, Y7, Y11
+	VFMADD231PS  Y12, Y8, Y11
+	VADDPS       Y10, Y9, Y9
+	VADDPS       Y11, Y9, Y9
+	CMPQ         hasres+72(FP), $0x00
+	JE           dw2s2_nores0
+	VADDPS       (BX)(CX*1), Y9, Y9
+
+dw2s2_nores0:
+	VBROADCASTSS lo+84(FP), Y12
+	VMAXPS       Y12, Y9, Y9
+	VBROADCASTSS hi+88(FP), Y12
+	VMINPS       Y12, Y9, Y9
+	VMOVUPS      Y9, (BX)
+	ADDQ         $0x00000040, R12
+	ADDQ         $0x00000040, R13
+	ADDQ         $0x00000040, R14
+	ADDQ         $0x00000020, BX
+	DECQ         R11
+	JNZ          dw2s2_x
+
+dw2s2_tail:
+	CMPQ         tail+32(FP), $0x00
+	JE           dw2s2_next
+	VMOVUPS      (R12), Y12
+	VMOVUPS      32(R12), Y13
+	VSHUFPS      $0x88, Y13, Y12, Y14
+	VPERMPD      $0xd8, Y14, Y14
+	VSHUFPS      $0xdd, Y13, Y12, Y15
+	VPERMPD      $0xd8, Y15, Y15
+	VMOVUPS      8(R12), Y12
+	VMOVUPS      40(R12), Y13
+	VSHUFPS      $0x88, Y13, Y12, Y12
+	VPERMPD      $0xd8, Y12, Y12
+	VBROADCASTSS bias+80(FP), Y9
+	VFMADD231PS  Y14, Y0, Y9
+	VFMADD231PS  Y15, Y1, Y9
+	VFMADD231PS  Y12, Y2, Y9
+	VMOVUPS      (R13), Y12
+	VMOVUPS      32(R13), Y13
+	VSHUFPS      $0x88, Y13, Y12, Y14
+	VPERMPD      $0xd8, Y14, Y14
+	VSHUFPS      $0xdd, Y13, Y12, Y15
+	VPERMPD      $0xd8, Y15, Y15
+	VMOVUPS      8(R13), Y12
+	VMOVUPS      40(R13), Y13
+	VSHUFPS      $0x88, Y13, Y12, Y12
+	VPERMPD      $0xd8, Y12, Y12
+	VMULPS       Y14, Y3, Y10
+	VFMADD231PS  Y15, Y4, Y10
+	VFMADD231PS  Y12, Y5, Y10
+	VMOVUPS      (R14), Y12
+	VMOVUPS      32(R14), Y13
+	VSHUFPS      $0x88, Y13, Y12, Y14
+	VPERMPD      $0xd8, Y14, Y14
+	VSHUFPS      $0xdd, Y13, Y12, Y15
+	VPERMPD      $0xd8, Y15, Y15
+	VMOVUPS      8(R14), Y12
+	VMOVUPS      40(R14), Y13
+	VSHUFPS      $0x88, Y13, Y12, Y12
+	VPERMPD      $0xd8, Y12, Y12
+	VMULPS       Y14, Y6, Y11
+	VFMADD231PS  Y15, Y7, Y11
+	VFMADD231PS  Y12, Y8, Y11
+	VADDPS       Y10, Y9, Y9
+	VADDPS       Y11, Y9, Y9
+	CMPQ         hasres+72(FP), $0x00
+	JE           dw2s2_nores1
+	VMOVDQU      (AX), Y13
+	VMASKMOVPS   (BX)(CX*1), Y13, Y12
+	VADDPS       Y12, Y9, Y9
+
+dw2s2_nores1:
+	VBROADCASTSS lo+84(FP), Y12
+	VMAXPS       Y12, Y9, Y9
+	VBROADCASTSS hi+88(FP), Y12
+	VMINPS       Y12, Y9, Y9
+	VMOVDQU      (AX), Y13
+	VMASKMOVPS   Y9, Y13, (BX)
+
+dw2s2_next:
+	ADDQ DX, DI
+	ADDQ R8, SI
+	ADDQ R8, SI
+	DECQ R9
+	JNZ  dw2s2_row
+
+dw2s2_done:
+	VZEROUPPER
+	RET

@@ -98,3 +98,15 @@ func dw3x3s2AVX512(out *float32, oh int, nfull int, mask int, ow int, pad *float
 //
 //go:noescape
 func copyRowsAVX512(dst *float32, ldd int, src *float32, lds int, w int, h int, mask int)
+
+// dw3x3s1AVX2 is dwPlaneGo for stride 1 on AVX2: oh rows of nfull 8-wide
+// blocks and, when tail > 0, a masked tail block per row.
+//
+//go:noescape
+func dw3x3s1AVX2(out *float32, oh int, nfull int, mask *int32, tail int, pad *float32, pw int, w *float32, res *float32, hasres int, bias float32, lo float32, hi float32)
+
+// dw3x3s2AVX2 is dwPlaneGo for stride 2 on AVX2: oh rows of nfull 8-wide
+// blocks and, when tail > 0, a masked tail block per row.
+//
+//go:noescape
+func dw3x3s2AVX2(out *float32, oh int, nfull int, mask *int32, tail int, pad *float32, pw int, w *float32, res *float32, hasres int, bias float32, lo float32, hi float32)

@@ -22,8 +22,11 @@ func tileKernels() *kernelSet {
 }
 
 func dwPlane() func(d *Depthwise3x3, out, pad, w, res []float32, bias, lo, hi float32) {
-	if impl == ImplAVX512 {
+	switch impl {
+	case ImplAVX512:
 		return dwPlaneAVX512
+	case ImplAVX2:
+		return dwPlaneAVX2
 	}
 	return dwPlaneGo
 }
@@ -56,4 +59,23 @@ func copyRows(dst []float32, ldd int, src []float32, lds, w, h int) {
 		panic("kernels: copyRows out of range")
 	}
 	copyRowsAVX512(&dst[0], ldd, &src[0], lds, w, h, (1<<(w%16))-1)
+}
+
+// dwPlaneAVX2 is dwPlaneAVX512 for AVX2, with the tail lanes as a vector
+// mask.
+func dwPlaneAVX2(d *Depthwise3x3, out, pad, w, res []float32, bias, lo, hi float32) {
+	tail := d.ow % 8
+	var mask [8]int32
+	for i := range tail {
+		mask[i] = -1
+	}
+	rp, hasRes := &out[0], 0
+	if res != nil {
+		rp, hasRes = &res[0], 1
+	}
+	if d.stride == 1 {
+		dw3x3s1AVX2(&out[0], d.oh, d.ow/8, &mask[0], tail, &pad[0], d.pw, &w[0], rp, hasRes, bias, lo, hi)
+	} else {
+		dw3x3s2AVX2(&out[0], d.oh, d.ow/8, &mask[0], tail, &pad[0], d.pw, &w[0], rp, hasRes, bias, lo, hi)
+	}
 }

@@ -256,6 +256,8 @@ func depthwiseAVX512() {
 	dwKernel(1, evens, odds)
 	dwKernel(2, evens, odds)
 	copyRowsAVX512()
+	dwKernelAVX2(1)
+	dwKernelAVX2(2)
 }
 
 // copyRowsAVX512 copies h rows of w floats between strided planes, 16 at a
@@ -436,4 +438,128 @@ func paramAddr(name string) Mem {
 		panic(err)
 	}
 	return b.Addr
+}
+
+const dwSigAVX2 = "func(out *float32, oh, nfull int, mask *int32, tail int, pad *float32, pw int, w *float32, res *float32, hasres int, bias, lo, hi float32)"
+
+// dwKernelAVX2 is dwKernel for AVX2+FMA, 8 outputs per step: weights in
+// Y0-Y8, one accumulator per input row in Y9-Y11, temporaries Y12-Y15. The
+// tail block is stored (and its residual loaded) under the lane mask at
+// *mask. Stride 2 splits even and odd columns with VSHUFPS + VPERMPD.
+func dwKernelAVX2(s int) {
+	name := fmt.Sprintf("dw3x3s%dAVX2", s)
+	TEXT(name, NOSPLIT, dwSigAVX2)
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s is dwPlaneGo for stride %d on AVX2: oh rows of nfull 8-wide", name, s),
+		"blocks and, when tail > 0, a masked tail block per row.")
+	Load(Param("out"), RDI)
+	Load(Param("oh"), R9)
+	Load(Param("nfull"), R10)
+	Load(Param("mask"), RAX)
+	Load(Param("pad"), RSI)
+	Load(Param("pw"), R8)
+	SHLQ(U8(2), R8)
+	Load(Param("w"), RCX)
+	for i := 0; i < 9; i++ {
+		VBROADCASTSS(Mem{Base: RCX, Disp: 4 * i}, ymm(i))
+	}
+	// DX = ow in bytes = (nfull*8 + tail) * 4
+	MOVQ(R10, RDX)
+	SHLQ(U8(3), RDX)
+	Load(Param("tail"), R11)
+	ADDQ(R11, RDX)
+	SHLQ(U8(2), RDX)
+	// CX = res - out, so the residual of the output at (BX) is at (BX)(CX*1).
+	Load(Param("res"), RCX)
+	SUBQ(RDI, RCX)
+	accs := []VecPhysical{Y9, Y10, Y11}
+	pre := fmt.Sprintf("dw2s%d_", s)
+	nlabel := 0
+	body := func(tail bool) {
+		for r, p := range []GPPhysical{R12, R13, R14} {
+			var taps [3]Op
+			if s == 1 {
+				for j := 0; j < 3; j++ {
+					taps[j] = Mem{Base: p, Disp: 4 * j}
+				}
+			} else {
+				// evens, odds of p[0:16], then evens of p[2:18]
+				VMOVUPS(Mem{Base: p}, Y12)
+				VMOVUPS(Mem{Base: p, Disp: 32}, Y13)
+				VSHUFPS(U8(0x88), Y13, Y12, Y14)
+				VPERMPD(U8(0xD8), Y14, Y14)
+				VSHUFPS(U8(0xDD), Y13, Y12, Y15)
+				VPERMPD(U8(0xD8), Y15, Y15)
+				VMOVUPS(Mem{Base: p, Disp: 8}, Y12)
+				VMOVUPS(Mem{Base: p, Disp: 40}, Y13)
+				VSHUFPS(U8(0x88), Y13, Y12, Y12)
+				VPERMPD(U8(0xD8), Y12, Y12)
+				taps = [3]Op{Y14, Y15, Y12}
+			}
+			for j := 0; j < 3; j++ {
+				switch {
+				case r == 0 && j == 0:
+					VBROADCASTSS(paramAddr("bias"), Y9)
+					VFMADD231PS(taps[j], ymm(0), Y9)
+				case j == 0:
+					VMULPS(taps[j], ymm(3*r), accs[r])
+				default:
+					VFMADD231PS(taps[j], ymm(3*r+j), accs[r])
+				}
+			}
+		}
+		VADDPS(Y10, Y9, Y9)
+		VADDPS(Y11, Y9, Y9)
+		skip := fmt.Sprintf("%snores%d", pre, nlabel)
+		nlabel++
+		CMPQ(paramAddr("hasres"), U8(0))
+		JE(LabelRef(skip))
+		if tail {
+			VMOVDQU(Mem{Base: RAX}, Y13)
+			VMASKMOVPS(Mem{Base: RBX, Index: RCX, Scale: 1}, Y13, Y12)
+			VADDPS(Y12, Y9, Y9)
+		} else {
+			VADDPS(Mem{Base: RBX, Index: RCX, Scale: 1}, Y9, Y9)
+		}
+		Label(skip)
+		VBROADCASTSS(paramAddr("lo"), Y12)
+		VMAXPS(Y12, Y9, Y9)
+		VBROADCASTSS(paramAddr("hi"), Y12)
+		VMINPS(Y12, Y9, Y9)
+	}
+	TESTQ(R9, R9)
+	JZ(LabelRef(pre + "done"))
+	Label(pre + "row")
+	MOVQ(RSI, R12)
+	LEAQ(Mem{Base: R12, Index: R8, Scale: 1}, R13)
+	LEAQ(Mem{Base: R13, Index: R8, Scale: 1}, R14)
+	MOVQ(RDI, RBX)
+	MOVQ(R10, R11)
+	TESTQ(R11, R11)
+	JZ(LabelRef(pre + "tail"))
+	Label(pre + "x")
+	body(false)
+	VMOVUPS(Y9, Mem{Base: RBX})
+	for _, p := range []GPPhysical{R12, R13, R14} {
+		ADDQ(U32(32*s), p)
+	}
+	ADDQ(U32(32), RBX)
+	DECQ(R11)
+	JNZ(LabelRef(pre + "x"))
+	Label(pre + "tail")
+	CMPQ(paramAddr("tail"), U8(0))
+	JE(LabelRef(pre + "next"))
+	body(true)
+	VMOVDQU(Mem{Base: RAX}, Y13)
+	VMASKMOVPS(Y9, Y13, Mem{Base: RBX})
+	Label(pre + "next")
+	ADDQ(RDX, RDI)
+	for i := 0; i < s; i++ {
+		ADDQ(R8, RSI)
+	}
+	DECQ(R9)
+	JNZ(LabelRef(pre + "row"))
+	Label(pre + "done")
+	VZEROUPPER()
+	RET()
 }
