@@ -10,8 +10,9 @@ import (
 // output; the AVX-512 kernel holds it in 24 ZMM accumulators (8 rows x 3
 // vectors), the AVX2 kernel in four passes of 4 rows x 3 YMM. blockK bounds
 // the depth of one pass so a packed A micro-panel (TileM x blockK floats,
-// 16 KiB) stays in L1 while packed B panels stream from L2; bBudget bounds the
-// packed B block (512 KiB) so it stays in L2.
+// 16 KiB) stays in L1 while B streams from L2; bBudget bounds the block of B
+// (blockK rows x NC columns, 512 KiB) that every row panel sweeps, so that it
+// stays in L2 whether it is packed or read in place.
 const (
 	// TileM is the number of output rows of a micro-tile. Splitting work
 	// at multiples of TileM rows avoids partial tiles.
@@ -156,7 +157,7 @@ func (p *PackedA) MulBlock(dst []float32, ldc int, b []float32, ldb int, ep *Epi
 	mp := p.panels * TileM
 	nc := max(TileN, bBudget/min(blockK, p.k)/TileN*TileN)
 	pFirst, pLast := m0/TileM, (m1-1)/TileM
-	direct := readBInPlace(pLast-pFirst+1, ldb)
+	direct := readBInPlace(pLast - pFirst + 1)
 	for nb := n0; nb < n1; nb += nc {
 		nl := min(nc, n1-nb)
 		npan := (nl + TileN - 1) / TileN
@@ -274,7 +275,7 @@ const (
 // when the strided rows of B thrash the cache or TLB; on MoveNet's shapes
 // (BenchmarkGemmPacking) reading in place is as fast or up to 1.8x faster,
 // so packing is kept for panels with more rows than directMaxPanels.
-func readBInPlace(rowPanels, ldb int) bool {
+func readBInPlace(rowPanels int) bool {
 	switch packPolicy {
 	case packAlways:
 		return false
