@@ -22,8 +22,23 @@ func TestMain(m *testing.M) {
 		// Re-executed by TestSIGINTStopsCleanly: behave as the real binary.
 		os.Exit(Main())
 	}
+	isolateConfigEnv()
 	vision.Quiet()
 	os.Exit(m.Run())
+}
+
+// isolateConfigEnv unsets the KNEESCREEN_* variables the CLI reads as
+// configuration, so the tests see the defaults whatever the calling shell or
+// CI exports (CI sets KNEESCREEN_MODELS_DIR for the models tests). Variables
+// that only tell tests where material lives are kept.
+func isolateConfigEnv() {
+	keep := map[string]bool{"KNEESCREEN_SHARED": true, "KNEESCREEN_NPM_MODELS": true, "KNEESCREEN_THUNDER_ONNX": true}
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "KNEESCREEN_") && !keep[name] {
+			os.Unsetenv(name)
+		}
+	}
 }
 
 // TestSIGINTStopsCleanly runs the real Main in a child process, interrupts
