@@ -321,9 +321,19 @@ func TestTrackKeepsFrameOrderAcrossLanes(t *testing.T) {
 				return probeEstimator{calls: c}, nil
 			}
 			const n = 57
-			tr, err := Track(context.Background(), &colourSource{n: n}, TrackOptions{NewEstimator: newEst, Lanes: tc.lanes, Symmetric: tc.symmetric, Threads: 2})
+			var streamed []int
+			onPose := func(p pose.Pose) { streamed = append(streamed, p.Frame) }
+			tr, err := Track(context.Background(), &colourSource{n: n}, TrackOptions{NewEstimator: newEst, Lanes: tc.lanes, Symmetric: tc.symmetric, Threads: 2, OnPose: onPose})
 			if err != nil {
 				t.Fatal(err)
+			}
+			for i, f := range streamed {
+				if f != i {
+					t.Fatalf("OnPose got frame %d at position %d: not in order", f, i)
+				}
+			}
+			if len(streamed) != n {
+				t.Fatalf("OnPose called %d times, want %d", len(streamed), n)
 			}
 			if len(tr.Poses) != n || tr.Width != 64 || tr.FPS != 10 {
 				t.Fatalf("track: %d poses %dx%d at %v fps", len(tr.Poses), tr.Width, tr.Height, tr.FPS)

@@ -60,6 +60,10 @@ type TrackOptions struct {
 	// Progress, when set, is called after each frame's pose is known, from
 	// the goroutine that called Track.
 	Progress func(Progress)
+	// OnPose, when set, receives every frame's pose in frame order as soon
+	// as it and all earlier ones are known (e.g. for a live display), from
+	// the goroutine that called Track.
+	OnPose func(pose.Pose)
 }
 
 // Progress reports how far a pass has got.
@@ -211,7 +215,7 @@ func Track(ctx context.Context, src vision.FrameSource, opts TrackOptions) (*pos
 	total := info.FrameCount
 	var poses []pose.Pose
 	var have []uint8 // per frame: 1 plain, 2 mirror, 3 both
-	done := 0
+	done, next := 0, 0
 	want := uint8(1)
 	if opts.Symmetric {
 		want = 3
@@ -239,6 +243,11 @@ func Track(ctx context.Context, src vision.FrameSource, opts TrackOptions) (*pos
 			done++
 			if opts.Progress != nil {
 				opts.Progress(Progress{Pass: "pose", Done: done, Total: total, Elapsed: time.Since(start)})
+			}
+			for ; next < len(have) && have[next] == want; next++ {
+				if opts.OnPose != nil {
+					opts.OnPose(poses[next])
+				}
 			}
 		}
 	}
