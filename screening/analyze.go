@@ -128,7 +128,7 @@ func Analyze(ctx context.Context, track *pose.Track, opts Options) (*Report, err
 	var spans []repSpan
 	lowDescent := math.Min(thr.Reps.MinDescentRatio, thr.Reps.SingleLegMinDescentRatio)
 	if !math.IsNaN(b.legLen) {
-		spans = keepUpright(segmentReps(c.t, b.hipY, b.legLen, lowDescent, thr.Reps.MinDurationS), c, b)
+		spans = keepUpright(segmentReps(c.t, b.depthSignal(c), 1, lowDescent, thr.Reps.MinDurationS), c, b)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -141,9 +141,9 @@ func Analyze(ctx context.Context, track *pose.Track, opts Options) (*Report, err
 	}
 	r.Movement, r.MovementConfidence = mv, finiteOr(mvConf, 0)
 	if want := thr.Reps.MinDescentRatio; !mv.SingleLeg() && want != lowDescent && !math.IsNaN(b.legLen) {
-		spans = keepUpright(segmentReps(c.t, b.hipY, b.legLen, want, thr.Reps.MinDurationS), c, b)
+		spans = keepUpright(segmentReps(c.t, b.depthSignal(c), 1, want, thr.Reps.MinDurationS), c, b)
 	} else if want := thr.Reps.SingleLegMinDescentRatio; mv.SingleLeg() && want != lowDescent && !math.IsNaN(b.legLen) {
-		spans = keepUpright(segmentReps(c.t, b.hipY, b.legLen, want, thr.Reps.MinDurationS), c, b)
+		spans = keepUpright(segmentReps(c.t, b.depthSignal(c), 1, want, thr.Reps.MinDurationS), c, b)
 	}
 	repStance := assignStances(c, b, spans, view, mv, opts.Stance)
 	fallback := -1
@@ -321,7 +321,7 @@ func buildRep(index int, sp repSpan, side Side, stance int, c *conditioned, b *b
 			rep.Metrics[MetricFPPA] = Sided(l, rr)
 		case info.Name == MetricDepth:
 			lvl := math.Min(b.hipY[sp.start], b.hipY[sp.end])
-			rep.Metrics[MetricDepth] = Scalar(round((b.hipY[sp.bottom]-lvl)/b.legLen, 4))
+			rep.Metrics[MetricDepth] = Scalar(round((b.hipY[sp.bottom]-lvl)/b.scale[sp.bottom], 4))
 		case info.PerSide:
 			var v [2]float64
 			for sd := 0; sd < 2; sd++ {

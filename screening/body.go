@@ -41,6 +41,13 @@ type body struct {
 	thighLen     [2]float64
 	shankLen     [2]float64
 	torsoLen     float64
+	// shot is each frame's camera shot and scale its leg length in
+	// pixels (shots differ after a zoomed cut-in); shotThigh and
+	// shotShank hold each shot's standing segment lengths.
+	shot                 []int
+	scale                []float64
+	shotThigh, shotShank [][2]float64
+	shotTorso            []float64
 	// hipX, hipY: mid-hip per frame (NaN when missing); baseY the
 	// standing level around each frame: the highest mid-hip position
 	// within ±standingWindowS, so that a person walking towards or away
@@ -56,13 +63,57 @@ type body struct {
 	facing float64
 }
 
+// proportions measures segment lengths over frames [a, b). The 90th
+// percentile is the segment at its longest, i.e. in the image plane
+// (standing), yet robust to a few overlong misdetections.
+func proportions(c *conditioned, a, b int) (thigh, shank [2]float64, torso, leg float64, fromTorso bool) {
+	var th, sh [2][]float64
+	var to []float64
+	for i := a; i < b; i++ {
+		lh, rh := c.at(pose.LeftHip, i), c.at(pose.RightHip, i)
+		for s, sj := range sides {
+			h, k, an := c.at(sj.hip, i), c.at(sj.knee, i), c.at(sj.ankle, i)
+			if h.ok() && k.ok() {
+				th[s] = append(th[s], dist(h, k))
+			}
+			if k.ok() && an.ok() {
+				sh[s] = append(sh[s], dist(k, an))
+			}
+		}
+		ls, rs := c.at(pose.LeftShoulder, i), c.at(pose.RightShoulder, i)
+		if ls.ok() && rs.ok() && lh.ok() && rh.ok() {
+			to = append(to, dist(mid(ls, rs), mid(lh, rh)))
+		}
+	}
+	var legs []float64
+	for s := 0; s < 2; s++ {
+		thigh[s] = percentile(th[s], 90)
+		shank[s] = percentile(sh[s], 90)
+		if l := thigh[s] + shank[s]; !math.IsNaN(l) && len(th[s]) >= 3 && len(sh[s]) >= 3 {
+			legs = append(legs, l)
+		}
+	}
+	torso = percentile(to, 90)
+	switch {
+	case len(legs) > 0:
+		leg = (legs[0] + legs[len(legs)-1]) / 2
+	case !math.IsNaN(torso) && len(to) >= 3:
+		// Average adult leg (greater trochanter to ankle) is about 1.8 ×
+		// the shoulder-to-hip trunk length.
+		leg, fromTorso = 1.8*torso, true
+	default:
+		leg = nan
+	}
+	return
+}
+
 // measureBody derives the person's proportions from the conditioned
-// track. Missing quantities are NaN.
+// track, per camera shot (a zoomed cut-in has its own scale). Missing
+// quantities are NaN.
 func measureBody(c *conditioned, imgHeight int, maxGapS float64) *body {
 	n := c.n()
-	b := &body{hipX: make([]float64, n), hipY: make([]float64, n), standing: make([]bool, n)}
-	var thigh, shank [2][]float64
-	var torso []float64
+	b := &body{hipX: make([]float64, n), hipY: make([]float64, n), standing: make([]bool, n),
+		shot: make([]int, n), scale: make([]float64, n)}
 	for i := 0; i < n; i++ {
 		lh, rh := c.at(pose.LeftHip, i), c.at(pose.RightHip, i)
 		m := Point{nan, nan}
@@ -70,54 +121,42 @@ func measureBody(c *conditioned, imgHeight int, maxGapS float64) *body {
 			m = mid(lh, rh)
 		}
 		b.hipX[i], b.hipY[i] = m.X, m.Y
-		for s, sj := range sides {
-			h, k, a := c.at(sj.hip, i), c.at(sj.knee, i), c.at(sj.ankle, i)
-			if h.ok() && k.ok() {
-				thigh[s] = append(thigh[s], dist(h, k))
+	}
+	b.thighLen, b.shankLen, b.torsoLen, b.legLen, b.legFromTorso = proportions(c, 0, n)
+	// Each shot's own scale where it has enough data; the main shot (most
+	// frames with a person) sets the body's reference scale.
+	mainN := 0
+	for k, sh := range c.shots {
+		th, sk, to, leg, fromTorso := proportions(c, sh[0], sh[1])
+		if math.IsNaN(leg) || fromTorso != b.legFromTorso {
+			th, sk, to, leg = b.thighLen, b.shankLen, b.torsoLen, b.legLen
+		}
+		b.shotThigh = append(b.shotThigh, th)
+		b.shotShank = append(b.shotShank, sk)
+		b.shotTorso = append(b.shotTorso, to)
+		np := 0
+		for i := sh[0]; i < sh[1]; i++ {
+			b.shot[i], b.scale[i] = k, leg
+			if c.person[i] {
+				np++
 			}
-			if k.ok() && a.ok() {
-				shank[s] = append(shank[s], dist(k, a))
-			}
 		}
-		ls, rs := c.at(pose.LeftShoulder, i), c.at(pose.RightShoulder, i)
-		if ls.ok() && rs.ok() && m.ok() {
-			torso = append(torso, dist(mid(ls, rs), m))
+		if np > mainN && !math.IsNaN(leg) {
+			mainN = np
+			b.legLen, b.thighLen, b.shankLen, b.torsoLen = leg, th, sk, to
 		}
-	}
-	filter.FillGaps(b.hipX, c.t, maxGapS)
-	filter.FillGaps(b.hipY, c.t, maxGapS)
-	// The 90th percentile is the segment at its longest, i.e. in the image
-	// plane (standing), yet robust to a few overlong misdetections.
-	for s := 0; s < 2; s++ {
-		b.thighLen[s] = percentile(thigh[s], 90)
-		b.shankLen[s] = percentile(shank[s], 90)
-	}
-	b.torsoLen = percentile(torso, 90)
-	var legs []float64
-	for s := 0; s < 2; s++ {
-		if l := b.thighLen[s] + b.shankLen[s]; !math.IsNaN(l) && len(thigh[s]) >= 3 && len(shank[s]) >= 3 {
-			legs = append(legs, l)
-		}
-	}
-	switch {
-	case len(legs) > 0:
-		b.legLen = (legs[0] + legs[len(legs)-1]) / 2
-	case !math.IsNaN(b.torsoLen):
-		// Average adult leg (greater trochanter to ankle) is about 1.8 ×
-		// the shoulder-to-hip trunk length.
-		b.legLen, b.legFromTorso = 1.8*b.torsoLen, true
-	default:
-		b.legLen = nan
+		filter.FillGaps(b.hipX[sh[0]:sh[1]], c.t[sh[0]:sh[1]], maxGapS)
+		filter.FillGaps(b.hipY[sh[0]:sh[1]], c.t[sh[0]:sh[1]], maxGapS)
 	}
 	b.baseY = make([]float64, n)
 	for i := 0; i < n; i++ {
 		b.baseY[i] = nan
-		for k := i; k >= 0 && c.t[i]-c.t[k] <= standingWindowS; k-- {
+		for k := i; k >= 0 && c.t[i]-c.t[k] <= standingWindowS && b.shot[k] == b.shot[i]; k-- {
 			if y := b.hipY[k]; !math.IsNaN(y) && !(y >= b.baseY[i]) {
 				b.baseY[i] = y
 			}
 		}
-		for k := i + 1; k < n && c.t[k]-c.t[i] <= standingWindowS; k++ {
+		for k := i + 1; k < n && c.t[k]-c.t[i] <= standingWindowS && b.shot[k] == b.shot[i]; k++ {
 			if y := b.hipY[k]; !math.IsNaN(y) && !(y >= b.baseY[i]) {
 				b.baseY[i] = y
 			}
@@ -126,13 +165,13 @@ func measureBody(c *conditioned, imgHeight int, maxGapS float64) *body {
 
 	// Standing: near the top of the hip trajectory and not walking.
 	for i := 0; i < n; i++ {
-		if math.IsNaN(b.hipY[i]) || math.IsNaN(b.legLen) {
+		if math.IsNaN(b.hipY[i]) || math.IsNaN(b.scale[i]) {
 			continue
 		}
-		depth := (b.hipY[i] - b.baseY[i]) / b.legLen
+		depth := (b.hipY[i] - b.baseY[i]) / b.scale[i]
 		speed := 0.0
-		if i > 0 && i < n-1 && !math.IsNaN(b.hipX[i-1]) && !math.IsNaN(b.hipX[i+1]) {
-			speed = math.Abs(b.hipX[i+1]-b.hipX[i-1]) / (c.t[i+1] - c.t[i-1]) / b.legLen
+		if i > 0 && i < n-1 && !math.IsNaN(b.hipX[i-1]) && !math.IsNaN(b.hipX[i+1]) && b.shot[i-1] == b.shot[i+1] {
+			speed = math.Abs(b.hipX[i+1]-b.hipX[i-1]) / (c.t[i+1] - c.t[i-1]) / b.scale[i]
 		}
 		b.standing[i] = depth < 0.05 && speed < 0.3
 	}
@@ -202,4 +241,17 @@ func medialX(c *conditioned, s, i int) float64 {
 		return nan
 	}
 	return sign(o.X - h.X)
+}
+
+// depthSignal returns the mid-hip height in leg lengths of each frame's
+// shot, with a break (NaN) at every cut so that no rep spans one.
+func (b *body) depthSignal(c *conditioned) []float64 {
+	y := make([]float64, len(b.hipY))
+	for i, v := range b.hipY {
+		y[i] = v / b.scale[i]
+	}
+	for _, sh := range c.shots[1:] {
+		y[sh[0]] = nan
+	}
+	return y
 }

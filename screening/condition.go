@@ -18,6 +18,10 @@ type conditioned struct {
 	x, y   [pose.NumJoints][]float64
 	score  [pose.NumJoints][]float64
 
+	// shots are [start, end) frame ranges between camera cuts (zoomed
+	// cut-ins, edits); filters and gap filling never cross them.
+	shots [][2]int
+
 	dropped, personFrames, outliers, filled, swaps int
 	meanScore, cutoffUsed                          float64
 	notes                                          []string
@@ -108,6 +112,7 @@ func condition(tr *pose.Track, f FilterOptions) *conditioned {
 	if f.FixSwaps {
 		c.swaps = fixLegSwaps(c)
 	}
+	c.shots = findShots(c)
 	scale := float64(tr.Height)
 	if scale <= 0 {
 		scale = 1000
@@ -115,21 +120,26 @@ func condition(tr *pose.Track, f FilterOptions) *conditioned {
 	half := int(math.Round(f.HampelWindowS * c.fps))
 	out := make([]bool, n)
 	for j := range c.x {
-		if f.HampelSigmas > 0 && half >= 1 {
-			for k := range out {
-				out[k] = false
-			}
-			// Reject a joint in a frame when either coordinate is an outlier.
-			c.outliers += filter.Hampel(c.x[j], half, f.HampelSigmas, 0.002*scale, out)
-			c.outliers += filter.Hampel(c.y[j], half, f.HampelSigmas, 0.002*scale, out)
-			for k, o := range out {
-				if o {
-					c.x[j][k], c.y[j][k] = nan, nan
+		for _, sh := range c.shots {
+			a, b := sh[0], sh[1]
+			xs, ys, ts := c.x[j][a:b], c.y[j][a:b], c.t[a:b]
+			if f.HampelSigmas > 0 && half >= 1 {
+				o := out[a:b]
+				for k := range o {
+					o[k] = false
+				}
+				// Reject a joint in a frame when either coordinate is an outlier.
+				c.outliers += filter.Hampel(xs, half, f.HampelSigmas, 0.002*scale, o)
+				c.outliers += filter.Hampel(ys, half, f.HampelSigmas, 0.002*scale, o)
+				for k, bad := range o {
+					if bad {
+						xs[k], ys[k] = nan, nan
+					}
 				}
 			}
+			c.filled += filter.FillGaps(xs, ts, f.MaxGapS)
+			filter.FillGaps(ys, ts, f.MaxGapS)
 		}
-		c.filled += filter.FillGaps(c.x[j], c.t, f.MaxGapS)
-		filter.FillGaps(c.y[j], c.t, f.MaxGapS)
 	}
 	switch f.Mode {
 	case FilterButterworth:
@@ -142,8 +152,10 @@ func condition(tr *pose.Track, f FilterOptions) *conditioned {
 		if err == nil {
 			c.cutoffUsed = cut
 			for j := range c.x {
-				sos.FiltFiltNaN(c.x[j], c.x[j])
-				sos.FiltFiltNaN(c.y[j], c.y[j])
+				for _, sh := range c.shots {
+					sos.FiltFiltNaN(c.x[j][sh[0]:sh[1]], c.x[j][sh[0]:sh[1]])
+					sos.FiltFiltNaN(c.y[j][sh[0]:sh[1]], c.y[j][sh[0]:sh[1]])
+				}
 			}
 		}
 	case FilterOneEuro:
@@ -152,6 +164,9 @@ func condition(tr *pose.Track, f FilterOptions) *conditioned {
 				// Normalise by image height so beta is resolution-free.
 				oe := filter.NewOneEuro(f.OneEuroMinCutoffHz, f.OneEuroBeta, f.OneEuroDCutoffHz)
 				for i, v := range s {
+					if c.isShotStart(i) {
+						oe.Reset()
+					}
 					if math.IsNaN(v) {
 						oe.Reset()
 						continue
@@ -162,6 +177,115 @@ func condition(tr *pose.Track, f FilterOptions) *conditioned {
 		}
 	}
 	return c
+}
+
+// Camera cuts: between two consecutive frames with a visible trunk, the
+// trunk length changes by more than cutScaleJump (relative) or the mid-hip
+// moves more than cutMoveJump trunk lengths. Real motion at video rates
+// changes either by a few percent per frame, even in a deep squat.
+const (
+	cutScaleJump = 0.25
+	cutMoveJump  = 0.6
+	minShotS     = 1.0
+)
+
+// findShots splits the raw (unsmoothed) track at camera cuts: a jump
+// between consecutive visible frames that persists (see below).
+func findShots(c *conditioned) [][2]int {
+	n := c.n()
+	tl := make([]float64, n)
+	hx, hy := make([]float64, n), make([]float64, n)
+	for i := 0; i < n; i++ {
+		tl[i], hx[i], hy[i] = nan, nan, nan
+		ls, rs := c.at(pose.LeftShoulder, i), c.at(pose.RightShoulder, i)
+		lh, rh := c.at(pose.LeftHip, i), c.at(pose.RightHip, i)
+		if ls.ok() && rs.ok() && lh.ok() && rh.ok() {
+			hip := mid(lh, rh)
+			tl[i], hx[i], hy[i] = dist(mid(ls, rs), hip), hip.X, hip.Y
+		}
+	}
+	var cuts []int
+	start, prev := 0, -1
+	for k := 0; k < n; k++ {
+		if math.IsNaN(tl[k]) || !(tl[k] > 0) {
+			continue
+		}
+		if prev >= 0 && k-prev <= 2 {
+			// A jump from the previous visible frame...
+			big := math.Max(tl[k], tl[prev])
+			jump := big/math.Min(tl[k], tl[prev]) > 1+cutScaleJump ||
+				math.Hypot(hx[k]-hx[prev], hy[k]-hy[prev]) > cutMoveJump*big
+			// ...that persists: every visible frame of the three after it
+			// differs from every visible frame of the three before it (a
+			// misdetected frame, or fast but continuous motion, does not).
+			if jump && k > start {
+				var before, after []int
+				for i := max(prev-2, 0); i <= prev; i++ {
+					if !math.IsNaN(tl[i]) {
+						before = append(before, i)
+					}
+				}
+				for i := k; i < min(k+3, n); i++ {
+					if !math.IsNaN(tl[i]) {
+						after = append(after, i)
+					}
+				}
+				scaleCut, moveCut := len(before) >= 2 && len(after) >= 2, len(before) >= 2 && len(after) >= 2
+				for _, i := range before {
+					for _, j := range after {
+						big := math.Max(tl[i], tl[j])
+						if big/math.Min(tl[i], tl[j]) <= 1+cutScaleJump {
+							scaleCut = false
+						}
+						if math.Hypot(hx[j]-hx[i], hy[j]-hy[i]) <= cutMoveJump*big {
+							moveCut = false
+						}
+					}
+				}
+				if scaleCut || moveCut {
+					cuts = append(cuts, k)
+					start = k
+				}
+			}
+		}
+		prev = k
+	}
+	// Two cuts less than minShotS apart are a glitch that jumps away and
+	// back (occlusion, a limb misread for a while), not two edits.
+	var kept []int
+	for i := 0; i < len(cuts); i++ {
+		if i+1 < len(cuts) && c.t[cuts[i+1]]-c.t[cuts[i]] < minShotS {
+			i++
+			continue
+		}
+		kept = append(kept, cuts[i])
+	}
+	var shots [][2]int
+	start = 0
+	for _, k := range kept {
+		shots = append(shots, [2]int{start, k})
+		start = k
+	}
+	return append(shots, [2]int{start, n})
+}
+
+// shotOf returns the index of the shot holding frame i.
+func (c *conditioned) shotOf(i int) int {
+	for k, sh := range c.shots {
+		if i < sh[1] {
+			return k
+		}
+	}
+	return len(c.shots) - 1
+}
+
+func (c *conditioned) isShotStart(i int) bool {
+	for _, sh := range c.shots {
+		if sh[0] == i {
+			return true
+		}
+	}
+	return false
 }
 
 // fixLegSwaps exchanges the left and right hip, knee and ankle of frames

@@ -128,3 +128,30 @@ func TestMovementClassification(t *testing.T) {
 		t.Errorf("forced: %s/%s forced=%v", r.Movement, r.Stance, r.MovementForced)
 	}
 }
+
+// A zoomed cut-in (the image scaled up and shifted for a while, as in an
+// edited tutorial) keeps its own scale: reps inside and outside it count,
+// with the same depth.
+func TestZoomedCutIn(t *testing.T) {
+	cfg := synth.Config{Movement: synth.Squat, Reps: 4, NoisePx: 1.5, TopS: 1.2, Seed: 41}
+	tr, _ := generate(t, cfg)
+	// Rep k runs from 1 + k·3.4 s; zoom from the middle of the pause before
+	// rep 2 (index 1) to the middle of the pause after it.
+	from, to := int((1+3.4-0.6)*tr.FPS), int((1+2*3.4-0.6)*tr.FPS)
+	for i := from; i < to; i++ {
+		for j := range tr.Poses[i].Keypoints {
+			k := &tr.Poses[i].Keypoints[j]
+			k.X = 1.6*(k.X-960) + 900
+			k.Y = 1.6*(k.Y-540) + 400
+		}
+	}
+	r := analyze(t, tr, nil)
+	if len(r.Reps) != 4 {
+		t.Fatalf("%d reps, want 4", len(r.Reps))
+	}
+	d1 := r.Reps[0].Metrics[screening.MetricDepth].Value
+	d2 := r.Reps[1].Metrics[screening.MetricDepth].Value
+	if math.Abs(d1-d2) > 0.02 {
+		t.Errorf("depth %.3f outside the cut-in, %.3f inside: want equal", d1, d2)
+	}
+}

@@ -188,16 +188,18 @@ func sideMetric(fc *frameContext, name string, s, i int) float64 {
 	case MetricShankInclination:
 		return Inclination(a, k, fc.facing)
 	case MetricThighLength:
-		if !h.ok() || !k.ok() || !(b.thighLen[s] > 0) {
+		th := b.shotThigh[b.shot[i]][s]
+		if !h.ok() || !k.ok() || !(th > 0) {
 			return nan
 		}
-		return dist(h, k) / b.thighLen[s]
+		return dist(h, k) / th
 	case MetricKneeMedial:
 		m := medialX(c, s, i)
-		if !k.ok() || !a.ok() || math.IsNaN(m) || !(b.shankLen[s] > 0) {
+		sh := b.shotShank[b.shot[i]][s]
+		if !k.ok() || !a.ok() || math.IsNaN(m) || !(sh > 0) {
 			return nan
 		}
-		return (k.X - a.X) * m / b.shankLen[s]
+		return (k.X - a.X) * m / sh
 	}
 	return nan
 }
@@ -215,7 +217,7 @@ func wholeMetric(fc *frameContext, name string, i int) float64 {
 			return nan
 		}
 		ad := math.Abs(la.X - ra.X)
-		if ad < 0.02*b.legLen { // feet together: ratio meaningless
+		if ad < 0.02*b.scale[i] { // feet together: ratio meaningless
 			return nan
 		}
 		return math.Abs(lk.X-rk.X) / ad
@@ -243,7 +245,7 @@ func wholeMetric(fc *frameContext, name string, i int) float64 {
 		if math.IsNaN(b.hipY[i]) {
 			return nan
 		}
-		return (b.hipY[i] - b.baseY[i]) / b.legLen
+		return (b.hipY[i] - b.baseY[i]) / b.scale[i]
 	}
 	return nan
 }

@@ -102,6 +102,10 @@ func classifyMovement(c *conditioned, b *body, reps []repSpan, view View) (Movem
 // voteFrames classifies the movement over frames; bottoms are the rep
 // bottoms (nil without reps).
 func voteFrames(c *conditioned, b *body, frames, bottoms []int, view View) movementVote {
+	if len(frames) == 0 {
+		return movementVote{mv: MovementUnknown, stance: -1}
+	}
+	leg := b.scale[frames[len(frames)/2]]
 	var travel [2]float64
 	for s, sj := range sides {
 		var xs, ys []float64
@@ -114,7 +118,7 @@ func voteFrames(c *conditioned, b *body, frames, bottoms []int, view View) movem
 		if len(xs) < 3 {
 			return movementVote{mv: MovementUnknown, stance: -1}
 		}
-		travel[s] = math.Hypot(percentile(xs, 95)-percentile(xs, 5), percentile(ys, 95)-percentile(ys, 5)) / b.legLen
+		travel[s] = math.Hypot(percentile(xs, 95)-percentile(xs, 5), percentile(ys, 95)-percentile(ys, 5)) / leg
 	}
 	stance := 0
 	if travel[1] < travel[0] {
@@ -126,13 +130,13 @@ func voteFrames(c *conditioned, b *body, frames, bottoms []int, view View) movem
 	for _, i := range frames {
 		st, fr := c.at(sides[stance].ankle, i), c.at(sides[free].ankle, i)
 		if st.ok() && fr.ok() {
-			raised = append(raised, (st.Y-fr.Y)/b.legLen)
+			raised = append(raised, (st.Y-fr.Y)/leg)
 		}
 	}
 	for _, i := range bottoms {
 		st, fr := c.at(sides[stance].ankle, i), c.at(sides[free].ankle, i)
 		if st.ok() && fr.ok() {
-			below = append(below, (fr.Y-st.Y)/b.legLen)
+			below = append(below, (fr.Y-st.Y)/leg)
 		}
 	}
 	medRaised := percentile(raised, 50)

@@ -227,8 +227,9 @@ func TestRealFootageRepsAndViews(t *testing.T) {
 		{"pose2sim_single_leg_balance_cam02.mp4", 0, nil, ""},
 		{"pose2sim_single_leg_balance_cam03.mp4", 0, nil, ""},
 		{"pose2sim_single_leg_balance_cam04.mp4", 0, nil, ""},
-		// Single-leg squat tutorial with zoomed cut-ins: no count asserted.
-		{"eyantra_side_single_leg_squat.mp4", -1, []screening.View{screening.ViewSide}, screening.MovementSingleLegSquat},
+		// Single-leg squat tutorial: two slow reps (7-16 s and 30-36 s)
+		// holding a desk, with a zoomed cut-in between them.
+		{"eyantra_side_single_leg_squat.mp4", 2, []screening.View{screening.ViewSide}, screening.MovementSingleLegSquat},
 	} {
 		t.Run(tc.video, func(t *testing.T) {
 			path := filepath.Join(dir, tc.video)

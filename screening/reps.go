@@ -162,10 +162,11 @@ func keepUpright(spans []repSpan, c *conditioned, b *body) []repSpan {
 	trunkAt := func(i int) float64 {
 		ls, rs := c.at(pose.LeftShoulder, i), c.at(pose.RightShoulder, i)
 		lh, rh := c.at(pose.LeftHip, i), c.at(pose.RightHip, i)
-		if !ls.ok() || !rs.ok() || !lh.ok() || !rh.ok() || !(b.torsoLen > 0) {
+		to := b.shotTorso[b.shot[i]]
+		if !ls.ok() || !rs.ok() || !lh.ok() || !rh.ok() || !(to > 0) {
 			return nan
 		}
-		return (mid(lh, rh).Y - mid(ls, rs).Y) / b.torsoLen
+		return (mid(lh, rh).Y - mid(ls, rs).Y) / to
 	}
 	out := spans[:0]
 	for _, sp := range spans {

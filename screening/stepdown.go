@@ -125,7 +125,7 @@ func (ic *indicatorContext) stepDown(st int, spans []repSpan) *StepDownScore {
 				}
 			}
 			if a := c.at(sides[st].ankle, i); a.ok() && ankleRef.ok() {
-				upd(&ank, dist(a, ankleRef)/b.legLen, StepSteadyStance, i)
+				upd(&ank, dist(a, ankleRef)/b.scale[i], StepSteadyStance, i)
 			}
 		}
 		mark := func(id string, v, thr float64) {
