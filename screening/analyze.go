@@ -80,6 +80,7 @@ func Analyze(ctx context.Context, track *pose.Track, opts Options) (*Report, err
 		q.DroppedFraction = round(float64(c.dropped)/float64(c.personFrames*int(pose.NumJoints)), 4)
 	}
 	q.OutliersRejected, q.GapSamplesFilled, q.SwapsCorrected = c.outliers, c.filled, c.swaps
+	q.CameraCuts = len(c.shots) - 1
 	q.FilterCutoffHz = round(c.cutoffUsed, 4)
 	q.PersonHeightFraction = Number(nan)
 	if c.fps < 10 {

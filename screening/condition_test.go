@@ -146,6 +146,9 @@ func TestZoomedCutIn(t *testing.T) {
 		}
 	}
 	r := analyze(t, tr, nil)
+	if r.Quality.CameraCuts != 2 {
+		t.Errorf("%d camera cuts, want 2", r.Quality.CameraCuts)
+	}
 	if len(r.Reps) != 4 {
 		t.Fatalf("%d reps, want 4", len(r.Reps))
 	}

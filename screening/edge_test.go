@@ -107,6 +107,9 @@ func TestAnalyzeEdgeCases(t *testing.T) {
 			if len(r.Reps) != tc.reps {
 				t.Errorf("%d reps, want %d", len(r.Reps), tc.reps)
 			}
+			if r.Quality.CameraCuts != 0 {
+				t.Errorf("%d camera cuts in an unedited recording", r.Quality.CameraCuts)
+			}
 			graded := false
 			for _, in := range r.Indicators {
 				if in.Level != screening.LevelNotAssessable {

@@ -9,8 +9,9 @@ import (
 
 // Live screens a pose stream as it arrives (a webcam): each Push appends a
 // pose and re-analyses a sliding window of recent frames with the causal
-// One-Euro filter, so values shown for past frames never change with later
-// ones. A rep is counted once, as soon as it is recognised (the person is
+// One-Euro filter, so values of past frames change with later ones only
+// within the outlier filter's short window (filter.hampel_window_s). A rep
+// is counted once, as soon as it is recognised (the person is
 // most of the way back up). Live is not safe for concurrent use.
 type Live struct {
 	opts       Options

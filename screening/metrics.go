@@ -125,7 +125,7 @@ type frameContext struct {
 
 // computeSeries computes every metric per side per frame.
 func computeSeries(fc *frameContext, view View, mv Movement) []MetricSeries {
-	c, b := fc.c, fc.b
+	c := fc.c
 	n := c.n()
 	var out []MetricSeries
 	mk := func(name string, side Side) *MetricSeries {
@@ -163,7 +163,6 @@ func computeSeries(fc *frameContext, view View, mv Movement) []MetricSeries {
 			ms.Valid[i] = ms.Assessable && !math.IsNaN(ms.Values[i])
 		}
 	}
-	_ = b
 	return out
 }
 

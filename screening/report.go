@@ -357,6 +357,9 @@ type Quality struct {
 	OutliersRejected int `json:"outliers_rejected"`
 	GapSamplesFilled int `json:"gap_samples_filled"`
 	SwapsCorrected   int `json:"swaps_corrected"`
+	// CameraCuts counts edits (zoomed cut-ins) found in the video; each
+	// shot between cuts is measured at its own scale.
+	CameraCuts int `json:"camera_cuts"`
 	// PersonHeightFraction is the median standing person height (nose to
 	// ankles) as a share of image height.
 	PersonHeightFraction Number `json:"person_height_fraction"`

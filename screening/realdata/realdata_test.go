@@ -1,4 +1,4 @@
-package screening_test
+package realdata_test
 
 import (
 	"bufio"
@@ -255,6 +255,19 @@ func TestRealFootageRepsAndViews(t *testing.T) {
 			}
 		})
 	}
+}
+
+func analyze(t *testing.T, tr *pose.Track, mod func(*screening.Options)) *screening.Report {
+	t.Helper()
+	opts := screening.DefaultOptions()
+	if mod != nil {
+		mod(&opts)
+	}
+	r, err := screening.Analyze(context.Background(), tr, opts)
+	if err != nil {
+		t.Fatalf("Analyze: %v", err)
+	}
+	return r
 }
 
 func contains(vs []screening.View, v screening.View) bool {
