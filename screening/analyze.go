@@ -29,6 +29,13 @@ import (
 //   - wrong view for the movement (e.g. a side view of a single-leg
 //     squat): the frontal metrics are not assessable, problem wrong_view.
 //   - no complete rep: problem no_reps, indicators not_assessable.
+//   - walking in and out, pauses, partial reps at either end: not counted
+//     as reps (a rep needs a hip descent of thresholds.reps.* leg lengths,
+//     down and back up, with an upright trunk before and after).
+//   - single-leg reps on both legs: each rep has its own side; each leg is
+//     graded on its own reps and gets its own step-down score.
+//   - edited video (zoomed cut-ins): each shot is measured at its own scale
+//     and no rep spans a cut (quality.camera_cuts).
 func Analyze(ctx context.Context, track *pose.Track, opts Options) (*Report, error) {
 	if track == nil {
 		return nil, ErrNilTrack
