@@ -76,6 +76,8 @@ type compiler struct {
 	recFake  map[*opRecord]bool
 	// inputByName maps graph input names to their nodes.
 	inputByName map[string]*Node
+	// folded counts the elements of constants folded so far.
+	folded int
 }
 
 func (c *compiler) nodeError(rec *opRecord, err error) error {
@@ -170,6 +172,9 @@ func (c *compiler) compile(inputs, outputs []int64) (*plan, error) {
 		if !ok {
 			return nil, fmt.Errorf("engine: graph input %d has no node", i)
 		}
+		if n.op != nil {
+			return nil, fmt.Errorf("engine: graph input %q is also the output of a %s node", n.name, n.op.op.Name)
+		}
 		v, err := c.valueOf(n)
 		if err != nil {
 			return nil, fmt.Errorf("engine: %w", err)
@@ -216,6 +221,13 @@ func (c *compiler) compile(inputs, outputs []int64) (*plan, error) {
 	foldTransposeIntoGather(p)
 	p.ops = liveOps(p.ops, p.outputs)
 	planBuffers(p)
+	total := 0
+	for _, si := range p.slots {
+		total += si.size
+	}
+	if total > maxTotalElems {
+		return nil, fmt.Errorf("engine: the model needs buffers of %d elements, more than the limit of %d", total, maxTotalElems)
+	}
 	return p, nil
 }
 
@@ -329,6 +341,12 @@ func (c *compiler) compileOp(rec *opRecord) (*opNode, error) {
 		}
 	}
 	if foldable {
+		for _, v := range on.outputs {
+			c.folded += numElems(v.shape)
+		}
+		if c.folded > maxTotalElems {
+			return nil, c.nodeError(rec, fmt.Errorf("constants folded at load time exceed %d elements", maxTotalElems))
+		}
 		if err := fold(on); err != nil {
 			return nil, c.nodeError(rec, err)
 		}
@@ -490,9 +508,15 @@ func planBuffers(p *plan) {
 
 func sortStrings(s []string) { sort.Strings(s) }
 
-// maxElems bounds the size of any one tensor (1 GiB of float32), so that a
-// corrupt or hostile file gets an error instead of exhausting memory.
-const maxElems = 1 << 28
+// maxElems bounds the size of any one tensor (256 MiB of float32) and
+// maxTotalElems the sum of the planned buffers and of the constants folded
+// at load time, so that a corrupt or hostile file gets an error instead of
+// exhausting memory. MoveNet Thunder needs a few tens of MiB.
+// They are variables only so that the fuzz test can lower them.
+var (
+	maxElems      = 1 << 26
+	maxTotalElems = 1 << 28
+)
 
 // checkShape rejects shapes whose element count is negative or too large,
 // without overflowing on the way.

@@ -10,6 +10,11 @@ import (
 // error, never panic, and a model that loads must run on zero inputs
 // without panicking.
 func FuzzLoad(f *testing.F) {
+	// Small limits keep the fuzzer's memory small; the code paths are the
+	// same.
+	saved, savedTotal := maxElems, maxTotalElems
+	maxElems, maxTotalElems = 1<<18, 1<<20
+	f.Cleanup(func() { maxElems, maxTotalElems = saved, savedTotal })
 	seed := validModel().marshal()
 	f.Add(seed)
 	f.Add(seed[:len(seed)/2])
@@ -17,7 +22,7 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte{0x3a, 0x05, 0x0a, 0x03, 0x0a, 0x01, 0x78})
 	// Every operator test graph seeds the corpus, so mutations reach each
 	// operator's checks.
-	for _, cases := range [][]opCase{elementwiseCases(), shapeCases(), indexCases(), resizeCases(), matMulCases(), convHandCases()} {
+	for _, cases := range [][]opCase{moreCases(), elementwiseCases(), shapeCases(), indexCases(), resizeCases(), matMulCases(), convHandCases()} {
 		for _, tc := range cases {
 			f.Add(tc.g.marshal())
 		}

@@ -89,6 +89,9 @@ func compileResize(c *opCtx) error {
 	default:
 		return fmt.Errorf("neither scales nor sizes given")
 	}
+	if err := checkShape(out); err != nil {
+		return err
+	}
 	for i := 0; i < r-2; i++ {
 		if out[i] != x.shape[i] {
 			return fmt.Errorf("only the last two axes can be resized (input %v, output %v)", x.shape, out)

@@ -280,6 +280,48 @@ func resizeCases() []opCase {
 
 func TestMatMulGemm(t *testing.T) { runCases(t, matMulCases()) }
 
+func TestExpandTileRangeReduce(t *testing.T) { runCases(t, moreCases()) }
+
+func moreCases() []opCase {
+	x23 := []onnxpb.ValueInfo{in("x", onnxpb.Float, 2, 3)}
+	xv := fT(sh(2, 3), 1, 5, 2, 7, 0, 3)
+	x22 := []onnxpb.ValueInfo{in("x", onnxpb.Float, 2, 2)}
+	xv22 := fT(sh(2, 2), 1, 2, 3, 4)
+	return []opCase{
+		{name: "expand", g: single("Expand", []string{"x", "s"}, []string{"y"}, []onnxpb.ValueInfo{in("x", onnxpb.Float, 3, 1)}, []onnxpb.Tensor{i64("s", dims(3), 2, 1, 4)}),
+			inputs: []*Tensor{fT(sh(3, 1), 1, 2, 3)},
+			want:   []*Tensor{fT(sh(2, 3, 4), 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3)}},
+		{name: "tile columns", g: single("Tile", []string{"x", "r"}, []string{"y"}, x22, []onnxpb.Tensor{i64("r", dims(2), 1, 2)}),
+			inputs: []*Tensor{xv22}, want: []*Tensor{fT(sh(2, 4), 1, 2, 1, 2, 3, 4, 3, 4)}},
+		{name: "tile rows", g: single("Tile", []string{"x", "r"}, []string{"y"}, x22, []onnxpb.Tensor{i64("r", dims(2), 2, 1)}),
+			inputs: []*Tensor{xv22}, want: []*Tensor{fT(sh(4, 2), 1, 2, 3, 4, 1, 2, 3, 4)}},
+		{name: "range int64", g: graphSpec{
+			nodes:  []onnxpb.Node{node("Range", []string{"a", "b", "d"}, []string{"r"}), node("Add", []string{"r", "x"}, []string{"y"})},
+			inits:  []onnxpb.Tensor{i64("a", nil, 1), i64("b", nil, 10), i64("d", nil, 3)},
+			inputs: []onnxpb.ValueInfo{in("x", onnxpb.Int64, 3)}, outputs: []string{"y"}},
+			inputs: []*Tensor{iT(sh(3), 0, 0, 100)}, want: []*Tensor{iT(sh(3), 1, 4, 107)}},
+		{name: "range float", g: graphSpec{
+			nodes:  []onnxpb.Node{node("Range", []string{"a", "b", "d"}, []string{"y"})},
+			inits:  []onnxpb.Tensor{f32("a", nil, 0), f32("b", nil, 1), f32("d", nil, 0.25)},
+			inputs: x23, outputs: []string{"y"}},
+			inputs: []*Tensor{xv}, want: []*Tensor{fT(sh(4), 0, 0.25, 0.5, 0.75)}},
+		{name: "constant of shape", g: graphSpec{
+			nodes: []onnxpb.Node{{Name: "c", OpType: "ConstantOfShape", Inputs: []string{"s"}, Outputs: []string{"y"},
+				Attributes: []onnxpb.Attribute{{Name: "value", Type: onnxpb.AttrTensor, T: ptr(i64("v", dims(1), 7))}}}},
+			inits:  []onnxpb.Tensor{i64("s", dims(2), 2, 3)},
+			inputs: x23, outputs: []string{"y"}},
+			inputs: []*Tensor{xv}, want: []*Tensor{iT(sh(2, 3), 7, 7, 7, 7, 7, 7)}},
+		{name: "reduce max keepdims", g: single("ReduceMax", []string{"x"}, []string{"y"}, x23, nil, onnxpb.IntsAttr("axes", 1)),
+			inputs: []*Tensor{xv}, want: []*Tensor{fT(sh(2, 1), 5, 7)}},
+		{name: "reduce min last axis", g: single("ReduceMin", []string{"x"}, []string{"y"}, x23, nil, onnxpb.IntsAttr("axes", -1), onnxpb.IntAttr("keepdims", 0)),
+			inputs: []*Tensor{xv}, want: []*Tensor{fT(sh(2), 1, 0)}},
+		{name: "reduce sum axes input", g: single("ReduceSum", []string{"x", "a"}, []string{"y"}, x23, []onnxpb.Tensor{i64("a", dims(1), 0)}, onnxpb.IntAttr("keepdims", 0)),
+			inputs: []*Tensor{xv}, want: []*Tensor{fT(sh(3), 8, 5, 5)}},
+		{name: "reduce mean all", g: single("ReduceMean", []string{"x"}, []string{"y"}, x23, nil),
+			inputs: []*Tensor{xv}, want: []*Tensor{fT(sh(1, 1), 3)}},
+	}
+}
+
 func matMulCases() []opCase {
 	return []opCase{
 		{name: "matmul", g: single("MatMul", []string{"a", "b"}, []string{"y"}, []onnxpb.ValueInfo{in("a", onnxpb.Float, 2, 3)}, []onnxpb.Tensor{f32("b", dims(3, 2), 1, 0, 0, 1, 1, 1)}),
