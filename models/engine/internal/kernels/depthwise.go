@@ -56,10 +56,28 @@ func (d *Depthwise3x3) ScratchLen() int { return d.ph * d.pw }
 // channel and bias one per channel (or nil). Concurrent calls need their own
 // scratch.
 func (d *Depthwise3x3) Run(dst, src, weights, bias []float32, ep *Epilogue, c0, c1 int, scratch []float32) {
+	d.run(dst, src, weights, bias, ep, c0, c1, 0, d.oh, scratch)
+}
+
+// RunRows is Run for output rows [oy0, oy1) of channels [0, channels): a
+// band of the image across all channels, the same pixels a column range of
+// the next 1x1 convolution reads, so a worker keeps its data in its own
+// cache.
+func (d *Depthwise3x3) RunRows(dst, src, weights, bias []float32, ep *Epilogue, channels, oy0, oy1 int, scratch []float32) {
+	if oy0 < 0 || oy1 > d.oh || oy0 > oy1 {
+		panic(fmt.Sprintf("kernels: depthwise rows [%d,%d) of %d", oy0, oy1, d.oh))
+	}
+	d.run(dst, src, weights, bias, ep, 0, channels, oy0, oy1, scratch)
+}
+
+func (d *Depthwise3x3) run(dst, src, weights, bias []float32, ep *Epilogue, c0, c1, oy0, oy1 int, scratch []float32) {
 	ip, op := d.h*d.w, d.oh*d.ow
 	if c0 < 0 || c0 > c1 || len(src) < c1*ip || len(dst) < c1*op || len(weights) < 9*c1 ||
 		(bias != nil && len(bias) < c1) || len(scratch) < d.ScratchLen() {
 		panic(fmt.Sprintf("kernels: depthwise channels [%d,%d) with src %d dst %d weights %d scratch %d", c0, c1, len(src), len(dst), len(weights), len(scratch)))
+	}
+	if oy0 == oy1 {
+		return
 	}
 	lo, hi := float32(math.Inf(-1)), float32(math.Inf(1))
 	var res []float32
@@ -72,31 +90,36 @@ func (d *Depthwise3x3) Run(dst, src, weights, bias []float32, ep *Epilogue, c0, 
 			panic(fmt.Sprintf("kernels: depthwise residual has %d values for %d channels of %d", len(res), c1, op))
 		}
 	}
-	pad := scratch[:d.ph*d.pw]
+	// The band needs padded rows [py0, py1); of those, input rows
+	// [iy0, iy1) exist and the rest stay zero.
+	py0, py1 := oy0*d.stride, (oy1-1)*d.stride+3
+	iy0, iy1 := max(py0-d.padTop, 0), min(py1-d.padTop, d.h)
+	pad := scratch[:(py1-py0)*d.pw]
 	clear(pad)
-	rows := min(d.h, d.ph-d.padTop)
 	cols := min(d.w, d.pw-d.padLft)
 	plane := dwPlane()
 	for c := c0; c < c1; c++ {
 		in := src[c*ip : c*ip+ip]
-		copyRows(pad[d.padTop*d.pw+d.padLft:], d.pw, in, d.w, cols, rows)
+		if iy0 < iy1 {
+			copyRows(pad[(iy0+d.padTop-py0)*d.pw+d.padLft:], d.pw, in[iy0*d.w:], d.w, cols, iy1-iy0)
+		}
 		var b float32
 		if bias != nil {
 			b = bias[c]
 		}
 		var r []float32
 		if res != nil {
-			r = res[c*op : c*op+op]
+			r = res[c*op+oy0*d.ow : c*op+oy1*d.ow]
 		}
-		plane(d, dst[c*op:c*op+op], pad, weights[9*c:9*c+9], r, b, lo, hi)
+		plane(d, oy1-oy0, dst[c*op+oy0*d.ow:c*op+oy1*d.ow], pad, weights[9*c:9*c+9], r, b, lo, hi)
 	}
 }
 
 // dwPlaneGo is the portable plane kernel over the zero-bordered plane pad.
-func dwPlaneGo(d *Depthwise3x3, out, pad, w, res []float32, bias, lo, hi float32) {
+func dwPlaneGo(d *Depthwise3x3, oh int, out, pad, w, res []float32, bias, lo, hi float32) {
 	s, pw, ow := d.stride, d.pw, d.ow
 	w = w[:9]
-	for oy := 0; oy < d.oh; oy++ {
+	for oy := 0; oy < oh; oy++ {
 		r0 := pad[oy*s*pw : oy*s*pw+pw]
 		r1 := pad[(oy*s+1)*pw : (oy*s+1)*pw+pw]
 		r2 := pad[(oy*s+2)*pw : (oy*s+2)*pw+pw]

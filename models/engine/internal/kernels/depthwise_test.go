@@ -107,6 +107,18 @@ func TestDepthwiseMatchesReference(t *testing.T) {
 						t.Fatalf("element %d = %g, want %g", i, got, want[i])
 					}
 				}
+				// And by bands of output rows across all channels.
+				bands := newGuarded(c.c * oh * ow)
+				for b := 0; b < 3; b++ {
+					d.RunRows(bands.data(), src, wt, bias, ep, c.c, oh*b/3, oh*(b+1)/3, scr.data())
+				}
+				bands.check(t, "bands dst")
+				scr.check(t, "bands scratch")
+				for i, got := range bands.data() {
+					if !closeEnough(got, want[i], scale[i]) {
+						t.Fatalf("by rows: element %d = %g, want %g", i, got, want[i])
+					}
+				}
 			})
 		}
 	})
