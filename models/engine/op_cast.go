@@ -40,39 +40,36 @@ func castInto(y, x *Tensor) {
 		case Float32:
 			copy(y.F32, x.F32)
 		case Int32:
-			for i, v := range x.I32 {
-				y.F32[i] = float32(v)
-			}
+			convert(y.F32, x.I32)
 		case Int64:
-			for i, v := range x.I64 {
-				y.F32[i] = float32(v)
-			}
+			convert(y.F32, x.I64)
 		}
 	case Int32:
 		switch x.DType {
 		case Float32:
-			for i, v := range x.F32 {
-				y.I32[i] = int32(v)
-			}
+			convert(y.I32, x.F32)
 		case Int32:
 			copy(y.I32, x.I32)
 		case Int64:
-			for i, v := range x.I64 {
-				y.I32[i] = int32(v)
-			}
+			convert(y.I32, x.I64)
 		}
 	case Int64:
 		switch x.DType {
 		case Float32:
-			for i, v := range x.F32 {
-				y.I64[i] = int64(v)
-			}
+			convert(y.I64, x.F32)
 		case Int32:
-			for i, v := range x.I32 {
-				y.I64[i] = int64(v)
-			}
+			convert(y.I64, x.I32)
 		case Int64:
 			copy(y.I64, x.I64)
 		}
+	}
+}
+
+// convert is the element loop of castInto, on local slices so that the
+// compiler keeps them in registers.
+func convert[D, S float32 | int32 | int64](dst []D, src []S) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = D(v)
 	}
 }
