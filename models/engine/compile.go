@@ -488,15 +488,21 @@ func planBuffers(p *plan) {
 			}
 		}
 		// Release the buffers whose last reader is this operation.
-		for _, v := range append(on.inputs, on.outputs...) {
+		release := func(v *value) {
 			if v == nil || !v.computed() {
-				continue
+				return
 			}
 			r := v.root
 			if lastUse[r] == i && !pinned[r] && r.slot >= 0 {
 				freeSlots = append(freeSlots, r.slot)
 				lastUse[r] = -1 // released once
 			}
+		}
+		for _, v := range on.inputs {
+			release(v)
+		}
+		for _, v := range on.outputs {
+			release(v)
 		}
 	}
 	for _, v := range p.values {
