@@ -64,9 +64,17 @@ func planFastConv(g *convGeom, w, bias []float32) *fastConv {
 type fastTask struct {
 	s *convStep
 	// The output of each batch item is split into rowParts x colParts
-	// blocks (matrix multiplies) or into channels (depthwise).
+	// blocks (matrix multiplies), or for depthwise into output rows (large
+	// planes, dwRows) or channels.
 	rowParts, colParts int
+	dwRows             bool
 }
+
+// dwRowsMinPlane is the smallest output plane that depthwise convolutions
+// split into bands of rows (matching the column split of the 1x1
+// convolutions around them) rather than into channels, whose per-call cost
+// is lower on small planes.
+const dwRowsMinPlane = 1024
 
 // runFast runs s on its fast path across the pool.
 func (s *convStep) runFast(p *pool) {
@@ -78,7 +86,12 @@ func (s *convStep) runFast(p *pool) {
 		threads = p.threads
 	}
 	if s.k.fast.kind == fastDepthwise {
-		p.parallelFor(g.N*g.M, 1, t)
+		t.dwRows = g.OH*g.OW >= dwRowsMinPlane
+		if t.dwRows {
+			p.parallelFor(g.N*g.OH, 1, t)
+		} else {
+			p.parallelFor(g.N*g.M, 1, t)
+		}
 		return
 	}
 	// A couple of blocks per thread balance the load; columns first, since
@@ -109,6 +122,19 @@ func (t *fastTask) Range(lo, hi int) {
 			r = s.r.F32[n*outSize : (n+1)*outSize]
 		}
 		return x, y, r
+	}
+	if f.kind == fastDepthwise && t.dwRows {
+		scr := getScratch(f.dw.ScratchLen())
+		for u := lo; u < hi; {
+			n, oy0 := u/g.OH, u%g.OH
+			oy1 := min(g.OH, oy0+hi-u)
+			x, y, r := item(n)
+			ep.Residual = r
+			f.dw.RunRows(y, x, k.w, k.bias, &ep, g.M, oy0, oy1, scr)
+			u += oy1 - oy0
+		}
+		putScratch(scr)
+		return
 	}
 	if f.kind == fastDepthwise {
 		scr := getScratch(f.dw.ScratchLen())

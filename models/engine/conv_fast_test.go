@@ -83,6 +83,8 @@ func convCases() []convSpecCase {
 		{name: "dense-res", n: 2, c: 4, h: 8, w: 8, m: 6, kh: 3, kw: 3, group: 1, pads: []int64{1, 1, 1, 1}, residual: true},
 		{name: "depthwise-s1", n: 1, c: 19, h: 24, w: 24, m: 19, kh: 3, kw: 3, group: 19, pads: []int64{1, 1, 1, 1}, relu6: true},
 		{name: "depthwise-s2-same", n: 1, c: 8, h: 48, w: 48, m: 8, kh: 3, kw: 3, group: 8, strides: []int64{2, 2}, pads: []int64{0, 0, 1, 1}, relu6: true},
+		{name: "depthwise-rows-res-batch", n: 2, c: 6, h: 40, w: 33, m: 6, kh: 3, kw: 3, group: 6, pads: []int64{1, 1, 1, 1}, residual: true, relu6: true},
+		{name: "depthwise-rows-s2", n: 1, c: 3, h: 70, w: 66, m: 3, kh: 3, kw: 3, group: 3, strides: []int64{2, 2}, pads: []int64{0, 0, 1, 1}},
 		{name: "depthwise-res-batch", n: 2, c: 5, h: 6, w: 7, m: 5, kh: 3, kw: 3, group: 5, pads: []int64{1, 1, 1, 1}, residual: true},
 		{name: "grouped-fallback", n: 1, c: 8, h: 6, w: 6, m: 4, kh: 3, kw: 3, group: 2, pads: []int64{1, 1, 1, 1}},
 		{name: "depthwise-5x5-fallback", n: 1, c: 4, h: 9, w: 9, m: 4, kh: 5, kw: 5, group: 4, pads: []int64{2, 2, 2, 2}},

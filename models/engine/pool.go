@@ -32,7 +32,12 @@ type pool struct {
 	// number of workers inside the current job (low bits).
 	state atomic.Uint64
 	cur   job
-	next  atomic.Int64 // next unit of cur to hand out
+	// The units of a job are split into one contiguous region per thread.
+	// Each thread works through its own region first and then helps with
+	// the others, so that consecutive steps split alike (a depthwise band
+	// of rows, then the same pixels of the next 1x1 convolution) find their
+	// data in the same core's cache.
+	regions []region
 
 	mu       sync.Mutex
 	wake     *sync.Cond
@@ -52,6 +57,13 @@ type job struct {
 	chunk int
 }
 
+// region is one thread's share of a job, padded to its own cache line.
+type region struct {
+	next atomic.Int64 // next unit to hand out
+	end  int64
+	_    [48]byte
+}
+
 // spinTime is how long an idle worker polls for the next job before
 // parking. It must outlast the gaps between the parallel steps of one
 // inference (the caller's last chunk plus the serial operations between),
@@ -64,16 +76,16 @@ func newPool(threads int) *pool {
 	if threads < 1 {
 		threads = 1
 	}
-	p := &pool{threads: threads, workers: threads - 1}
+	p := &pool{threads: threads, workers: threads - 1, regions: make([]region, threads)}
 	p.wake = sync.NewCond(&p.mu)
 	p.state.Store(stateClosed)
 	for i := 0; i < p.workers; i++ {
-		go p.worker()
+		go p.worker(i + 1)
 	}
 	return p
 }
 
-func (p *pool) worker() {
+func (p *pool) worker(self int) {
 	var seen uint64
 	for {
 		gen := p.waitNewJob(seen)
@@ -88,7 +100,7 @@ func (p *pool) worker() {
 				break
 			}
 			if p.state.CompareAndSwap(s, s+1) {
-				p.drain(p.cur)
+				p.drain(p.cur, self)
 				p.state.Add(^uint64(0)) // leave
 				break
 			}
@@ -125,15 +137,18 @@ func (p *pool) waitNewJob(seen uint64) uint64 {
 	}
 }
 
-// drain takes chunks of j until none are left.
-func (p *pool) drain(j job) {
-	for {
-		lo := int(p.next.Add(int64(j.chunk))) - j.chunk
-		if lo >= j.n {
-			return
+// drain takes chunks of j, from region self first, until none are left.
+func (p *pool) drain(j job, self int) {
+	n := len(p.regions)
+	for i := 0; i < n; i++ {
+		r := &p.regions[(self+i)%n]
+		for {
+			lo := r.next.Add(int64(j.chunk)) - int64(j.chunk)
+			if lo >= r.end {
+				break
+			}
+			j.t.Range(int(lo), int(min(lo+int64(j.chunk), r.end)))
 		}
-		hi := min(lo+j.chunk, j.n)
-		j.t.Range(lo, hi)
 	}
 }
 
@@ -153,10 +168,14 @@ func (p *pool) parallelFor(n, grain int, t rangeTask) {
 	// A few chunks per thread balance uneven units without much overhead.
 	chunk := max(grain, (n+4*p.threads-1)/(4*p.threads))
 	j := job{t: t, n: n, chunk: chunk}
-	// No worker is inside a job here, so cur and next are free to write;
-	// the state store publishes them.
+	// No worker is inside a job here, so cur and the regions are free to
+	// write; the state store publishes them.
 	p.cur = j
-	p.next.Store(0)
+	for i := range p.regions {
+		r := &p.regions[i]
+		r.next.Store(int64(n * i / p.threads))
+		r.end = int64(n * (i + 1) / p.threads)
+	}
 	gen := p.state.Load()&^(stateGen-1) + stateGen
 	p.state.Store(gen)
 	if p.sleepers.Load() > 0 {
@@ -164,7 +183,7 @@ func (p *pool) parallelFor(n, grain int, t rangeTask) {
 		p.wake.Broadcast()
 		p.mu.Unlock()
 	}
-	p.drain(j)
+	p.drain(j, 0)
 	// Close the job to late workers, then wait for those inside.
 	s := p.state.Add(stateClosed)
 	for i := 0; s&stateActive != 0; i++ {
