@@ -16,6 +16,8 @@ type graphSpec struct {
 	inputs  []onnxpb.ValueInfo
 	outputs []string
 	opset   int64
+	// infos declares intermediate tensors (ONNX value_info).
+	infos []onnxpb.ValueInfo
 }
 
 // marshal encodes the spec as an ONNX file.
@@ -25,7 +27,7 @@ func (g graphSpec) marshal() []byte {
 		opset = 13
 	}
 	m := &onnxpb.Model{IRVersion: 7, ProducerName: "engine-test", Opset: opset, Graph: onnxpb.Graph{
-		Name: "test", Nodes: g.nodes, Initializers: g.inits, Inputs: g.inputs,
+		Name: "test", Nodes: g.nodes, Initializers: g.inits, Inputs: g.inputs, ValueInfos: g.infos,
 	}}
 	for _, o := range g.outputs {
 		m.Graph.Outputs = append(m.Graph.Outputs, onnxpb.ValueInfo{Name: o, ElemType: onnxpb.Float})

@@ -158,6 +158,11 @@ func shapeCases() []opCase {
 			nodes:  []onnxpb.Node{node("Unsqueeze", []string{"x"}, []string{"y"}, onnxpb.IntsAttr("axes", 1))},
 			inputs: x23, outputs: []string{"y"}},
 			inputs: []*Tensor{xv}, want: []*Tensor{fT(sh(2, 1, 3), 0, 1, 2, 3, 4, 5)}},
+		{name: "declared intermediate (value_info)", g: graphSpec{
+			nodes:  []onnxpb.Node{node("Neg", []string{"x"}, []string{"n"}), node("Neg", []string{"n"}, []string{"y"})},
+			infos:  []onnxpb.ValueInfo{in("n", onnxpb.Float, 2, 3)},
+			inputs: x23, outputs: []string{"y"}},
+			inputs: []*Tensor{xv}, want: []*Tensor{xv}},
 		{name: "graph input and initialiser as outputs", g: graphSpec{
 			nodes:  []onnxpb.Node{node("Neg", []string{"x"}, []string{"n"})},
 			inits:  []onnxpb.Tensor{f32("k", dims(2), 7, 8)},

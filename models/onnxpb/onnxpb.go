@@ -56,6 +56,8 @@ type Graph struct {
 	Initializers []Tensor
 	Inputs       []ValueInfo
 	Outputs      []ValueInfo
+	// ValueInfos optionally declare the types of intermediate tensors.
+	ValueInfos []ValueInfo
 }
 
 // Node is an ONNX NodeProto. An empty string in Inputs marks an omitted
@@ -168,6 +170,9 @@ func (g *Graph) marshal() []byte {
 	}
 	for i := range g.Outputs {
 		b = appendMessage(b, 12, g.Outputs[i].marshal())
+	}
+	for i := range g.ValueInfos {
+		b = appendMessage(b, 13, g.ValueInfos[i].marshal())
 	}
 	return b
 }
