@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"image"
 	"testing"
 )
@@ -30,4 +31,35 @@ func itoa(v int) string {
 		b = append([]byte{byte('0' + v%10)}, b...)
 	}
 	return string(b)
+}
+
+// BenchmarkTrack measures pass one (decode and pose estimation) on a
+// rendered 1280x720 clip, in frames per second of wall time.
+func BenchmarkTrack(b *testing.B) {
+	cfg := testClipConfig(1)
+	cfg.Width, cfg.Height = 1280, 720
+	path, _ := writeClip(b, cfg, false)
+	newEst := lightning(b)
+	for _, sym := range []bool{false, true} {
+		name := "plain"
+		if sym {
+			name = "symmetric"
+		}
+		b.Run(name, func(b *testing.B) {
+			frames := 0
+			for b.Loop() {
+				src, err := Open(path, 30)
+				if err != nil {
+					b.Fatal(err)
+				}
+				tr, err := Track(context.Background(), src, TrackOptions{NewEstimator: newEst, Symmetric: sym})
+				src.Close()
+				if err != nil {
+					b.Fatal(err)
+				}
+				frames += len(tr.Poses)
+			}
+			b.ReportMetric(float64(frames)/b.Elapsed().Seconds(), "frames/s")
+		})
+	}
 }
