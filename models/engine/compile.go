@@ -41,7 +41,6 @@ type opNode struct {
 	outputs []*value
 	k       kernel
 	view    bool
-	noFold  bool
 	dead    bool
 	// conv is set for Conv nodes, whose kernel can absorb a following
 	// activation and residual addition.
@@ -205,7 +204,7 @@ func (c *compiler) compile(inputs, outputs []int64) (*plan, error) {
 			// Outputs always get a buffer of their own: copy constants and
 			// inputs into one.
 			cp := &value{name: v.name, dtype: v.dtype, shape: v.shape, input: -1, slot: -1}
-			on := &opNode{name: v.name, op: "Identity", inputs: []*value{v}, outputs: []*value{cp}, k: copyKernel, noFold: true}
+			on := &opNode{name: v.name, op: "Identity", inputs: []*value{v}, outputs: []*value{cp}, k: copyKernel}
 			cp.producer = on
 			p.ops = append(p.ops, on)
 			v = cp
