@@ -32,7 +32,17 @@ const (
 type chainKernel struct {
 	stages []chainStage
 	period int
+	// base is the least common period of the constants (period is a
+	// multiple of it).
+	base int
+	// sc, when set, is a Transpose folded into the chain: the chain writes
+	// its result in the transposed order, reading the source through sc.
+	sc *stridedCopy
 }
+
+// transposedSegment is the unit of work of a transposed chain: a piece of
+// one destination row.
+const transposedSegment = 2048
 
 // maxChainPeriod bounds the tiles of the constants.
 const maxChainPeriod = 4096
@@ -48,6 +58,11 @@ func (k *chainKernel) bind(in, out []*Tensor) step {
 }
 
 func (s *chainStep) run(p *pool) error {
+	if sc := s.k.sc; sc != nil {
+		segs := (sc.dims[len(sc.dims)-1] + transposedSegment - 1) / transposedSegment
+		p.parallelFor(sc.outer*segs, max(1, ewGrain/transposedSegment), s)
+		return nil
+	}
 	chunks := (s.n + s.k.period - 1) / s.k.period
 	p.parallelFor(chunks, max(1, ewGrain/s.k.period), s)
 	return nil
@@ -55,6 +70,10 @@ func (s *chainStep) run(p *pool) error {
 
 // Range does chunks [lo, hi).
 func (s *chainStep) Range(lo, hi int) {
+	if s.k.sc != nil {
+		s.transposedRange(lo, hi)
+		return
+	}
 	L := s.k.period
 	for q := lo; q < hi; q++ {
 		off := q * L
@@ -73,6 +92,107 @@ func (s *chainStep) Range(lo, hi int) {
 			}
 		}
 	}
+}
+
+// transposedRange does segments [lo, hi) of destination rows: each is
+// gathered from the source with the transpose's stride, then goes through
+// the stages with the constants indexed by source position.
+func (s *chainStep) transposedRange(lo, hi int) {
+	sc, k := s.k.sc, s.k
+	n := sc.dims[len(sc.dims)-1]
+	st := sc.strides[len(sc.strides)-1]
+	segs := (n + transposedSegment - 1) / transposedSegment
+	for u := lo; u < hi; u++ {
+		r, seg := u/segs, u%segs
+		j0 := seg * transposedSegment
+		j1 := min(n, j0+transposedSegment)
+		off := sc.srcOffset(r) + j0*st
+		y := s.y.F32[r*n+j0 : r*n+j1]
+		switch s.x.DType {
+		case Float32:
+			gatherInto(y, s.x.F32, off, st)
+		case Int32:
+			gatherInto(y, s.x.I32, off, st)
+		case Int64:
+			gatherInto(y, s.x.I64, off, st)
+		}
+		// Source position off + j·st has phase (off + j·st) mod base in
+		// every constant.
+		phase, step := off%k.base, st%k.base
+		for i := range k.stages {
+			stg := &k.stages[i]
+			switch stg.kind {
+			case chainBinary:
+				if step == 0 {
+					chainScalarStage(stg, y, stg.tile[phase])
+				} else {
+					chainPhasedStage(stg, y, stg.tile[:k.base], phase, step)
+				}
+			case chainUnary:
+				applyUnary(stg.unary, y, y)
+			case chainClamp:
+				clampSlice(y, stg.lo, stg.hi)
+			}
+		}
+	}
+}
+
+// gatherInto sets y[j] = float32(x[off + j·st]).
+func gatherInto[S float32 | int32 | int64](y []float32, x []S, off, st int) {
+	for j := range y {
+		y[j] = float32(x[off])
+		off += st
+	}
+}
+
+// chainScalarStage computes y = y op c (or c op y) in place.
+func chainScalarStage(st *chainStage, y []float32, c float32) {
+	switch {
+	case st.op == opAdd:
+		for j := range y {
+			y[j] += c
+		}
+	case st.op == opMul:
+		for j := range y {
+			y[j] *= c
+		}
+	case st.op == opSub && !st.rev:
+		for j := range y {
+			y[j] -= c
+		}
+	case st.op == opSub:
+		for j := range y {
+			y[j] = c - y[j]
+		}
+	case st.op == opDiv && !st.rev:
+		for j := range y {
+			y[j] /= c
+		}
+	case st.op == opDiv:
+		for j := range y {
+			y[j] = c / y[j]
+		}
+	}
+}
+
+// chainPhasedStage applies a constant whose phase advances by step per
+// element, modulo len(t).
+func chainPhasedStage(st *chainStage, y, t []float32, phase, step int) {
+	p := len(t)
+	for j := range y {
+		c := t[phase]
+		y[j] = binF32(st.op, cond(st.rev, c, y[j]), cond(st.rev, y[j], c))
+		if phase += step; phase >= p {
+			phase -= p
+		}
+	}
+}
+
+func cond(b bool, x, y float32) float32 {
+	if b {
+		return x
+	}
+	return y
 }
 
 // chainBinaryStage computes y = y op t (or t op y) in place.
@@ -188,6 +308,7 @@ func fuseChains(p *plan) {
 		}
 		// Tile the constants to the period (a multiple of every constant's
 		// period), at least a few hundred elements long.
+		k.base = k.period
 		k.period *= max(1, 512/k.period)
 		for i, c := range tiles {
 			if c == nil {
@@ -202,6 +323,15 @@ func fuseChains(p *plan) {
 		last := stages[len(stages)-1]
 		src := chainInput(first)
 		out := last.outputs[0]
+		// A Transpose that alone reads the result is folded in: the chain
+		// writes the transposed layout directly.
+		if tr := readerOf(p, out); tr != nil && tr.op == "Transpose" && !tr.view && !out.output && readers[out] == 1 {
+			if sk, ok := tr.k.(*stridedKernel); ok && sk.sc.base == 0 {
+				k.sc = sk.sc
+				stages = append(stages, tr)
+				out = tr.outputs[0]
+			}
+		}
 		fused := first
 		fused.op, fused.k, fused.inputs, fused.view = "Chain", k, []*value{src}, false
 		fused.outputs = []*value{out}

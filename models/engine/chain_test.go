@@ -138,3 +138,86 @@ func equalStrings(a, b []string) bool {
 	}
 	return true
 }
+
+// TestChainWithTranspose checks chains that absorb the Transpose reading
+// them, bit for bit against the operations done one by one: constants
+// whose phase is fixed along a destination row (MoveNet's per-channel
+// normalisation into NCHW, rows longer than one work segment) and
+// constants whose phase advances along it.
+func TestChainWithTranspose(t *testing.T) {
+	cases := []struct {
+		name  string
+		shape []int   // source shape
+		perm  []int64 // transpose
+		cdims []int64 // constant shape (a trailing part of shape)
+	}{
+		{"NHWC to NCHW, channel constants", []int{1, 50, 90, 3}, []int64{0, 3, 1, 2}, []int64{1, 1, 1, 3}},
+		{"constant phase advances", []int{2, 3, 4}, []int64{2, 0, 1}, []int64{3, 4}},
+		{"reverse all", []int{3, 5, 7}, nil, []int64{5, 7}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cn := numElems(intsOf(tc.cdims))
+			c1, c2 := seq(cn, 0.5, -3), seq(cn, -0.25, 2)
+			var attrs []onnxpb.Attribute
+			if tc.perm != nil {
+				attrs = append(attrs, onnxpb.IntsAttr("perm", tc.perm...))
+			}
+			g := graphSpec{
+				nodes: []onnxpb.Node{
+					node("Cast", []string{"x"}, []string{"f"}, onnxpb.IntAttr("to", 1)),
+					node("Sub", []string{"c1", "f"}, []string{"s"}),
+					node("Mul", []string{"s", "c2"}, []string{"m"}),
+					node("Sigmoid", []string{"m"}, []string{"g"}),
+					node("Transpose", []string{"g"}, []string{"y"}, attrs...),
+				},
+				inits:   []onnxpb.Tensor{f32("c1", tc.cdims, c1...), f32("c2", tc.cdims, c2...)},
+				inputs:  []onnxpb.ValueInfo{in("x", onnxpb.Int32, int64s(tc.shape)...)},
+				outputs: []string{"y"},
+			}
+			m, err := Load(g.marshal(), WithThreads(2))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := opNames(m.plan.ops); !equalStrings(got, []string{"Chain"}) {
+				t.Errorf("plan %v, want one Chain", got)
+			}
+			x := NewInt32(tc.shape, nil)
+			for i := range x.I32 {
+				x.I32[i] = int32(i*7919)%256 - 100
+			}
+			got := runSpec(t, g, x)[0]
+			// The same operations one by one, then the transpose.
+			src := make([]float32, len(x.I32))
+			for i, v := range x.I32 {
+				f := c1[i%cn] - float32(v)
+				f *= c2[i%cn]
+				src[i] = sigmoid(f)
+			}
+			perm := make([]int, len(tc.shape))
+			for i := range perm {
+				perm[i] = len(perm) - 1 - i
+				if tc.perm != nil {
+					perm[i] = int(tc.perm[i])
+				}
+			}
+			ss := stridesOf(tc.shape)
+			out := make([]int, len(perm))
+			for i, p := range perm {
+				out[i] = tc.shape[p]
+			}
+			idx := make([]int, len(out))
+			for o := 0; o < len(src); o++ {
+				rem, off := o, 0
+				for d := len(out) - 1; d >= 0; d-- {
+					idx[d] = rem % out[d]
+					rem /= out[d]
+					off += idx[d] * ss[perm[d]]
+				}
+				if got.F32[o] != src[off] {
+					t.Fatalf("element %d = %v, want %v", o, got.F32[o], src[off])
+				}
+			}
+		})
+	}
+}
