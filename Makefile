@@ -20,7 +20,7 @@ help:
 	@echo "make setup   install the apt packages kneescreen needs (as root or via sudo)"
 	@echo "make build   build bin/kneescreen"
 	@echo "make test    run the whole test suite (Mat leak tracking on)"
-	@echo "make lint    gofmt and go vet"
+	@echo "make lint    gofmt and go vet (also without cgo, and with -tags noasm)"
 	@echo "make sample  make $(SAMPLE), a short portrait clip with a rotation tag"
 	@echo "make demo    render the synthetic squat clip and analyse it into $(DEMO_OUT)/ (VIDEO=path analyses yours)"
 	@echo "make analyze VIDEO=path [OUT=folder]  analyse your own video"
@@ -45,13 +45,17 @@ build:
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/kneescreen ./cmd/kneescreen
 
 # -tags matprofile makes GoCV count live Mats so tests can prove none leak.
+# The noasm run covers the kernels' pure-Go path, which the default build
+# only uses on CPUs without AVX2.
 test:
 	$(GO) test -tags matprofile -timeout 25m ./...
+	$(GO) test -tags noasm ./models/engine/internal/kernels
 
 lint:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	CGO_ENABLED=0 $(GO) vet $(NOCGO_PKGS)
+	$(GO) vet -tags noasm ./models/engine/...
 
 # A 3 s, 30 fps clip stored landscape with a rotation tag, like a phone's
 # portrait video: probe reports it upright (480x640) with rotation 90.
