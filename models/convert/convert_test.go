@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -109,7 +110,7 @@ func run(t *testing.T, om *onnxpb.Model, inputs map[string]*tv) map[string]*tv {
 			got.i = o.I64
 		}
 		want := env[info.Name]
-		if !sameShape(got.shape, want.shape) {
+		if !slices.Equal(got.shape, want.shape) {
 			t.Fatalf("output %s: engine shape %v, evaluator %v", info.Name, got.shape, want.shape)
 		}
 		for i := 0; i < want.n(); i++ {
@@ -169,7 +170,7 @@ func ints64Of(a *onnxpb.Attribute) []int64 {
 
 func closeTo(t *testing.T, what string, got *tv, want []float64, shape []int, tol float64) {
 	t.Helper()
-	if !sameShape(got.shape, shape) {
+	if !slices.Equal(got.shape, shape) {
 		t.Fatalf("%s: shape %v, want %v", what, got.shape, shape)
 	}
 	for i, w := range want {
@@ -286,18 +287,18 @@ func TestConvolutions(t *testing.T) {
 				t.Fatalf("%d Conv nodes", len(convs))
 			}
 			cv := &convs[0]
-			if got := ints64Of(attrOf(cv, "pads")); !equal64(got, c.wantPads) {
+			if got := ints64Of(attrOf(cv, "pads")); !slices.Equal(got, c.wantPads) {
 				t.Errorf("pads = %v, want %v", got, c.wantPads)
 			}
 			if got := attrI(cv, "group", 0); got != c.wantGroup {
 				t.Errorf("group = %d, want %d", got, c.wantGroup)
 			}
-			if got := ints64Of(attrOf(cv, "strides")); !equal64(got, []int64{int64(c.stride), int64(c.stride)}) {
+			if got := ints64Of(attrOf(cv, "strides")); !slices.Equal(got, []int64{int64(c.stride), int64(c.stride)}) {
 				t.Errorf("strides = %v", got)
 			}
 			w := initializer(om, cv.Inputs[1])
 			wantW := []int64{int64(cout), int64(c.in[3]) / c.wantGroup, int64(c.filter[0]), int64(c.filter[1])}
-			if w == nil || !equal64(w.Dims, wantW) || w.DataType != onnxpb.Float {
+			if w == nil || !slices.Equal(w.Dims, wantW) || w.DataType != onnxpb.Float {
 				t.Fatalf("weights %+v, want float dims %v", w, wantW)
 			}
 			act := ""
@@ -337,18 +338,6 @@ func TestConvolutions(t *testing.T) {
 	}
 }
 
-func equal64(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // TestInputChain converts MoveNet's input handling: int32 image, Cast,
 // the no-op Unpack/ExpandDims/Squeeze/ExpandDims chain and normalisation
 // by float16-stored constants.
@@ -370,10 +359,10 @@ func TestInputChain(t *testing.T) {
 	b.Node("Identity", "Identity", []string{"out"}, nil)
 	b.Output("Identity:0")
 	om := mustBuild(t, b)
-	if in := om.Graph.Inputs; len(in) != 1 || in[0].Name != "input" || in[0].ElemType != onnxpb.Int32 || !equal64(in[0].Shape, []int64{1, 2, 2, 3}) {
+	if in := om.Graph.Inputs; len(in) != 1 || in[0].Name != "input" || in[0].ElemType != onnxpb.Int32 || !slices.Equal(in[0].Shape, []int64{1, 2, 2, 3}) {
 		t.Fatalf("inputs = %+v", in)
 	}
-	if out := om.Graph.Outputs; len(out) != 1 || out[0].Name != "Identity" || !equal64(out[0].Shape, []int64{1, 2, 2, 3}) {
+	if out := om.Graph.Outputs; len(out) != 1 || out[0].Name != "Identity" || !slices.Equal(out[0].Shape, []int64{1, 2, 2, 3}) {
 		t.Fatalf("outputs = %+v", out)
 	}
 	// The scalar 1 is stored with shape [1] (it broadcasts the same).
@@ -421,7 +410,7 @@ func TestResizeBilinear(t *testing.T) {
 	if a := attrOf(&rs[0], "mode"); a == nil || a.S != "linear" {
 		t.Errorf("mode = %+v", a)
 	}
-	if s := initializer(om, rs[0].Inputs[2]); s == nil || !equalF(fromInit(*s).f, []float64{1, 1, 2, 2}) {
+	if s := initializer(om, rs[0].Inputs[2]); s == nil || !slices.Equal(fromInit(*s).f, []float64{1, 1, 2, 2}) {
 		t.Errorf("scales = %+v, want NCHW [1 1 2 2]", s)
 	}
 	env := run(t, om, map[string]*tv{"x": floats([]int{1, 2, 2, 1}, 0, 4, 8, 12)})
@@ -434,18 +423,6 @@ func TestResizeBilinear(t *testing.T) {
 		8, 9, 11, 12,
 	}
 	closeTo(t, "y", env["y"], want, []int{1, 4, 4, 1}, 1e-12)
-}
-
-func equalF(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestDecoding converts a miniature of MoveNet's head decoding (2x2 grid,
@@ -603,7 +580,7 @@ func TestLayoutTransposes(t *testing.T) {
 	}
 	// The 4-D constant is stored permuted to NCHW.
 	for _, n := range nodesOf(om, "Mul") {
-		if s := initializer(om, n.Inputs[1]); s == nil || !equal64(s.Dims, []int64{1, 2, 1, 1}) {
+		if s := initializer(om, n.Inputs[1]); s == nil || !slices.Equal(s.Dims, []int64{1, 2, 1, 1}) {
 			t.Errorf("Mul constant %+v, want dims [1 2 1 1]", s)
 		}
 	}

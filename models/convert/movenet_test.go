@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -125,7 +126,7 @@ func TestMoveNetMatchesTFJS(t *testing.T) {
 				t.Fatal(err)
 			}
 			out := env["Identity"]
-			if !sameShape(out.shape, []int{1, 1, 17, 3}) {
+			if !slices.Equal(out.shape, []int{1, 1, 17, 3}) {
 				t.Fatalf("output shape %v", out.shape)
 			}
 			worst := 0.0

@@ -3,6 +3,7 @@ package convert
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -375,18 +376,6 @@ func numElements(s []int) int {
 	return n
 }
 
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func opPack(c *converter, n *tfjs.Node, ins []*value) error {
 	if len(ins) == 0 {
 		return fmt.Errorf("%w: no inputs", tfjs.ErrMalformed)
@@ -400,7 +389,7 @@ func opPack(c *converter, n *tfjs.Node, ins []*value) error {
 	var parts []string
 	nonneg := true
 	for k, x := range ins {
-		if !sameShape(x.shape, first.shape) || x.dtype != first.dtype {
+		if !slices.Equal(x.shape, first.shape) || x.dtype != first.dtype {
 			return fmt.Errorf("%w: input %d is %v %v, input 0 is %v %v", tfjs.ErrMalformed, k, x.dtype, x.shape, first.dtype, first.shape)
 		}
 		nonneg = nonneg && x.nonneg
