@@ -387,3 +387,72 @@ func TestMirrorRGBA(t *testing.T) {
 		}
 	}
 }
+
+// sizeEstimator reports the size of the image it was given as the nose's
+// position, so scaling back to source pixels can be checked.
+type sizeEstimator struct{}
+
+func (sizeEstimator) Track(_ context.Context, img image.Image) (pose.Pose, error) {
+	var p pose.Pose
+	b := img.Bounds()
+	p.Keypoints[pose.Nose] = pose.Keypoint{X: float64(b.Dx()), Y: float64(b.Dy()), Score: 1}
+	p.Person = true
+	return p, nil
+}
+
+func (sizeEstimator) Close() {}
+
+func TestTrackReducesLargeFrames(t *testing.T) {
+	for _, tc := range []struct {
+		maxSide int
+		want    float64 // width the estimator saw
+	}{{-1, 64}, {64, 64}, {63, 32}, {32, 32}, {31, 21}} {
+		t.Run(fmt.Sprint(tc.maxSide), func(t *testing.T) {
+			var seen float64
+			newEst := func(int) (Estimator, error) { return sizeEstimator{}, nil }
+			tr, err := Track(context.Background(), &colourSource{n: 5}, TrackOptions{NewEstimator: newEst, Lanes: 1, MaxSide: tc.maxSide,
+				OnPose: func(p pose.Pose) { seen = p.Keypoints[pose.Nose].X }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Scaled back, the estimator's "width" is the source's.
+			if seen != 64 || tr.Poses[4].Keypoints[pose.Nose].Y != 48 {
+				t.Errorf("keypoint (%v, %v), want (64, 48) in source pixels", seen, tr.Poses[4].Keypoints[pose.Nose].Y)
+			}
+			if k := reduction(64, 48, tc.maxSide); 64/k != int(tc.want) {
+				t.Errorf("reduction %d: estimator saw width %d, want %v", k, 64/k, tc.want)
+			}
+		})
+	}
+}
+
+func TestBoxReduce(t *testing.T) {
+	src := image.NewRGBA(image.Rect(1, 1, 12, 10)) // odd size, non-zero origin
+	for y := 1; y < 10; y++ {
+		for x := 1; x < 12; x++ {
+			src.SetRGBA(x, y, color.RGBA{uint8(x * 20), uint8(y * 25), uint8(x * y), 255})
+		}
+	}
+	for _, k := range []int{2, 3} {
+		got := boxReduce(nil, src, k)
+		if got.Rect.Dx() != 11/k || got.Rect.Dy() != 9/k {
+			t.Fatalf("k=%d: size %v", k, got.Rect)
+		}
+		for y := 0; y < got.Rect.Dy(); y++ {
+			for x := 0; x < got.Rect.Dx(); x++ {
+				var s [3]int
+				for yy := 0; yy < k; yy++ {
+					for xx := 0; xx < k; xx++ {
+						c := src.RGBAAt(1+x*k+xx, 1+y*k+yy)
+						s[0], s[1], s[2] = s[0]+int(c.R), s[1]+int(c.G), s[2]+int(c.B)
+					}
+				}
+				n := k * k
+				want := color.RGBA{uint8((s[0] + n/2) / n), uint8((s[1] + n/2) / n), uint8((s[2] + n/2) / n), 255}
+				if c := got.RGBAAt(x, y); c != want {
+					t.Fatalf("k=%d (%d,%d): %v, want %v", k, x, y, c, want)
+				}
+			}
+		}
+	}
+}

@@ -57,6 +57,13 @@ type TrackOptions struct {
 	Threads int
 	// Depth is how many decoded frames may wait per lane (0: 2).
 	Depth int
+	// MaxSide: frames whose longer side exceeds it are reduced by an
+	// integer factor (2x2 or larger box filter) before estimation, and the
+	// keypoints scaled back (0: DefaultMaxSide; negative: never). The model
+	// sees 192 or 256 pixels of the person, so a phone's 1080x1920 frame
+	// carries four times the pixels the crop needs, and every copy, mirror
+	// and resample of it costs four times as much.
+	MaxSide int
 	// Progress, when set, is called after each frame's pose is known, from
 	// the goroutine that called Track.
 	Progress func(Progress)
@@ -76,6 +83,10 @@ type Progress struct {
 	Elapsed time.Duration
 }
 
+// DefaultMaxSide is the default TrackOptions.MaxSide: 720p frames are
+// estimated as they are, 1080p and portrait 1080x1920 at half size.
+const DefaultMaxSide = 1280
+
 // ErrNoEstimator is returned when TrackOptions.NewEstimator is nil.
 var ErrNoEstimator = errors.New("pipeline: no estimator")
 
@@ -90,6 +101,10 @@ type lane struct {
 type job struct {
 	f    vision.Frame
 	refs *atomic.Int32
+	// release hands f.Image back once every lane is done with it.
+	release func(*image.RGBA)
+	// sx, sy map the estimated image's pixels to the source frame's.
+	sx, sy float64
 }
 
 type result struct {
@@ -135,6 +150,14 @@ func Track(ctx context.Context, src vision.FrameSource, opts TrackOptions) (*pos
 	results := make(chan result, 2*lanes)
 
 	var firstW, firstH int // size of the first frame, read after g.Wait
+	// Reduced frames are recycled through smallPool.
+	smallPool := make(chan *image.RGBA, depth*lanes+2)
+	putSmall := func(img *image.RGBA) {
+		select {
+		case smallPool <- img:
+		default:
+		}
+	}
 	// Dispatcher: deal frames to lanes (both lanes of a pair for a
 	// symmetric run), in frame order, so each lane tracks a fixed
 	// subsequence and the result does not depend on timing.
@@ -150,8 +173,22 @@ func Track(ctx context.Context, src vision.FrameSource, opts TrackOptions) (*pos
 		}
 		n := 0
 		for f := range stream.Frames() {
+			w, h := f.Image.Rect.Dx(), f.Image.Rect.Dy()
 			if n == 0 {
-				firstW, firstH = f.Image.Rect.Dx(), f.Image.Rect.Dy()
+				firstW, firstH = w, h
+			}
+			release, sx, sy := stream.Release, 1.0, 1.0
+			if k := reduction(w, h, opts.MaxSide); k > 1 {
+				var small *image.RGBA
+				select {
+				case small = <-smallPool:
+				default:
+				}
+				small = boxReduce(small, f.Image, k)
+				stream.Release(f.Image)
+				f.Image = small
+				sx, sy = float64(w)/float64(small.Rect.Dx()), float64(h)/float64(small.Rect.Dy())
+				release = putSmall
 			}
 			g := n % groups
 			n++
@@ -163,7 +200,7 @@ func Track(ctx context.Context, src vision.FrameSource, opts TrackOptions) (*pos
 			refs.Store(int32(len(targets)))
 			for _, l := range targets {
 				select {
-				case l.in <- job{f: f, refs: refs}:
+				case l.in <- job{f: f, refs: refs, release: release, sx: sx, sy: sy}:
 				case <-gctx.Done():
 					return gctx.Err()
 				}
@@ -183,17 +220,23 @@ func Track(ctx context.Context, src vision.FrameSource, opts TrackOptions) (*pos
 					img = l.scratch
 				}
 				if l.mirror && j.refs.Add(-1) == 0 {
-					stream.Release(j.f.Image)
+					j.release(j.f.Image)
 				}
 				p, err := l.est.Track(gctx, img)
 				if !l.mirror && j.refs.Add(-1) == 0 {
-					stream.Release(j.f.Image)
+					j.release(j.f.Image)
 				}
 				if err != nil {
 					return fmt.Errorf("pipeline: frame %d: %w", j.f.Index, err)
 				}
 				if l.mirror {
 					mirrorPose(&p, img.Rect.Dx())
+				}
+				if j.sx != 1 || j.sy != 1 {
+					for k := range p.Keypoints {
+						p.Keypoints[k].X *= j.sx
+						p.Keypoints[k].Y *= j.sy
+					}
 				}
 				select {
 				case results <- result{index: j.f.Index, time: j.f.Time, mirror: l.mirror, p: p}:
@@ -286,6 +329,62 @@ func laneLayout(o TrackOptions) (lanes, perLane int) {
 		lanes = max(2, lanes-lanes%2)
 	}
 	return lanes, max(1, threads/lanes)
+}
+
+// reduction is the integer factor that brings a w x h frame's longer side
+// to at most maxSide (0: DefaultMaxSide; negative: 1).
+func reduction(w, h, maxSide int) int {
+	if maxSide < 0 {
+		return 1
+	}
+	if maxSide == 0 {
+		maxSide = DefaultMaxSide
+	}
+	long := max(w, h)
+	return (long + maxSide - 1) / maxSide
+}
+
+// boxReduce writes src reduced k times in each direction, each pixel the
+// mean of a k x k block, into dst (reused when it has the right size).
+// Edge pixels that do not fill a block are dropped.
+func boxReduce(dst, src *image.RGBA, k int) *image.RGBA {
+	w, h := src.Rect.Dx()/k, src.Rect.Dy()/k
+	if dst == nil || dst.Rect.Dx() != w || dst.Rect.Dy() != h {
+		dst = image.NewRGBA(image.Rect(0, 0, w, h))
+	}
+	if k == 2 {
+		// The common case (1080p, 1080x1920), unrolled.
+		for y := 0; y < h; y++ {
+			r0 := src.Pix[src.PixOffset(src.Rect.Min.X, src.Rect.Min.Y+2*y):][:8*w]
+			r1 := src.Pix[src.PixOffset(src.Rect.Min.X, src.Rect.Min.Y+2*y+1):][:8*w]
+			d := dst.Pix[y*dst.Stride:][:4*w]
+			for x := 0; x < w; x++ {
+				a, b, o := r0[8*x:8*x+8:8*x+8], r1[8*x:8*x+8:8*x+8], d[4*x:4*x+4:4*x+4]
+				o[0] = uint8((uint(a[0]) + uint(a[4]) + uint(b[0]) + uint(b[4]) + 2) >> 2)
+				o[1] = uint8((uint(a[1]) + uint(a[5]) + uint(b[1]) + uint(b[5]) + 2) >> 2)
+				o[2] = uint8((uint(a[2]) + uint(a[6]) + uint(b[2]) + uint(b[6]) + 2) >> 2)
+				o[3] = 255
+			}
+		}
+		return dst
+	}
+	n := uint(k * k)
+	for y := 0; y < h; y++ {
+		d := dst.Pix[y*dst.Stride:][:4*w]
+		for x := 0; x < w; x++ {
+			var r, g, b uint
+			for yy := 0; yy < k; yy++ {
+				row := src.Pix[src.PixOffset(src.Rect.Min.X+x*k, src.Rect.Min.Y+y*k+yy):][:4*k]
+				for xx := 0; xx < 4*k; xx += 4 {
+					r += uint(row[xx])
+					g += uint(row[xx+1])
+					b += uint(row[xx+2])
+				}
+			}
+			d[4*x], d[4*x+1], d[4*x+2], d[4*x+3] = uint8((r+n/2)/n), uint8((g+n/2)/n), uint8((b+n/2)/n), 255
+		}
+	}
+	return dst
 }
 
 // mirrorRGBA writes src flipped left-right into dst (reused when it has
