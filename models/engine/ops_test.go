@@ -333,6 +333,8 @@ func matMulCases() []opCase {
 			inputs: []*Tensor{fT(sh(2, 3), 1, 2, 3, 4, 5, 6)}, want: []*Tensor{fT(sh(2, 2), 4, 5, 10, 11)}},
 		{name: "matmul batch broadcast", g: single("MatMul", []string{"a", "b"}, []string{"y"}, []onnxpb.ValueInfo{in("a", onnxpb.Float, 2, 1, 2)}, []onnxpb.Tensor{f32("b", dims(2, 1), 1, 1)}),
 			inputs: []*Tensor{fT(sh(2, 1, 2), 1, 2, 3, 4)}, want: []*Tensor{fT(sh(2, 1, 1), 3, 7)}},
+		{name: "matmul both batches broadcast", g: single("MatMul", []string{"a", "b"}, []string{"y"}, []onnxpb.ValueInfo{in("a", onnxpb.Float, 2, 1, 1, 2)}, []onnxpb.Tensor{f32("b", dims(3, 2, 1), 1, 1, 1, 0, 0, 1)}),
+			inputs: []*Tensor{fT(sh(2, 1, 1, 2), 1, 2, 3, 4)}, want: []*Tensor{fT(sh(2, 3, 1, 1), 3, 1, 2, 7, 3, 4)}},
 		{name: "matmul vector", g: single("MatMul", []string{"a", "b"}, []string{"y"}, []onnxpb.ValueInfo{in("a", onnxpb.Float, 3)}, []onnxpb.Tensor{f32("b", dims(3, 2), 1, 0, 0, 1, 1, 1)}),
 			inputs: []*Tensor{fT(sh(3), 1, 2, 3)}, want: []*Tensor{fT(sh(2), 4, 5)}},
 		{name: "gemm transB alpha beta", g: single("Gemm", []string{"a", "b", "c"}, []string{"y"}, []onnxpb.ValueInfo{in("a", onnxpb.Float, 1, 2)},
