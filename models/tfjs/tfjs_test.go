@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kneescreen/kneescreen/internal/testenv"
 	"github.com/kneescreen/kneescreen/models/tfjs"
 	"github.com/kneescreen/kneescreen/models/tfjs/tfjstest"
 )
@@ -192,10 +193,7 @@ func TestLoadMissingShard(t *testing.T) {
 // TestLoadMoveNet reads the npm package's models when they are available
 // and checks the facts the MoveNet notes record.
 func TestLoadMoveNet(t *testing.T) {
-	dir := os.Getenv("KNEESCREEN_NPM_MODELS")
-	if dir == "" {
-		t.Skip("KNEESCREEN_NPM_MODELS not set; skipping")
-	}
+	dir := testenv.NPMModels(t)
 	m, err := tfjs.Load(filepath.Join(dir, "movenet-lightning.json"))
 	if err != nil {
 		t.Fatal(err)
