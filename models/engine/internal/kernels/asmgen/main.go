@@ -393,7 +393,28 @@ func dwKernel(s int, evens, odds Mem) {
 		VMAXPS(Z10, Z12, Z12)
 		VMINPS(Z11, Z12, Z12)
 	}
-	pre := fmt.Sprintf("dws%d_", s)
+	dwRows(fmt.Sprintf("dws%d_", s), s, 64,
+		func() {
+			body(false)
+			VMOVUPS(Z12, Mem{Base: RBX})
+		},
+		func(next string) {
+			KORTESTW(K1, K1)
+			JZ(LabelRef(next))
+		},
+		func() {
+			body(true)
+			VMOVUPS(Z12, K1, Mem{Base: RBX})
+		})
+}
+
+// dwRows emits the loops both depthwise kernels share and returns: R9 output
+// rows, each of R10 full blocks of vecBytes and a tail block. A row reads the
+// three input rows at SI, SI+R8 and SI+2*R8 through R12-R14, writes from DI
+// through BX, then moves DI on by DX and SI by s input rows. full and tail
+// emit one block including its store; skipTail jumps to next when a row has
+// no tail.
+func dwRows(pre string, s, vecBytes int, full func(), skipTail func(next string), tail func()) {
 	TESTQ(R9, R9)
 	JZ(LabelRef(pre + "done"))
 	Label(pre + "row")
@@ -405,19 +426,16 @@ func dwKernel(s int, evens, odds Mem) {
 	TESTQ(R11, R11)
 	JZ(LabelRef(pre + "tail"))
 	Label(pre + "x")
-	body(false)
-	VMOVUPS(Z12, Mem{Base: RBX})
+	full()
 	for _, p := range []GPPhysical{R12, R13, R14} {
-		ADDQ(U32(64*s), p)
+		ADDQ(U32(vecBytes*s), p)
 	}
-	ADDQ(U32(64), RBX)
+	ADDQ(U32(vecBytes), RBX)
 	DECQ(R11)
 	JNZ(LabelRef(pre + "x"))
 	Label(pre + "tail")
-	KORTESTW(K1, K1)
-	JZ(LabelRef(pre + "next"))
-	body(true)
-	VMOVUPS(Z12, K1, Mem{Base: RBX})
+	skipTail(pre + "next")
+	tail()
 	Label(pre + "next")
 	ADDQ(RDX, RDI)
 	for i := 0; i < s; i++ {
@@ -527,39 +545,18 @@ func dwKernelAVX2(s int) {
 		VBROADCASTSS(paramAddr("hi"), Y12)
 		VMINPS(Y12, Y9, Y9)
 	}
-	TESTQ(R9, R9)
-	JZ(LabelRef(pre + "done"))
-	Label(pre + "row")
-	MOVQ(RSI, R12)
-	LEAQ(Mem{Base: R12, Index: R8, Scale: 1}, R13)
-	LEAQ(Mem{Base: R13, Index: R8, Scale: 1}, R14)
-	MOVQ(RDI, RBX)
-	MOVQ(R10, R11)
-	TESTQ(R11, R11)
-	JZ(LabelRef(pre + "tail"))
-	Label(pre + "x")
-	body(false)
-	VMOVUPS(Y9, Mem{Base: RBX})
-	for _, p := range []GPPhysical{R12, R13, R14} {
-		ADDQ(U32(32*s), p)
-	}
-	ADDQ(U32(32), RBX)
-	DECQ(R11)
-	JNZ(LabelRef(pre + "x"))
-	Label(pre + "tail")
-	CMPQ(paramAddr("tail"), U8(0))
-	JE(LabelRef(pre + "next"))
-	body(true)
-	VMOVDQU(Mem{Base: RAX}, Y13)
-	VMASKMOVPS(Y9, Y13, Mem{Base: RBX})
-	Label(pre + "next")
-	ADDQ(RDX, RDI)
-	for i := 0; i < s; i++ {
-		ADDQ(R8, RSI)
-	}
-	DECQ(R9)
-	JNZ(LabelRef(pre + "row"))
-	Label(pre + "done")
-	VZEROUPPER()
-	RET()
+	dwRows(pre, s, 32,
+		func() {
+			body(false)
+			VMOVUPS(Y9, Mem{Base: RBX})
+		},
+		func(next string) {
+			CMPQ(paramAddr("tail"), U8(0))
+			JE(LabelRef(next))
+		},
+		func() {
+			body(true)
+			VMOVDQU(Mem{Base: RAX}, Y13)
+			VMASKMOVPS(Y9, Y13, Mem{Base: RBX})
+		})
 }
