@@ -24,24 +24,43 @@ var gemmBenchShapes = []struct{ m, k, n int }{
 	{34, 96, 48 * 48},
 }
 
+// gemmBench holds one benchmark shape's operands, from a fixed seed.
+type gemmBench struct {
+	m, k, n      int
+	p            *PackedA
+	in, out, scr []float32
+}
+
+func newGemmBench(m, k, n int) *gemmBench {
+	r := rand.New(rand.NewPCG(1, 1))
+	p := PackA(randSlice(r, m*k), k, m, k, randSlice(r, m))
+	return &gemmBench{m: m, k: k, n: n, p: p, in: randSlice(r, k*n), out: make([]float32, m*n), scr: make([]float32, GemmScratchLen)}
+}
+
+func (g *gemmBench) name(prefix string) string {
+	return fmt.Sprintf("%s/M%d_K%d_N%d", prefix, g.m, g.k, g.n)
+}
+
+// run times the whole product and reports its rate in GFLOP/s.
+func (g *gemmBench) run(b *testing.B, ep *Epilogue) {
+	for b.Loop() {
+		g.p.MulBlock(g.out, g.n, g.in, g.n, ep, 0, g.m, 0, g.n, g.scr)
+	}
+	flops := 2 * float64(g.m) * float64(g.k) * float64(g.n)
+	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
 func BenchmarkGemm(b *testing.B) {
 	saved := impl
 	defer func() { impl = saved }()
 	for _, s := range gemmBenchShapes {
-		r := rand.New(rand.NewPCG(1, 1))
-		p := PackA(randSlice(r, s.m*s.k), s.k, s.m, s.k, randSlice(r, s.m))
-		in, out := randSlice(r, s.k*s.n), make([]float32, s.m*s.n)
-		scr := make([]float32, GemmScratchLen)
+		g := newGemmBench(s.m, s.k, s.n)
 		ep := &Epilogue{Clamp: true, Lo: 0, Hi: 6}
 		for _, i := range Available() {
 			impl = i
-			b.Run(fmt.Sprintf("%s/M%d_K%d_N%d", i, s.m, s.k, s.n), func(b *testing.B) {
+			b.Run(g.name(i.String()), func(b *testing.B) {
 				b.ReportAllocs()
-				for b.Loop() {
-					p.MulBlock(out, s.n, in, s.n, ep, 0, s.m, 0, s.n, scr)
-				}
-				flops := 2 * float64(s.m) * float64(s.k) * float64(s.n)
-				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				g.run(b, ep)
 			})
 		}
 	}
@@ -53,22 +72,13 @@ func BenchmarkGemmPacking(b *testing.B) {
 	saved := packPolicy
 	defer func() { packPolicy = saved }()
 	for _, s := range gemmBenchShapes {
-		r := rand.New(rand.NewPCG(1, 1))
-		p := PackA(randSlice(r, s.m*s.k), s.k, s.m, s.k, randSlice(r, s.m))
-		in, out := randSlice(r, s.k*s.n), make([]float32, s.m*s.n)
-		scr := make([]float32, GemmScratchLen)
+		g := newGemmBench(s.m, s.k, s.n)
 		for _, pol := range []struct {
 			name string
 			p    int
 		}{{"packed", packAlways}, {"inplace", packNever}} {
 			packPolicy = pol.p
-			b.Run(fmt.Sprintf("%s/M%d_K%d_N%d", pol.name, s.m, s.k, s.n), func(b *testing.B) {
-				for b.Loop() {
-					p.MulBlock(out, s.n, in, s.n, nil, 0, s.m, 0, s.n, scr)
-				}
-				flops := 2 * float64(s.m) * float64(s.k) * float64(s.n)
-				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-			})
+			b.Run(g.name(pol.name), func(b *testing.B) { g.run(b, nil) })
 		}
 	}
 }
