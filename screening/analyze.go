@@ -315,8 +315,8 @@ func buildRep(index int, sp repSpan, side Side, stance int, c *conditioned, b *b
 		switch {
 		case info.Name == MetricFPPA:
 			var fr FPPARep
-			fr.Left = fppaSide(s, 0, sp.start, sp.bottom, after, b)
-			fr.Right = fppaSide(s, 1, sp.start, sp.bottom, after, b)
+			fr.Left = fppaSide(s, 0, sp, after, b)
+			fr.Right = fppaSide(s, 1, sp, after, b)
 			rep.FPPA = &fr
 			l, rr := float64(fr.Left.PeakDeg), float64(fr.Right.PeakDeg)
 			if stance >= 0 { // the free leg's FPPA is not a finding
@@ -356,7 +356,8 @@ func buildRep(index int, sp repSpan, side Side, stance int, c *conditioned, b *b
 // fppaSide reads FPPA for one rep and side: the peak valgus over valid
 // frames of the descent and bottom, its change from standing, and the
 // value at the bottom with its validity.
-func fppaSide(s *Series, side, start, bottom, after int, b *body) FPPASide {
+func fppaSide(s *Series, side int, sp repSpan, after int, b *body) FPPASide {
+	start, bottom := sp.start, sp.bottom
 	m := s.Metric(MetricFPPA, sideNames[side])
 	out := FPPASide{PeakDeg: Number(nan), PeakS: Number(nan), PeakFrame: -1, ChangeDeg: Number(nan),
 		StandingDeg: Number(nan), BottomDeg: Number(nan)}
@@ -371,9 +372,11 @@ func fppaSide(s *Series, side, start, bottom, after int, b *body) FPPASide {
 	}
 	standing := percentile(st, 50)
 	out.StandingDeg = Number(standing)
-	// Readings come from local quadratic fits (±0.15 s for the running
-	// peak, ±0.45 s at the bottom) so that pixel noise in single frames
-	// neither sets nor inflates them.
+	// The running peak is the maximum of local quadratic fits over ±0.45 s:
+	// a maximum over noisy samples is biased upward by the noise (about
+	// 1.1° at 2 px on a 1080p frame with ±0.15 s fits, 0.5° with ±0.45 s),
+	// while a quadratic still follows a rounded peak. The bottom value is
+	// read against depth (fppaAtDepth).
 	valid, total := 0, 0
 	peak, peakI := math.Inf(-1), -1
 	for i := start; i <= after; i++ {
@@ -386,7 +389,7 @@ func fppaSide(s *Series, side, start, bottom, after int, b *body) FPPASide {
 		if i <= bottom {
 			valid++
 		}
-		v := localQuadratic(s.Time, m.Values, m.Valid, i, 0.15, 5)
+		v := localQuadratic(s.Time, m.Values, m.Valid, i, 0.45, 5)
 		if math.IsNaN(v) {
 			v = m.Values[i]
 		}
@@ -404,13 +407,39 @@ func fppaSide(s *Series, side, start, bottom, after int, b *body) FPPASide {
 	out.BottomValid = m.Valid[bottom]
 	bv := nan
 	if out.BottomValid {
-		bv = localQuadratic(s.Time, m.Values, m.Valid, bottom, 0.45, 5)
+		bv = fppaAtDepth(m, b, sp)
+		if math.IsNaN(bv) {
+			bv = localQuadratic(s.Time, m.Values, m.Valid, bottom, 0.45, 5)
+		}
 	}
 	if math.IsNaN(bv) {
 		bv = m.Values[bottom]
 	}
 	out.BottomDeg = Number(bv)
 	return out
+}
+
+// fppaAtDepth reads FPPA at the rep's peak flexion as a function of
+// depth rather than of time: a quadratic in mid-hip depth fitted to the
+// valid frames of the deeper half of the rep, descent and ascent alike,
+// evaluated at the bottom's depth. Valgus follows knee flexion, so every
+// frame near the bottom depth informs the reading, not only those within
+// a short time of the bottom frame.
+func fppaAtDepth(m *MetricSeries, b *body, sp repSpan) float64 {
+	d := func(i int) float64 { return b.hipY[i] / b.scale[i] }
+	d0 := d(sp.bottom)
+	r := d0 - math.Min(d(sp.start), d(sp.end))
+	if !(r > 0) {
+		return nan
+	}
+	var xs, vs []float64
+	for i := sp.start; i <= sp.end; i++ {
+		x := (d(i) - d0) / r
+		if m.Valid[i] && x >= -1 && b.shot[i] == b.shot[sp.bottom] {
+			xs, vs = append(xs, x), append(vs, m.Values[i])
+		}
+	}
+	return quadraticAt0(xs, vs, 8)
 }
 
 func finiteOr(v, alt float64) float64 {

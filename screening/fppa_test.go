@@ -10,9 +10,21 @@ import (
 )
 
 // FPPA at the bottom of a single-leg squat, filmed from the front on a
-// 1080p frame with 2 px keypoint noise, averaged over the 5 reps of a
-// clinical trial (squat over a 5 s count, Munro 2012), is within 0.5° of
-// the noise-free projected value and that noise-free value is the set valgus (the generator sets it in the image).
+// 1080p frame with 2 px keypoint noise, over the 5 reps of a clinical trial
+// (squat over a 5 s count, Munro 2012): the 5-rep mean is within 0.5° of
+// the noise-free projected value, each rep within 1°, and that noise-free
+// value is the set valgus (the generator sets it in the image).
+//
+// Why each rep is held to 1° and not 0.5°: 2 px of noise on hip, knee and
+// ankle, with thigh and shank about 185 px long, gives 1.6° RMS of FPPA
+// noise per raw frame (measured), and only the frames near peak flexion
+// carry the bottom value. The bottom is read as a quadratic in depth over
+// the whole rep (fppaAtDepth), which gives 0.33° RMS per rep, worst 0.87°
+// over 240 reps (12 seeds × 4 valgus values). Even an oracle that knows
+// the exact time course of the set valgus and fits only its scale to the
+// raw frames of the rep gets 0.21° RMS and a worst of 0.62° over 200 reps
+// (40 seeds): per rep, 0.5° in every rep is beyond what the data holds at
+// this noise and tempo. The mean of 5 reps (about 0.15° RMS) meets 0.5°.
 func TestFPPAAtBottomAccuracy(t *testing.T) {
 	for _, tc := range []struct {
 		valgus [2]float64
@@ -48,6 +60,9 @@ func TestFPPAAtBottomAccuracy(t *testing.T) {
 				}
 				got += float64(side.BottomDeg)
 				want += truth.FPPA[st][rep.BottomFrame]
+				if e := float64(side.BottomDeg) - truth.FPPA[st][rep.BottomFrame]; math.Abs(e) > 1 {
+					t.Errorf("rep %d: bottom FPPA off by %.2f° (> 1°)", rep.Index, e)
+				}
 			}
 			got /= 5
 			want /= 5

@@ -46,3 +46,23 @@ func addRow(ata *mat.SymDense, atb *mat.VecDense, dt, v float64, ok bool) int {
 	}
 	return 1
 }
+
+// quadraticAt0 fits v = a + b·x + c·x² by least squares and returns a,
+// the fitted value at x = 0; NaN with fewer than minN finite samples.
+func quadraticAt0(x, v []float64, minN int) float64 {
+	var ata mat.SymDense
+	ata.ReuseAsSym(3)
+	atb := mat.NewVecDense(3, nil)
+	n := 0
+	for i := range x {
+		n += addRow(&ata, atb, x[i], v[i], !math.IsNaN(x[i]))
+	}
+	if n < minN {
+		return nan
+	}
+	var sol mat.VecDense
+	if err := sol.SolveVec(&ata, atb); err != nil {
+		return nan
+	}
+	return sol.AtVec(0)
+}
