@@ -2,6 +2,7 @@ package models
 
 import (
 	"image"
+	"math"
 
 	"github.com/kneescreen/kneescreen/pose"
 )
@@ -34,15 +35,15 @@ func nextRegion(p *pose.Pose, w, h int, origin image.Point) Region {
 
 	var torsoX, torsoY, bodyX, bodyY float64
 	for _, j := range [...]pose.Joint{pose.LeftShoulder, pose.RightShoulder, pose.LeftHip, pose.RightHip} {
-		torsoX = max(torsoX, abs(cx+ox-k[j].X))
-		torsoY = max(torsoY, abs(cy+oy-k[j].Y))
+		torsoX = max(torsoX, math.Abs(cx+ox-k[j].X))
+		torsoY = max(torsoY, math.Abs(cy+oy-k[j].Y))
 	}
 	for j := range pose.NumJoints {
 		if k[j].Score < minCropKeypointScore {
 			continue
 		}
-		bodyX = max(bodyX, abs(cx+ox-k[j].X))
-		bodyY = max(bodyY, abs(cy+oy-k[j].Y))
+		bodyX = max(bodyX, math.Abs(cx+ox-k[j].X))
+		bodyY = max(bodyY, math.Abs(cy+oy-k[j].Y))
 	}
 	half := max(torsoX*torsoExpansion, torsoY*torsoExpansion, bodyX*bodyExpansion, bodyY*bodyExpansion)
 	// Never reach further than the farthest frame edge from the centre.
@@ -61,11 +62,4 @@ func torsoVisible(p *pose.Pose) bool {
 	k := &p.Keypoints
 	return (k[pose.LeftHip].Score > minCropKeypointScore || k[pose.RightHip].Score > minCropKeypointScore) &&
 		(k[pose.LeftShoulder].Score > minCropKeypointScore || k[pose.RightShoulder].Score > minCropKeypointScore)
-}
-
-func abs(v float64) float64 {
-	if v < 0 {
-		return -v
-	}
-	return v
 }
