@@ -18,6 +18,11 @@ import (
 // imageExts are the file extensions an image folder is read for.
 var imageExts = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".bmp": true, ".tif": true, ".tiff": true, ".webp": true}
 
+// IsImageFile reports whether name has one of the still-image extensions an
+// image folder is read for (.jpg .jpeg .png .bmp .tif .tiff .webp, in any
+// case), so callers can treat a single such file the same way.
+func IsImageFile(name string) bool { return imageExts[strings.ToLower(filepath.Ext(name))] }
+
 // Images is a FrameSource reading a folder of still images in byte-wise
 // name order (so name them with zero-padded numbers: 0001.png, 0002.png).
 // JPEG EXIF orientation is applied, so phone photos come out upright.
@@ -47,7 +52,7 @@ func OpenImages(dir string, fps float64) (*Images, error) {
 	}
 	var files []string
 	for _, e := range entries {
-		if e.Type().IsRegular() && imageExts[strings.ToLower(filepath.Ext(e.Name()))] {
+		if e.Type().IsRegular() && IsImageFile(e.Name()) {
 			files = append(files, filepath.Join(dir, e.Name()))
 		}
 	}

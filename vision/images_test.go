@@ -140,3 +140,27 @@ func TestImagesErrors(t *testing.T) {
 		t.Errorf("corrupt image: %v, want ErrBadImage naming %s", err, bad)
 	}
 }
+
+func TestIsImageFile(t *testing.T) {
+	tests := []struct {
+		name string
+		want bool
+	}{
+		{"a.png", true},
+		{"dir/B.JPG", true},
+		{"x.jpeg", true},
+		{"x.bmp", true},
+		{"x.tif", true},
+		{"x.Tiff", true},
+		{"x.webp", true},
+		{"clip.mp4", false},
+		{"png", false},
+		{"notes.png.txt", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		if got := IsImageFile(tt.name); got != tt.want {
+			t.Errorf("IsImageFile(%q) = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

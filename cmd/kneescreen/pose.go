@@ -12,7 +12,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 
@@ -93,9 +92,6 @@ MoveNet's recommended cropping.`,
 	return cmd
 }
 
-// stillExts are the still-image types pose reads as a single image.
-var stillExts = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".bmp": true, ".tif": true, ".tiff": true, ".webp": true}
-
 func runPose(ctx context.Context, opts *PoseOptions) error {
 	path := opts.Input
 	st, err := os.Stat(path)
@@ -112,7 +108,7 @@ func runPose(ctx context.Context, opts *PoseOptions) error {
 	defer est.Close()
 	w := bufio.NewWriter(opts.Out)
 	pw := &poseWriter{w: w, json: opts.Config.JSON}
-	if st.Mode().IsRegular() && stillExts[strings.ToLower(filepath.Ext(path))] {
+	if st.Mode().IsRegular() && vision.IsImageFile(path) {
 		img, err := readStill(path)
 		if err != nil {
 			return err
