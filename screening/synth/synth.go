@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"slices"
 
 	"github.com/kneescreen/kneescreen/pose"
 )
@@ -67,6 +68,14 @@ type Config struct {
 	// StanceAnkleShiftM moves the stance ankle sideways by this many
 	// metres at the bottom (loss of balance).
 	StanceAnkleShiftM float64
+	// TouchdownReps lists reps (1-based) of single-leg tasks in which the
+	// free foot touches down on the floor (loss of balance): it reaches the
+	// floor late in the descent, stays there through the bottom and lifts
+	// off early in the ascent. The floor is the one the stance foot stands
+	// on (single-leg squat) or the floor below the 20 cm step (step-down);
+	// the stance knee flexes as far as needed for the free foot to reach
+	// it in that rep.
+	TouchdownReps []int
 	// StanceWidthM is the distance between the ankles in squats (0.18, hip
 	// width, so neutral knees track over the ankles).
 	StanceWidthM float64
@@ -108,6 +117,9 @@ type Truth struct {
 	// ThighRatio per frame and side: thigh image length ÷ standing
 	// thigh image length.
 	ThighRatio [2][]float64
+	// FreeFootDown per frame: the free foot of a single-leg task is on
+	// the floor (TouchdownReps).
+	FreeFootDown []bool
 	// PelvicTiltDeg per frame: hip-line tilt in the image, positive when
 	// the free (single-leg) or left (squat) hip is lower.
 	PelvicTiltDeg []float64
@@ -243,6 +255,87 @@ func (tl *timeline) at(t float64) (phase, walk, gait float64) {
 	return 0, 0, 0
 }
 
+// repAt returns the index (0-based) of the rep in progress at time t, or
+// -1 outside reps.
+func (tl *timeline) repAt(t float64) int {
+	c := tl.cfg
+	if t < tl.lead || t >= tl.repsEnd {
+		return -1
+	}
+	period := tl.repDur + c.TopS
+	k := math.Floor((t - tl.lead) / period)
+	if t-tl.lead-k*period >= tl.repDur {
+		return -1
+	}
+	return int(k)
+}
+
+// touchAt returns, at time t, the weight (0..1) with which the free foot
+// is drawn to the floor and the knee flexion (degrees) at the bottom of
+// the rep in progress.
+func (tl *timeline) touchAt(t, s float64, stanceRight bool) (touch, flexDeg float64) {
+	c := tl.cfg
+	flexDeg = c.KneeFlexionDeg
+	k := tl.repAt(t)
+	if k < 0 || c.Movement == Squat || !slices.Contains(c.TouchdownReps, k+1) {
+		return 0, flexDeg
+	}
+	return clamp((s-0.6)/0.25, 0, 1), touchdownFlex(c, stanceRight)
+}
+
+// touchdownFlex returns the bottom knee flexion at which the free hip
+// comes low enough for the free foot to reach the floor with its knee
+// slightly bent (at least the configured flexion).
+func touchdownFlex(c *Config, stanceRight bool) float64 {
+	reach := func(flex float64) bool {
+		cc := *c
+		cc.KneeFlexionDeg = flex
+		j := skeleton(&cc, nil, 1, 0, 0, stanceRight, 0)
+		fr := pose.LeftHip
+		if !stanceRight {
+			fr = pose.RightHip
+		}
+		h := j[fr]
+		return math.Hypot(h.y-ankleH, touchFwd) <= 0.97*(thighL+shankL)
+	}
+	lo, hi := c.KneeFlexionDeg, 150.0
+	if reach(lo) {
+		return lo
+	}
+	for i := 0; i < 40; i++ {
+		m := (lo + hi) / 2
+		if reach(m) {
+			hi = m
+		} else {
+			lo = m
+		}
+	}
+	return hi
+}
+
+// touchFwd is how far forward of the free hip the free foot touches down
+// (metres).
+const touchFwd = 0.1
+
+// legIK places the knee of a two-segment leg from hip h to ankle a, bent
+// forward (+z), with the ankle first pulled within reach of the hip.
+func legIK(h, a vec3) (knee, ankle vec3) {
+	d := a.sub(h)
+	l := math.Sqrt(d.dot(d))
+	if maxL := 0.999 * (thighL + shankL); l > maxL {
+		d = d.scale(maxL / l)
+		l = maxL
+	}
+	ankle = h.add(d)
+	u := d.scale(1 / l)
+	x := (thighL*thighL - shankL*shankL + l*l) / (2 * l)
+	y := math.Sqrt(math.Max(0, thighL*thighL-x*x))
+	fwd := v3(0, 0, 1)
+	n := fwd.sub(u.scale(fwd.dot(u)))
+	n = n.scale(1 / math.Sqrt(n.dot(n)))
+	return h.add(u.scale(x)).add(n.scale(y)), ankle
+}
+
 // stanceRightAt says which leg carries a single-leg task at time t: that
 // of the rep in progress or the next one.
 func (tl *timeline) stanceRightAt(t float64) bool {
@@ -274,7 +367,9 @@ func (tl *timeline) bottomTimes() []float64 {
 // Knee valgus is set in the image of cam when cam looks at the person's
 // front or back (so perspective does not change the set FPPA), else in
 // the orthographic frontal plane.
-func skeleton(c *Config, cam *camera, s, gait, t float64, stanceRight bool) [pose.NumJoints]vec3 {
+//
+// touch (0..1) draws the free foot of a single-leg task to the floor.
+func skeleton(c *Config, cam *camera, s, gait, t float64, stanceRight bool, touch float64) [pose.NumJoints]vec3 {
 	var j [pose.NumJoints]vec3
 	single := c.Movement != Squat
 	st := 0 // stance side index: 0 left, 1 right
@@ -321,6 +416,12 @@ func skeleton(c *Config, cam *camera, s, gait, t float64, stanceRight bool) [pos
 		}
 		knee[fr] = hip[fr].add(v3(0, -thighL*math.Cos(hf), thighL*math.Sin(hf)))
 		ankle[fr] = knee[fr].add(v3(0, -shankL*math.Cos(hf-kf), shankL*math.Sin(hf-kf)))
+		if touch > 0 {
+			// The foot is drawn to the floor (ankle at ankle height above
+			// the ground) a little ahead of the free hip.
+			target := v3(ankle[fr].x, ankleH, hip[fr].z+touchFwd)
+			knee[fr], ankle[fr] = legIK(hip[fr], lerp(ankle[fr], target, touch))
+		}
 	}
 	// Walking: legs swing in the sagittal plane about the hips.
 	if gait > 0 {
@@ -487,7 +588,7 @@ func Generate(cfg Config) (*pose.Track, *Truth, error) {
 	n := int(math.Ceil(tl.total * c.FPS))
 	clean := &pose.Track{Width: c.Width, Height: c.Height, FPS: c.FPS, Poses: make([]pose.Pose, n)}
 	noisy := &pose.Track{Width: c.Width, Height: c.Height, FPS: c.FPS, Poses: make([]pose.Pose, n)}
-	tr := &Truth{Reps: c.Reps, PelvicTiltDeg: make([]float64, n)}
+	tr := &Truth{Reps: c.Reps, PelvicTiltDeg: make([]float64, n), FreeFootDown: make([]bool, n)}
 	for s := 0; s < 2; s++ {
 		tr.FPPA[s] = make([]float64, n)
 		tr.ThighRatio[s] = make([]float64, n)
@@ -495,7 +596,7 @@ func Generate(cfg Config) (*pose.Track, *Truth, error) {
 	side := math.Abs(math.Sin(rad(c.YawDeg))) > 0.7
 	farLeft := math.Sin(rad(c.YawDeg)) < 0 // camera on the right: left side is far
 	var standThigh [2]float64
-	stand := skeleton(c, &cam, 0, 0, 0, c.StanceRight)
+	stand := skeleton(c, &cam, 0, 0, 0, c.StanceRight, 0)
 	for sd, jj := range [2][2]pose.Joint{{pose.LeftHip, pose.LeftKnee}, {pose.RightHip, pose.RightKnee}} {
 		hx, hy := cam.project(stand[jj[0]])
 		kx, ky := cam.project(stand[jj[1]])
@@ -505,7 +606,17 @@ func Generate(cfg Config) (*pose.Track, *Truth, error) {
 		t := float64(i) / c.FPS
 		s, walk, gait := tl.at(t)
 		stanceRight := tl.stanceRightAt(t)
-		sk := skeleton(c, &cam, s, gait, t, stanceRight)
+		touch, flex := tl.touchAt(t, s, stanceRight)
+		cr := *c
+		cr.KneeFlexionDeg = flex
+		sk := skeleton(&cr, &cam, s, gait, t, stanceRight, touch)
+		if touch > 0 {
+			fa := sk[pose.RightAnkle]
+			if stanceRight {
+				fa = sk[pose.LeftAnkle]
+			}
+			tr.FreeFootDown[i] = fa.y <= ankleH+0.005
+		}
 		off := cam.right.scale(walk)
 		p := pose.Pose{Frame: i, Time: t}
 		inside := 0

@@ -2,6 +2,7 @@ package synth
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"testing"
 
@@ -76,7 +77,7 @@ func TestSkeletonSegments(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range []float64{0, 0.3, 0.7, 1} {
-		j := skeleton(&c, nil, s, 0, 0, false)
+		j := skeleton(&c, nil, s, 0, 0, false, 0)
 		d := func(a, b pose.Joint) float64 { v := j[a].sub(j[b]); return math.Sqrt(v.dot(v)) }
 		if got := d(pose.LeftKnee, pose.LeftAnkle); math.Abs(got-shankL) > 1e-9 {
 			t.Errorf("phase %.1f: shank %v, want %v", s, got, shankL)
@@ -140,5 +141,57 @@ func TestNoiseDropsAndSwaps(t *testing.T) {
 	}
 	if _, _, err := Generate(Config{Reps: -1}); !errors.Is(err, ErrConfig) {
 		t.Errorf("negative reps: %v", err)
+	}
+}
+
+// A touchdown puts the free foot on the floor, segment lengths intact, in
+// the set rep only and for a sustained time.
+func TestTouchdown(t *testing.T) {
+	for _, tc := range []struct {
+		mv    string
+		right bool
+	}{{StepDown, false}, {StepDown, true}, {SingleLegSquat, false}} {
+		t.Run(fmt.Sprintf("%s/right=%v", tc.mv, tc.right), func(t *testing.T) {
+			c := Config{Movement: tc.mv, StanceRight: tc.right, Reps: 3, TouchdownReps: []int{2}}
+			if err := c.defaults(); err != nil {
+				t.Fatal(err)
+			}
+			flex := touchdownFlex(&c, tc.right)
+			if flex < c.KneeFlexionDeg {
+				t.Fatalf("touchdown flexion %.1f° below the configured %.1f°", flex, c.KneeFlexionDeg)
+			}
+			cc := c
+			cc.KneeFlexionDeg = flex
+			j := skeleton(&cc, nil, 1, 0, 0, tc.right, 1)
+			fh, fk, fa := pose.RightHip, pose.RightKnee, pose.RightAnkle
+			if tc.right {
+				fh, fk, fa = pose.LeftHip, pose.LeftKnee, pose.LeftAnkle
+			}
+			d := func(a, b pose.Joint) float64 { v := j[a].sub(j[b]); return math.Sqrt(v.dot(v)) }
+			if math.Abs(d(fh, fk)-thighL) > 1e-9 || math.Abs(d(fk, fa)-shankL) > 1e-9 {
+				t.Errorf("free leg thigh %.4f shank %.4f, want %.2f %.2f", d(fh, fk), d(fk, fa), thighL, shankL)
+			}
+			if math.Abs(j[fa].y-ankleH) > 1e-6 {
+				t.Errorf("free ankle at %.3f m, want on the floor (%.2f m)", j[fa].y, ankleH)
+			}
+			_, truth, err := Generate(Config{Movement: tc.mv, StanceRight: tc.right, Reps: 3, TouchdownReps: []int{2}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := truth.BottomFrames
+			down := 0
+			for i, on := range truth.FreeFootDown {
+				if !on {
+					continue
+				}
+				down++
+				if math.Abs(float64(i-b[1])) >= math.Min(math.Abs(float64(i-b[0])), math.Abs(float64(i-b[2]))) {
+					t.Fatalf("free foot down at frame %d, outside rep 2 (bottoms %v)", i, b)
+				}
+			}
+			if s := float64(down) / 30; s < 0.4 {
+				t.Errorf("free foot down for %.2f s, want a sustained touchdown", s)
+			}
+		})
 	}
 }
