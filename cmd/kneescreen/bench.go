@@ -87,6 +87,7 @@ func runBench(ctx context.Context, opts *BenchOptions) error {
 	if err != nil {
 		return err
 	}
+	defer est.Close()
 	// A fixed noise image: the engine's cost does not depend on content,
 	// and a seeded image keeps runs comparable.
 	n := est.InputSize()
