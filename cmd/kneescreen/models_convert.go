@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kneescreen/kneescreen/internal/atomicfile"
 	"github.com/kneescreen/kneescreen/models/convert"
 )
 
@@ -119,37 +120,13 @@ func runModelsConvert(ctx context.Context, opts *ModelsConvertOptions) error {
 		return err
 	}
 	out := cfg.out()
-	if err := writeFileAtomic(out, data); err != nil {
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return fmt.Errorf("models convert: %w", err)
+	}
+	// Through a temporary file, so a reader never sees a half-written model.
+	if err := atomicfile.WriteFile(out, data, 0o644); err != nil {
 		return fmt.Errorf("models convert: %w", err)
 	}
 	_, err = fmt.Fprintf(opts.Out, "wrote %s (%d bytes, sha256 %x)\n", out, len(data), sha256.Sum256(data))
 	return err
-}
-
-// writeFileAtomic writes data to path through a temporary file in the same
-// directory, so a reader never sees a half-written model.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	_, werr := f.Write(data)
-	cerr := f.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return nil
 }
