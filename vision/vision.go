@@ -123,6 +123,7 @@ type SourceError struct {
 	Err error
 }
 
+// Error names the input and the cause.
 func (e *SourceError) Error() string { return fmt.Sprintf("vision: %s: %v", e.Input, e.Err) }
 
 // Unwrap returns the cause.

@@ -48,9 +48,11 @@ type BenchOptions struct {
 
 // BenchResult is the JSON line bench prints.
 type BenchResult struct {
-	Model    string  `json:"model"`
-	Threads  int     `json:"threads"`
-	Runs     int     `json:"runs"`
+	Model   string `json:"model"`   // the --model value
+	Threads int    `json:"threads"` // the effective thread count
+	Runs    int    `json:"runs"`    // timed inferences
+	// MsMedian and MsP90 are the median and 90th percentile of the timed
+	// inferences, in milliseconds.
 	MsMedian float64 `json:"ms_median"`
 	MsP90    float64 `json:"ms_p90"`
 }

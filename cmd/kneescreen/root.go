@@ -62,7 +62,10 @@ var ErrInputsFailed = errors.New("some inputs failed")
 // invoked or configured; it maps to exit code 2.
 type UsageError struct{ Err error }
 
+// Error returns the underlying message unchanged.
 func (e *UsageError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
 func (e *UsageError) Unwrap() error { return e.Err }
 
 // App holds what every command of one command tree shares: the output

@@ -64,10 +64,12 @@ type NodeError struct {
 	Err  error
 }
 
+// Error names the node, its op and the cause.
 func (e *NodeError) Error() string {
 	return fmt.Sprintf("convert: node %q (op %s): %v", e.Node, e.Op, e.Err)
 }
 
+// Unwrap returns the cause.
 func (e *NodeError) Unwrap() error { return e.Err }
 
 // dtype is an element type of a tensor in the converted graph.

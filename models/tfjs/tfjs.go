@@ -40,6 +40,7 @@ const (
 	Int32
 )
 
+// String returns the type's name as the model JSON spells it.
 func (d DType) String() string {
 	switch d {
 	case Float32:

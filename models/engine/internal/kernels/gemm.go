@@ -110,9 +110,9 @@ func (p *PackedA) Depth() int { return p.k }
 // out = clamp(A·B + bias + Residual), the order of a convolution followed by
 // a residual Add and then a Relu or Clip. The zero value adds bias only.
 type Epilogue struct {
-	Clamp    bool    // clamp to [Lo, Hi] (Relu: 0, +Inf; Relu6: 0, 6)
-	Lo, Hi   float32 // clamp bounds, used when Clamp is set
-	Residual []float32
+	Clamp    bool      // clamp to [Lo, Hi] (Relu: 0, +Inf; Relu6: 0, 6)
+	Lo, Hi   float32   // clamp bounds, used when Clamp is set
+	Residual []float32 // added element-wise when non-nil, laid out like dst
 	// LdR is the row stride of Residual; 0 means the same as dst's.
 	LdR int
 }
