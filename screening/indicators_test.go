@@ -244,3 +244,73 @@ func TestBothLegsInOneRecording(t *testing.T) {
 		})
 	}
 }
+
+// Steady stance fires on the rep whose free foot touches down, with that
+// rep's frame as evidence, and stays silent on clean reps.
+func TestStepDownFreeFootTouchdown(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		mv    string
+		right bool
+		touch []int
+		seed  int64
+	}{
+		{"step-down, left stance, rep 3", synth.StepDown, false, []int{3}, 41},
+		{"step-down, right stance, rep 1", synth.StepDown, true, []int{1}, 42},
+		{"step-down, left stance, reps 2 and 5", synth.StepDown, false, []int{2, 5}, 43},
+		{"step-down, clean", synth.StepDown, false, nil, 44},
+		{"step-down, right stance, clean", synth.StepDown, true, nil, 45},
+		{"single-leg squat, rep 4", synth.SingleLegSquat, false, []int{4}, 46},
+		{"single-leg squat, clean", synth.SingleLegSquat, true, nil, 47},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, truth := generate(t, synth.Config{Movement: tc.mv, StanceRight: tc.right, Reps: 5,
+				TouchdownReps: tc.touch, NoisePx: 2, Seed: tc.seed})
+			r := analyze(t, tr, nil)
+			if len(r.Reps) != 5 {
+				t.Fatalf("%d reps, want 5", len(r.Reps))
+			}
+			sd := r.StepDownScore
+			if sd == nil || !sd.Assessable {
+				t.Fatalf("no assessable step-down score: %+v", sd)
+			}
+			var it screening.StepDownItem
+			for _, x := range sd.Items {
+				if x.ID == screening.StepSteadyStance {
+					it = x
+				}
+			}
+			var got []int
+			for _, ev := range it.Evidence {
+				if ev.Sign != screening.SignFreeFootTouchdown {
+					t.Errorf("rep %d: steady stance seen as %s (%v)", ev.Rep, ev.Sign, ev.Value)
+					continue
+				}
+				got = append(got, ev.Rep)
+				rep := r.Reps[ev.Rep-1]
+				if ev.Frame < rep.StartFrame || ev.Frame > rep.EndFrame || !truth.FreeFootDown[ev.Frame] {
+					t.Errorf("rep %d: evidence frame %d not a touchdown frame of the rep (%d-%d)", ev.Rep, ev.Frame, rep.StartFrame, rep.EndFrame)
+				}
+				if float64(ev.Value) < 0.5 || float64(ev.Value) > rep.EndS-rep.StartS {
+					t.Errorf("rep %d: touchdown of %v s", ev.Rep, ev.Value)
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.touch) && !(len(got) == 0 && len(tc.touch) == 0) {
+				t.Errorf("touchdowns seen in reps %v, want %v", got, tc.touch)
+			}
+			want := 0
+			if len(tc.touch) > 0 {
+				want = 1
+			}
+			if it.Points != want || it.RepsSeen != len(tc.touch) {
+				t.Errorf("steady stance %d points over %d reps, want %d over %d", it.Points, it.RepsSeen, want, len(tc.touch))
+			}
+			if want == 1 && (it.EvidenceFrame < 0 || !truth.FreeFootDown[it.EvidenceFrame]) {
+				t.Errorf("steady stance evidence frame %d shows no touchdown", it.EvidenceFrame)
+			}
+			if sd.Total != want {
+				t.Errorf("total %d, want %d (only steady stance): %+v", sd.Total, want, sd.Items)
+			}
+		})
+	}
+}

@@ -335,9 +335,41 @@ type StepDownItem struct {
 	Unit  string `json:"unit"`
 	// RepsSeen counts reps where the item scored.
 	RepsSeen int `json:"reps_seen"`
-	// EvidenceFrame is the frame of the worst occurrence (-1 when none).
+	// EvidenceFrame is the frame of the worst occurrence (-1 when none);
+	// for steady stance a free-foot touchdown, when there is one, is the
+	// worst occurrence.
 	EvidenceFrame int    `json:"evidence_frame"`
 	Proxy         string `json:"proxy"`
+	// Evidence lists each rep where the item was seen, with its frame.
+	Evidence []StepDownEvidence `json:"evidence,omitempty"`
+}
+
+// Step-down signs named in StepDownEvidence.
+const (
+	SignHandOffWaist  = "hand_off_waist"
+	SignTrunkLean     = "trunk_lean"
+	SignPelvisTilt    = "pelvis_tilt"
+	SignKneeMedial    = "knee_medial"
+	SignKneeFarMedial = "knee_far_medial"
+	// SignFreeFootTouchdown: the free foot came down to the floor and
+	// stayed there (Value: seconds on the floor).
+	SignFreeFootTouchdown = "free_foot_touchdown"
+	// SignStanceAnkleMoved: the stance ankle left its standing place
+	// (Value: displacement ÷ leg length).
+	SignStanceAnkleMoved = "stance_ankle_moved"
+)
+
+// StepDownEvidence is one rep's sighting of a step-down item.
+type StepDownEvidence struct {
+	// Rep is the rep's index in Report.Reps (1-based).
+	Rep int `json:"rep"`
+	// Sign names what was seen (Sign* constants).
+	Sign string `json:"sign"`
+	// Frame shows it: the worst frame of the rep, or for a touchdown the
+	// frame where the free ankle is lowest.
+	Frame int    `json:"frame"`
+	Value Number `json:"value"`
+	Unit  string `json:"unit"`
 }
 
 // Quality summarises how trustworthy the input was.

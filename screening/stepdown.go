@@ -19,13 +19,13 @@ const (
 func (ic *indicatorContext) stepDownScores() []StepDownScore {
 	var out []StepDownScore
 	for _, st := range ic.stanceSides() {
-		var spans []repSpan
-		for k, sp := range ic.spans {
+		var reps []int
+		for k := range ic.spans {
 			if ic.repStance[k] == st {
-				spans = append(spans, sp)
+				reps = append(reps, k)
 			}
 		}
-		out = append(out, *ic.stepDown(st, spans))
+		out = append(out, *ic.stepDown(st, reps))
 	}
 	if len(out) == 0 {
 		out = append(out, *ic.stepDown(-1, nil))
@@ -33,11 +33,13 @@ func (ic *indicatorContext) stepDownScores() []StepDownScore {
 	return out
 }
 
-// stepDown scores the reps on stance leg st after Piva 2006. Each item is
-// judged per rep from keypoint proxies and scores when seen in at least
-// thresholds.step_down.item_rep_fraction of reps; knee position scores 2
-// when the far-medial proxy is seen that often.
-func (ic *indicatorContext) stepDown(st int, spans []repSpan) *StepDownScore {
+// stepDown scores the reps on stance leg st (indices into ic.spans) after
+// Piva 2006. Each item is judged per rep from keypoint proxies and scores
+// when seen in at least thresholds.step_down.item_rep_fraction of reps;
+// knee position scores 2 when the far-medial proxy is seen that often.
+// Steady stance also scores when the free foot touches down in at least
+// thresholds.step_down.touchdown_min_reps reps (see freeFootTouchdown).
+func (ic *indicatorContext) stepDown(st int, reps []int) *StepDownScore {
 	t := ic.thr.StepDown
 	sd := &StepDownScore{Source: stepDownSourceRef, Items: []StepDownItem{}}
 	if st >= 0 {
@@ -50,7 +52,7 @@ func (ic *indicatorContext) stepDown(st int, spans []repSpan) *StepDownScore {
 	case ic.r.View != ViewFront:
 		sd.Reason = "the step-down score needs a front view (trunk, pelvis and knee position are frontal-plane signs)"
 		return sd
-	case st < 0 || len(spans) == 0:
+	case st < 0 || len(reps) == 0:
 		sd.Reason = "stance leg unknown"
 		return sd
 	}
@@ -85,11 +87,15 @@ func (ic *indicatorContext) stepDown(st int, spans []repSpan) *StepDownScore {
 		worst       float64
 		worstFrame  int
 		seen, seen2 int
+		touchdowns  int
+		touchFrame  int
+		touchS      float64
+		evidence    []StepDownEvidence
 	}
 	acc := map[string]*itemAcc{}
 	ids := []string{StepArmStrategy, StepTrunk, StepPelvis, StepKneePosition, StepSteadyStance}
 	for _, id := range ids {
-		acc[id] = &itemAcc{worst: nan, worstFrame: -1}
+		acc[id] = &itemAcc{worst: nan, worstFrame: -1, touchFrame: -1}
 	}
 	update := func(id string, v float64, i int) {
 		a := acc[id]
@@ -97,7 +103,12 @@ func (ic *indicatorContext) stepDown(st int, spans []repSpan) *StepDownScore {
 			a.worst, a.worstFrame = v, c.frame[i]
 		}
 	}
-	for _, sp := range spans {
+	step := 0.0
+	if ic.r.Movement == MovementStepDown {
+		step = t.StepHeightRatio
+	}
+	for _, k := range reps {
+		sp := ic.spans[k]
 		var arm, trunk, pel, med, fp, ank float64 = nan, nan, nan, nan, nan, nan
 		argmax := map[string]int{}
 		upd := func(cur *float64, v float64, id string, i int) {
@@ -128,32 +139,62 @@ func (ic *indicatorContext) stepDown(st int, spans []repSpan) *StepDownScore {
 				upd(&ank, dist(a, ankleRef)/b.scale[i], StepSteadyStance, i)
 			}
 		}
-		mark := func(id string, v, thr float64) {
+		evidence := func(id, sign string, v float64, unit string, frame int) {
+			acc[id].evidence = append(acc[id].evidence, StepDownEvidence{Rep: k + 1, Sign: sign, Frame: frame,
+				Value: Number(round(v, 4)), Unit: unit})
+		}
+		mark := func(id, sign string, v, thr float64, unit string) {
 			update(id, v, argmax[id])
 			if v >= thr {
 				acc[id].seen++
+				evidence(id, sign, v, unit, c.frame[argmax[id]])
 			}
 		}
-		mark(StepArmStrategy, arm, t.HandOffWaistRatio)
-		mark(StepTrunk, trunk, t.TrunkLeanDeg)
-		mark(StepPelvis, pel, t.PelvisTiltDeg)
-		mark(StepSteadyStance, ank, t.StanceAnkleMove)
+		mark(StepArmStrategy, SignHandOffWaist, arm, t.HandOffWaistRatio, "ratio")
+		mark(StepTrunk, SignTrunkLean, trunk, t.TrunkLeanDeg, "deg")
+		mark(StepPelvis, SignPelvisTilt, pel, t.PelvisTiltDeg, "deg")
 		update(StepKneePosition, med, argmax[StepKneePosition])
+		kneeFrame := -1
+		if i, ok := argmax[StepKneePosition]; ok {
+			kneeFrame = c.frame[i]
+		}
 		if med >= t.KneeFarMedialRatio || fp >= t.KneeFarMedialFPPA {
 			acc[StepKneePosition].seen2++
 			acc[StepKneePosition].seen++
+			evidence(StepKneePosition, SignKneeFarMedial, med, "ratio", kneeFrame)
 		} else if med >= t.KneeMedialRatio || fp >= t.KneeMedialFPPADeg {
 			acc[StepKneePosition].seen++
+			evidence(StepKneePosition, SignKneeMedial, med, "ratio", kneeFrame)
+		}
+		// Steady stance: the stance ankle moves, or the free foot touches
+		// down; either counts once per rep.
+		ss := acc[StepSteadyStance]
+		update(StepSteadyStance, ank, argmax[StepSteadyStance])
+		moved := ank >= t.StanceAnkleMove
+		if moved {
+			evidence(StepSteadyStance, SignStanceAnkleMoved, ank, "ratio", c.frame[argmax[StepSteadyStance]])
+		}
+		dur, tf := ic.freeFootTouchdown(st, sp, ankleRef, step, t.TouchdownMargin, t.TouchdownMinS)
+		if tf >= 0 {
+			ss.touchdowns++
+			evidence(StepSteadyStance, SignFreeFootTouchdown, dur, "s", c.frame[tf])
+			if dur > ss.touchS {
+				ss.touchS, ss.touchFrame = dur, c.frame[tf]
+			}
+		}
+		if moved || tf >= 0 {
+			ss.seen++
 		}
 	}
-	n := float64(len(spans))
+	n := float64(len(reps))
 	need := math.Max(1, math.Ceil(t.ItemRepFraction*n-1e-9))
 	desc := map[string][3]string{
 		StepArmStrategy:  {"Arm strategy: a hand leaves the waist", "ratio", "wrist displacement from its standing place relative to the hip ÷ trunk length"},
 		StepTrunk:        {"Trunk alignment: the trunk leans to either side", "deg", "trunk lateral lean from vertical"},
 		StepPelvis:       {"Pelvis plane: the pelvis drops or rises", "deg", "hip line tilt from standing"},
 		StepKneePosition: {"Knee position: the knee moves medial to the foot (+1 second toe, +2 medial border)", "ratio", "knee medial to the ankle ÷ shank length, or peak valgus FPPA"},
-		StepSteadyStance: {"Steady stance: loss of balance, the stance foot moves", "ratio", "stance ankle displacement ÷ leg length"},
+		StepSteadyStance: {"Steady stance: loss of balance, the free foot touches down or the stance foot moves", "ratio",
+			"stance ankle displacement ÷ leg length; free ankle held at floor level (below the step in a step-down)"},
 	}
 	for _, id := range ids {
 		a := acc[id]
@@ -164,9 +205,16 @@ func (ic *indicatorContext) stepDown(st int, spans []repSpan) *StepDownScore {
 				pts = 2
 			}
 		}
+		frame := a.worstFrame
+		if id == StepSteadyStance && a.touchdowns > 0 {
+			frame = a.touchFrame
+			if float64(a.touchdowns) >= t.TouchdownMinReps {
+				pts = 1
+			}
+		}
 		d := desc[id]
 		sd.Items = append(sd.Items, StepDownItem{ID: id, Description: d[0], Points: pts, Value: Number(round(a.worst, 4)), Unit: d[1],
-			RepsSeen: a.seen, EvidenceFrame: a.worstFrame, Proxy: d[2]})
+			RepsSeen: a.seen, EvidenceFrame: frame, Proxy: d[2], Evidence: a.evidence})
 		sd.Total += pts
 	}
 	switch {
@@ -178,4 +226,61 @@ func (ic *indicatorContext) stepDown(st int, spans []repSpan) *StepDownScore {
 		sd.Rating = "good"
 	}
 	return sd
+}
+
+// freeFootTouchdown looks for the free foot of stance leg st coming down
+// to the floor during rep sp: the free ankle (conditioned track) held
+// within margin leg lengths above floor level for at least minS seconds.
+// The floor is that of the stance foot (the stance ankle's level) plus
+// step leg lengths below it in a step-down, where the stance foot is on
+// the step. It returns the longest such stay in seconds and the index of
+// its frame with the lowest free ankle, or (0, -1) when there is none.
+//
+// Limits: keypoints see neither the floor nor the load on the foot. The
+// floor below a step is placed from the step height in leg lengths (a
+// 20 cm step for an adult), so a much higher or lower step, or a free
+// foot placed well in front of the step (closer to a front camera, hence
+// lower in the image), shifts it by a few centimetres. Piva's protocol
+// lets the heel tap the floor gently at the bottom: a tap passes through
+// floor level briefly and is not counted, but one held at floor level for
+// minS or longer (a slow rep with a pause on the floor) is.
+func (ic *indicatorContext) freeFootTouchdown(st int, sp repSpan, ankleRef Point, step, margin, minS float64) (float64, int) {
+	c, b := ic.c, ic.b
+	free, stance := sides[1-st].ankle, sides[st].ankle
+	best, bestFrame := 0.0, -1
+	runStart, lowest := -1, -1
+	closeRun := func(last int) {
+		if runStart < 0 {
+			return
+		}
+		if d := c.t[last] - c.t[runStart] + 1/c.fps; d >= minS-1e-9 && d > best {
+			best, bestFrame = d, lowest
+		}
+		runStart, lowest = -1, -1
+	}
+	for i := sp.start; i <= sp.end; i++ {
+		f, s := c.at(free, i), c.at(stance, i)
+		if !s.ok() {
+			s = ankleRef
+		}
+		sc := b.scale[i]
+		if !f.ok() || !s.ok() || !(sc > 0) {
+			closeRun(i - 1)
+			continue
+		}
+		// Image y grows downward: height of the free ankle above the floor.
+		h := (s.Y + step*sc - f.Y) / sc
+		if h > margin {
+			closeRun(i - 1)
+			continue
+		}
+		if runStart < 0 {
+			runStart = i
+		}
+		if lowest < 0 || f.Y > c.y[free][lowest] {
+			lowest = i
+		}
+	}
+	closeRun(sp.end)
+	return best, bestFrame
 }

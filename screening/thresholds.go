@@ -74,6 +74,10 @@ type StepDownThresholds struct {
 	KneeMedialFPPADeg   float64 `json:"knee_medial_fppa_deg" mapstructure:"knee_medial_fppa_deg"`
 	KneeFarMedialFPPA   float64 `json:"knee_far_medial_fppa_deg" mapstructure:"knee_far_medial_fppa_deg"`
 	StanceAnkleMove     float64 `json:"stance_ankle_move_ratio" mapstructure:"stance_ankle_move_ratio"`
+	StepHeightRatio     float64 `json:"step_height_ratio" mapstructure:"step_height_ratio"`
+	TouchdownMargin     float64 `json:"touchdown_margin_ratio" mapstructure:"touchdown_margin_ratio"`
+	TouchdownMinS       float64 `json:"touchdown_min_s" mapstructure:"touchdown_min_s"`
+	TouchdownMinReps    float64 `json:"touchdown_min_reps" mapstructure:"touchdown_min_reps"`
 	ItemRepFraction     float64 `json:"item_rep_fraction" mapstructure:"item_rep_fraction"`
 	ModerateTotalPoints float64 `json:"moderate_total" mapstructure:"moderate_total"`
 	PoorTotalPoints     float64 `json:"poor_total" mapstructure:"poor_total"`
@@ -107,7 +111,7 @@ type ThresholdSpec struct {
 	Key string `json:"key"`
 	// Default is the value used when configuration does not override it.
 	Default float64 `json:"default"`
-	// Unit is "deg", "ratio", "%", "s", "points" or "fraction".
+	// Unit is "deg", "ratio", "%", "s", "points", "reps" or "fraction".
 	Unit string `json:"unit"`
 	// Source cites the literature or says "expert default".
 	Source string `json:"source"`
@@ -224,6 +228,19 @@ var thresholdSpecs = []ThresholdSpec{
 	{Key: "thresholds.step_down.stance_ankle_move_ratio", Default: 0.06, Unit: "ratio", Min: 0, Max: 1, Source: srcPiva2006,
 		Description: "stance ankle moves this fraction of leg length from its standing place: loss of balance (+1)",
 		field:       func(t *Thresholds) *float64 { return &t.StepDown.StanceAnkleMove }},
+	{Key: "thresholds.step_down.step_height_ratio", Default: 0.23, Unit: "ratio", Min: 0, Max: 1,
+		Source:      "Piva et al. 2006 (20 cm step) ÷ an adult's hip-to-ankle length (about 0.87 m): expert default",
+		Description: "step height ÷ standing leg length; in a step-down the floor the free foot could touch lies this far below the stance ankle",
+		field:       func(t *Thresholds) *float64 { return &t.StepDown.StepHeightRatio }},
+	{Key: "thresholds.step_down.touchdown_margin_ratio", Default: 0.04, Unit: "ratio", Min: 0, Max: 0.5, Source: srcExpert,
+		Description: "the free ankle within this fraction of leg length above the floor counts as on the floor",
+		field:       func(t *Thresholds) *float64 { return &t.StepDown.TouchdownMargin }},
+	{Key: "thresholds.step_down.touchdown_min_s", Default: 0.5, Unit: "s", Min: 0, Max: 5, Source: srcExpert,
+		Description: "the free foot held at floor level at least this long is a touchdown (loss of balance); shorter stays are noise or the brief heel tap of the protocol",
+		field:       func(t *Thresholds) *float64 { return &t.StepDown.TouchdownMinS }},
+	{Key: "thresholds.step_down.touchdown_min_reps", Default: 1, Unit: "reps", Min: 1, Max: 20, Source: srcExpert,
+		Description: "touchdowns in at least this many reps score steady stance (+1): a step onto the free limb is a loss of balance even once",
+		field:       func(t *Thresholds) *float64 { return &t.StepDown.TouchdownMinReps }},
 	{Key: "thresholds.step_down.item_rep_fraction", Default: 0.5, Unit: "fraction", Min: 0, Max: 1, Source: srcExpert,
 		Description: "an item scores when it is seen in at least this share of reps",
 		field:       func(t *Thresholds) *float64 { return &t.StepDown.ItemRepFraction }},
