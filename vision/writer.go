@@ -107,6 +107,12 @@ func (w *VideoWriter) Close() error {
 		os.Remove(w.tmp)
 		return fmt.Errorf("vision: %s: no frames written; nothing saved", w.path)
 	}
+	// The temporary file was created private (0600) and FFmpeg keeps the
+	// mode of a file it truncates; the video is an ordinary output file.
+	if err := os.Chmod(w.tmp, 0o644); err != nil {
+		os.Remove(w.tmp)
+		return fmt.Errorf("vision: save %s: %w", w.path, err)
+	}
 	if err := atomicfile.Publish(w.tmp, w.path); err != nil {
 		return fmt.Errorf("vision: save %s: %w", w.path, err)
 	}

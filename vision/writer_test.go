@@ -66,3 +66,26 @@ func TestCodecsFor(t *testing.T) {
 		}
 	}
 }
+
+// TestVideoWriterFileMode checks a saved video is readable by others, like
+// any file the user creates, not private like its temporary file.
+func TestVideoWriterFileMode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v.mp4")
+	w, err := CreateVideo(path, 30, 64, 48)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(patternFrame(64, 48, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := st.Mode().Perm(); got != 0o644 {
+		t.Errorf("mode %v, want -rw-r--r--", got)
+	}
+}

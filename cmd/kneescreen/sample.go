@@ -103,7 +103,6 @@ func runSample(ctx context.Context, opts *SampleOptions) error {
 	if err := clip.WriteVideo(ctx, c.Out); err != nil {
 		return err
 	}
-	_ = os.Chmod(c.Out, 0o644)
 	_, err = fmt.Fprintf(opts.Out, "%s: synthetic squat, %d reps, valgus left %.0f° right %.0f°, %dx%d, %d frames at %.0f frames/s\n",
 		c.Out, c.Reps, c.ValgusLeft, c.ValgusRight, clip.Width, clip.Height, clip.Len(), clip.FPS)
 	return err
