@@ -202,7 +202,7 @@ func Convert(m *tfjs.Model) (*onnxpb.Model, error) {
 		} else if v.name != r {
 			c.emit(onnxpb.Node{Name: r + "/output", OpType: "Identity", Inputs: []string{v.name}, Outputs: []string{r}})
 		}
-		outs = append(outs, onnxpb.ValueInfo{Name: r, ElemType: v.dtype.onnx(), Shape: dims64(v.shape)})
+		outs = append(outs, onnxpb.ValueInfo{Name: r, ElemType: v.dtype.onnx(), Shape: ints64(v.shape)})
 	}
 	doc := "Converted by kneescreen from a TensorFlow.js graph model"
 	if m.GeneratedBy != "" {
@@ -411,7 +411,7 @@ func (c *converter) scalarConst(v float32) string {
 // int64Const returns an int64 initializer.
 func (c *converter) int64Const(want string, dims []int, v []int64) string {
 	name := c.name(want)
-	c.inits = append(c.inits, onnxpb.Int64Tensor(name, dims64(dims), v))
+	c.inits = append(c.inits, onnxpb.Int64Tensor(name, ints64(dims), v))
 	return name
 }
 
@@ -464,13 +464,13 @@ func (c *converter) constTensor(t *tfjs.Tensor, l layout, asVector bool) string 
 			if l == nchw {
 				v = permuteNHWC(v, t.Shape)
 			}
-			return onnxpb.Int32Tensor(name, dims64(dims), v)
+			return onnxpb.Int32Tensor(name, ints64(dims), v)
 		default:
 			v := t.F
 			if l == nchw {
 				v = permuteNHWC(v, t.Shape)
 			}
-			return onnxpb.FloatTensor(name, dims64(dims), v)
+			return onnxpb.FloatTensor(name, ints64(dims), v)
 		}
 	})
 }
@@ -491,15 +491,14 @@ func permuteNHWC[T any](v []T, s []int) []T {
 	return out
 }
 
-func dims64(d []int) []int64 {
+// ints64 widens ints (shapes, axes) to ONNX's int64.
+func ints64(d []int) []int64 {
 	out := make([]int64, len(d))
 	for i, x := range d {
 		out[i] = int64(x)
 	}
 	return out
 }
-
-func ints64(d []int) []int64 { return dims64(d) }
 
 func (c *converter) placeholder(n *tfjs.Node) (onnxpb.ValueInfo, error) {
 	dt, err := tfDType(n.Attr["dtype"].Type)
@@ -532,5 +531,5 @@ func (c *converter) placeholder(n *tfjs.Node) (onnxpb.ValueInfo, error) {
 	}
 	name := c.name(n.Name)
 	c.vals[n.Name] = &value{name: name, dtype: dt, shape: append([]int{}, shape...)}
-	return onnxpb.ValueInfo{Name: name, ElemType: dt.onnx(), Shape: dims64(shape)}, nil
+	return onnxpb.ValueInfo{Name: name, ElemType: dt.onnx(), Shape: ints64(shape)}, nil
 }
