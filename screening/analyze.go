@@ -407,7 +407,7 @@ func fppaSide(s *Series, side int, sp repSpan, after int, b *body) FPPASide {
 	out.BottomValid = m.Valid[bottom]
 	bv := nan
 	if out.BottomValid {
-		bv = fppaAtDepth(m, b, sp)
+		bv = fppaAtDepth(s.Time, m, b, sp)
 		if math.IsNaN(bv) {
 			bv = localQuadratic(s.Time, m.Values, m.Valid, bottom, 0.45, 5)
 		}
@@ -421,13 +421,25 @@ func fppaSide(s *Series, side int, sp repSpan, after int, b *body) FPPASide {
 
 // fppaAtDepth reads FPPA at the rep's peak flexion as a function of
 // depth rather than of time: a quadratic in mid-hip depth fitted to the
-// valid frames of the deeper half of the rep, descent and ascent alike,
-// evaluated at the bottom's depth. Valgus follows knee flexion, so every
-// frame near the bottom depth informs the reading, not only those within
-// a short time of the bottom frame.
-func fppaAtDepth(m *MetricSeries, b *body, sp repSpan) float64 {
+// valid frames of the whole rep, descent and ascent alike, evaluated at
+// the bottom's depth. Valgus follows knee flexion, so every frame of the
+// rep informs the reading, not only those within a short time of the
+// bottom frame; the quadratic absorbs the curvature of valgus against
+// depth. The bottom's depth itself comes from a local fit (±0.3 s): the
+// bottom frame is the deepest noisy sample, and reading there would
+// extrapolate the fit past the true bottom.
+func fppaAtDepth(tt []float64, m *MetricSeries, b *body, sp repSpan) float64 {
 	d := func(i int) float64 { return b.hipY[i] / b.scale[i] }
-	d0 := d(sp.bottom)
+	ds := make([]float64, sp.end-sp.start+1)
+	ok := make([]bool, len(ds))
+	for i := range ds {
+		ds[i] = d(sp.start + i)
+		ok[i] = !math.IsNaN(ds[i]) && b.shot[sp.start+i] == b.shot[sp.bottom]
+	}
+	d0 := localQuadratic(tt[sp.start:sp.end+1], ds, ok, sp.bottom-sp.start, 0.3, 5)
+	if math.IsNaN(d0) {
+		d0 = d(sp.bottom)
+	}
 	r := d0 - math.Min(d(sp.start), d(sp.end))
 	if !(r > 0) {
 		return nan

@@ -19,12 +19,13 @@ import (
 // ankle, with thigh and shank about 185 px long, gives 1.6° RMS of FPPA
 // noise per raw frame (measured), and only the frames near peak flexion
 // carry the bottom value. The bottom is read as a quadratic in depth over
-// the whole rep (fppaAtDepth), which gives 0.33° RMS per rep, worst 0.87°
-// over 240 reps (12 seeds × 4 valgus values). Even an oracle that knows
-// the exact time course of the set valgus and fits only its scale to the
-// raw frames of the rep gets 0.21° RMS and a worst of 0.62° over 200 reps
-// (40 seeds): per rep, 0.5° in every rep is beyond what the data holds at
-// this noise and tempo. The mean of 5 reps (about 0.15° RMS) meets 0.5°.
+// the whole rep (fppaAtDepth): over 200 reps (40 seeds, 15° set) that
+// gives 0.31° RMS per rep, worst 1.06°, 8% of reps beyond 0.5°; the 30
+// reps below give 0.29° RMS, worst 0.62°. Even an oracle that knows the
+// exact time course of the set valgus and fits only its scale to the raw
+// frames of each rep gets 0.21° RMS and a worst of 0.62° over the same 200
+// reps: 0.5° in every single rep is beyond what the data holds at this
+// noise and tempo. The mean of 5 reps (about 0.13° RMS) meets 0.5°.
 func TestFPPAAtBottomAccuracy(t *testing.T) {
 	for _, tc := range []struct {
 		valgus [2]float64
