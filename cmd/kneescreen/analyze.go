@@ -46,6 +46,9 @@ type AnalyzeConfig struct {
 	ImageFPS float64 `mapstructure:"image-fps"`
 	// Progress is auto (a bar when stderr is a terminal), always or never.
 	Progress string `mapstructure:"progress"`
+	// VideoMaxSide caps the annotated video's longer side; 0 keeps the
+	// input's size.
+	VideoMaxSide int `mapstructure:"video-max-side"`
 
 	formats report.Formats
 }
@@ -78,6 +81,9 @@ func (c *AnalyzeConfig) Validate() error {
 	}
 	if !(c.ImageFPS > 0) {
 		return fmt.Errorf("analyze: --image-fps must be positive, got %v", c.ImageFPS)
+	}
+	if c.VideoMaxSide < 0 {
+		return fmt.Errorf("analyze: --video-max-side must be 0 (input size) or more, got %d", c.VideoMaxSide)
 	}
 	switch c.Progress {
 	case "auto", "always", "never":
@@ -167,7 +173,8 @@ so. Ctrl-C stops cleanly: no half-written file is left behind.`,
 	fs.Int("lanes", 0, "pose estimators run in parallel (0: one per CPU)")
 	fs.Float64("image-fps", 30, "frame rate that times a folder of images")
 	fs.String("progress", "auto", "progress bar: auto (when stderr is a terminal), always or never")
-	for _, name := range []string{"out", "movement", "view", "stance", "sex", "formats", "symmetric", "lanes", "image-fps", "progress"} {
+	fs.Int("video-max-side", pipeline.DefaultMaxSide, "annotated video: longer side at most this many pixels, reduced by an integer factor (0: the input's size)")
+	for _, name := range []string{"out", "movement", "view", "stance", "sex", "formats", "symmetric", "lanes", "image-fps", "progress", "video-max-side"} {
 		bindFlag(fs, name, "analyze."+name)
 	}
 	addModelFlags(app, cmd, "analyze")
@@ -223,6 +230,11 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions) error {
 			Analysis:  report.Analysis{Tool: versionTag(), Model: src.Name, Symmetric: c.Symmetric},
 			ImageFPS:  c.ImageFPS,
 			Progress:  bar.update,
+		}
+		if c.VideoMaxSide == 0 {
+			cfg.VideoMaxSide = -1 // the input's size
+		} else {
+			cfg.VideoMaxSide = c.VideoMaxSide
 		}
 		start := time.Now()
 		res, err := pipeline.Run(ctx, in, dirs[i], cfg)

@@ -29,6 +29,9 @@ type Config struct {
 	ImageFPS float64
 	// Progress, when set, receives both passes' progress.
 	Progress func(Progress)
+	// VideoMaxSide caps the annotated video's longer side (see
+	// RenderOptions.VideoMaxSide; 0: DefaultMaxSide, negative: full size).
+	VideoMaxSide int
 }
 
 // Result is what Run produced.
@@ -113,7 +116,7 @@ func Run(ctx context.Context, input, dir string, cfg Config) (*Result, error) {
 // annotate runs the render pass: the annotated video when selected, and
 // the bottom frame of every rep for the HTML report.
 func annotate(ctx context.Context, input, dir string, cfg Config, rep *screening.Report, tr *pose.Track) (map[int]image.Image, string, error) {
-	ro := RenderOptions{Progress: cfg.Progress}
+	ro := RenderOptions{Progress: cfg.Progress, VideoMaxSide: cfg.VideoMaxSide}
 	if cfg.Formats[report.FormatHTML] {
 		for _, r := range rep.Reps {
 			ro.Keep = append(ro.Keep, r.BottomFrame)
@@ -129,7 +132,9 @@ func annotate(ctx context.Context, input, dir string, cfg Config, rep *screening
 			fps = 30
 		}
 		var err error
-		if vw, err = vision.CreateVideo(filepath.Join(dir, report.VideoFile), fps, tr.Width, tr.Height); err != nil {
+		w, h := VideoSize(tr.Width, tr.Height, cfg.VideoMaxSide)
+		ro.VideoMaxSide = cfg.VideoMaxSide
+		if vw, err = vision.CreateVideo(filepath.Join(dir, report.VideoFile), fps, w, h); err != nil {
 			return nil, "", err
 		}
 		ro.Video = vw
