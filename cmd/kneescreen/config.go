@@ -22,11 +22,21 @@ const envPrefix = "KNEESCREEN"
 // commands may bind flags to the same key without stepping on each other.
 const keyAnnotation = "kneescreen/config-key"
 
+// envKeyReplacer turns a configuration key into the tail of its
+// environment variable's name: dots and dashes become underscores.
+var envKeyReplacer = strings.NewReplacer(".", "_", "-", "_")
+
+// envKey returns the environment variable that sets configuration key key
+// ("section.key-name" is KNEESCREEN_SECTION_KEY_NAME), as viper derives it.
+func envKey(key string) string {
+	return envPrefix + "_" + strings.ToUpper(envKeyReplacer.Replace(key))
+}
+
 // newViper returns the one viper instance of a command tree.
 func newViper() *viper.Viper {
 	v := viper.New()
 	v.SetEnvPrefix(envPrefix)
-	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_", "-", "_"))
+	v.SetEnvKeyReplacer(envKeyReplacer)
 	v.AutomaticEnv()
 	return v
 }
@@ -149,8 +159,7 @@ func decodeError(section string, err error) error {
 			if section != "" {
 				key = section + "." + key
 			}
-			env := envPrefix + "_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(key))
-			msgs = append(msgs, fmt.Sprintf("%s (flag, %s or config file): %v", key, env, de.Unwrap()))
+			msgs = append(msgs, fmt.Sprintf("%s (flag, %s or config file): %v", key, envKey(key), de.Unwrap()))
 			continue
 		}
 		msg := e.Error()

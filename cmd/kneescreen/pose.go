@@ -278,8 +278,7 @@ func addModelFlags(app *App, cmd *cobra.Command, section string) {
 	bindFlag(fs, "models-dir", section+".models-dir")
 	bindFlag(fs, "threads", section+".threads")
 	// The per-command variable wins over the shared one.
-	envSection := envPrefix + "_" + strings.ToUpper(section)
-	_ = app.v.BindEnv(section+".models-dir", envSection+"_MODELS_DIR", envPrefix+"_MODELS_DIR")
+	_ = app.v.BindEnv(section+".models-dir", envKey(section+".models-dir"), envPrefix+"_MODELS_DIR")
 }
 
 // poseJSON is one line of `kneescreen pose` output.
