@@ -254,25 +254,41 @@ func TestStepDownFreeFootTouchdown(t *testing.T) {
 		right bool
 		touch []int
 		seed  int64
+		// noisy: 4 px noise, 5% dropped keypoints, 1% outliers (else 2 px).
+		noisy bool
 	}{
-		{"step-down, left stance, rep 3", synth.StepDown, false, []int{3}, 41},
-		{"step-down, right stance, rep 1", synth.StepDown, true, []int{1}, 42},
-		{"step-down, left stance, reps 2 and 5", synth.StepDown, false, []int{2, 5}, 43},
-		{"step-down, clean", synth.StepDown, false, nil, 44},
-		{"step-down, right stance, clean", synth.StepDown, true, nil, 45},
-		{"single-leg squat, rep 4", synth.SingleLegSquat, false, []int{4}, 46},
-		{"single-leg squat, clean", synth.SingleLegSquat, true, nil, 47},
+		{"step-down, left stance, rep 3", synth.StepDown, false, []int{3}, 41, false},
+		{"step-down, right stance, rep 1", synth.StepDown, true, []int{1}, 42, false},
+		{"step-down, left stance, reps 2 and 5", synth.StepDown, false, []int{2, 5}, 43, false},
+		{"step-down, clean", synth.StepDown, false, nil, 44, false},
+		{"step-down, right stance, clean", synth.StepDown, true, nil, 45, false},
+		{"single-leg squat, rep 4", synth.SingleLegSquat, false, []int{4}, 46, false},
+		{"single-leg squat, clean", synth.SingleLegSquat, true, nil, 47, false},
+		{"step-down, noisy, rep 2", synth.StepDown, false, []int{2}, 48, true},
+		{"step-down, noisy, clean", synth.StepDown, true, nil, 49, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tr, truth := generate(t, synth.Config{Movement: tc.mv, StanceRight: tc.right, Reps: 5,
-				TouchdownReps: tc.touch, NoisePx: 2, Seed: tc.seed})
+			cfg := synth.Config{Movement: tc.mv, StanceRight: tc.right, Reps: 5, TouchdownReps: tc.touch, NoisePx: 2, Seed: tc.seed}
+			if tc.noisy {
+				cfg.NoisePx, cfg.DropProb, cfg.OutlierProb = 4, 0.05, 0.01
+			}
+			tr, truth := generate(t, cfg)
 			r := analyze(t, tr, nil)
 			if len(r.Reps) != 5 {
 				t.Fatalf("%d reps, want 5", len(r.Reps))
 			}
+			stance := screening.SideLeft
+			if tc.right {
+				stance = screening.SideRight
+			}
+			for _, rep := range r.Reps {
+				if rep.Side != stance {
+					t.Fatalf("rep %d on the %s leg, want %s (a touchdown must not flip the stance leg)", rep.Index, rep.Side, stance)
+				}
+			}
 			sd := r.StepDownScore
-			if sd == nil || !sd.Assessable {
-				t.Fatalf("no assessable step-down score: %+v", sd)
+			if sd == nil || !sd.Assessable || len(r.StepDownScores) != 1 {
+				t.Fatalf("want one assessable step-down score: %+v", r.StepDownScores)
 			}
 			var it screening.StepDownItem
 			for _, x := range sd.Items {
