@@ -277,6 +277,9 @@ func TestStepDownFreeFootTouchdown(t *testing.T) {
 			if len(r.Reps) != 5 {
 				t.Fatalf("%d reps, want 5", len(r.Reps))
 			}
+			if string(r.Movement) != tc.mv {
+				t.Fatalf("movement %s, want %s", r.Movement, tc.mv)
+			}
 			stance := screening.SideLeft
 			if tc.right {
 				stance = screening.SideRight

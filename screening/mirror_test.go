@@ -1,6 +1,7 @@
 package screening_test
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -24,7 +25,7 @@ func TestMirrorSwapsLeftAndRightOnly(t *testing.T) {
 		{"single-leg squat, valgus and drop", synth.Config{Movement: synth.SingleLegSquat, ValgusDeg: [2]float64{14, 0}, PelvicDropDeg: 7, TrunkLeanDeg: 6}, nil},
 		{"squat, one knee caves", synth.Config{Movement: synth.Squat, ValgusDeg: [2]float64{4, 16}, TrunkLeanDeg: 5},
 			squatFlips},
-		{"step-down, right stance", synth.Config{Movement: synth.StepDown, StanceRight: true, ValgusDeg: [2]float64{0, 12}, HandsOffWaist: true}, nil},
+		{"step-down, right stance", synth.Config{Movement: synth.StepDown, StanceRight: true, ValgusDeg: [2]float64{0, 12}, HandsOffWaist: true, TouchdownReps: []int{2}}, nil},
 		{"single-leg squats on both legs", synth.Config{Movement: synth.SingleLegSquat, SwitchLegAfter: 2, ValgusDeg: [2]float64{14, 4}, PelvicDropDeg: 5}, nil},
 		{"side view squat", synth.Config{Movement: synth.Squat, YawDeg: 90, KneeFlexionScale: [2]float64{1, 0.85}}, squatFlips},
 	} {
@@ -91,6 +92,15 @@ func TestMirrorSwapsLeftAndRightOnly(t *testing.T) {
 						found = true
 						if sa.Total != sb.Total || sa.Assessable != sb.Assessable {
 							t.Errorf("step-down %s: %d vs mirrored %d", sa.Side, sa.Total, sb.Total)
+						}
+						for j, ia := range sa.Items {
+							if j >= len(sb.Items) {
+								break
+							}
+							ib := sb.Items[j]
+							if ia.Points != ib.Points || ia.RepsSeen != ib.RepsSeen || ia.EvidenceFrame != ib.EvidenceFrame || fmt.Sprint(ia.Evidence) != fmt.Sprint(ib.Evidence) {
+								t.Errorf("step-down %s item %s: %d points %v vs mirrored %d points %v", sa.Side, ia.ID, ia.Points, ia.Evidence, ib.Points, ib.Evidence)
+							}
 						}
 					}
 				}
