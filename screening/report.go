@@ -126,8 +126,12 @@ type FPPASide struct {
 	ChangeDeg Number `json:"change_deg"`
 	// StandingDeg is the person's own standing FPPA.
 	StandingDeg Number `json:"standing_deg"`
-	// BottomDeg is the value at the bottom frame, and BottomValid says
-	// whether the thigh was long enough there for it to be meaningful.
+	// BottomDeg is the value at peak flexion: FPPA as a function of hip
+	// depth over the rep's valid frames, read at the bottom's depth (a
+	// fit over ±0.45 s around the bottom frame, or that frame's value,
+	// when there are too few frames). BottomValid says
+	// whether the thigh was long enough at the bottom frame for it to be
+	// meaningful; an invalid bottom keeps the frame's own value.
 	BottomDeg   Number `json:"bottom_deg"`
 	BottomValid bool   `json:"bottom_valid"`
 	// ValidFraction is the share of the descent's frames where FPPA was
