@@ -51,13 +51,7 @@ func (c *Camera) Info() Info { return c.info }
 
 // Next implements FrameSource. A camera that stops delivering frames gives
 // an error wrapping ErrNoCamera.
-func (c *Camera) Next(ctx context.Context) (Frame, error) {
-	f, err := c.nextInto(ctx, c.c.img)
-	if err == nil {
-		c.c.img = f.Image
-	}
-	return f, err
-}
+func (c *Camera) Next(ctx context.Context) (Frame, error) { return nextReusing(ctx, c, &c.c.img) }
 
 // nextInto is Next writing into dst (see intoSource).
 func (c *Camera) nextInto(ctx context.Context, dst *image.RGBA) (Frame, error) {

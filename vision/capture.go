@@ -2,7 +2,6 @@ package vision
 
 import (
 	"context"
-	"fmt"
 	"image"
 
 	"gocv.io/x/gocv"
@@ -33,7 +32,7 @@ func newCapture(vc *gocv.VideoCapture, rotation int) *capture {
 // read decodes the next frame into c.bgr; false at the end of the stream.
 func (c *capture) read(ctx context.Context) (bool, error) {
 	if c.closed {
-		return false, fmt.Errorf("source is closed")
+		return false, errClosed
 	}
 	if err := ctx.Err(); err != nil {
 		return false, err

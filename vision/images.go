@@ -88,18 +88,12 @@ func (im *Images) load(i int) error {
 func (im *Images) Info() Info { return im.info }
 
 // Next implements FrameSource.
-func (im *Images) Next(ctx context.Context) (Frame, error) {
-	f, err := im.nextInto(ctx, im.img)
-	if err == nil {
-		im.img = f.Image
-	}
-	return f, err
-}
+func (im *Images) Next(ctx context.Context) (Frame, error) { return nextReusing(ctx, im, &im.img) }
 
 // nextInto is Next writing into dst (see intoSource).
 func (im *Images) nextInto(ctx context.Context, dst *image.RGBA) (Frame, error) {
 	if !im.open {
-		return Frame{}, sourceErr(im.info.Path, errors.New("source is closed"))
+		return Frame{}, sourceErr(im.info.Path, errClosed)
 	}
 	if err := ctx.Err(); err != nil {
 		return Frame{}, err

@@ -14,6 +14,17 @@ type intoSource interface {
 	nextInto(ctx context.Context, dst *image.RGBA) (Frame, error)
 }
 
+// nextReusing is FrameSource.Next for this package's sources: it decodes
+// into *buf, the image the previous call returned, and keeps the new image
+// there. That is why a Frame from Next is only valid until the next call.
+func nextReusing(ctx context.Context, src intoSource, buf **image.RGBA) (Frame, error) {
+	f, err := src.nextInto(ctx, *buf)
+	if err == nil {
+		*buf = f.Image
+	}
+	return f, err
+}
+
 // FrameStream decodes a FrameSource in its own goroutine, keeping at most
 // a few decoded frames waiting in a bounded channel, so decoding overlaps
 // with whatever the receiver does with each frame.

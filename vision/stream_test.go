@@ -5,6 +5,9 @@ import (
 	"errors"
 	"image"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -151,5 +154,41 @@ func TestStreamReportsSourceError(t *testing.T) {
 	}
 	if !errors.Is(s.Err(), boom) || n != 4 {
 		t.Errorf("%d frames then Err %v; want 4 then %v", n, s.Err(), boom)
+	}
+}
+
+// TestNextAfterClose reads each kind of source after closing it: an error
+// naming the input, not a crash on released OpenCV memory.
+func TestNextAfterClose(t *testing.T) {
+	dir := t.TempDir()
+	clip := writePatternVideo(t, filepath.Join(dir, "clip.mp4"), 3, 64, 48, 30)
+	imgs := filepath.Join(dir, "imgs")
+	if err := os.Mkdir(imgs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writePNG(t, filepath.Join(imgs, "1.png"), patternFrame(64, 48, 0))
+	tests := []struct {
+		name string
+		open func() (FrameSource, error)
+		path string
+	}{
+		{"video", func() (FrameSource, error) { return OpenVideo(clip) }, clip},
+		{"images", func() (FrameSource, error) { return OpenImages(imgs, 10) }, imgs},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src, err := tt.open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := src.Close(); err != nil {
+				t.Fatal(err)
+			}
+			_, err = src.Next(context.Background())
+			var se *SourceError
+			if !errors.As(err, &se) || se.Input != tt.path || !strings.Contains(err.Error(), "source is closed") {
+				t.Errorf("Next after Close: %v, want a *SourceError for %s saying the source is closed", err, tt.path)
+			}
+		})
 	}
 }

@@ -143,13 +143,7 @@ func metaRotation(meta float64, openCVVersion string) int {
 func (v *Video) Info() Info { return v.info }
 
 // Next implements FrameSource.
-func (v *Video) Next(ctx context.Context) (Frame, error) {
-	f, err := v.nextInto(ctx, v.c.img)
-	if err == nil {
-		v.c.img = f.Image
-	}
-	return f, err
-}
+func (v *Video) Next(ctx context.Context) (Frame, error) { return nextReusing(ctx, v, &v.c.img) }
 
 // nextInto is Next writing into dst (see intoSource).
 func (v *Video) nextInto(ctx context.Context, dst *image.RGBA) (Frame, error) {
@@ -171,7 +165,7 @@ func (v *Video) nextInto(ctx context.Context, dst *image.RGBA) (Frame, error) {
 // early for the header's frame count.
 func (v *Video) advance(ctx context.Context) (float64, error) {
 	if v.c.closed {
-		return 0, sourceErr(v.info.Path, errors.New("source is closed"))
+		return 0, sourceErr(v.info.Path, errClosed)
 	}
 	if err := ctx.Err(); err != nil {
 		return 0, err

@@ -114,6 +114,9 @@ var (
 	ErrNoCamera = errors.New("camera not available")
 )
 
+// errClosed is the cause when a closed source is read.
+var errClosed = errors.New("source is closed")
+
 // SourceError reports a failure of one input, naming it.
 type SourceError struct {
 	// Input is the path or "camera:N".
