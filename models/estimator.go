@@ -198,8 +198,14 @@ func (e *Estimator) Track(ctx context.Context, img image.Image) (pose.Pose, erro
 func (e *Estimator) Reset() { e.tracking = false }
 
 // Region returns the region of the source image that Track will crop from
-// the next frame (the whole letterboxed frame before the first).
-func (e *Estimator) Region() (Region, bool) { return e.next, e.tracking }
+// the next frame of the same size. ok is false before the first frame and
+// after Reset, when Track will use the whole letterboxed frame.
+func (e *Estimator) Region() (r Region, ok bool) {
+	if !e.tracking {
+		return Region{}, false
+	}
+	return e.next, true
+}
 
 func (e *Estimator) estimateRegion(ctx context.Context, img image.Image, r Region) (pose.Pose, error) {
 	b := img.Bounds()

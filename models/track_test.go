@@ -210,6 +210,17 @@ func TestTrackFallsBackWhenPersonLost(t *testing.T) {
 	if r, _ := e.Region(); r != Letterbox(1280, 720) {
 		t.Errorf("after losing the person the next region is %+v, want the full letterbox %+v", r, Letterbox(1280, 720))
 	}
+	// Reset forgets the crop; so does a fresh Estimator.
+	if _, err := e.Track(ctx, left); err != nil {
+		t.Fatal(err)
+	}
+	e.Reset()
+	if r, ok := e.Region(); ok || r != (Region{}) {
+		t.Errorf("after Reset: Region() = %+v, %v; want none", r, ok)
+	}
+	if r, ok := newEstimator("dots", 192, model, Options{}).Region(); ok || r != (Region{}) {
+		t.Errorf("before the first frame: Region() = %+v, %v; want none", r, ok)
+	}
 }
 
 func TestEstimateModelSizedImageIsFedUnchanged(t *testing.T) {
