@@ -1,5 +1,7 @@
 package engine
 
+import "slices"
+
 // Element-wise chains. A run of element-wise operations, each reading only
 // the previous one's output (reshapes in between pass through), such as MoveNet's input normalisation
 // Cast → Sub(mean) → Mul(scale) → Sub(1), is fused at load time into one
@@ -360,7 +362,7 @@ func chainStageOf(on *opNode, run *value) (*value, chainStage, bool) {
 		}
 		for i := 0; i < 2; i++ {
 			x, c := on.inputs[i], on.inputs[1-i]
-			if c.konst == nil || x.konst != nil || (run != nil && x != run) || !equalShape(x.shape, out[0].shape) || !periodic(c.shape, out[0].shape) {
+			if c.konst == nil || x.konst != nil || (run != nil && x != run) || !slices.Equal(x.shape, out[0].shape) || !periodic(c.shape, out[0].shape) {
 				continue
 			}
 			op := map[string]binOp{"Add": opAdd, "Sub": opSub, "Mul": opMul, "Div": opDiv}[on.op]
@@ -412,7 +414,7 @@ func periodic(c, out []int) bool {
 	if len(c) > len(out) {
 		return false
 	}
-	return equalShape(c, out[len(out)-len(c):])
+	return slices.Equal(c, out[len(out)-len(c):])
 }
 
 // readerOf returns the live operation reading v.

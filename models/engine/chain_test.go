@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/kneescreen/kneescreen/models/onnxpb"
@@ -85,7 +86,7 @@ func TestChainFusion(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := opNames(m.plan.ops); !equalStrings(got, tc.plan) {
+			if got := opNames(m.plan.ops); !slices.Equal(got, tc.plan) {
 				t.Errorf("plan %v, want %v", got, tc.plan)
 			}
 			got := runSpec(t, tc.g, tc.inputs...)
@@ -125,18 +126,6 @@ func TestChainMatchesUnfused(t *testing.T) {
 			t.Fatalf("element %d = %v, want %v", i, got[0].F32[i], w)
 		}
 	}
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestChainWithTranspose checks chains that absorb the Transpose reading
@@ -179,7 +168,7 @@ func TestChainWithTranspose(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := opNames(m.plan.ops); !equalStrings(got, []string{"Chain"}) {
+			if got := opNames(m.plan.ops); !slices.Equal(got, []string{"Chain"}) {
 				t.Errorf("plan %v, want one Chain", got)
 			}
 			x := NewInt32(tc.shape, nil)

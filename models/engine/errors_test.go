@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -223,10 +224,10 @@ func TestModelInfo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := m.InputShapes(); len(got) != 1 || !equalShape(got[0], []int{1, 4, 4, 3}) {
+	if got := m.InputShapes(); len(got) != 1 || !slices.Equal(got[0], []int{1, 4, 4, 3}) {
 		t.Errorf("InputShapes = %v", got)
 	}
-	if got := m.OutputShapes(); len(got) != 1 || !equalShape(got[0], []int{2, 1}) {
+	if got := m.OutputShapes(); len(got) != 1 || !slices.Equal(got[0], []int{2, 1}) {
 		t.Errorf("OutputShapes = %v", got)
 	}
 	if in := m.Inputs(); in[0].Name != "x" || in[0].DType != Float32 {
@@ -279,7 +280,7 @@ func TestConcurrentSessions(t *testing.T) {
 			t.Fatal(err)
 		}
 		wants[i] = out[0]
-		if i > 0 && equalFloats(wants[i].F32, wants[i-1].F32) {
+		if i > 0 && slices.Equal(wants[i].F32, wants[i-1].F32) {
 			t.Fatalf("inputs %d and %d give the same output", i-1, i)
 		}
 	}
@@ -316,16 +317,4 @@ func TestConcurrentSessions(t *testing.T) {
 			t.Error(err)
 		}
 	}
-}
-
-func equalFloats(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/kneescreen/kneescreen/models/onnxpb"
@@ -79,7 +80,7 @@ func TestTransposeFolds(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := opNames(m.plan.ops); !equalStrings(got, tc.plan) {
+			if got := opNames(m.plan.ops); !slices.Equal(got, tc.plan) {
 				t.Errorf("plan %v, want %v", got, tc.plan)
 			}
 			s := m.NewSession()

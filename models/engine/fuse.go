@@ -1,6 +1,9 @@
 package engine
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // fuse merges element-wise operations into the convolutions before them,
 // so that the data makes one trip through memory: Conv → Add (a residual of
@@ -54,7 +57,7 @@ func fuse(p *plan) {
 				conv := fusable(on.inputs[i])
 				other := on.inputs[1-i]
 				if conv == nil || other == nil || conv.conv.residual || hasClamp(conv.conv) ||
-					!equalShape(other.shape, on.outputs[0].shape) || !equalShape(on.inputs[i].shape, on.outputs[0].shape) {
+					!slices.Equal(other.shape, on.outputs[0].shape) || !slices.Equal(on.inputs[i].shape, on.outputs[0].shape) {
 					continue
 				}
 				// The residual must be ready before the convolution runs:

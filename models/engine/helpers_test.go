@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/kneescreen/kneescreen/models/onnxpb"
@@ -77,7 +78,7 @@ func runSpec(t *testing.T, g graphSpec, inputs ...*Tensor) []*Tensor {
 // wantTensor compares a result with an expected type, shape and values.
 func wantTensor(t *testing.T, got *Tensor, want *Tensor, tol float64) {
 	t.Helper()
-	if got.DType != want.DType || !equalShape(got.Shape, want.Shape) {
+	if got.DType != want.DType || !slices.Equal(got.Shape, want.Shape) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
 	switch want.DType {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 )
 
 // Session runs a Model with buffers planned at load time, so that repeated
@@ -92,7 +93,7 @@ func (s *Session) Run(ctx context.Context, inputs ...*Tensor) ([]*Tensor, error)
 		if t == nil {
 			return nil, fmt.Errorf("engine: %w: input %d (%q) is nil", ErrBadInput, i, s.m.inputs[i].Name)
 		}
-		if t.DType != dst.DType || !equalShape(t.Shape, dst.Shape) {
+		if t.DType != dst.DType || !slices.Equal(t.Shape, dst.Shape) {
 			return nil, fmt.Errorf("engine: %w: input %q is %v, the model wants %v", ErrBadInput, s.m.inputs[i].Name, t, typeString(dst.DType, dst.Shape))
 		}
 		if t.dataLen() != numElems(dst.Shape) {

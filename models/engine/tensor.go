@@ -29,14 +29,6 @@ func (d DType) String() string {
 	return fmt.Sprintf("dtype(%d)", uint8(d))
 }
 
-// size returns the number of bytes per element.
-func (d DType) size() int {
-	if d == Int64 {
-		return 8
-	}
-	return 4
-}
-
 // ONNX TensorProto.DataType codes for the supported types.
 const (
 	onnxFloat = 1
@@ -245,18 +237,6 @@ func stridesOf(shape []int) []int {
 		acc *= shape[i]
 	}
 	return s
-}
-
-func equalShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // normAxis turns a possibly negative axis into [0, rank) or reports an error.
