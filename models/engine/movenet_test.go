@@ -1,9 +1,7 @@
 package engine
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"image/png"
 	"math"
@@ -14,14 +12,6 @@ import (
 
 	"github.com/kneescreen/kneescreen/internal/testenv"
 )
-
-// referenceLine is one line of the shared reference.jsonl files: the
-// original TF.js MoveNet's keypoints (y, x, score) for one PNG input.
-type referenceLine struct {
-	Image     string       `json:"image"`
-	Model     string       `json:"model"`
-	Keypoints [][3]float64 `json:"keypoints"`
-}
 
 // TestMoveNetReferences runs the committed Lightning model (and Thunder when
 // KNEESCREEN_THUNDER_ONNX names a converted file) on every shared reference
@@ -49,17 +39,11 @@ func checkReferences(t *testing.T, s *Session, refs, model, suffix string, size 
 	var worstAt string
 	n, far := 0, 0
 	for _, d := range dirs {
-		f, err := os.Open(filepath.Join(refs, d.Name(), "reference.jsonl"))
-		if err != nil {
+		path := filepath.Join(refs, d.Name(), "reference.jsonl")
+		if _, err := os.Stat(path); err != nil {
 			continue
 		}
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			var ref referenceLine
-			if err := json.Unmarshal(sc.Bytes(), &ref); err != nil {
-				t.Fatalf("%s: %v", d.Name(), err)
-			}
+		for _, ref := range testenv.ReadReferences(t, path) {
 			if ref.Model != model || !strings.HasSuffix(ref.Image, suffix) {
 				continue
 			}
@@ -81,7 +65,6 @@ func checkReferences(t *testing.T, s *Session, refs, model, suffix string, size 
 				}
 			}
 		}
-		f.Close()
 	}
 	if n == 0 {
 		t.Skipf("no %s references found", model)
