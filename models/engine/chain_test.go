@@ -82,10 +82,7 @@ func TestChainFusion(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			m, err := Load(tc.g.marshal())
-			if err != nil {
-				t.Fatal(err)
-			}
+			m := loadSpec(t, tc.g)
 			if got := opNames(m.plan.ops); !slices.Equal(got, tc.plan) {
 				t.Errorf("plan %v, want %v", got, tc.plan)
 			}
@@ -164,10 +161,7 @@ func TestChainWithTranspose(t *testing.T) {
 				inputs:  []onnxpb.ValueInfo{in("x", onnxpb.Int32, int64s(tc.shape)...)},
 				outputs: []string{"y"},
 			}
-			m, err := Load(g.marshal(), WithThreads(2))
-			if err != nil {
-				t.Fatal(err)
-			}
+			m := loadSpec(t, g, WithThreads(2))
 			if got := opNames(m.plan.ops); !slices.Equal(got, []string{"Chain"}) {
 				t.Errorf("plan %v, want one Chain", got)
 			}

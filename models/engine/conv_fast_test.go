@@ -118,17 +118,7 @@ func runConvCase(t *testing.T, tc convSpecCase, fast bool, threads int) *Tensor 
 		g.inputs[1] = in("res", onnxpb.Float, int64(tc.n), int64(tc.m), oh, ow)
 		inputs = append(inputs, randTensor(r, tc.n, tc.m, int(oh), int(ow)))
 	}
-	m, err := Load(g.marshal(), WithThreads(threads))
-	if err != nil {
-		t.Fatalf("Load: %v", err)
-	}
-	s := m.NewSession()
-	defer s.Close()
-	out, err := s.Run(context.Background(), inputs...)
-	if err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	return out[0].clone()
+	return runModel(t, loadSpec(t, g, WithThreads(threads)), inputs...)[0]
 }
 
 func TestFastConvMatchesPureGo(t *testing.T) {
@@ -193,11 +183,7 @@ func TestFastConvSteadyStateAllocs(t *testing.T) {
 			g.inputs[1] = in("res", onnxpb.Float, int64(tc.n), int64(tc.m), int64(tc.h), int64(tc.w))
 			inputs = append(inputs, randTensor(r, tc.n, tc.m, tc.h, tc.w))
 		}
-		m, err := Load(g.marshal(), WithThreads(2))
-		if err != nil {
-			t.Fatalf("%s: Load: %v", name, err)
-		}
-		s := m.NewSession()
+		s := loadSpec(t, g, WithThreads(2)).NewSession()
 		ctx := context.Background()
 		if _, err := s.Run(ctx, inputs...); err != nil {
 			t.Fatal(err)

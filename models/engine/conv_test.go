@@ -145,10 +145,7 @@ func TestConvDifferential(t *testing.T) {
 					}
 				}
 				spec.outputs = []string{out}
-				m, err := Load(spec.marshal(), WithThreads(2))
-				if err != nil {
-					t.Fatal(err)
-				}
+				m := loadSpec(t, spec, WithThreads(2))
 				if fusion != "none" && len(m.plan.ops) != 1 {
 					t.Errorf("plan has %d operations after fusion, want 1", len(m.plan.ops))
 				}
@@ -190,10 +187,7 @@ func TestFuseResidualComputedLater(t *testing.T) {
 		inputs:  []onnxpb.ValueInfo{in("x", onnxpb.Float, 1, 1, 1, 3)},
 		outputs: []string{"y"},
 	}
-	m, err := Load(g.marshal())
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := loadSpec(t, g)
 	if len(m.plan.ops) != 2 || m.plan.ops[1].op != "Conv" {
 		t.Errorf("plan %v, want Neg then the fused Conv", opNames(m.plan.ops))
 	}

@@ -76,10 +76,7 @@ func TestTransposeFolds(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			m, err := Load(tc.g.marshal())
-			if err != nil {
-				t.Fatal(err)
-			}
+			m := loadSpec(t, tc.g)
 			if got := opNames(m.plan.ops); !slices.Equal(got, tc.plan) {
 				t.Errorf("plan %v, want %v", got, tc.plan)
 			}

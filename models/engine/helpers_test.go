@@ -55,13 +55,27 @@ func i64(name string, shape []int64, v ...int64) onnxpb.Tensor {
 
 func dims(d ...int64) []int64 { return d }
 
-// runSpec loads the spec and runs it once on a fresh session.
-func runSpec(t *testing.T, g graphSpec, inputs ...*Tensor) []*Tensor {
+// loadSpec loads the spec, failing the test when Load does.
+func loadSpec(t testing.TB, g graphSpec, opts ...Option) *Model {
 	t.Helper()
-	m, err := Load(g.marshal(), WithThreads(2))
+	m, err := Load(g.marshal(), opts...)
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
+	return m
+}
+
+// runSpec loads the spec with two threads and runs it once on a fresh
+// session.
+func runSpec(t *testing.T, g graphSpec, inputs ...*Tensor) []*Tensor {
+	t.Helper()
+	return runModel(t, loadSpec(t, g, WithThreads(2)), inputs...)
+}
+
+// runModel runs m once on a fresh session and returns copies of the
+// outputs, which stay valid after the session is closed.
+func runModel(t *testing.T, m *Model, inputs ...*Tensor) []*Tensor {
+	t.Helper()
 	s := m.NewSession()
 	defer s.Close()
 	out, err := s.Run(context.Background(), inputs...)
