@@ -24,6 +24,11 @@ type rangeTask interface {
 // publishes the job, works through it itself, and waits only for workers
 // that actually joined. Workers spin for a while after each job so that
 // they are awake for the next one, and park when the session goes idle.
+//
+// A panic in a unit of work, on any thread, is carried to the caller of
+// parallelFor once every thread has left the job, so that the Session turns
+// it into an error for the Run (as for a panic on the calling goroutine)
+// and the pool stays usable, instead of the process crashing.
 type pool struct {
 	threads int
 	workers int
@@ -43,6 +48,9 @@ type pool struct {
 	wake     *sync.Cond
 	sleepers atomic.Int32
 	closed   atomic.Bool
+	// fault is the first panic value of a worker in the current job, set
+	// under mu and read by the caller after every worker has left.
+	fault any
 }
 
 const (
@@ -100,7 +108,13 @@ func (p *pool) worker(self int) {
 				break
 			}
 			if p.state.CompareAndSwap(s, s+1) {
-				p.drain(p.cur, self)
+				if r := p.drainRecover(p.cur, self); r != nil {
+					p.mu.Lock()
+					if p.fault == nil {
+						p.fault = r
+					}
+					p.mu.Unlock()
+				}
 				p.state.Add(^uint64(0)) // leave
 				break
 			}
@@ -152,8 +166,19 @@ func (p *pool) drain(j job, self int) {
 	}
 }
 
+// drainRecover runs drain and returns the value of a panic in it, or nil.
+// A thread that panics leaves the rest of its chunk undone; the others
+// still finish theirs, so the job ends normally.
+func (p *pool) drainRecover(j job, self int) (fault any) {
+	defer func() { fault = recover() }()
+	p.drain(j, self)
+	return nil
+}
+
 // parallelFor runs t over units [0, n) across the pool, in chunks of at
-// least grain units, and returns when all are done.
+// least grain units, and returns when all are done. If a unit panicked, on
+// whichever thread, parallelFor panics with that value once no thread is
+// left inside the job.
 func (p *pool) parallelFor(n, grain int, t rangeTask) {
 	if n <= 0 {
 		return
@@ -183,7 +208,7 @@ func (p *pool) parallelFor(n, grain int, t rangeTask) {
 		p.wake.Broadcast()
 		p.mu.Unlock()
 	}
-	p.drain(j, 0)
+	fault := p.drainRecover(j, 0)
 	// Close the job to late workers, then wait for those inside.
 	s := p.state.Add(stateClosed)
 	for i := 0; s&stateActive != 0; i++ {
@@ -193,6 +218,13 @@ func (p *pool) parallelFor(n, grain int, t rangeTask) {
 		s = p.state.Load()
 	}
 	p.cur = job{} // drop the reference to the step
+	if fault == nil {
+		fault = p.fault
+	}
+	p.fault = nil
+	if fault != nil {
+		panic(fault)
+	}
 }
 
 // close stops the workers.
