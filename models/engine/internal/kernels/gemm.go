@@ -12,7 +12,15 @@ import (
 // the depth of one pass so a packed A micro-panel (TileM x blockK floats,
 // 16 KiB) stays in L1 while B streams from L2; bBudget bounds the block of B
 // (blockK rows x NC columns, 512 KiB) that every row panel sweeps, so that it
-// stays in L2 whether it is packed or read in place.
+// stays in L2.
+//
+// B is read in place, never packed as a whole. A kernel reads each row of a
+// B panel as TileN contiguous floats, which costs no more from the matrix
+// than from a packed copy, while packing costs a pass over B per call: on
+// MoveNet's 1x1 convolutions (BenchmarkGemm's shapes, M up to 960 in one
+// call) packing measured from 0.99x to 1.7x the time of reading in place.
+// Only a last panel narrower than its kernel is copied into the scratch, so
+// kernels never read past the end of a row of B.
 const (
 	// TileM is the number of output rows of a micro-tile. Splitting work
 	// at multiples of TileM rows avoids partial tiles.
@@ -25,9 +33,10 @@ const (
 	bBudget = 128 * 1024
 )
 
-// GemmScratchLen is the number of float32s of scratch one MulBlock call needs.
-// Each concurrent caller needs its own scratch.
-const GemmScratchLen = bBudget + 2*TileM*TileN
+// GemmScratchLen is the number of float32s of scratch one MulBlock call needs:
+// a partial panel of B and two tiles for partial output tiles. Each
+// concurrent caller needs its own scratch.
+const GemmScratchLen = blockK*TileN + 2*TileM*TileN
 
 // Flags for the micro-kernels.
 const (
@@ -151,26 +160,20 @@ func (p *PackedA) MulBlock(dst []float32, ldc int, b []float32, ldb int, ep *Epi
 		}
 	}
 	kerns := tileKernels()
-	bpack := scratch[:bBudget]
-	ctmp := scratch[bBudget : bBudget+TileM*TileN]
-	rtmp := scratch[bBudget+TileM*TileN : bBudget+2*TileM*TileN]
+	const bLen = blockK * TileN
+	bpart := scratch[:bLen]
+	ctmp := scratch[bLen : bLen+TileM*TileN]
+	rtmp := scratch[bLen+TileM*TileN : bLen+2*TileM*TileN]
 	mp := p.panels * TileM
 	nc := max(TileN, bBudget/min(blockK, p.k)/TileN*TileN)
 	pFirst, pLast := m0/TileM, (m1-1)/TileM
-	direct := readBInPlace(pLast - pFirst + 1)
 	for nb := n0; nb < n1; nb += nc {
 		nl := min(nc, n1-nb)
 		npan := (nl + TileN - 1) / TileN
 		for k0 := 0; k0 < p.k; k0 += blockK {
 			kl := min(blockK, p.k-k0)
-			if direct {
-				// Only a partial last panel is packed, so the kernel never
-				// reads past the end of a row of B.
-				if last := (npan - 1) * TileN; nl-last < TileN {
-					packB(bpack[:kl*TileN], b[k0*ldb+nb+last:], ldb, kl, nl-last)
-				}
-			} else {
-				packB(bpack[:npan*kl*TileN], b[k0*ldb+nb:], ldb, kl, nl)
+			if last := (npan - 1) * TileN; nl-last < TileN {
+				packPartialB(bpart[:kl*TileN], b[k0*ldb+nb+last:], ldb, kl, nl-last)
 			}
 			flags := 0
 			if k0 > 0 {
@@ -191,13 +194,9 @@ func (p *PackedA) MulBlock(dst []float32, ldc int, b []float32, ldb int, ep *Epi
 					col := nb + q*TileN
 					cw := min(TileN, n1-col)
 					kern, kr, kw := kerns.pick(r1-pn*TileM, cw)
-					bp, bld := &bpack[q*kl*TileN], TileN
-					if direct {
-						if cw == TileN || cw == kw {
-							bp, bld = &b[k0*ldb+col], ldb
-						} else {
-							bp = &bpack[0]
-						}
+					bp, bld := &b[k0*ldb+col], ldb
+					if cw != TileN && cw != kw {
+						bp, bld = &bpart[0], TileN
 					}
 					if r0 == pn*TileM && r1-r0 == kr && cw == kw {
 						rp := &rtmp[0]
@@ -260,35 +259,6 @@ func (s *kernelSet) pick(rows, cols int) (f tileFunc, kr, kw int) {
 	return s.k[r][v], 1 << r, 16 * (v + 1)
 }
 
-// packPolicy overrides the choice between packing B and reading it in
-// place; tests and benchmarks set it to cover and compare both.
-var packPolicy = packAuto
-
-const (
-	packAuto = iota
-	packAlways
-	packNever
-)
-
-// readBInPlace decides whether the kernels read B in place instead of from
-// packed panels. Packing costs a copy of B per call and would pay off only
-// when the strided rows of B thrash the cache or TLB; on MoveNet's shapes
-// (BenchmarkGemmPacking) reading in place is as fast or up to 1.8x faster,
-// so packing is kept for panels with more rows than directMaxPanels.
-func readBInPlace(rowPanels int) bool {
-	switch packPolicy {
-	case packAlways:
-		return false
-	case packNever:
-		return true
-	}
-	return rowPanels <= directMaxPanels
-}
-
-// directMaxPanels is the largest number of row panels (M/TileM) for which B
-// is read in place; MoveNet's largest is 160 (M = 1280).
-const directMaxPanels = 1 << 20
-
 // copyTile copies a rows x cols block between row-major buffers.
 func copyTile(dst []float32, ldd int, src []float32, lds int, rows, cols int) {
 	for r := 0; r < rows; r++ {
@@ -296,31 +266,20 @@ func copyTile(dst []float32, ldd int, src []float32, lds int, rows, cols int) {
 	}
 }
 
-// packB copies the kl x nl block of b (row stride ldb) into panels of TileN
-// columns, each panel kl rows of TileN consecutive values, zero-padding the
-// last panel.
-func packB(dst []float32, b []float32, ldb, kl, nl int) {
-	for q := 0; q*TileN < nl; q++ {
-		c0 := q * TileN
-		cw := min(TileN, nl-c0)
-		panel := dst[q*kl*TileN:][:kl*TileN]
-		if cw == TileN {
-			for k := 0; k < kl; k++ {
-				copy(panel[k*TileN:k*TileN+TileN], b[k*ldb+c0:k*ldb+c0+TileN])
-			}
-			continue
-		}
-		for k := 0; k < kl; k++ {
-			row := panel[k*TileN : k*TileN+TileN]
-			copy(row, b[k*ldb+c0:k*ldb+c0+cw])
-			clear(row[cw:])
-		}
+// packPartialB copies the kl x cw block of b (row stride ldb, cw < TileN)
+// into a panel of kl rows of TileN values, zero-padding each row.
+func packPartialB(dst []float32, b []float32, ldb, kl, cw int) {
+	for k := 0; k < kl; k++ {
+		row := dst[k*TileN : k*TileN+TileN]
+		copy(row, b[k*ldb:k*ldb+cw])
+		clear(row[cw:])
 	}
 }
 
 // tileFunc computes one TileM x TileN tile: acc = A·B over kl columns of the
-// packed panel a and the panel b (TileN values per row, row stride ldb: TileN
-// when packed, the matrix's own stride when read in place); with flagAccumulate acc += C; with flagFinal
+// packed panel a and the panel b (TileN values per row, row stride ldb: the
+// matrix's own, or TileN for a partial panel copied to the scratch); with
+// flagAccumulate acc += C; with flagFinal
 // acc = clamp(acc + bias (+ R with flagResidual), lo, hi); then C = acc.
 // c and r have row strides ldc and ldr in elements.
 type tileFunc func(kl int, a, b *float32, ldb int, c *float32, ldc int, bias, r *float32, ldr int, lo, hi float32, flags int)

@@ -65,20 +65,3 @@ func BenchmarkGemm(b *testing.B) {
 		}
 	}
 }
-
-// BenchmarkGemmPacking compares packing B with reading it in place on the
-// fastest path, to set directMaxPanels.
-func BenchmarkGemmPacking(b *testing.B) {
-	saved := packPolicy
-	defer func() { packPolicy = saved }()
-	for _, s := range gemmBenchShapes {
-		g := newGemmBench(s.m, s.k, s.n)
-		for _, pol := range []struct {
-			name string
-			p    int
-		}{{"packed", packAlways}, {"inplace", packNever}} {
-			packPolicy = pol.p
-			b.Run(g.name(pol.name), func(b *testing.B) { g.run(b, nil) })
-		}
-	}
-}

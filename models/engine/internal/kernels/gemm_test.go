@@ -77,26 +77,8 @@ func gemmCases() []gemmCase {
 	return cases
 }
 
-// forEachPacking runs f with B packed and with B read in place.
-func forEachPacking(t *testing.T, f func(t *testing.T)) {
-	t.Helper()
-	saved := packPolicy
-	defer func() { packPolicy = saved }()
-	for _, p := range []struct {
-		name   string
-		policy int
-	}{{"packed", packAlways}, {"inplace", packNever}} {
-		packPolicy = p.policy
-		t.Run(p.name, f)
-	}
-}
-
 func TestMulBlockMatchesReference(t *testing.T) {
-	forEachImpl(t, func(t *testing.T) {
-		forEachPacking(t, func(t *testing.T) {
-			testMulBlockCases(t)
-		})
-	})
+	forEachImpl(t, testMulBlockCases)
 }
 
 func testMulBlockCases(t *testing.T) {
