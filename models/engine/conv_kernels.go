@@ -4,7 +4,11 @@ package engine
 // memory access pattern; the fast, assembly-backed kernels of
 // internal/kernels replace them on the hot paths.
 
-import "math"
+import (
+	"math"
+
+	"github.com/kneescreen/kneescreen/models/engine/internal/kernels"
+)
 
 // gemmTile computes rows [i0, i1) and columns [j0, j1) of
 //
@@ -97,17 +101,8 @@ func convDirectPlane(s *convStep, n, m int, res []float32) {
 		x := s.x.F32[(n*g.C+ch)*g.H*g.W : (n*g.C+ch+1)*g.H*g.W]
 		wk := k.w[(m*cpg+ci)*ksz : (m*cpg+ci+1)*ksz]
 		for kx := 0; kx < g.KW; kx++ {
-			// Output columns ox whose input column ix = ox*SW - PL + kx*DW
-			// lies inside the image.
 			off := kx*g.DW - g.PL
-			ox0 := 0
-			if off < 0 {
-				ox0 = (-off + g.SW - 1) / g.SW
-			}
-			ox1 := 0
-			if last := g.W - 1 - off; last >= 0 {
-				ox1 = min(last/g.SW+1, g.OW)
-			}
+			ox0, ox1 := kernels.InsideCols(off, g.SW, g.W, g.OW)
 			if ox0 >= ox1 {
 				continue
 			}

@@ -16,6 +16,20 @@ type ConvGeom struct {
 // K of the matrix multiply with weights [M, C, KH, KW].
 func (g *ConvGeom) Im2colRows() int { return g.C * g.KH * g.KW }
 
+// InsideCols returns the output columns [lo, hi), of ow, whose input column
+// ox*stride + off lies inside an image row of w columns: for a kernel tap
+// at offset off, the columns that read the image rather than the padding.
+// The range is empty when lo >= hi; lo is not clamped to ow.
+func InsideCols(off, stride, w, ow int) (lo, hi int) {
+	if off < 0 {
+		lo = (-off + stride - 1) / stride
+	}
+	if last := w - 1 - off; last >= 0 {
+		hi = min(last/stride+1, ow)
+	}
+	return lo, hi
+}
+
 // Im2col writes columns [n0, n1) of the im2col matrix of src (one C x H x W
 // image) to dst with row stride ldd: row (c*KH+ky)*KW+kx, column
 // n = oy*OW+ox holds src[c][oy*SH-PT+ky*DH][ox*SW-PL+kx*DW], or 0 where that
@@ -36,15 +50,7 @@ func Im2col(dst []float32, ldd int, src []float32, g *ConvGeom, n0, n1 int) {
 			for kx := 0; kx < g.KW; kx++ {
 				row := dst[((c*g.KH+ky)*g.KW+kx)*ldd:][:cols]
 				off := kx*g.DW - g.PL
-				// Output columns whose input column lies inside the image.
-				ox0 := 0
-				if off < 0 {
-					ox0 = (-off + g.SW - 1) / g.SW
-				}
-				ox1 := 0
-				if last := g.W - 1 - off; last >= 0 {
-					ox1 = min(last/g.SW+1, g.OW)
-				}
+				ox0, ox1 := InsideCols(off, g.SW, g.W, g.OW)
 				for n := n0; n < n1; {
 					oy, ox := n/g.OW, n%g.OW
 					end := min(n1, (oy+1)*g.OW) // this output row's part

@@ -96,3 +96,24 @@ func BenchmarkStemConv(b *testing.B) {
 	}
 	b.ReportMetric(2*float64(m*k*hw)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
+
+// TestInsideCols checks InsideCols against trying every output column.
+func TestInsideCols(t *testing.T) {
+	for stride := 1; stride <= 3; stride++ {
+		for w := 1; w <= 7; w++ {
+			for ow := 1; ow <= 8; ow++ {
+				for off := -5; off <= 9; off++ {
+					lo, hi := InsideCols(off, stride, w, ow)
+					for ox := 0; ox < ow; ox++ {
+						ix := ox*stride + off
+						inside := ix >= 0 && ix < w
+						if got := ox >= lo && ox < hi; got != inside {
+							t.Fatalf("InsideCols(%d, %d, %d, %d) = [%d, %d): column %d (input %d) inside %v, want %v",
+								off, stride, w, ow, lo, hi, ox, ix, got, inside)
+						}
+					}
+				}
+			}
+		}
+	}
+}
