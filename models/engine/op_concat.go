@@ -11,12 +11,8 @@ func compileConcat(c *opCtx) error {
 	if err := c.sameType(); err != nil {
 		return err
 	}
-	axis, err := c.attrInt("axis", 0)
-	if err != nil {
-		return err
-	}
 	x := c.in[0]
-	a, err := normAxis(axis, len(x.shape))
+	a, err := c.attrAxis(len(x.shape))
 	if err != nil {
 		return err
 	}

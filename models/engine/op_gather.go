@@ -12,11 +12,7 @@ func compileGather(c *opCtx) error {
 	if idx.dtype == Float32 {
 		return fmt.Errorf("indices are float32, want int32 or int64")
 	}
-	axis, err := c.attrInt("axis", 0)
-	if err != nil {
-		return err
-	}
-	a, err := normAxis(axis, len(x.shape))
+	a, err := c.attrAxis(len(x.shape))
 	if err != nil {
 		return err
 	}

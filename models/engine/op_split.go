@@ -12,11 +12,7 @@ func compileSplit(c *opCtx) error {
 		return err
 	}
 	x := c.in[0]
-	axis, err := c.attrInt("axis", 0)
-	if err != nil {
-		return err
-	}
-	a, err := normAxis(axis, len(x.shape))
+	a, err := c.attrAxis(len(x.shape))
 	if err != nil {
 		return err
 	}

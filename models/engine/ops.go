@@ -136,6 +136,16 @@ func (c *opCtx) attrInt(name string, def int64) (int64, error) {
 	return v, nil
 }
 
+// attrAxis returns the axis attribute (default 0) of an input of the given
+// rank, made non-negative.
+func (c *opCtx) attrAxis(rank int) (int, error) {
+	axis, err := c.attrInt("axis", 0)
+	if err != nil {
+		return 0, err
+	}
+	return normAxis(axis, rank)
+}
+
 func (c *opCtx) attrInts(name string, def []int64) ([]int64, error) {
 	a, ok := c.attrs[name]
 	if !ok {
