@@ -165,17 +165,9 @@ func (t *Tensor) ints() []int64 {
 	switch t.DType {
 	case Int64:
 		return append([]int64(nil), t.I64...)
-	case Int32:
-		v := make([]int64, len(t.I32))
-		for i, x := range t.I32 {
-			v[i] = int64(x)
-		}
-		return v
-	case Float32:
-		v := make([]int64, len(t.F32))
-		for i, x := range t.F32 {
-			v[i] = int64(x)
-		}
+	case Int32, Float32:
+		v := make([]int64, t.dataLen())
+		castInto(&Tensor{DType: Int64, I64: v}, t)
 		return v
 	}
 	return nil
@@ -186,17 +178,9 @@ func (t *Tensor) floats() []float32 {
 	switch t.DType {
 	case Float32:
 		return append([]float32(nil), t.F32...)
-	case Int32:
-		v := make([]float32, len(t.I32))
-		for i, x := range t.I32 {
-			v[i] = float32(x)
-		}
-		return v
-	case Int64:
-		v := make([]float32, len(t.I64))
-		for i, x := range t.I64 {
-			v[i] = float32(x)
-		}
+	case Int32, Int64:
+		v := make([]float32, t.dataLen())
+		castInto(&Tensor{DType: Float32, F32: v}, t)
 		return v
 	}
 	return nil
