@@ -99,12 +99,7 @@ func gemmAVX512(rows, nv int) {
 	TESTQ(U32(flagAccumulate), paramAddr("flags"))
 	JZ(LabelRef(lbl("noacc")))
 	MOVQ(RCX, R11)
-	for i := 0; i < tileM; i++ {
-		for v := 0; v < nv; v++ {
-			VADDPS(Mem{Base: R11, Disp: 64 * v}, acc(i, v), acc(i, v))
-		}
-		ADDQ(RDX, R11)
-	}
+	addRows(acc, tileM, nv, disp512, RDX)
 	Label(lbl("noacc"))
 	TESTQ(U32(flagFinal), paramAddr("flags"))
 	JZ(LabelRef(lbl("store")))
@@ -117,12 +112,7 @@ func gemmAVX512(rows, nv int) {
 	TESTQ(U32(flagResidual), paramAddr("flags"))
 	JZ(LabelRef(lbl("clamp")))
 	MOVQ(RDI, R11)
-	for i := 0; i < tileM; i++ {
-		for v := 0; v < nv; v++ {
-			VADDPS(Mem{Base: R11, Disp: 64 * v}, acc(i, v), acc(i, v))
-		}
-		ADDQ(R8, R11)
-	}
+	addRows(acc, tileM, nv, disp512, R8)
 	Label(lbl("clamp"))
 	VBROADCASTSS(paramAddr("lo"), Z27)
 	VBROADCASTSS(paramAddr("hi"), Z28)
@@ -136,7 +126,7 @@ func gemmAVX512(rows, nv int) {
 	MOVQ(RCX, R11)
 	for i := 0; i < tileM; i++ {
 		for v := 0; v < nv; v++ {
-			VMOVUPS(acc(i, v), Mem{Base: R11, Disp: 64 * v})
+			VMOVUPS(acc(i, v), Mem{Base: R11, Disp: disp512(v)})
 		}
 		ADDQ(RDX, R11)
 	}
@@ -156,6 +146,7 @@ func gemmAVX2() {
 	for rh := 0; rh < 2; rh++ {
 		for ch := 0; ch < 2; ch++ {
 			sub := fmt.Sprintf("avx2_%d%d_", rh, ch)
+			disp := func(v int) int { return 96*ch + 32*v } // sub-tile column ch, vector v
 			for i := 0; i < rows*nv; i++ {
 				VXORPS(ymm(i), ymm(i), ymm(i))
 			}
@@ -182,17 +173,8 @@ func gemmAVX2() {
 			Label(sub + "epilogue")
 			TESTQ(U32(flagAccumulate), paramAddr("flags"))
 			JZ(LabelRef(sub + "noacc"))
-			if rh == 0 {
-				MOVQ(RCX, R11)
-			} else {
-				LEAQ(Mem{Base: RCX, Index: RDX, Scale: 4}, R11)
-			}
-			for i := 0; i < rows; i++ {
-				for v := 0; v < nv; v++ {
-					VADDPS(Mem{Base: R11, Disp: 96*ch + 32*v}, acc(i, v), acc(i, v))
-				}
-				ADDQ(RDX, R11)
-			}
+			subTileRow(RCX, RDX, rh)
+			addRows(acc, rows, nv, disp, RDX)
 			Label(sub + "noacc")
 			TESTQ(U32(flagFinal), paramAddr("flags"))
 			JZ(LabelRef(sub + "store"))
@@ -204,17 +186,8 @@ func gemmAVX2() {
 			}
 			TESTQ(U32(flagResidual), paramAddr("flags"))
 			JZ(LabelRef(sub + "clamp"))
-			if rh == 0 {
-				MOVQ(RDI, R11)
-			} else {
-				LEAQ(Mem{Base: RDI, Index: R8, Scale: 4}, R11)
-			}
-			for i := 0; i < rows; i++ {
-				for v := 0; v < nv; v++ {
-					VADDPS(Mem{Base: R11, Disp: 96*ch + 32*v}, acc(i, v), acc(i, v))
-				}
-				ADDQ(R8, R11)
-			}
+			subTileRow(RDI, R8, rh)
+			addRows(acc, rows, nv, disp, R8)
 			Label(sub + "clamp")
 			VBROADCASTSS(paramAddr("lo"), Y14)
 			VBROADCASTSS(paramAddr("hi"), Y15)
@@ -225,14 +198,10 @@ func gemmAVX2() {
 				}
 			}
 			Label(sub + "store")
-			if rh == 0 {
-				MOVQ(RCX, R11)
-			} else {
-				LEAQ(Mem{Base: RCX, Index: RDX, Scale: 4}, R11)
-			}
+			subTileRow(RCX, RDX, rh)
 			for i := 0; i < rows; i++ {
 				for v := 0; v < nv; v++ {
-					VMOVUPS(acc(i, v), Mem{Base: R11, Disp: 96*ch + 32*v})
+					VMOVUPS(acc(i, v), Mem{Base: R11, Disp: disp(v)})
 				}
 				ADDQ(RDX, R11)
 			}
@@ -240,6 +209,31 @@ func gemmAVX2() {
 	}
 	VZEROUPPER()
 	RET()
+}
+
+// disp512 is the byte offset of vector v of a ZMM row.
+func disp512(v int) int { return 64 * v }
+
+// addRows adds rows x nv vectors from memory to the accumulators: row i
+// starts at R11, which advances by stride bytes a row, and its vector v
+// lies disp(v) bytes in.
+func addRows(acc func(i, v int) VecPhysical, rows, nv int, disp func(v int) int, stride Register) {
+	for i := 0; i < rows; i++ {
+		for v := 0; v < nv; v++ {
+			VADDPS(Mem{Base: R11, Disp: disp(v)}, acc(i, v), acc(i, v))
+		}
+		ADDQ(stride, R11)
+	}
+}
+
+// subTileRow points R11 at the first row of AVX2 sub-tile row rh (rows
+// 4*rh on) of the matrix at base, whose row stride is in stride, in bytes.
+func subTileRow(base, stride Register, rh int) {
+	if rh == 0 {
+		MOVQ(base, R11)
+	} else {
+		LEAQ(Mem{Base: base, Index: stride, Scale: 4}, R11)
+	}
 }
 
 const dwSig = "func(out *float32, oh, nfull, mask, ow int, pad *float32, pw int, w *float32, res *float32, hasres int, bias, lo, hi float32)"
