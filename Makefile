@@ -48,8 +48,8 @@ build:
 # The noasm run covers the kernels' pure-Go path, which the default build
 # only uses on CPUs without AVX2.
 test:
-	$(GO) test -tags matprofile -timeout 25m ./...
-	$(GO) test -tags noasm ./models/engine/internal/kernels
+	$(GO) test -count=1 -tags matprofile -timeout 25m ./...
+	$(GO) test -count=1 -tags noasm ./models/engine/internal/kernels
 
 lint:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
