@@ -5,9 +5,12 @@ package vision
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
+	"time"
 
 	"gocv.io/x/gocv"
 )
@@ -96,5 +99,55 @@ func TestNoMatLeaks(t *testing.T) {
 		var b bytes.Buffer
 		gocv.MatProfile.WriteTo(&b, 1)
 		t.Errorf("%d Mats leaked:\n%s", after-before, b.String())
+	}
+}
+
+// TestVideoWriterNoLeaks closes, aborts and cancels writers of both
+// encoders and checks no Mat, goroutine or ffmpeg process outlives them.
+func TestVideoWriterNoLeaks(t *testing.T) {
+	dir := t.TempDir()
+	mats, goroutines := gocv.MatProfile.Count(), runtime.NumGoroutine()
+	for _, enc := range []Encoder{EncoderFFmpeg, EncoderOpenCV} {
+		for i, end := range []string{"close", "abort", "cancel", "empty", "wrong size"} {
+			ctx, cancel := context.WithCancel(context.Background())
+			w, err := CreateVideoEncoder(ctx, filepath.Join(dir, fmt.Sprintf("%s%d.mp4", enc, i)), 10, 64, 48, enc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if end != "empty" {
+				w.Write(patternFrame(64, 48, 0))
+			}
+			switch end {
+			case "abort":
+				w.Abort()
+			case "cancel":
+				cancel()
+				w.Write(patternFrame(64, 48, 1))
+				w.Close()
+			case "wrong size":
+				w.Write(patternFrame(32, 32, 0))
+				w.Close()
+			default:
+				w.Close()
+			}
+			cancel()
+		}
+	}
+	if after := gocv.MatProfile.Count(); after != mats {
+		t.Errorf("%d Mats leaked", after-mats)
+	}
+	// exec.Cmd's context watcher and stderr copier end inside Wait; allow
+	// the runtime a moment to retire them.
+	for i := 0; i < 50 && runtime.NumGoroutine() > goroutines; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if after := runtime.NumGoroutine(); after > goroutines {
+		buf := make([]byte, 1<<16)
+		t.Errorf("%d goroutines leaked:\n%s", after-goroutines, buf[:runtime.Stack(buf, true)])
+	}
+	// Saved: both encoders' "close" and "wrong size" (one good frame), and
+	// OpenCV's "cancel" (OpenCV's writer takes no context).
+	if entries, _ := os.ReadDir(dir); len(entries) != 5 {
+		t.Errorf("%d files, want the 5 closed videos", len(entries))
 	}
 }

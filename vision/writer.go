@@ -1,6 +1,7 @@
 package vision
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -38,20 +39,49 @@ func codecsFor(ext string) []string {
 type VideoWriter struct {
 	path, tmp     string
 	codec         string
+	encoder       Encoder
 	width, height int
-	vw            *gocv.VideoWriter
+	ff            *ffmpegPipe       // EncoderFFmpeg
+	vw            *gocv.VideoWriter // EncoderOpenCV
 	rgba, bgr     gocv.Mat
 	frames        int
 	closed        bool
+	err           error // why a Write closed the writer; Close repeats it
 }
 
 // CreateVideo starts a video at path (the extension picks the container:
-// .mp4, .mov, .avi, .webm, .mkv) with frames of width x height at fps.
-// It uses the first codec of the extension's list that this OpenCV build
-// can encode; Codec says which.
+// .mp4, .mov, .avi, .webm, .mkv) with frames of width x height at fps,
+// with the encoder EncoderEnv names or else EncoderAuto. It is
+// CreateVideoEncoder without a context.
 func CreateVideo(path string, fps float64, width, height int) (*VideoWriter, error) {
+	return CreateVideoEncoder(context.Background(), path, fps, width, height, EncoderAuto)
+}
+
+// CreateVideoEncoder is CreateVideo with a chosen encoder (EncoderAuto
+// defers to EncoderEnv, then picks ffmpeg when it can). The ffmpeg encoder
+// writes H.264; when ctx is cancelled its process is stopped, Write and
+// Close fail, and no file is left. The OpenCV encoder uses the first codec
+// of the extension's list that this OpenCV build can encode. Encoder and
+// Codec say what was chosen.
+func CreateVideoEncoder(ctx context.Context, path string, fps float64, width, height int, enc Encoder) (*VideoWriter, error) {
 	if !(fps > 0) || width <= 0 || height <= 0 {
 		return nil, fmt.Errorf("vision: create %s: need positive fps and size, got %v fps, %dx%d", path, fps, width, height)
+	}
+	enc, err := chooseEncoder(enc, filepath.Ext(path), width, height)
+	if err != nil {
+		return nil, fmt.Errorf("vision: create %s: %w", path, err)
+	}
+	if enc == EncoderFFmpeg {
+		tmp, err := atomicfile.TempPath(path)
+		if err != nil {
+			return nil, fmt.Errorf("vision: create %s: %w", path, err)
+		}
+		ff, err := startFFmpeg(ctx, tmp, fps, width, height)
+		if err != nil {
+			os.Remove(tmp)
+			return nil, fmt.Errorf("vision: create %s: start ffmpeg: %w", path, err)
+		}
+		return &VideoWriter{path: path, tmp: tmp, codec: "avc1", encoder: EncoderFFmpeg, width: width, height: height, ff: ff}, nil
 	}
 	var tried []string
 	for _, codec := range codecsFor(filepath.Ext(path)) {
@@ -62,7 +92,7 @@ func CreateVideo(path string, fps float64, width, height int) (*VideoWriter, err
 		vw, err := gocv.VideoWriterFile(tmp, codec, fps, width, height, true)
 		if err == nil && vw.IsOpened() {
 			return &VideoWriter{
-				path: path, tmp: tmp, codec: codec, width: width, height: height, vw: vw,
+				path: path, tmp: tmp, codec: codec, encoder: EncoderOpenCV, width: width, height: height, vw: vw,
 				rgba: gocv.NewMat(), bgr: gocv.NewMat(),
 			}, nil
 		}
@@ -78,6 +108,10 @@ func CreateVideo(path string, fps float64, width, height int) (*VideoWriter, err
 // Codec returns the FourCC being written, e.g. "avc1" or "mp4v".
 func (w *VideoWriter) Codec() string { return w.codec }
 
+// Encoder returns the encoder writing the video: EncoderFFmpeg or
+// EncoderOpenCV.
+func (w *VideoWriter) Encoder() Encoder { return w.encoder }
+
 // Write appends one frame; img must have the size given to CreateVideo.
 func (w *VideoWriter) Write(img *image.RGBA) error {
 	if w.closed {
@@ -85,6 +119,17 @@ func (w *VideoWriter) Write(img *image.RGBA) error {
 	}
 	if img.Rect.Dx() != w.width || img.Rect.Dy() != w.height {
 		return fmt.Errorf("vision: write %s: frame is %dx%d, video is %dx%d", w.path, img.Rect.Dx(), img.Rect.Dy(), w.width, w.height)
+	}
+	if w.ff != nil {
+		if err := w.ff.write(img); err != nil {
+			// ffmpeg has stopped: the file can never be finished.
+			w.closed = true
+			os.Remove(w.tmp)
+			w.err = fmt.Errorf("vision: write %s: %w", w.path, err)
+			return w.err
+		}
+		w.frames++
+		return nil
 	}
 	if err := rgbaToBGR(img, &w.rgba, &w.bgr); err != nil {
 		return fmt.Errorf("vision: write %s: %w", w.path, err)
@@ -100,9 +145,17 @@ func (w *VideoWriter) Write(img *image.RGBA) error {
 // without frames is discarded with an error rather than left empty.
 func (w *VideoWriter) Close() error {
 	if w.closed {
-		return nil
+		return w.err
 	}
-	w.release()
+	if w.ff != nil && w.frames > 0 {
+		w.closed = true
+		if err := w.ff.finish(); err != nil {
+			os.Remove(w.tmp)
+			return fmt.Errorf("vision: encode %s: %w", w.path, err)
+		}
+	} else {
+		w.release()
+	}
 	if w.frames == 0 {
 		os.Remove(w.tmp)
 		return fmt.Errorf("vision: %s: no frames written; nothing saved", w.path)
@@ -131,6 +184,10 @@ func (w *VideoWriter) Abort() error {
 
 func (w *VideoWriter) release() {
 	w.closed = true
+	if w.ff != nil {
+		w.ff.kill()
+		return
+	}
 	w.vw.Close()
 	w.rgba.Close()
 	w.bgr.Close()

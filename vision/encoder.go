@@ -1,0 +1,224 @@
+package vision
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Encoder names the program that encodes a VideoWriter's frames.
+type Encoder string
+
+const (
+	// EncoderAuto picks EncoderFFmpeg when it can write the file (an H.264
+	// container, an even frame size and an ffmpeg with libx264 on PATH)
+	// and EncoderOpenCV otherwise.
+	EncoderAuto Encoder = ""
+	// EncoderFFmpeg pipes raw RGBA frames to an ffmpeg process running
+	// libx264 at preset veryfast: about a third less CPU than OpenCV's
+	// writer, which runs libx264 at its default preset (medium) and lets
+	// no option choose another.
+	EncoderFFmpeg Encoder = "ffmpeg"
+	// EncoderOpenCV writes through OpenCV's VideoWriter (GoCV).
+	EncoderOpenCV Encoder = "opencv"
+)
+
+// EncoderEnv is the environment variable CreateVideo reads to choose the
+// encoder when it is not given one: "ffmpeg", "opencv" or "auto"/unset.
+const EncoderEnv = "KNEESCREEN_VIDEO_ENCODER"
+
+// ErrNoFFmpeg is returned when EncoderFFmpeg is asked for but no ffmpeg
+// with the libx264 encoder is on PATH.
+var ErrNoFFmpeg = errors.New("vision: no ffmpeg with libx264 on PATH (install ffmpeg, e.g. `make setup`, or use the opencv encoder)")
+
+// x264 settings, from BenchmarkWriteVideo720p on a real 720p squat clip:
+// OpenCV's writer (preset medium, its own bitrate) 17-19 ms CPU per frame;
+// veryfast 11-12 ms at CRF 23 for a file a fifth smaller, or at CRF 21 for
+// the same size and quality; ultrafast 7.5 ms but files three times as
+// large; superfast 10.5 ms, files twice as large. CRF 21 keeps the old
+// writer's fidelity (the tests' frame-index greys stay as close).
+const (
+	x264Preset = "veryfast"
+	x264CRF    = "21"
+)
+
+// h264Support caches, per ffmpeg executable, whether it has libx264.
+var h264Support struct {
+	sync.Mutex
+	m map[string]bool
+}
+
+// ffmpegH264 reports whether the ffmpeg on PATH has the libx264 encoder,
+// asking each ffmpeg executable once (Debian's has it; minimal builds may
+// not, and exit as soon as they start).
+func ffmpegH264() bool {
+	path, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		return false
+	}
+	h264Support.Lock()
+	defer h264Support.Unlock()
+	if ok, seen := h264Support.m[path]; seen {
+		return ok
+	}
+	ok := false
+	if out, err := exec.Command(path, "-hide_banner", "-v", "error", "-encoders").Output(); err == nil {
+		for _, line := range strings.Split(string(out), "\n") {
+			if f := strings.Fields(line); len(f) >= 2 && f[1] == "libx264" {
+				ok = true
+			}
+		}
+	}
+	if h264Support.m == nil {
+		h264Support.m = map[string]bool{}
+	}
+	h264Support.m[path] = ok
+	return ok
+}
+
+// chooseEncoder decides, in this one place, which encoder writes a video
+// with extension ext and the given frame size.
+func chooseEncoder(enc Encoder, ext string, width, height int) (Encoder, error) {
+	if enc == EncoderAuto {
+		switch e := strings.ToLower(os.Getenv(EncoderEnv)); e {
+		case "", "auto":
+		case string(EncoderFFmpeg), string(EncoderOpenCV):
+			enc = Encoder(e)
+		default:
+			return "", fmt.Errorf("vision: %s=%q: want ffmpeg, opencv or auto", EncoderEnv, e)
+		}
+	}
+	h264 := codecsFor(ext)[0] == "avc1"
+	even := width%2 == 0 && height%2 == 0 // yuv420p halves both dimensions
+	switch enc {
+	case EncoderOpenCV:
+		return EncoderOpenCV, nil
+	case EncoderFFmpeg:
+		if !h264 {
+			return "", fmt.Errorf("vision: the ffmpeg encoder writes H.264 (.mp4, .mov, .m4v, .mkv), not %q files", ext)
+		}
+		if !even {
+			return "", fmt.Errorf("vision: the ffmpeg encoder needs an even frame size for H.264, got %dx%d", width, height)
+		}
+		if !ffmpegH264() {
+			return "", ErrNoFFmpeg
+		}
+		return EncoderFFmpeg, nil
+	case EncoderAuto:
+		if h264 && even && ffmpegH264() {
+			return EncoderFFmpeg, nil
+		}
+		return EncoderOpenCV, nil
+	}
+	return "", fmt.Errorf("vision: unknown video encoder %q: want ffmpeg, opencv or auto", enc)
+}
+
+// ffmpegPipe is an ffmpeg process encoding the raw frames written to its
+// standard input into a file.
+type ffmpegPipe struct {
+	ctx    context.Context
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	stderr bytes.Buffer
+	buf    []byte // packed copy of frames whose rows are not contiguous
+}
+
+// startFFmpeg starts ffmpeg writing H.264 to out (overwriting it).
+func startFFmpeg(ctx context.Context, out string, fps float64, width, height int) (*ffmpegPipe, error) {
+	args := []string{"-hide_banner", "-nostats", "-v", "error",
+		"-f", "rawvideo", "-pix_fmt", "rgba", "-s", fmt.Sprintf("%dx%d", width, height),
+		"-framerate", strconv.FormatFloat(fps, 'g', -1, 64), "-i", "-",
+		"-an", "-c:v", "libx264", "-preset", x264Preset, "-crf", x264CRF, "-pix_fmt", "yuv420p"}
+	switch strings.ToLower(out[strings.LastIndexByte(out, '.')+1:]) {
+	case "mp4", "mov", "m4v":
+		// Index first, so players can start before the whole file is read.
+		args = append(args, "-movflags", "+faststart")
+	}
+	args = append(args, "-y", out)
+	p := &ffmpegPipe{ctx: ctx, cmd: exec.CommandContext(ctx, "ffmpeg", args...)}
+	p.cmd.Stderr = &p.stderr
+	var err error
+	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
+		return nil, err
+	}
+	if err := p.cmd.Start(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// write sends one frame; on failure ffmpeg has been stopped and waited
+// for, and the error says why.
+func (p *ffmpegPipe) write(img *image.RGBA) error {
+	if err := p.ctx.Err(); err != nil {
+		p.kill()
+		return err
+	}
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	row := 4 * w
+	pix := img.Pix[img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y):]
+	if img.Stride == row {
+		pix = pix[:row*h]
+	} else {
+		if len(p.buf) != row*h {
+			p.buf = make([]byte, row*h)
+		}
+		for y := 0; y < h; y++ {
+			copy(p.buf[y*row:(y+1)*row], pix[y*img.Stride:])
+		}
+		pix = p.buf
+	}
+	if _, err := p.stdin.Write(pix); err != nil {
+		// ffmpeg has gone (killed by the context or failed): its own
+		// message says more than the broken pipe.
+		if werr := p.wait(); werr != nil {
+			return werr
+		}
+		return err
+	}
+	return nil
+}
+
+// finish closes ffmpeg's input and waits for it to write the file.
+func (p *ffmpegPipe) finish() error {
+	return p.wait()
+}
+
+// kill stops ffmpeg without finishing the file and waits for it.
+func (p *ffmpegPipe) kill() {
+	p.cmd.Process.Kill()
+	p.wait()
+}
+
+// wait closes stdin, waits for ffmpeg and turns a failure into one line:
+// the context's error, or ffmpeg's last message and exit status.
+func (p *ffmpegPipe) wait() error {
+	if p.cmd.ProcessState != nil {
+		return p.exitErr(nil)
+	}
+	p.stdin.Close()
+	return p.exitErr(p.cmd.Wait())
+}
+
+func (p *ffmpegPipe) exitErr(err error) error {
+	if st := p.cmd.ProcessState; st != nil && !st.Success() {
+		if cerr := p.ctx.Err(); cerr != nil {
+			return cerr
+		}
+		msg := st.String()
+		lines := strings.Split(strings.TrimSpace(p.stderr.String()), "\n")
+		if last := strings.TrimSpace(lines[len(lines)-1]); last != "" {
+			msg = last + " (" + msg + ")"
+		}
+		return fmt.Errorf("ffmpeg: %s", msg)
+	}
+	return err
+}
