@@ -193,43 +193,42 @@ func TestRealFootageRepsAndViews(t *testing.T) {
 	notFront := []screening.View{screening.ViewSide, screening.ViewOblique}
 	for _, tc := range []struct {
 		video    string
-		reps     int
 		views    []screening.View // any of these
 		movement screening.Movement
 	}{
 		// One overhead deep squat per clip; partners film the same rep.
-		{"lnewco_IMG_7027.mov", 1, []screening.View{screening.ViewFront}, screening.MovementSquat},
-		{"lnewco_IMG_7029.mov", 1, []screening.View{screening.ViewFront}, screening.MovementSquat},
-		{"lnewco_IMG_7033.mov", 1, []screening.View{screening.ViewFront}, screening.MovementSquat},
-		{"lnewco_IMG_7052.mov", 1, []screening.View{screening.ViewFront}, screening.MovementSquat},
-		{"lnewco_IMG_7054.mov", 1, []screening.View{screening.ViewFront}, screening.MovementSquat},
-		{"lnewco_IMG_7026.mov", 1, notFront, screening.MovementSquat},
-		{"lnewco_IMG_7032.mov", 1, notFront, screening.MovementSquat}, // starts a little into the descent
-		{"lnewco_IMG_7051.mov", 1, notFront, screening.MovementSquat},
+		{"lnewco_IMG_7027.mov", []screening.View{screening.ViewFront}, screening.MovementSquat},
+		{"lnewco_IMG_7029.mov", []screening.View{screening.ViewFront}, screening.MovementSquat},
+		{"lnewco_IMG_7033.mov", []screening.View{screening.ViewFront}, screening.MovementSquat},
+		{"lnewco_IMG_7052.mov", []screening.View{screening.ViewFront}, screening.MovementSquat},
+		{"lnewco_IMG_7054.mov", []screening.View{screening.ViewFront}, screening.MovementSquat},
+		{"lnewco_IMG_7026.mov", notFront, screening.MovementSquat},
+		{"lnewco_IMG_7032.mov", notFront, screening.MovementSquat}, // starts a little into the descent
+		{"lnewco_IMG_7051.mov", notFront, screening.MovementSquat},
 		// 12 complete air squats; a 13th turns into a push-up at 28-30 s.
-		{"rjsong_front_squat.mp4", 12, []screening.View{screening.ViewFront}, screening.MovementSquat},
+		{"rjsong_front_squat.mp4", []screening.View{screening.ViewFront}, screening.MovementSquat},
 		// Walks up to the webcam before and after three squats; shins cut off.
-		{"vancouver_webcam_squat.webm", 3, []screening.View{screening.ViewFront}, screening.MovementSquat},
+		{"vancouver_webcam_squat.webm", []screening.View{screening.ViewFront}, screening.MovementSquat},
 		// Three deep squats, then walks out towards the camera.
-		{"yuyoujiang_side_squat.mp4", 3, []screening.View{screening.ViewSide}, screening.MovementSquat},
-		{"rohanx01_side_backsquat_mirror.mp4", 2, []screening.View{screening.ViewSide}, screening.MovementSquat},
-		{"pooja_side_squat.mp4", 1, []screening.View{screening.ViewSide}, screening.MovementSquat},
+		{"yuyoujiang_side_squat.mp4", []screening.View{screening.ViewSide}, screening.MovementSquat},
+		{"rohanx01_side_backsquat_mirror.mp4", []screening.View{screening.ViewSide}, screening.MovementSquat},
+		{"pooja_side_squat.mp4", []screening.View{screening.ViewSide}, screening.MovementSquat},
 		// Short clips: one complete rep each, partial reps cut at the ends.
-		{"workouttracker_squat_9.mp4", 1, notFront, screening.MovementSquat},
-		{"workouttracker_squat_12.mp4", 1, nil, screening.MovementSquat}, // from behind at about 45°
-		{"workouttracker_squat_17.mp4", 1, []screening.View{screening.ViewSide}, screening.MovementSquat},
-		{"workouttracker_squat_18.mp4", 1, []screening.View{screening.ViewFront}, screening.MovementSquat},
-		{"workouttracker_squat_24.mp4", 1, []screening.View{screening.ViewFront}, screening.MovementSquat},
+		{"workouttracker_squat_9.mp4", notFront, screening.MovementSquat},
+		{"workouttracker_squat_12.mp4", nil, screening.MovementSquat}, // from behind at about 45°
+		{"workouttracker_squat_17.mp4", []screening.View{screening.ViewSide}, screening.MovementSquat},
+		{"workouttracker_squat_18.mp4", []screening.View{screening.ViewFront}, screening.MovementSquat},
+		{"workouttracker_squat_24.mp4", []screening.View{screening.ViewFront}, screening.MovementSquat},
 		// Negative cases: no squat at all.
-		{"sports2d_front_lateral_raise_no_squat.mp4", 0, []screening.View{screening.ViewFront}, ""},
-		{"sports2d_side_walking.mp4", 0, nil, ""},
-		{"pose2sim_single_leg_balance_cam01.mp4", 0, nil, ""},
-		{"pose2sim_single_leg_balance_cam02.mp4", 0, nil, ""},
-		{"pose2sim_single_leg_balance_cam03.mp4", 0, nil, ""},
-		{"pose2sim_single_leg_balance_cam04.mp4", 0, nil, ""},
+		{"sports2d_front_lateral_raise_no_squat.mp4", []screening.View{screening.ViewFront}, ""},
+		{"sports2d_side_walking.mp4", nil, ""},
+		{"pose2sim_single_leg_balance_cam01.mp4", nil, ""},
+		{"pose2sim_single_leg_balance_cam02.mp4", nil, ""},
+		{"pose2sim_single_leg_balance_cam03.mp4", nil, ""},
+		{"pose2sim_single_leg_balance_cam04.mp4", nil, ""},
 		// Single-leg squat tutorial: two slow reps (7-16 s and 30-36 s)
 		// holding a desk, with a zoomed cut-in between them.
-		{"eyantra_side_single_leg_squat.mp4", 2, []screening.View{screening.ViewSide}, screening.MovementSingleLegSquat},
+		{"eyantra_side_single_leg_squat.mp4", []screening.View{screening.ViewSide}, screening.MovementSingleLegSquat},
 	} {
 		t.Run(tc.video, func(t *testing.T) {
 			path := filepath.Join(dir, tc.video)
@@ -237,12 +236,12 @@ func TestRealFootageRepsAndViews(t *testing.T) {
 				t.Skipf("%s absent", tc.video)
 			}
 			r := analyze(t, realTrack(t, path), nil)
-			if tc.reps >= 0 && len(r.Reps) != tc.reps {
+			if want := testenv.RepsByEye[tc.video]; len(r.Reps) != want {
 				var b []string
 				for _, rep := range r.Reps {
 					b = append(b, fmt.Sprintf("%.1f", rep.BottomS))
 				}
-				t.Errorf("%d reps (bottoms at %v s), want %d", len(r.Reps), b, tc.reps)
+				t.Errorf("%d reps (bottoms at %v s), want %d", len(r.Reps), b, want)
 			}
 			if tc.views != nil && !contains(tc.views, r.View) {
 				t.Errorf("view %s (%.2f), want one of %v", r.View, r.ViewConfidence, tc.views)
