@@ -142,7 +142,9 @@ func (w *VideoWriter) Write(img *image.RGBA) error {
 }
 
 // Close finishes the file and moves it to its destination. A video
-// without frames is discarded with an error rather than left empty.
+// without frames is discarded with an error rather than left empty. With
+// the ffmpeg encoder Close waits for ffmpeg; if it failed (or the context
+// was cancelled) nothing is saved and the error says why in one line.
 func (w *VideoWriter) Close() error {
 	if w.closed {
 		return w.err
@@ -151,7 +153,8 @@ func (w *VideoWriter) Close() error {
 		w.closed = true
 		if err := w.ff.finish(); err != nil {
 			os.Remove(w.tmp)
-			return fmt.Errorf("vision: encode %s: %w", w.path, err)
+			w.err = fmt.Errorf("vision: encode %s: %w", w.path, err)
+			return w.err
 		}
 	} else {
 		w.release()
