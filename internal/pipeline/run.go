@@ -134,7 +134,7 @@ func annotate(ctx context.Context, input, dir string, cfg Config, rep *screening
 		var err error
 		w, h := VideoSize(tr.Width, tr.Height, cfg.VideoMaxSide)
 		ro.VideoMaxSide = cfg.VideoMaxSide
-		if vw, err = vision.CreateVideo(filepath.Join(dir, report.VideoFile), fps, w, h); err != nil {
+		if vw, err = vision.CreateVideoEncoder(ctx, filepath.Join(dir, report.VideoFile), fps, w, h, vision.EncoderAuto); err != nil {
 			return nil, "", err
 		}
 		ro.Video = vw
