@@ -31,6 +31,27 @@ var RepsByEye = map[string]int{
 	// Single-leg squat tutorial: two slow reps (7-16 s and 30-36 s) holding
 	// a desk, with a zoomed cut-in between them.
 	"eyantra_side_single_leg_squat.mp4": 2,
+	// One barbell back squat per clip (test_*) or one bodyweight squat
+	// (train_*, stock clips of different people).
+	"spotme_front_squat_test_bad1.mp4":   1,
+	"spotme_front_squat_test_bad3.mp4":   1,
+	"spotme_front_squat_test_bad5.mp4":   1,
+	"spotme_front_squat_test_good1.mp4":  1,
+	"spotme_front_squat_test_good3.mp4":  1,
+	"spotme_front_squat_test_good5.mp4":  1,
+	"spotme_front_squat_train_good1.mp4": 1,
+	"spotme_front_squat_train_good2.mp4": 1,
+	"spotme_front_squat_train_good3.mp4": 1,
+	"spotme_front_squat_train_good4.mp4": 1,
+	"spotme_front_squat_train_good5.mp4": 1,
+	// 12 fps, repeated squats about every 2 s. The labels mark depth (x)
+	// on 14 of 003's reps; watching shows a 15th at about 14.2 s that
+	// has no depth label. 009 has seven "knee ahead" reps (kx), 024
+	// fourteen "k" segments, each one rep.
+	"posture_squat_000.mp4": 15,
+	"posture_squat_003.mp4": 15,
+	"posture_squat_009.mp4": 7,
+	"posture_squat_024.mp4": 14,
 	// Negative cases: no squat at all.
 	"sports2d_front_lateral_raise_no_squat.mp4": 0,
 	"sports2d_side_walking.mp4":                 0,
