@@ -46,8 +46,61 @@ func Analyze(ctx context.Context, track *pose.Track, opts Options) (*Report, err
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	thr := opts.Thresholds
-	r := &Report{
+	a := newAnalysis(track, opts)
+	if len(track.Poses) == 0 {
+		a.addProblem(ProblemEmptyTrack, "the track has no frames: check that the video decodes")
+		a.Metrics = metricInfos(ViewUnknown, MovementUnknown)
+		return a.Report, nil
+	}
+	if !a.conditionTrack() {
+		return a.Report, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	a.measureBody()
+	a.classifyView()
+	a.findReps()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	a.classifyMovement()
+	a.computeSeries()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	a.measureReps()
+	a.grade()
+	return a.Report, nil
+}
+
+// analysis is one run of Analyze, phase by phase: each phase reads what
+// the ones before it left and fills in its part of the report.
+type analysis struct {
+	*Report
+	track *pose.Track
+	opts  Options
+	thr   *Thresholds
+
+	c *conditioned // conditionTrack
+	b *body        // measureBody
+	// tooSmall: the person is too small in the image to grade (measureBody).
+	tooSmall bool
+	// spans are the reps (findReps, classifyMovement); repStance each
+	// rep's stance leg (-1 bilateral), stanceAt each frame's, fallback
+	// the track's stance leg of a single-leg task without reps (-1 none).
+	spans     []repSpan
+	repStance []int
+	stanceAt  []int
+	fallback  int
+	// lowDescent is the shallow rep criterion of findReps.
+	lowDescent float64
+}
+
+// newAnalysis starts the report: source, options and empty lists.
+func newAnalysis(track *pose.Track, opts Options) *analysis {
+	a := &analysis{track: track, opts: opts, thr: &opts.Thresholds, fallback: -1}
+	a.Report = &Report{
 		SchemaVersion: SchemaVersion,
 		Source: Source{Path: opts.SourcePath, Width: track.Width, Height: track.Height,
 			FPS: track.FPS, Frames: len(track.Poses)},
@@ -59,28 +112,30 @@ func Analyze(ctx context.Context, track *pose.Track, opts Options) (*Report, err
 		Summary:    []MetricSummary{},
 		Asymmetry:  []Asymmetry{},
 		Indicators: []Indicator{},
-		Thresholds: thr.Used(),
+		Thresholds: a.thr.Used(),
 		Notes:      []string{},
 		Disclaimer: Disclaimer,
 	}
-	r.Quality.Problems = []Problem{}
-	r.Quality.Frames = len(track.Poses)
-	if len(track.Poses) == 0 {
-		r.addProblem(ProblemEmptyTrack, "the track has no frames: check that the video decodes")
-		r.Metrics = metricInfos(ViewUnknown, MovementUnknown)
-		return r, nil
+	a.Quality.Problems = []Problem{}
+	a.Quality.Frames = len(track.Poses)
+	if a.Sex == "" {
+		a.Sex = SexUnspecified
 	}
-	if r.Sex == "" {
-		r.Sex = SexUnspecified
-	}
+	return a
+}
 
-	c := condition(track, opts.Filter)
-	r.Source.FPS = round(c.fps, 4)
-	r.Source.DurationS = round(c.t[len(c.t)-1]-c.t[0]+1/c.fps, 4)
-	r.Notes = append(r.Notes, c.notes...)
-	q := &r.Quality
+// conditionTrack conditions the keypoints and reports their quality. It
+// returns false when there is no person to analyse (the report is then
+// complete).
+func (a *analysis) conditionTrack() bool {
+	c := condition(a.track, a.opts.Filter)
+	a.c = c
+	a.Source.FPS = round(c.fps, 4)
+	a.Source.DurationS = round(c.t[len(c.t)-1]-c.t[0]+1/c.fps, 4)
+	a.Notes = append(a.Notes, c.notes...)
+	q := &a.Quality
 	q.PersonFrames = c.personFrames
-	q.PersonFraction = round(float64(c.personFrames)/float64(len(track.Poses)), 4)
+	q.PersonFraction = round(float64(c.personFrames)/float64(len(a.track.Poses)), 4)
 	q.MeanScore = Number(round(c.meanScore, 4))
 	q.KeypointsDropped = c.dropped
 	if c.personFrames > 0 {
@@ -91,146 +146,161 @@ func Analyze(ctx context.Context, track *pose.Track, opts Options) (*Report, err
 	q.FilterCutoffHz = round(c.cutoffUsed, 4)
 	q.PersonHeightFraction = Number(nan)
 	if c.fps < 10 {
-		r.addProblem(ProblemLowFrameRate, fmt.Sprintf("%.1f frames/s is too low for reliable rep timing; record at 25 frames/s or more", c.fps))
+		a.addProblem(ProblemLowFrameRate, fmt.Sprintf("%.1f frames/s is too low for reliable rep timing; record at 25 frames/s or more", c.fps))
 	}
 	if c.personFrames < 3 || float64(c.personFrames)/c.fps < 1.0/3 {
-		r.addProblem(ProblemNoPerson, "no person found in the video: film the whole body, well lit, one person in view")
-		r.Metrics = metricInfos(ViewUnknown, MovementUnknown)
-		r.Series = emptySeries(c)
-		return r, nil
+		a.addProblem(ProblemNoPerson, "no person found in the video: film the whole body, well lit, one person in view")
+		a.Metrics = metricInfos(ViewUnknown, MovementUnknown)
+		a.Series = emptySeries(c)
+		return false
 	}
-	if q.PersonFraction < thr.Quality.MinPersonFraction {
-		r.addProblem(ProblemPersonRarelyVisible, fmt.Sprintf("a person is visible in only %.0f%% of frames; only those frames are analysed", 100*q.PersonFraction))
+	if q.PersonFraction < a.thr.Quality.MinPersonFraction {
+		a.addProblem(ProblemPersonRarelyVisible, fmt.Sprintf("a person is visible in only %.0f%% of frames; only those frames are analysed", 100*q.PersonFraction))
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
+	return true
+}
 
-	b := measureBody(c, track.Height, opts.Filter.MaxGapS)
-	q.PersonHeightFraction = Number(round(b.heightFrac, 4))
-	tooSmall := b.heightFrac < thr.Quality.MinPersonHeightFrac
-	if tooSmall {
-		r.addProblem(ProblemPersonTooSmall, fmt.Sprintf("the person fills only %.0f%% of the image height; move the camera closer (at least %.0f%%)",
-			100*b.heightFrac, 100*thr.Quality.MinPersonHeightFrac))
+// measureBody measures the person's proportions and standing references
+// and reports a person too small or legs out of view.
+func (a *analysis) measureBody() {
+	b := measureBody(a.c, a.track.Height, a.opts.Filter.MaxGapS)
+	a.b = b
+	a.Quality.PersonHeightFraction = Number(round(b.heightFrac, 4))
+	a.tooSmall = b.heightFrac < a.thr.Quality.MinPersonHeightFrac
+	if a.tooSmall {
+		a.addProblem(ProblemPersonTooSmall, fmt.Sprintf("the person fills only %.0f%% of the image height; move the camera closer (at least %.0f%%)",
+			100*b.heightFrac, 100*a.thr.Quality.MinPersonHeightFrac))
 	}
 	if b.legFromTorso {
-		r.Notes = append(r.Notes, "ankles not visible: leg length estimated from the trunk; knee and ankle metrics are limited")
+		a.Notes = append(a.Notes, "ankles not visible: leg length estimated from the trunk; knee and ankle metrics are limited")
 	}
 	if math.IsNaN(b.legLen) {
-		r.addProblem(ProblemLegsHidden, "hips and legs are not visible: film the whole body")
+		a.addProblem(ProblemLegsHidden, "hips and legs are not visible: film the whole body")
 	}
+}
 
-	// View.
-	view, viewConf, ratio := classifyView(c, b)
-	if opts.View != ViewAuto {
-		view, viewConf, r.ViewForced = opts.View, 1, true
+// classifyView classifies the camera view from body proportions, unless
+// the options force it.
+func (a *analysis) classifyView() {
+	view, viewConf, ratio := classifyView(a.c, a.b)
+	if a.opts.View != ViewAuto {
+		view, viewConf, a.ViewForced = a.opts.View, 1, true
 	}
-	r.View, r.ViewConfidence = view, finiteOr(viewConf, 0)
+	a.View, a.ViewConfidence = view, finiteOr(viewConf, 0)
 	if !math.IsNaN(ratio) {
-		r.Notes = append(r.Notes, fmt.Sprintf("view from body proportions: width/trunk ratio %.2f (front ≥ %.2f, side ≤ %.2f)", ratio, viewFrontMinRatio, viewSideMaxRatio))
+		a.Notes = append(a.Notes, fmt.Sprintf("view from body proportions: width/trunk ratio %.2f (front ≥ %.2f, side ≤ %.2f)", ratio, viewFrontMinRatio, viewSideMaxRatio))
 	}
+}
 
-	// Reps.
-	// Reps are first found with the shallower single-leg criterion to
-	// classify the movement, then again with the movement's own.
-	var spans []repSpan
-	lowDescent := math.Min(thr.Reps.MinDescentRatio, thr.Reps.SingleLegMinDescentRatio)
-	if !math.IsNaN(b.legLen) {
-		spans = keepUpright(segmentReps(c.t, b.depthSignal(c), 1, lowDescent, thr.Reps.MinDurationS), c, b)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
+// findReps finds reps with the shallower single-leg criterion, so that
+// the movement can be classified from them; classifyMovement finds them
+// again with the movement's own.
+func (a *analysis) findReps() {
+	a.lowDescent = math.Min(a.thr.Reps.MinDescentRatio, a.thr.Reps.SingleLegMinDescentRatio)
+	a.spans = a.segment(a.lowDescent)
+}
 
-	// Movement and stance.
-	mv, mvConf, _ := classifyMovement(c, b, spans, view)
-	if opts.Movement != MovementAuto {
-		mv, mvConf, r.MovementForced = opts.Movement, 1, true
+// segment finds the reps whose mid-hip descent reaches minDescent leg
+// lengths, none when the legs were never measured.
+func (a *analysis) segment(minDescent float64) []repSpan {
+	if math.IsNaN(a.b.legLen) {
+		return nil
 	}
-	r.Movement, r.MovementConfidence = mv, finiteOr(mvConf, 0)
-	if want := thr.Reps.MinDescentRatio; !mv.SingleLeg() && want != lowDescent && !math.IsNaN(b.legLen) {
-		spans = keepUpright(segmentReps(c.t, b.depthSignal(c), 1, want, thr.Reps.MinDurationS), c, b)
-	} else if want := thr.Reps.SingleLegMinDescentRatio; mv.SingleLeg() && want != lowDescent && !math.IsNaN(b.legLen) {
-		spans = keepUpright(segmentReps(c.t, b.depthSignal(c), 1, want, thr.Reps.MinDurationS), c, b)
+	return keepUpright(segmentReps(a.c.t, a.b.depthSignal(a.c), 1, minDescent, a.thr.Reps.MinDurationS), a.c, a.b)
+}
+
+// minDescent is the rep criterion of the movement.
+func (a *analysis) minDescent() float64 {
+	if a.Movement.SingleLeg() {
+		return a.thr.Reps.SingleLegMinDescentRatio
 	}
-	repStance := assignStances(c, b, spans, view, mv, opts.Stance)
-	fallback := -1
+	return a.thr.Reps.MinDescentRatio
+}
+
+// classifyMovement classifies the movement (unless forced), finds the
+// reps again with its criterion, assigns each rep and frame its stance
+// leg, and says which metrics the view and movement allow.
+func (a *analysis) classifyMovement() {
+	mv, mvConf, _ := classifyMovement(a.c, a.b, a.spans, a.View)
+	if a.opts.Movement != MovementAuto {
+		mv, mvConf, a.MovementForced = a.opts.Movement, 1, true
+	}
+	a.Movement, a.MovementConfidence = mv, finiteOr(mvConf, 0)
+	if want := a.minDescent(); want != a.lowDescent {
+		a.spans = a.segment(want)
+	}
+	a.repStance = assignStances(a.c, a.b, a.spans, a.View, mv, a.opts.Stance)
 	if mv.SingleLeg() {
-		fallback = trackStance(c, opts.Stance)
+		a.fallback = trackStance(a.c, a.opts.Stance)
 	}
-	stanceAt := framesStance(c, spans, repStance, fallback)
+	a.stanceAt = framesStance(a.c, a.spans, a.repStance, a.fallback)
 	switch {
 	case mv == MovementSquat:
-		r.Stance = SideBoth
+		a.Stance = SideBoth
 	case mv.SingleLeg():
-		r.Stance = sideNames[fallback]
-		if len(repStance) > 0 {
-			r.Stance = sideNames[repStance[0]]
+		a.Stance = sideNames[a.fallback]
+		if len(a.repStance) > 0 {
+			a.Stance = sideNames[a.repStance[0]]
 		}
-		for _, st := range repStance {
-			if sideNames[st] != r.Stance {
-				r.Stance = SideBoth // reps on each leg
+		for _, st := range a.repStance {
+			if sideNames[st] != a.Stance {
+				a.Stance = SideBoth // reps on each leg
 			}
 		}
 	}
-	r.Metrics = metricInfos(view, mv)
-	if view == ViewSide && mv != MovementUnknown {
-		if mv.SingleLeg() {
-			r.addProblem(ProblemWrongView, "side view: knee valgus, pelvic drop and trunk lean need a front view; only sagittal metrics are reported")
-		}
+	a.Metrics = metricInfos(a.View, mv)
+	if a.View == ViewSide && mv.SingleLeg() {
+		a.addProblem(ProblemWrongView, "side view: knee valgus, pelvic drop and trunk lean need a front view; only sagittal metrics are reported")
 	}
-	if view == ViewOblique {
-		r.addProblem(ProblemWrongView, "oblique view: neither frontal nor sagittal angles are reliable; film square-on from the front or from the side")
+	if a.View == ViewOblique {
+		a.addProblem(ProblemWrongView, "oblique view: neither frontal nor sagittal angles are reliable; film square-on from the front or from the side")
 	}
+}
 
-	// Per-frame series.
-	fc := &frameContext{c: c, b: b, stanceAt: stanceAt, facing: b.facing,
-		minThigh: thr.FPPAValidity.MinThighLengthRatio}
-	series := &Series{Frame: c.frame, Time: c.t, Person: c.person, RepIndex: make([]int, c.n()),
-		Keypoints: make([][pose.NumJoints]pose.Keypoint, c.n())}
-	for i := 0; i < c.n(); i++ {
+// computeSeries computes the conditioned keypoints and every metric per
+// frame.
+func (a *analysis) computeSeries() {
+	c := a.c
+	fc := &frameContext{c: c, b: a.b, thr: a.thr, stanceAt: a.stanceAt, facing: a.b.facing}
+	s := emptySeries(c)
+	for i := range c.n() {
 		for j := pose.Joint(0); j < pose.NumJoints; j++ {
-			series.Keypoints[i][j] = pose.Keypoint{X: c.x[j][i], Y: c.y[j][i], Score: c.score[j][i],
-				NX: track.Poses[i].Keypoints[j].NX, NY: track.Poses[i].Keypoints[j].NY}
+			s.Keypoints[i][j] = pose.Keypoint{X: c.x[j][i], Y: c.y[j][i], Score: c.score[j][i],
+				NX: a.track.Poses[i].Keypoints[j].NX, NY: a.track.Poses[i].Keypoints[j].NY}
 		}
 	}
-	series.Metrics = computeSeries(fc, view, mv)
-	baselinePelvis(series, b, stanceAt)
-	r.Series = series
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
+	s.Metrics = computeSeries(fc, a.View, a.Movement)
+	a.Series = s
+}
 
-	// Reps with their metrics.
-	for k, sp := range spans {
+// measureReps measures every rep and summarises the metrics over them.
+func (a *analysis) measureReps() {
+	for k, sp := range a.spans {
 		side := SideBoth
-		if repStance[k] >= 0 {
-			side = sideNames[repStance[k]]
+		if a.repStance[k] >= 0 {
+			side = sideNames[a.repStance[k]]
 		}
-		rep := buildRep(k+1, sp, side, repStance[k], c, b, series, r.Metrics)
-		r.Reps = append(r.Reps, rep)
+		a.Reps = append(a.Reps, buildRep(k+1, sp, side, a.repStance[k], a.c, a.b, a.Series, a.Metrics))
 		for i := sp.start; i <= sp.end; i++ {
-			series.RepIndex[i] = k + 1
+			a.Series.RepIndex[i] = k + 1
 		}
 	}
-	if len(r.Reps) == 0 {
-		want := thr.Reps.MinDescentRatio
-		if mv.SingleLeg() {
-			want = thr.Reps.SingleLegMinDescentRatio
-		}
-		r.addProblem(ProblemNoReps, fmt.Sprintf("no complete repetition found (hip descent of at least %.0f%% of leg length, down and back up)", 100*want))
+	if len(a.Reps) == 0 {
+		a.addProblem(ProblemNoReps, fmt.Sprintf("no complete repetition found (hip descent of at least %.0f%% of leg length, down and back up)", 100*a.minDescent()))
 	}
-	r.Summary, r.Asymmetry = summarise(r.Reps, r.Metrics)
+	a.Summary, a.Asymmetry = summarise(a.Reps, a.Metrics)
+}
 
-	// Indicators and step-down score.
-	ic := &indicatorContext{r: r, thr: &thr, c: c, b: b, series: series, spans: spans, repStance: repStance,
-		stanceAt: stanceAt, fallback: fallback, blocked: blockedReason(r, tooSmall)}
-	r.Indicators = ic.indicators()
-	if mv.SingleLeg() {
-		r.StepDownScores = ic.stepDownScores()
-		r.StepDownScore = &r.StepDownScores[0]
+// grade grades the indicators and, for single-leg tasks, the step-down
+// score of each stance leg.
+func (a *analysis) grade() {
+	ic := &indicatorContext{r: a.Report, thr: a.thr, c: a.c, b: a.b, series: a.Series, spans: a.spans, repStance: a.repStance,
+		stanceAt: a.stanceAt, fallback: a.fallback, blocked: blockedReason(a.Report, a.tooSmall)}
+	a.Indicators = ic.indicators()
+	if a.Movement.SingleLeg() {
+		a.StepDownScores = ic.stepDownScores()
+		a.StepDownScore = &a.StepDownScores[0]
 	}
-	return r, nil
 }
 
 func (r *Report) addProblem(code ProblemCode, msg string) {
@@ -240,46 +310,6 @@ func (r *Report) addProblem(code ProblemCode, msg string) {
 func emptySeries(c *conditioned) *Series {
 	return &Series{Frame: c.frame, Time: c.t, Person: c.person, RepIndex: make([]int, c.n()),
 		Keypoints: make([][pose.NumJoints]pose.Keypoint, c.n())}
-}
-
-func metricInfos(v View, mv Movement) []MetricInfo {
-	out := make([]MetricInfo, 0, len(metricDefs))
-	for _, d := range metricDefs {
-		ok, why := d.assessable(v, mv)
-		if v == ViewUnknown {
-			ok, why = false, "view unknown"
-		}
-		out = append(out, MetricInfo{Name: d.name, Unit: d.unit, PerSide: d.perSide, Views: d.views,
-			Movements: d.movements, Description: d.desc, Assessable: ok, Reason: why})
-	}
-	return out
-}
-
-// baselinePelvis turns the hip-line tilt into pelvic drop: tilt minus the
-// person's standing tilt (so camera roll and an uneven stance cancel),
-// signed so that a drop of the side opposite each frame's stance leg is
-// positive (the left hip dropping in bilateral tasks).
-func baselinePelvis(s *Series, b *body, stanceAt []int) {
-	m := s.Metric(MetricPelvicDrop, SideBoth)
-	if m == nil {
-		return
-	}
-	var st []float64
-	for i, v := range m.Values {
-		if b.standing[i] {
-			st = append(st, v)
-		}
-	}
-	base := percentile(st, 50)
-	if math.IsNaN(base) {
-		base = 0
-	}
-	for i := range m.Values {
-		m.Values[i] -= base
-		if stanceAt[i] == 0 {
-			m.Values[i] = -m.Values[i]
-		}
-	}
 }
 
 // blockedReason returns why no indicator can be graded, or "".
@@ -295,163 +325,6 @@ func blockedReason(r *Report, tooSmall bool) string {
 		return "no complete repetition"
 	}
 	return ""
-}
-
-// buildRep measures one rep.
-func buildRep(index int, sp repSpan, side Side, stance int, c *conditioned, b *body, s *Series, infos []MetricInfo) Rep {
-	rep := Rep{Index: index, Side: side,
-		StartS: round(c.t[sp.start], 4), BottomS: round(c.t[sp.bottom], 4), EndS: round(c.t[sp.end], 4),
-		StartFrame: c.frame[sp.start], BottomFrame: c.frame[sp.bottom], EndFrame: c.frame[sp.end],
-		Metrics: map[string]MetricValue{}}
-	// Descent plus a short window after the bottom, for peaks near it.
-	after := sp.bottom + int(math.Round(0.1*c.fps))
-	if after > sp.end {
-		after = sp.end
-	}
-	for _, info := range infos {
-		if !info.Assessable {
-			continue
-		}
-		switch {
-		case info.Name == MetricFPPA:
-			var fr FPPARep
-			fr.Left = fppaSide(s, 0, sp, after, b)
-			fr.Right = fppaSide(s, 1, sp, after, b)
-			rep.FPPA = &fr
-			l, rr := float64(fr.Left.PeakDeg), float64(fr.Right.PeakDeg)
-			if stance >= 0 { // the free leg's FPPA is not a finding
-				if stance == 0 {
-					rr = nan
-				} else {
-					l = nan
-				}
-			}
-			rep.Metrics[MetricFPPA] = Sided(l, rr)
-		case info.Name == MetricDepth:
-			lvl := math.Min(b.hipY[sp.start], b.hipY[sp.end])
-			rep.Metrics[MetricDepth] = Scalar(round((b.hipY[sp.bottom]-lvl)/b.scale[sp.bottom], 4))
-		case info.PerSide:
-			var v [2]float64
-			for sd := 0; sd < 2; sd++ {
-				v[sd] = nan
-				if stance >= 0 && sd != stance {
-					continue
-				}
-				if m := s.Metric(info.Name, sideNames[sd]); m != nil && m.Valid[sp.bottom] {
-					v[sd] = round(m.Values[sp.bottom], 4)
-				}
-			}
-			rep.Metrics[info.Name] = Sided(v[0], v[1])
-		default:
-			v := nan
-			if m := s.Metric(info.Name, SideBoth); m != nil && m.Valid[sp.bottom] {
-				v = round(m.Values[sp.bottom], 4)
-			}
-			rep.Metrics[info.Name] = Scalar(v)
-		}
-	}
-	return rep
-}
-
-// fppaSide reads FPPA for one rep and side: the peak valgus over valid
-// frames of the descent and bottom, its change from standing, and the
-// value at the bottom with its validity.
-func fppaSide(s *Series, side int, sp repSpan, after int, b *body) FPPASide {
-	start, bottom := sp.start, sp.bottom
-	m := s.Metric(MetricFPPA, sideNames[side])
-	out := FPPASide{PeakDeg: Number(nan), PeakS: Number(nan), PeakFrame: -1, ChangeDeg: Number(nan),
-		StandingDeg: Number(nan), BottomDeg: Number(nan)}
-	if m == nil {
-		return out
-	}
-	var st []float64
-	for i, v := range m.Values {
-		if b.standing[i] && m.Valid[i] {
-			st = append(st, v)
-		}
-	}
-	standing := percentile(st, 50)
-	out.StandingDeg = Number(standing)
-	// The running peak is the maximum of local quadratic fits over ±0.45 s:
-	// a maximum over noisy samples is biased upward by the noise (about
-	// 1.1° at 2 px on a 1080p frame with ±0.15 s fits, 0.5° with ±0.45 s),
-	// while a quadratic still follows a rounded peak. The bottom value is
-	// read against depth (fppaAtDepth).
-	valid, total := 0, 0
-	peak, peakI := math.Inf(-1), -1
-	for i := start; i <= after; i++ {
-		if i <= bottom {
-			total++
-		}
-		if !m.Valid[i] {
-			continue
-		}
-		if i <= bottom {
-			valid++
-		}
-		v := localQuadratic(s.Time, m.Values, m.Valid, i, 0.45, 5)
-		if math.IsNaN(v) {
-			v = m.Values[i]
-		}
-		if v > peak {
-			peak, peakI = v, i
-		}
-	}
-	if total > 0 {
-		out.ValidFraction = round(float64(valid)/float64(total), 4)
-	}
-	if peakI >= 0 {
-		out.PeakDeg, out.PeakS, out.PeakFrame = Number(peak), Number(s.Time[peakI]), s.Frame[peakI]
-		out.ChangeDeg = Number(peak - standing)
-	}
-	out.BottomValid = m.Valid[bottom]
-	bv := nan
-	if out.BottomValid {
-		bv = fppaAtDepth(s.Time, m, b, sp)
-		if math.IsNaN(bv) {
-			bv = localQuadratic(s.Time, m.Values, m.Valid, bottom, 0.45, 5)
-		}
-	}
-	if math.IsNaN(bv) {
-		bv = m.Values[bottom]
-	}
-	out.BottomDeg = Number(bv)
-	return out
-}
-
-// fppaAtDepth reads FPPA at the rep's peak flexion as a function of
-// depth rather than of time: a quadratic in mid-hip depth fitted to the
-// valid frames of the whole rep, descent and ascent alike, evaluated at
-// the bottom's depth. Valgus follows knee flexion, so every frame of the
-// rep informs the reading, not only those within a short time of the
-// bottom frame; the quadratic absorbs the curvature of valgus against
-// depth. The bottom's depth itself comes from a local fit (±0.3 s): the
-// bottom frame is the deepest noisy sample, and reading there would
-// extrapolate the fit past the true bottom.
-func fppaAtDepth(tt []float64, m *MetricSeries, b *body, sp repSpan) float64 {
-	d := func(i int) float64 { return b.hipY[i] / b.scale[i] }
-	ds := make([]float64, sp.end-sp.start+1)
-	ok := make([]bool, len(ds))
-	for i := range ds {
-		ds[i] = d(sp.start + i)
-		ok[i] = !math.IsNaN(ds[i]) && b.shot[sp.start+i] == b.shot[sp.bottom]
-	}
-	d0 := localQuadratic(tt[sp.start:sp.end+1], ds, ok, sp.bottom-sp.start, 0.3, 5)
-	if math.IsNaN(d0) {
-		d0 = d(sp.bottom)
-	}
-	r := d0 - math.Min(d(sp.start), d(sp.end))
-	if !(r > 0) {
-		return nan
-	}
-	var xs, vs []float64
-	for i := sp.start; i <= sp.end; i++ {
-		x := (d(i) - d0) / r
-		if m.Valid[i] && x >= -1 && b.shot[i] == b.shot[sp.bottom] {
-			xs, vs = append(xs, x), append(vs, m.Values[i])
-		}
-	}
-	return quadraticAt0(xs, vs, 8)
 }
 
 func finiteOr(v, alt float64) float64 {

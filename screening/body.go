@@ -255,3 +255,14 @@ func (b *body) depthSignal(c *conditioned) []float64 {
 	}
 	return y
 }
+
+// trunkLine returns the hip and shoulder midpoints in frame i; ok is
+// false when a shoulder or a hip is missing.
+func trunkLine(c *conditioned, i int) (hip, shoulder Point, ok bool) {
+	ls, rs := c.at(pose.LeftShoulder, i), c.at(pose.RightShoulder, i)
+	lh, rh := c.at(pose.LeftHip, i), c.at(pose.RightHip, i)
+	if !ls.ok() || !rs.ok() || !lh.ok() || !rh.ok() {
+		return Point{}, Point{}, false
+	}
+	return mid(lh, rh), mid(ls, rs), true
+}

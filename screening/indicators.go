@@ -3,46 +3,162 @@ package screening
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/kneescreen/kneescreen/pose"
 )
 
-// Indicator ids.
+// Directions of an indicator: values above or below the cut-offs are worse.
 const (
-	IndDynamicKneeValgus   = "dynamic_knee_valgus"
-	IndFPPAAsymmetry       = "fppa_asymmetry"
-	IndKneesInsideAnkles   = "knees_inside_ankles"
-	IndPelvicDrop          = "pelvic_drop"
-	IndTrunkLateralLean    = "trunk_lateral_lean"
-	IndKneeDominant        = "knee_dominant_pattern"
-	IndLimitedShank        = "limited_shank_inclination"
-	IndFlexionAsymmetry    = "flexion_asymmetry"
 	directionHigherIsWorse = "above"
 	directionLowerIsWorse  = "below"
 )
 
-// focus is the corrective focus per indicator, phrased as guidance for a
-// professional.
-var focus = map[string]string{
-	IndDynamicKneeValgus: "Knee drifts inward: consider hip abductor and external rotator strength (gluteus medius/maximus), adductor control, and movement retraining of knee-over-foot alignment.",
-	IndFPPAAsymmetry:     "One knee caves more than the other: compare single-leg tasks and prioritise hip and knee control on the side that caves more.",
-	IndKneesInsideAnkles: "Knees track inside the feet in the squat: consider cueing knees over toes, hip abductor/external rotator strength and adductor flexibility.",
-	IndPelvicDrop:        "Pelvis drops on the free side: consider gluteus medius strength of the stance hip (side-lying abduction, side plank, single-leg balance progressions).",
-	IndTrunkLateralLean:  "Trunk leans sideways: often compensates for weak stance-side hip abductors; consider hip abductor strength and trunk control.",
-	IndKneeDominant:      "Knee-dominant pattern (knees bend much more than hips): consider hip-hinge patterning and hamstring/gluteal strength so hips share the load.",
-	IndLimitedShank:      "Shin stays upright at depth: consider ankle dorsiflexion mobility (calf and soleus flexibility, knee-to-wall drills) and calf strength.",
-	IndFlexionAsymmetry:  "Legs bend unequally: consider single-leg strength work on the weaker side and recheck symmetry after a training block.",
+// grading says how one indicator grades its metric (the metric whose
+// definition lists it). Every field but the asymmetry ones is data the
+// report carries: id, title, category, cut-offs with their sources, focus.
+type grading struct {
+	id, title string
+	category  Category
+	// order places the indicator in the report: ascending.
+	order int
+	// sides says which sides are graded and how.
+	sides gradeSides
+	// movements the indicator is listed for (nil: all); in other
+	// movements it is left out rather than not assessable.
+	movements []Movement
+	// higherWorse: values above the cut-offs are worse (else below). An
+	// asymmetry's direction comes from its statistic instead.
+	higherWorse bool
+	// cut holds the cut-offs' threshold keys; bySex replaces it for
+	// sex-specific cut-offs (unspecified is the fallback).
+	cut   cutoffs
+	bySex map[Sex]cutoffs
+	// citeWatch cites the watch cut-off's own source beside the flag's.
+	citeWatch bool
+	// magnitude grades |value| (deviation to either side).
+	magnitude bool
+	// gate, when set, skips reps in which another metric stays below a
+	// threshold.
+	gate *repGate
+	// asym compares the legs (sides: gradeAsymmetry).
+	asym *asymmetry
+	// focus is the corrective focus, phrased as guidance for a
+	// professional, given at levels watch and flag.
+	focus string
+
+	// metric is set by register.
+	metric *metric
 }
 
-var titles = map[string]string{
-	IndDynamicKneeValgus: "Dynamic knee valgus (FPPA)",
-	IndFPPAAsymmetry:     "Left/right knee valgus difference",
-	IndKneesInsideAnkles: "Knees inside the ankles",
-	IndPelvicDrop:        "Pelvic drop",
-	IndTrunkLateralLean:  "Trunk lateral lean",
-	IndKneeDominant:      "Knee-dominant pattern",
-	IndLimitedShank:      "Limited shank inclination",
-	IndFlexionAsymmetry:  "Left/right flexion asymmetry",
+// gradeSides says which sides an indicator grades.
+type gradeSides int
+
+const (
+	// gradeEachLeg grades a per-side metric on the left and the right leg.
+	gradeEachLeg gradeSides = iota
+	// gradeStanceLeg grades a whole-body metric once per stance leg of a
+	// single-leg task, on that leg's reps.
+	gradeStanceLeg
+	// gradeBoth grades a whole-body metric once.
+	gradeBoth
+	// gradeAsymmetry compares the two legs' means of a per-side metric.
+	gradeAsymmetry
+)
+
+// cutoffs are the watch and flag threshold keys of an indicator.
+type cutoffs struct{ watch, flag string }
+
+// repGate counts a rep only when metric (same side) reaches the threshold
+// at minKey.
+type repGate struct{ metric, minKey string }
+
+// asymmetry compares the mean rep values of the two legs.
+type asymmetry struct {
+	stat asymStat
+	// weakerLower: the leg with the lower mean is the worse one (bends
+	// less); otherwise the higher (caves more).
+	weakerLower bool
+	// needs names the metric in the reason when a leg has no value.
+	needs string
+}
+
+// asymStat is the statistic of an asymmetry.
+type asymStat int
+
+const (
+	// asymDifference is |left mean − right mean| in the metric's unit;
+	// higher is worse.
+	asymDifference asymStat = iota
+	// asymLSI is the limb symmetry index, 100 × smaller / larger
+	// magnitude, in %; lower is worse.
+	asymLSI
+)
+
+func (a asymStat) value(l, r float64) float64 {
+	if a == asymLSI {
+		return lsi(l, r)
+	}
+	return math.Abs(l - r)
+}
+
+// digits rounds the reported value: the LSI as in the report's
+// asymmetry table.
+func (a asymStat) digits() int {
+	if a == asymLSI {
+		return 2
+	}
+	return 3
+}
+
+// higherIsWorse reports the indicator's direction.
+func (g *grading) higherIsWorse() bool {
+	if g.asym != nil {
+		return g.asym.stat == asymDifference
+	}
+	return g.higherWorse
+}
+
+func (g *grading) unit() string {
+	if g.asym != nil && g.asym.stat == asymLSI {
+		return "%"
+	}
+	return g.metric.Unit
+}
+
+// cutoffsFor returns the cut-off keys that apply to sex.
+func (g *grading) cutoffsFor(sex Sex) cutoffs {
+	if g.bySex == nil {
+		return g.cut
+	}
+	if c, ok := g.bySex[sex]; ok {
+		return c
+	}
+	return g.bySex[SexUnspecified]
+}
+
+// allCutoffs lists every watch/flag pair of the indicator.
+func (g *grading) allCutoffs() []cutoffs {
+	if g.bySex == nil {
+		return []cutoffs{g.cut}
+	}
+	var out []cutoffs
+	for _, s := range []Sex{SexFemale, SexMale, SexUnspecified} {
+		out = append(out, g.bySex[s])
+	}
+	return out
+}
+
+// gradings lists every registered indicator in report order.
+func gradings() []*grading {
+	var out []*grading
+	for _, m := range registry {
+		for i := range m.grades {
+			out = append(out, &m.grades[i])
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *grading) int { return a.order - b.order })
+	return out
 }
 
 type indicatorContext struct {
@@ -60,82 +176,45 @@ type indicatorContext struct {
 	blocked   string
 }
 
-// gradeSpec says how to grade one indicator.
-type gradeSpec struct {
-	id          string
-	category    Category
-	side        Side
-	unit        string
-	watch, flag float64
-	higherWorse bool
-	key, source string
-}
-
+// indicators grades every indicator listed for the movement, in report
+// order. Stance-leg indicators next to each other are listed per stance
+// leg: all of one leg's, then the other's.
 func (ic *indicatorContext) indicators() []Indicator {
 	mv := ic.r.Movement
-	var out []Indicator
+	out := []Indicator{}
 	if mv == MovementUnknown {
-		return []Indicator{}
+		return out
 	}
-	watch, flag, wkey, fkey := ic.fppaThresholds()
-	src := specSource(fkey)
-	for s := 0; s < 2; s++ {
-		side := sideNames[s]
-		g := gradeSpec{IndDynamicKneeValgus, CategoryInnerVsOuterThigh, side, "deg", watch, flag, true, fkey, src + "; watch: " + specSource(wkey)}
-		out = append(out, ic.grade(g, MetricFPPA, func(rep Rep) (float64, int) {
-			v := rep.Metrics[MetricFPPA].Side(side)
-			fr := -1
-			if rep.FPPA != nil {
-				if s == 0 {
-					fr = rep.FPPA.Left.PeakFrame
-				} else {
-					fr = rep.FPPA.Right.PeakFrame
-				}
-			}
-			return v, fr
-		}, s))
-	}
-	out = append(out, ic.fppaAsymmetry())
-	if mv == MovementSquat {
-		g := gradeSpec{IndKneesInsideAnkles, CategoryInnerVsOuterThigh, SideBoth, "ratio",
-			ic.thr.KneeAnkle.WatchRatio, ic.thr.KneeAnkle.FlagRatio, false, "thresholds.knee_ankle.flag_ratio", srcExpert}
-		out = append(out, ic.grade(g, MetricKneeAnkleRatio, ic.bottomValue(MetricKneeAnkleRatio, SideBoth), -1))
-	}
-	if mv.SingleLeg() {
-		for _, si := range ic.stanceSides() {
-			st := sideNames[si]
-			g := gradeSpec{IndPelvicDrop, CategoryHipVsKnee, st, "deg", ic.thr.PelvicDrop.Watch, ic.thr.PelvicDrop.Flag, true,
-				"thresholds.pelvic_drop.flag", srcExpert}
-			out = append(out, ic.grade(g, MetricPelvicDrop, ic.bottomValue(MetricPelvicDrop, SideBoth), si))
-			g = gradeSpec{IndTrunkLateralLean, CategoryHipVsKnee, st, "deg", ic.thr.TrunkLean.Watch, ic.thr.TrunkLean.Flag, true,
-				"thresholds.trunk_lateral_lean.flag", srcExpert}
-			lean := ic.bottomValue(MetricTrunkLateralLean, SideBoth)
-			out = append(out, ic.grade(g, MetricTrunkLateralLean, func(rep Rep) (float64, int) {
-				v, f := lean(rep)
-				return math.Abs(v), f
-			}, si))
+	var gs []*grading
+	for _, g := range gradings() {
+		if g.movements == nil || slices.Contains(g.movements, mv) {
+			gs = append(gs, g)
 		}
 	}
-	for s := 0; s < 2; s++ {
-		side := sideNames[s]
-		g := gradeSpec{IndKneeDominant, CategoryQuadsVsHamstrings, side, "ratio", ic.thr.KneeDominance.Watch, ic.thr.KneeDominance.Flag, true,
-			"thresholds.knee_hip_flexion_ratio.flag", srcExpert}
-		out = append(out, ic.grade(g, MetricKneeHipRatio, ic.bottomValue(MetricKneeHipRatio, side), s))
-	}
-	for s := 0; s < 2; s++ {
-		side := sideNames[s]
-		g := gradeSpec{IndLimitedShank, CategoryCalfAndAnkle, side, "deg", ic.thr.Shank.WatchDeg, ic.thr.Shank.FlagDeg, false,
-			"thresholds.shank_inclination.flag_deg", srcExpert}
-		shank := ic.bottomValue(MetricShankInclination, side)
-		out = append(out, ic.grade(g, MetricShankInclination, func(rep Rep) (float64, int) {
-			// Only reps deep enough to demand dorsiflexion count.
-			if kf := rep.Metrics[MetricKneeFlexion].Side(side); !(kf >= ic.thr.Shank.MinKneeFlexionDeg) {
-				return nan, -1
+	for k := 0; k < len(gs); k++ {
+		g := gs[k]
+		switch g.sides {
+		case gradeEachLeg:
+			for s := range 2 {
+				out = append(out, ic.grade(g, s))
 			}
-			return shank(rep)
-		}, s))
+		case gradeBoth:
+			out = append(out, ic.grade(g, -1))
+		case gradeAsymmetry:
+			out = append(out, ic.asymmetry(g))
+		case gradeStanceLeg:
+			run := k + 1
+			for run < len(gs) && gs[run].sides == gradeStanceLeg {
+				run++
+			}
+			for _, si := range ic.stanceSides() {
+				for _, g := range gs[k:run] {
+					out = append(out, ic.grade(g, si))
+				}
+			}
+			k = run - 1
+		}
 	}
-	out = append(out, ic.flexionAsymmetry())
 	return out
 }
 
@@ -169,27 +248,157 @@ func specSource(key string) string {
 	return s.Source
 }
 
-func (ic *indicatorContext) fppaThresholds() (watch, flag float64, wkey, fkey string) {
-	t := ic.thr.FPPA
-	switch ic.r.Sex {
-	case SexFemale:
-		return t.FemaleWatchDeg, t.FemaleFlagDeg, "thresholds.fppa.female_watch_deg", "thresholds.fppa.female_flag_deg"
-	case SexMale:
-		return t.MaleWatchDeg, t.MaleFlagDeg, "thresholds.fppa.male_watch_deg", "thresholds.fppa.male_flag_deg"
+func (ic *indicatorContext) threshold(key string) float64 {
+	v, ok := ic.thr.Get(key)
+	if !ok {
+		panic("screening: indicator cut-off " + key + " is not a threshold") // the registry test rules this out
 	}
-	return t.UnspecifiedWatchDeg, t.UnspecifiedFlagDeg, "thresholds.fppa.unspecified_watch_deg", "thresholds.fppa.unspecified_flag_deg"
+	return v
 }
 
-// bottomValue reads a metric's rep value and uses the bottom frame as
-// evidence.
-func (ic *indicatorContext) bottomValue(name string, side Side) func(Rep) (float64, int) {
-	return func(rep Rep) (float64, int) {
-		m, ok := rep.Metrics[name]
-		if !ok {
+// newIndicator starts g's indicator for side, not assessable until
+// graded: id, title, cut-offs, direction, unit and source.
+func (ic *indicatorContext) newIndicator(g *grading, side Side) Indicator {
+	cut := g.cutoffsFor(ic.r.Sex)
+	src := specSource(cut.flag)
+	if g.citeWatch {
+		src += "; watch: " + specSource(cut.watch)
+	}
+	in := Indicator{ID: g.id, Title: g.title, Category: g.category, Side: side, Unit: g.unit(),
+		Level: LevelNotAssessable, Value: Number(nan), Threshold: Number(ic.threshold(cut.flag)),
+		WatchThreshold: Number(ic.threshold(cut.watch)), Direction: directionHigherIsWorse,
+		Source: src, ConfigKey: cut.flag, EvidenceFrame: -1}
+	if !g.higherIsWorse() {
+		in.Direction = directionLowerIsWorse
+	}
+	if ic.blocked != "" {
+		in.Reason = ic.blocked
+	} else if ok, why := g.metric.assessable(ic.r.View, ic.r.Movement); !ok {
+		in.Reason = g.metric.Name + " " + why
+	}
+	return in
+}
+
+// finish sets the level from value v (and the focus beyond ok), unless
+// the confidence is too low; reasonSuffix qualifies that reason.
+func (ic *indicatorContext) finish(g *grading, in *Indicator, v float64, reasonSuffix string) {
+	if in.Confidence < ic.thr.Quality.MinConfidence {
+		in.Reason = fmt.Sprintf("confidence %.2f below %.2f%s", in.Confidence, ic.thr.Quality.MinConfidence, reasonSuffix)
+		return
+	}
+	in.Level = level(v, float64(in.WatchThreshold), float64(in.Threshold), g.higherIsWorse())
+	if in.Level != LevelOK {
+		in.Focus = g.focus
+	}
+}
+
+// repValue is g's value in one rep on side (SideBoth for whole-body
+// metrics) and the frame that shows it; NaN when the rep does not count.
+func (ic *indicatorContext) repValue(g *grading, rep Rep, side Side) (float64, int) {
+	m := g.metric
+	mv, ok := rep.Metrics[m.Name]
+	if !ok {
+		return nan, -1
+	}
+	if g.gate != nil {
+		if gv, ok := rep.Metrics[g.gate.metric]; !ok || !(gv.Side(side) >= ic.threshold(g.gate.minKey)) {
 			return nan, -1
 		}
-		return m.Side(side), rep.BottomFrame
 	}
+	v := mv.Side(side)
+	if g.magnitude {
+		v = math.Abs(v)
+	}
+	return v, m.evidenceFrame(rep, side)
+}
+
+// grade builds one indicator from per-rep values (mean over reps) for
+// side s (0 left, 1 right; -1 both). It is the stance leg's side for
+// stance-leg indicators and the side whose keypoints set the confidence.
+func (ic *indicatorContext) grade(g *grading, s int) Indicator {
+	side, valueSide := SideBoth, SideBoth
+	if s >= 0 {
+		side = sideNames[s]
+		if g.metric.PerSide {
+			valueSide = side
+		}
+	}
+	in := ic.newIndicator(g, side)
+	if in.Reason != "" {
+		return in
+	}
+	// In single-leg tasks a leg is assessed on the reps it stands on.
+	reps := ic.r.Reps
+	if ic.r.Movement.SingleLeg() && s >= 0 {
+		reps = nil
+		for _, rep := range ic.r.Reps {
+			if rep.Side == side {
+				reps = append(reps, rep)
+			}
+		}
+		if len(reps) == 0 {
+			in.Reason = fmt.Sprintf("no rep stands on the %s leg (it was the free leg); record trials on that leg to assess it", side)
+			return in
+		}
+	}
+	higherWorse := g.higherIsWorse()
+	var vals []float64
+	var frames []int
+	worst := nan
+	for _, rep := range reps {
+		v, fr := ic.repValue(g, rep, valueSide)
+		if math.IsNaN(v) {
+			continue
+		}
+		vals = append(vals, v)
+		frames = append(frames, ic.frameIndexOr(rep.BottomFrame))
+		if math.IsNaN(worst) || (higherWorse && v > worst) || (!higherWorse && v < worst) {
+			worst, in.EvidenceFrame = v, fr
+		}
+		in.Reps = append(in.Reps, rep.Index)
+	}
+	if len(vals) == 0 {
+		in.Reason = "not measurable in any rep (keypoints missing or " + g.metric.Name + " invalid)"
+		return in
+	}
+	mean := meanOf(vals)
+	in.Value = Number(round(mean, 3))
+	in.Confidence = ic.confidence(frames, s, len(vals), len(reps))
+	ic.finish(g, &in, mean, " (keypoint scores, view)")
+	return in
+}
+
+// asymmetry compares the legs' mean rep values of g's metric; its side
+// is the worse leg.
+func (ic *indicatorContext) asymmetry(g *grading) Indicator {
+	in := ic.newIndicator(g, SideBoth)
+	if in.Reason != "" {
+		return in
+	}
+	name := g.metric.Name
+	l, r := repValues(ic.r.Reps, name, SideLeft), repValues(ic.r.Reps, name, SideRight)
+	if len(l) == 0 || len(r) == 0 {
+		in.Reason = "needs " + g.asym.needs + " on both legs (single-leg tasks: reps on each leg)"
+		return in
+	}
+	ml, mr := meanOf(l), meanOf(r)
+	v := g.asym.stat.value(ml, mr)
+	in.Value = Number(round(v, g.asym.stat.digits()))
+	in.Side = SideLeft
+	if (g.asym.weakerLower && mr < ml) || (!g.asym.weakerLower && mr > ml) {
+		in.Side = SideRight
+	}
+	var frames []int
+	for _, rep := range ic.r.Reps {
+		frames = append(frames, ic.frameIndexOr(rep.BottomFrame))
+		if in.EvidenceFrame < 0 {
+			in.EvidenceFrame = g.metric.evidenceFrame(rep, in.Side)
+		}
+		in.Reps = append(in.Reps, rep.Index)
+	}
+	in.Confidence = ic.confidence(frames, -1, min(len(l), len(r)), max(len(l), len(r)))
+	ic.finish(g, &in, v, "")
+	return in
 }
 
 // relevantJoints are the keypoints an indicator's confidence depends on.
@@ -231,77 +440,6 @@ func (ic *indicatorContext) frameIndex(frame int) int {
 	return -1
 }
 
-// grade builds one indicator from per-rep values (mean over reps).
-// confSide is the side whose keypoints set the confidence (-1: both legs).
-func (ic *indicatorContext) grade(g gradeSpec, metric string, value func(Rep) (float64, int), confSide int) Indicator {
-	in := Indicator{ID: g.id, Title: titles[g.id], Category: g.category, Side: g.side, Unit: g.unit,
-		Level: LevelNotAssessable, Value: Number(nan), Threshold: Number(g.flag), WatchThreshold: Number(g.watch),
-		Direction: directionHigherIsWorse, Source: g.source, ConfigKey: g.key, EvidenceFrame: -1}
-	if !g.higherWorse {
-		in.Direction = directionLowerIsWorse
-	}
-	if ic.blocked != "" {
-		in.Reason = ic.blocked
-		return in
-	}
-	if ok, why := defOf(metric).assessable(ic.r.View, ic.r.Movement); !ok {
-		in.Reason = defOf(metric).name + " " + why
-		return in
-	}
-	// In single-leg tasks a leg is assessed on the reps it stands on.
-	single := ic.r.Movement.SingleLeg()
-	reps := ic.r.Reps
-	if single && (g.side == SideLeft || g.side == SideRight) {
-		reps = nil
-		for _, rep := range ic.r.Reps {
-			if rep.Side == g.side {
-				reps = append(reps, rep)
-			}
-		}
-		if len(reps) == 0 {
-			in.Reason = fmt.Sprintf("no rep stands on the %s leg (it was the free leg); record trials on that leg to assess it", g.side)
-			return in
-		}
-	}
-	var vals []float64
-	var frames []int
-	worst, worstFrame := nan, -1
-	considered := len(reps)
-	for _, rep := range reps {
-		v, fr := value(rep)
-		if math.IsNaN(v) {
-			continue
-		}
-		vals = append(vals, v)
-		frames = append(frames, ic.frameIndexOr(rep.BottomFrame))
-		if math.IsNaN(worst) || (g.higherWorse && v > worst) || (!g.higherWorse && v < worst) {
-			worst, worstFrame = v, fr
-		}
-		in.Reps = append(in.Reps, rep.Index)
-	}
-	if len(vals) == 0 {
-		in.Reason = "not measurable in any rep (keypoints missing or " + metric + " invalid)"
-		return in
-	}
-	var mean float64
-	for _, v := range vals {
-		mean += v
-	}
-	mean /= float64(len(vals))
-	in.Value = Number(round(mean, 3))
-	in.EvidenceFrame = worstFrame
-	in.Confidence = ic.confidence(frames, confSide, len(vals), considered)
-	if in.Confidence < ic.thr.Quality.MinConfidence {
-		in.Reason = fmt.Sprintf("confidence %.2f below %.2f (keypoint scores, view)", in.Confidence, ic.thr.Quality.MinConfidence)
-		return in
-	}
-	in.Level = level(mean, g.watch, g.flag, g.higherWorse)
-	if in.Level != LevelOK {
-		in.Focus = focus[g.id]
-	}
-	return in
-}
-
 func (ic *indicatorContext) frameIndexOr(frame int) int {
 	if i := ic.frameIndex(frame); i >= 0 {
 		return i
@@ -320,107 +458,6 @@ func level(v, watch, flag float64, higherWorse bool) Level {
 		return LevelWatch
 	}
 	return LevelOK
-}
-
-// fppaAsymmetry compares the mean peak valgus FPPA of the two legs; its
-// side is the leg that caves more.
-func (ic *indicatorContext) fppaAsymmetry() Indicator {
-	t := ic.thr.FPPA
-	in := Indicator{ID: IndFPPAAsymmetry, Title: titles[IndFPPAAsymmetry], Category: CategoryAsymmetry, Side: SideBoth,
-		Level: LevelNotAssessable, Value: Number(nan), Threshold: Number(t.AsymmetryFlagDeg), WatchThreshold: Number(t.AsymmetryWatchDeg),
-		Direction: directionHigherIsWorse, Unit: "deg", Source: srcMunro2012, ConfigKey: "thresholds.fppa.asymmetry_flag_deg", EvidenceFrame: -1}
-	if ic.blocked != "" {
-		in.Reason = ic.blocked
-		return in
-	}
-	if ok, why := defOf(MetricFPPA).assessable(ic.r.View, ic.r.Movement); !ok {
-		in.Reason = MetricFPPA + " " + why
-		return in
-	}
-	l := repValues(ic.r.Reps, MetricFPPA, SideLeft)
-	rr := repValues(ic.r.Reps, MetricFPPA, SideRight)
-	if len(l) == 0 || len(rr) == 0 {
-		in.Reason = "needs valid FPPA on both legs (single-leg tasks: reps on each leg)"
-		return in
-	}
-	ml, mr := meanOf(l), meanOf(rr)
-	d := ml - mr
-	in.Value = Number(round(math.Abs(d), 3))
-	worse := 0
-	if d < 0 {
-		worse = 1
-	}
-	in.Side = sideNames[worse]
-	var frames []int
-	for _, rep := range ic.r.Reps {
-		frames = append(frames, ic.frameIndexOr(rep.BottomFrame))
-		if rep.FPPA != nil && in.EvidenceFrame < 0 {
-			if worse == 0 {
-				in.EvidenceFrame = rep.FPPA.Left.PeakFrame
-			} else {
-				in.EvidenceFrame = rep.FPPA.Right.PeakFrame
-			}
-		}
-		in.Reps = append(in.Reps, rep.Index)
-	}
-	in.Confidence = ic.confidence(frames, -1, min(len(l), len(rr)), max(len(l), len(rr)))
-	if in.Confidence < ic.thr.Quality.MinConfidence {
-		in.Reason = fmt.Sprintf("confidence %.2f below %.2f", in.Confidence, ic.thr.Quality.MinConfidence)
-		return in
-	}
-	in.Level = level(math.Abs(d), t.AsymmetryWatchDeg, t.AsymmetryFlagDeg, true)
-	if in.Level != LevelOK {
-		in.Focus = focus[IndFPPAAsymmetry]
-	}
-	return in
-}
-
-// flexionAsymmetry grades the limb symmetry index of knee flexion at the
-// bottom; its side is the leg that bends less.
-func (ic *indicatorContext) flexionAsymmetry() Indicator {
-	t := ic.thr.LSI
-	in := Indicator{ID: IndFlexionAsymmetry, Title: titles[IndFlexionAsymmetry], Category: CategoryAsymmetry, Side: SideBoth,
-		Level: LevelNotAssessable, Value: Number(nan), Threshold: Number(t.Flag), WatchThreshold: Number(t.Watch),
-		Direction: directionLowerIsWorse, Unit: "%", Source: srcLSI, ConfigKey: "thresholds.lsi.flag", EvidenceFrame: -1}
-	if ic.blocked != "" {
-		in.Reason = ic.blocked
-		return in
-	}
-	if ok, why := defOf(MetricKneeFlexion).assessable(ic.r.View, ic.r.Movement); !ok {
-		in.Reason = MetricKneeFlexion + " " + why
-		return in
-	}
-	l := repValues(ic.r.Reps, MetricKneeFlexion, SideLeft)
-	rr := repValues(ic.r.Reps, MetricKneeFlexion, SideRight)
-	if len(l) == 0 || len(rr) == 0 {
-		in.Reason = "needs knee flexion on both legs (single-leg tasks: reps on each leg)"
-		return in
-	}
-	ml, mr := meanOf(l), meanOf(rr)
-	v := lsi(ml, mr)
-	in.Value = Number(round(v, 2))
-	in.Side = SideLeft
-	if mr < ml {
-		in.Side = SideRight
-	}
-	var frames []int
-	for _, rep := range ic.r.Reps {
-		frames = append(frames, ic.frameIndexOr(rep.BottomFrame))
-		in.Reps = append(in.Reps, rep.Index)
-	}
-	if len(ic.r.Reps) > 0 {
-		in.EvidenceFrame = ic.r.Reps[0].BottomFrame
-	}
-	in.Confidence = ic.confidence(frames, -1, min(len(l), len(rr)), max(len(l), len(rr)))
-	if in.Confidence < ic.thr.Quality.MinConfidence {
-		in.Reason = fmt.Sprintf("confidence %.2f below %.2f", in.Confidence, ic.thr.Quality.MinConfidence)
-		return in
-	}
-	in.Level = level(v, t.Watch, t.Flag, false)
-	if in.Level != LevelOK {
-		in.Focus = focus[IndFlexionAsymmetry]
-	}
-	return in
 }
 
 func meanOf(v []float64) float64 {

@@ -1,0 +1,46 @@
+package screening
+
+import (
+	"math"
+
+	"github.com/kneescreen/kneescreen/pose"
+)
+
+// MetricKneeAnkleRatio is the knee separation over the ankle separation.
+const MetricKneeAnkleRatio = "knee_ankle_separation_ratio"
+
+// IndKneesInsideAnkles grades the knee-ankle separation ratio.
+const IndKneesInsideAnkles = "knees_inside_ankles"
+
+func init() {
+	register(metric{
+		MetricSpec: MetricSpec{
+			Name: MetricKneeAnkleRatio, Unit: "ratio", Views: frontOnly, Movements: []Movement{MovementSquat},
+			Label:       "knee/ankle separation",
+			Description: "horizontal distance between the knees ÷ distance between the ankles (< 1: knees inside the ankles)",
+			Validity:    "the ankles are at least 2% of leg length apart (feet together make the ratio meaningless)",
+		},
+		order: 20,
+		frame: kneeAnkleFrame,
+		grades: []grading{{
+			id: IndKneesInsideAnkles, title: "Knees inside the ankles", order: 30,
+			category: CategoryInnerVsOuterThigh, sides: gradeBoth, movements: []Movement{MovementSquat},
+			cut:   cutoffs{"thresholds.knee_ankle.watch_ratio", "thresholds.knee_ankle.flag_ratio"},
+			focus: "Knees track inside the feet in the squat: consider cueing knees over toes, hip abductor/external rotator strength and adductor flexibility.",
+		}},
+	})
+}
+
+func kneeAnkleFrame(fc *frameContext, _, i int) float64 {
+	c := fc.c
+	lk, rk := c.at(pose.LeftKnee, i), c.at(pose.RightKnee, i)
+	la, ra := c.at(pose.LeftAnkle, i), c.at(pose.RightAnkle, i)
+	if !lk.ok() || !rk.ok() || !la.ok() || !ra.ok() {
+		return nan
+	}
+	ad := math.Abs(la.X - ra.X)
+	if ad < 0.02*fc.b.scale[i] { // feet together: ratio meaningless
+		return nan
+	}
+	return math.Abs(lk.X-rk.X) / ad
+}

@@ -1,0 +1,34 @@
+package screening
+
+// MetricKneeHipRatio is knee flexion over hip flexion.
+const MetricKneeHipRatio = "knee_hip_flexion_ratio"
+
+// IndKneeDominant grades a knee-dominant pattern.
+const IndKneeDominant = "knee_dominant_pattern"
+
+func init() {
+	register(metric{
+		MetricSpec: MetricSpec{
+			Name: MetricKneeHipRatio, Unit: "ratio", PerSide: true, Views: sideOnly, Movements: allMoves,
+			Label:       "knee/hip flexion",
+			Description: "knee flexion ÷ hip flexion at the bottom (> 1: knee-dominant)",
+			Validity:    "hip flexion above 5° (the ratio is undefined near upright)",
+		},
+		order: 80,
+		frame: kneeHipRatioFrame,
+		grades: []grading{{
+			id: IndKneeDominant, title: "Knee-dominant pattern", order: 60,
+			category: CategoryQuadsVsHamstrings, sides: gradeEachLeg, higherWorse: true,
+			cut:   cutoffs{"thresholds.knee_hip_flexion_ratio.watch", "thresholds.knee_hip_flexion_ratio.flag"},
+			focus: "Knee-dominant pattern (knees bend much more than hips): consider hip-hinge patterning and hamstring/gluteal strength so hips share the load.",
+		}},
+	})
+}
+
+func kneeHipRatioFrame(fc *frameContext, s, i int) float64 {
+	kf, hf := kneeFlexionFrame(fc, s, i), hipFlexionFrame(fc, s, i)
+	if !(hf > 5) { // ratio undefined near upright
+		return nan
+	}
+	return kf / hf
+}
