@@ -191,28 +191,33 @@ func (ic *indicatorContext) indicators() []Indicator {
 			gs = append(gs, g)
 		}
 	}
-	for k := 0; k < len(gs); k++ {
-		g := gs[k]
-		switch g.sides {
-		case gradeEachLeg:
-			for s := range 2 {
-				out = append(out, ic.grade(g, s))
+	for len(gs) > 0 {
+		n := 1
+		for gs[0].sides == gradeStanceLeg && n < len(gs) && gs[n].sides == gradeStanceLeg {
+			n++
+		}
+		out = append(out, ic.gradeSides(gs[:n])...)
+		gs = gs[n:]
+	}
+	return out
+}
+
+// gradeSides grades one indicator on each of its sides, or a run of
+// stance-leg indicators leg by leg.
+func (ic *indicatorContext) gradeSides(gs []*grading) []Indicator {
+	var out []Indicator
+	switch g := gs[0]; g.sides {
+	case gradeEachLeg:
+		out = append(out, ic.grade(g, 0), ic.grade(g, 1))
+	case gradeBoth:
+		out = append(out, ic.grade(g, -1))
+	case gradeAsymmetry:
+		out = append(out, ic.asymmetry(g))
+	case gradeStanceLeg:
+		for _, si := range ic.stanceSides() {
+			for _, g := range gs {
+				out = append(out, ic.grade(g, si))
 			}
-		case gradeBoth:
-			out = append(out, ic.grade(g, -1))
-		case gradeAsymmetry:
-			out = append(out, ic.asymmetry(g))
-		case gradeStanceLeg:
-			run := k + 1
-			for run < len(gs) && gs[run].sides == gradeStanceLeg {
-				run++
-			}
-			for _, si := range ic.stanceSides() {
-				for _, g := range gs[k:run] {
-					out = append(out, ic.grade(g, si))
-				}
-			}
-			k = run - 1
 		}
 	}
 	return out
@@ -327,19 +332,10 @@ func (ic *indicatorContext) grade(g *grading, s int) Indicator {
 	if in.Reason != "" {
 		return in
 	}
-	// In single-leg tasks a leg is assessed on the reps it stands on.
-	reps := ic.r.Reps
-	if ic.r.Movement.SingleLeg() && s >= 0 {
-		reps = nil
-		for _, rep := range ic.r.Reps {
-			if rep.Side == side {
-				reps = append(reps, rep)
-			}
-		}
-		if len(reps) == 0 {
-			in.Reason = fmt.Sprintf("no rep stands on the %s leg (it was the free leg); record trials on that leg to assess it", side)
-			return in
-		}
+	reps := ic.repsOf(side)
+	if len(reps) == 0 {
+		in.Reason = fmt.Sprintf("no rep stands on the %s leg (it was the free leg); record trials on that leg to assess it", side)
+		return in
 	}
 	higherWorse := g.higherIsWorse()
 	var vals []float64
@@ -366,6 +362,21 @@ func (ic *indicatorContext) grade(g *grading, s int) Indicator {
 	in.Confidence = ic.confidence(frames, s, len(vals), len(reps))
 	ic.finish(g, &in, mean, " (keypoint scores, view)")
 	return in
+}
+
+// repsOf returns the reps that grade side: in single-leg tasks a leg is
+// assessed on the reps it stands on; otherwise every rep counts.
+func (ic *indicatorContext) repsOf(side Side) []Rep {
+	if !ic.r.Movement.SingleLeg() || side == SideBoth {
+		return ic.r.Reps
+	}
+	var reps []Rep
+	for _, rep := range ic.r.Reps {
+		if rep.Side == side {
+			reps = append(reps, rep)
+		}
+	}
+	return reps
 }
 
 // asymmetry compares the legs' mean rep values of g's metric; its side

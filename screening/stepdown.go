@@ -33,6 +33,28 @@ func (ic *indicatorContext) stepDownScores() []StepDownScore {
 	return out
 }
 
+// The five items of the score, in report order.
+const (
+	itemArm = iota
+	itemTrunk
+	itemPelvis
+	itemKnee
+	itemSteady
+	numItems
+)
+
+// stepDownItems describes each item: id, description, unit of its proxy
+// value and the proxy.
+var stepDownItems = [numItems]struct{ id, desc, unit, proxy string }{
+	itemArm:    {StepArmStrategy, "Arm strategy: a hand leaves the waist", "ratio", "wrist displacement from its standing place relative to the hip ÷ trunk length"},
+	itemTrunk:  {StepTrunk, "Trunk alignment: the trunk leans to either side", "deg", "trunk lateral lean from vertical"},
+	itemPelvis: {StepPelvis, "Pelvis plane: the pelvis drops or rises", "deg", "hip line tilt from standing"},
+	itemKnee: {StepKneePosition, "Knee position: the knee moves medial to the foot (+1 second toe, +2 medial border)", "ratio",
+		"knee medial to the ankle ÷ shank length, or peak valgus FPPA"},
+	itemSteady: {StepSteadyStance, "Steady stance: loss of balance, the free foot touches down or the stance foot moves", "ratio",
+		"stance ankle displacement ÷ leg length; free ankle held at floor level (below the step in a step-down)"},
+}
+
 // stepDown scores the reps on stance leg st (indices into ic.spans) after
 // Piva 2006. Each item is judged per rep from keypoint proxies and scores
 // when seen in at least thresholds.step_down.item_rep_fraction of reps;
@@ -40,7 +62,6 @@ func (ic *indicatorContext) stepDownScores() []StepDownScore {
 // Steady stance also scores when the free foot touches down in at least
 // thresholds.step_down.touchdown_min_reps reps (see freeFootTouchdown).
 func (ic *indicatorContext) stepDown(st int, reps []int) *StepDownScore {
-	t := ic.thr.StepDown
 	sd := &StepDownScore{Source: stepDownSourceRef, Items: []StepDownItem{}}
 	if st >= 0 {
 		sd.Side = sideNames[st]
@@ -57,175 +78,242 @@ func (ic *indicatorContext) stepDown(st int, reps []int) *StepDownScore {
 		return sd
 	}
 	sd.Assessable = true
-	c, b, s := ic.c, ic.b, ic.series
-	lean := s.Metric(MetricTrunkLateralLean, SideBoth)
-	pelvis := s.Metric(MetricPelvicDrop, SideBoth)
-	medial := s.Metric(MetricKneeMedial, sideNames[st])
-	fppa := s.Metric(MetricFPPA, sideNames[st])
+	sc := ic.newStepDownScorer(st)
+	for _, k := range reps {
+		sc.judge(k)
+	}
+	sd.Items, sd.Total = sc.items(len(reps))
+	sd.Rating = stepDownRating(sd.Total, sc.t)
+	return sd
+}
 
-	// Standing references: wrist relative to its hip, stance ankle.
-	var wristRef [2]Point
-	for k := 0; k < 2; k++ {
+// stepDownScorer judges the reps of one stance leg item by item and
+// accumulates what it sees.
+type stepDownScorer struct {
+	ic *indicatorContext
+	t  StepDownThresholds
+	st int
+	// The per-frame series the items read.
+	lean, pelvis, medial, fppa *MetricSeries
+	// Standing references: each wrist relative to its hip, the stance
+	// ankle.
+	wristRef [2]Point
+	ankleRef Point
+	// step is the step height below the stance foot in leg lengths (0
+	// outside a step-down).
+	step float64
+	acc  [numItems]itemAcc
+	// Free-foot touchdowns (steady stance): reps with one, and the
+	// longest one's duration and frame.
+	touchdowns int
+	touchS     float64
+	touchFrame int
+}
+
+// itemAcc accumulates one item over reps.
+type itemAcc struct {
+	// worst is the worst proxy value over reps, at frame worstFrame.
+	worst      float64
+	worstFrame int
+	// seen counts reps where the item was seen, seen2 those where its
+	// 2-point sign was (knee position).
+	seen, seen2 int
+	evidence    []StepDownEvidence
+}
+
+func (a *itemAcc) update(v float64, frame int) {
+	if !math.IsNaN(v) && (math.IsNaN(a.worst) || v > a.worst) {
+		a.worst, a.worstFrame = v, frame
+	}
+}
+
+// newStepDownScorer takes the standing references of stance leg st.
+func (ic *indicatorContext) newStepDownScorer(st int) *stepDownScorer {
+	c, b, s := ic.c, ic.b, ic.series
+	sc := &stepDownScorer{ic: ic, t: ic.thr.StepDown, st: st, touchFrame: -1,
+		lean: s.Metric(MetricTrunkLateralLean, SideBoth), pelvis: s.Metric(MetricPelvicDrop, SideBoth),
+		medial: s.Metric(MetricKneeMedial, sideNames[st]), fppa: s.Metric(MetricFPPA, sideNames[st])}
+	for k := range sc.acc {
+		sc.acc[k] = itemAcc{worst: nan, worstFrame: -1}
+	}
+	if ic.r.Movement == MovementStepDown {
+		sc.step = sc.t.StepHeightRatio
+	}
+	for k := range 2 {
 		var xs, ys []float64
-		for i := 0; i < c.n(); i++ {
+		for i := range c.n() {
 			w, h := c.at(sides[k].wrist, i), c.at(sides[k].hip, i)
 			if b.standing[i] && w.ok() && h.ok() {
 				xs, ys = append(xs, w.X-h.X), append(ys, w.Y-h.Y)
 			}
 		}
-		wristRef[k] = Point{percentile(xs, 50), percentile(ys, 50)}
+		sc.wristRef[k] = Point{percentile(xs, 50), percentile(ys, 50)}
 	}
 	var axs, ays []float64
-	for i := 0; i < c.n(); i++ {
+	for i := range c.n() {
 		if a := c.at(sides[st].ankle, i); b.standing[i] && ic.stanceAt[i] == st && a.ok() {
 			axs, ays = append(axs, a.X), append(ays, a.Y)
 		}
 	}
-	ankleRef := Point{percentile(axs, 50), percentile(ays, 50)}
+	sc.ankleRef = Point{percentile(axs, 50), percentile(ays, 50)}
+	return sc
+}
 
-	type itemAcc struct {
-		worst       float64
-		worstFrame  int
-		seen, seen2 int
-		touchdowns  int
-		touchFrame  int
-		touchS      float64
-		evidence    []StepDownEvidence
+// peak is the largest value of a proxy over a rep and the sample where it
+// is reached (-1 when none).
+type peak struct {
+	v  float64
+	at int
+}
+
+func (p *peak) update(v float64, i int) {
+	if !math.IsNaN(v) && (math.IsNaN(p.v) || v > p.v) {
+		p.v, p.at = v, i
 	}
-	acc := map[string]*itemAcc{}
-	ids := []string{StepArmStrategy, StepTrunk, StepPelvis, StepKneePosition, StepSteadyStance}
-	for _, id := range ids {
-		acc[id] = &itemAcc{worst: nan, worstFrame: -1, touchFrame: -1}
+}
+
+// repPeaks are the worst proxy values of one rep.
+type repPeaks struct {
+	item [numItems]peak
+	// fppa is the rep's peak valgus FPPA, a second proxy of knee position.
+	fppa float64
+}
+
+// peaks measures each item's proxy over rep sp.
+func (sc *stepDownScorer) peaks(sp repSpan) repPeaks {
+	c, b, s := sc.ic.c, sc.ic.b, sc.ic.series
+	var p repPeaks
+	for k := range p.item {
+		p.item[k] = peak{nan, -1}
 	}
-	update := func(id string, v float64, i int) {
-		a := acc[id]
-		if !math.IsNaN(v) && (math.IsNaN(a.worst) || v > a.worst) {
-			a.worst, a.worstFrame = v, c.frame[i]
-		}
-	}
-	step := 0.0
-	if ic.r.Movement == MovementStepDown {
-		step = t.StepHeightRatio
-	}
-	for _, k := range reps {
-		sp := ic.spans[k]
-		var arm, trunk, pel, med, fp, ank float64 = nan, nan, nan, nan, nan, nan
-		argmax := map[string]int{}
-		upd := func(cur *float64, v float64, id string, i int) {
-			if !math.IsNaN(v) && (math.IsNaN(*cur) || v > *cur) {
-				*cur = v
-				argmax[id] = i
+	p.fppa = nan
+	for i := sp.start; i <= sp.end; i++ {
+		for k := range 2 {
+			w, h := c.at(sides[k].wrist, i), c.at(sides[k].hip, i)
+			if w.ok() && h.ok() && sc.wristRef[k].ok() && b.torsoLen > 0 {
+				p.item[itemArm].update(dist(w.sub(h), sc.wristRef[k])/b.torsoLen, i)
 			}
 		}
-		for i := sp.start; i <= sp.end; i++ {
-			for k := 0; k < 2; k++ {
-				w, h := c.at(sides[k].wrist, i), c.at(sides[k].hip, i)
-				if w.ok() && h.ok() && wristRef[k].ok() && b.torsoLen > 0 {
-					upd(&arm, dist(w.sub(h), wristRef[k])/b.torsoLen, StepArmStrategy, i)
-				}
-			}
-			upd(&trunk, math.Abs(repValue(s, lean, i)), StepTrunk, i)
-			upd(&pel, math.Abs(repValue(s, pelvis, i)), StepPelvis, i)
-			if medial.Valid[i] {
-				upd(&med, repValue(s, medial, i), StepKneePosition, i)
-			}
-			if fppa.Valid[i] {
-				v := repValue(s, fppa, i)
-				if !math.IsNaN(v) && (math.IsNaN(fp) || v > fp) {
-					fp = v
-				}
-			}
-			if a := c.at(sides[st].ankle, i); a.ok() && ankleRef.ok() {
-				upd(&ank, dist(a, ankleRef)/b.scale[i], StepSteadyStance, i)
+		p.item[itemTrunk].update(math.Abs(repValue(s, sc.lean, i)), i)
+		p.item[itemPelvis].update(math.Abs(repValue(s, sc.pelvis, i)), i)
+		if sc.medial.Valid[i] {
+			p.item[itemKnee].update(repValue(s, sc.medial, i), i)
+		}
+		if sc.fppa.Valid[i] {
+			if v := repValue(s, sc.fppa, i); !math.IsNaN(v) && (math.IsNaN(p.fppa) || v > p.fppa) {
+				p.fppa = v
 			}
 		}
-		evidence := func(id, sign string, v float64, unit string, frame int) {
-			acc[id].evidence = append(acc[id].evidence, StepDownEvidence{Rep: k + 1, Sign: sign, Frame: frame,
-				Value: Number(round(v, 4)), Unit: unit})
-		}
-		mark := func(id, sign string, v, thr float64, unit string) {
-			update(id, v, argmax[id])
-			if v >= thr {
-				acc[id].seen++
-				evidence(id, sign, v, unit, c.frame[argmax[id]])
-			}
-		}
-		mark(StepArmStrategy, SignHandOffWaist, arm, t.HandOffWaistRatio, "ratio")
-		mark(StepTrunk, SignTrunkLean, trunk, t.TrunkLeanDeg, "deg")
-		mark(StepPelvis, SignPelvisTilt, pel, t.PelvisTiltDeg, "deg")
-		update(StepKneePosition, med, argmax[StepKneePosition])
-		kneeFrame := -1
-		if i, ok := argmax[StepKneePosition]; ok {
-			kneeFrame = c.frame[i]
-		}
-		if med >= t.KneeFarMedialRatio || fp >= t.KneeFarMedialFPPA {
-			acc[StepKneePosition].seen2++
-			acc[StepKneePosition].seen++
-			evidence(StepKneePosition, SignKneeFarMedial, med, "ratio", kneeFrame)
-		} else if med >= t.KneeMedialRatio || fp >= t.KneeMedialFPPADeg {
-			acc[StepKneePosition].seen++
-			evidence(StepKneePosition, SignKneeMedial, med, "ratio", kneeFrame)
-		}
-		// Steady stance: the stance ankle moves, or the free foot touches
-		// down; either counts once per rep.
-		ss := acc[StepSteadyStance]
-		update(StepSteadyStance, ank, argmax[StepSteadyStance])
-		moved := ank >= t.StanceAnkleMove
-		if moved {
-			evidence(StepSteadyStance, SignStanceAnkleMoved, ank, "ratio", c.frame[argmax[StepSteadyStance]])
-		}
-		dur, tf := ic.freeFootTouchdown(st, sp, ankleRef, step, t.TouchdownMargin, t.TouchdownMinS)
-		if tf >= 0 {
-			ss.touchdowns++
-			evidence(StepSteadyStance, SignFreeFootTouchdown, dur, "s", c.frame[tf])
-			if dur > ss.touchS {
-				ss.touchS, ss.touchFrame = dur, c.frame[tf]
-			}
-		}
-		if moved || tf >= 0 {
-			ss.seen++
+		if a := c.at(sides[sc.st].ankle, i); a.ok() && sc.ankleRef.ok() {
+			p.item[itemSteady].update(dist(a, sc.ankleRef)/b.scale[i], i)
 		}
 	}
-	n := float64(len(reps))
-	need := math.Max(1, math.Ceil(t.ItemRepFraction*n-1e-9))
-	desc := map[string][3]string{
-		StepArmStrategy:  {"Arm strategy: a hand leaves the waist", "ratio", "wrist displacement from its standing place relative to the hip ÷ trunk length"},
-		StepTrunk:        {"Trunk alignment: the trunk leans to either side", "deg", "trunk lateral lean from vertical"},
-		StepPelvis:       {"Pelvis plane: the pelvis drops or rises", "deg", "hip line tilt from standing"},
-		StepKneePosition: {"Knee position: the knee moves medial to the foot (+1 second toe, +2 medial border)", "ratio", "knee medial to the ankle ÷ shank length, or peak valgus FPPA"},
-		StepSteadyStance: {"Steady stance: loss of balance, the free foot touches down or the stance foot moves", "ratio",
-			"stance ankle displacement ÷ leg length; free ankle held at floor level (below the step in a step-down)"},
+	return p
+}
+
+// frameOf is the frame of sample i (-1 for none).
+func (sc *stepDownScorer) frameOf(i int) int {
+	if i < 0 {
+		return -1
 	}
-	for _, id := range ids {
-		a := acc[id]
+	return sc.ic.c.frame[i]
+}
+
+// judge judges rep k (an index into ic.spans) on every item.
+func (sc *stepDownScorer) judge(k int) {
+	t := sc.t
+	p := sc.peaks(sc.ic.spans[k])
+	evidence := func(item int, sign string, v float64, unit string, frame int) {
+		a := &sc.acc[item]
+		a.evidence = append(a.evidence, StepDownEvidence{Rep: k + 1, Sign: sign, Frame: frame,
+			Value: Number(round(v, 4)), Unit: unit})
+	}
+	for _, it := range []struct {
+		item int
+		sign string
+		thr  float64
+	}{{itemArm, SignHandOffWaist, t.HandOffWaistRatio}, {itemTrunk, SignTrunkLean, t.TrunkLeanDeg}, {itemPelvis, SignPelvisTilt, t.PelvisTiltDeg}} {
+		pk := p.item[it.item]
+		sc.acc[it.item].update(pk.v, sc.frameOf(pk.at))
+		if pk.v >= it.thr {
+			sc.acc[it.item].seen++
+			evidence(it.item, it.sign, pk.v, stepDownItems[it.item].unit, sc.frameOf(pk.at))
+		}
+	}
+
+	knee := &sc.acc[itemKnee]
+	med, kneeFrame := p.item[itemKnee].v, sc.frameOf(p.item[itemKnee].at)
+	knee.update(med, kneeFrame)
+	if med >= t.KneeFarMedialRatio || p.fppa >= t.KneeFarMedialFPPA {
+		knee.seen2++
+		knee.seen++
+		evidence(itemKnee, SignKneeFarMedial, med, "ratio", kneeFrame)
+	} else if med >= t.KneeMedialRatio || p.fppa >= t.KneeMedialFPPADeg {
+		knee.seen++
+		evidence(itemKnee, SignKneeMedial, med, "ratio", kneeFrame)
+	}
+
+	// Steady stance: the stance ankle moves, or the free foot touches
+	// down; either counts once per rep.
+	ss := &sc.acc[itemSteady]
+	ank, ankFrame := p.item[itemSteady].v, sc.frameOf(p.item[itemSteady].at)
+	ss.update(ank, ankFrame)
+	moved := ank >= t.StanceAnkleMove
+	if moved {
+		evidence(itemSteady, SignStanceAnkleMoved, ank, "ratio", ankFrame)
+	}
+	dur, tf := sc.ic.freeFootTouchdown(sc.st, sc.ic.spans[k], sc.ankleRef, sc.step, t.TouchdownMargin, t.TouchdownMinS)
+	if tf >= 0 {
+		sc.touchdowns++
+		evidence(itemSteady, SignFreeFootTouchdown, dur, "s", sc.frameOf(tf))
+		if dur > sc.touchS {
+			sc.touchS, sc.touchFrame = dur, sc.frameOf(tf)
+		}
+	}
+	if moved || tf >= 0 {
+		ss.seen++
+	}
+}
+
+// items scores each item over n judged reps and returns the items and
+// their total.
+func (sc *stepDownScorer) items(n int) ([]StepDownItem, int) {
+	t := sc.t
+	need := math.Max(1, math.Ceil(t.ItemRepFraction*float64(n)-1e-9))
+	out := make([]StepDownItem, 0, numItems)
+	total := 0
+	for item, d := range stepDownItems {
+		a := sc.acc[item]
 		pts := 0
 		if float64(a.seen) >= need {
 			pts = 1
-			if id == StepKneePosition && float64(a.seen2) >= need {
+			if item == itemKnee && float64(a.seen2) >= need {
 				pts = 2
 			}
 		}
 		frame := a.worstFrame
-		if id == StepSteadyStance && a.touchdowns > 0 {
-			frame = a.touchFrame
-			if float64(a.touchdowns) >= t.TouchdownMinReps {
+		if item == itemSteady && sc.touchdowns > 0 {
+			frame = sc.touchFrame
+			if float64(sc.touchdowns) >= t.TouchdownMinReps {
 				pts = 1
 			}
 		}
-		d := desc[id]
-		sd.Items = append(sd.Items, StepDownItem{ID: id, Description: d[0], Points: pts, Value: Number(round(a.worst, 4)), Unit: d[1],
-			RepsSeen: a.seen, EvidenceFrame: frame, Proxy: d[2], Evidence: a.evidence})
-		sd.Total += pts
+		out = append(out, StepDownItem{ID: d.id, Description: d.desc, Points: pts, Value: Number(round(a.worst, 4)), Unit: d.unit,
+			RepsSeen: a.seen, EvidenceFrame: frame, Proxy: d.proxy, Evidence: a.evidence})
+		total += pts
 	}
+	return out, total
+}
+
+// stepDownRating rates a total after Piva 2006.
+func stepDownRating(total int, t StepDownThresholds) string {
 	switch {
-	case float64(sd.Total) >= t.PoorTotalPoints:
-		sd.Rating = "poor"
-	case float64(sd.Total) >= t.ModerateTotalPoints:
-		sd.Rating = "moderate"
-	default:
-		sd.Rating = "good"
+	case float64(total) >= t.PoorTotalPoints:
+		return "poor"
+	case float64(total) >= t.ModerateTotalPoints:
+		return "moderate"
 	}
-	return sd
+	return "good"
 }
 
 // freeFootTouchdown looks for the free foot of stance leg st coming down

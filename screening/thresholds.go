@@ -321,7 +321,8 @@ func (t *Thresholds) Set(key string, v float64) error {
 }
 
 // Validate checks every threshold against its documented range and that
-// watch/flag pairs are ordered.
+// every indicator's flag cut-off is at least as severe as its watch
+// cut-off.
 func (t *Thresholds) Validate() error {
 	for _, s := range thresholdSpecs {
 		v := *s.field(t)
@@ -329,26 +330,20 @@ func (t *Thresholds) Validate() error {
 			return fmt.Errorf("screening: threshold %s = %g outside [%g, %g] %s: %w", s.Key, v, s.Min, s.Max, s.Unit, ErrInvalidOptions)
 		}
 	}
-	type pair struct {
-		name        string
-		watch, flag float64
-		higherWorse bool
-	}
-	pairs := []pair{
-		{"fppa.female", t.FPPA.FemaleWatchDeg, t.FPPA.FemaleFlagDeg, true},
-		{"fppa.male", t.FPPA.MaleWatchDeg, t.FPPA.MaleFlagDeg, true},
-		{"fppa.unspecified", t.FPPA.UnspecifiedWatchDeg, t.FPPA.UnspecifiedFlagDeg, true},
-		{"fppa.asymmetry", t.FPPA.AsymmetryWatchDeg, t.FPPA.AsymmetryFlagDeg, true},
-		{"knee_ankle", t.KneeAnkle.WatchRatio, t.KneeAnkle.FlagRatio, false},
-		{"pelvic_drop", t.PelvicDrop.Watch, t.PelvicDrop.Flag, true},
-		{"trunk_lateral_lean", t.TrunkLean.Watch, t.TrunkLean.Flag, true},
-		{"knee_hip_flexion_ratio", t.KneeDominance.Watch, t.KneeDominance.Flag, true},
-		{"shank_inclination", t.Shank.WatchDeg, t.Shank.FlagDeg, false},
-		{"lsi", t.LSI.Watch, t.LSI.Flag, false},
-	}
-	for _, p := range pairs {
-		if (p.higherWorse && p.flag < p.watch) || (!p.higherWorse && p.flag > p.watch) {
-			return fmt.Errorf("screening: thresholds.%s: flag %g is milder than watch %g: %w", p.name, p.flag, p.watch, ErrInvalidOptions)
+	// Each indicator's flag cut-off must be at least as severe as its
+	// watch cut-off.
+	for _, g := range gradings() {
+		for _, cut := range g.allCutoffs() {
+			watch, _ := t.Get(cut.watch)
+			flag, _ := t.Get(cut.flag)
+			worse, milder := "higher", flag < watch
+			if !g.higherIsWorse() {
+				worse, milder = "lower", flag > watch
+			}
+			if milder {
+				return fmt.Errorf("screening: %s = %g is milder than %s = %g (%s values are worse): %w",
+					cut.flag, flag, cut.watch, watch, worse, ErrInvalidOptions)
+			}
 		}
 	}
 	return nil
