@@ -26,26 +26,12 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"fmtNum":    func(v screening.Number, unit string) string { return fmtValue(float64(v), unit) },
 }).Parse(htmlSource))
 
-// metricLabels are the column and axis names a clinician reads; metrics
-// not listed fall back to their report.json name.
-var metricLabels = map[string]string{
-	screening.MetricFPPA:             "FPPA (peak valgus)",
-	screening.MetricKneeAnkleRatio:   "knee/ankle separation",
-	screening.MetricPelvicDrop:       "pelvic drop",
-	screening.MetricTrunkLateralLean: "trunk lateral lean",
-	screening.MetricTrunkForwardLean: "trunk forward lean",
-	screening.MetricKneeFlexion:      "knee flexion",
-	screening.MetricHipFlexion:       "hip flexion",
-	screening.MetricKneeHipRatio:     "knee/hip flexion",
-	screening.MetricShankInclination: "shank inclination",
-	screening.MetricDepth:            "depth",
-	screening.MetricThighLength:      "thigh length",
-	screening.MetricKneeMedial:       "knee medial offset",
-}
-
+// metricLabel is the column and axis name a clinician reads: the
+// metric's label in the screening registry, or its report.json name for a
+// metric the registry does not know.
 func metricLabel(name string) string {
-	if l, ok := metricLabels[name]; ok {
-		return l
+	if m, ok := screening.LookupMetric(name); ok {
+		return m.Label
 	}
 	return name
 }
@@ -260,11 +246,12 @@ func findings(ins []screening.Indicator) []finding {
 	return out
 }
 
-// repTable builds the per-rep table from the assessable metrics.
+// repTable builds the per-rep table from the assessable metrics that are
+// findings (auxiliary metrics such as thigh length are left out).
 func repTable(r *screening.Report) ([]repCol, []repRow) {
 	var cols []repCol
 	for _, mi := range r.Metrics {
-		if !mi.Assessable || mi.Name == screening.MetricThighLength {
+		if spec, _ := screening.LookupMetric(mi.Name); !mi.Assessable || spec.Auxiliary {
 			continue
 		}
 		present := false

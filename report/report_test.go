@@ -166,6 +166,19 @@ func checkHTML(t *testing.T, html string, d *Data) {
 			t.Errorf("flagged indicator %q missing from report.html", in.Title)
 		}
 	}
+	// The rep table has a column for each finding with rep values, under
+	// its registry label; auxiliary metrics get none.
+	for _, mi := range d.Report.Metrics {
+		spec, ok := screening.LookupMetric(mi.Name)
+		if !ok {
+			t.Fatalf("metric %s not in the registry", mi.Name)
+		}
+		header := ">" + htmlEscape(spec.Label) + "</th>"
+		want := mi.Assessable && !spec.Auxiliary && len(d.Report.Reps) > 0
+		if got := strings.Contains(html, header); got != want {
+			t.Errorf("rep table column %q present %v, want %v (assessable %v, auxiliary %v)", spec.Label, got, want, mi.Assessable, spec.Auxiliary)
+		}
+	}
 	for _, p := range d.Report.Quality.Problems {
 		if !strings.Contains(html, htmlEscape(p.Message)) {
 			t.Errorf("problem %q missing from report.html", p.Message)
