@@ -52,7 +52,7 @@ type MetricSpec struct {
 	// RepValue says how a rep's value is read from the per-frame series.
 	RepValue string
 	// Validity says when a frame's value is meaningful, beyond a valid
-	// view and movement and visible keypoints.
+	// view and movement: the keypoints it needs and its own condition.
 	Validity string
 	// Plausible is the physiological range of the metric: a frame value
 	// outside it is not valid. Unset ranges bound nothing.
@@ -106,8 +106,8 @@ var (
 // panics.
 func register(m metric) {
 	switch {
-	case m.Name == "" || m.Unit == "" || m.Label == "" || m.Description == "" || len(m.Views) == 0 || m.frame == nil:
-		panic("screening: metric " + m.Name + " needs a name, unit, label, description, views and a frame function")
+	case m.Name == "" || m.Unit == "" || m.Label == "" || m.Description == "" || m.Validity == "" || len(m.Views) == 0 || m.frame == nil:
+		panic("screening: metric " + m.Name + " needs a name, unit, label, description, validity, views and a frame function")
 	case byName[m.Name] != nil:
 		panic("screening: metric registered twice: " + m.Name)
 	}

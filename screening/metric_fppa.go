@@ -18,7 +18,7 @@ func init() {
 			Label:       "FPPA (peak valgus)",
 			Description: "frontal plane projection angle, 180° − hip-knee-ankle angle, positive = knee medial (valgus); per rep the peak valgus over the valid descent and bottom (thigh ≥ 70% of standing length)",
 			RepValue:    "peak valgus over the valid frames of the descent, the bottom and 0.1 s after it (maximum of local quadratic fits over ±0.45 s); the free leg of a single-leg task is not read. Details per side in the rep's fppa block",
-			Validity:    "the thigh's image length is at least thresholds.fppa_validity.min_thigh_length_ratio of its standing length (a foreshortened thigh makes the angle meaningless)",
+			Validity:    "hip, knee and ankle visible, the other hip too (it gives the medial direction), and the thigh's image length at least thresholds.fppa_validity.min_thigh_length_ratio of its standing length (a foreshortened thigh makes the angle meaningless)",
 		},
 		order:    10,
 		frame:    fppaFrame,

@@ -9,6 +9,7 @@ func init() {
 			Name: MetricHipFlexion, Unit: "deg", PerSide: true, Views: sideOnly, Movements: allMoves,
 			Label:       "hip flexion",
 			Description: "180° − shoulder-hip-knee angle in the sagittal plane; 0° = upright",
+			Validity:    "shoulder, hip and knee visible",
 		},
 		order: 70,
 		frame: hipFlexionFrame,

@@ -18,7 +18,7 @@ func init() {
 			Name: MetricKneeAnkleRatio, Unit: "ratio", Views: frontOnly, Movements: []Movement{MovementSquat},
 			Label:       "knee/ankle separation",
 			Description: "horizontal distance between the knees ÷ distance between the ankles (< 1: knees inside the ankles)",
-			Validity:    "the ankles are at least 2% of leg length apart (feet together make the ratio meaningless)",
+			Validity:    "both knees and ankles visible and the ankles at least 2% of leg length apart (feet together make the ratio meaningless)",
 		},
 		order: 20,
 		frame: kneeAnkleFrame,

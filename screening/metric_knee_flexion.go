@@ -12,6 +12,7 @@ func init() {
 			Name: MetricKneeFlexion, Unit: "deg", PerSide: true, Views: sideOnly, Movements: allMoves,
 			Label:       "knee flexion",
 			Description: "180° − hip-knee-ankle angle in the sagittal plane; 0° = straight",
+			Validity:    "hip, knee and ankle visible",
 		},
 		order: 60,
 		frame: kneeFlexionFrame,

@@ -12,7 +12,7 @@ func init() {
 			Name: MetricKneeHipRatio, Unit: "ratio", PerSide: true, Views: sideOnly, Movements: allMoves,
 			Label:       "knee/hip flexion",
 			Description: "knee flexion ÷ hip flexion at the bottom (> 1: knee-dominant)",
-			Validity:    "hip flexion above 5° (the ratio is undefined near upright)",
+			Validity:    "shoulder, hip, knee and ankle visible and hip flexion above 5° (the ratio is undefined near upright)",
 		},
 		order: 80,
 		frame: kneeHipRatioFrame,

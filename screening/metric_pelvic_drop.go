@@ -18,6 +18,7 @@ func init() {
 			Name: MetricPelvicDrop, Unit: "deg", Views: frontOnly, Movements: singleLeg,
 			Label:       "pelvic drop",
 			Description: "tilt of the hip line from its standing angle, positive when the unsupported side drops",
+			Validity:    "both hips visible; the standing tilt is the median over standing frames (0 when there are none)",
 		},
 		order:  30,
 		frame:  pelvicTiltFrame,

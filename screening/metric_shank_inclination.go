@@ -12,7 +12,7 @@ func init() {
 			Name: MetricShankInclination, Unit: "deg", PerSide: true, Views: sideOnly, Movements: allMoves,
 			Label:       "shank inclination",
 			Description: "shank (ankle to knee) against vertical, positive with the knee forward of the ankle; ankle dorsiflexion proxy",
-			Validity:    "the person's facing direction is known (it signs the angle)",
+			Validity:    "knee and ankle visible and the person's facing direction known (it signs the angle)",
 		},
 		order: 90,
 		frame: shankInclinationFrame,
