@@ -269,16 +269,6 @@ func findShots(c *conditioned) [][2]int {
 	return append(shots, [2]int{start, n})
 }
 
-// shotOf returns the index of the shot holding frame i.
-func (c *conditioned) shotOf(i int) int {
-	for k, sh := range c.shots {
-		if i < sh[1] {
-			return k
-		}
-	}
-	return len(c.shots) - 1
-}
-
 func (c *conditioned) isShotStart(i int) bool {
 	for _, sh := range c.shots {
 		if sh[0] == i {

@@ -1,28 +1,3 @@
-// Package screening turns a keypoint track (package pose) into a movement
-// screening report: it conditions the track, classifies the camera view and
-// the movement, segments repetitions, measures knee-tracking metrics per rep
-// and side, and grades indicators of muscle imbalance against documented
-// thresholds. It is pure Go and knows nothing of video or models, so the
-// batch analyze command (Analyze) and a live webcam mode (Live) share it.
-//
-// Pipeline: keypoints scored below filter.min_score are dropped; sudden
-// left/right leg swaps are undone; camera cuts (zoomed cut-ins) split the
-// track into shots, each measured at its own scale; a Hampel filter rejects
-// outliers; gaps up to filter.max_gap_s are interpolated; a zero-phase
-// Butterworth low-pass (or the causal One-Euro filter) smooths the rest
-// (package screening/filter). The view comes from body proportions, reps
-// from the mid-hip height in standing leg lengths, the movement and each
-// rep's stance leg from the ankles.
-//
-// Missing data: values that cannot be measured are NaN in Go and null in
-// JSON, with a validity flag per frame (Series) and a reason where a whole
-// metric or indicator is not assessable (wrong view, free leg, too few
-// frames, low confidence). Nothing is interpolated across gaps longer
-// than filter.max_gap_s or across camera cuts.
-//
-// Every threshold has a configuration key, default, unit and source
-// (ThresholdSpecs, THRESHOLDS.md). Indicators are screening signs for a
-// professional to interpret, never diagnoses.
 package screening
 
 import (
