@@ -104,35 +104,35 @@ var (
 // init. A duplicate metric name, order or indicator id, or a definition
 // without the fields every metric needs, is a programmer error and
 // panics.
-func register(m metric) {
+func register(def metric) {
+	m := &def
 	switch {
 	case m.Name == "" || m.Unit == "" || m.Label == "" || m.Description == "" || m.Validity == "" || len(m.Views) == 0 || m.frame == nil:
 		panic("screening: metric " + m.Name + " needs a name, unit, label, description, validity, views and a frame function")
 	case byName[m.Name] != nil:
 		panic("screening: metric registered twice: " + m.Name)
 	}
-	if m.RepValue == "" {
-		m.RepValue = repAtBottom
-	}
-	p := &m
 	for _, o := range registry {
 		if o.order == m.order {
 			panic(fmt.Sprintf("screening: metrics %s and %s share order %d", o.Name, m.Name, m.order))
 		}
 	}
+	if m.RepValue == "" {
+		m.RepValue = repAtBottom
+	}
 	m.Indicators = nil
-	for i := range p.grades {
-		g := &p.grades[i]
+	for i := range m.grades {
+		g := &m.grades[i]
 		if byIndicator[g.id] != nil {
 			panic("screening: indicator registered twice: " + g.id)
 		}
-		g.metric = p
+		g.metric = m
 		byIndicator[g.id] = g
-		p.Indicators = append(p.Indicators, g.id)
+		m.Indicators = append(m.Indicators, g.id)
 	}
-	byName[m.Name] = p
+	byName[m.Name] = m
 	i, _ := slices.BinarySearchFunc(registry, m.order, func(o *metric, order int) int { return o.order - order })
-	registry = slices.Insert(registry, i, p)
+	registry = slices.Insert(registry, i, m)
 }
 
 // repAtBottom describes the default rep reading.

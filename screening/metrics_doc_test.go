@@ -2,7 +2,6 @@ package screening_test
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
@@ -42,19 +41,7 @@ func TestMetricsDoc(t *testing.T) {
 			fmt.Fprintf(&b, "- indicators: `%s`\n", strings.Join(m.Indicators, "`, `"))
 		}
 	}
-	got := b.String()
-	if *update {
-		if err := os.WriteFile("METRICS.md", []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile("METRICS.md")
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if string(want) != got {
-		t.Error("METRICS.md is out of date: go test ./screening -run TestMetricsDoc -update")
-	}
+	checkGenerated(t, "METRICS.md", b.String(), "TestMetricsDoc")
 }
 
 func join[T ~string](vs []T) string {

@@ -10,7 +10,7 @@ import (
 	"github.com/kneescreen/kneescreen/screening"
 )
 
-var update = flag.Bool("update", false, "rewrite THRESHOLDS.md from the threshold specs")
+var update = flag.Bool("update", false, "rewrite THRESHOLDS.md and METRICS.md from the code")
 
 // THRESHOLDS.md documents every threshold; it must match the code.
 // Regenerate with: go test ./screening -run TestThresholdsDoc -update
@@ -41,17 +41,23 @@ func TestThresholdsDoc(t *testing.T) {
 	} {
 		fmt.Fprintf(&b, "- `%s`: %s\n", row[0], row[1])
 	}
-	got := b.String()
+	checkGenerated(t, "THRESHOLDS.md", b.String(), "TestThresholdsDoc")
+}
+
+// checkGenerated compares a generated document with its file, after
+// rewriting the file with -update.
+func checkGenerated(t *testing.T, file, got, test string) {
+	t.Helper()
 	if *update {
-		if err := os.WriteFile("THRESHOLDS.md", []byte(got), 0o644); err != nil {
+		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	want, err := os.ReadFile("THRESHOLDS.md")
+	want, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatalf("%v (run with -update)", err)
 	}
 	if string(want) != got {
-		t.Error("THRESHOLDS.md is out of date: go test ./screening -run TestThresholdsDoc -update")
+		t.Errorf("%s is out of date: go test ./screening -run %s -update", file, test)
 	}
 }
