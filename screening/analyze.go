@@ -14,7 +14,8 @@ import (
 // small, wrong view, no reps) and make the affected metrics and
 // indicators not assessable. Errors are reserved for invalid options
 // (ErrInvalidOptions), a nil track (ErrNilTrack) and cancellation (the
-// context's error).
+// context's error). The package documentation lists its phases; each is
+// a method of analysis below.
 //
 // Outcomes for edge cases:
 //   - empty track: movement and view "unknown", no reps, problem
