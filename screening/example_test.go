@@ -11,9 +11,7 @@ import (
 
 // Screen three bilateral squats filmed from the front, the left knee
 // caving in to 18° at the bottom. The track comes from the synthetic body
-// of screening/synth; a real one comes from a pose estimator. The sagittal
-// indicators (knee-dominant pattern, shank inclination, flexion
-// asymmetry) are not assessable in a front view and are left out here.
+// of screening/synth; a real one comes from a pose estimator.
 func ExampleAnalyze() {
 	track, _, err := synth.Generate(synth.Config{Movement: synth.Squat, Reps: 3, KneeFlexionDeg: 80,
 		ValgusDeg: [2]float64{18, 2}, NoisePx: 1, Seed: 1})
@@ -27,16 +25,19 @@ func ExampleAnalyze() {
 		log.Fatal(err)
 	}
 	fmt.Printf("%s, %s view, %d reps\n", r.Movement, r.View, len(r.Reps))
-	for _, in := range r.Indicators {
-		if in.Level == screening.LevelNotAssessable {
-			continue
-		}
-		fmt.Printf("%s (%s): %s, %.3g %s\n", in.ID, in.Side, in.Level, float64(in.Value), in.Unit)
+	for _, rep := range r.Reps {
+		fppa := rep.Metrics[screening.MetricFPPA]
+		fmt.Printf("rep %d: peak FPPA left %.1f°, right %.1f°\n", rep.Index, fppa.Left, fppa.Right)
+	}
+	for _, side := range []screening.Side{screening.SideLeft, screening.SideRight} {
+		in, _ := r.Indicator(screening.IndDynamicKneeValgus, side)
+		fmt.Printf("%s %s: %s (mean %.1f°, flag at %.1f°; %s)\n", in.Title, in.Side, in.Level, in.Value, in.Threshold, in.ConfigKey)
 	}
 	// Output:
 	// squat, front view, 3 reps
-	// dynamic_knee_valgus (left): flag, 18.4 deg
-	// dynamic_knee_valgus (right): ok, 2.22 deg
-	// fppa_asymmetry (left): flag, 16.2 deg
-	// knees_inside_ankles (both): flag, 0.678 ratio
+	// rep 1: peak FPPA left 18.9°, right 2.3°
+	// rep 2: peak FPPA left 18.0°, right 2.3°
+	// rep 3: peak FPPA left 18.4°, right 2.1°
+	// Dynamic knee valgus (FPPA) left: flag (mean 18.4°, flag at 16.8°; thresholds.fppa.female_flag_deg)
+	// Dynamic knee valgus (FPPA) right: ok (mean 2.2°, flag at 16.8°; thresholds.fppa.female_flag_deg)
 }
