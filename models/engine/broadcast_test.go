@@ -110,11 +110,3 @@ func flatIndex(idx, shape []int) int {
 	}
 	return k
 }
-
-func int64s(v []int) []int64 {
-	out := make([]int64, len(v))
-	for i, x := range v {
-		out[i] = int64(x)
-	}
-	return out
-}

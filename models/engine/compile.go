@@ -77,6 +77,12 @@ type compiler struct {
 	inputByName map[string]*Node
 	// folded counts the elements of constants folded so far.
 	folded int
+	// fixed holds, by graph input index, the values of inputs that are
+	// compiled as constants (see Model's deferred compilation).
+	fixed map[int]*Tensor
+	// graphInputs are the values of the graph inputs, known as soon as
+	// compile has read them, even if it fails later.
+	graphInputs []*value
 }
 
 func (c *compiler) nodeError(rec *opRecord, err error) error {
@@ -117,6 +123,9 @@ func (c *compiler) valueOf(n *Node) (*value, error) {
 			if d <= 0 {
 				return nil, fmt.Errorf("graph input %q has shape %v (-1 is symbolic); the engine needs static positive dimensions (use engine.WithInputShape)", n.name, v.shape)
 			}
+		}
+		if t, ok := c.fixed[idx]; ok {
+			v.konst = t
 		}
 	case c.inputByName[n.name] != nil && c.inputByName[n.name] != n:
 		// onnx-go made a second node for a declared output or value info
@@ -180,6 +189,10 @@ func (c *compiler) compile(inputs, outputs []int64) (*plan, error) {
 		}
 		p.inputs = append(p.inputs, v)
 	}
+	c.graphInputs = p.inputs
+	if err := c.checkOps(); err != nil {
+		return nil, err
+	}
 	order, err := c.topoOrder()
 	if err != nil {
 		return nil, err
@@ -228,6 +241,18 @@ func (c *compiler) compile(inputs, outputs []int64) (*plan, error) {
 		return nil, fmt.Errorf("engine: the model needs buffers of %d elements, more than the limit of %d", total, maxTotalElems)
 	}
 	return p, nil
+}
+
+// checkOps reports the first operator the engine lacks before anything is
+// compiled, so that a model whose compilation is deferred to its first run
+// (see Model) still fails at Load for a missing operator.
+func (c *compiler) checkOps() error {
+	for _, rec := range c.b.ops {
+		if _, ok := registry[rec.op.Name]; !ok {
+			return c.nodeError(rec, ErrUnsupportedOp)
+		}
+	}
+	return nil
 }
 
 // topoOrder orders the operations so that each comes after the producers of

@@ -47,7 +47,7 @@ func fromGorgonia(t tensor.Tensor) (*Tensor, error) {
 		}
 		out = &Tensor{DType: Int64, Shape: shape, I64: v}
 	default:
-		return nil, fmt.Errorf("unsupported element type %v", t.Dtype())
+		return nil, fmt.Errorf("%w: %v", ErrUnsupportedType, t.Dtype())
 	}
 	if err := out.check(); err != nil {
 		return nil, err
@@ -66,7 +66,7 @@ func dtypeOfGorgonia(t tensor.Tensor) (DType, error) {
 	case tensor.Int64:
 		return Int64, nil
 	}
-	return 0, fmt.Errorf("unsupported element type %v", t.Dtype())
+	return 0, fmt.Errorf("%w: %v", ErrUnsupportedType, t.Dtype())
 }
 
 // constFromAttr converts a TENSOR attribute as onnx-go decodes it.

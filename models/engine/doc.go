@@ -29,9 +29,21 @@
 //     not overlap share one, reshapes share their input's, and graph outputs
 //     keep their own (compile.go, planBuffers).
 //
+// Some operators need values at compile time that a model may pass in as
+// graph inputs (a Reshape's shape, a Slice's bounds, a Conv's weights). Such
+// a model compiles at its first Run with those inputs' values fixed as
+// constants; later runs must pass the same values.
+//
 // Problems with the model are *NodeError values naming the node and the
-// operator; an operator the engine lacks wraps ErrUnsupportedOp. Malformed
-// or truncated files give an error, never a panic (the decoder is fuzzed).
+// operator; an operator the engine lacks wraps ErrUnsupportedOp, an element
+// type other than float32, int32 and int64 ErrUnsupportedType. Malformed or
+// truncated files give an error, never a panic (the decoder is fuzzed).
+//
+// # Conformance
+//
+// ONNX's own node tests, as onnx-go exports them, run in the tests
+// (TestONNXConformance); testdata/conformance.md lists which pass, which
+// operators are missing and which cases use element types the engine lacks.
 //
 // # Running
 //

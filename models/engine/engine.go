@@ -38,14 +38,40 @@ type Info struct {
 
 // Model is a compiled ONNX model. It is safe for concurrent use; each
 // Session runs on one goroutine at a time.
+//
+// Some operators need, when they are compiled, values that a model may pass
+// in as graph inputs: a Reshape's target shape, a Slice's bounds, a Conv's
+// weights. Such a model is compiled at its first Run, with the values of
+// those inputs fixed as constants; later runs must pass the same values
+// (else ErrBadInput). Until then Outputs has no shapes.
 type Model struct {
-	plan    *plan
 	threads int
 	inputs  []Info
+
+	// planMu guards plan, outputs and fixed, which a deferred model sets at
+	// its first run.
+	planMu  sync.Mutex
+	plan    *plan
 	outputs []Info
+	// fixed holds, per graph input, the value compiled in as a constant
+	// (nil for ordinary inputs).
+	fixed []*Tensor
+	// deferred is what a model compiled at its first run keeps from Load.
+	deferred *deferredCompile
 
 	mu   sync.Mutex
 	sess *Session
+}
+
+// deferredCompile is a decoded model waiting for the values of some graph
+// inputs.
+type deferredCompile struct {
+	b               *Backend
+	info            protoInfo
+	opts            *options
+	inputs, outputs []int64
+	// err is the compile error of the first run, repeated to later ones.
+	err error
 }
 
 // Load decodes an ONNX model with onnx-go into the engine's backend and
@@ -67,19 +93,69 @@ func Load(data []byte, opts ...Option) (*Model, error) {
 	if err := decode(om, data); err != nil {
 		return nil, fmt.Errorf("engine: cannot decode the ONNX model (truncated or not an ONNX file?): %w", err)
 	}
-	c := &compiler{b: b, info: scanProto(data), opts: o}
+	info := scanProto(data)
+	c := &compiler{b: b, info: info, opts: o}
 	p, err := c.compile(om.Input, om.Output)
+	var nv *needValueError
+	if errors.As(err, &nv) {
+		m := &Model{threads: o.threads, inputs: infosOf(c.graphInputs),
+			deferred: &deferredCompile{b: b, info: info, opts: o, inputs: om.Input, outputs: om.Output}}
+		for _, id := range om.Output {
+			if n, ok := b.byID[id]; ok {
+				m.outputs = append(m.outputs, Info{Name: n.name})
+			}
+		}
+		return m, nil
+	}
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{plan: p, threads: o.threads}
-	for _, v := range p.inputs {
-		m.inputs = append(m.inputs, Info{Name: v.name, DType: v.dtype, Shape: append([]int(nil), v.shape...)})
-	}
-	for _, v := range p.outputs {
-		m.outputs = append(m.outputs, Info{Name: v.name, DType: v.dtype, Shape: append([]int(nil), v.shape...)})
-	}
+	m := &Model{plan: p, threads: o.threads, inputs: infosOf(p.inputs), outputs: infosOf(p.outputs)}
+	m.fixed = make([]*Tensor, len(m.inputs))
 	return m, nil
+}
+
+// compiled returns the plan, compiling a deferred model with the values of
+// inputs the first time. A compile error is returned to every later call.
+func (m *Model) compiled(inputs []*Tensor) (*plan, error) {
+	m.planMu.Lock()
+	defer m.planMu.Unlock()
+	if m.plan != nil {
+		return m.plan, nil
+	}
+	d := m.deferred
+	if d.err != nil {
+		return nil, d.err
+	}
+	fixed := map[int]*Tensor{}
+	for {
+		c := &compiler{b: d.b, info: d.info, opts: d.opts, fixed: fixed}
+		p, err := c.compile(d.inputs, d.outputs)
+		var nv *needValueError
+		if errors.As(err, &nv) && fixed[nv.input] == nil && nv.input < len(inputs) {
+			fixed[nv.input] = inputs[nv.input].clone()
+			continue
+		}
+		if err != nil {
+			d.err = err
+			return nil, err
+		}
+		m.plan, m.outputs = p, infosOf(p.outputs)
+		m.fixed = make([]*Tensor, len(m.inputs))
+		for i, t := range fixed {
+			m.fixed[i] = t
+		}
+		m.deferred = nil
+		return p, nil
+	}
+}
+
+func infosOf(vs []*value) []Info {
+	out := make([]Info, len(vs))
+	for i, v := range vs {
+		out[i] = Info{Name: v.name, DType: v.dtype, Shape: append([]int(nil), v.shape...)}
+	}
+	return out
 }
 
 // decode runs onnx-go's decoder, turning its panics on malformed data into
@@ -96,14 +172,20 @@ func decode(om *onnx.Model, data []byte) (err error) {
 // Inputs describes the graph inputs in order.
 func (m *Model) Inputs() []Info { return cloneInfos(m.inputs) }
 
-// Outputs describes the graph outputs in order.
-func (m *Model) Outputs() []Info { return cloneInfos(m.outputs) }
+// Outputs describes the graph outputs in order. A model compiled at its
+// first run (see Model) reports only their names before that.
+func (m *Model) Outputs() []Info {
+	m.planMu.Lock()
+	defer m.planMu.Unlock()
+	return cloneInfos(m.outputs)
+}
 
 // InputShapes returns the shapes of the graph inputs.
 func (m *Model) InputShapes() [][]int { return shapesOf(m.inputs) }
 
-// OutputShapes returns the shapes of the graph outputs.
-func (m *Model) OutputShapes() [][]int { return shapesOf(m.outputs) }
+// OutputShapes returns the shapes of the graph outputs (nil before the
+// first run of a model compiled then).
+func (m *Model) OutputShapes() [][]int { return shapesOf(m.Outputs()) }
 
 // Threads returns the number of goroutines a Session uses.
 func (m *Model) Threads() int { return m.threads }

@@ -9,6 +9,10 @@ import (
 // does not implement.
 var ErrUnsupportedOp = errors.New("unsupported operator")
 
+// ErrUnsupportedType is wrapped by errors about a tensor element type the
+// engine does not compute in (it has float32, int32 and int64).
+var ErrUnsupportedType = errors.New("unsupported element type")
+
 // ErrBadInput is wrapped by the errors Run returns for inputs of the wrong
 // count, type or shape.
 var ErrBadInput = errors.New("bad input")

@@ -2,7 +2,10 @@ package engine
 
 import "fmt"
 
-func init() { register("ArgMax", compileArgMax) }
+func init() {
+	register("ArgMax", compileArgMax)
+	register("ArgMin", compileArgMax)
+}
 
 func compileArgMax(c *opCtx) error {
 	if err := c.need(1, 1); err != nil {
@@ -37,16 +40,17 @@ func compileArgMax(c *opCtx) error {
 		out = []int{}
 	}
 	c.setOut(Int64, out)
-	k := &argMaxKernel{outer: numElems(x.shape[:a]), dim: x.shape[a], inner: numElems(x.shape[a+1:]), last: last != 0}
+	k := &argMaxKernel{outer: numElems(x.shape[:a]), dim: x.shape[a], inner: numElems(x.shape[a+1:]), last: last != 0, min: c.op == "ArgMin"}
 	c.k = k
 	return nil
 }
 
-// argMaxKernel finds the first (or last) index of the largest value along
-// an axis, as an int64.
+// argMaxKernel finds the first (or last) index of the largest (ArgMin:
+// smallest) value along an axis, as an int64.
 type argMaxKernel struct {
 	outer, dim, inner int
 	last              bool
+	min               bool
 }
 
 func (k *argMaxKernel) bind(in, out []*Tensor) step {
@@ -71,7 +75,12 @@ func argMax[T float32 | int32 | int64](k *argMaxKernel, x []T, y []int64) {
 		for i := 0; i < k.inner; i++ {
 			best, bv := 0, x[base+i]
 			for j, p := 1, base+k.inner+i; j < k.dim; j, p = j+1, p+k.inner {
-				if v := x[p]; v > bv || (k.last && v == bv) || bv != bv {
+				v := x[p]
+				better := v > bv
+				if k.min {
+					better = v < bv
+				}
+				if better || (k.last && v == bv) || bv != bv {
 					best, bv = j, v
 				}
 			}

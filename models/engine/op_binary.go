@@ -6,7 +6,7 @@ import (
 )
 
 func init() {
-	for name, op := range map[string]binOp{"Add": opAdd, "Sub": opSub, "Mul": opMul, "Div": opDiv, "Pow": opPow, "Max": opMax, "Min": opMin} {
+	for name, op := range map[string]binOp{"Add": opAdd, "Sub": opSub, "Mul": opMul, "Div": opDiv, "Pow": opPow} {
 		register(name, binaryCompiler(op))
 	}
 }
@@ -22,25 +22,20 @@ const (
 	opPow
 	opMax
 	opMin
+	opPRelu // x < 0 ? x·slope : x, the slope broadcast to x
+	opMod   // remainder with the divisor's sign (Python's %)
+	opFmod  // remainder with the dividend's sign (C's fmod)
 )
 
 func binaryCompiler(op binOp) compileFunc {
 	return func(c *opCtx) error {
-		if op == opMax || op == opMin {
-			// Max and Min are variadic in ONNX; the engine takes two.
-			if len(c.in) == 1 {
-				c.setOut(c.in[0].dtype, c.in[0].shape)
-				c.k = copyKernel
-				return nil
-			}
-		}
 		if err := c.need(2, 2); err != nil {
 			return err
 		}
 		a, b := c.in[0], c.in[1]
 		if op == opPow {
 			if a.dtype != Float32 || b.dtype != Float32 {
-				return fmt.Errorf("Pow is supported on float32 only, got %v and %v", a.dtype, b.dtype)
+				return fmt.Errorf("only float32 is supported, got %v and %v", a.dtype, b.dtype)
 			}
 		} else if err := c.sameType(); err != nil {
 			return err
@@ -328,6 +323,24 @@ func binIntOp[T int32 | int64](op binOp) func(x, y T) T {
 		return func(x, y T) T { return max(x, y) }
 	case opMin:
 		return func(x, y T) T { return min(x, y) }
+	case opFmod:
+		return func(x, y T) T {
+			if y == 0 {
+				return 0
+			}
+			return x % y
+		}
+	case opMod:
+		return func(x, y T) T {
+			if y == 0 {
+				return 0
+			}
+			r := x % y
+			if r != 0 && (r < 0) != (y < 0) {
+				r += y
+			}
+			return r
+		}
 	}
 	return func(x, y T) T { return 0 }
 }
@@ -362,6 +375,19 @@ func binF32(op binOp, x, y float32) float32 {
 			return float32(math.NaN())
 		}
 		return min(x, y)
+	case opPRelu:
+		if x < 0 {
+			return x * y
+		}
+		return x
+	case opFmod:
+		return float32(math.Mod(float64(x), float64(y)))
+	case opMod:
+		r := math.Mod(float64(x), float64(y))
+		if r != 0 && (r < 0) != (y < 0) {
+			r += float64(y)
+		}
+		return float32(r)
 	}
 	return 0
 }

@@ -35,7 +35,7 @@ func (k *gatherKernel) bind(in, out []*Tensor) step {
 		for j := 0; j < k.n; j++ {
 			i, err := indexAt(idx, j, k.dim)
 			if err != nil {
-				return fmt.Errorf("Gather: %w", err)
+				return fmt.Errorf("indices: %w", err)
 			}
 			for o := 0; o < k.outer; o++ {
 				s := (o*k.dim + i) * k.inner

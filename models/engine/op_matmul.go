@@ -155,7 +155,7 @@ func compileGemm(c *opCtx) error {
 	gk := &gemmKernel{m: m, k: k, n: n, ta: ta != 0, tb: tb != 0, alpha: alpha, beta: beta, zero: make([]float32, m)}
 	if cv := c.input(2); cv != nil {
 		if _, err := broadcastShape([]int{m, n}, cv.shape); err != nil || len(cv.shape) > 2 {
-			return fmt.Errorf("C %v does not broadcast to [%d %d]", cv.shape, m, n)
+			return fmt.Errorf("input C %v does not broadcast to [%d %d]", cv.shape, m, n)
 		}
 		gk.cIt = newBcastIter([]int{m, n}, cv.shape)
 	}

@@ -13,10 +13,18 @@ const (
 	reduceMin
 	reduceSum
 	reduceMean
+	reduceProd
+	reduceL1        // Σ|x|
+	reduceL2        // sqrt(Σx²)
+	reduceSumSquare // Σx²
+	reduceLogSum    // log(Σx)
+	reduceLogSumExp // log(Σe^x)
 )
 
 func init() {
-	for name, op := range map[string]reduceOp{"ReduceMax": reduceMax, "ReduceMin": reduceMin, "ReduceSum": reduceSum, "ReduceMean": reduceMean} {
+	for name, op := range map[string]reduceOp{"ReduceMax": reduceMax, "ReduceMin": reduceMin, "ReduceSum": reduceSum, "ReduceMean": reduceMean,
+		"ReduceProd": reduceProd, "ReduceL1": reduceL1, "ReduceL2": reduceL2, "ReduceSumSquare": reduceSumSquare,
+		"ReduceLogSum": reduceLogSum, "ReduceLogSumExp": reduceLogSumExp} {
 		register(name, reduceCompiler(op))
 	}
 }
@@ -121,6 +129,8 @@ func (k *reduceKernel) bind(in, out []*Tensor) step {
 			init = float32(math.Inf(-1))
 		case reduceMin:
 			init = float32(math.Inf(1))
+		case reduceProd:
+			init = 1
 		}
 		for i := range y.F32 {
 			y.F32[i] = init
@@ -139,6 +149,14 @@ func (k *reduceKernel) bind(in, out []*Tensor) step {
 				if v < y.F32[o] || v != v {
 					y.F32[o] = v
 				}
+			case reduceProd:
+				y.F32[o] *= v
+			case reduceL1:
+				y.F32[o] += float32(math.Abs(float64(v)))
+			case reduceL2, reduceSumSquare:
+				y.F32[o] += v * v
+			case reduceLogSumExp:
+				y.F32[o] += expf(v)
 			default:
 				y.F32[o] += v
 			}
@@ -153,9 +171,18 @@ func (k *reduceKernel) bind(in, out []*Tensor) step {
 				idx[d] = 0
 			}
 		}
-		if k.op == reduceMean && count > 0 {
+		switch {
+		case k.op == reduceMean && count > 0:
 			for i := range y.F32 {
 				y.F32[i] /= float32(count)
+			}
+		case k.op == reduceL2:
+			for i, v := range y.F32 {
+				y.F32[i] = float32(math.Sqrt(float64(v)))
+			}
+		case k.op == reduceLogSum || k.op == reduceLogSumExp:
+			for i, v := range y.F32 {
+				y.F32[i] = float32(math.Log(float64(v)))
 			}
 		}
 		return nil

@@ -101,15 +101,19 @@ func compileResize(c *opCtx) error {
 	if err != nil {
 		return err
 	}
-	defCoord := "half_pixel"
+	// Upsample and Resize-10 have neither attribute: they map output x to
+	// input x / scale, rounded down when enlarging and up when shrinking
+	// (onnxruntime's rule for these opsets, which ONNX's own test data
+	// follows).
+	defCoord, defNearest := "half_pixel", "round_prefer_floor"
 	if c.op == "Upsample" || (c.opset > 0 && c.opset < 11) {
-		defCoord = "asymmetric"
+		defCoord, defNearest = "asymmetric", "legacy"
 	}
 	coord, err := c.attrString("coordinate_transformation_mode", defCoord)
 	if err != nil {
 		return err
 	}
-	nearest, err := c.attrString("nearest_mode", "round_prefer_floor")
+	nearest, err := c.attrString("nearest_mode", defNearest)
 	if err != nil {
 		return err
 	}
@@ -132,7 +136,14 @@ func compileResize(c *opCtx) error {
 			if k.linear {
 				t = linearTap(xo, in)
 			} else {
-				t, err = nearestTap(nearest, xo, in)
+				mode := nearest
+				if mode == "legacy" {
+					mode = "floor"
+					if s < 1 {
+						mode = "ceil"
+					}
+				}
+				t, err = nearestTap(mode, xo, in)
 				if err != nil {
 					return err
 				}

@@ -18,6 +18,23 @@ const (
 	opNeg
 	opAbs
 	opReciprocal
+	opLog
+	opErf
+	opSign
+	opSin
+	opCos
+	opTan
+	opAsin
+	opAcos
+	opAtan
+	opSinh
+	opCosh
+	opAsinh
+	opAcosh
+	opAtanh
+	opSoftplus
+	opSoftsign
+	opRound
 )
 
 func init() {
@@ -25,6 +42,10 @@ func init() {
 	for name, op := range map[string]unaryOp{
 		"Sigmoid": opSigmoid, "Sqrt": opSqrt, "Floor": opFloor, "Ceil": opCeil, "Exp": opExp,
 		"Tanh": opTanh, "Neg": opNeg, "Abs": opAbs, "Reciprocal": opReciprocal,
+		"Log": opLog, "Erf": opErf, "Sign": opSign, "Round": opRound,
+		"Sin": opSin, "Cos": opCos, "Tan": opTan, "Asin": opAsin, "Acos": opAcos, "Atan": opAtan,
+		"Sinh": opSinh, "Cosh": opCosh, "Asinh": opAsinh, "Acosh": opAcosh, "Atanh": opAtanh,
+		"Softplus": opSoftplus, "Softsign": opSoftsign,
 	} {
 		register(name, unaryCompiler(op))
 	}
@@ -118,7 +139,71 @@ func applyUnary(op unaryOp, y, x []float32) {
 		for i, v := range x {
 			y[i] = 1 / v
 		}
+	case opSoftsign:
+		for i, v := range x {
+			y[i] = v / (1 + float32(math.Abs(float64(v))))
+		}
+	case opSign:
+		for i, v := range x {
+			switch {
+			case v > 0:
+				y[i] = 1
+			case v < 0:
+				y[i] = -1
+			default:
+				y[i] = v // 0, -0 and NaN keep their value
+			}
+		}
+	default:
+		f := mathFunc(op)
+		for i, v := range x {
+			y[i] = float32(f(float64(v)))
+		}
 	}
+}
+
+// mathFunc returns the float64 function of the operators computed through
+// package math (to well within a float32 rounding).
+func mathFunc(op unaryOp) func(float64) float64 {
+	switch op {
+	case opLog:
+		return math.Log
+	case opErf:
+		return math.Erf
+	case opSin:
+		return math.Sin
+	case opCos:
+		return math.Cos
+	case opTan:
+		return math.Tan
+	case opAsin:
+		return math.Asin
+	case opAcos:
+		return math.Acos
+	case opAtan:
+		return math.Atan
+	case opSinh:
+		return math.Sinh
+	case opCosh:
+		return math.Cosh
+	case opAsinh:
+		return math.Asinh
+	case opAcosh:
+		return math.Acosh
+	case opAtanh:
+		return math.Atanh
+	case opRound:
+		return math.RoundToEven // ONNX Round: halves to even
+	case opSoftplus:
+		// log(1 + e^x) without overflow for large x.
+		return func(x float64) float64 {
+			if x > 30 {
+				return x
+			}
+			return math.Log1p(math.Exp(x))
+		}
+	}
+	panic(fmt.Sprintf("engine: unary operator %d has no function", op))
 }
 
 // sigmoid is 1/(1+e^-x), within 3e-7 relative of the exact value.

@@ -114,9 +114,25 @@ func (c *opCtx) constInput(i int, what string) (*Tensor, error) {
 		return nil, fmt.Errorf("missing input %d (%s)", i, what)
 	}
 	if v.konst == nil {
+		if v.input >= 0 {
+			return nil, &needValueError{input: v.input, name: v.name, what: what}
+		}
 		return nil, fmt.Errorf("input %d (%s, %q) must be a constant: the engine needs static shapes", i, what, v.name)
 	}
 	return v.konst, nil
+}
+
+// needValueError reports that an operator needs the value of a graph input
+// at load time (a Reshape's shape, a Conv's weights). Load then defers
+// compiling to the first Run, which knows the value (see Model).
+type needValueError struct {
+	input int // graph input index
+	name  string
+	what  string
+}
+
+func (e *needValueError) Error() string {
+	return fmt.Sprintf("the %s come from graph input %q, whose value is known only when the model runs", e.what, e.name)
 }
 
 func (c *opCtx) has(name string) bool {

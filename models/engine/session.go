@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 )
@@ -18,12 +19,29 @@ type Session struct {
 	inputs  []*Tensor
 	outputs []*Tensor
 	pool    *pool
+	// bound is set once the buffers are allocated and the kernels bound.
+	bound bool
 }
 
 // NewSession allocates the buffers of one Session and starts its workers.
+// A model compiled at its first run (see Model) allocates them then.
 func (m *Model) NewSession() *Session {
-	p := m.plan
 	s := &Session{m: m, pool: newPool(m.threads)}
+	m.planMu.Lock()
+	p := m.plan
+	m.planMu.Unlock()
+	if p != nil {
+		s.bind(p)
+	}
+	// A Session dropped without Close still stops its workers, which
+	// reference only the pool.
+	runtime.AddCleanup(s, func(p *pool) { p.close() }, s.pool)
+	return s
+}
+
+// bind allocates the planned buffers and binds every kernel to them.
+func (s *Session) bind(p *plan) {
+	s.bound = true
 	slots := make([]*Tensor, len(p.slots))
 	for i, si := range p.slots {
 		slots[i] = newTensor(si.dtype, []int{si.size})
@@ -69,15 +87,17 @@ func (m *Model) NewSession() *Session {
 		s.stepOps = append(s.stepOps, on)
 	}
 	for _, v := range p.inputs {
-		s.inputs = append(s.inputs, s.tensors[v.id])
+		t := s.tensors[v.id]
+		if v.konst != nil {
+			// An input compiled as a constant: Run checks the caller's
+			// value against it and reads nothing else from this one.
+			t = &Tensor{DType: v.dtype, Shape: v.shape}
+		}
+		s.inputs = append(s.inputs, t)
 	}
 	for _, v := range p.outputs {
 		s.outputs = append(s.outputs, s.tensors[v.id])
 	}
-	// A Session dropped without Close still stops its workers, which
-	// reference only the pool.
-	runtime.AddCleanup(s, func(p *pool) { p.close() }, s.pool)
-	return s
 }
 
 // Run runs the model on inputs (in graph input order) and returns the
@@ -85,20 +105,34 @@ func (m *Model) NewSession() *Session {
 // overwritten by the next Run. Inputs are read, never written, and must not
 // change during the call. The context is checked between operations.
 func (s *Session) Run(ctx context.Context, inputs ...*Tensor) ([]*Tensor, error) {
-	if len(inputs) != len(s.inputs) {
-		return nil, fmt.Errorf("engine: %w: got %d inputs, the model has %d", ErrBadInput, len(inputs), len(s.inputs))
+	want := s.m.inputs
+	if len(inputs) != len(want) {
+		return nil, fmt.Errorf("engine: %w: got %d inputs, the model has %d", ErrBadInput, len(inputs), len(want))
 	}
 	for i, t := range inputs {
-		dst := s.inputs[i]
+		w := want[i]
 		if t == nil {
-			return nil, fmt.Errorf("engine: %w: input %d (%q) is nil", ErrBadInput, i, s.m.inputs[i].Name)
+			return nil, fmt.Errorf("engine: %w: input %d (%q) is nil", ErrBadInput, i, w.Name)
 		}
-		if t.DType != dst.DType || !slices.Equal(t.Shape, dst.Shape) {
-			return nil, fmt.Errorf("engine: %w: input %q is %v, the model wants %v", ErrBadInput, s.m.inputs[i].Name, t, typeString(dst.DType, dst.Shape))
+		if t.DType != w.DType || !slices.Equal(t.Shape, w.Shape) {
+			return nil, fmt.Errorf("engine: %w: input %q is %v, the model wants %v", ErrBadInput, w.Name, t, typeString(w.DType, w.Shape))
 		}
-		if t.dataLen() != numElems(dst.Shape) {
-			return nil, fmt.Errorf("engine: %w: input %q has %d elements, shape %v needs %d", ErrBadInput, s.m.inputs[i].Name, t.dataLen(), dst.Shape, numElems(dst.Shape))
+		if t.dataLen() != numElems(w.Shape) {
+			return nil, fmt.Errorf("engine: %w: input %q has %d elements, shape %v needs %d", ErrBadInput, w.Name, t.dataLen(), w.Shape, numElems(w.Shape))
 		}
+	}
+	if !s.bound {
+		p, err := s.m.compiled(inputs)
+		if err != nil {
+			return nil, err
+		}
+		s.bind(p)
+	}
+	for i, t := range inputs {
+		if f := s.m.fixed[i]; f != nil && !sameValues(f, t) {
+			return nil, fmt.Errorf("engine: %w: input %q sets a shape or weights, which the engine fixed at the model's first run; pass the same values or load the model again", ErrBadInput, want[i].Name)
+		}
+		dst := s.inputs[i]
 		dst.F32, dst.I32, dst.I64 = t.F32, t.I32, t.I64
 	}
 	defer s.unbind()
@@ -126,6 +160,25 @@ func (s *Session) runSteps(ctx context.Context) (outs []*Tensor, err error) {
 		}
 	}
 	return s.outputs, nil
+}
+
+// sameValues reports whether a and b hold the same data, bit for bit.
+func sameValues(a, b *Tensor) bool {
+	switch a.DType {
+	case Float32:
+		if len(a.F32) != len(b.F32) {
+			return false
+		}
+		for i, v := range a.F32 {
+			if math.Float32bits(v) != math.Float32bits(b.F32[i]) {
+				return false
+			}
+		}
+		return true
+	case Int32:
+		return slices.Equal(a.I32, b.I32)
+	}
+	return slices.Equal(a.I64, b.I64)
 }
 
 // unbind drops the references to the caller's input data.

@@ -46,7 +46,7 @@ func dtypeFromONNX(code int64) (DType, error) {
 	case onnxInt64:
 		return Int64, nil
 	}
-	return 0, fmt.Errorf("unsupported ONNX element type %d (the engine supports float32, int32, int64)", code)
+	return 0, fmt.Errorf("%w: ONNX type %d (the engine supports float32, int32, int64)", ErrUnsupportedType, code)
 }
 
 // Tensor is a dense row-major tensor. Exactly one of F32, I32 and I64 holds
