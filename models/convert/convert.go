@@ -22,9 +22,15 @@
 // converter never recomputes, folds or rounds a weight, only reorders
 // convolution filters into ONNX's layout.
 //
-// The ONNX ops produced are: Add, ArgMax, Cast, Clip, Concat, Conv, Div,
-// Floor, GatherND, Identity, Mod, Mul, Relu, Reshape, Resize, Sigmoid,
-// Split, Sqrt, Squeeze, Sub, Transpose, Unsqueeze. Axes of Squeeze and
+// The graphs have fixed shapes: an unknown batch dimension (the -1 Keras
+// exports) becomes 1, any other unknown dimension is an error, and the shape
+// arithmetic built on them (Shape, StridedSlice and Pack of constants)
+// becomes constants.
+//
+// The ONNX ops produced are: Add, ArgMax, AveragePool, Cast, Clip, Concat,
+// Conv, DepthToSpace, Div, Floor, GatherND, Identity, MaxPool, Mod, Mul,
+// Pad, Relu, Reshape, Resize, Sigmoid, SpaceToDepth, Split, Sqrt, Squeeze,
+// Sub, Transpose, Unsqueeze. Axes of Squeeze and
 // Unsqueeze are int64 inputs (opset 13); Clip's min and max are rank-0
 // tensors as ONNX requires; Resize gets a (ignored) roi and explicit scales
 // rather than sizes, so that no optional input is left empty. A node never
@@ -518,6 +524,12 @@ func (c *converter) placeholder(n *tfjs.Node) (onnxpb.ValueInfo, error) {
 	}
 	if shape == nil {
 		return onnxpb.ValueInfo{}, fmt.Errorf("input has no shape: %w (only fixed shapes)", ErrUnsupported)
+	}
+	shape = append([]int{}, shape...)
+	if len(shape) > 1 && shape[0] == -1 {
+		// An unknown batch dimension (Keras exports -1): the converted
+		// graph runs one image at a time.
+		shape[0] = 1
 	}
 	total := 1
 	for _, s := range shape {

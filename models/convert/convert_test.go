@@ -680,9 +680,11 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+// TestDynamicInputShape: an unknown batch dimension becomes 1 (see
+// TestShapeArithmetic); any other unknown dimension is refused.
 func TestDynamicInputShape(t *testing.T) {
 	b := &tt.Builder{}
-	b.Placeholder("x", "DT_FLOAT", -1, 4)
+	b.Placeholder("x", "DT_FLOAT", 1, -1)
 	b.Node("s", "Sigmoid", []string{"x"}, nil)
 	b.Output("s:0")
 	_, err := build(t, b)
@@ -734,7 +736,9 @@ func TestSupportedOps(t *testing.T) {
 	// The op set of the MoveNet graphs (issue 3).
 	for _, op := range strings.Fields(`Const Placeholder Cast Unpack ExpandDims Squeeze Sub Mul _FusedConv2D
 		FusedDepthwiseConv2dNative DepthwiseConv2dNative AddV2 ResizeBilinear Sigmoid Reshape ArgMax FloorDiv Pack
-		GatherNd SquaredDifference Sqrt RealDiv ConcatV2 Identity`) {
+		GatherNd SquaredDifference Sqrt RealDiv ConcatV2 Identity` +
+		// and of the BlazePose graphs (issue 10).
+		` Pad MaxPool DepthToSpace Shape StridedSlice Relu Relu6 Conv2D`) {
 		if !strings.Contains(" "+got+" ", " "+op+" ") {
 			t.Errorf("%s not supported", op)
 		}

@@ -232,8 +232,102 @@ func evalNode(n *onnxpb.Node, in []*tv) ([]*tv, error) {
 		return []*tv{conv2d(n, in)}, nil
 	case "Resize":
 		return resize(n, in)
+	case "Pad":
+		return []*tv{pad(n, in)}, nil
+	case "MaxPool", "AveragePool":
+		return []*tv{pool2d(n, in[0])}, nil
+	case "DepthToSpace":
+		return []*tv{depthToSpace(in[0], int(attrI(n, "blocksize", 0)))}, nil
 	}
 	return nil, fmt.Errorf("op %s not in the test evaluator", n.OpType)
+}
+
+// pad is ONNX Pad in constant mode: out[i] = x[i - before], or the value
+// (0 without a third input) outside x.
+func pad(n *onnxpb.Node, in []*tv) *tv {
+	x, p := in[0], toInts(in[1])
+	r := len(x.shape)
+	shape := make([]int, r)
+	for a := range shape {
+		shape[a] = x.shape[a] + p[a] + p[r+a]
+	}
+	val := 0.0
+	if len(in) > 2 {
+		val = in[2].at(0)
+	}
+	out := newLike(shape, x.isInt)
+	xs, os := strides(x.shape), strides(shape)
+	for k := 0; k < out.n(); k++ {
+		off, inside := 0, true
+		for a := 0; a < r; a++ {
+			i := (k/os[a])%shape[a] - p[a]
+			if i < 0 || i >= x.shape[a] {
+				inside = false
+			}
+			off += i * xs[a]
+		}
+		v := val
+		if inside {
+			v = x.at(off)
+		}
+		if out.isInt {
+			out.i[k] = int64(v)
+		} else {
+			out.f[k] = v
+		}
+	}
+	return out
+}
+
+// pool2d is ONNX MaxPool or AveragePool (count_include_pad 0) on NCHW.
+func pool2d(n *onnxpb.Node, x *tv) *tv {
+	k, s, p := attrIs(n, "kernel_shape"), attrIs(n, "strides"), attrIs(n, "pads")
+	N, C, H, W := x.shape[0], x.shape[1], x.shape[2], x.shape[3]
+	oh, ow := (H+p[0]+p[2]-k[0])/s[0]+1, (W+p[1]+p[3]-k[1])/s[1]+1
+	out := newLike([]int{N, C, oh, ow}, false)
+	for b := 0; b < N*C; b++ {
+		for y := 0; y < oh; y++ {
+			for xo := 0; xo < ow; xo++ {
+				best, sum, cnt := math.Inf(-1), 0.0, 0
+				for i := 0; i < k[0]; i++ {
+					for j := 0; j < k[1]; j++ {
+						yy, xx := y*s[0]-p[0]+i, xo*s[1]-p[1]+j
+						if yy < 0 || yy >= H || xx < 0 || xx >= W {
+							continue
+						}
+						v := x.f[(b*H+yy)*W+xx]
+						best = math.Max(best, v)
+						sum += v
+						cnt++
+					}
+				}
+				if n.OpType == "MaxPool" {
+					out.f[(b*oh+y)*ow+xo] = best
+				} else {
+					out.f[(b*oh+y)*ow+xo] = sum / float64(cnt)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// depthToSpace is ONNX DepthToSpace in DCR mode on NCHW.
+func depthToSpace(x *tv, b int) *tv {
+	N, C, H, W := x.shape[0], x.shape[1], x.shape[2], x.shape[3]
+	oc := C / (b * b)
+	out := newLike([]int{N, oc, H * b, W * b}, false)
+	for nb := 0; nb < N; nb++ {
+		for c := 0; c < oc; c++ {
+			for y := 0; y < H*b; y++ {
+				for xo := 0; xo < W*b; xo++ {
+					src := ((y%b)*b+xo%b)*oc + c
+					out.f[((nb*oc+c)*H*b+y)*W*b+xo] = x.f[((nb*C+src)*H+y/b)*W+xo/b]
+				}
+			}
+		}
+	}
+	return out
 }
 
 func binaryEval(n *onnxpb.Node, a, b *tv) ([]*tv, error) {

@@ -46,6 +46,14 @@ func init() {
 		"DepthwiseConv2dNative":      convOp(true),
 		"FusedDepthwiseConv2dNative": convOp(true),
 		"ResizeBilinear":             opResizeBilinear,
+		"Pad":                        opPad,
+		"PadV2":                      opPad,
+		"MaxPool":                    poolOp("MaxPool"),
+		"AvgPool":                    poolOp("AveragePool"),
+		"DepthToSpace":               spaceDepthOp("DepthToSpace"),
+		"SpaceToDepth":               spaceDepthOp("SpaceToDepth"),
+		"Shape":                      opShape,
+		"StridedSlice":               opStridedSlice,
 	}
 }
 
@@ -379,6 +387,13 @@ func numElements(s []int) int {
 func opPack(c *converter, n *tfjs.Node, ins []*value) error {
 	if len(ins) == 0 {
 		return fmt.Errorf("%w: no inputs", tfjs.ErrMalformed)
+	}
+	if packed, ok, err := packConsts(n, ins); ok || err != nil {
+		if err != nil {
+			return err
+		}
+		c.set(n, 0, packed)
+		return nil
 	}
 	first := ins[0]
 	axis, err := normAxis(int(attrInt(n, "axis", 0)), len(first.shape)+1)
