@@ -12,7 +12,10 @@ import (
 // output of a convolution), so that no transpose is needed around it.
 
 // opPad converts Pad and PadV2 (zero or a constant value) to ONNX Pad in
-// constant mode, with the paddings reordered to the tensor's layout.
+// constant mode, with the paddings reordered to the tensor's layout. A 4-D
+// float tensor is padded in NCHW, even when it arrives in NHWC (the
+// image): explicit padding precedes a convolution, which then needs no
+// layout change after it and can absorb the padding.
 func opPad(c *converter, n *tfjs.Node, ins []*value) error {
 	if len(ins) != 2 && len(ins) != 3 {
 		return fmt.Errorf("%w: %d inputs, want 2 or 3", tfjs.ErrMalformed, len(ins))
@@ -26,9 +29,9 @@ func opPad(c *converter, n *tfjs.Node, ins []*value) error {
 	if len(p) != 2*r {
 		return fmt.Errorf("%w: paddings %v for rank %d", tfjs.ErrMalformed, p, r)
 	}
-	l := x.layout
-	if x.konst != nil || r != 4 {
-		l = nhwc
+	l := nhwc
+	if x.konst == nil && r == 4 && x.dtype == dFloat {
+		l = nchw
 	}
 	// TF pairs (before, after) per axis; ONNX lists all befores, then all
 	// afters, in the tensor's own axis order.

@@ -180,3 +180,36 @@ func TestStridedSliceConstants(t *testing.T) {
 		})
 	}
 }
+
+// TestPadOfImageIsNCHW: padding the NHWC input image happens after its
+// transpose to NCHW, right before the convolution that reads it (so the
+// engine can fold the Pad into the convolution), and computes TF's result.
+func TestPadOfImageIsNCHW(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	b := &tt.Builder{}
+	b.Placeholder("x", "DT_FLOAT", 1, 4, 4, 2)
+	b.ConstI("paddings", []int{4, 2}, 0, 0, 0, 1, 0, 1, 0, 0)
+	b.Node("pad", "Pad", []string{"x", "paddings"}, nil)
+	f := randFloats(r, 3*3*2*3)
+	b.ConstF("f", []int{3, 3, 2, 3}, f, false)
+	b.Node("y", "Conv2D", []string{"pad", "f"}, attrs{"strides": tt.Ints(1, 2, 2, 1), "padding": tt.S("VALID")})
+	b.Output("y:0")
+	om := mustBuild(t, b)
+	pads := nodesOf(om, "Pad")
+	if len(pads) != 1 || pads[0].Inputs[0] != "x/nchw" {
+		t.Fatalf("Pad nodes %+v, want one reading the transposed input x/nchw", pads)
+	}
+	if p := initializer(om, pads[0].Inputs[1]); p == nil || !slices.Equal(fromInit(*p).i, []int64{0, 0, 0, 0, 0, 0, 1, 1}) {
+		t.Errorf("pads %+v, want NCHW order [0 0 0 0 0 0 1 1]", p)
+	}
+	x := randFloats(r, 32)
+	xt := floats([]int{1, 4, 4, 2})
+	for _, v := range x {
+		xt.f = append(xt.f, float64(v))
+	}
+	env := run(t, om, map[string]*tv{"x": xt})
+	// Padding 1 after along H and W, then a VALID 3x3 stride 2 conv, is
+	// TF's SAME for this size: (0 before, 1 after).
+	want, shape := tfConv(x, []int{1, 4, 4, 2}, f, []int{3, 3, 2, 3}, nil, [2]int{2, 2}, [2]int{0, 0}, false, "")
+	closeTo(t, "y", env["y"], want, shape, 1e-9)
+}

@@ -226,6 +226,8 @@ func (c *compiler) compile(inputs, outputs []int64) (*plan, error) {
 		p.outputs = append(p.outputs, v)
 	}
 	p.ops = liveOps(p.ops, p.outputs)
+	fusePads(p)
+	p.ops = liveOps(p.ops, p.outputs)
 	fuse(p)
 	p.ops = liveOps(p.ops, p.outputs)
 	fuseChains(p)

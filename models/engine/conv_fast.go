@@ -1,11 +1,11 @@
 package engine
 
 // The fast convolution paths: 1x1 convolutions and dense convolutions (via
-// im2col) as matrix multiplies with pre-packed weights, and depthwise 3x3 as a
-// direct vector kernel, all from internal/kernels with the bias, residual and
-// clamp fused in. Convolutions they do not cover (grouped but not depthwise,
-// depthwise with other kernel sizes) keep the pure-Go loops of
-// conv_kernels.go.
+// im2col) as matrix multiplies with pre-packed weights, and depthwise 3x3 and
+// 5x5 as direct vector kernels, all from internal/kernels with the bias,
+// residual and clamp fused in. Convolutions they do not cover (grouped but
+// not depthwise, depthwise with other kernel sizes or dilations) keep the
+// pure-Go loops of conv_kernels.go.
 
 import (
 	"github.com/kneescreen/kneescreen/models/engine/internal/kernels"
@@ -19,16 +19,16 @@ type fastKind int
 const (
 	fastPointwise fastKind = iota + 1 // out = W · x
 	fastIm2col                        // out = W · im2col(x)
-	fastDepthwise                     // direct 3x3, one filter per channel
+	fastDepthwise                     // direct 3x3 or 5x5, one filter per channel
 )
 
 // fastConv is the load-time plan of one Conv on the kernels package. It holds
 // only weights and geometry, so fused copies of a convKernel may share it.
 type fastConv struct {
 	kind fastKind
-	a    *kernels.PackedA      // pointwise, im2col
-	geom kernels.ConvGeom      // im2col
-	dw   *kernels.Depthwise3x3 // depthwise
+	a    *kernels.PackedA   // pointwise, im2col
+	geom kernels.ConvGeom   // im2col
+	dw   *kernels.Depthwise // depthwise
 }
 
 // planFastConv packs the weights for the fast path that fits g, or returns
@@ -41,8 +41,8 @@ func planFastConv(g *convGeom, w, bias []float32) *fastConv {
 	switch {
 	case g.Group == 1 && pointwise:
 		return &fastConv{kind: fastPointwise, a: kernels.PackA(w, g.C, g.M, g.C, bias)}
-	case g.Group == g.C && g.M == g.C && g.KH == 3 && g.KW == 3 && g.DH == 1 && g.DW == 1 && g.SH == g.SW:
-		dw, err := kernels.NewDepthwise3x3(g.H, g.W, g.SH, g.PT, g.PL, g.PB, g.PR)
+	case g.Group == g.C && g.M == g.C && g.KH == g.KW && (g.KH == 3 || g.KH == 5) && g.DH == 1 && g.DW == 1 && g.SH == g.SW:
+		dw, err := kernels.NewDepthwise(g.KH, g.H, g.W, g.SH, g.PT, g.PL, g.PB, g.PR)
 		if err != nil {
 			return nil // a geometry the kernel does not take: the generic loops do
 		}

@@ -87,7 +87,10 @@ func convCases() []convSpecCase {
 		{name: "depthwise-rows-s2", n: 1, c: 3, h: 70, w: 66, m: 3, kh: 3, kw: 3, group: 3, strides: []int64{2, 2}, pads: []int64{0, 0, 1, 1}},
 		{name: "depthwise-res-batch", n: 2, c: 5, h: 6, w: 7, m: 5, kh: 3, kw: 3, group: 5, pads: []int64{1, 1, 1, 1}, residual: true},
 		{name: "grouped-fallback", n: 1, c: 8, h: 6, w: 6, m: 4, kh: 3, kw: 3, group: 2, pads: []int64{1, 1, 1, 1}},
-		{name: "depthwise-5x5-fallback", n: 1, c: 4, h: 9, w: 9, m: 4, kh: 5, kw: 5, group: 4, pads: []int64{2, 2, 2, 2}},
+		{name: "depthwise-5x5", n: 1, c: 4, h: 9, w: 9, m: 4, kh: 5, kw: 5, group: 4, pads: []int64{2, 2, 2, 2}, relu6: true},
+		{name: "depthwise-5x5-s2-res", n: 2, c: 5, h: 20, w: 19, m: 5, kh: 5, kw: 5, group: 5, strides: []int64{2, 2}, pads: []int64{1, 1, 2, 2}, residual: true},
+		{name: "depthwise-5x5-rows", n: 1, c: 3, h: 64, w: 40, m: 3, kh: 5, kw: 5, group: 3, pads: []int64{2, 2, 2, 2}, relu6: true},
+		{name: "depthwise-7x7-fallback", n: 1, c: 4, h: 9, w: 9, m: 4, kh: 7, kw: 7, group: 4, pads: []int64{3, 3, 3, 3}},
 	}
 }
 
@@ -137,7 +140,8 @@ func TestFastConvPlansTheRightPath(t *testing.T) {
 	want := map[string]fastKind{
 		"pointwise": fastPointwise, "stem": fastIm2col, "dense-dilated": fastIm2col,
 		"depthwise-s1": fastDepthwise, "depthwise-s2-same": fastDepthwise,
-		"grouped-fallback": 0, "depthwise-5x5-fallback": 0,
+		"depthwise-5x5": fastDepthwise, "depthwise-5x5-s2-res": fastDepthwise,
+		"grouped-fallback": 0, "depthwise-7x7-fallback": 0,
 	}
 	for _, tc := range convCases() {
 		kind, ok := want[tc.name]

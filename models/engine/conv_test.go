@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/kneescreen/kneescreen/models/onnxpb"
@@ -201,4 +202,65 @@ func opNames(ops []*opNode) []string {
 		s = append(s, on.op)
 	}
 	return s
+}
+
+// TestPadFusesIntoConv: a zero Pad of the spatial axes read only by a
+// convolution becomes the convolution's own padding (BlazePose's Pad before
+// its stride-2 depthwise and stem convolutions), on every conv path, with
+// the same result as the padded copy.
+func TestPadFusesIntoConv(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 9))
+	cases := []struct {
+		name          string
+		c, m, k, s, g int
+		pads          []int64 // N, C, H, W begins then ends
+	}{
+		{"depthwise 5x5 s2", 6, 6, 5, 2, 6, []int64{0, 0, 1, 1, 0, 0, 2, 2}},
+		{"depthwise 3x3 s2", 4, 4, 3, 2, 4, []int64{0, 0, 0, 0, 0, 0, 1, 1}},
+		{"stem 3x3 s2", 3, 8, 3, 2, 1, []int64{0, 0, 0, 1, 0, 0, 1, 0}},
+		{"pointwise gets pads", 5, 7, 1, 1, 1, []int64{0, 0, 1, 0, 0, 0, 0, 2}},
+		{"two readers", 4, 4, 3, 2, 4, []int64{0, 0, 1, 1, 0, 0, 1, 1}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			const h, w = 11, 12
+			wt := f32("w", dims(int64(tc.m), int64(tc.c/tc.g), int64(tc.k), int64(tc.k)), randSlice(r, tc.m*tc.c/tc.g*tc.k*tc.k)...)
+			two := tc.name == "two readers"
+			spec := func(padOut bool) graphSpec {
+				g := graphSpec{
+					nodes: []onnxpb.Node{
+						node("Pad", []string{"x", "pads"}, []string{"p"}),
+						node("Conv", []string{"p", "w"}, []string{"y"}, onnxpb.IntAttr("group", int64(tc.g)),
+							onnxpb.IntsAttr("strides", int64(tc.s), int64(tc.s))),
+					},
+					inits:   []onnxpb.Tensor{wt, i64("pads", dims(8), tc.pads...)},
+					inputs:  []onnxpb.ValueInfo{in("x", onnxpb.Float, 1, int64(tc.c), h, w)},
+					outputs: []string{"y"},
+				}
+				if two { // a second convolution of the same padded tensor
+					g.nodes = append(g.nodes, node("Conv", []string{"p", "w"}, []string{"y2"}, onnxpb.IntAttr("group", int64(tc.g))))
+					g.outputs = append(g.outputs, "y2")
+				}
+				if padOut { // the padded copy is needed: no fusion
+					g.outputs = append(g.outputs, "p")
+				}
+				return g
+			}
+			x := randTensor(r, 1, tc.c, h, w)
+			fused := loadSpec(t, spec(false), WithThreads(2))
+			wantPlan := []string{"Conv"}
+			if two {
+				wantPlan = []string{"Conv", "Conv"}
+			}
+			if got := opNames(fused.plan.ops); !slices.Equal(got, wantPlan) {
+				t.Errorf("plan %v, want %v", got, wantPlan)
+			}
+			if two {
+				wantTensor(t, runModel(t, fused, x)[1], runSpec(t, spec(true), x)[1], 1e-5)
+			}
+			got := runModel(t, fused, x)[0]
+			want := runSpec(t, spec(true), x)[0]
+			wantTensor(t, got, want, 1e-5)
+		})
+	}
 }

@@ -100,6 +100,58 @@ func fuse(p *plan) {
 	}
 }
 
+// fusePads folds a zero Pad of the spatial axes into the convolutions that
+// read it (TF exports explicit padding before stride-2 convolutions as Pad
+// then VALID): each convolution's own padding grows and the padded copy
+// disappears. Every reader must be a convolution taking it as its input.
+func fusePads(p *plan) {
+	readers := map[*value][]*opNode{}
+	for _, on := range p.ops {
+		for _, v := range on.inputs {
+			if v != nil {
+				readers[v] = append(readers[v], on)
+			}
+		}
+	}
+	for _, pad := range p.ops {
+		if pad.op != "Pad" || pad.dead {
+			continue
+		}
+		v := pad.outputs[0]
+		rs := readers[v]
+		pk, ok := pad.k.(*padKernel)
+		if !ok || v.output || len(rs) == 0 || pk.mode != padConstant || pk.value != 0 || len(pk.in) != 4 {
+			continue
+		}
+		b, in := pk.begin, pk.in
+		pt, pl := b[2], b[3]
+		pbot, pr := pk.out[2]-in[2]-pt, pk.out[3]-in[3]-pl
+		if b[0] != 0 || b[1] != 0 || pk.out[0] != in[0] || pk.out[1] != in[1] || pt < 0 || pl < 0 || pbot < 0 || pr < 0 {
+			continue
+		}
+		all := true
+		for _, r := range rs {
+			if r.conv == nil || r.inputs[0] != v || slices.Contains(r.inputs[1:], v) {
+				all = false
+			}
+		}
+		if !all {
+			continue
+		}
+		for _, conv := range rs {
+			ck := *conv.conv
+			g := &ck.g
+			g.H, g.W = in[2], in[3]
+			g.PT, g.PL, g.PB, g.PR = g.PT+pt, g.PL+pl, g.PB+pbot, g.PR+pr
+			ck.pointwise = g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PT+g.PL+g.PB+g.PR == 0 && g.Group == 1
+			ck.fast = planFastConv(g, ck.w, ck.bias)
+			conv.conv, conv.k = &ck, &ck
+			conv.inputs[0] = pad.inputs[0]
+		}
+		pad.dead = true
+	}
+}
+
 func hasClamp(k *convKernel) bool {
 	return !math.IsInf(float64(k.lo), -1) || !math.IsInf(float64(k.hi), 1)
 }

@@ -6,12 +6,14 @@ import (
 	"math"
 )
 
-// Depthwise3x3 is a planned depthwise 3x3 convolution (one filter per
-// channel, ONNX Conv with group = C and weights [C,1,3,3]) over NCHW channel
-// planes, with bias and an optional clamp. Run copies each input plane into a
-// zero-bordered scratch plane, so the inner loops need no bounds logic for
-// padding, and then sweeps output rows vectorised along the width.
-type Depthwise3x3 struct {
+// Depthwise is a planned depthwise k x k convolution, k = 3 or 5 (one
+// filter per channel, ONNX Conv with group = C and weights [C,1,k,k]) over
+// NCHW channel planes, with bias and an optional clamp. Run copies each
+// input plane into a zero-bordered scratch plane, so the inner loops need no
+// bounds logic for padding, and then sweeps output rows vectorised along the
+// width.
+type Depthwise struct {
+	k              int
 	h, w, oh, ow   int
 	stride         int
 	padTop, padLft int
@@ -19,43 +21,48 @@ type Depthwise3x3 struct {
 }
 
 // ErrDepthwiseShape reports a depthwise geometry the kernel does not handle.
-var ErrDepthwiseShape = errors.New("kernels: unsupported depthwise 3x3 geometry")
+var ErrDepthwiseShape = errors.New("kernels: unsupported depthwise geometry")
 
-// NewDepthwise3x3 plans a depthwise 3x3 convolution of h x w planes with the
-// given stride (1 or 2) and explicit, possibly asymmetric, pads.
-func NewDepthwise3x3(h, w, stride, padTop, padLeft, padBottom, padRight int) (*Depthwise3x3, error) {
-	if h <= 0 || w <= 0 || (stride != 1 && stride != 2) || padTop < 0 || padLeft < 0 || padBottom < 0 || padRight < 0 ||
-		padTop > 2 || padLeft > 2 || padBottom > 2 || padRight > 2 {
-		return nil, fmt.Errorf("%w: %dx%d input, stride %d, pads %d,%d,%d,%d", ErrDepthwiseShape, h, w, stride, padTop, padLeft, padBottom, padRight)
+// NewDepthwise plans a depthwise k x k convolution (k = 3 or 5) of h x w
+// planes with the given stride (1 or 2) and explicit, possibly asymmetric,
+// pads of at most k-1.
+func NewDepthwise(k, h, w, stride, padTop, padLeft, padBottom, padRight int) (*Depthwise, error) {
+	if (k != 3 && k != 5) || h <= 0 || w <= 0 || (stride != 1 && stride != 2) || padTop < 0 || padLeft < 0 || padBottom < 0 || padRight < 0 ||
+		padTop > k-1 || padLeft > k-1 || padBottom > k-1 || padRight > k-1 {
+		return nil, fmt.Errorf("%w: %dx%d kernel on %dx%d input, stride %d, pads %d,%d,%d,%d", ErrDepthwiseShape, k, k, h, w, stride, padTop, padLeft, padBottom, padRight)
 	}
-	oh := (h+padTop+padBottom-3)/stride + 1
-	ow := (w+padLeft+padRight-3)/stride + 1
-	if oh <= 0 || ow <= 0 {
-		return nil, fmt.Errorf("%w: %dx%d input too small for 3x3 with pads %d,%d,%d,%d", ErrDepthwiseShape, h, w, padTop, padLeft, padBottom, padRight)
+	oh := (h+padTop+padBottom-k)/stride + 1
+	ow := (w+padLeft+padRight-k)/stride + 1
+	if h+padTop+padBottom < k || w+padLeft+padRight < k || oh <= 0 || ow <= 0 {
+		return nil, fmt.Errorf("%w: %dx%d input too small for %dx%d with pads %d,%d,%d,%d", ErrDepthwiseShape, h, w, k, k, padTop, padLeft, padBottom, padRight)
 	}
-	d := &Depthwise3x3{h: h, w: w, oh: oh, ow: ow, stride: stride, padTop: padTop, padLft: padLeft}
-	d.ph = (oh-1)*stride + 3
-	// The vector kernels read whole 16-wide blocks (plus 2 columns, and for
-	// stride 2 both phases), so the scratch rows are wide enough for that.
-	d.pw = stride*roundUp(ow, 16) + 2 + 16
+	d := &Depthwise{k: k, h: h, w: w, oh: oh, ow: ow, stride: stride, padTop: padTop, padLft: padLeft}
+	d.ph = (oh-1)*stride + k
+	// The vector kernels read whole 16-wide blocks (plus k-1 columns, and
+	// for stride 2 both phases), so the scratch rows are wide enough for
+	// that.
+	d.pw = stride*roundUp(ow, 16) + k - 1 + 16
 	return d, nil
 }
+
+// K returns the kernel's side.
+func (d *Depthwise) K() int { return d.k }
 
 func roundUp(n, m int) int { return (n + m - 1) / m * m }
 
 // OutSize returns the output plane's height and width.
-func (d *Depthwise3x3) OutSize() (oh, ow int) { return d.oh, d.ow }
+func (d *Depthwise) OutSize() (oh, ow int) { return d.oh, d.ow }
 
 // ScratchLen is the number of float32s of scratch a Run call needs.
-func (d *Depthwise3x3) ScratchLen() int { return d.ph * d.pw }
+func (d *Depthwise) ScratchLen() int { return d.ph * d.pw }
 
 // Run computes output channels [c0, c1):
 // dst[c] = clamp(bias[c] + w[c] ⊛ src[c] + residual[c]) with the clamp and
 // residual of ep (nil for none; ep.LdR is ignored, the residual has dst's
-// layout). src holds h*w planes, dst oh*ow planes, weights 9 values per
+// layout). src holds h*w planes, dst oh*ow planes, weights k*k values per
 // channel and bias one per channel (or nil). Concurrent calls need their own
 // scratch.
-func (d *Depthwise3x3) Run(dst, src, weights, bias []float32, ep *Epilogue, c0, c1 int, scratch []float32) {
+func (d *Depthwise) Run(dst, src, weights, bias []float32, ep *Epilogue, c0, c1 int, scratch []float32) {
 	d.run(dst, src, weights, bias, ep, c0, c1, 0, d.oh, scratch)
 }
 
@@ -63,16 +70,17 @@ func (d *Depthwise3x3) Run(dst, src, weights, bias []float32, ep *Epilogue, c0, 
 // band of the image across all channels, the same pixels a column range of
 // the next 1x1 convolution reads, so a worker keeps its data in its own
 // cache.
-func (d *Depthwise3x3) RunRows(dst, src, weights, bias []float32, ep *Epilogue, channels, oy0, oy1 int, scratch []float32) {
+func (d *Depthwise) RunRows(dst, src, weights, bias []float32, ep *Epilogue, channels, oy0, oy1 int, scratch []float32) {
 	if oy0 < 0 || oy1 > d.oh || oy0 > oy1 {
 		panic(fmt.Sprintf("kernels: depthwise rows [%d,%d) of %d", oy0, oy1, d.oh))
 	}
 	d.run(dst, src, weights, bias, ep, 0, channels, oy0, oy1, scratch)
 }
 
-func (d *Depthwise3x3) run(dst, src, weights, bias []float32, ep *Epilogue, c0, c1, oy0, oy1 int, scratch []float32) {
+func (d *Depthwise) run(dst, src, weights, bias []float32, ep *Epilogue, c0, c1, oy0, oy1 int, scratch []float32) {
 	ip, op := d.h*d.w, d.oh*d.ow
-	if c0 < 0 || c0 > c1 || len(src) < c1*ip || len(dst) < c1*op || len(weights) < 9*c1 ||
+	kk := d.k * d.k
+	if c0 < 0 || c0 > c1 || len(src) < c1*ip || len(dst) < c1*op || len(weights) < kk*c1 ||
 		(bias != nil && len(bias) < c1) || len(scratch) < d.ScratchLen() {
 		panic(fmt.Sprintf("kernels: depthwise channels [%d,%d) with src %d dst %d weights %d scratch %d", c0, c1, len(src), len(dst), len(weights), len(scratch)))
 	}
@@ -92,7 +100,7 @@ func (d *Depthwise3x3) run(dst, src, weights, bias []float32, ep *Epilogue, c0, 
 	}
 	// The band needs padded rows [py0, py1); of those, input rows
 	// [iy0, iy1) exist and the rest stay zero.
-	py0, py1 := oy0*d.stride, (oy1-1)*d.stride+3
+	py0, py1 := oy0*d.stride, (oy1-1)*d.stride+d.k
 	iy0, iy1 := max(py0-d.padTop, 0), min(py1-d.padTop, d.h)
 	pad := scratch[:(py1-py0)*d.pw]
 	clear(pad)
@@ -111,12 +119,39 @@ func (d *Depthwise3x3) run(dst, src, weights, bias []float32, ep *Epilogue, c0, 
 		if res != nil {
 			r = res[c*op+oy0*d.ow : c*op+oy1*d.ow]
 		}
-		plane(d, oy1-oy0, dst[c*op+oy0*d.ow:c*op+oy1*d.ow], pad, weights[9*c:9*c+9], r, b, lo, hi)
+		plane(d, oy1-oy0, dst[c*op+oy0*d.ow:c*op+oy1*d.ow], pad, weights[kk*c:kk*c+kk], r, b, lo, hi)
 	}
 }
 
 // dwPlaneGo is the portable plane kernel over the zero-bordered plane pad.
-func dwPlaneGo(d *Depthwise3x3, oh int, out, pad, w, res []float32, bias, lo, hi float32) {
+func dwPlaneGo(d *Depthwise, oh int, out, pad, w, res []float32, bias, lo, hi float32) {
+	if d.k == 3 {
+		dwPlane3Go(d, oh, out, pad, w, res, bias, lo, hi)
+		return
+	}
+	s, pw, ow, k := d.stride, d.pw, d.ow, d.k
+	w = w[:k*k]
+	for oy := 0; oy < oh; oy++ {
+		o := out[oy*ow : oy*ow+ow]
+		for x := range o {
+			v := bias
+			for ky := 0; ky < k; ky++ {
+				row := pad[(oy*s+ky)*pw+x*s : (oy*s+ky)*pw+x*s+k]
+				wr := w[ky*k : ky*k+k]
+				for kx, p := range row {
+					v += wr[kx] * p
+				}
+			}
+			if res != nil {
+				v += res[oy*ow+x]
+			}
+			o[x] = min(max(v, lo), hi)
+		}
+	}
+}
+
+// dwPlane3Go is dwPlaneGo for 3x3, unrolled.
+func dwPlane3Go(d *Depthwise, oh int, out, pad, w, res []float32, bias, lo, hi float32) {
 	s, pw, ow := d.stride, d.pw, d.ow
 	w = w[:9]
 	for oy := 0; oy < oh; oy++ {

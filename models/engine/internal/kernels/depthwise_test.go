@@ -10,7 +10,7 @@ import (
 
 // refDepthwise is the float64 oracle straight from the definition, with
 // padding as out-of-range taps.
-func refDepthwise(src []float32, c, h, w, stride, pt, pl, oh, ow int, wt, bias, res []float32, clampOn bool, lo, hi float32) (out, scale []float64) {
+func refDepthwise(k int, src []float32, c, h, w, stride, pt, pl, oh, ow int, wt, bias, res []float32, clampOn bool, lo, hi float32) (out, scale []float64) {
 	out = make([]float64, c*oh*ow)
 	scale = make([]float64, c*oh*ow)
 	for ch := 0; ch < c; ch++ {
@@ -20,13 +20,13 @@ func refDepthwise(src []float32, c, h, w, stride, pt, pl, oh, ow int, wt, bias, 
 				if bias != nil {
 					s, abs = float64(bias[ch]), math.Abs(float64(bias[ch]))
 				}
-				for ky := 0; ky < 3; ky++ {
-					for kx := 0; kx < 3; kx++ {
+				for ky := 0; ky < k; ky++ {
+					for kx := 0; kx < k; kx++ {
 						y, x := oy*stride+ky-pt, ox*stride+kx-pl
 						if y < 0 || y >= h || x < 0 || x >= w {
 							continue
 						}
-						t := float64(wt[ch*9+ky*3+kx]) * float64(src[ch*h*w+y*w+x])
+						t := float64(wt[(ch*k+ky)*k+kx]) * float64(src[ch*h*w+y*w+x])
 						s += t
 						abs += math.Abs(t)
 					}
@@ -49,30 +49,39 @@ func refDepthwise(src []float32, c, h, w, stride, pt, pl, oh, ow int, wt, bias, 
 
 func TestDepthwiseMatchesReference(t *testing.T) {
 	type tc struct {
-		c, h, w, stride, pt, pl, pb, pr int
-		bias, clamp, res                bool
+		k, c, h, w, stride, pt, pl, pb, pr int
+		bias, clamp, res                   bool
 	}
 	cases := []tc{
-		{3, 96, 96, 1, 1, 1, 1, 1, true, true, false},
-		{2, 96, 96, 2, 0, 0, 1, 1, true, true, false}, // TF SAME, stride 2, even size
-		{5, 6, 6, 1, 1, 1, 1, 1, true, false, true},
-		{4, 12, 12, 2, 0, 0, 1, 1, false, true, true},
-		{3, 1, 1, 1, 1, 1, 1, 1, true, true, false},
-		{2, 7, 33, 2, 1, 1, 1, 1, true, false, true},
-		{2, 17, 16, 1, 0, 2, 2, 0, true, true, true},
-		{2, 9, 31, 2, 2, 0, 0, 2, false, false, false},
-		{1, 48, 48, 1, 1, 1, 1, 1, true, false, true},
+		{3, 3, 96, 96, 1, 1, 1, 1, 1, true, true, false},
+		{3, 2, 96, 96, 2, 0, 0, 1, 1, true, true, false}, // TF SAME, stride 2, even size
+		{3, 5, 6, 6, 1, 1, 1, 1, 1, true, false, true},
+		{3, 4, 12, 12, 2, 0, 0, 1, 1, false, true, true},
+		{3, 3, 1, 1, 1, 1, 1, 1, 1, true, true, false},
+		{3, 2, 7, 33, 2, 1, 1, 1, 1, true, false, true},
+		{3, 2, 17, 16, 1, 0, 2, 2, 0, true, true, true},
+		{3, 2, 9, 31, 2, 2, 0, 0, 2, false, false, false},
+		{3, 1, 48, 48, 1, 1, 1, 1, 1, true, false, true},
+		// BlazePose's 5x5 layers: SAME stride 1, and stride 2 after an
+		// explicit Pad (1 before, 2 after, fused into the convolution).
+		{5, 3, 32, 32, 1, 2, 2, 2, 2, true, true, true},
+		{5, 2, 16, 16, 1, 2, 2, 2, 2, true, true, false},
+		{5, 2, 8, 8, 1, 2, 2, 2, 2, true, false, true},
+		{5, 3, 32, 32, 2, 1, 1, 2, 2, true, true, false},
+		{5, 2, 33, 47, 2, 1, 1, 2, 2, false, true, true},
+		{5, 2, 2, 3, 1, 4, 4, 4, 4, true, false, false},
 	}
 	r := rand.New(rand.NewPCG(5, 6))
-	for i := 0; i < 10; i++ {
-		cases = append(cases, tc{1 + r.IntN(4), 1 + r.IntN(40), 1 + r.IntN(70), 1 + r.IntN(2),
-			r.IntN(3), r.IntN(3), r.IntN(3), r.IntN(3), r.IntN(2) == 0, r.IntN(2) == 0, r.IntN(2) == 0})
+	for i := 0; i < 20; i++ {
+		k := 3 + 2*r.IntN(2)
+		cases = append(cases, tc{k, 1 + r.IntN(4), 1 + r.IntN(40), 1 + r.IntN(70), 1 + r.IntN(2),
+			r.IntN(k), r.IntN(k), r.IntN(k), r.IntN(k), r.IntN(2) == 0, r.IntN(2) == 0, r.IntN(2) == 0})
 	}
 	forEachImpl(t, func(t *testing.T) {
 		for _, c := range cases {
-			name := fmt.Sprintf("c%d_%dx%d_s%d_p%d%d%d%d_b%v_c%v_r%v", c.c, c.h, c.w, c.stride, c.pt, c.pl, c.pb, c.pr, c.bias, c.clamp, c.res)
+			name := fmt.Sprintf("k%d_c%d_%dx%d_s%d_p%d%d%d%d_b%v_c%v_r%v", c.k, c.c, c.h, c.w, c.stride, c.pt, c.pl, c.pb, c.pr, c.bias, c.clamp, c.res)
 			t.Run(name, func(t *testing.T) {
-				d, err := NewDepthwise3x3(c.h, c.w, c.stride, c.pt, c.pl, c.pb, c.pr)
+				d, err := NewDepthwise(c.k, c.h, c.w, c.stride, c.pt, c.pl, c.pb, c.pr)
 				if errors.Is(err, ErrDepthwiseShape) {
 					t.Skip("geometry has no output")
 				}
@@ -88,12 +97,12 @@ func TestDepthwiseMatchesReference(t *testing.T) {
 					ep.Residual = randSlice(r, c.c*oh*ow)
 				}
 				src := randSlice(r, c.c*c.h*c.w)
-				wt := randSlice(r, c.c*9)
+				wt := randSlice(r, c.c*c.k*c.k)
 				var bias []float32
 				if c.bias {
 					bias = randSlice(r, c.c)
 				}
-				want, scale := refDepthwise(src, c.c, c.h, c.w, c.stride, c.pt, c.pl, oh, ow, wt, bias, ep.Residual, c.clamp, ep.Lo, ep.Hi)
+				want, scale := refDepthwise(c.k, src, c.c, c.h, c.w, c.stride, c.pt, c.pl, oh, ow, wt, bias, ep.Residual, c.clamp, ep.Lo, ep.Hi)
 				dst := newGuarded(c.c * oh * ow)
 				scr := newGuarded(d.ScratchLen())
 				// Two calls over split channel ranges, as the engine's workers do.
@@ -125,16 +134,17 @@ func TestDepthwiseMatchesReference(t *testing.T) {
 }
 
 func TestDepthwiseRejectsBadGeometry(t *testing.T) {
-	for _, g := range [][7]int{{0, 5, 1, 1, 1, 1, 1}, {5, 5, 3, 1, 1, 1, 1}, {5, 5, 1, -1, 0, 0, 0}, {1, 1, 1, 0, 0, 0, 0}, {5, 5, 1, 3, 0, 0, 0}} {
-		if _, err := NewDepthwise3x3(g[0], g[1], g[2], g[3], g[4], g[5], g[6]); !errors.Is(err, ErrDepthwiseShape) {
-			t.Errorf("NewDepthwise3x3%v: err = %v, want ErrDepthwiseShape", g, err)
+	for _, g := range [][8]int{{3, 0, 5, 1, 1, 1, 1, 1}, {3, 5, 5, 3, 1, 1, 1, 1}, {3, 5, 5, 1, -1, 0, 0, 0}, {3, 1, 1, 1, 0, 0, 0, 0},
+		{3, 5, 5, 1, 3, 0, 0, 0}, {4, 5, 5, 1, 0, 0, 0, 0}, {5, 5, 5, 1, 5, 0, 0, 0}, {5, 3, 3, 1, 0, 0, 0, 0}} {
+		if _, err := NewDepthwise(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7]); !errors.Is(err, ErrDepthwiseShape) {
+			t.Errorf("NewDepthwise%v: err = %v, want ErrDepthwiseShape", g, err)
 		}
 	}
 }
 
 func TestDepthwiseAllocs(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 9))
-	d, err := NewDepthwise3x3(24, 24, 2, 0, 0, 1, 1)
+	d, err := NewDepthwise(3, 24, 24, 2, 0, 0, 1, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,9 +158,11 @@ func TestDepthwiseAllocs(t *testing.T) {
 	})
 }
 
-// MoveNet Lightning's depthwise layers (channels, input size, stride).
-var dwBenchShapes = []struct{ c, hw, stride int }{
-	{32, 96, 1}, {96, 96, 2}, {144, 48, 1}, {144, 48, 2}, {192, 24, 1}, {384, 12, 1}, {576, 12, 2}, {960, 6, 1}, {24, 48, 1},
+// MoveNet Lightning's depthwise layers and BlazePose full's 5x5 ones
+// (kernel, channels, input size, stride).
+var dwBenchShapes = []struct{ k, c, hw, stride int }{
+	{3, 32, 96, 1}, {3, 96, 96, 2}, {3, 144, 48, 1}, {3, 144, 48, 2}, {3, 192, 24, 1}, {3, 384, 12, 1}, {3, 576, 12, 2}, {3, 960, 6, 1}, {3, 24, 48, 1},
+	{5, 192, 32, 1}, {5, 528, 16, 1}, {5, 864, 8, 1}, {5, 144, 64, 2}, {5, 528, 16, 2},
 }
 
 func BenchmarkDepthwise(b *testing.B) {
@@ -158,27 +170,26 @@ func BenchmarkDepthwise(b *testing.B) {
 	defer func() { impl = saved }()
 	for _, s := range dwBenchShapes {
 		r := rand.New(rand.NewPCG(1, 1))
-		pb := 1
-		pt := 1
+		pt, pb := s.k/2, s.k/2
 		if s.stride == 2 {
-			pt = 0
+			pt, pb = s.k/2-1, s.k/2
 		}
-		d, err := NewDepthwise3x3(s.hw, s.hw, s.stride, pt, pt, pb, pb)
+		d, err := NewDepthwise(s.k, s.hw, s.hw, s.stride, pt, pt, pb, pb)
 		if err != nil {
 			b.Fatal(err)
 		}
 		ep := &Epilogue{Clamp: true, Lo: 0, Hi: 6}
 		oh, ow := d.OutSize()
-		src, wt, bias := randSlice(r, s.c*s.hw*s.hw), randSlice(r, s.c*9), randSlice(r, s.c)
+		src, wt, bias := randSlice(r, s.c*s.hw*s.hw), randSlice(r, s.c*s.k*s.k), randSlice(r, s.c)
 		dst, scr := make([]float32, s.c*oh*ow), make([]float32, d.ScratchLen())
 		for _, i := range Available() {
 			impl = i
-			b.Run(fmt.Sprintf("%s/C%d_%dx%d_s%d", i, s.c, s.hw, s.hw, s.stride), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%s/k%d_C%d_%dx%d_s%d", i, s.k, s.c, s.hw, s.hw, s.stride), func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
 					d.Run(dst, src, wt, bias, ep, 0, s.c, scr)
 				}
-				flops := 2 * 9 * float64(s.c*oh*ow)
+				flops := 2 * float64(s.k*s.k) * float64(s.c*oh*ow)
 				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			})
 		}

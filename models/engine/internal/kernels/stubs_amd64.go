@@ -110,3 +110,27 @@ func dw3x3s1AVX2(out *float32, oh int, nfull int, mask *int32, tail int, pad *fl
 //
 //go:noescape
 func dw3x3s2AVX2(out *float32, oh int, nfull int, mask *int32, tail int, pad *float32, pw int, w *float32, res *float32, hasres int, bias float32, lo float32, hi float32)
+
+// dw5x5s1AVX512 is dwPlaneGo for 5x5, stride 1: oh rows of ow outputs, nfull whole
+// 16-wide blocks and a masked tail per row, over the plane pad with row stride pw.
+//
+//go:noescape
+func dw5x5s1AVX512(out *float32, oh int, nfull int, mask int, ow int, pad *float32, pw int, w *float32, res *float32, hasres int, bias float32, lo float32, hi float32)
+
+// dw5x5s2AVX512 is dwPlaneGo for 5x5, stride 2: oh rows of ow outputs, nfull whole
+// 16-wide blocks and a masked tail per row, over the plane pad with row stride pw.
+//
+//go:noescape
+func dw5x5s2AVX512(out *float32, oh int, nfull int, mask int, ow int, pad *float32, pw int, w *float32, res *float32, hasres int, bias float32, lo float32, hi float32)
+
+// dw5x5s1AVX2 is dwPlaneGo for 5x5, stride 1 on AVX2: oh rows of nfull
+// 8-wide blocks and, when tail > 0, a masked tail block per row.
+//
+//go:noescape
+func dw5x5s1AVX2(out *float32, oh int, nfull int, mask *int32, tail int, pad *float32, pw int, w *float32, res *float32, hasres int, bias float32, lo float32, hi float32)
+
+// dw5x5s2AVX2 is dwPlaneGo for 5x5, stride 2 on AVX2: oh rows of nfull
+// 8-wide blocks and, when tail > 0, a masked tail block per row.
+//
+//go:noescape
+func dw5x5s2AVX2(out *float32, oh int, nfull int, mask *int32, tail int, pad *float32, pw int, w *float32, res *float32, hasres int, bias float32, lo float32, hi float32)

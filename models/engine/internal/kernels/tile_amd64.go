@@ -21,7 +21,7 @@ func tileKernels() *kernelSet {
 	return &goKernels
 }
 
-func dwPlane() func(d *Depthwise3x3, oh int, out, pad, w, res []float32, bias, lo, hi float32) {
+func dwPlane() func(d *Depthwise, oh int, out, pad, w, res []float32, bias, lo, hi float32) {
 	switch impl {
 	case ImplAVX512:
 		return dwPlaneAVX512
@@ -33,7 +33,7 @@ func dwPlane() func(d *Depthwise3x3, oh int, out, pad, w, res []float32, bias, l
 
 // dwPlaneAVX512 runs the generated row sweeps; tail columns of each row are
 // stored under a mask, so nothing past the plane is written.
-func dwPlaneAVX512(d *Depthwise3x3, oh int, out, pad, w, res []float32, bias, lo, hi float32) {
+func dwPlaneAVX512(d *Depthwise, oh int, out, pad, w, res []float32, bias, lo, hi float32) {
 	tail := d.ow % 16
 	mask := (1 << tail) - 1
 	// The kernel addresses the residual relative to the output; without a
@@ -42,10 +42,16 @@ func dwPlaneAVX512(d *Depthwise3x3, oh int, out, pad, w, res []float32, bias, lo
 	if res != nil {
 		rp, hasRes = &res[0], 1
 	}
-	if d.stride == 1 {
+	// Direct calls: through a function value the arguments would escape.
+	switch {
+	case d.k == 3 && d.stride == 1:
 		dw3x3s1AVX512(&out[0], oh, d.ow/16, mask, d.ow, &pad[0], d.pw, &w[0], rp, hasRes, bias, lo, hi)
-	} else {
+	case d.k == 3:
 		dw3x3s2AVX512(&out[0], oh, d.ow/16, mask, d.ow, &pad[0], d.pw, &w[0], rp, hasRes, bias, lo, hi)
+	case d.stride == 1:
+		dw5x5s1AVX512(&out[0], oh, d.ow/16, mask, d.ow, &pad[0], d.pw, &w[0], rp, hasRes, bias, lo, hi)
+	default:
+		dw5x5s2AVX512(&out[0], oh, d.ow/16, mask, d.ow, &pad[0], d.pw, &w[0], rp, hasRes, bias, lo, hi)
 	}
 }
 
@@ -63,7 +69,7 @@ func copyRows(dst []float32, ldd int, src []float32, lds, w, h int) {
 
 // dwPlaneAVX2 is dwPlaneAVX512 for AVX2, with the tail lanes as a vector
 // mask.
-func dwPlaneAVX2(d *Depthwise3x3, oh int, out, pad, w, res []float32, bias, lo, hi float32) {
+func dwPlaneAVX2(d *Depthwise, oh int, out, pad, w, res []float32, bias, lo, hi float32) {
 	tail := d.ow % 8
 	var mask [8]int32
 	for i := range tail {
@@ -73,9 +79,14 @@ func dwPlaneAVX2(d *Depthwise3x3, oh int, out, pad, w, res []float32, bias, lo, 
 	if res != nil {
 		rp, hasRes = &res[0], 1
 	}
-	if d.stride == 1 {
+	switch {
+	case d.k == 3 && d.stride == 1:
 		dw3x3s1AVX2(&out[0], oh, d.ow/8, &mask[0], tail, &pad[0], d.pw, &w[0], rp, hasRes, bias, lo, hi)
-	} else {
+	case d.k == 3:
 		dw3x3s2AVX2(&out[0], oh, d.ow/8, &mask[0], tail, &pad[0], d.pw, &w[0], rp, hasRes, bias, lo, hi)
+	case d.stride == 1:
+		dw5x5s1AVX2(&out[0], oh, d.ow/8, &mask[0], tail, &pad[0], d.pw, &w[0], rp, hasRes, bias, lo, hi)
+	default:
+		dw5x5s2AVX2(&out[0], oh, d.ow/8, &mask[0], tail, &pad[0], d.pw, &w[0], rp, hasRes, bias, lo, hi)
 	}
 }

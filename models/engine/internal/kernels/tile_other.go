@@ -4,7 +4,7 @@ package kernels
 
 func tileKernels() *kernelSet { return &goKernels }
 
-func dwPlane() func(d *Depthwise3x3, oh int, out, pad, w, res []float32, bias, lo, hi float32) {
+func dwPlane() func(d *Depthwise, oh int, out, pad, w, res []float32, bias, lo, hi float32) {
 	return dwPlaneGo
 }
 

@@ -252,6 +252,10 @@ func depthwiseAVX512() {
 	copyRowsAVX512()
 	dwKernelAVX2(1)
 	dwKernelAVX2(2)
+	dw5Kernel(1, evens, odds)
+	dw5Kernel(2, evens, odds)
+	dw5KernelAVX2(1)
+	dw5KernelAVX2(2)
 }
 
 // copyRowsAVX512 copies h rows of w floats between strided planes, 16 at a
@@ -552,5 +556,256 @@ func dwKernelAVX2(s int) {
 			body(true)
 			VMOVDQU(Mem{Base: RAX}, Y13)
 			VMASKMOVPS(Y9, Y13, Mem{Base: RBX})
+		})
+}
+
+// dw5Row returns the address of input row r (0..4) of the current block,
+// disp bytes in: rows 0 and 1 start at R12 and R13 = R12 + pw, the others
+// are reached with R8 = pw bytes as a scaled index.
+func dw5Row(r, disp int) Mem {
+	switch r {
+	case 0:
+		return Mem{Base: R12, Disp: disp}
+	case 1:
+		return Mem{Base: R13, Disp: disp}
+	case 2:
+		return Mem{Base: R12, Index: R8, Scale: 2, Disp: disp}
+	case 3:
+		return Mem{Base: R13, Index: R8, Scale: 2, Disp: disp}
+	}
+	return Mem{Base: R12, Index: R8, Scale: 4, Disp: disp}
+}
+
+// dw5Rows emits the row and block loops of the 5x5 kernels: R9 output rows
+// of R10 full blocks of vecBytes and a tail block; a row reads five input
+// rows from SI (see dw5Row), writes from DI through BX, then moves DI on by
+// DX and SI by s input rows.
+func dw5Rows(pre string, s, vecBytes int, full func(), skipTail func(next string), tail func()) {
+	TESTQ(R9, R9)
+	JZ(LabelRef(pre + "done"))
+	Label(pre + "row")
+	MOVQ(RSI, R12)
+	LEAQ(Mem{Base: R12, Index: R8, Scale: 1}, R13)
+	MOVQ(RDI, RBX)
+	MOVQ(R10, R11)
+	TESTQ(R11, R11)
+	JZ(LabelRef(pre + "tail"))
+	Label(pre + "x")
+	full()
+	ADDQ(U32(vecBytes*s), R12)
+	ADDQ(U32(vecBytes*s), R13)
+	ADDQ(U32(vecBytes), RBX)
+	DECQ(R11)
+	JNZ(LabelRef(pre + "x"))
+	Label(pre + "tail")
+	skipTail(pre + "next")
+	tail()
+	Label(pre + "next")
+	ADDQ(RDX, RDI)
+	for i := 0; i < s; i++ {
+		ADDQ(R8, RSI)
+	}
+	DECQ(R9)
+	JNZ(LabelRef(pre + "row"))
+	Label(pre + "done")
+	VZEROUPPER()
+	RET()
+}
+
+// dw5Kernel is dwKernel for 5x5: too many weights to keep in registers, so
+// each FMA broadcasts its weight from memory (AX). One accumulator per
+// input row (Z0-Z4); bias, clamp bounds in Z28-Z30; stride 2 gathers the
+// five column phases with VPERMI2PS from three pairs of loads.
+func dw5Kernel(s int, evens, odds Mem) {
+	name := fmt.Sprintf("dw5x5s%dAVX512", s)
+	TEXT(name, NOSPLIT, dwSig)
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s is dwPlaneGo for 5x5, stride %d: oh rows of ow outputs, nfull whole", name, s),
+		"16-wide blocks and a masked tail per row, over the plane pad with row stride pw.")
+	Load(Param("out"), RDI)
+	Load(Param("oh"), R9)
+	Load(Param("nfull"), R10)
+	Load(Param("mask"), RAX)
+	KMOVW(EAX, K1)
+	Load(Param("ow"), RDX)
+	SHLQ(U8(2), RDX)
+	Load(Param("pad"), RSI)
+	Load(Param("pw"), R8)
+	SHLQ(U8(2), R8)
+	Load(Param("w"), RAX)
+	// CX = res - out, so the residual of the output at (BX) is at (BX)(CX*1).
+	Load(Param("res"), RCX)
+	SUBQ(RDI, RCX)
+	VBROADCASTSS(paramAddr("bias"), Z28)
+	VBROADCASTSS(paramAddr("lo"), Z29)
+	VBROADCASTSS(paramAddr("hi"), Z30)
+	if s == 2 {
+		VMOVUPS(evens, Z26)
+		VMOVUPS(odds, Z27)
+	}
+	weight := func(i int) Mem { return Mem{Base: RAX, Disp: 4 * i} }
+	body := func(tail bool) {
+		for r := 0; r < 5; r++ {
+			// Temporaries alternate between two banks by row so that one
+			// row's loads can start while the previous row's FMAs run.
+			base := 5 + 10*(r%2)
+			t := func(j int) VecPhysical { return zmm(base + j) }
+			if s == 1 {
+				for j := 0; j < 5; j++ {
+					VMOVUPS(dw5Row(r, 4*j), t(j))
+				}
+			} else {
+				// Column 2x + j: j = 0, 1 from p[0:32]; 2, 3 from p[2:34];
+				// 4 from p[4:36] (evens, then odds).
+				for q, d := range []int{0, 8, 16} {
+					VMOVUPS(dw5Row(r, d), t(5+q))
+				}
+				phase := []struct {
+					j, q int
+					idx  VecPhysical
+				}{{0, 0, Z26}, {1, 0, Z27}, {2, 1, Z26}, {3, 1, Z27}, {4, 2, Z26}}
+				for _, ph := range phase {
+					VMOVAPS(ph.idx, t(ph.j))
+					VPERMI2PS(dw5Row(r, 64+8*ph.q), t(5+ph.q), t(ph.j))
+				}
+			}
+			for j := 0; j < 5; j++ {
+				if j == 0 {
+					VMULPS_BCST(weight(5*r), t(0), zmm(r))
+				} else {
+					VFMADD231PS_BCST(weight(5*r+j), t(j), zmm(r))
+				}
+			}
+		}
+		VADDPS(Z1, Z0, Z0)
+		VADDPS(Z3, Z2, Z2)
+		VADDPS(Z4, Z28, Z4)
+		VADDPS(Z2, Z0, Z0)
+		VADDPS(Z4, Z0, Z0)
+		skip := fmt.Sprintf("dw5s%d_nores%d", s, len(dwLabels))
+		dwLabels = append(dwLabels, skip)
+		CMPQ(paramAddr("hasres"), U8(0))
+		JE(LabelRef(skip))
+		if tail {
+			VMOVUPS_Z(Mem{Base: RBX, Index: RCX, Scale: 1}, K1, Z5)
+			VADDPS(Z5, Z0, Z0)
+		} else {
+			VADDPS(Mem{Base: RBX, Index: RCX, Scale: 1}, Z0, Z0)
+		}
+		Label(skip)
+		VMAXPS(Z29, Z0, Z0)
+		VMINPS(Z30, Z0, Z0)
+	}
+	dw5Rows(fmt.Sprintf("dw5s%d_", s), s, 64,
+		func() {
+			body(false)
+			VMOVUPS(Z0, Mem{Base: RBX})
+		},
+		func(next string) {
+			KORTESTW(K1, K1)
+			JZ(LabelRef(next))
+		},
+		func() {
+			body(true)
+			VMOVUPS(Z0, K1, Mem{Base: RBX})
+		})
+}
+
+// dw5KernelAVX2 is dw5Kernel for AVX2+FMA, 8 outputs per step: each weight
+// is broadcast into Y13 before its FMA, which reads the tap from memory
+// (stride 1) or from the even/odd split of two loads (stride 2, as
+// dwKernelAVX2). Accumulators Y0-Y1 alternate by input row.
+func dw5KernelAVX2(s int) {
+	name := fmt.Sprintf("dw5x5s%dAVX2", s)
+	TEXT(name, NOSPLIT, dwSigAVX2)
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s is dwPlaneGo for 5x5, stride %d on AVX2: oh rows of nfull", name, s),
+		"8-wide blocks and, when tail > 0, a masked tail block per row.")
+	Load(Param("out"), RDI)
+	Load(Param("oh"), R9)
+	Load(Param("nfull"), R10)
+	Load(Param("pad"), RSI)
+	Load(Param("pw"), R8)
+	SHLQ(U8(2), R8)
+	// DX = ow in bytes = (nfull*8 + tail) * 4
+	MOVQ(R10, RDX)
+	SHLQ(U8(3), RDX)
+	Load(Param("tail"), R11)
+	ADDQ(R11, RDX)
+	SHLQ(U8(2), RDX)
+	Load(Param("w"), RAX)
+	Load(Param("mask"), R14)
+	// CX = res - out, so the residual of the output at (BX) is at (BX)(CX*1).
+	Load(Param("res"), RCX)
+	SUBQ(RDI, RCX)
+	weight := func(i int) Mem { return Mem{Base: RAX, Disp: 4 * i} }
+	pre := fmt.Sprintf("dw5avx2s%d_", s)
+	nlabel := 0
+	// evenOdd splits the 16 floats at m and m+32 into their even (into e)
+	// and odd (into o, unless nil) lanes, in order.
+	evenOdd := func(m Mem, e, o VecPhysical) {
+		m2 := m
+		m2.Disp += 32
+		VMOVUPS(m, Y10)
+		VMOVUPS(m2, Y11)
+		if o != nil {
+			VSHUFPS(U8(0xDD), Y11, Y10, o)
+			VPERMPD(U8(0xD8), o, o)
+		}
+		VSHUFPS(U8(0x88), Y11, Y10, e)
+		VPERMPD(U8(0xD8), e, e)
+	}
+	body := func(tail bool) {
+		VBROADCASTSS(paramAddr("bias"), Y0)
+		VXORPS(Y1, Y1, Y1)
+		for r := 0; r < 5; r++ {
+			acc := []VecPhysical{Y0, Y1}[r%2]
+			var taps [5]Op
+			if s == 1 {
+				for j := 0; j < 5; j++ {
+					taps[j] = dw5Row(r, 4*j)
+				}
+			} else {
+				evenOdd(dw5Row(r, 0), Y2, Y3)
+				evenOdd(dw5Row(r, 8), Y4, Y5)
+				evenOdd(dw5Row(r, 16), Y6, nil)
+				taps = [5]Op{Y2, Y3, Y4, Y5, Y6}
+			}
+			for j := 0; j < 5; j++ {
+				VBROADCASTSS(weight(5*r+j), Y13)
+				VFMADD231PS(taps[j], Y13, acc)
+			}
+		}
+		VADDPS(Y1, Y0, Y0)
+		skip := fmt.Sprintf("%snores%d", pre, nlabel)
+		nlabel++
+		CMPQ(paramAddr("hasres"), U8(0))
+		JE(LabelRef(skip))
+		if tail {
+			VMOVDQU(Mem{Base: R14}, Y13)
+			VMASKMOVPS(Mem{Base: RBX, Index: RCX, Scale: 1}, Y13, Y12)
+			VADDPS(Y12, Y0, Y0)
+		} else {
+			VADDPS(Mem{Base: RBX, Index: RCX, Scale: 1}, Y0, Y0)
+		}
+		Label(skip)
+		VBROADCASTSS(paramAddr("lo"), Y12)
+		VMAXPS(Y12, Y0, Y0)
+		VBROADCASTSS(paramAddr("hi"), Y12)
+		VMINPS(Y12, Y0, Y0)
+	}
+	dw5Rows(pre, s, 32,
+		func() {
+			body(false)
+			VMOVUPS(Y0, Mem{Base: RBX})
+		},
+		func(next string) {
+			CMPQ(paramAddr("tail"), U8(0))
+			JE(LabelRef(next))
+		},
+		func() {
+			body(true)
+			VMOVDQU(Mem{Base: R14}, Y13)
+			VMASKMOVPS(Y0, Y13, Mem{Base: RBX})
 		})
 }
