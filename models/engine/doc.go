@@ -56,7 +56,7 @@
 // # Kernels
 //
 // Convolutions run on the assembly-backed kernels of internal/kernels (a
-// packed SGEMM for 1x1 and im2col convolutions, a direct depthwise 3x3) with
+// packed SGEMM for 1x1 and im2col convolutions, direct depthwise 3x3 and 5x5) with
 // the fused epilogue (conv_fast.go); conv_kernels.go keeps plain Go loops
 // for the geometries those do not cover and as the reference the fast paths
 // are tested against.

@@ -1,7 +1,7 @@
 // Package kernels holds the engine's hot loops: a cache-blocked single-precision
 // matrix multiply (used for 1x1 convolutions, im2col convolutions and MatMul),
-// a direct depthwise 3x3 convolution, and their fused epilogues (bias, clamp,
-// residual add).
+// direct depthwise 3x3 and 5x5 convolutions, and their fused epilogues (bias,
+// clamp, residual add).
 //
 // Each kernel has a portable pure-Go path and, on amd64, Go assembly generated
 // by ./asmgen with github.com/mmcloughlin/avo in AVX-512 and AVX2+FMA flavours.
