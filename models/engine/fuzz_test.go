@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"testing"
+
+	"github.com/owulveryck/onnx-go/backend/testbackend"
 )
 
 // FuzzLoad feeds arbitrary bytes to Load: it must return a model or an
@@ -26,6 +28,11 @@ func FuzzLoad(f *testing.F) {
 		for _, tc := range cases {
 			f.Add(tc.g.marshal())
 		}
+	}
+	// So do ONNX's node tests, which cover every operator and the models
+	// that compile at their first run.
+	for _, tc := range testbackend.GetAllRegisteredTests() {
+		f.Add(tc().ModelB)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := Load(data, WithThreads(2))
