@@ -167,18 +167,35 @@ func (t *fastTask) Range(lo, hi int) {
 			f.a.MulBlock(y, hw, x, hw, &ep, m0, m1, n0, n1, scr)
 			continue
 		}
-		cols := n1 - n0
-		scr = getScratchOnce(scr, kernels.GemmScratchLen+kdim*cols)
+		// The unfolded input is made and consumed in chunks of columns that
+		// stay in cache (a 256x256 output would otherwise unfold into
+		// megabytes per block).
+		chunk := im2colChunk(kdim)
+		scr = getScratchOnce(scr, kernels.GemmScratchLen+kdim*min(chunk, n1-n0))
 		colBuf := scr[kernels.GemmScratchLen:]
-		kernels.Im2col(colBuf, cols, x, &f.geom, n0, n1)
-		if r != nil {
-			ep.Residual, ep.LdR = r[n0:], hw
+		for c0 := n0; c0 < n1; c0 += chunk {
+			c1 := min(n1, c0+chunk)
+			cols := c1 - c0
+			kernels.Im2col(colBuf, cols, x, &f.geom, c0, c1)
+			if r != nil {
+				ep.Residual, ep.LdR = r[c0:], hw
+			}
+			f.a.MulBlock(y[c0:], hw, colBuf, cols, &ep, m0, m1, 0, cols, scr)
 		}
-		f.a.MulBlock(y[n0:], hw, colBuf, cols, &ep, m0, m1, 0, cols, scr)
 	}
 	if scr != nil {
 		putScratch(scr)
 	}
+}
+
+// im2colBytes bounds the unfolded input of one chunk of an im2col
+// convolution: well inside a core's L2 cache.
+const im2colBytes = 256 << 10
+
+// im2colChunk is the number of output columns unfolded at a time for a
+// depth of kdim rows: a whole number of GEMM tiles.
+func im2colChunk(kdim int) int {
+	return max(1, im2colBytes/4/max(kdim, 1)/kernels.TileN) * kernels.TileN
 }
 
 // scratchFree recycles scratch buffers between kernel calls of every session,
@@ -191,14 +208,35 @@ var scratchFree = make(chan []float32, 64)
 const minScratch = 2 * kernels.GemmScratchLen
 
 func getScratch(n int) []float32 {
-	select {
-	case s := <-scratchFree:
-		if cap(s) >= n {
-			return s[:n]
+	// Take the first pooled buffer that is large enough; smaller ones go
+	// back for smaller requests, so that no buffer is dropped and steady
+	// state allocates nothing even when sizes differ.
+	var small [4][]float32
+	var got []float32
+	k := 0
+	for got == nil && k < len(small) {
+		var s []float32
+		select {
+		case s = <-scratchFree:
+		default:
 		}
-	default:
+		if s == nil {
+			break
+		}
+		if cap(s) >= n {
+			got = s[:n]
+		} else {
+			small[k] = s
+			k++
+		}
 	}
-	return make([]float32, max(n, minScratch))
+	for _, s := range small[:k] {
+		putScratch(s)
+	}
+	if got == nil {
+		got = make([]float32, max(n, minScratch))
+	}
+	return got
 }
 
 // getScratchOnce returns s if it is already long enough, else a recycled or
