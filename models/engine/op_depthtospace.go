@@ -9,9 +9,11 @@ func init() {
 
 // compileDepthToSpace moves blocks of channels into b×b spatial blocks
 // (DepthToSpace, modes DCR and CRD) or back (SpaceToDepth). Each is a
-// reshape, a transpose and a reshape, compiled as one strided copy: the
-// output in the transposed order reads the input through the permuted
-// strides of the intermediate shape.
+// reshape, a transpose and a reshape. SpaceToDepth compiles to one strided
+// copy (the output in the transposed order reads the input through the
+// permuted strides of the intermediate shape); DepthToSpace, which the
+// BlazePose detector runs on large tensors, interleaves whole input rows
+// (the strided copy's innermost run would be b elements long).
 func compileDepthToSpace(c *opCtx) error {
 	if err := c.need(1, 1); err != nil {
 		return err
@@ -57,13 +59,75 @@ func compileDepthToSpace(c *opCtx) error {
 		}
 		out = []int{n, ch / (b * b), h * b, w * b}
 	}
+	c.setOut(x.dtype, out)
+	if c.op == "DepthToSpace" {
+		mode, _ := c.attrString("mode", "DCR")
+		c.k = &depthToSpaceKernel{n: n, c: ch / (b * b), h: h, w: w, b: b, crd: mode == "CRD"}
+		return nil
+	}
 	ms := stridesOf(mid)
 	dims := make([]int, len(perm))
 	st := make([]int, len(perm))
 	for i, p := range perm {
 		dims[i], st[i] = mid[p], ms[p]
 	}
-	c.setOut(x.dtype, out)
 	c.k = &stridedKernel{sc: newStridedCopy(dims, st, 0)}
 	return nil
+}
+
+// depthToSpaceKernel writes each output row (batch item, channel, row y·b+i)
+// from b input rows at row y: those of the channels holding block row i,
+// column j = 0..b-1, interleaved.
+type depthToSpaceKernel struct {
+	n, c, h, w, b int // output channels c; input h x w
+	crd           bool
+}
+
+type depthToSpaceStep struct {
+	k    *depthToSpaceKernel
+	x, y *Tensor
+}
+
+func (k *depthToSpaceKernel) bind(in, out []*Tensor) step {
+	return &depthToSpaceStep{k: k, x: in[0], y: out[0]}
+}
+
+func (s *depthToSpaceStep) run(p *pool) error {
+	k := s.k
+	p.parallelFor(k.n*k.c*k.h*k.b, max(1, ewGrain/max(k.w*k.b, 1)), s)
+	return nil
+}
+
+// Range writes output rows [lo, hi), numbered (batch, channel, y, i).
+func (s *depthToSpaceStep) Range(lo, hi int) {
+	k := s.k
+	ow := k.w * k.b
+	for r := lo; r < hi; r++ {
+		i := r % k.b
+		y := (r / k.b) % k.h
+		c := (r / (k.b * k.h)) % k.c
+		n := r / (k.b * k.h * k.c)
+		for j := 0; j < k.b; j++ {
+			src := (i*k.b+j)*k.c + c // DCR: block position, then channel
+			if k.crd {
+				src = c*k.b*k.b + i*k.b + j
+			}
+			so := ((n*k.c*k.b*k.b+src)*k.h + y) * k.w
+			switch s.y.DType {
+			case Float32:
+				interleave(s.y.F32[r*ow+j:(r+1)*ow], s.x.F32[so:so+k.w], k.b)
+			case Int32:
+				interleave(s.y.I32[r*ow+j:(r+1)*ow], s.x.I32[so:so+k.w], k.b)
+			case Int64:
+				interleave(s.y.I64[r*ow+j:(r+1)*ow], s.x.I64[so:so+k.w], k.b)
+			}
+		}
+	}
+}
+
+// interleave sets dst[x·step] = src[x].
+func interleave[T float32 | int32 | int64](dst, src []T, step int) {
+	for x, v := range src {
+		dst[x*step] = v
+	}
 }
