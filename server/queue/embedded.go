@@ -98,9 +98,9 @@ func (l *logger) printf(level, format string, v ...any) {
 		fmt.Fprintf(l.w, "nats: %s: %s\n", level, fmt.Sprintf(format, v...))
 	}
 }
-func (l *logger) Noticef(string, ...any)          {}
-func (l *logger) Debugf(string, ...any)           {}
-func (l *logger) Tracef(string, ...any)           {}
-func (l *logger) Warnf(format string, v ...any)   { l.printf("warning", format, v...) }
-func (l *logger) Errorf(format string, v ...any)  { l.printf("error", format, v...) }
-func (l *logger) Fatalf(format string, v ...any)  { l.printf("fatal", format, v...) }
+func (l *logger) Noticef(string, ...any)         {}
+func (l *logger) Debugf(string, ...any)          {}
+func (l *logger) Tracef(string, ...any)          {}
+func (l *logger) Warnf(format string, v ...any)  { l.printf("warning", format, v...) }
+func (l *logger) Errorf(format string, v ...any) { l.printf("error", format, v...) }
+func (l *logger) Fatalf(format string, v ...any) { l.printf("fatal", format, v...) }
