@@ -15,8 +15,10 @@ import (
 type Job struct {
 	ID        int64 `json:"id"`
 	Recording int64 `json:"recording"`
-	// Video is the object holding the upload.
+	// Video is the object holding the upload; Ext the file extension
+	// that suits its container (from the server's probe).
 	Video    string `json:"video"`
+	Ext      string `json:"ext,omitempty"`
 	Movement string `json:"movement"`
 	Stance   string `json:"stance"`
 	View     string `json:"view"`
