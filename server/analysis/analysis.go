@@ -41,10 +41,10 @@ type Options struct {
 // Analyzer runs the kneescreen pipeline for the worker. It is safe for
 // concurrent use.
 type Analyzer struct {
-	opts    Options
-	src     *models.ModelSource
-	perRun  int
-	mu      sync.Mutex
+	opts      Options
+	src       *models.ModelSource
+	perRun    int
+	mu        sync.Mutex
 	byThreads map[int]*models.Model
 }
 
