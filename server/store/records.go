@@ -159,6 +159,11 @@ type JobSpec struct {
 	View        string
 	Sex         string
 	Enqueued    int
+	// Probe is the upload's probe description (JSON).
+	Probe string
+	// State and Updated are the job's state and its last change.
+	State   JobState
+	Updated time.Time
 }
 
 // CreateSubject adds a subject to a clinic. A live subject with the same
@@ -454,12 +459,15 @@ func (s *Store) jobByID(ctx context.Context, q querier, id int64) (Job, error) {
 // JobSpec returns what a worker needs to run job id (whatever its clinic).
 func (s *Store) JobSpec(ctx context.Context, id int64) (JobSpec, error) {
 	var v JobSpec
-	err := s.db.QueryRowContext(ctx, `SELECT j.id, r.id, r.video_object, r.movement, r.stance, r.view, s.sex, j.enqueued
+	var state string
+	var updated sql.NullString
+	err := s.db.QueryRowContext(ctx, `SELECT j.id, r.id, r.video_object, r.movement, r.stance, r.view, s.sex, j.enqueued, r.probe, j.state, j.updated_at
 		FROM jobs j JOIN recordings r ON r.id = j.recording_id JOIN sessions x ON x.id = r.session_id JOIN subjects s ON s.id = x.subject_id
-		WHERE j.id = ?`, id).Scan(&v.JobID, &v.RecordingID, &v.VideoObject, &v.Movement, &v.Stance, &v.View, &v.Sex, &v.Enqueued)
+		WHERE j.id = ?`, id).Scan(&v.JobID, &v.RecordingID, &v.VideoObject, &v.Movement, &v.Stance, &v.View, &v.Sex, &v.Enqueued, &v.Probe, &state, &updated)
 	if err != nil {
 		return JobSpec{}, fmt.Errorf("store: job %d: %w", id, one(err))
 	}
+	v.State, v.Updated = JobState(state), parseTime(updated)
 	return v, nil
 }
 
