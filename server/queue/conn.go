@@ -104,11 +104,11 @@ func Connect(ctx context.Context, o ConnectOptions) (*Conn, error) {
 			break
 		}
 		if errors.Is(err, nats.ErrAuthorization) {
-			return nil, fmt.Errorf("queue: connect %s: %w (check the token)", redact(url), err)
+			return nil, fmt.Errorf("queue: connect %s: %w (check the token)", RedactURL(url), err)
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("queue: connect %s: %w", redact(url), err)
+			return nil, fmt.Errorf("queue: connect %s: %w", RedactURL(url), err)
 		case <-time.After(time.Second):
 		}
 	}
@@ -120,8 +120,8 @@ func Connect(ctx context.Context, o ConnectOptions) (*Conn, error) {
 	return &Conn{nc: nc, js: js}, nil
 }
 
-// redact hides a token in a URL for messages.
-func redact(url string) string {
+// RedactURL hides a token given inside a NATS URL (nats://TOKEN@host).
+func RedactURL(url string) string {
 	if i := strings.Index(url, "@"); i >= 0 {
 		if j := strings.Index(url, "://"); j >= 0 && j < i {
 			return url[:j+3] + "***" + url[i:]

@@ -257,8 +257,8 @@ func TestRedact(t *testing.T) {
 		"nats://tok@host:4222": "nats://***@host:4222",
 		"nats://host:4222":     "nats://host:4222",
 	} {
-		if got := redact(in); got != want {
-			t.Errorf("redact(%q) = %q, want %q", in, got, want)
+		if got := RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -84,7 +84,7 @@ func (s *Store) ApplyEvent(ctx context.Context, ev Event) (Job, bool, error) {
 				ev.Job, rec, string(files), ev.Report.Movement, ev.Report.View, ev.Report.Summary, now); err != nil {
 				return err
 			}
-			res, err = tx.ExecContext(ctx, `UPDATE jobs SET state = 'done', progress = 1, error = '', worker = CASE WHEN ? = '' THEN worker ELSE ? END,
+			res, err = tx.ExecContext(ctx, `UPDATE jobs SET state = 'done', progress = 1, pass = '', error = '', worker = CASE WHEN ? = '' THEN worker ELSE ? END,
 				attempts = MAX(attempts, ?), finished_at = ?, updated_at = ?, event_seq = ? WHERE id = ?`,
 				ev.Worker, ev.Worker, ev.Attempt, now, now, newSeq, ev.Job)
 		case (ev.Kind == EventFailed || ev.Kind == EventDead) && st != JobDone:
