@@ -178,4 +178,3 @@ func promptPassword(in io.Reader, prompt io.Writer, what string) (string, error)
 	}
 	return a, nil
 }
-
