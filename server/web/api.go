@@ -55,6 +55,7 @@ type (
 		Pass      string  `json:"pass,omitempty"`
 		Error     string  `json:"error,omitempty"`
 		Attempts  int     `json:"attempts"`
+		Worker    string  `json:"worker,omitempty"`
 		// DeadLetter: the queue gave up on the job (its state is failed).
 		DeadLetter bool `json:"dead_letter"`
 	}
@@ -71,7 +72,7 @@ func toJob(j store.Job) jobJSON {
 		state = string(store.JobFailed)
 	}
 	return jobJSON{ID: j.ID, Recording: j.RecordingID, State: state, Progress: j.Progress, Pass: j.Pass, Error: j.Error,
-		Attempts: j.Attempts, DeadLetter: j.State == store.JobDead}
+		Attempts: j.Attempts, Worker: j.Worker, DeadLetter: j.State == store.JobDead}
 }
 
 func toRecording(r store.Recording) recordingJSON {
