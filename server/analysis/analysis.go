@@ -92,6 +92,7 @@ func (a *Analyzer) Analyze(ctx context.Context, req worker.Request) error {
 	if err != nil {
 		return worker.Permanent(err)
 	}
+	sopts.SourcePath = req.Name
 	cfg := pipeline.Config{
 		Screening: sopts,
 		Track: pipeline.TrackOptions{

@@ -53,7 +53,7 @@ func TestAnalyze(t *testing.T) {
 		passes := map[string]bool{}
 		for i := range dirs {
 			wg.Go(func() {
-				errs[i] = a.Analyze(ctx, worker.Request{Video: clip, Dir: dirs[i], Movement: "auto", Stance: "auto", View: "auto", Sex: "female",
+				errs[i] = a.Analyze(ctx, worker.Request{Video: clip, Name: "front squat.mp4", Dir: dirs[i], Movement: "auto", Stance: "auto", View: "auto", Sex: "female",
 					Progress: func(pass string, done, total int) {
 						mu.Lock()
 						passes[pass] = true
@@ -74,6 +74,10 @@ func TestAnalyze(t *testing.T) {
 			b, _ := os.ReadFile(filepath.Join(dir, "report.json"))
 			if !strings.Contains(string(b), `"sex": "female"`) || !strings.Contains(string(b), `"movement": "squat"`) {
 				t.Errorf("analysis %d: report.json lacks the job's sex or the detected squat", i)
+			}
+			// The report names the upload, not the staging copy.
+			if !strings.Contains(string(b), `"path": "front squat.mp4"`) || strings.Contains(string(b), clip) {
+				t.Errorf("analysis %d: report.json does not name the upload", i)
 			}
 		}
 		if !passes["pose"] || !passes["render"] {

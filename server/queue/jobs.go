@@ -17,8 +17,11 @@ type Job struct {
 	Recording int64 `json:"recording"`
 	// Video is the object holding the upload; Ext the file extension
 	// that suits its container (from the server's probe).
-	Video    string `json:"video"`
-	Ext      string `json:"ext,omitempty"`
+	Video string `json:"video"`
+	Ext   string `json:"ext,omitempty"`
+	// Name is the upload's file name as the client gave it: shown in the
+	// report, never used as a path.
+	Name     string `json:"name,omitempty"`
 	Movement string `json:"movement"`
 	Stance   string `json:"stance"`
 	View     string `json:"view"`

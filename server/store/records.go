@@ -153,12 +153,14 @@ type Report struct {
 type JobSpec struct {
 	JobID       int64
 	RecordingID int64
-	VideoObject string
-	Movement    string
-	Stance      string
-	View        string
-	Sex         string
-	Enqueued    int
+	// OriginalName is the upload's name, for display.
+	OriginalName string
+	VideoObject  string
+	Movement     string
+	Stance       string
+	View         string
+	Sex          string
+	Enqueued     int
 	// Probe is the upload's probe description (JSON).
 	Probe string
 	// State and Updated are the job's state and its last change.
@@ -461,9 +463,9 @@ func (s *Store) JobSpec(ctx context.Context, id int64) (JobSpec, error) {
 	var v JobSpec
 	var state string
 	var updated sql.NullString
-	err := s.db.QueryRowContext(ctx, `SELECT j.id, r.id, r.video_object, r.movement, r.stance, r.view, s.sex, j.enqueued, r.probe, j.state, j.updated_at
+	err := s.db.QueryRowContext(ctx, `SELECT j.id, r.id, r.original_name, r.video_object, r.movement, r.stance, r.view, s.sex, j.enqueued, r.probe, j.state, j.updated_at
 		FROM jobs j JOIN recordings r ON r.id = j.recording_id JOIN sessions x ON x.id = r.session_id JOIN subjects s ON s.id = x.subject_id
-		WHERE j.id = ?`, id).Scan(&v.JobID, &v.RecordingID, &v.VideoObject, &v.Movement, &v.Stance, &v.View, &v.Sex, &v.Enqueued, &v.Probe, &state, &updated)
+		WHERE j.id = ?`, id).Scan(&v.JobID, &v.RecordingID, &v.OriginalName, &v.VideoObject, &v.Movement, &v.Stance, &v.View, &v.Sex, &v.Enqueued, &v.Probe, &state, &updated)
 	if err != nil {
 		return JobSpec{}, fmt.Errorf("store: job %d: %w", id, one(err))
 	}

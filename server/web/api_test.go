@@ -52,7 +52,7 @@ func TestAPIFlow(t *testing.T) {
 		t.Error("job not queued")
 	}
 	spec, _ := f.st.JobSpec(context.Background(), up.Job)
-	if msg := JobMessage(spec); msg.Movement != "squat" || msg.Sex != "female" || msg.Ext != "mp4" || !strings.HasPrefix(msg.Video, "videos/") || strings.Contains(msg.Video, "squat") {
+	if msg := JobMessage(spec); msg.Movement != "squat" || msg.Sex != "female" || msg.Name != "squat.mp4" || msg.Ext != "mp4" || !strings.HasPrefix(msg.Video, "videos/") || strings.Contains(msg.Video, "squat") {
 		t.Errorf("job message %+v", msg)
 	}
 	if code := f.api(tok, "GET", fmt.Sprintf("/api/recordings/%d/report.json", up.Recording), nil, nil); code != 404 {

@@ -18,8 +18,9 @@ import (
 	"github.com/kneescreen/kneescreen/server/store"
 )
 
-// trendOrder lists the metrics worth following over time first; others
-// follow in the order reports list them.
+// trendOrder lists the key metrics followed over time, in the order they
+// are shown; a report's other metrics (segment ratios and the like) are
+// not plotted.
 var trendOrder = []string{"fppa_deg", "knee_flexion_deg", "hip_flexion_deg", "pelvic_drop_deg", "trunk_lateral_lean_deg",
 	"trunk_forward_lean_deg", "depth_ratio", "knee_ankle_separation_ratio", "knee_hip_flexion_ratio"}
 
@@ -42,18 +43,13 @@ func trendCharts(subjectID int64, points []store.TrendPoint) []trendRef {
 	for _, p := range points {
 		for _, m := range parseSummary(p.Summary) {
 			k := key{p.Movement, m.Name}
-			if m.N > 0 && m.Mean != nil && !seen[k] {
+			if slices.Contains(trendOrder, m.Name) && m.N > 0 && m.Mean != nil && !seen[k] {
 				seen[k] = true
 				keys = append(keys, k)
 			}
 		}
 	}
-	rank := func(m string) int {
-		if i := slices.Index(trendOrder, m); i >= 0 {
-			return i
-		}
-		return len(trendOrder)
-	}
+	rank := func(m string) int { return slices.Index(trendOrder, m) }
 	slices.SortStableFunc(keys, func(a, b key) int {
 		if a.movement != b.movement {
 			if a.movement < b.movement {
@@ -153,9 +149,15 @@ func trendPlot(title, unit string, series map[string]plotter.XYs) ([]byte, error
 	}
 	// Room either side, so a single session is not squashed against the
 	// axis, and above the data for the legend.
-	padX := max(2*86400, 0.1*(maxX-minX))
+	padX := max(2*86400, 0.12*(maxX-minX))
 	p.X.Min, p.X.Max = minX-padX, maxX+padX
-	padY := max(1, 0.1*(maxY-minY))
+	// A flat series still gets a readable span: a degree for angles, a
+	// twentieth for ratios and fractions.
+	minPad := 0.05
+	if unit == "deg" {
+		minPad = 1
+	}
+	padY := max(minPad, 0.1*(maxY-minY))
 	p.Y.Min, p.Y.Max = minY-padY, maxY+3*padY
 	p.X.Tick.Marker = dateTicks(dates)
 	wt, err := p.WriterTo(6*vg.Inch, 3.25*vg.Inch, "svg")

@@ -299,7 +299,7 @@ var containerExt = map[string]string{"mp4": "mp4", "mov": "mov", "webm": "webm",
 func JobMessage(spec store.JobSpec) queue.Job {
 	var info VideoInfo
 	_ = json.Unmarshal([]byte(spec.Probe), &info)
-	return queue.Job{ID: spec.JobID, Recording: spec.RecordingID, Video: spec.VideoObject, Ext: containerExt[info.Container],
+	return queue.Job{ID: spec.JobID, Recording: spec.RecordingID, Video: spec.VideoObject, Ext: containerExt[info.Container], Name: spec.OriginalName,
 		Movement: spec.Movement, Stance: spec.Stance, View: spec.View, Sex: spec.Sex, Enqueued: spec.Enqueued}
 }
 

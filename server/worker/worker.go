@@ -25,8 +25,10 @@ type Analyzer interface {
 
 // Request is one analysis.
 type Request struct {
-	// Video is the local copy of the upload.
+	// Video is the local copy of the upload; Name the upload's own name,
+	// for the report to show (display only).
 	Video string
+	Name  string
 	// Dir is the folder to write the result files into (names from
 	// queue.ResultFiles; others are ignored).
 	Dir string
@@ -271,7 +273,7 @@ func (w *Worker) run(ctx context.Context, d *queue.Delivery) (err error) {
 		keep.Wait()
 	}()
 
-	req := Request{Video: video, Dir: out, Movement: job.Movement, Stance: job.Stance, View: job.View, Sex: job.Sex,
+	req := Request{Video: video, Name: job.Name, Dir: out, Movement: job.Movement, Stance: job.Stance, View: job.View, Sex: job.Sex,
 		Progress: func(pass string, done, total int) {
 			f := 0.0
 			if total > 0 {
