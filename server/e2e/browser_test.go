@@ -219,7 +219,7 @@ func screenshot(t *testing.T, s *server, bctx context.Context, path string) {
 	var jobs []int64
 	for i, c := range []struct {
 		offsetDays int
-		valgus  [2]float64
+		valgus     [2]float64
 	}{{-56, [2]float64{18, 4}}, {-28, [2]float64{14, 3}}} {
 		cfg := sample.DefaultConfig()
 		cfg.Reps, cfg.Width, cfg.Height, cfg.FPS, cfg.ValgusDeg = 2, 480, 360, 15, c.valgus
