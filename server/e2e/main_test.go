@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -58,7 +57,7 @@ func TestMain(m *testing.M) {
 func setup(dir string) error {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
-		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+		return fmt.Errorf("the go command is needed to build kneescreen: %w", err)
 	}
 	bin = filepath.Join(dir, "kneescreen")
 	build := exec.Command(goBin, "build", "-o", bin, "github.com/kneescreen/kneescreen/cmd/kneescreen")

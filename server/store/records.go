@@ -226,21 +226,12 @@ func (s *Store) Subjects(ctx context.Context, clinicID int64, query string, limi
 		limit = 1000
 	}
 	like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(query) + "%"
-	rows, err := s.db.QueryContext(ctx, subjectSelect+` WHERE s.clinic_id = ? AND s.deleted_at IS NULL
+	out, err := queryAll(ctx, s.db, scanSubject, subjectSelect+` WHERE s.clinic_id = ? AND s.deleted_at IS NULL
 		AND (s.code LIKE ? ESCAPE '\' OR s.notes LIKE ? ESCAPE '\') ORDER BY s.code LIMIT ?`, clinicID, like, like, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: subjects: %w", err)
 	}
-	defer rows.Close()
-	out := []Subject{}
-	for rows.Next() {
-		v, err := scanSubject(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: subjects: %w", err)
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Subject returns one live subject of the clinic.
@@ -291,21 +282,12 @@ func (s *Store) SessionOn(ctx context.Context, clinicID, subjectID int64, date s
 
 // Sessions lists a subject's live sessions, newest first.
 func (s *Store) Sessions(ctx context.Context, clinicID, subjectID int64) ([]Session, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT x.id, x.subject_id, x.date, x.notes, x.created_at FROM sessions x
+	out, err := queryAll(ctx, s.db, scanSession, `SELECT x.id, x.subject_id, x.date, x.notes, x.created_at FROM sessions x
 		WHERE x.subject_id = ? AND `+liveSession+` ORDER BY x.date DESC, x.id DESC`, subjectID, clinicID)
 	if err != nil {
 		return nil, fmt.Errorf("store: sessions: %w", err)
 	}
-	defer rows.Close()
-	out := []Session{}
-	for rows.Next() {
-		v, err := scanSession(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: sessions: %w", err)
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Session returns one live session of the clinic.
@@ -394,21 +376,13 @@ func scanRecording(r scanner, clinicID int64) (Recording, error) {
 
 // Recordings lists a live session's live recordings in upload order.
 func (s *Store) Recordings(ctx context.Context, clinicID, sessionID int64) ([]Recording, error) {
-	rows, err := s.db.QueryContext(ctx, recordingSelect+` WHERE r.session_id = ? AND r.deleted_at IS NULL AND `+liveSession+` ORDER BY r.id`,
+	scan := func(r scanner) (Recording, error) { return scanRecording(r, clinicID) }
+	out, err := queryAll(ctx, s.db, scan, recordingSelect+` WHERE r.session_id = ? AND r.deleted_at IS NULL AND `+liveSession+` ORDER BY r.id`,
 		sessionID, clinicID)
 	if err != nil {
 		return nil, fmt.Errorf("store: recordings: %w", err)
 	}
-	defer rows.Close()
-	out := []Recording{}
-	for rows.Next() {
-		v, err := scanRecording(rows, clinicID)
-		if err != nil {
-			return nil, fmt.Errorf("store: recordings: %w", err)
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Recording returns one live recording of the clinic.
@@ -475,22 +449,10 @@ func (s *Store) JobSpec(ctx context.Context, id int64) (JobSpec, error) {
 
 // UnfinishedJobs lists the jobs queued or running, oldest first.
 func (s *Store) UnfinishedJobs(ctx context.Context) ([]JobSpec, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM jobs WHERE state IN ('queued', 'running') ORDER BY id`)
+	ids, err := queryAll(ctx, s.db, func(r scanner) (id int64, err error) { return id, r.Scan(&id) },
+		`SELECT id FROM jobs WHERE state IN ('queued', 'running') ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: unfinished jobs: %w", err)
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	out := make([]JobSpec, 0, len(ids))
 	for _, id := range ids {
@@ -535,21 +497,15 @@ type TrendPoint struct {
 // Trends lists the finished reports of a live subject's live recordings by
 // session date.
 func (s *Store) Trends(ctx context.Context, clinicID, subjectID int64) ([]TrendPoint, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT x.date, x.id, r.id, p.movement, p.view, p.summary
+	scan := func(r scanner) (p TrendPoint, err error) {
+		return p, r.Scan(&p.Date, &p.SessionID, &p.RecordingID, &p.Movement, &p.View, &p.Summary)
+	}
+	out, err := queryAll(ctx, s.db, scan, `SELECT x.date, x.id, r.id, p.movement, p.view, p.summary
 		FROM reports p JOIN jobs j ON j.id = p.job_id JOIN recordings r ON r.id = p.recording_id JOIN sessions x ON x.id = r.session_id
 		WHERE x.subject_id = ? AND r.deleted_at IS NULL AND j.id = (SELECT MAX(id) FROM jobs WHERE recording_id = r.id) AND `+liveSession+`
 		ORDER BY x.date, r.id`, subjectID, clinicID)
 	if err != nil {
 		return nil, fmt.Errorf("store: trends: %w", err)
 	}
-	defer rows.Close()
-	var out []TrendPoint
-	for rows.Next() {
-		var p TrendPoint
-		if err := rows.Scan(&p.Date, &p.SessionID, &p.RecordingID, &p.Movement, &p.View, &p.Summary); err != nil {
-			return nil, fmt.Errorf("store: trends: %w", err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -112,23 +113,18 @@ func (s *Store) DeletedBefore(ctx context.Context, t time.Time) ([]TrashItem, er
 }
 
 func (s *Store) trash(ctx context.Context, clinicID int64, before string) ([]TrashItem, error) {
-	rows, err := s.db.QueryContext(ctx, trashQuery, before, clinicID, clinicID, before, clinicID, clinicID, before, clinicID, clinicID)
+	scan := func(r scanner) (it TrashItem, err error) {
+		var kind string
+		var deleted sql.NullString
+		err = r.Scan(&kind, &it.ID, &it.ClinicID, &it.Label, &deleted)
+		it.Kind, it.Deleted = Kind(kind), parseTime(deleted)
+		return it, err
+	}
+	out, err := queryAll(ctx, s.db, scan, trashQuery, before, clinicID, clinicID, before, clinicID, clinicID, before, clinicID, clinicID)
 	if err != nil {
 		return nil, fmt.Errorf("store: trash: %w", err)
 	}
-	defer rows.Close()
-	out := []TrashItem{}
-	for rows.Next() {
-		var it TrashItem
-		var kind string
-		var deleted sql.NullString
-		if err := rows.Scan(&kind, &it.ID, &it.ClinicID, &it.Label, &deleted); err != nil {
-			return nil, fmt.Errorf("store: trash: %w", err)
-		}
-		it.Kind, it.Deleted = Kind(kind), parseTime(deleted)
-		out = append(out, it)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // recordingsUnder selects the ids of the recordings inside a record.
@@ -151,31 +147,23 @@ func (s *Store) Purge(ctx context.Context, clinicID int64, kind Kind, id int64, 
 	if err := s.db.QueryRowContext(ctx, `SELECT 1 FROM `+k.table+` t WHERE t.id = ? AND t.deleted_at IS NOT NULL AND `+k.clinic, id, clinicID).Scan(&found); err != nil {
 		return fmt.Errorf("store: purge %s %d (only deleted records are purged): %w", kind, id, one(err))
 	}
-	var b Blobs
-	rows, err := s.db.QueryContext(ctx, `SELECT r.video_object, j.id FROM recordings r LEFT JOIN jobs j ON j.recording_id = r.id
-		WHERE r.id IN (`+recordingsUnder[kind]+`)`, id)
+	type pair struct {
+		video string
+		job   sql.NullInt64
+	}
+	pairs, err := queryAll(ctx, s.db, func(r scanner) (p pair, err error) { return p, r.Scan(&p.video, &p.job) },
+		`SELECT r.video_object, j.id FROM recordings r LEFT JOIN jobs j ON j.recording_id = r.id WHERE r.id IN (`+recordingsUnder[kind]+`)`, id)
 	if err != nil {
 		return fmt.Errorf("store: purge %s %d: %w", kind, id, err)
 	}
-	seen := map[string]bool{}
-	for rows.Next() {
-		var video string
-		var job sql.NullInt64
-		if err := rows.Scan(&video, &job); err != nil {
-			rows.Close()
-			return fmt.Errorf("store: purge %s %d: %w", kind, id, err)
+	var b Blobs
+	for _, p := range pairs {
+		if !slices.Contains(b.Videos, p.video) {
+			b.Videos = append(b.Videos, p.video)
 		}
-		if !seen[video] {
-			seen[video] = true
-			b.Videos = append(b.Videos, video)
+		if p.job.Valid {
+			b.Jobs = append(b.Jobs, p.job.Int64)
 		}
-		if job.Valid {
-			b.Jobs = append(b.Jobs, job.Int64)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("store: purge %s %d: %w", kind, id, err)
 	}
 	if deleteBlobs != nil {
 		if err := deleteBlobs(b); err != nil {

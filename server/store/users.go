@@ -102,20 +102,11 @@ func (s *Store) UserByName(ctx context.Context, username string) (User, error) {
 
 // Users lists every user by clinic and name.
 func (s *Store) Users(ctx context.Context) ([]User, error) {
-	rows, err := s.db.QueryContext(ctx, userSelect+` ORDER BY c.name, u.username`)
+	out, err := queryAll(ctx, s.db, scanUser, userSelect+` ORDER BY c.name, u.username`)
 	if err != nil {
 		return nil, fmt.Errorf("store: users: %w", err)
 	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 const userSelect = `SELECT u.id, u.clinic_id, c.name, u.username, u.password_hash, u.role, u.created_at

@@ -185,41 +185,26 @@ func (s *Server) apiDelete(w http.ResponseWriter, r *http.Request, u *store.User
 }
 
 func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request, u *store.User) error {
-	id, err := pathID(r, "id")
+	_, results, err := s.upload(w, r, u)
 	if err != nil {
 		return err
 	}
-	// Check the subject before reading a possibly large body.
-	if _, err := s.st.Subject(r.Context(), u.ClinicID, id); err != nil {
-		return err
-	}
-	return s.withUploadSlot(r.Context(), func() error {
-		up, err := s.receive(w, r)
-		if err != nil {
-			return err
+	if len(results) == 1 {
+		res := results[0]
+		if res.Err != "" {
+			return &httpError{status: res.status, msg: res.Err}
 		}
-		defer up.cleanup()
-		results, err := s.accept(r.Context(), u, id, up)
-		if err != nil {
-			return err
-		}
-		if len(results) == 1 {
-			res := results[0]
-			if res.Err != "" {
-				return &httpError{status: res.status, msg: res.Err}
-			}
-			writeJSON(w, http.StatusAccepted, map[string]int64{"recording": res.Recording, "job": res.Job})
-			return nil
-		}
-		code := http.StatusAccepted
-		for _, res := range results {
-			if res.Err != "" {
-				code = http.StatusMultiStatus
-			}
-		}
-		writeJSON(w, code, map[string]any{"results": results})
+		writeJSON(w, http.StatusAccepted, map[string]int64{"recording": res.Recording, "job": res.Job})
 		return nil
-	})
+	}
+	code := http.StatusAccepted
+	for _, res := range results {
+		if res.Err != "" {
+			code = http.StatusMultiStatus
+		}
+	}
+	writeJSON(w, code, map[string]any{"results": results})
+	return nil
 }
 
 func (s *Server) apiGetRecording(w http.ResponseWriter, r *http.Request, u *store.User) error {

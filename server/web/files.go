@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -45,7 +46,7 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, u *store.User
 	if err != nil {
 		return err
 	}
-	if rec.Report == nil || !containsStr(rec.Report.Files, name) {
+	if rec.Report == nil || !slices.Contains(rec.Report.Files, name) {
 		return store.ErrNotFound
 	}
 	path, err := s.cached(r.Context(), rec.Report.JobID, name)
@@ -72,15 +73,6 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, u *store.User
 	}
 	http.ServeContent(w, r, name, st.ModTime(), f)
 	return nil
-}
-
-func containsStr(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // cached returns a local copy of a job's result file, fetching it from the

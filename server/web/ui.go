@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -202,40 +203,25 @@ type uploadedData struct {
 // uploadPage receives the upload form: all accepted → back to the
 // subject; any refused → a page saying which and why.
 func (s *Server) uploadPage(w http.ResponseWriter, r *http.Request, u *store.User) error {
-	id, err := pathID(r, "id")
+	sub, results, err := s.upload(w, r, u)
 	if err != nil {
 		return err
 	}
-	sub, err := s.st.Subject(r.Context(), u.ClinicID, id)
-	if err != nil {
-		return err
+	refused, code := 0, http.StatusOK
+	for _, res := range results {
+		if res.Err != "" {
+			refused++
+			code = res.status
+		}
 	}
-	return s.withUploadSlot(r.Context(), func() error {
-		up, err := s.receive(w, r)
-		if err != nil {
-			return err
-		}
-		defer up.cleanup()
-		results, err := s.accept(r.Context(), u, id, up)
-		if err != nil {
-			return err
-		}
-		refused, code := 0, http.StatusOK
-		for _, res := range results {
-			if res.Err != "" {
-				refused++
-				code = res.status
-			}
-		}
-		if refused == 0 {
-			http.Redirect(w, r, fmt.Sprintf("/subjects/%d", id), http.StatusSeeOther)
-			return nil
-		}
-		if refused < len(results) {
-			code = http.StatusOK
-		}
-		return s.render(w, r, code, "uploaded", "Upload", uploadedData{SubjectID: id, Code: sub.Code, Results: results})
-	})
+	if refused == 0 {
+		http.Redirect(w, r, fmt.Sprintf("/subjects/%d", sub.ID), http.StatusSeeOther)
+		return nil
+	}
+	if refused < len(results) {
+		code = http.StatusOK
+	}
+	return s.render(w, r, code, "uploaded", "Upload", uploadedData{SubjectID: sub.ID, Code: sub.Code, Results: results})
 }
 
 type recordingData struct {
@@ -270,7 +256,7 @@ func (s *Server) recordingPage(w http.ResponseWriter, r *http.Request, u *store.
 		d.Probe = &info
 	}
 	if rec.Report != nil {
-		d.HasVideo = containsStr(rec.Report.Files, report.VideoFile)
+		d.HasVideo = slices.Contains(rec.Report.Files, report.VideoFile)
 	}
 	return s.renderPage(w, http.StatusOK, "recording", page{Title: rec.OriginalName, User: u, Version: s.cfg.Version,
 		ReloadOnDone: !rec.Job.State.Finished(), Data: d})

@@ -203,15 +203,12 @@ type uploadResult struct {
 // accept probes, stores and queues each file of an upload as a recording
 // of the subject. A file the probe refuses is reported and skipped; the
 // others go ahead.
-func (s *Server) accept(ctx context.Context, u *store.User, subjectID int64, up *upload) ([]uploadResult, error) {
+func (s *Server) accept(ctx context.Context, u *store.User, sub store.Subject, up *upload) ([]uploadResult, error) {
 	if err := up.opts.validate(); err != nil {
 		return nil, err
 	}
-	sub, err := s.st.Subject(ctx, u.ClinicID, subjectID)
-	if err != nil {
-		return nil, err
-	}
 	var sessionID int64
+	var err error
 	switch {
 	case up.session != "":
 		id, err := strconv.ParseInt(up.session, 10, 64)
@@ -303,16 +300,32 @@ func JobMessage(spec store.JobSpec) queue.Job {
 		Movement: spec.Movement, Stance: spec.Stance, View: spec.View, Sex: spec.Sex, Enqueued: spec.Enqueued}
 }
 
-// withUploadSlot runs fn holding one of the upload slots, waiting for one
-// while the client is still there.
-func (s *Server) withUploadSlot(ctx context.Context, fn func() error) error {
+// upload serves an upload request to the subject named in the path, for
+// the API and the web app alike: the subject is checked before the body is
+// read, then the body is received, probed, stored and queued holding one of
+// the upload slots (waiting for one while the client is still there).
+func (s *Server) upload(w http.ResponseWriter, r *http.Request, u *store.User) (store.Subject, []uploadResult, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return store.Subject{}, nil, err
+	}
+	sub, err := s.st.Subject(r.Context(), u.ClinicID, id)
+	if err != nil {
+		return sub, nil, err
+	}
 	select {
 	case s.uploads <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	case <-r.Context().Done():
+		return sub, nil, r.Context().Err()
 	}
 	defer func() { <-s.uploads }()
-	return fn()
+	up, err := s.receive(w, r)
+	if err != nil {
+		return sub, nil, err
+	}
+	defer up.cleanup()
+	results, err := s.accept(r.Context(), u, sub, up)
+	return sub, results, err
 }
 
 // cleanDir keeps a display name usable as a folder in a zip file: ASCII
