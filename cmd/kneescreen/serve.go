@@ -149,7 +149,10 @@ with 'kneescreen users add'.
 --workers analyses run in this process at once (0: a web-only node). To add
 machines, --nats-listen opens the embedded NATS to 'kneescreen worker'
 processes (token in DIR/nats-token), or --nats uses an existing NATS
-cluster that the workers join too.`,
+cluster that the workers join too.
+
+Ctrl-C or SIGTERM stops it cleanly (exit code 0): requests get ten seconds
+to finish and running analyses go back to the queue.`,
 		Example: `  KNEESCREEN_SERVE_ADMIN_PASSWORD=... kneescreen serve --data /srv/kneescreen
   kneescreen serve --data /srv/kneescreen --addr 0.0.0.0:8080 --workers 0 --nats-listen 0.0.0.0:4222`,
 		Args: usageArgs(cobra.NoArgs),

@@ -72,8 +72,8 @@ and token (the server's DIR/nats-token, via --nats-token-file or
 KNEESCREEN_WORKER_NATS_TOKEN).
 
 The model is loaded once and shared; --analyses jobs run at once and share
---threads inference threads. Stop it with Ctrl-C or SIGTERM: its running
-jobs go straight back to the queue. If it dies instead, they are
+--threads inference threads. Stop it with Ctrl-C or SIGTERM (exit code 0):
+its running jobs go straight back to the queue. If it dies instead, they are
 redelivered to another worker after the server's --ack-wait.`,
 		Example: `  kneescreen worker --nats nats://clinic-server:4222 --nats-token-file nats-token
   KNEESCREEN_WORKER_NATS_TOKEN=... kneescreen worker --nats nats://n1:4222,nats://n2:4222 --analyses 2`,
@@ -128,9 +128,6 @@ func runWorker(ctx context.Context, opts *WorkerOptions) error {
 	w := worker.New(conn, a, worker.Config{Name: c.Name, Concurrency: c.Analyses, TempDir: c.TempDir, Log: opts.Err})
 	fmt.Fprintf(opts.Out, "kneescreen worker %s: taking jobs from %s (%d at once, %d inference threads each)\n",
 		w.Name(), queue.RedactURL(c.NATS), c.Analyses, a.ThreadsPerAnalysis())
-	err = w.Run(ctx)
-	if err == nil {
-		err = ctx.Err()
-	}
-	return err
+	// A stop (SIGINT, SIGTERM) is the normal end of a service: exit 0.
+	return w.Run(ctx)
 }
