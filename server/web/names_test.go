@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/kneescreen/kneescreen/server/store"
 )
 
 func TestNames(t *testing.T) {
@@ -62,4 +64,24 @@ func FuzzNames(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestTrendCharts: one chart per movement and key metric with a value, in
+// the registry's report order; auxiliary metrics and empty ones are left
+// out.
+func TestTrendCharts(t *testing.T) {
+	points := []store.TrendPoint{
+		{Date: "2025-01-01", Movement: "squat", Summary: `[{"name":"depth_ratio","side":"both","n":1,"mean":0.3},
+			{"name":"thigh_length_ratio","side":"left","n":1,"mean":0.7},{"name":"fppa_deg","side":"left","n":1,"mean":9},
+			{"name":"knee_flexion_deg","side":"left","n":0,"mean":null}]`},
+		{Date: "2025-02-01", Movement: "step-down", Summary: `[{"name":"pelvic_drop_deg","side":"both","n":2,"mean":4}]`},
+	}
+	var got []string
+	for _, c := range trendCharts(7, points) {
+		got = append(got, c.Movement+"/"+c.Metric)
+	}
+	want := []string{"squat/fppa_deg", "squat/depth_ratio", "step-down/pelvic_drop_deg"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("charts %v, want %v", got, want)
+	}
 }

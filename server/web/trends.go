@@ -18,11 +18,18 @@ import (
 	"github.com/kneescreen/kneescreen/server/store"
 )
 
-// trendOrder lists the key metrics followed over time, in the order they
-// are shown; a report's other metrics (segment ratios and the like) are
-// not plotted.
-var trendOrder = []string{"fppa_deg", "knee_flexion_deg", "hip_flexion_deg", "pelvic_drop_deg", "trunk_lateral_lean_deg",
-	"trunk_forward_lean_deg", "depth_ratio", "knee_ankle_separation_ratio", "knee_hip_flexion_ratio"}
+// trendMetrics lists the metrics followed over time, in report order:
+// every metric of the screening registry except the auxiliary ones
+// (segment lengths that only check another metric's validity).
+func trendMetrics() []string {
+	var out []string
+	for _, m := range screening.MetricSpecs() {
+		if !m.Auxiliary {
+			out = append(out, m.Name)
+		}
+	}
+	return out
+}
 
 // The report's side colours: the person's left blue, right orange.
 var sideColors = map[string]color.RGBA{
@@ -38,18 +45,19 @@ type trendRef struct {
 // support: every metric with a value in at least one report.
 func trendCharts(subjectID int64, points []store.TrendPoint) []trendRef {
 	type key struct{ movement, metric string }
+	order := trendMetrics()
 	seen := map[key]bool{}
 	var keys []key
 	for _, p := range points {
 		for _, m := range parseSummary(p.Summary) {
 			k := key{p.Movement, m.Name}
-			if slices.Contains(trendOrder, m.Name) && m.N > 0 && m.Mean != nil && !seen[k] {
+			if slices.Contains(order, m.Name) && m.N > 0 && m.Mean != nil && !seen[k] {
 				seen[k] = true
 				keys = append(keys, k)
 			}
 		}
 	}
-	rank := func(m string) int { return slices.Index(trendOrder, m) }
+	rank := func(m string) int { return slices.Index(order, m) }
 	slices.SortStableFunc(keys, func(a, b key) int {
 		if a.movement != b.movement {
 			if a.movement < b.movement {
