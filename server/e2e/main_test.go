@@ -376,12 +376,13 @@ func (s *server) waitJobs(timeout time.Duration, ids ...int64) map[int64]job {
 	return out
 }
 
-// waitRunning polls until the job runs on a worker, and returns it.
+// waitRunning polls until the job's analysis is under way on a worker
+// (past its first progress report), and returns it.
 func (s *server) waitRunning(id int64, timeout time.Duration) job {
 	s.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
-		if j := s.job(id); j.State == "running" && j.Worker != "" {
+		if j := s.job(id); j.State == "running" && j.Worker != "" && j.Progress > 0 {
 			return j
 		} else if j.State == "done" || j.State == "failed" {
 			s.t.Fatalf("job %d finished (%s) before it was seen running", id, j.State)
