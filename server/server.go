@@ -145,6 +145,13 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	// The in-process workers' staging folders: what a crash left there
+	// holds nothing the queue needs.
+	staging := filepath.Join(wcfg.WorkDir, "jobs")
+	_ = os.RemoveAll(staging)
+	if err := os.MkdirAll(staging, 0o700); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -178,7 +185,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.Workers > 0 {
 		host, _ := os.Hostname()
 		w := worker.New(conn, cfg.Analyzer, worker.Config{Name: fmt.Sprintf("%s-serve-%d", host, os.Getpid()),
-			Concurrency: cfg.Workers, TempDir: filepath.Join(cfg.DataDir, "work"), Log: cfg.Log})
+			Concurrency: cfg.Workers, TempDir: staging, Log: cfg.Log})
 		g.Go(func() error { return w.Run(gctx) })
 	}
 
