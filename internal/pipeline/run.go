@@ -17,7 +17,9 @@ import (
 // folder.
 type Config struct {
 	// Screening options (movement, view, stance, sex, thresholds,
-	// filter); SourcePath is set by Run.
+	// filter); SourcePath, the name the report gives the input, is the
+	// input's path unless set (a server names an upload, not its staging
+	// copy).
 	Screening screening.Options
 	// Track configures pass one.
 	Track TrackOptions
@@ -77,7 +79,9 @@ func Run(ctx context.Context, input, dir string, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	sopts := cfg.Screening
-	sopts.SourcePath = input
+	if sopts.SourcePath == "" {
+		sopts.SourcePath = input
+	}
 	rep, err := screening.Analyze(ctx, tr, sopts)
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)

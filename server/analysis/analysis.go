@@ -1,0 +1,174 @@
+package analysis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/kneescreen/kneescreen/internal/pipeline"
+	"github.com/kneescreen/kneescreen/models"
+	"github.com/kneescreen/kneescreen/report"
+	"github.com/kneescreen/kneescreen/screening"
+	"github.com/kneescreen/kneescreen/server/web"
+	"github.com/kneescreen/kneescreen/server/worker"
+	"github.com/kneescreen/kneescreen/vision"
+)
+
+// Options configure an Analyzer.
+type Options struct {
+	// Model and ModelsDir select the pose model as --model and
+	// --models-dir do.
+	Model     string
+	ModelsDir string
+	// Threads is the process's inference thread budget (0: all CPUs),
+	// shared evenly by Analyses concurrent analyses (0: 1).
+	Threads  int
+	Analyses int
+	// Symmetric averages each frame's pose with its mirror image's.
+	Symmetric bool
+	// VideoMaxSide caps the annotated video's longer side (0: the
+	// pipeline's default; negative: the input's size).
+	VideoMaxSide int
+	// Screening holds thresholds and filter settings; movement, view,
+	// stance and sex come with each job.
+	Screening screening.Options
+	// Tool is the version recorded in reports.
+	Tool string
+}
+
+// Analyzer runs the kneescreen pipeline for the worker. It is safe for
+// concurrent use.
+type Analyzer struct {
+	opts      Options
+	src       *models.ModelSource
+	perRun    int
+	mu        sync.Mutex
+	byThreads map[int]*models.Model
+}
+
+// New loads the model and returns an Analyzer.
+func New(opts Options) (*Analyzer, error) {
+	src, err := models.LoadModel(opts.Model, opts.ModelsDir)
+	if err != nil {
+		return nil, fmt.Errorf("analysis: %w", err)
+	}
+	threads := opts.Threads
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	a := &Analyzer{opts: opts, src: src, perRun: max(1, threads/max(1, opts.Analyses)), byThreads: map[int]*models.Model{}}
+	// Load (and check) the model now, so a bad model fails at start.
+	if _, err := a.model(1); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// ThreadsPerAnalysis is each analysis's share of the thread budget.
+func (a *Analyzer) ThreadsPerAnalysis() int { return a.perRun }
+
+// model returns the model loaded for threads threads per estimator, loading
+// it on first use. The weights are shared by every estimator made from it.
+func (a *Analyzer) model(threads int) (*models.Model, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if m := a.byThreads[threads]; m != nil {
+		return m, nil
+	}
+	m, err := models.Load(a.src, models.Options{Threads: threads})
+	if err != nil {
+		return nil, fmt.Errorf("analysis: %w", err)
+	}
+	a.byThreads[threads] = m
+	return m, nil
+}
+
+// Analyze implements worker.Analyzer. Bad options and unreadable videos
+// are permanent failures.
+func (a *Analyzer) Analyze(ctx context.Context, req worker.Request) error {
+	sopts, err := a.screening(req)
+	if err != nil {
+		return worker.Permanent(err)
+	}
+	sopts.SourcePath = req.Name
+	cfg := pipeline.Config{
+		Screening: sopts,
+		Track: pipeline.TrackOptions{
+			NewEstimator: func(threads int) (pipeline.Estimator, error) {
+				m, err := a.model(threads)
+				if err != nil {
+					return nil, err
+				}
+				return m.NewEstimator(), nil
+			},
+			Symmetric: a.opts.Symmetric,
+			Threads:   a.perRun,
+		},
+		Formats:      report.Formats{report.FormatJSON: true, report.FormatCSV: true, report.FormatHTML: true, report.FormatVideo: true},
+		Analysis:     report.Analysis{Tool: a.opts.Tool, Model: a.src.Name, Symmetric: a.opts.Symmetric},
+		VideoMaxSide: a.opts.VideoMaxSide,
+	}
+	if req.Progress != nil {
+		cfg.Progress = func(p pipeline.Progress) { req.Progress(p.Pass, p.Done, p.Total) }
+	}
+	_, err = pipeline.Run(ctx, req.Video, req.Dir, cfg)
+	var se *vision.SourceError
+	if errors.As(err, &se) {
+		// The path is the worker's staging copy; the cause is what counts.
+		return worker.Permanent(fmt.Errorf("the video: %w", se.Err))
+	}
+	return err
+}
+
+// screening builds the job's screening options.
+func (a *Analyzer) screening(req worker.Request) (screening.Options, error) {
+	o := a.opts.Screening
+	var err error
+	if o.Movement, err = screening.ParseMovement(req.Movement); err != nil {
+		return o, err
+	}
+	if o.View, err = ParseView(req.View); err != nil {
+		return o, err
+	}
+	if o.Stance, err = screening.ParseStance(req.Stance); err != nil {
+		return o, err
+	}
+	if o.Sex, err = screening.ParseSex(req.Sex); err != nil {
+		return o, err
+	}
+	return o, o.Validate()
+}
+
+// ParseView accepts the views a recording can be given: auto, front, side.
+func ParseView(s string) (screening.View, error) {
+	v, err := screening.ParseView(s)
+	if err == nil && v == screening.ViewOblique {
+		return "", fmt.Errorf("view %q: want auto, front or side", s)
+	}
+	return v, err
+}
+
+// Prober probes uploads with vision: it sniffs the container, checks its
+// structure fits the file and decodes the first frame.
+type Prober struct{}
+
+// Probe implements web.Prober.
+func (Prober) Probe(ctx context.Context, path string) (web.VideoInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return web.VideoInfo{}, err
+	}
+	v, err := vision.OpenVideo(path)
+	if err != nil {
+		var se *vision.SourceError
+		if errors.As(err, &se) {
+			return web.VideoInfo{}, se.Err
+		}
+		return web.VideoInfo{}, err
+	}
+	defer v.Close()
+	in := v.Info()
+	return web.VideoInfo{Container: in.Container, Codec: in.Codec, Width: in.Width, Height: in.Height,
+		FPS: in.FPS, Duration: in.Duration, Rotation: in.Rotation}, nil
+}
