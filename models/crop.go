@@ -28,22 +28,23 @@ func nextRegion(p *pose.Pose, w, h int, origin image.Point) Region {
 	if !p.Person || !torsoVisible(p) {
 		return full
 	}
-	k := &p.Keypoints
 	ox, oy := float64(origin.X), float64(origin.Y)
-	cx := (k[pose.LeftHip].X+k[pose.RightHip].X)/2 - ox
-	cy := (k[pose.LeftHip].Y+k[pose.RightHip].Y)/2 - oy
+	lh, rh := p.At(pose.LeftHip), p.At(pose.RightHip)
+	cx := (lh.X+rh.X)/2 - ox
+	cy := (lh.Y+rh.Y)/2 - oy
 
 	var torsoX, torsoY, bodyX, bodyY float64
 	for _, j := range [...]pose.Joint{pose.LeftShoulder, pose.RightShoulder, pose.LeftHip, pose.RightHip} {
-		torsoX = max(torsoX, math.Abs(cx+ox-k[j].X))
-		torsoY = max(torsoY, math.Abs(cy+oy-k[j].Y))
+		k := p.At(j)
+		torsoX = max(torsoX, math.Abs(cx+ox-k.X))
+		torsoY = max(torsoY, math.Abs(cy+oy-k.Y))
 	}
-	for j := range pose.NumJoints {
-		if k[j].Score < minCropKeypointScore {
+	for _, k := range p.Keypoints {
+		if k.Score < minCropKeypointScore {
 			continue
 		}
-		bodyX = max(bodyX, math.Abs(cx+ox-k[j].X))
-		bodyY = max(bodyY, math.Abs(cy+oy-k[j].Y))
+		bodyX = max(bodyX, math.Abs(cx+ox-k.X))
+		bodyY = max(bodyY, math.Abs(cy+oy-k.Y))
 	}
 	half := max(torsoX*torsoExpansion, torsoY*torsoExpansion, bodyX*bodyExpansion, bodyY*bodyExpansion)
 	// Never reach further than the farthest frame edge from the centre.
@@ -58,8 +59,15 @@ func nextRegion(p *pose.Pose, w, h int, origin image.Point) Region {
 // degenerate pose (all joints in one spot) gives the full frame instead.
 const minCropPixels = 8
 
+// torsoVisible reports whether a hip and a shoulder are confident; a pose
+// whose skeleton lacks them has no torso to crop around.
 func torsoVisible(p *pose.Pose) bool {
-	k := &p.Keypoints
-	return (k[pose.LeftHip].Score > minCropKeypointScore || k[pose.RightHip].Score > minCropKeypointScore) &&
-		(k[pose.LeftShoulder].Score > minCropKeypointScore || k[pose.RightShoulder].Score > minCropKeypointScore)
+	score := func(j pose.Joint) float64 {
+		if k, ok := p.Get(j); ok {
+			return k.Score
+		}
+		return 0
+	}
+	return (score(pose.LeftHip) > minCropKeypointScore || score(pose.RightHip) > minCropKeypointScore) &&
+		(score(pose.LeftShoulder) > minCropKeypointScore || score(pose.RightShoulder) > minCropKeypointScore)
 }

@@ -17,8 +17,9 @@ type engineRunner struct {
 }
 
 // loadEngine loads an ONNX model into the engine, checks it has MoveNet's
-// signature and returns it with the side of its square input.
-func loadEngine(onnx []byte, threads int) (*engine.Model, int, error) {
+// signature for skeleton sk and returns it with the side of its square
+// input.
+func loadEngine(onnx []byte, threads int, sk *pose.Skeleton) (*engine.Model, int, error) {
 	var opts []engine.Option
 	if threads > 0 {
 		opts = append(opts, engine.WithThreads(threads))
@@ -27,7 +28,7 @@ func loadEngine(onnx []byte, threads int) (*engine.Model, int, error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("%w: %w", ErrBadModel, err)
 	}
-	size, err := checkSignature(m.Inputs(), m.Outputs())
+	size, err := checkSignature(m.Inputs(), m.Outputs(), sk)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -43,8 +44,9 @@ func newEngineRunner(m *engine.Model, size int) *engineRunner {
 }
 
 // checkSignature checks that a model takes one int32 [1,N,N,3] image and
-// returns float32 [1,1,17,3] keypoints, and returns N.
-func checkSignature(ins, outs []engine.Info) (int, error) {
+// returns float32 [1,1,K,3] keypoints, K the joints of skeleton sk (17 for
+// MoveNet's COCO17), and returns N.
+func checkSignature(ins, outs []engine.Info, sk *pose.Skeleton) (int, error) {
 	if len(ins) != 1 || len(outs) != 1 {
 		return 0, fmt.Errorf("%w: has %d inputs and %d outputs; a MoveNet SinglePose model has one of each", ErrBadModel, len(ins), len(outs))
 	}
@@ -54,9 +56,9 @@ func checkSignature(ins, outs []engine.Info) (int, error) {
 		return 0, fmt.Errorf("%w: input %q is %v %v; want int32 [1 N N 3] (an RGB image, N = 192 for Lightning, 256 for Thunder)",
 			ErrBadModel, in.Name, in.DType, in.Shape)
 	}
-	if out.DType != engine.Float32 || !slices.Equal(out.Shape, []int{1, 1, int(pose.NumJoints), 3}) {
-		return 0, fmt.Errorf("%w: output %q is %v %v; want float32 [1 1 17 3] (y, x, score per keypoint)",
-			ErrBadModel, out.Name, out.DType, out.Shape)
+	if out.DType != engine.Float32 || !slices.Equal(out.Shape, []int{1, 1, sk.Len(), 3}) {
+		return 0, fmt.Errorf("%w: output %q is %v %v; want float32 [1 1 %d 3] (y, x, score per %s keypoint)",
+			ErrBadModel, out.Name, out.DType, out.Shape, sk.Len(), sk)
 	}
 	return s[1], nil
 }

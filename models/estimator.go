@@ -56,7 +56,8 @@ const (
 )
 
 // runner runs the pose model on one input: in is the int32 NHWC RGB image
-// (size*size*3), out receives the 17 (y, x, score) triples.
+// (size*size*3), out receives one (y, x, score) triple per joint of the
+// model's skeleton.
 type runner interface {
 	run(ctx context.Context, in []int32, out []float32) error
 	// close releases the runner's resources (worker goroutines).
@@ -69,6 +70,7 @@ type runner interface {
 type Estimator struct {
 	name string
 	size int
+	sk   *pose.Skeleton
 	run  runner
 	opts Options
 
@@ -98,20 +100,27 @@ func New(src *ModelSource, opts Options) (*Estimator, error) {
 type Model struct {
 	name string
 	size int
+	sk   *pose.Skeleton
 	eng  *engine.Model
 	opts Options
 }
 
 // Load loads and checks a model: it must be ONNX that the engine can run,
 // with MoveNet SinglePose's signature (int32 [1,N,N,3] in, float32
-// [1,1,17,3] out). Errors wrap ErrBadModel.
+// [1,1,17,3] out: the COCO17 skeleton). Errors wrap ErrBadModel.
 func Load(src *ModelSource, opts Options) (*Model, error) {
-	eng, size, err := loadEngine(src.ONNX, opts.Threads)
+	eng, size, err := loadEngine(src.ONNX, opts.Threads, moveNetSkeleton)
 	if err != nil {
 		return nil, fmt.Errorf("models: %s: %w", src.Name, err)
 	}
-	return &Model{name: src.Name, size: size, eng: eng, opts: opts}, nil
+	return &Model{name: src.Name, size: size, sk: moveNetSkeleton, eng: eng, opts: opts}, nil
 }
+
+// moveNetSkeleton is the skeleton of MoveNet SinglePose's output.
+var moveNetSkeleton = pose.COCO17
+
+// Skeleton names the keypoints of the model's poses.
+func (m *Model) Skeleton() *pose.Skeleton { return m.sk }
 
 // Name is the model's name ("lightning", "thunder" or its file path).
 func (m *Model) Name() string { return m.name }
@@ -135,11 +144,12 @@ func newEstimator(name string, size int, r runner, opts Options) *Estimator {
 	return &Estimator{
 		name: name,
 		size: size,
+		sk:   moveNetSkeleton,
 		run:  r,
 		opts: opts,
 		rs:   newResampler(size),
 		in:   make([]int32, size*size*3),
-		out:  make([]float32, int(pose.NumJoints)*3),
+		out:  make([]float32, moveNetSkeleton.Len()*3),
 	}
 }
 
@@ -153,17 +163,29 @@ func (e *Estimator) Name() string { return e.name }
 // Lightning, 256 for Thunder).
 func (e *Estimator) InputSize() int { return e.size }
 
+// Skeleton names the keypoints of the Estimator's poses.
+func (e *Estimator) Skeleton() *pose.Skeleton { return e.sk }
+
 // Estimate finds the pose in a single image, letterboxed onto a square. An
 // image that is already the model's input size is fed unchanged, so the
 // keypoints' NX, NY are exactly the model's outputs. Estimate does not use
-// or change the tracking state.
+// or change the tracking state. The pose's keypoints are newly allocated;
+// EstimateInto reuses a destination's.
 func (e *Estimator) Estimate(ctx context.Context, img image.Image) (pose.Pose, error) {
+	var p pose.Pose
+	err := e.EstimateInto(ctx, img, &p)
+	return p, err
+}
+
+// EstimateInto is Estimate writing into dst, whose keypoint slice is reused
+// when it has room: steady-state estimation then allocates nothing.
+func (e *Estimator) EstimateInto(ctx context.Context, img image.Image, dst *pose.Pose) error {
 	b := img.Bounds()
 	if b.Dx() == e.size && b.Dy() == e.size {
 		copyExact(e.in, e.rs.toRGBA(img), e.size)
-		return e.infer(ctx, Region{Side: float64(e.size)}, b.Min)
+		return e.infer(ctx, Region{Side: float64(e.size)}, b.Min, dst)
 	}
-	return e.estimateRegion(ctx, img, Letterbox(b.Dx(), b.Dy()))
+	return e.estimateRegion(ctx, img, Letterbox(b.Dx(), b.Dy()), dst)
 }
 
 // Track finds the pose in the next frame of a video. It crops around the
@@ -171,8 +193,17 @@ func (e *Estimator) Estimate(ctx context.Context, img image.Image) (pose.Pose, e
 // falls back to the whole (letterboxed) frame when the person is lost or the
 // frame size changes. When a crop loses the person, the frame is estimated
 // again from the whole frame, so a fast move out of the crop costs one extra
-// inference rather than a missed frame.
+// inference rather than a missed frame. The pose's keypoints are newly
+// allocated; TrackInto reuses a destination's.
 func (e *Estimator) Track(ctx context.Context, img image.Image) (pose.Pose, error) {
+	var p pose.Pose
+	err := e.TrackInto(ctx, img, &p)
+	return p, err
+}
+
+// TrackInto is Track writing into dst, whose keypoint slice is reused when
+// it has room: steady-state tracking then allocates nothing.
+func (e *Estimator) TrackInto(ctx context.Context, img image.Image, dst *pose.Pose) error {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	full := Letterbox(w, h)
@@ -180,18 +211,17 @@ func (e *Estimator) Track(ctx context.Context, img image.Image) (pose.Pose, erro
 	if e.tracking && e.trackW == w && e.trackH == h {
 		r = e.next
 	}
-	p, err := e.estimateRegion(ctx, img, r)
-	if err != nil {
-		return p, err
+	if err := e.estimateRegion(ctx, img, r, dst); err != nil {
+		return err
 	}
-	if !p.Person && r != full {
-		if p, err = e.estimateRegion(ctx, img, full); err != nil {
-			return p, err
+	if !dst.Person && r != full {
+		if err := e.estimateRegion(ctx, img, full, dst); err != nil {
+			return err
 		}
 	}
 	e.tracking, e.trackW, e.trackH = true, w, h
-	e.next = nextRegion(&p, w, h, b.Min)
-	return p, nil
+	e.next = nextRegion(dst, w, h, b.Min)
+	return nil
 }
 
 // Reset forgets the tracking state, e.g. at a cut or a new video.
@@ -207,13 +237,25 @@ func (e *Estimator) Region() (r Region, ok bool) {
 	return e.next, true
 }
 
-func (e *Estimator) estimateRegion(ctx context.Context, img image.Image, r Region) (pose.Pose, error) {
+func (e *Estimator) estimateRegion(ctx context.Context, img image.Image, r Region, dst *pose.Pose) error {
 	b := img.Bounds()
 	if b.Empty() {
-		return pose.Pose{}, fmt.Errorf("models: %w: empty image", ErrBadImage)
+		e.reset(dst)
+		return fmt.Errorf("models: %w: empty image", ErrBadImage)
 	}
 	e.rs.resample(e.in, img, r)
-	return e.infer(ctx, r, b.Min)
+	return e.infer(ctx, r, b.Min, dst)
+}
+
+// reset makes dst a zero pose of the Estimator's skeleton, reusing its
+// keypoint slice when it has room.
+func (e *Estimator) reset(dst *pose.Pose) {
+	kps := dst.Keypoints[:0]
+	if cap(kps) < e.sk.Len() {
+		kps = make([]pose.Keypoint, 0, e.sk.Len())
+	}
+	*dst = pose.Pose{Skeleton: e.sk, Keypoints: kps[:e.sk.Len()]}
+	clear(dst.Keypoints)
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
@@ -223,18 +265,18 @@ var ErrBadImage = errors.New("bad image")
 
 // infer runs the model on e.in and maps its output through region r to the
 // image's own coordinates (whose top-left corner is origin).
-func (e *Estimator) infer(ctx context.Context, r Region, origin image.Point) (pose.Pose, error) {
-	var p pose.Pose
+func (e *Estimator) infer(ctx context.Context, r Region, origin image.Point, p *pose.Pose) error {
+	e.reset(p)
 	if err := e.run.run(ctx, e.in, e.out); err != nil {
-		return p, fmt.Errorf("models: %s: %w", e.name, err)
+		return fmt.Errorf("models: %s: %w", e.name, err)
 	}
 	n := 0
 	for j := range p.Keypoints {
 		ny, nx, s := float64(e.out[3*j]), float64(e.out[3*j+1]), float64(e.out[3*j+2])
 		if !finite(ny) || !finite(nx) || !finite(s) {
 			// MoveNet's outputs are always finite; this is some other model.
-			return p, fmt.Errorf("models: %s: %w: keypoint %v is (%v, %v, %v); a MoveNet model gives finite (y, x, score)",
-				e.name, ErrBadModel, pose.Joint(j), ny, nx, s)
+			return fmt.Errorf("models: %s: %w: keypoint %v is (%v, %v, %v); a MoveNet model gives finite (y, x, score)",
+				e.name, ErrBadModel, e.sk.Joint(j), ny, nx, s)
 		}
 		x, y := r.ToSource(nx, ny)
 		p.Keypoints[j] = pose.Keypoint{X: x + float64(origin.X), Y: y + float64(origin.Y), NX: nx, NY: ny, Score: s}
@@ -243,5 +285,5 @@ func (e *Estimator) infer(ctx context.Context, r Region, origin image.Point) (po
 		}
 	}
 	p.Person = n >= e.opts.MinKeypoints
-	return p, nil
+	return nil
 }

@@ -51,8 +51,8 @@ func readReferences(t *testing.T, root string) map[string][]reference {
 	out := map[string][]reference{}
 	for _, path := range dirs {
 		for line, r := range testenv.ReadReferences(t, path) {
-			if len(r.Keypoints) != int(pose.NumJoints) {
-				t.Fatalf("%s:%d: %d keypoints, want %d", path, line+1, len(r.Keypoints), pose.NumJoints)
+			if len(r.Keypoints) != pose.COCO17.Len() {
+				t.Fatalf("%s:%d: %d keypoints, want %d", path, line+1, len(r.Keypoints), pose.COCO17.Len())
 			}
 			model := strings.TrimPrefix(r.Model, "movenet-")
 			out[model] = append(out[model], reference{r, filepath.Dir(path)})
@@ -143,7 +143,7 @@ func runFidelity(t *testing.T, src *ModelSource, refs []reference) fidelityResul
 						res.close++
 					}
 					where := fmt.Sprintf("%s/%s %v: got (y %.5f, x %.5f, score %.5f), reference (%.5f, %.5f, %.5f)",
-						filepath.Base(r.dir), r.Image, pose.Joint(j), k.NY, k.NX, k.Score, want[0], want[1], want[2])
+						filepath.Base(r.dir), r.Image, pose.COCO17.Joint(j), k.NY, k.NX, k.Score, want[0], want[1], want[2])
 					if d > res.worst {
 						res.worst, res.worstAt = d, where
 					}

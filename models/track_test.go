@@ -13,14 +13,18 @@ import (
 	"github.com/kneescreen/kneescreen/pose"
 )
 
+// numJoints is MoveNet's keypoint count (COCO17; checked in
+// TestMoveNetSkeleton).
+const numJoints = 17
+
 // dotPalette gives each joint a colour of its own direction in RGB space,
 // so a dot stays recognisable when resampling blends it with black.
-var dotPalette = func() [pose.NumJoints][3]float64 {
-	var p [pose.NumJoints][3]float64
+var dotPalette = func() [numJoints][3]float64 {
+	var p [numJoints][3]float64
 	n := 0
-	for r := 0; r <= 2 && n < int(pose.NumJoints); r++ {
-		for g := 0; g <= 2 && n < int(pose.NumJoints); g++ {
-			for b := 0; b <= 2 && n < int(pose.NumJoints); b++ {
+	for r := 0; r <= 2 && n < numJoints; r++ {
+		for g := 0; g <= 2 && n < numJoints; g++ {
+			for b := 0; b <= 2 && n < numJoints; b++ {
 				if r+g+b == 0 || (r%2 == 0 && g%2 == 0 && b%2 == 0) {
 					continue // black, or a multiple of a smaller vector
 				}
@@ -44,7 +48,7 @@ type dotModel struct {
 func (m *dotModel) run(_ context.Context, in []int32, out []float32) error {
 	m.calls++
 	n := m.size
-	var sx, sy, sw [pose.NumJoints]float64
+	var sx, sy, sw [numJoints]float64
 	for i := 0; i < n*n; i++ {
 		r, g, b := float64(in[3*i]), float64(in[3*i+1]), float64(in[3*i+2])
 		norm := math.Sqrt(r*r + g*g + b*b)
@@ -62,7 +66,7 @@ func (m *dotModel) run(_ context.Context, in []int32, out []float32) error {
 			}
 		}
 	}
-	for j := range pose.NumJoints {
+	for j := range numJoints {
 		if sw[j] == 0 {
 			out[3*j], out[3*j+1], out[3*j+2] = 0.5, 0.5, 0
 			continue
@@ -76,7 +80,7 @@ func (m *dotModel) run(_ context.Context, in []int32, out []float32) error {
 
 // drawDots paints each joint's dot (a radius-r disc) at pts on a black
 // image of the given bounds.
-func drawDots(bounds image.Rectangle, pts [pose.NumJoints][2]float64, r float64) *image.RGBA {
+func drawDots(bounds image.Rectangle, pts [numJoints][2]float64, r float64) *image.RGBA {
 	img := image.NewRGBA(bounds)
 	for y := bounds.Min.Y; y < bounds.Max.Y; y++ {
 		for x := bounds.Min.X; x < bounds.Max.X; x++ {
@@ -98,14 +102,14 @@ func drawDots(bounds image.Rectangle, pts [pose.NumJoints][2]float64, r float64)
 
 // standing returns a stick figure's joints centred at (cx, cy) with the
 // given height in pixels, in COCO order.
-func standing(cx, cy, height float64) [pose.NumJoints][2]float64 {
+func standing(cx, cy, height float64) [numJoints][2]float64 {
 	u := height / 8
-	rel := [pose.NumJoints][2]float64{
+	rel := [numJoints][2]float64{
 		{0, -3.3}, {0.5, -3.9}, {-0.5, -3.9}, {1.1, -3.6}, {-1.1, -3.6}, // head
 		{1, -2.8}, {-1, -2.8}, {1.3, -1.6}, {-1.3, -1.6}, {1.4, -0.4}, {-1.4, -0.4}, // arms
 		{0.6, 0}, {-0.6, 0}, {0.7, 1.9}, {-0.7, 1.9}, {0.7, 3.8}, {-0.7, 3.8}, // legs
 	}
-	var out [pose.NumJoints][2]float64
+	var out [numJoints][2]float64
 	for j, r := range rel {
 		out[j] = [2]float64{cx + r[0]*u, cy + r[1]*u}
 	}
@@ -174,7 +178,7 @@ func TestTrackFallsBackWhenPersonLost(t *testing.T) {
 	bounds := image.Rect(0, 0, 1280, 720)
 	left := drawDots(bounds, standing(250, 360, 400), 9)
 	right := drawDots(bounds, standing(1050, 360, 400), 9)
-	empty := drawDots(bounds, [pose.NumJoints][2]float64{}, 0)
+	empty := drawDots(bounds, [numJoints][2]float64{}, 0)
 	ctx := context.Background()
 
 	if p, err := e.Track(ctx, left); err != nil || !p.Person {
@@ -191,7 +195,7 @@ func TestTrackFallsBackWhenPersonLost(t *testing.T) {
 	if model.calls-calls != 2 {
 		t.Errorf("after a jump: %d inferences, want 2 (crop, then full frame)", model.calls-calls)
 	}
-	if got := p.Keypoints[pose.LeftHip].X; math.Abs(got-(1050+0.6*50)) > 8 {
+	if got := p.At(pose.LeftHip).X; math.Abs(got-(1050+0.6*50)) > 8 {
 		t.Errorf("after a jump: left hip at x=%.1f, want about %.1f", got, 1050+0.6*50)
 	}
 	cropRight, _ := e.Region()
@@ -228,7 +232,7 @@ func TestEstimateModelSizedImageIsFedUnchanged(t *testing.T) {
 		var got []int32
 		e := newEstimator("probe", n, runnerFunc(func(in []int32, out []float32) {
 			got = append(got[:0], in...)
-			for j := range pose.NumJoints {
+			for j := range numJoints {
 				out[3*j], out[3*j+1], out[3*j+2] = 0.25, 0.75, 0.5
 			}
 		}), Options{})
@@ -249,10 +253,21 @@ func TestEstimateModelSizedImageIsFedUnchanged(t *testing.T) {
 				}
 			}
 		}
-		k := p.Keypoints[pose.LeftKnee]
+		k := *p.At(pose.LeftKnee)
 		if k.NX != 0.75 || k.NY != 0.25 || k.X != 10+0.75*float64(n) || k.Y != 20+0.25*float64(n) {
 			t.Errorf("%d: keypoint %+v, want nx=0.75 ny=0.25 at (%v,%v)", n, k, 10+0.75*float64(n), 20+0.25*float64(n))
 		}
+	}
+}
+
+func TestMoveNetSkeleton(t *testing.T) {
+	e := newEstimator("probe", 192, runnerFunc(func([]int32, []float32) {}), Options{})
+	if e.Skeleton() != pose.COCO17 || pose.COCO17.Len() != numJoints {
+		t.Fatalf("MoveNet's skeleton is %v with %d joints, want coco17 with %d", e.Skeleton(), e.Skeleton().Len(), numJoints)
+	}
+	p, err := e.Estimate(context.Background(), image.NewRGBA(image.Rect(0, 0, 64, 48)))
+	if err != nil || p.Skeleton != pose.COCO17 || len(p.Keypoints) != numJoints {
+		t.Errorf("pose of skeleton %v with %d keypoints, err %v", p.Skeleton, len(p.Keypoints), err)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -78,17 +79,19 @@ func checkKeypointsCSV(t *testing.T, path string, tr *pose.Track) {
 	if len(rows) != len(tr.Poses)+1 {
 		t.Fatalf("keypoints.csv has %d rows, want header + %d", len(rows), len(tr.Poses))
 	}
-	if got, want := len(rows[0]), 3+3*int(pose.NumJoints); got != want {
+	sk := tr.PoseSkeleton()
+	if got, want := len(rows[0]), 3+3*sk.Len(); got != want {
 		t.Fatalf("keypoints.csv has %d columns, want %d", got, want)
 	}
-	if rows[0][3+3*int(pose.LeftKnee)] != "left_knee_x" {
-		t.Errorf("column for left knee x is %q", rows[0][3+3*int(pose.LeftKnee)])
+	knee, _ := sk.Index(pose.LeftKnee)
+	if rows[0][3+3*knee] != "left_knee_x" {
+		t.Errorf("column for left knee x is %q", rows[0][3+3*knee])
 	}
 	// Spot-check a value against the track.
 	i := len(tr.Poses) / 2
-	x, err := strconv.ParseFloat(rows[i+1][3+3*int(pose.LeftKnee)], 64)
-	if err != nil || abs(x-tr.Poses[i].Keypoints[pose.LeftKnee].X) > 0.006 {
-		t.Errorf("row %d left_knee_x = %q, want %.3f", i, rows[i+1][3+3*int(pose.LeftKnee)], tr.Poses[i].Keypoints[pose.LeftKnee].X)
+	x, err := strconv.ParseFloat(rows[i+1][3+3*knee], 64)
+	if want := tr.Poses[i].At(pose.LeftKnee).X; err != nil || abs(x-want) > 0.006 {
+		t.Errorf("row %d left_knee_x = %q, want %.3f", i, rows[i+1][3+3*knee], want)
 	}
 }
 
@@ -253,5 +256,42 @@ func TestWriteStopsWhenCancelled(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
 		t.Fatalf("cancelled Write left %d files", len(ents))
+	}
+}
+
+// TestKeypointsCSVFollowsSkeleton: the header names the track's own
+// joints, so a 33-landmark model's file has BlazePose's columns, and a pose
+// of another skeleton is written by name (what it lacks stays empty).
+func TestKeypointsCSVFollowsSkeleton(t *testing.T) {
+	tr := &pose.Track{Width: 64, Height: 48, FPS: 30, Skeleton: pose.BlazePose33}
+	p := pose.NewPose(pose.BlazePose33)
+	for i := range p.Keypoints {
+		p.Keypoints[i] = pose.Keypoint{X: float64(i), Y: 1, Score: 0.5}
+	}
+	coco := pose.NewPose(pose.COCO17)
+	coco.Frame, coco.Time = 1, 1.0/30
+	coco.At(pose.LeftKnee).X = 7
+	tr.Poses = []pose.Pose{p, coco}
+	var b strings.Builder
+	if err := WriteKeypointsCSV(&b, tr); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(b.String())).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 || len(rows[0]) != 3+3*33 {
+		t.Fatalf("%d rows of %d columns, want 3 of %d", len(rows), len(rows[0]), 3+3*33)
+	}
+	col := func(name string) int { return slices.Index(rows[0], name) }
+	heel, knee := col("left_heel_x"), col("left_knee_x")
+	if heel < 0 || knee < 0 || rows[0][3] != "nose_x" || rows[0][len(rows[0])-1] != "right_foot_index_score" {
+		t.Fatalf("header %v", rows[0])
+	}
+	if rows[1][heel] != "29" || rows[1][knee] != "25" {
+		t.Errorf("BlazePose row: left heel x %q, left knee x %q; want 29 and 25", rows[1][heel], rows[1][knee])
+	}
+	if rows[2][heel] != "" || rows[2][knee] != "7" {
+		t.Errorf("COCO pose in a BlazePose file: left heel x %q (want empty), left knee x %q (want 7)", rows[2][heel], rows[2][knee])
 	}
 }

@@ -33,8 +33,13 @@ func WriteJSON(w io.Writer, d *Data) error {
 func WriteKeypointsCSV(w io.Writer, tr *pose.Track) error {
 	cw := csv.NewWriter(w)
 	head := []string{"frame", "time_s", "person"}
-	for j := pose.Joint(0); j < pose.NumJoints; j++ {
-		head = append(head, j.String()+"_x", j.String()+"_y", j.String()+"_score")
+	sk := pose.COCO17 // the header of a track that names no skeleton
+	if tr != nil && tr.PoseSkeleton() != nil {
+		sk = tr.PoseSkeleton()
+	}
+	joints := sk.Joints()
+	for _, j := range joints {
+		head = append(head, string(j)+"_x", string(j)+"_y", string(j)+"_score")
 	}
 	if err := cw.Write(head); err != nil {
 		return err
@@ -48,7 +53,20 @@ func WriteKeypointsCSV(w io.Writer, tr *pose.Track) error {
 				person = "1"
 			}
 			row = append(row, strconv.Itoa(p.Frame), num(p.Time, 4), person)
-			for _, k := range p.Keypoints {
+			same := len(p.Keypoints) == len(joints) && (p.Skeleton == nil || p.Skeleton.Same(sk))
+			for i, j := range joints {
+				// A pose of another skeleton is read by name, so every
+				// row matches the header; what it lacks is left empty.
+				k, ok := pose.Keypoint{}, same
+				if same {
+					k = p.Keypoints[i]
+				} else {
+					k, ok = p.Get(j)
+				}
+				if !ok {
+					row = append(row, "", "", "")
+					continue
+				}
 				row = append(row, num(k.X, 2), num(k.Y, 2), num(k.Score, 4))
 			}
 			if err := cw.Write(row); err != nil {

@@ -140,7 +140,7 @@ func (a *analysis) conditionTrack() bool {
 	q.MeanScore = Number(round(c.meanScore, 4))
 	q.KeypointsDropped = c.dropped
 	if c.personFrames > 0 {
-		q.DroppedFraction = round(float64(c.dropped)/float64(c.personFrames*int(pose.NumJoints)), 4)
+		q.DroppedFraction = round(float64(c.dropped)/float64(c.personFrames*c.sk.Len()), 4)
 	}
 	q.OutliersRejected, q.GapSamplesFilled, q.SwapsCorrected = c.outliers, c.filled, c.swaps
 	q.CameraCuts = len(c.shots) - 1
@@ -264,12 +264,7 @@ func (a *analysis) computeSeries() {
 	c := a.c
 	fc := &frameContext{c: c, b: a.b, thr: a.thr, stanceAt: a.stanceAt, facing: a.b.facing}
 	s := emptySeries(c)
-	for i := range c.n() {
-		for j := pose.Joint(0); j < pose.NumJoints; j++ {
-			s.Keypoints[i][j] = pose.Keypoint{X: c.x[j][i], Y: c.y[j][i], Score: c.score[j][i],
-				NX: a.track.Poses[i].Keypoints[j].NX, NY: a.track.Poses[i].Keypoints[j].NY}
-		}
-	}
+	s.Keypoints = c.keypoints(a.track)
 	s.Metrics = computeSeries(fc, a.View, a.Movement)
 	a.Series = s
 }
@@ -310,7 +305,7 @@ func (r *Report) addProblem(code ProblemCode, msg string) {
 
 func emptySeries(c *conditioned) *Series {
 	return &Series{Frame: c.frame, Time: c.t, Person: c.person, RepIndex: make([]int, c.n()),
-		Keypoints: make([][pose.NumJoints]pose.Keypoint, c.n())}
+		Skeleton: c.sk, Keypoints: make([][]pose.Keypoint, c.n())}
 }
 
 // blockedReason returns why no indicator can be graded, or "".

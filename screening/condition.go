@@ -15,8 +15,13 @@ type conditioned struct {
 	frame  []int
 	fps    float64
 	person []bool
-	x, y   [pose.NumJoints][]float64
-	score  [pose.NumJoints][]float64
+	// sk is the track's skeleton; x, y and score hold a series for each
+	// of its joints and for every other joint in bodyJoints (NaN, score
+	// 0), so code reads any joint it needs by name and a joint the model
+	// lacks is simply missing.
+	sk    *pose.Skeleton
+	x, y  map[pose.Joint][]float64
+	score map[pose.Joint][]float64
 
 	// shots are [start, end) frame ranges between camera cuts (zoomed
 	// cut-ins, edits); filters and gap filling never cross them.
@@ -30,6 +35,42 @@ type conditioned struct {
 func (c *conditioned) n() int { return len(c.t) }
 
 func (c *conditioned) at(j pose.Joint, i int) Point { return Point{c.x[j][i], c.y[j][i]} }
+
+// bodyJoints are the joints screening reads by name: the COCO-17 body and
+// the feet. A track whose skeleton lacks some of them gets missing series
+// for those, so what needs them is not assessable rather than wrong.
+var bodyJoints = []pose.Joint{
+	pose.Nose, pose.LeftEye, pose.RightEye, pose.LeftEar, pose.RightEar,
+	pose.LeftShoulder, pose.RightShoulder, pose.LeftElbow, pose.RightElbow,
+	pose.LeftWrist, pose.RightWrist, pose.LeftHip, pose.RightHip,
+	pose.LeftKnee, pose.RightKnee, pose.LeftAnkle, pose.RightAnkle,
+	pose.LeftHeel, pose.RightHeel, pose.LeftFootIndex, pose.RightFootIndex,
+}
+
+// trackSkeleton is the skeleton a track's poses are read with (COCO17 for
+// a track that names none).
+func trackSkeleton(tr *pose.Track) *pose.Skeleton {
+	if sk := tr.PoseSkeleton(); sk != nil {
+		return sk
+	}
+	return pose.COCO17
+}
+
+// keypoints returns the conditioned keypoints per frame in the track's
+// skeleton order, with the model's own NX, NY from track.
+func (c *conditioned) keypoints(track *pose.Track) [][]pose.Keypoint {
+	out := make([][]pose.Keypoint, c.n())
+	for i := range out {
+		out[i] = make([]pose.Keypoint, c.sk.Len())
+		p := &track.Poses[i]
+		for k := range out[i] {
+			j := c.sk.Joint(k)
+			raw, _ := p.Get(j)
+			out[i][k] = pose.Keypoint{X: c.x[j][i], Y: c.y[j][i], Score: c.score[j][i], NX: raw.NX, NY: raw.NY}
+		}
+	}
+	return out
+}
 
 // timeBase returns per-frame times and the frame rate. Pose times are used
 // when they increase; otherwise frames are spaced by the track's FPS (30
@@ -75,29 +116,49 @@ var legPairs = [][2]pose.Joint{
 // chosen smoother.
 func condition(tr *pose.Track, f FilterOptions) *conditioned {
 	n := len(tr.Poses)
-	c := &conditioned{frame: make([]int, n), person: make([]bool, n)}
+	sk := trackSkeleton(tr)
+	c := &conditioned{frame: make([]int, n), person: make([]bool, n), sk: sk,
+		x: map[pose.Joint][]float64{}, y: map[pose.Joint][]float64{}, score: map[pose.Joint][]float64{}}
 	var note string
 	c.t, c.fps, note = timeBase(tr)
 	if note != "" {
 		c.notes = append(c.notes, note)
 	}
 	var scoreSum float64
-	for j := range c.x {
-		c.x[j] = make([]float64, n)
-		c.y[j] = make([]float64, n)
-		c.score[j] = make([]float64, n)
+	joints := sk.Joints()
+	for _, j := range append(joints, bodyJoints...) {
+		if _, ok := c.x[j]; ok {
+			continue
+		}
+		c.x[j], c.y[j], c.score[j] = make([]float64, n), make([]float64, n), make([]float64, n)
+		if !sk.Has(j) {
+			for i := range n {
+				c.x[j][i], c.y[j][i] = nan, nan
+			}
+		}
 	}
-	for i, p := range tr.Poses {
+	for i := range tr.Poses {
+		p := &tr.Poses[i]
 		c.frame[i] = p.Frame
 		c.person[i] = p.Person
 		if p.Person {
 			c.personFrames++
 			scoreSum += p.MeanScore()
 		}
-		for j, k := range p.Keypoints {
-			c.score[j][i] = k.Score
-			if p.Person && k.Valid(f.MinScore) {
-				c.x[j][i], c.y[j][i] = k.X, k.Y
+		same := len(p.Keypoints) == sk.Len() && (p.Skeleton == nil || p.Skeleton.Same(sk))
+		for k, j := range joints {
+			var kp pose.Keypoint
+			ok := same
+			if same {
+				kp = p.Keypoints[k]
+			} else {
+				// A pose of another skeleton (or a short one) is read
+				// by name; what it lacks is missing.
+				kp, ok = p.Get(j)
+			}
+			c.score[j][i] = kp.Score
+			if ok && p.Person && kp.Valid(f.MinScore) {
+				c.x[j][i], c.y[j][i] = kp.X, kp.Y
 			} else {
 				c.x[j][i], c.y[j][i] = nan, nan
 				if p.Person {
@@ -119,7 +180,7 @@ func condition(tr *pose.Track, f FilterOptions) *conditioned {
 	}
 	half := int(math.Round(f.HampelWindowS * c.fps))
 	out := make([]bool, n)
-	for j := range c.x {
+	for _, j := range joints {
 		for _, sh := range c.shots {
 			a, b := sh[0], sh[1]
 			xs, ys, ts := c.x[j][a:b], c.y[j][a:b], c.t[a:b]
@@ -151,7 +212,7 @@ func condition(tr *pose.Track, f FilterOptions) *conditioned {
 		sos, err := filter.ButterworthLowpass(f.Order, cut, c.fps)
 		if err == nil {
 			c.cutoffUsed = cut
-			for j := range c.x {
+			for _, j := range joints {
 				for _, sh := range c.shots {
 					sos.FiltFiltNaN(c.x[j][sh[0]:sh[1]], c.x[j][sh[0]:sh[1]])
 					sos.FiltFiltNaN(c.y[j][sh[0]:sh[1]], c.y[j][sh[0]:sh[1]])
@@ -159,7 +220,7 @@ func condition(tr *pose.Track, f FilterOptions) *conditioned {
 			}
 		}
 	case FilterOneEuro:
-		for j := range c.x {
+		for _, j := range joints {
 			for _, s := range [][]float64{c.x[j], c.y[j]} {
 				// Normalise by image height so beta is resolution-free.
 				oe := filter.NewOneEuro(f.OneEuroMinCutoffHz, f.OneEuroBeta, f.OneEuroDCutoffHz)

@@ -49,8 +49,9 @@ func TestAnalyzeErrors(t *testing.T) {
 func TestAnalyzeEdgeCases(t *testing.T) {
 	noPerson := func(tr *pose.Track, keep func(i int) bool) *pose.Track {
 		out := *tr
-		out.Poses = append([]pose.Pose(nil), tr.Poses...)
+		out.Poses = make([]pose.Pose, len(tr.Poses))
 		for i := range out.Poses {
+			out.Poses[i] = tr.Poses[i].Clone()
 			if !keep(i) {
 				out.Poses[i].Person = false
 				for j := range out.Poses[i].Keypoints {
@@ -161,10 +162,12 @@ func FuzzAnalyze(f *testing.F) {
 	f.Add(raw, uint16(1920), uint16(1080))
 	f.Fuzz(func(t *testing.T, data []byte, w, h uint16) {
 		tr := &pose.Track{Width: int(w), Height: int(h), FPS: float64(w % 61)}
-		const per = int(pose.NumJoints) * 4
+		nj := pose.COCO17.Len()
+		per := nj * 4
 		for i := 0; i+per <= len(data) && i < per*600; i += per {
-			p := pose.Pose{Frame: int(data[i]), Time: float64(i/per) / 30, Person: data[i+1]%4 != 0}
-			for j := 0; j < int(pose.NumJoints); j++ {
+			p := pose.NewPose(pose.COCO17)
+			p.Frame, p.Time, p.Person = int(data[i]), float64(i/per)/30, data[i+1]%4 != 0
+			for j := 0; j < nj; j++ {
 				b := data[i+j*4 : i+j*4+4]
 				x := float64(binary.LittleEndian.Uint16(b))
 				y := float64(binary.LittleEndian.Uint16(b[2:]))

@@ -468,9 +468,11 @@ type Series struct {
 	Time  []float64
 	// Person says whether the frame had a person.
 	Person []bool
-	// Keypoints are the conditioned keypoints in pixels; X and Y are NaN
-	// where missing; Score is the raw model score.
-	Keypoints [][pose.NumJoints]pose.Keypoint
+	// Skeleton names the keypoints.
+	Skeleton *pose.Skeleton
+	// Keypoints are the conditioned keypoints in pixels, in the skeleton's
+	// order; X and Y are NaN where missing; Score is the raw model score.
+	Keypoints [][]pose.Keypoint
 	// Metrics in a stable order (MetricNames order, left before right).
 	Metrics []MetricSeries
 	// RepIndex is the 1-based rep a frame belongs to, 0 outside reps.

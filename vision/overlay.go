@@ -23,9 +23,11 @@ import (
 // movement). It carries plain values so that vision stays independent of
 // the screening package.
 type Overlay struct {
-	// Points are the keypoints in frame pixels; a joint is drawn only when
-	// its OK flag is set.
-	Points [pose.NumJoints]OverlayPoint
+	// Skeleton names the points and gives the bones between them.
+	Skeleton *pose.Skeleton
+	// Points are the keypoints in frame pixels, in the skeleton's order; a
+	// joint is drawn only when its OK flag is set.
+	Points []OverlayPoint
 	// KneeAngle is the hip-knee-ankle angle in degrees per side (index 0
 	// left, 1 right, the person's own sides); NaN leaves it out.
 	KneeAngle [2]float64
@@ -68,22 +70,31 @@ var (
 	colBox  = color.RGBA{0, 0, 0, 160} // premultiplied: translucent black
 )
 
-// bones are the skeleton's segments; legs are drawn separately so they
-// can carry their side's colour.
-var bones = [][2]pose.Joint{
-	{pose.LeftShoulder, pose.RightShoulder},
-	{pose.LeftShoulder, pose.LeftElbow}, {pose.LeftElbow, pose.LeftWrist},
-	{pose.RightShoulder, pose.RightElbow}, {pose.RightElbow, pose.RightWrist},
-	{pose.LeftShoulder, pose.LeftHip}, {pose.RightShoulder, pose.RightHip},
-	{pose.LeftHip, pose.RightHip},
-	{pose.Nose, pose.LeftEye}, {pose.Nose, pose.RightEye},
-	{pose.LeftEye, pose.LeftEar}, {pose.RightEye, pose.RightEar},
-}
-
-// legs per side: hip-knee, knee-ankle.
+// legs per side: hip-knee, knee-ankle. They are drawn after the rest of
+// the skeleton's bones, thicker and in their side's colour.
 var legs = [2][2][2]pose.Joint{
 	{{pose.LeftHip, pose.LeftKnee}, {pose.LeftKnee, pose.LeftAnkle}},
 	{{pose.RightHip, pose.RightKnee}, {pose.RightKnee, pose.RightAnkle}},
+}
+
+// isLeg reports whether the bone between joints a and b is a leg segment.
+func isLeg(a, b pose.Joint) bool {
+	for _, side := range legs {
+		for _, bn := range side {
+			if (bn[0] == a && bn[1] == b) || (bn[0] == b && bn[1] == a) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Point returns the point of joint j, not OK when the skeleton lacks it.
+func (o *Overlay) Point(j pose.Joint) OverlayPoint {
+	if i, ok := o.Skeleton.Index(j); ok && i < len(o.Points) {
+		return o.Points[i]
+	}
+	return OverlayPoint{}
 }
 
 var (
@@ -119,13 +130,17 @@ func (d *OverlayDrawer) Draw(dst *image.RGBA, o *Overlay) {
 	w := math.Max(2, short/200) // line width
 	r := w * 1.6                // joint radius
 
-	for _, bn := range bones {
-		d.segment(dst, o, bn[0], bn[1], w, colSkeleton)
+	if o.Skeleton != nil {
+		for _, bn := range o.Skeleton.Bones() {
+			if a, b := o.Skeleton.Joint(bn[0]), o.Skeleton.Joint(bn[1]); !isLeg(a, b) {
+				d.segment(dst, o.Point(a), o.Point(b), w, colSkeleton)
+			}
+		}
 	}
 	for s := range 2 {
 		c := colLevel[clampLevel(o.Level[s])]
 		for _, bn := range legs[s] {
-			d.segment(dst, o, bn[0], bn[1], w*1.5, c)
+			d.segment(dst, o.Point(bn[0]), o.Point(bn[1]), w*1.5, c)
 		}
 	}
 	for j := range o.Points {
@@ -144,16 +159,16 @@ func (d *OverlayDrawer) Draw(dst *image.RGBA, o *Overlay) {
 	knees := [2]pose.Joint{pose.LeftKnee, pose.RightKnee}
 	hips := [2]pose.Joint{pose.LeftHip, pose.RightHip}
 	for s := range 2 {
-		k := o.Points[knees[s]]
+		k := o.Point(knees[s])
 		if !k.OK || math.IsNaN(o.KneeAngle[s]) {
 			continue
 		}
 		// Put the label on the outer side of the knee (away from the
 		// other knee) so the two labels never overlap.
 		dir := 1.0
-		if other := o.Points[knees[1-s]]; other.OK && other.X > k.X {
+		if other := o.Point(knees[1-s]); other.OK && other.X > k.X {
 			dir = -1
-		} else if !other.OK && o.Points[hips[1-s]].OK && o.Points[hips[1-s]].X > k.X {
+		} else if hip := o.Point(hips[1-s]); !other.OK && hip.OK && hip.X > k.X {
 			dir = -1
 		}
 		label := fmt.Sprintf("%s %.0f°", [2]string{"L", "R"}[s], o.KneeAngle[s])
@@ -196,8 +211,7 @@ func (d *OverlayDrawer) face(size int) font.Face {
 
 // segment draws a thick anti-aliased line between two joints when both are
 // known.
-func (d *OverlayDrawer) segment(dst *image.RGBA, o *Overlay, a, b pose.Joint, w float64, c color.RGBA) {
-	p, q := o.Points[a], o.Points[b]
+func (d *OverlayDrawer) segment(dst *image.RGBA, p, q OverlayPoint, w float64, c color.RGBA) {
 	if !p.OK || !q.OK {
 		return
 	}

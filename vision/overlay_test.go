@@ -11,9 +11,9 @@ import (
 
 // standingOverlay is a front-view skeleton centred in a w x h frame.
 func standingOverlay(w, h int) *Overlay {
-	o := &Overlay{KneeAngle: [2]float64{math.NaN(), math.NaN()}}
+	o := &Overlay{Skeleton: pose.COCO17, Points: make([]OverlayPoint, pose.COCO17.Len()), KneeAngle: [2]float64{math.NaN(), math.NaN()}}
 	cx, fh := float64(w)/2, float64(h)
-	set := func(j pose.Joint, x, y float64) { o.Points[j] = OverlayPoint{X: cx + x*fh, Y: y * fh, OK: true} }
+	set := func(j pose.Joint, x, y float64) { *o.at(j) = OverlayPoint{X: cx + x*fh, Y: y * fh, OK: true} }
 	set(pose.Nose, 0, 0.12)
 	set(pose.LeftEye, 0.015, 0.11)
 	set(pose.RightEye, -0.015, 0.11)
@@ -33,6 +33,12 @@ func standingOverlay(w, h int) *Overlay {
 	set(pose.LeftAnkle, 0.07, 0.9)
 	set(pose.RightAnkle, -0.07, 0.9)
 	return o
+}
+
+// at returns the point of joint j for setting.
+func (o *Overlay) at(j pose.Joint) *OverlayPoint {
+	i, _ := o.Skeleton.Index(j)
+	return &o.Points[i]
 }
 
 func fillRGBA(w, h int, c color.RGBA) *image.RGBA {
@@ -67,7 +73,7 @@ func TestOverlayColoursLegsByLevel(t *testing.T) {
 			DrawOverlay(img, o)
 			// Midpoint of each shin: the side's level colour.
 			for s, j := range [2][2]pose.Joint{{pose.LeftKnee, pose.LeftAnkle}, {pose.RightKnee, pose.RightAnkle}} {
-				a, b := o.Points[j[0]], o.Points[j[1]]
+				a, b := o.Point(j[0]), o.Point(j[1])
 				got := img.RGBAAt(int((a.X+b.X)/2), int((a.Y+b.Y)/2))
 				want := colLevel[o.Level[s]]
 				if !nearRGBA(got, want, 2) {
@@ -87,15 +93,15 @@ func TestOverlaySkipsMissingJointsAndBadValues(t *testing.T) {
 	bg := color.RGBA{10, 10, 10, 255}
 	img := fillRGBA(w, h, bg)
 	o := standingOverlay(w, h)
-	o.Points[pose.LeftKnee].OK = false
-	o.Points[pose.RightAnkle] = OverlayPoint{X: math.NaN(), Y: 5, OK: true}
-	o.Points[pose.RightWrist] = OverlayPoint{X: -1e9, Y: 1e9, OK: true} // far outside: clipped, no panic
+	o.at(pose.LeftKnee).OK = false
+	*o.at(pose.RightAnkle) = OverlayPoint{X: math.NaN(), Y: 5, OK: true}
+	*o.at(pose.RightWrist) = OverlayPoint{X: -1e9, Y: 1e9, OK: true} // far outside: clipped, no panic
 	o.KneeAngle = [2]float64{170, math.NaN()}
 	o.Level = [2]Level{LevelFlag, Level(99)}
 	DrawOverlay(img, o)
 	// The left thigh and shin end at the missing knee: nothing is drawn
 	// halfway along the left shin.
-	a, b := o.Points[pose.LeftKnee], o.Points[pose.LeftAnkle]
+	a, b := o.Point(pose.LeftKnee), o.Point(pose.LeftAnkle)
 	if got := img.RGBAAt(int((a.X+b.X)/2), int((a.Y+b.Y)/2)); got != bg {
 		t.Errorf("left shin drawn without a knee: %v", got)
 	}
@@ -115,7 +121,7 @@ func TestOverlayTextAndAngles(t *testing.T) {
 	}
 	// The angle labels sit beside the knees, outside the legs: some pixels
 	// right of the person's left knee (image right) changed.
-	k := o.Points[pose.LeftKnee]
+	k := o.Point(pose.LeftKnee)
 	changed := 0
 	for x := int(k.X) + 15; x < int(k.X)+120 && x < w; x++ {
 		for y := int(k.Y) - 20; y < int(k.Y)+10; y++ {

@@ -309,7 +309,7 @@ func (line *poseJSON) set(p *pose.Pose) {
 	line.Keypoints = line.Keypoints[:0]
 	for j, k := range p.Keypoints {
 		line.Keypoints = append(line.Keypoints, keypointJSON{
-			Name:  pose.Joint(j).String(),
+			Name:  string(p.Skeleton.Joint(j)),
 			X:     roundTo(k.X, 3),
 			Y:     roundTo(k.Y, 3),
 			NX:    float32(k.NX),
@@ -339,7 +339,7 @@ func writeText(w io.Writer, p *pose.Pose) error {
 	}
 	fmt.Fprintf(&b, "person (mean score %.2f):", p.MeanScore())
 	for j, k := range p.Keypoints {
-		fmt.Fprintf(&b, " %s %.0f,%.0f %.2f", pose.Joint(j), k.X, k.Y, k.Score)
+		fmt.Fprintf(&b, " %s %.0f,%.0f %.2f", p.Skeleton.Joint(j), k.X, k.Y, k.Score)
 		if j < len(p.Keypoints)-1 {
 			b.WriteByte(';')
 		}

@@ -121,12 +121,12 @@ func readPoseLines(t *testing.T, out string) []poseJSON {
 		if err := dec.Decode(&l); err != nil {
 			t.Fatalf("bad output line %q: %v", sc.Text(), err)
 		}
-		if len(l.Keypoints) != int(pose.NumJoints) {
-			t.Fatalf("line has %d keypoints, want %d", len(l.Keypoints), pose.NumJoints)
+		if len(l.Keypoints) != pose.COCO17.Len() {
+			t.Fatalf("line has %d keypoints, want %d", len(l.Keypoints), pose.COCO17.Len())
 		}
 		for j, k := range l.Keypoints {
-			if k.Name != pose.Joint(j).String() {
-				t.Fatalf("keypoint %d named %q, want %q", j, k.Name, pose.Joint(j))
+			if k.Name != string(pose.COCO17.Joint(j)) {
+				t.Fatalf("keypoint %d named %q, want %q", j, k.Name, pose.COCO17.Joint(j))
 			}
 		}
 		lines = append(lines, l)

@@ -291,12 +291,12 @@ type probeEstimator struct{ calls *int }
 func (e probeEstimator) Track(_ context.Context, img image.Image) (pose.Pose, error) {
 	m := img.(*image.RGBA)
 	*e.calls++
-	var p pose.Pose
-	p.Keypoints[pose.Nose].Score = float64(m.Pix[4*10]) // pixel (10, 0)
+	p := pose.NewPose(pose.COCO17)
+	p.At(pose.Nose).Score = float64(m.Pix[4*10]) // pixel (10, 0)
 	for x := 0; x < m.Rect.Dx(); x++ {
 		if m.RGBAAt(x, 0).G == 255 {
-			p.Keypoints[pose.Nose].X = float64(x)
-			p.Keypoints[pose.LeftKnee].X = float64(x) // left only: mirroring swaps it
+			p.At(pose.Nose).X = float64(x)
+			p.At(pose.LeftKnee).X = float64(x) // left only: mirroring swaps it
 		}
 	}
 	p.Person = true
@@ -350,19 +350,19 @@ func TestTrackKeepsFrameOrderAcrossLanes(t *testing.T) {
 				t.Errorf("%d inferences, want %d", calls, want)
 			}
 			for i, p := range tr.Poses {
-				if p.Frame != i || p.Keypoints[pose.Nose].Score != float64(i) {
-					t.Fatalf("pose %d: frame %d, score %v", i, p.Frame, p.Keypoints[pose.Nose].Score)
+				if p.Frame != i || p.At(pose.Nose).Score != float64(i) {
+					t.Fatalf("pose %d: frame %d, score %v", i, p.Frame, p.At(pose.Nose).Score)
 				}
 				// The green column is at x=0: the plain pass sees it there,
 				// the mirrored pass at 63 and maps it back to 64-63=1; the
 				// average lies between.
-				x := p.Keypoints[pose.Nose].X
+				x := p.At(pose.Nose).X
 				if !tc.symmetric && x != 0 || tc.symmetric && (x != 0.5) {
 					t.Fatalf("pose %d: nose x %v", i, x)
 				}
 				// Mirroring swaps left and right: the mirrored pass's left
 				// knee comes back as the right knee.
-				if tc.symmetric && p.Keypoints[pose.RightKnee].X == 0 {
+				if tc.symmetric && p.At(pose.RightKnee).X == 0 {
 					t.Fatalf("pose %d: right knee not filled from the mirrored pass", i)
 				}
 			}
@@ -393,9 +393,9 @@ func TestMirrorRGBA(t *testing.T) {
 type sizeEstimator struct{}
 
 func (sizeEstimator) Track(_ context.Context, img image.Image) (pose.Pose, error) {
-	var p pose.Pose
+	p := pose.NewPose(pose.COCO17)
 	b := img.Bounds()
-	p.Keypoints[pose.Nose] = pose.Keypoint{X: float64(b.Dx()), Y: float64(b.Dy()), Score: 1}
+	*p.At(pose.Nose) = pose.Keypoint{X: float64(b.Dx()), Y: float64(b.Dy()), Score: 1}
 	p.Person = true
 	return p, nil
 }
@@ -411,13 +411,13 @@ func TestTrackReducesLargeFrames(t *testing.T) {
 			var seen float64
 			newEst := func(int) (Estimator, error) { return sizeEstimator{}, nil }
 			tr, err := Track(context.Background(), &colourSource{n: 5}, TrackOptions{NewEstimator: newEst, Lanes: 1, MaxSide: tc.maxSide,
-				OnPose: func(p pose.Pose) { seen = p.Keypoints[pose.Nose].X }})
+				OnPose: func(p pose.Pose) { seen = p.At(pose.Nose).X }})
 			if err != nil {
 				t.Fatal(err)
 			}
 			// Scaled back, the estimator's "width" is the source's.
-			if seen != 64 || tr.Poses[4].Keypoints[pose.Nose].Y != 48 {
-				t.Errorf("keypoint (%v, %v), want (64, 48) in source pixels", seen, tr.Poses[4].Keypoints[pose.Nose].Y)
+			if seen != 64 || tr.Poses[4].At(pose.Nose).Y != 48 {
+				t.Errorf("keypoint (%v, %v), want (64, 48) in source pixels", seen, tr.Poses[4].At(pose.Nose).Y)
 			}
 			if k := reduction(64, 48, tc.maxSide); 64/k != int(tc.want) {
 				t.Errorf("reduction %d: estimator saw width %d, want %v", k, 64/k, tc.want)

@@ -223,31 +223,34 @@ func sideLevels(ins []screening.Indicator) [2]vision.Level {
 // fill sets o for frame index f, drawn on a frame scaled by sx, sy from
 // the source.
 func (a *annotator) fill(f int, o *vision.Overlay, sx, sy float64) {
-	*o = vision.Overlay{KneeAngle: [2]float64{math.NaN(), math.NaN()}, Level: a.levels, Lines: o.Lines[:0]}
+	*o = vision.Overlay{KneeAngle: [2]float64{math.NaN(), math.NaN()}, Level: a.levels, Lines: o.Lines[:0], Points: o.Points[:0]}
 	i, ok := a.byFrame[f]
 	if !ok {
 		return
 	}
-	var kps [pose.NumJoints]pose.Keypoint
 	switch {
 	case a.series != nil && i < len(a.series.Keypoints):
-		kps = a.series.Keypoints[i]
+		o.Skeleton = a.series.Skeleton
+		o.Points = o.Points[:0]
 		// Conditioned keypoints are NaN where missing.
-		for j, k := range kps {
-			o.Points[j] = vision.OverlayPoint{X: k.X * sx, Y: k.Y * sy, OK: !math.IsNaN(k.X) && !math.IsNaN(k.Y)}
+		for _, k := range a.series.Keypoints[i] {
+			o.Points = append(o.Points, vision.OverlayPoint{X: k.X * sx, Y: k.Y * sy, OK: !math.IsNaN(k.X) && !math.IsNaN(k.Y)})
 		}
 	case a.tr != nil && i < len(a.tr.Poses):
-		kps = a.tr.Poses[i].Keypoints
-		for j, k := range kps {
-			o.Points[j] = vision.OverlayPoint{X: k.X * sx, Y: k.Y * sy, OK: k.Valid(0.3)}
+		p := &a.tr.Poses[i]
+		o.Skeleton = p.Skeleton
+		o.Points = o.Points[:0]
+		for _, k := range p.Keypoints {
+			o.Points = append(o.Points, vision.OverlayPoint{X: k.X * sx, Y: k.Y * sy, OK: k.Valid(0.3)})
 		}
 	default:
 		return
 	}
 	for s, j := range [2][3]pose.Joint{{pose.LeftHip, pose.LeftKnee, pose.LeftAnkle}, {pose.RightHip, pose.RightKnee, pose.RightAnkle}} {
-		if o.Points[j[0]].OK && o.Points[j[1]].OK && o.Points[j[2]].OK {
-			pt := func(j pose.Joint) screening.Point { return screening.Point{X: o.Points[j].X, Y: o.Points[j].Y} }
-			o.KneeAngle[s] = screening.JointAngle(pt(j[0]), pt(j[1]), pt(j[2]))
+		h, k, an := o.Point(j[0]), o.Point(j[1]), o.Point(j[2])
+		if h.OK && k.OK && an.OK {
+			pt := func(p vision.OverlayPoint) screening.Point { return screening.Point{X: p.X, Y: p.Y} }
+			o.KneeAngle[s] = screening.JointAngle(pt(h), pt(k), pt(an))
 		}
 	}
 	if a.rep == nil {

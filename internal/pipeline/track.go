@@ -230,7 +230,7 @@ func Track(ctx context.Context, src vision.FrameSource, opts TrackOptions) (*pos
 					return fmt.Errorf("pipeline: frame %d: %w", j.f.Index, err)
 				}
 				if l.mirror {
-					mirrorPose(&p, img.Rect.Dx())
+					p.Mirror(float64(img.Rect.Dx()))
 				}
 				if j.sx != 1 || j.sy != 1 {
 					for k := range p.Keypoints {
@@ -308,6 +308,7 @@ func Track(ctx context.Context, src vision.FrameSource, opts TrackOptions) (*pos
 			err = fmt.Errorf("pipeline: frame %d has no pose", i)
 		}
 	}
+	tr.Skeleton = tr.PoseSkeleton()
 	if (tr.Width == 0 || tr.Height == 0) && len(tr.Poses) > 0 {
 		// Sources that do not know their size before decoding.
 		tr.Width, tr.Height = firstW, firstH
@@ -407,25 +408,13 @@ func mirrorRGBA(dst, src *image.RGBA) *image.RGBA {
 	return dst
 }
 
-// mirrorPose maps a pose found in a mirrored frame of width w back to the
-// original frame: x becomes w - x and left and right joints swap.
-func mirrorPose(p *pose.Pose, w int) {
-	in := p.Keypoints
-	for j := pose.Joint(0); j < pose.NumJoints; j++ {
-		k := in[j]
-		k.X = float64(w) - k.X
-		k.NX = 1 - k.NX
-		p.Keypoints[j.Mirror()] = k
-	}
-}
-
 // averagePoses combines the poses of a frame and of its mirror image. The
 // positions are averaged weighted by score, so a joint one pass found
 // confidently is not dragged towards the other pass's guess; scores are
 // averaged. The operation is symmetric in its arguments, which is what
 // makes a symmetric run's result the mirror image of the mirrored video's.
 func averagePoses(a, b *pose.Pose) pose.Pose {
-	out := *a
+	out := a.Clone()
 	for j := range out.Keypoints {
 		ka, kb := a.Keypoints[j], b.Keypoints[j]
 		wa, wb := ka.Score, kb.Score

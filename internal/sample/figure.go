@@ -129,13 +129,18 @@ func background(dst *image.RGBA, floorY int) {
 	}
 }
 
-// drawFigure draws a person whose joints are at kp (pixels). Joints with a
-// NaN coordinate are skipped with the parts that need them.
-func drawFigure(p *painter, kp *[pose.NumJoints]pt) {
-	at := func(j pose.Joint) pt { return kp[j] }
+// drawFigure draws a person whose joints are at kp (pixels). Joints that are
+// absent or have a NaN coordinate are skipped with the parts that need them.
+func drawFigure(p *painter, kp map[pose.Joint]pt) {
+	at := func(j pose.Joint) pt {
+		if q, ok := kp[j]; ok {
+			return q
+		}
+		return pt{math.NaN(), math.NaN()}
+	}
 	ok := func(js ...pose.Joint) bool {
 		for _, j := range js {
-			if math.IsNaN(kp[j].x) || math.IsNaN(kp[j].y) {
+			if q := at(j); math.IsNaN(q.x) || math.IsNaN(q.y) {
 				return false
 			}
 		}

@@ -69,19 +69,20 @@ func (c *Clip) Frame(i int, dst *image.RGBA) *image.RGBA {
 	p := &c.Truth.Clean.Poses[i]
 	// The floor line sits just below the feet of the standing person.
 	floor := c.Height
-	var kp [pose.NumJoints]pt
+	kp := make(map[pose.Joint]pt, len(p.Keypoints))
 	for j, k := range p.Keypoints {
-		kp[j] = pt{k.X, k.Y}
+		q := pt{k.X, k.Y}
 		if c.Mirror {
-			kp[j].x = float64(c.Width) - k.X
+			q.x = float64(c.Width) - k.X
 		}
+		kp[p.Skeleton.Joint(j)] = q
 	}
-	if st := c.Truth.Clean.Poses[0].Keypoints; true {
-		floor = int(math.Min(float64(c.Height), (st[pose.LeftAnkle].Y+st[pose.RightAnkle].Y)/2+0.03*float64(c.Height)))
+	if st := &c.Truth.Clean.Poses[0]; true {
+		floor = int(math.Min(float64(c.Height), (st.At(pose.LeftAnkle).Y+st.At(pose.RightAnkle).Y)/2+0.03*float64(c.Height)))
 	}
 	background(dst, floor)
 	pa := &painter{dst: dst}
-	drawFigure(pa, &kp)
+	drawFigure(pa, kp)
 	return dst
 }
 

@@ -38,10 +38,10 @@ func TestModelFindsFigure(t *testing.T) {
 			t.Fatalf("frame %d: no person found", i)
 		}
 		scores = append(scores, p.MeanScore())
-		truth := c.Truth.Clean.Poses[i].Keypoints
+		truth := &c.Truth.Clean.Poses[i]
 		for _, j := range legs {
-			k := p.Keypoints[j]
-			errs = append(errs, math.Hypot(k.X-truth[j].X, k.Y-truth[j].Y)/float64(c.Height))
+			k, w := p.At(j), truth.At(j)
+			errs = append(errs, math.Hypot(k.X-w.X, k.Y-w.Y)/float64(c.Height))
 		}
 	}
 	sort.Float64s(scores)

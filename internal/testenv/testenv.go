@@ -90,7 +90,8 @@ type Reference struct {
 	Image string `json:"image"`
 	// Model is "movenet-lightning" or "movenet-thunder".
 	Model string `json:"model"`
-	// Keypoints holds (y, x, score) per joint, in pose.Joint order.
+	// Keypoints holds (y, x, score) per joint, in the model's skeleton order
+	// (pose.COCO17 for MoveNet).
 	Keypoints [][3]float64 `json:"keypoints"`
 }
 

@@ -13,6 +13,7 @@ import (
 	"math"
 	"math/rand"
 	"slices"
+	"strings"
 
 	"github.com/kneescreen/kneescreen/pose"
 )
@@ -369,8 +370,8 @@ func (tl *timeline) bottomTimes() []float64 {
 // the orthographic frontal plane.
 //
 // touch (0..1) draws the free foot of a single-leg task to the floor.
-func skeleton(c *Config, cam *camera, s, gait, t float64, stanceRight bool, touch float64) [pose.NumJoints]vec3 {
-	var j [pose.NumJoints]vec3
+func skeleton(c *Config, cam *camera, s, gait, t float64, stanceRight bool, touch float64) map[pose.Joint]vec3 {
+	j := make(map[pose.Joint]vec3, skel.Len())
 	single := c.Movement != Squat
 	st := 0 // stance side index: 0 left, 1 right
 	if stanceRight {
@@ -575,6 +576,10 @@ func (cam camera) project(p vec3) (x, y float64) {
 	return cam.cx + cam.f*v.dot(cam.right)/z, cam.cy - cam.f*v.dot(cam.up)/z
 }
 
+// skel is the skeleton of generated tracks: MoveNet's, the model the
+// synthetic tests stand in for.
+var skel = pose.COCO17
+
 // Generate renders the configured recording as a keypoint track plus
 // its ground truth.
 func Generate(cfg Config) (*pose.Track, *Truth, error) {
@@ -586,8 +591,8 @@ func Generate(cfg Config) (*pose.Track, *Truth, error) {
 	tl := newTimeline(c)
 	cam := newCamera(c)
 	n := int(math.Ceil(tl.total * c.FPS))
-	clean := &pose.Track{Width: c.Width, Height: c.Height, FPS: c.FPS, Poses: make([]pose.Pose, n)}
-	noisy := &pose.Track{Width: c.Width, Height: c.Height, FPS: c.FPS, Poses: make([]pose.Pose, n)}
+	clean := &pose.Track{Width: c.Width, Height: c.Height, FPS: c.FPS, Skeleton: skel, Poses: make([]pose.Pose, n)}
+	noisy := &pose.Track{Width: c.Width, Height: c.Height, FPS: c.FPS, Skeleton: skel, Poses: make([]pose.Pose, n)}
 	tr := &Truth{Reps: c.Reps, PelvicTiltDeg: make([]float64, n), FreeFootDown: make([]bool, n)}
 	for s := 0; s < 2; s++ {
 		tr.FPPA[s] = make([]float64, n)
@@ -618,9 +623,10 @@ func Generate(cfg Config) (*pose.Track, *Truth, error) {
 			tr.FreeFootDown[i] = fa.y <= ankleH+0.005
 		}
 		off := cam.right.scale(walk)
-		p := pose.Pose{Frame: i, Time: t}
+		p := pose.NewPose(skel)
+		p.Frame, p.Time = i, t
 		inside := 0
-		for jn := pose.Joint(0); jn < pose.NumJoints; jn++ {
+		for ix, jn := range skel.Joints() {
 			x, y := cam.project(sk[jn].add(off))
 			k := pose.Keypoint{X: x, Y: y, NX: x / float64(c.Width), NY: y / float64(c.Height), Score: 0.85}
 			if x < 0 || y < 0 || x >= float64(c.Width) || y >= float64(c.Height) {
@@ -628,14 +634,14 @@ func Generate(cfg Config) (*pose.Track, *Truth, error) {
 			} else {
 				inside++
 			}
-			p.Keypoints[jn] = k
+			p.Keypoints[ix] = k
 		}
 		p.Person = inside >= 8
 		clean.Poses[i] = p
 		// Ground truth from the clean projection.
 		for sd, jj := range [2][3]pose.Joint{{pose.LeftHip, pose.LeftKnee, pose.LeftAnkle}, {pose.RightHip, pose.RightKnee, pose.RightAnkle}} {
-			h, k, a := p.Keypoints[jj[0]], p.Keypoints[jj[1]], p.Keypoints[jj[2]]
-			o := p.Keypoints[[2]pose.Joint{pose.RightHip, pose.LeftHip}[sd]]
+			h, k, a := *p.At(jj[0]), *p.At(jj[1]), *p.At(jj[2])
+			o := *p.At([2]pose.Joint{pose.RightHip, pose.LeftHip}[sd])
 			tr.FPPA[sd][i] = math.NaN()
 			tr.ThighRatio[sd][i] = math.NaN()
 			if !p.Person {
@@ -645,25 +651,25 @@ func Generate(cfg Config) (*pose.Track, *Truth, error) {
 			th := math.Hypot(h.X-k.X, h.Y-k.Y)
 			tr.ThighRatio[sd][i] = th / standThigh[sd]
 		}
-		ref, other := p.Keypoints[pose.RightHip], p.Keypoints[pose.LeftHip]
+		ref, other := *p.At(pose.RightHip), *p.At(pose.LeftHip)
 		if c.Movement != Squat {
 			st, fr := pose.LeftHip, pose.RightHip
 			if stanceRight {
 				st, fr = fr, st
 			}
-			ref, other = p.Keypoints[st], p.Keypoints[fr]
+			ref, other = *p.At(st), *p.At(fr)
 		}
 		tr.PelvicTiltDeg[i] = math.Atan2(other.Y-ref.Y, math.Abs(other.X-ref.X)) * 180 / math.Pi
 
 		// Noisy observation.
-		q := p
-		for jn := pose.Joint(0); jn < pose.NumJoints; jn++ {
-			k := q.Keypoints[jn]
+		q := p.Clone()
+		for ix, jn := range skel.Joints() {
+			k := q.Keypoints[ix]
 			if k.Score < 0.1 {
 				continue
 			}
 			k.Score = clamp(0.8+0.08*rng.NormFloat64(), 0.5, 0.98)
-			if side && jn != pose.Nose && (jn%2 == 1) == farLeft {
+			if side && jn != pose.Nose && strings.HasPrefix(string(jn), "left_") == farLeft {
 				k.Score = clamp(0.5+0.08*rng.NormFloat64(), 0.31, 0.7) // far side, occluded
 			}
 			k.X += c.NoisePx * rng.NormFloat64()
@@ -679,12 +685,13 @@ func Generate(cfg Config) (*pose.Track, *Truth, error) {
 				k.X += d * math.Cos(a)
 				k.Y += d * math.Sin(a)
 			}
-			q.Keypoints[jn] = k
+			q.Keypoints[ix] = k
 		}
 		for _, rg := range c.SwapFrames {
 			if i >= rg[0] && i <= rg[1] {
 				for _, pr := range [][2]pose.Joint{{pose.LeftHip, pose.RightHip}, {pose.LeftKnee, pose.RightKnee}, {pose.LeftAnkle, pose.RightAnkle}} {
-					q.Keypoints[pr[0]], q.Keypoints[pr[1]] = q.Keypoints[pr[1]], q.Keypoints[pr[0]]
+					a, b := q.At(pr[0]), q.At(pr[1])
+					*a, *b = *b, *a
 				}
 			}
 		}

@@ -117,8 +117,9 @@ func TestNoiseDropsAndSwaps(t *testing.T) {
 		for j, k := range p.Keypoints {
 			c := truth.Clean.Poses[i].Keypoints[j]
 			if i >= 10 && i <= 12 {
-				c = truth.Clean.Poses[i].Keypoints[pose.Joint(j).Mirror()]
-				if j < int(pose.LeftHip) {
+				// The legs swap sides in the swapped frames.
+				c = truth.Clean.Poses[i].Keypoints[pose.COCO17.Mirror(j)]
+				if hip, _ := pose.COCO17.Index(pose.LeftHip); j < hip {
 					c = truth.Clean.Poses[i].Keypoints[j]
 				}
 			}
