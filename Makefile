@@ -10,8 +10,9 @@ LDFLAGS  := -X main.version=$(VERSION)
 # Debian 12 packages the build and tests need: OpenCV 4.6 headers and
 # libraries for GoCV, ffmpeg/ffprobe for the tests' videos, a C++ compiler.
 APT_PACKAGES := libopencv-dev ffmpeg pkg-config build-essential make git ca-certificates
-# Packages that must build and test without cgo (no GoCV below cmd and vision).
-NOCGO_PKGS := ./pose/... ./models/... ./screening/... ./server ./server/auth/... ./server/store/... ./server/queue/... ./server/worker/... ./server/web/...
+# Packages that must build and test without cgo (no GoCV below cmd and vision;
+# internal/layering tests the same list).
+NOCGO_PKGS := ./pose/... ./models/... ./screening/... ./overlay/... ./server ./server/auth/... ./server/store/... ./server/queue/... ./server/worker/... ./server/web/...
 SAMPLE := testdata/generated/sample.mp4
 
 .PHONY: help setup build test lint sample demo analyze clean models

@@ -10,6 +10,7 @@ import (
 	xdraw "golang.org/x/image/draw"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/kneescreen/kneescreen/overlay"
 	"github.com/kneescreen/kneescreen/pose"
 	"github.com/kneescreen/kneescreen/screening"
 	"github.com/kneescreen/kneescreen/vision"
@@ -92,9 +93,9 @@ func Render(ctx context.Context, src vision.FrameSource, rep *screening.Report, 
 	})
 	g.Go(func() error {
 		defer close(toWrite)
-		d := vision.NewOverlayDrawer()
-		ann := newAnnotator(rep, tr)
-		var o vision.Overlay
+		d := overlay.NewDrawer()
+		ann := overlay.NewAnnotator(rep, tr)
+		var o overlay.Overlay
 		start := time.Now()
 		total := src.Info().FrameCount
 		for f := range stream.Frames() {
@@ -113,7 +114,7 @@ func Render(ctx context.Context, src vision.FrameSource, rep *screening.Report, 
 				dst = copyInto(dst, f.Image)
 			}
 			stream.Release(f.Image)
-			ann.fill(f.Index, &o, float64(dst.Rect.Dx())/float64(w), float64(dst.Rect.Dy())/float64(h))
+			ann.Fill(f.Index, &o, float64(dst.Rect.Dx())/float64(w), float64(dst.Rect.Dy())/float64(h))
 			d.Draw(dst, &o)
 			if keep[f.Index] {
 				kept[f.Index] = downscale(dst, maxSide)
@@ -165,120 +166,4 @@ func downscale(img *image.RGBA, maxSide int) image.Image {
 	dst := image.NewRGBA(image.Rect(0, 0, w, h))
 	xdraw.CatmullRom.Scale(dst, dst.Rect, img, b, xdraw.Src, nil)
 	return dst
-}
-
-// annotator turns the screening result into each frame's overlay.
-type annotator struct {
-	rep     *screening.Report
-	series  *screening.Series
-	tr      *pose.Track
-	levels  [2]vision.Level
-	byFrame map[int]int // frame index -> sample index in series/track
-	fppa    [2]*screening.MetricSeries
-	title   string
-}
-
-func newAnnotator(rep *screening.Report, tr *pose.Track) *annotator {
-	a := &annotator{rep: rep, tr: tr, byFrame: map[int]int{}}
-	if rep != nil {
-		a.series = rep.Series
-		a.levels = sideLevels(rep.Indicators)
-		a.title = fmt.Sprintf("%s, %s view", rep.Movement, rep.View)
-	}
-	if a.series != nil {
-		for i, f := range a.series.Frame {
-			a.byFrame[f] = i
-		}
-		if rep.View == screening.ViewFront {
-			a.fppa = [2]*screening.MetricSeries{a.series.Metric(screening.MetricFPPA, screening.SideLeft),
-				a.series.Metric(screening.MetricFPPA, screening.SideRight)}
-		}
-	} else if tr != nil {
-		for i, p := range tr.Poses {
-			a.byFrame[p.Frame] = i
-		}
-	}
-	return a
-}
-
-// sideLevels returns the worst graded level per side (left, right) over
-// the indicators; bilateral indicators count for both sides.
-func sideLevels(ins []screening.Indicator) [2]vision.Level {
-	var out [2]vision.Level
-	rank := map[screening.Level]vision.Level{screening.LevelOK: vision.LevelOK, screening.LevelWatch: vision.LevelWatch, screening.LevelFlag: vision.LevelFlag}
-	for _, in := range ins {
-		l, ok := rank[in.Level]
-		if !ok {
-			continue
-		}
-		for s, side := range [2]screening.Side{screening.SideLeft, screening.SideRight} {
-			if in.Side == side || in.Side == screening.SideBoth || in.Side == screening.SideNone {
-				out[s] = max(out[s], l)
-			}
-		}
-	}
-	return out
-}
-
-// fill sets o for frame index f, drawn on a frame scaled by sx, sy from
-// the source.
-func (a *annotator) fill(f int, o *vision.Overlay, sx, sy float64) {
-	*o = vision.Overlay{KneeAngle: [2]float64{math.NaN(), math.NaN()}, Level: a.levels, Lines: o.Lines[:0], Points: o.Points[:0]}
-	i, ok := a.byFrame[f]
-	if !ok {
-		return
-	}
-	switch {
-	case a.series != nil && i < len(a.series.Keypoints):
-		o.Skeleton = a.series.Skeleton
-		o.Points = o.Points[:0]
-		// Conditioned keypoints are NaN where missing.
-		for _, k := range a.series.Keypoints[i] {
-			o.Points = append(o.Points, vision.OverlayPoint{X: k.X * sx, Y: k.Y * sy, OK: !math.IsNaN(k.X) && !math.IsNaN(k.Y)})
-		}
-	case a.tr != nil && i < len(a.tr.Poses):
-		p := &a.tr.Poses[i]
-		o.Skeleton = p.Skeleton
-		o.Points = o.Points[:0]
-		for _, k := range p.Keypoints {
-			o.Points = append(o.Points, vision.OverlayPoint{X: k.X * sx, Y: k.Y * sy, OK: k.Valid(0.3)})
-		}
-	default:
-		return
-	}
-	for s, j := range [2][3]pose.Joint{{pose.LeftHip, pose.LeftKnee, pose.LeftAnkle}, {pose.RightHip, pose.RightKnee, pose.RightAnkle}} {
-		h, k, an := o.Point(j[0]), o.Point(j[1]), o.Point(j[2])
-		if h.OK && k.OK && an.OK {
-			pt := func(p vision.OverlayPoint) screening.Point { return screening.Point{X: p.X, Y: p.Y} }
-			o.KneeAngle[s] = screening.JointAngle(pt(h), pt(k), pt(an))
-		}
-	}
-	if a.rep == nil {
-		return
-	}
-	n := len(a.rep.Reps)
-	cur, done := 0, 0
-	for _, r := range a.rep.Reps {
-		if f >= r.StartFrame && f <= r.EndFrame {
-			cur = r.Index
-		}
-		if f > r.EndFrame {
-			done++
-		}
-	}
-	if cur > 0 {
-		o.Lines = append(o.Lines, fmt.Sprintf("rep %d of %d", cur, n))
-	} else {
-		o.Lines = append(o.Lines, fmt.Sprintf("reps %d of %d", done, n))
-	}
-	o.Lines = append(o.Lines, a.title)
-	if a.fppa[0] != nil && a.fppa[1] != nil && i < len(a.fppa[0].Values) && i < len(a.fppa[1].Values) {
-		v := func(m *screening.MetricSeries) string {
-			if !m.Valid[i] || math.IsNaN(m.Values[i]) {
-				return "–"
-			}
-			return fmt.Sprintf("%+.0f°", m.Values[i])
-		}
-		o.Lines = append(o.Lines, fmt.Sprintf("FPPA L %s  R %s", v(a.fppa[0]), v(a.fppa[1])))
-	}
 }

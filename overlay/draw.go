@@ -1,4 +1,4 @@
-package vision
+package overlay
 
 import (
 	"fmt"
@@ -15,56 +15,80 @@ import (
 	"golang.org/x/image/vector"
 
 	"github.com/kneescreen/kneescreen/pose"
+	"github.com/kneescreen/kneescreen/screening"
 )
 
-// Overlay is what DrawOverlay puts on one frame: the skeleton, the
+// Overlay is what a Drawer puts on one frame: the skeleton, the
 // hip-knee-ankle angle at each knee, the legs coloured by the level of
 // their worst screening indicator, and a few lines of text (rep counter,
-// movement). It carries plain values so that vision stays independent of
-// the screening package.
+// movement).
 type Overlay struct {
 	// Skeleton names the points and gives the bones between them.
 	Skeleton *pose.Skeleton
 	// Points are the keypoints in frame pixels, in the skeleton's order; a
 	// joint is drawn only when its OK flag is set.
-	Points []OverlayPoint
+	Points []Point
 	// KneeAngle is the hip-knee-ankle angle in degrees per side (index 0
 	// left, 1 right, the person's own sides); NaN leaves it out.
 	KneeAngle [2]float64
-	// Level colours each leg (index 0 left, 1 right).
-	Level [2]Level
+	// Level colours each leg (index 0 left, 1 right): ok, watch or flag;
+	// any other value ("" for none, not_assessable) draws the leg in the
+	// neutral colour.
+	Level [2]screening.Level
 	// Lines are drawn top left in a dark box, one per line.
 	Lines []string
 }
 
-// OverlayPoint is one joint to draw.
-type OverlayPoint struct {
+// Point is one joint to draw.
+type Point struct {
 	X, Y float64
 	OK   bool
 }
 
-// Level is the screening grade a leg is coloured with.
-type Level int
+// At returns the point of joint j, not OK when the skeleton lacks it.
+func (o *Overlay) At(j pose.Joint) Point {
+	if i, ok := o.Skeleton.Index(j); ok && i < len(o.Points) {
+		return o.Points[i]
+	}
+	return Point{}
+}
 
-// Levels, from neutral to worst.
-const (
-	// LevelNone draws the leg like the rest of the skeleton.
-	LevelNone Level = iota
-	LevelOK
-	LevelWatch
-	LevelFlag
-)
+// SetKeypoints sets the skeleton and the points from keypoints in source
+// pixels, scaled by sx, sy to the frame drawn on, and the knee angles from
+// them. A keypoint is drawn when its position is known (not NaN) and, with
+// minScore > 0, it is valid at minScore (pose.Keypoint.Valid): conditioned
+// keypoints, NaN where missing, pass 0; a model's raw ones a score
+// threshold.
+func (o *Overlay) SetKeypoints(sk *pose.Skeleton, kps []pose.Keypoint, sx, sy, minScore float64) {
+	o.Skeleton = sk
+	o.Points = o.Points[:0]
+	for _, k := range kps {
+		ok := !math.IsNaN(k.X) && !math.IsNaN(k.Y)
+		if minScore > 0 {
+			ok = k.Valid(minScore)
+		}
+		o.Points = append(o.Points, Point{X: k.X * sx, Y: k.Y * sy, OK: ok})
+	}
+	for s, j := range [2][3]pose.Joint{{pose.LeftHip, pose.LeftKnee, pose.LeftAnkle}, {pose.RightHip, pose.RightKnee, pose.RightAnkle}} {
+		o.KneeAngle[s] = math.NaN()
+		h, k, a := o.At(j[0]), o.At(j[1]), o.At(j[2])
+		if h.OK && k.OK && a.OK {
+			pt := func(p Point) screening.Point { return screening.Point{X: p.X, Y: p.Y} }
+			o.KneeAngle[s] = screening.JointAngle(pt(h), pt(k), pt(a))
+		}
+	}
+}
 
 // Colours of the overlay. Green/amber/red follow the traffic-light
 // convention clinicians read without a legend.
 var (
 	colSkeleton = color.RGBA{240, 240, 240, 255}
 	colJoint    = color.RGBA{30, 30, 30, 255}
-	colLevel    = [...]color.RGBA{
-		LevelNone:  {90, 170, 255, 255},
-		LevelOK:    {40, 200, 90, 255},
-		LevelWatch: {255, 180, 0, 255},
-		LevelFlag:  {235, 50, 40, 255},
+	colNone     = color.RGBA{90, 170, 255, 255}
+	colLevel    = map[screening.Level]color.RGBA{
+		screening.LevelOK:    {40, 200, 90, 255},
+		screening.LevelWatch: {255, 180, 0, 255},
+		screening.LevelFlag:  {235, 50, 40, 255},
 	}
 	colText = color.RGBA{255, 255, 255, 255}
 	colBox  = color.RGBA{0, 0, 0, 160} // premultiplied: translucent black
@@ -89,42 +113,32 @@ func isLeg(a, b pose.Joint) bool {
 	return false
 }
 
-// Point returns the point of joint j, not OK when the skeleton lacks it.
-func (o *Overlay) Point(j pose.Joint) OverlayPoint {
-	if i, ok := o.Skeleton.Index(j); ok && i < len(o.Points) {
-		return o.Points[i]
-	}
-	return OverlayPoint{}
-}
-
 var (
 	fontOnce sync.Once
 	fontBold *opentype.Font
 	fontErr  error
 )
 
-// OverlayDrawer draws overlays, reusing its rasteriser and font faces from
-// frame to frame. It is not safe for concurrent use; make one per
-// goroutine.
-type OverlayDrawer struct {
-	z      vector.Rasterizer
-	faces  map[int]font.Face
-	scaled map[int]float64
+// Drawer draws overlays, reusing its rasteriser and font faces from frame
+// to frame. It is not safe for concurrent use; make one per goroutine.
+type Drawer struct {
+	z     vector.Rasterizer
+	faces map[int]font.Face
 }
 
-// NewOverlayDrawer returns a drawer. The font (Go Bold, embedded in
+// NewDrawer returns a drawer. The font (Go Bold, embedded in
 // golang.org/x/image) is parsed once per process.
-func NewOverlayDrawer() *OverlayDrawer {
-	return &OverlayDrawer{faces: map[int]font.Face{}}
+func NewDrawer() *Drawer {
+	return &Drawer{faces: map[int]font.Face{}}
 }
 
-// DrawOverlay draws o on dst with a drawer of its own; for a video, keep
-// one OverlayDrawer instead.
-func DrawOverlay(dst *image.RGBA, o *Overlay) { NewOverlayDrawer().Draw(dst, o) }
+// Draw draws o on dst with a drawer of its own; for a video, keep one
+// Drawer instead.
+func Draw(dst *image.RGBA, o *Overlay) { NewDrawer().Draw(dst, o) }
 
 // Draw draws o on dst. Sizes scale with the frame's shorter side, so the
 // overlay reads the same on a phone's portrait video and a webcam.
-func (d *OverlayDrawer) Draw(dst *image.RGBA, o *Overlay) {
+func (d *Drawer) Draw(dst *image.RGBA, o *Overlay) {
 	b := dst.Bounds()
 	short := float64(min(b.Dx(), b.Dy()))
 	w := math.Max(2, short/200) // line width
@@ -133,14 +147,14 @@ func (d *OverlayDrawer) Draw(dst *image.RGBA, o *Overlay) {
 	if o.Skeleton != nil {
 		for _, bn := range o.Skeleton.Bones() {
 			if a, b := o.Skeleton.Joint(bn[0]), o.Skeleton.Joint(bn[1]); !isLeg(a, b) {
-				d.segment(dst, o.Point(a), o.Point(b), w, colSkeleton)
+				d.segment(dst, o.At(a), o.At(b), w, colSkeleton)
 			}
 		}
 	}
 	for s := range 2 {
-		c := colLevel[clampLevel(o.Level[s])]
+		c := levelColour(o.Level[s])
 		for _, bn := range legs[s] {
-			d.segment(dst, o.Point(bn[0]), o.Point(bn[1]), w*1.5, c)
+			d.segment(dst, o.At(bn[0]), o.At(bn[1]), w*1.5, c)
 		}
 	}
 	for j := range o.Points {
@@ -159,16 +173,16 @@ func (d *OverlayDrawer) Draw(dst *image.RGBA, o *Overlay) {
 	knees := [2]pose.Joint{pose.LeftKnee, pose.RightKnee}
 	hips := [2]pose.Joint{pose.LeftHip, pose.RightHip}
 	for s := range 2 {
-		k := o.Point(knees[s])
+		k := o.At(knees[s])
 		if !k.OK || math.IsNaN(o.KneeAngle[s]) {
 			continue
 		}
 		// Put the label on the outer side of the knee (away from the
 		// other knee) so the two labels never overlap.
 		dir := 1.0
-		if other := o.Point(knees[1-s]); other.OK && other.X > k.X {
+		if other := o.At(knees[1-s]); other.OK && other.X > k.X {
 			dir = -1
-		} else if hip := o.Point(hips[1-s]); !other.OK && hip.OK && hip.X > k.X {
+		} else if hip := o.At(hips[1-s]); !other.OK && hip.OK && hip.X > k.X {
 			dir = -1
 		}
 		label := fmt.Sprintf("%s %.0f°", [2]string{"L", "R"}[s], o.KneeAngle[s])
@@ -177,23 +191,25 @@ func (d *OverlayDrawer) Draw(dst *image.RGBA, o *Overlay) {
 		if dir < 0 {
 			x -= float64(tw)
 		}
-		d.label(dst, face, label, int(x), int(k.Y)+size/3, colLevel[clampLevel(o.Level[s])])
+		d.label(dst, face, label, int(x), int(k.Y)+size/3, levelColour(o.Level[s]))
 	}
 	if len(o.Lines) > 0 {
 		d.textBox(dst, face, o.Lines, size)
 	}
 }
 
-func clampLevel(l Level) Level {
-	if l < LevelNone || l > LevelFlag {
-		return LevelNone
+// levelColour is the colour of a leg graded l: traffic-light colours for
+// ok, watch and flag, the neutral blue otherwise.
+func levelColour(l screening.Level) color.RGBA {
+	if c, ok := colLevel[l]; ok {
+		return c
 	}
-	return l
+	return colNone
 }
 
 // face returns the bold face at size pixels, nil if the font cannot be
 // parsed (it is embedded, so that would be a broken build).
-func (d *OverlayDrawer) face(size int) font.Face {
+func (d *Drawer) face(size int) font.Face {
 	if f, ok := d.faces[size]; ok {
 		return f
 	}
@@ -211,7 +227,7 @@ func (d *OverlayDrawer) face(size int) font.Face {
 
 // segment draws a thick anti-aliased line between two joints when both are
 // known.
-func (d *OverlayDrawer) segment(dst *image.RGBA, p, q OverlayPoint, w float64, c color.RGBA) {
+func (d *Drawer) segment(dst *image.RGBA, p, q Point, w float64, c color.RGBA) {
 	if !p.OK || !q.OK {
 		return
 	}
@@ -228,7 +244,7 @@ func (d *OverlayDrawer) segment(dst *image.RGBA, p, q OverlayPoint, w float64, c
 }
 
 // disc draws a filled anti-aliased circle as a 24-gon.
-func (d *OverlayDrawer) disc(dst *image.RGBA, x, y, r float64, c color.RGBA) {
+func (d *Drawer) disc(dst *image.RGBA, x, y, r float64, c color.RGBA) {
 	if !finite(x) || !finite(y) {
 		return
 	}
@@ -243,7 +259,7 @@ func (d *OverlayDrawer) disc(dst *image.RGBA, x, y, r float64, c color.RGBA) {
 // fill rasterises a convex polygon over dst in a rasteriser sized to the
 // polygon's bounding box (clipped to dst), so drawing a joint costs its own
 // area, not the frame's.
-func (d *OverlayDrawer) fill(dst *image.RGBA, pts [][2]float64, c color.RGBA) {
+func (d *Drawer) fill(dst *image.RGBA, pts [][2]float64, c color.RGBA) {
 	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
 	for _, p := range pts {
 		minX, maxX = math.Min(minX, p[0]), math.Max(maxX, p[0])
@@ -268,7 +284,7 @@ func (d *OverlayDrawer) fill(dst *image.RGBA, pts [][2]float64, c color.RGBA) {
 }
 
 // label draws text with a dark outline so it reads on any background.
-func (d *OverlayDrawer) label(dst *image.RGBA, face font.Face, s string, x, y int, c color.RGBA) {
+func (d *Drawer) label(dst *image.RGBA, face font.Face, s string, x, y int, c color.RGBA) {
 	dr := font.Drawer{Dst: dst, Face: face, Src: image.NewUniform(color.RGBA{0, 0, 0, 255})}
 	for _, off := range [][2]int{{-2, 0}, {2, 0}, {0, -2}, {0, 2}} {
 		dr.Dot = fixed.P(x+off[0], y+off[1])
@@ -280,7 +296,7 @@ func (d *OverlayDrawer) label(dst *image.RGBA, face font.Face, s string, x, y in
 }
 
 // textBox draws lines in a translucent box in the top-left corner.
-func (d *OverlayDrawer) textBox(dst *image.RGBA, face font.Face, lines []string, size int) {
+func (d *Drawer) textBox(dst *image.RGBA, face font.Face, lines []string, size int) {
 	pad := size / 2
 	wmax := 0
 	for _, l := range lines {

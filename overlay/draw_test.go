@@ -1,4 +1,4 @@
-package vision
+package overlay
 
 import (
 	"image"
@@ -7,13 +7,14 @@ import (
 	"testing"
 
 	"github.com/kneescreen/kneescreen/pose"
+	"github.com/kneescreen/kneescreen/screening"
 )
 
 // standingOverlay is a front-view skeleton centred in a w x h frame.
 func standingOverlay(w, h int) *Overlay {
-	o := &Overlay{Skeleton: pose.COCO17, Points: make([]OverlayPoint, pose.COCO17.Len()), KneeAngle: [2]float64{math.NaN(), math.NaN()}}
+	o := &Overlay{Skeleton: pose.COCO17, Points: make([]Point, pose.COCO17.Len()), KneeAngle: [2]float64{math.NaN(), math.NaN()}}
 	cx, fh := float64(w)/2, float64(h)
-	set := func(j pose.Joint, x, y float64) { *o.at(j) = OverlayPoint{X: cx + x*fh, Y: y * fh, OK: true} }
+	set := func(j pose.Joint, x, y float64) { *o.at(j) = Point{X: cx + x*fh, Y: y * fh, OK: true} }
 	set(pose.Nose, 0, 0.12)
 	set(pose.LeftEye, 0.015, 0.11)
 	set(pose.RightEye, -0.015, 0.11)
@@ -36,7 +37,7 @@ func standingOverlay(w, h int) *Overlay {
 }
 
 // at returns the point of joint j for setting.
-func (o *Overlay) at(j pose.Joint) *OverlayPoint {
+func (o *Overlay) at(j pose.Joint) *Point {
 	i, _ := o.Skeleton.Index(j)
 	return &o.Points[i]
 }
@@ -54,28 +55,37 @@ func nearRGBA(a, b color.RGBA, tol int) bool {
 	return d(a.R, b.R) && d(a.G, b.G) && d(a.B, b.B)
 }
 
+// The traffic-light colours a clinician reads without a legend.
+var (
+	green = color.RGBA{40, 200, 90, 255}
+	amber = color.RGBA{255, 180, 0, 255}
+	red   = color.RGBA{235, 50, 40, 255}
+)
+
 func TestOverlayColoursLegsByLevel(t *testing.T) {
 	bg := color.RGBA{50, 60, 70, 255}
 	cases := []struct {
 		name        string
-		left, right Level
+		left, right screening.Level
+		want        [2]color.RGBA
 	}{
-		{"flag left, ok right", LevelFlag, LevelOK},
-		{"watch left, none right", LevelWatch, LevelNone},
-		{"none both", LevelNone, LevelNone},
+		{"flag left, ok right", screening.LevelFlag, screening.LevelOK, [2]color.RGBA{red, green}},
+		{"watch left, none right", screening.LevelWatch, "", [2]color.RGBA{amber, colNone}},
+		{"none both", "", "", [2]color.RGBA{colNone, colNone}},
+		{"not assessable is drawn as none", screening.LevelNotAssessable, screening.LevelFlag, [2]color.RGBA{colNone, red}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			const w, h = 640, 480
 			img := fillRGBA(w, h, bg)
 			o := standingOverlay(w, h)
-			o.Level = [2]Level{tc.left, tc.right}
-			DrawOverlay(img, o)
+			o.Level = [2]screening.Level{tc.left, tc.right}
+			Draw(img, o)
 			// Midpoint of each shin: the side's level colour.
 			for s, j := range [2][2]pose.Joint{{pose.LeftKnee, pose.LeftAnkle}, {pose.RightKnee, pose.RightAnkle}} {
-				a, b := o.Point(j[0]), o.Point(j[1])
+				a, b := o.At(j[0]), o.At(j[1])
 				got := img.RGBAAt(int((a.X+b.X)/2), int((a.Y+b.Y)/2))
-				want := colLevel[o.Level[s]]
+				want := tc.want[s]
 				if !nearRGBA(got, want, 2) {
 					t.Errorf("side %d shin colour %v, want %v", s, got, want)
 				}
@@ -94,14 +104,14 @@ func TestOverlaySkipsMissingJointsAndBadValues(t *testing.T) {
 	img := fillRGBA(w, h, bg)
 	o := standingOverlay(w, h)
 	o.at(pose.LeftKnee).OK = false
-	*o.at(pose.RightAnkle) = OverlayPoint{X: math.NaN(), Y: 5, OK: true}
-	*o.at(pose.RightWrist) = OverlayPoint{X: -1e9, Y: 1e9, OK: true} // far outside: clipped, no panic
+	*o.at(pose.RightAnkle) = Point{X: math.NaN(), Y: 5, OK: true}
+	*o.at(pose.RightWrist) = Point{X: -1e9, Y: 1e9, OK: true} // far outside: clipped, no panic
 	o.KneeAngle = [2]float64{170, math.NaN()}
-	o.Level = [2]Level{LevelFlag, Level(99)}
-	DrawOverlay(img, o)
+	o.Level = [2]screening.Level{screening.LevelFlag, "bogus"}
+	Draw(img, o)
 	// The left thigh and shin end at the missing knee: nothing is drawn
 	// halfway along the left shin.
-	a, b := o.Point(pose.LeftKnee), o.Point(pose.LeftAnkle)
+	a, b := o.At(pose.LeftKnee), o.At(pose.LeftAnkle)
 	if got := img.RGBAAt(int((a.X+b.X)/2), int((a.Y+b.Y)/2)); got != bg {
 		t.Errorf("left shin drawn without a knee: %v", got)
 	}
@@ -114,14 +124,14 @@ func TestOverlayTextAndAngles(t *testing.T) {
 	o := standingOverlay(w, h)
 	o.KneeAngle = [2]float64{165, 172}
 	o.Lines = []string{"rep 2/5", "squat, front view"}
-	DrawOverlay(img, o)
+	Draw(img, o)
 	// The text box darkens the top-left corner.
 	if got := img.RGBAAt(h/60+2, h/60+2); got.R > 120 {
 		t.Errorf("top-left not darkened by the text box: %v", got)
 	}
 	// The angle labels sit beside the knees, outside the legs: some pixels
 	// right of the person's left knee (image right) changed.
-	k := o.Point(pose.LeftKnee)
+	k := o.At(pose.LeftKnee)
 	changed := 0
 	for x := int(k.X) + 15; x < int(k.X)+120 && x < w; x++ {
 		for y := int(k.Y) - 20; y < int(k.Y)+10; y++ {
@@ -140,7 +150,7 @@ func BenchmarkOverlay720p(b *testing.B) {
 	o := standingOverlay(1280, 720)
 	o.KneeAngle = [2]float64{165, 172}
 	o.Lines = []string{"rep 2/5", "squat, front view"}
-	d := NewOverlayDrawer()
+	d := NewDrawer()
 	b.ReportAllocs()
 	for b.Loop() {
 		d.Draw(img, o)
