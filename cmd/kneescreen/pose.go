@@ -19,8 +19,8 @@ import (
 	_ "golang.org/x/image/bmp"
 	_ "golang.org/x/image/tiff"
 	_ "golang.org/x/image/webp"
-	"golang.org/x/sync/errgroup"
 
+	"github.com/kneescreen/kneescreen/internal/pipeline"
 	"github.com/kneescreen/kneescreen/models"
 	"github.com/kneescreen/kneescreen/pose"
 	"github.com/kneescreen/kneescreen/vision"
@@ -37,6 +37,11 @@ type PoseConfig struct {
 	JSON bool `mapstructure:"json"`
 	// FPS times the frames of an image folder (Index/FPS seconds).
 	FPS float64 `mapstructure:"fps"`
+	// Symmetric averages each frame's pose with its mirror image's, as
+	// analyze does.
+	Symmetric bool `mapstructure:"symmetric"`
+	// Lanes is the number of estimators run in parallel (0: one per CPU).
+	Lanes int `mapstructure:"lanes"`
 }
 
 // Validate implements validator.
@@ -46,6 +51,9 @@ func (c *PoseConfig) Validate() error {
 	}
 	if !(c.FPS > 0) || math.IsInf(c.FPS, 0) {
 		return fmt.Errorf("pose: --fps must be a positive number, got %v", c.FPS)
+	}
+	if c.Lanes < 0 {
+		return fmt.Errorf("pose: --lanes must be 0 (one per CPU) or more, got %d", c.Lanes)
 	}
 	return nil
 }
@@ -73,10 +81,14 @@ image of a folder (in name order) and prints one line per frame: with --json
 where x, y are source-image pixels, nx, ny the model's own coordinates
 (0..1 across its square input) and person is false when nobody was found.
 
-Images are letterboxed onto a black square; an image exactly the model's
+An image is letterboxed onto a black square; an image exactly the model's
 input size (192x192 Lightning, 256x256 Thunder) is fed unchanged, so nx, ny
-are the model's raw outputs. In videos the model follows the person with
-MoveNet's recommended cropping.`,
+are the model's raw outputs. A video or a folder of images (one recording)
+goes through the same pose pass as analyze, so the keypoints are those
+analyze screens and writes to keypoints.csv: the model follows the person
+with MoveNet's recommended cropping, frames over 1280 px are estimated at
+half size, and with --symmetric (the default) each frame's pose is averaged
+with its mirror image's.`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Input = args[0]
@@ -87,8 +99,12 @@ MoveNet's recommended cropping.`,
 	addModelFlags(app, cmd, "pose")
 	cmd.Flags().Bool("json", false, "print one JSON object per frame")
 	cmd.Flags().Float64("fps", 30, "frame rate that times the images of a folder")
+	cmd.Flags().Bool("symmetric", true, "average each frame's pose with its mirror image's (videos and folders, as analyze)")
+	cmd.Flags().Int("lanes", 0, "pose estimators run in parallel (0: one per CPU)")
 	bindFlag(cmd.Flags(), "json", "pose.json")
 	bindFlag(cmd.Flags(), "fps", "pose.fps")
+	bindFlag(cmd.Flags(), "symmetric", "pose.symmetric")
+	bindFlag(cmd.Flags(), "lanes", "pose.lanes")
 	return cmd
 }
 
@@ -101,14 +117,16 @@ func runPose(ctx context.Context, opts *PoseOptions) error {
 		}
 		return fmt.Errorf("pose: %w", err)
 	}
-	est, err := opts.Config.open()
-	if err != nil {
-		return err
-	}
-	defer est.Close()
+	c := &opts.Config
 	w := bufio.NewWriter(opts.Out)
-	pw := &poseWriter{w: w, json: opts.Config.JSON}
+	pw := &poseWriter{w: w, json: c.JSON}
 	if st.Mode().IsRegular() && vision.IsImageFile(path) {
+		// One photo: the whole image, letterboxed, no tracking.
+		est, err := c.open()
+		if err != nil {
+			return err
+		}
+		defer est.Close()
 		img, err := readStill(path)
 		if err != nil {
 			return err
@@ -122,66 +140,25 @@ func runPose(ctx context.Context, opts *PoseOptions) error {
 		}
 		return w.Flush()
 	}
-	var src vision.FrameSource
-	track := false
-	if st.IsDir() {
-		src, err = vision.OpenImages(path, opts.Config.FPS)
-	} else {
-		src, err = vision.OpenVideo(path)
-		track = true // consecutive frames: follow the person
+	// A video or a folder of images: the same pass analyze runs.
+	model, err := models.LoadModel(c.Model, c.ModelsDir)
+	if err != nil {
+		return err
 	}
+	src, err := pipeline.Open(path, c.FPS)
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	err = posePipeline(ctx, src, est, track, pw)
+	newEst := func(threads int) (pipeline.Estimator, error) {
+		return models.New(model, models.Options{Threads: threads})
+	}
+	topts := pipeline.TrackOptions{NewEstimator: newEst, Symmetric: c.Symmetric, Lanes: c.Lanes, Threads: c.Threads}
+	_, err = pipeline.StreamPoses(ctx, src, topts, func(p pose.Pose) error { return pw.write(&p) })
 	if ferr := w.Flush(); err == nil {
 		err = ferr
 	}
 	return err
-}
-
-// posePipeline runs decoding (vision.Stream's goroutine), inference and
-// output as three stages joined by small bounded channels, so a slow stage
-// holds back the others instead of piling frames up in memory. An error in
-// any stage, or ctx being cancelled, stops them all.
-func posePipeline(ctx context.Context, src vision.FrameSource, est *models.Estimator, track bool, pw *poseWriter) error {
-	g, ctx := errgroup.WithContext(ctx)
-	stream := vision.Stream(ctx, src, 2)
-	defer stream.Close()
-	poses := make(chan pose.Pose, 4)
-	g.Go(func() error {
-		defer close(poses)
-		for f := range stream.Frames() {
-			var p pose.Pose
-			var err error
-			if track {
-				p, err = est.Track(ctx, f.Image)
-			} else {
-				p, err = est.Estimate(ctx, f.Image)
-			}
-			stream.Release(f.Image)
-			if err != nil {
-				return fmt.Errorf("pose: frame %d: %w", f.Index, err)
-			}
-			p.Frame, p.Time = f.Index, f.Time
-			select {
-			case poses <- p:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-		return stream.Err()
-	})
-	g.Go(func() error {
-		for p := range poses {
-			if err := pw.write(&p); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return g.Wait()
 }
 
 // readStill decodes one image file with Go's decoders.

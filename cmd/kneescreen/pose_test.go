@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"image"
 	"image/color"
@@ -12,13 +13,16 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kneescreen/kneescreen/internal/sample"
 	"github.com/kneescreen/kneescreen/internal/testenv"
 	"github.com/kneescreen/kneescreen/pose"
+	"github.com/kneescreen/kneescreen/report"
 )
 
 // captureCmd runs args on a tree whose pose and bench commands only capture
@@ -340,5 +344,63 @@ func TestPoseText(t *testing.T) {
 				t.Errorf("%s: output %q lacks %q", tt.path, out.String(), w)
 			}
 		}
+	}
+}
+
+// TestPoseMatchesAnalyze: on a video, pose prints the keypoints analyze
+// screens (the same pose pass: tracking, reduction, symmetric averaging),
+// so its JSON agrees with analyze's keypoints.csv to the CSV's rounding.
+func TestPoseMatchesAnalyze(t *testing.T) {
+	cfg := sample.DefaultConfig()
+	cfg.Width, cfg.Height, cfg.Reps = 480, 270, 1
+	cfg.LeadS, cfg.TailS = 0.3, 0.3
+	clip, err := sample.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	video := filepath.Join(dir, "squat.mp4")
+	if err := clip.WriteVideo(context.Background(), video); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"analyze", "--formats", "csv", "--progress", "never", "--out", dir, video}, &out, &errOut); code != exitOK {
+		t.Fatalf("analyze: exit %d: %s", code, errOut.String())
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"pose", "--json", video}, &out, &errOut); code != exitOK {
+		t.Fatalf("pose: exit %d: %s", code, errOut.String())
+	}
+	lines := readPoseLines(t, out.String())
+	f, err := os.Open(filepath.Join(dir, report.KeypointsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != len(lines)+1 || len(lines) != clip.Len() {
+		t.Fatalf("pose printed %d frames, keypoints.csv has %d rows, the clip %d frames", len(lines), len(rows)-1, clip.Len())
+	}
+	worst := 0.0
+	for i, l := range lines {
+		for k, kp := range l.Keypoints {
+			if rows[0][3+3*k] != kp.Name+"_x" {
+				t.Fatalf("column %q, keypoint %q", rows[0][3+3*k], kp.Name)
+			}
+			for c, v := range []float64{kp.X, kp.Y, float64(kp.Score)} {
+				got, err := strconv.ParseFloat(rows[i+1][3+3*k+c], 64)
+				if err != nil {
+					t.Fatal(err)
+				}
+				worst = max(worst, math.Abs(got-v))
+			}
+		}
+	}
+	// keypoints.csv rounds x, y to 0.01 px and scores to 1e-4.
+	if worst > 0.005+1e-9 {
+		t.Errorf("pose and analyze differ by up to %v", worst)
 	}
 }

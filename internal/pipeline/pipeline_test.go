@@ -12,7 +12,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/kneescreen/kneescreen/internal/sample"
 	"github.com/kneescreen/kneescreen/models"
@@ -321,23 +323,24 @@ func TestTrackKeepsFrameOrderAcrossLanes(t *testing.T) {
 				return probeEstimator{calls: c}, nil
 			}
 			const n = 57
-			var streamed []int
-			onPose := func(p pose.Pose) { streamed = append(streamed, p.Frame) }
-			tr, err := Track(context.Background(), &colourSource{n: n}, TrackOptions{NewEstimator: newEst, Lanes: tc.lanes, Symmetric: tc.symmetric, Threads: 2, OnPose: onPose})
+			var streamed []pose.Pose
+			each := func(p pose.Pose) error { streamed = append(streamed, p); return nil }
+			tr, err := StreamPoses(context.Background(), &colourSource{n: n}, TrackOptions{NewEstimator: newEst, Lanes: tc.lanes, Symmetric: tc.symmetric, Threads: 2}, each)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for i, f := range streamed {
-				if f != i {
-					t.Fatalf("OnPose got frame %d at position %d: not in order", f, i)
+			for i, p := range streamed {
+				if p.Frame != i {
+					t.Fatalf("StreamPoses gave frame %d at position %d: not in order", p.Frame, i)
 				}
 			}
 			if len(streamed) != n {
-				t.Fatalf("OnPose called %d times, want %d", len(streamed), n)
+				t.Fatalf("StreamPoses gave %d poses, want %d", len(streamed), n)
 			}
-			if len(tr.Poses) != n || tr.Width != 64 || tr.FPS != 10 {
-				t.Fatalf("track: %d poses %dx%d at %v fps", len(tr.Poses), tr.Width, tr.Height, tr.FPS)
+			if len(tr.Poses) != 0 || tr.Width != 64 || tr.FPS != 10 || tr.Skeleton != pose.COCO17 {
+				t.Fatalf("stream header: %d poses %dx%d at %v fps, skeleton %v", len(tr.Poses), tr.Width, tr.Height, tr.FPS, tr.Skeleton)
 			}
+			tr.Poses = streamed
 			calls := 0
 			for _, c := range counters {
 				calls += *c
@@ -408,13 +411,12 @@ func TestTrackReducesLargeFrames(t *testing.T) {
 		want    float64 // width the estimator saw
 	}{{-1, 64}, {64, 64}, {63, 32}, {32, 32}, {31, 21}} {
 		t.Run(fmt.Sprint(tc.maxSide), func(t *testing.T) {
-			var seen float64
 			newEst := func(int) (Estimator, error) { return sizeEstimator{}, nil }
-			tr, err := Track(context.Background(), &colourSource{n: 5}, TrackOptions{NewEstimator: newEst, Lanes: 1, MaxSide: tc.maxSide,
-				OnPose: func(p pose.Pose) { seen = p.At(pose.Nose).X }})
+			tr, err := Track(context.Background(), &colourSource{n: 5}, TrackOptions{NewEstimator: newEst, Lanes: 1, MaxSide: tc.maxSide})
 			if err != nil {
 				t.Fatal(err)
 			}
+			seen := tr.Poses[4].At(pose.Nose).X
 			// Scaled back, the estimator's "width" is the source's.
 			if seen != 64 || tr.Poses[4].At(pose.Nose).Y != 48 {
 				t.Errorf("keypoint (%v, %v), want (64, 48) in source pixels", seen, tr.Poses[4].At(pose.Nose).Y)
@@ -454,5 +456,104 @@ func TestBoxReduce(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// endlessSource is a camera that never ends: flat 64x48 frames, counting
+// how many it has delivered.
+type endlessSource struct {
+	img     *image.RGBA
+	decoded atomic.Int64
+}
+
+func (s *endlessSource) Info() vision.Info {
+	return vision.Info{Path: "camera", Width: 64, Height: 48, FPS: 30, FrameCount: -1}
+}
+
+func (s *endlessSource) Next(ctx context.Context) (vision.Frame, error) {
+	if err := ctx.Err(); err != nil {
+		return vision.Frame{}, err
+	}
+	if s.img == nil {
+		s.img = image.NewRGBA(image.Rect(0, 0, 64, 48))
+	}
+	i := int(s.decoded.Add(1)) - 1
+	return vision.Frame{Index: i, Time: float64(i) / 30, Image: s.img}, nil
+}
+
+func (s *endlessSource) Close() error { return nil }
+
+// slowEstimator sleeps on every other call, so lanes finish out of order.
+type slowEstimator struct{ calls int }
+
+func (e *slowEstimator) Track(ctx context.Context, img image.Image) (pose.Pose, error) {
+	e.calls++
+	if e.calls%2 == 0 {
+		time.Sleep(200 * time.Microsecond)
+	}
+	p := pose.NewPose(pose.COCO17)
+	p.Person = true
+	return p, nil
+}
+
+func (e *slowEstimator) Close() {}
+
+// TestStreamPosesIsBoundedAndStops streams a camera that never ends: the
+// frames decoded but not yet handed out stay within a small bound however
+// long it runs (no pose is kept), an error from the consumer stops every
+// stage and is returned, and cancelling the context stops it too.
+func TestStreamPosesIsBoundedAndStops(t *testing.T) {
+	for _, symmetric := range []bool{false, true} {
+		t.Run(fmt.Sprint("symmetric=", symmetric), func(t *testing.T) {
+			src := &endlessSource{}
+			newEst := func(int) (Estimator, error) { return &slowEstimator{}, nil }
+			opts := TrackOptions{NewEstimator: newEst, Lanes: 4, Threads: 4, Symmetric: symmetric}
+			lanes, _ := laneLayout(opts)
+			// A few frames per lane at each stage (the decoder's queue of
+			// Depth per lane, the lane's own queue of Depth and the frame
+			// it works on, the results channel, the collector's reorder
+			// buffer): a bound in lanes, not in the stream's length, which
+			// is 3000 frames here.
+			bound := int64(8 * lanes * 2)
+			errEnough := errors.New("enough")
+			const want = 3000
+			var got, worst int64
+			_, err := StreamPoses(context.Background(), src, opts, func(p pose.Pose) error {
+				if int64(p.Frame) != got {
+					return fmt.Errorf("frame %d at position %d", p.Frame, got)
+				}
+				got++
+				worst = max(worst, src.decoded.Load()-got)
+				if got == want {
+					return errEnough
+				}
+				return nil
+			})
+			if !errors.Is(err, errEnough) {
+				t.Fatalf("StreamPoses returned %v, want the consumer's error", err)
+			}
+			if got != want {
+				t.Fatalf("%d poses handed out, want %d", got, want)
+			}
+			t.Logf("at most %d frames in flight (bound %d)", worst, bound)
+			if worst > bound {
+				t.Errorf("%d frames decoded ahead of the consumer, want at most %d: memory grows with the stream", worst, bound)
+			}
+			// The decoder stopped with the stream.
+			if after := src.decoded.Load(); after > want+bound {
+				t.Errorf("%d frames decoded for %d consumed", after, want)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			n := 0
+			_, err = StreamPoses(ctx, &endlessSource{}, opts, func(pose.Pose) error {
+				if n++; n == 100 {
+					cancel()
+				}
+				return nil
+			})
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("cancelled stream returned %v, want context.Canceled", err)
+			}
+		})
 	}
 }

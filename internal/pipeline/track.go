@@ -65,12 +65,8 @@ type TrackOptions struct {
 	// and resample of it costs four times as much.
 	MaxSide int
 	// Progress, when set, is called after each frame's pose is known, from
-	// the goroutine that called Track.
+	// the goroutine that called Track or StreamPoses.
 	Progress func(Progress)
-	// OnPose, when set, receives every frame's pose in frame order as soon
-	// as it and all earlier ones are known (e.g. for a live display), from
-	// the goroutine that called Track.
-	OnPose func(pose.Pose)
 }
 
 // Progress reports how far a pass has got.
@@ -90,6 +86,107 @@ const DefaultMaxSide = 1280
 // ErrNoEstimator is returned when TrackOptions.NewEstimator is nil.
 var ErrNoEstimator = errors.New("pipeline: no estimator")
 
+// Track decodes src and estimates the pose in every frame: the batch path
+// over StreamPoses, collecting every pose. The returned track has one pose
+// per decoded frame, in order, and the source's upright size and frame rate.
+// On an error after some frames, the partial track (the frames complete up
+// to the error, in order) is returned with the error.
+func Track(ctx context.Context, src vision.FrameSource, opts TrackOptions) (*pose.Track, error) {
+	var poses []pose.Pose
+	tr, err := StreamPoses(ctx, src, opts, func(p pose.Pose) error {
+		poses = append(poses, p)
+		return nil
+	})
+	if tr == nil {
+		return nil, err
+	}
+	tr.Poses = poses
+	return tr, err
+}
+
+// StreamPoses decodes src, estimates the pose in every frame and calls each
+// with every pose in frame order, from the calling goroutine, as soon as it
+// and all earlier ones are known. Only the frames in flight are held (a few
+// per lane), so memory stays bounded however long the source runs: a camera
+// that never ends streams until ctx is cancelled. each keeps its pose; an
+// error from each stops the stream and is returned.
+//
+// The returned track carries the source's upright size and frame rate and
+// the poses' skeleton, without the poses. It is nil only when no estimator
+// could be made.
+func StreamPoses(ctx context.Context, src vision.FrameSource, opts TrackOptions, each func(pose.Pose) error) (*pose.Track, error) {
+	if opts.NewEstimator == nil {
+		return nil, ErrNoEstimator
+	}
+	t, err := newTracker(opts)
+	if err != nil {
+		return nil, err
+	}
+	defer t.close()
+	info := src.Info()
+	tr := &pose.Track{Width: info.Width, Height: info.Height, FPS: info.FPS}
+
+	// stop ends every stage when each fails.
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	g, gctx := errgroup.WithContext(sctx)
+	t.stream = vision.Stream(gctx, src, t.depth*len(t.lanes))
+	defer t.stream.Close()
+	g.Go(func() error { return t.dispatch(gctx) })
+	for _, l := range t.lanes {
+		g.Go(func() error { return l.run(gctx, t.results) })
+	}
+	go func() {
+		// Close results once the producers are done; g.Wait is called
+		// again below for the error.
+		_ = g.Wait()
+		close(t.results)
+	}()
+
+	c := newCollector(opts, info.FrameCount, func(p pose.Pose) error {
+		if tr.Skeleton == nil {
+			tr.Skeleton = p.Skeleton
+		}
+		return each(p)
+	})
+	cerr := c.collect(ctx, t.results)
+	if cerr != nil {
+		stop()
+		for range t.results {
+			// Drain, so no lane stays blocked on a send.
+		}
+	}
+	err = g.Wait()
+	switch {
+	case cerr != nil:
+		err = cerr
+	case err == nil:
+		err = ctx.Err()
+	}
+	if err == nil {
+		err = c.incomplete()
+	}
+	if (tr.Width == 0 || tr.Height == 0) && c.emitted > 0 {
+		// Sources that do not know their size before decoding.
+		tr.Width, tr.Height = t.firstW, t.firstH
+	}
+	return tr, err
+}
+
+// tracker holds pass one's lanes and the buffers they share.
+type tracker struct {
+	opts    TrackOptions
+	lanes   []*lane
+	depth   int
+	stream  *vision.FrameStream
+	results chan result
+	// smallPool recycles reduced frames.
+	smallPool chan *image.RGBA
+	// firstW, firstH: the size of the first frame, read after the
+	// dispatcher is done.
+	firstW, firstH int
+}
+
 type lane struct {
 	est    Estimator
 	mirror bool
@@ -99,7 +196,9 @@ type lane struct {
 }
 
 type job struct {
-	f    vision.Frame
+	f vision.Frame
+	// seq numbers the frames in the order they were dealt.
+	seq  int
 	refs *atomic.Int32
 	// release hands f.Image back once every lane is done with it.
 	release func(*image.RGBA)
@@ -108,212 +207,237 @@ type job struct {
 }
 
 type result struct {
+	seq    int
 	index  int
 	time   float64
 	mirror bool
 	p      pose.Pose
 }
 
-// Track decodes src and estimates the pose in every frame. The returned
-// track has one pose per decoded frame, in order, and the source's upright
-// size and frame rate. On an error after some frames, the partial track is
-// returned with the error.
-func Track(ctx context.Context, src vision.FrameSource, opts TrackOptions) (*pose.Track, error) {
-	if opts.NewEstimator == nil {
-		return nil, ErrNoEstimator
-	}
+// newTracker makes the lanes and their estimators.
+func newTracker(opts TrackOptions) (*tracker, error) {
 	lanes, perLane := laneLayout(opts)
-	info := src.Info()
-	tr := &pose.Track{Width: info.Width, Height: info.Height, FPS: info.FPS}
-
-	ls := make([]*lane, 0, lanes)
-	defer func() {
-		for _, l := range ls {
-			l.est.Close()
-		}
-	}()
 	depth := opts.Depth
 	if depth <= 0 {
 		depth = 2
 	}
+	t := &tracker{opts: opts, depth: depth, results: make(chan result, 2*lanes),
+		smallPool: make(chan *image.RGBA, depth*lanes+2)}
 	for i := range lanes {
 		est, err := opts.NewEstimator(perLane)
 		if err != nil {
+			t.close()
 			return nil, err
 		}
-		ls = append(ls, &lane{est: est, mirror: opts.Symmetric && i%2 == 1, in: make(chan job, depth)})
+		t.lanes = append(t.lanes, &lane{est: est, mirror: opts.Symmetric && i%2 == 1, in: make(chan job, depth)})
 	}
+	return t, nil
+}
 
-	g, gctx := errgroup.WithContext(ctx)
-	stream := vision.Stream(gctx, src, depth*lanes)
-	defer stream.Close()
-	results := make(chan result, 2*lanes)
+func (t *tracker) close() {
+	for _, l := range t.lanes {
+		l.est.Close()
+	}
+}
 
-	var firstW, firstH int // size of the first frame, read after g.Wait
-	// Reduced frames are recycled through smallPool.
-	smallPool := make(chan *image.RGBA, depth*lanes+2)
-	putSmall := func(img *image.RGBA) {
+// dispatch deals frames to lanes (both lanes of a pair for a symmetric
+// run), in frame order, so each lane tracks a fixed subsequence and the
+// result does not depend on timing. Frames larger than MaxSide are reduced
+// first.
+func (t *tracker) dispatch(ctx context.Context) error {
+	defer func() {
+		for _, l := range t.lanes {
+			close(l.in)
+		}
+	}()
+	groups := len(t.lanes)
+	if t.opts.Symmetric {
+		groups /= 2
+	}
+	n := 0
+	for f := range t.stream.Frames() {
+		if n == 0 {
+			t.firstW, t.firstH = f.Image.Rect.Dx(), f.Image.Rect.Dy()
+		}
+		j := t.reduce(f)
+		j.seq = n
+		g := n % groups
+		n++
+		targets := t.lanes[g : g+1]
+		if t.opts.Symmetric {
+			targets = t.lanes[2*g : 2*g+2]
+		}
+		j.refs = new(atomic.Int32)
+		j.refs.Store(int32(len(targets)))
+		for _, l := range targets {
+			select {
+			case l.in <- j:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}
+	return t.stream.Err()
+}
+
+// reduce makes the job of frame f: the frame itself, or a copy reduced
+// below MaxSide (recycled through smallPool) with the scale back to the
+// source's pixels.
+func (t *tracker) reduce(f vision.Frame) job {
+	w, h := f.Image.Rect.Dx(), f.Image.Rect.Dy()
+	j := job{f: f, release: t.stream.Release, sx: 1, sy: 1}
+	k := reduction(w, h, t.opts.MaxSide)
+	if k <= 1 {
+		return j
+	}
+	var small *image.RGBA
+	select {
+	case small = <-t.smallPool:
+	default:
+	}
+	small = boxReduce(small, f.Image, k)
+	t.stream.Release(f.Image)
+	j.f.Image = small
+	j.sx, j.sy = float64(w)/float64(small.Rect.Dx()), float64(h)/float64(small.Rect.Dy())
+	j.release = func(img *image.RGBA) {
 		select {
-		case smallPool <- img:
+		case t.smallPool <- img:
 		default:
 		}
 	}
-	// Dispatcher: deal frames to lanes (both lanes of a pair for a
-	// symmetric run), in frame order, so each lane tracks a fixed
-	// subsequence and the result does not depend on timing.
-	g.Go(func() error {
-		defer func() {
-			for _, l := range ls {
-				close(l.in)
-			}
-		}()
-		groups := lanes
-		if opts.Symmetric {
-			groups = lanes / 2
+	return j
+}
+
+// run estimates the lane's frames: mirrored first on a mirror lane (and
+// mapped back), scaled back to source pixels. A frame is released once
+// every lane that shares it is done with it.
+func (l *lane) run(ctx context.Context, results chan<- result) error {
+	for j := range l.in {
+		img := j.f.Image
+		if l.mirror {
+			l.scratch = mirrorRGBA(l.scratch, img)
+			img = l.scratch
 		}
-		n := 0
-		for f := range stream.Frames() {
-			w, h := f.Image.Rect.Dx(), f.Image.Rect.Dy()
-			if n == 0 {
-				firstW, firstH = w, h
-			}
-			release, sx, sy := stream.Release, 1.0, 1.0
-			if k := reduction(w, h, opts.MaxSide); k > 1 {
-				var small *image.RGBA
-				select {
-				case small = <-smallPool:
-				default:
-				}
-				small = boxReduce(small, f.Image, k)
-				stream.Release(f.Image)
-				f.Image = small
-				sx, sy = float64(w)/float64(small.Rect.Dx()), float64(h)/float64(small.Rect.Dy())
-				release = putSmall
-			}
-			g := n % groups
-			n++
-			targets := ls[g : g+1]
-			if opts.Symmetric {
-				targets = ls[2*g : 2*g+2]
-			}
-			refs := new(atomic.Int32)
-			refs.Store(int32(len(targets)))
-			for _, l := range targets {
-				select {
-				case l.in <- job{f: f, refs: refs, release: release, sx: sx, sy: sy}:
-				case <-gctx.Done():
-					return gctx.Err()
-				}
+		if l.mirror && j.refs.Add(-1) == 0 {
+			j.release(j.f.Image)
+		}
+		p, err := l.est.Track(ctx, img)
+		if !l.mirror && j.refs.Add(-1) == 0 {
+			j.release(j.f.Image)
+		}
+		if err != nil {
+			return fmt.Errorf("pipeline: frame %d: %w", j.f.Index, err)
+		}
+		if l.mirror {
+			p.Mirror(float64(img.Rect.Dx()))
+		}
+		if j.sx != 1 || j.sy != 1 {
+			for k := range p.Keypoints {
+				p.Keypoints[k].X *= j.sx
+				p.Keypoints[k].Y *= j.sy
 			}
 		}
-		if err := stream.Err(); err != nil {
+		select {
+		case results <- result{seq: j.seq, index: j.f.Index, time: j.f.Time, mirror: l.mirror, p: p}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// collector merges each frame's plain and mirrored poses and emits the
+// frames in order. It holds only frames that are incomplete or wait for an
+// earlier one: at most a few per lane.
+type collector struct {
+	want     uint8 // 1 plain, 3 plain and mirror
+	pending  map[int]*slot
+	next     int
+	done     int
+	emitted  int
+	total    int
+	start    time.Time
+	progress func(Progress)
+	emit     func(pose.Pose) error
+}
+
+// slot is one frame being put together.
+type slot struct {
+	p    pose.Pose
+	have uint8 // 1 plain, 2 mirror
+}
+
+func newCollector(opts TrackOptions, total int, emit func(pose.Pose) error) *collector {
+	c := &collector{want: 1, pending: map[int]*slot{}, total: total, start: time.Now(), progress: opts.Progress, emit: emit}
+	if opts.Symmetric {
+		c.want = 3
+	}
+	return c
+}
+
+// collect reads results until the channel closes, emit fails or ctx is
+// cancelled (then nothing more is emitted, even poses already known).
+func (c *collector) collect(ctx context.Context, results <-chan result) error {
+	for r := range results {
+		if err := ctx.Err(); err != nil {
 			return err
 		}
-		return nil
-	})
-	for _, l := range ls {
-		g.Go(func() error {
-			for j := range l.in {
-				img := j.f.Image
-				if l.mirror {
-					l.scratch = mirrorRGBA(l.scratch, img)
-					img = l.scratch
-				}
-				if l.mirror && j.refs.Add(-1) == 0 {
-					j.release(j.f.Image)
-				}
-				p, err := l.est.Track(gctx, img)
-				if !l.mirror && j.refs.Add(-1) == 0 {
-					j.release(j.f.Image)
-				}
-				if err != nil {
-					return fmt.Errorf("pipeline: frame %d: %w", j.f.Index, err)
-				}
-				if l.mirror {
-					p.Mirror(float64(img.Rect.Dx()))
-				}
-				if j.sx != 1 || j.sy != 1 {
-					for k := range p.Keypoints {
-						p.Keypoints[k].X *= j.sx
-						p.Keypoints[k].Y *= j.sy
-					}
-				}
-				select {
-				case results <- result{index: j.f.Index, time: j.f.Time, mirror: l.mirror, p: p}:
-				case <-gctx.Done():
-					return gctx.Err()
-				}
-			}
-			return nil
-		})
+		if err := c.add(r); err != nil {
+			return err
+		}
 	}
-	go func() {
-		// Close results once the producers are done; g.Wait is called
-		// again below for the error.
-		_ = g.Wait()
-		close(results)
-	}()
+	return nil
+}
 
-	start := time.Now()
-	total := info.FrameCount
-	var poses []pose.Pose
-	var have []uint8 // per frame: 1 plain, 2 mirror, 3 both
-	done, next := 0, 0
-	want := uint8(1)
-	if opts.Symmetric {
-		want = 3
+// add merges one lane's result and emits every frame now complete in
+// order.
+func (c *collector) add(r result) error {
+	s := c.pending[r.seq]
+	if s == nil {
+		s = &slot{}
+		c.pending[r.seq] = s
 	}
-	for r := range results {
-		for len(poses) <= r.index {
-			poses = append(poses, pose.Pose{})
-			have = append(have, 0)
-		}
-		bit := uint8(1)
-		if r.mirror {
-			bit = 2
-		}
-		if have[r.index]&bit != 0 {
-			continue // cannot happen: each frame goes to one lane of each kind
-		}
-		r.p.Frame, r.p.Time = r.index, r.time
-		if have[r.index] == 0 {
-			poses[r.index] = r.p
-		} else {
-			poses[r.index] = averagePoses(&poses[r.index], &r.p)
-		}
-		have[r.index] |= bit
-		if have[r.index] == want {
-			done++
-			if opts.Progress != nil {
-				opts.Progress(Progress{Pass: "pose", Done: done, Total: total, Elapsed: time.Since(start)})
-			}
-			for ; next < len(have) && have[next] == want; next++ {
-				if opts.OnPose != nil {
-					opts.OnPose(poses[next])
-				}
-			}
-		}
+	bit := uint8(1)
+	if r.mirror {
+		bit = 2
 	}
-	err := g.Wait()
-	if err == nil {
-		err = ctx.Err()
+	if s.have&bit != 0 {
+		return nil // cannot happen: each frame goes to one lane of each kind
 	}
-	// Keep the frames that are complete, in order; an error can leave
-	// the tail half-estimated.
-	tr.Poses = make([]pose.Pose, 0, len(poses))
-	for i := range poses {
-		if have[i] == want {
-			tr.Poses = append(tr.Poses, poses[i])
-		} else if err == nil {
-			err = fmt.Errorf("pipeline: frame %d has no pose", i)
+	r.p.Frame, r.p.Time = r.index, r.time
+	if s.have == 0 {
+		s.p = r.p
+	} else {
+		averageInto(&s.p, &r.p)
+	}
+	s.have |= bit
+	if s.have != c.want {
+		return nil
+	}
+	c.done++
+	if c.progress != nil {
+		c.progress(Progress{Pass: "pose", Done: c.done, Total: c.total, Elapsed: time.Since(c.start)})
+	}
+	for {
+		s := c.pending[c.next]
+		if s == nil || s.have != c.want {
+			return nil
+		}
+		delete(c.pending, c.next)
+		c.next++
+		c.emitted++
+		if err := c.emit(s.p); err != nil {
+			return err
 		}
 	}
-	tr.Skeleton = tr.PoseSkeleton()
-	if (tr.Width == 0 || tr.Height == 0) && len(tr.Poses) > 0 {
-		// Sources that do not know their size before decoding.
-		tr.Width, tr.Height = firstW, firstH
+}
+
+// incomplete reports a frame left without its pose after a clean end.
+func (c *collector) incomplete() error {
+	if len(c.pending) > 0 {
+		return fmt.Errorf("pipeline: frame %d has no pose", c.next)
 	}
-	return tr, err
+	return nil
 }
 
 // laneLayout returns the number of lanes and the threads each may use.
@@ -408,26 +532,24 @@ func mirrorRGBA(dst, src *image.RGBA) *image.RGBA {
 	return dst
 }
 
-// averagePoses combines the poses of a frame and of its mirror image. The
-// positions are averaged weighted by score, so a joint one pass found
+// averageInto combines the poses of a frame and of its mirror image into
+// a. The positions are averaged weighted by score, so a joint one pass found
 // confidently is not dragged towards the other pass's guess; scores are
 // averaged. The operation is symmetric in its arguments, which is what
 // makes a symmetric run's result the mirror image of the mirrored video's.
-func averagePoses(a, b *pose.Pose) pose.Pose {
-	out := a.Clone()
-	for j := range out.Keypoints {
+func averageInto(a, b *pose.Pose) {
+	for j := range a.Keypoints {
 		ka, kb := a.Keypoints[j], b.Keypoints[j]
 		wa, wb := ka.Score, kb.Score
 		if wa+wb <= 0 {
 			wa, wb = 1, 1
 		}
-		k := &out.Keypoints[j]
+		k := &a.Keypoints[j]
 		k.X = (wa*ka.X + wb*kb.X) / (wa + wb)
 		k.Y = (wa*ka.Y + wb*kb.Y) / (wa + wb)
 		k.NX = (ka.NX + kb.NX) / 2
 		k.NY = (ka.NY + kb.NY) / 2
 		k.Score = (ka.Score + kb.Score) / 2
 	}
-	out.Person = a.Person || b.Person
-	return out
+	a.Person = a.Person || b.Person
 }
