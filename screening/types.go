@@ -43,6 +43,14 @@ func ParseMovement(s string) (Movement, error) {
 	return "", fmt.Errorf("screening: unknown movement %q (want auto, squat, single-leg-squat or step-down): %w", s, ErrInvalidOptions)
 }
 
+// UnmarshalText parses a configuration value as ParseMovement does, and
+// also accepts the value reports carry for an unrecognised movement
+// (unknown), so a report reads back; Options.Validate rejects that one as
+// an option.
+func (m *Movement) UnmarshalText(b []byte) error {
+	return unmarshalEnum(m, b, ParseMovement, MovementUnknown)
+}
+
 // View is the camera's view of the person.
 type View string
 
@@ -70,6 +78,12 @@ func ParseView(s string) (View, error) {
 		return v, nil
 	}
 	return "", fmt.Errorf("screening: unknown view %q (want auto, front, side or oblique): %w", s, ErrInvalidOptions)
+}
+
+// UnmarshalText parses a configuration value as ParseView does, and also
+// accepts the value reports carry for an unclassified view (unknown).
+func (v *View) UnmarshalText(b []byte) error {
+	return unmarshalEnum(v, b, ParseView, ViewUnknown)
 }
 
 // Side is a body side. Reports use "left" and "right" for the person's own
@@ -109,6 +123,18 @@ func ParseStance(s string) (Side, error) {
 	return "", fmt.Errorf("screening: unknown stance %q (want auto, left or right): %w", s, ErrInvalidOptions)
 }
 
+// UnmarshalText accepts every side as reports write it: auto, left,
+// right, both, and "" for none (which, as a stance option, means auto, as
+// in ParseStance). Options.Validate keeps stance options to auto, left and
+// right.
+func (s *Side) UnmarshalText(b []byte) error {
+	if len(strings.TrimSpace(string(b))) == 0 {
+		*s = SideNone
+		return nil
+	}
+	return unmarshalEnum(s, b, ParseStance, SideBoth)
+}
+
 // Sex selects sex-specific thresholds where the literature gives them.
 type Sex string
 
@@ -128,6 +154,29 @@ func ParseSex(s string) (Sex, error) {
 		return v, nil
 	}
 	return "", fmt.Errorf("screening: unknown sex %q (want unspecified, female or male): %w", s, ErrInvalidOptions)
+}
+
+// UnmarshalText parses a configuration value as ParseSex does.
+func (s *Sex) UnmarshalText(b []byte) error {
+	return unmarshalEnum(s, b, ParseSex)
+}
+
+// unmarshalEnum sets *dst from b with parse, or to one of the extra values
+// (matched as parse matches, ignoring case and surrounding space), which
+// reports carry but options do not accept.
+func unmarshalEnum[T ~string](dst *T, b []byte, parse func(string) (T, error), extra ...T) error {
+	for _, e := range extra {
+		if T(strings.ToLower(strings.TrimSpace(string(b)))) == e {
+			*dst = e
+			return nil
+		}
+	}
+	v, err := parse(string(b))
+	if err != nil {
+		return err
+	}
+	*dst = v
+	return nil
 }
 
 // Level grades an indicator.

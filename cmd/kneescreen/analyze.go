@@ -15,42 +15,25 @@ import (
 	"golang.org/x/term"
 
 	"github.com/kneescreen/kneescreen/internal/pipeline"
-	"github.com/kneescreen/kneescreen/models"
-	"github.com/kneescreen/kneescreen/report"
 	"github.com/kneescreen/kneescreen/screening"
 )
-
-func init() {
-	register(func(app *App) *cobra.Command { return NewCmdAnalyze(app, nil) })
-}
 
 // AnalyzeConfig is the analyze command's configuration (section
 // "analyze"; screening thresholds and filter settings live in the
 // top-level sections "thresholds" and "filter", shared with other
 // commands that screen).
 type AnalyzeConfig struct {
-	ModelConfig `mapstructure:",squash"`
+	ModelConfig     `mapstructure:",squash"`
+	PassConfig      `mapstructure:",squash"`
+	ScreeningConfig `mapstructure:",squash"`
+	OutputConfig    `mapstructure:",squash"`
 	// Out is the output folder; with several inputs, each gets a
 	// sub-folder named after it.
-	Out      string   `mapstructure:"out"`
-	Movement string   `mapstructure:"movement"`
-	View     string   `mapstructure:"view"`
-	Stance   string   `mapstructure:"stance"`
-	Sex      string   `mapstructure:"sex"`
-	Formats  []string `mapstructure:"formats"`
-	// Symmetric averages each frame's pose with its mirror image's.
-	Symmetric bool `mapstructure:"symmetric"`
-	// Lanes is the number of estimators run in parallel (0: one per CPU).
-	Lanes int `mapstructure:"lanes"`
+	Out string `mapstructure:"out"`
 	// ImageFPS times the frames of an image folder.
 	ImageFPS float64 `mapstructure:"image-fps"`
 	// Progress is auto (a bar when stderr is a terminal), always or never.
-	Progress string `mapstructure:"progress"`
-	// VideoMaxSide caps the annotated video's longer side; 0 keeps the
-	// input's size.
-	VideoMaxSide int `mapstructure:"video-max-side"`
-
-	formats report.Formats
+	Progress progressMode `mapstructure:"progress"`
 }
 
 // Validate implements validator.
@@ -61,45 +44,15 @@ func (c *AnalyzeConfig) Validate() error {
 	if strings.TrimSpace(c.Out) == "" {
 		return fmt.Errorf("analyze: --out must name a folder")
 	}
-	for _, check := range []func() error{
-		func() error { _, err := screening.ParseMovement(c.Movement); return err },
-		func() error { _, err := parseView(c.View); return err },
-		func() error { _, err := screening.ParseStance(c.Stance); return err },
-		func() error { _, err := screening.ParseSex(c.Sex); return err },
-	} {
-		if err := check(); err != nil {
+	for _, v := range []validator{&c.PassConfig, &c.ScreeningConfig, &c.OutputConfig} {
+		if err := v.Validate(); err != nil {
 			return fmt.Errorf("analyze: %w", err)
 		}
-	}
-	f, err := report.ParseFormats(c.Formats)
-	if err != nil {
-		return fmt.Errorf("analyze: --formats: %w", err)
-	}
-	c.formats = f
-	if c.Lanes < 0 {
-		return fmt.Errorf("analyze: --lanes must be 0 (one per CPU) or more, got %d", c.Lanes)
 	}
 	if !(c.ImageFPS > 0) {
 		return fmt.Errorf("analyze: --image-fps must be positive, got %v", c.ImageFPS)
 	}
-	if c.VideoMaxSide < 0 {
-		return fmt.Errorf("analyze: --video-max-side must be 0 (input size) or more, got %d", c.VideoMaxSide)
-	}
-	switch c.Progress {
-	case "auto", "always", "never":
-	default:
-		return fmt.Errorf("analyze: --progress must be auto, always or never, got %q", c.Progress)
-	}
 	return nil
-}
-
-// parseView accepts the views the CLI offers (auto, front, side).
-func parseView(s string) (screening.View, error) {
-	v, err := screening.ParseView(s)
-	if err == nil && v == screening.ViewOblique {
-		return "", fmt.Errorf("view %q: want auto, front or side", s)
-	}
-	return v, err
 }
 
 // AnalyzeOptions holds the analyze command's inputs.
@@ -110,11 +63,14 @@ type AnalyzeOptions struct {
 	Screening screening.Options
 	Inputs    []string
 	Out, Err  io.Writer
+	// LoadModel and Analyze come from App.Deps.
+	LoadModel func(ModelConfig) (Model, error)
+	Analyze   func(ctx context.Context, input, dir string, cfg pipeline.Config) (*pipeline.Result, error)
 }
 
 // NewCmdAnalyze builds "kneescreen analyze VIDEO... --out DIR".
 func NewCmdAnalyze(app *App, runF func(context.Context, *AnalyzeOptions) error) *cobra.Command {
-	opts := &AnalyzeOptions{}
+	opts := &AnalyzeOptions{LoadModel: app.Deps.LoadModel, Analyze: app.Deps.Analyze}
 	if runF == nil {
 		runF = runAnalyze
 	}
@@ -150,11 +106,7 @@ so. Ctrl-C stops cleanly: no half-written file is left behind.`,
 			}
 			opts.Screening = s
 			return app.run(cmd, "analyze", &opts.Config, func(ctx context.Context) error {
-				c := &opts.Config
-				opts.Screening.Movement, _ = screening.ParseMovement(c.Movement)
-				opts.Screening.View, _ = parseView(c.View)
-				opts.Screening.Stance, _ = screening.ParseStance(c.Stance)
-				opts.Screening.Sex, _ = screening.ParseSex(c.Sex)
+				opts.Config.ScreeningConfig.apply(&opts.Screening)
 				if err := opts.Screening.Validate(); err != nil {
 					return &UsageError{Err: err}
 				}
@@ -164,19 +116,12 @@ so. Ctrl-C stops cleanly: no half-written file is left behind.`,
 	}
 	fs := cmd.Flags()
 	fs.String("out", "kneescreen-out", "output `folder` (created if needed)")
-	fs.String("movement", "auto", "movement: auto, squat, single-leg-squat or step-down")
-	fs.String("view", "auto", "camera view: auto, front or side")
-	fs.String("stance", "auto", "stance leg of single-leg tasks: auto, left or right")
-	fs.String("sex", "unspecified", "sex for the FPPA thresholds: unspecified, female or male")
-	fs.StringSlice("formats", []string{"json", "csv", "html", "video"}, "outputs: json, csv, html, video (comma-separated) or all")
-	fs.Bool("symmetric", true, "average each frame's pose with its mirror image's (left/right-symmetric results, twice the inference)")
-	fs.Int("lanes", 0, "pose estimators run in parallel (0: one per CPU)")
 	fs.Float64("image-fps", 30, "frame rate that times a folder of images")
-	fs.String("progress", "auto", "progress bar: auto (when stderr is a terminal), always or never")
-	fs.Int("video-max-side", pipeline.DefaultMaxSide, "annotated video: longer side at most this many pixels, reduced by an integer factor (0: the input's size)")
-	for _, name := range []string{"out", "movement", "view", "stance", "sex", "formats", "symmetric", "lanes", "image-fps", "progress", "video-max-side"} {
-		bindFlag(fs, name, "analyze."+name)
-	}
+	fs.String("progress", string(progressAuto), "progress bar: auto (when stderr is a terminal), always or never")
+	bindFlags(fs, "analyze", "out", "image-fps", "progress")
+	addScreeningFlags(cmd, "analyze")
+	addOutputFlags(cmd, "analyze")
+	addPassFlags(cmd, "analyze")
 	addModelFlags(app, cmd, "analyze")
 	return cmd
 }
@@ -212,32 +157,18 @@ func (a *App) screeningOptions() (screening.Options, error) {
 // core), reporting failures per input and carrying on.
 func runAnalyze(ctx context.Context, opts *AnalyzeOptions) error {
 	c := &opts.Config
-	src, err := models.LoadModel(c.Model, c.ModelsDir)
+	m, err := opts.LoadModel(c.ModelConfig)
 	if err != nil {
 		return &UsageError{Err: err}
-	}
-	newEst := func(threads int) (pipeline.Estimator, error) {
-		return models.New(src, models.Options{Threads: threads})
 	}
 	dirs := outputDirs(c.Out, opts.Inputs)
 	failed := 0
 	for i, in := range opts.Inputs {
 		bar := newProgress(opts.Err, c.Progress, filepath.Base(in))
-		cfg := pipeline.Config{
-			Screening: opts.Screening,
-			Track:     pipeline.TrackOptions{NewEstimator: newEst, Symmetric: c.Symmetric, Lanes: c.Lanes, Threads: c.Threads},
-			Formats:   c.formats,
-			Analysis:  report.Analysis{Tool: versionTag(), Model: src.Name, Symmetric: c.Symmetric},
-			ImageFPS:  c.ImageFPS,
-			Progress:  bar.update,
-		}
-		if c.VideoMaxSide == 0 {
-			cfg.VideoMaxSide = -1 // the input's size
-		} else {
-			cfg.VideoMaxSide = c.VideoMaxSide
-		}
+		cfg := analysisConfig(m, c.ModelConfig, c.PassConfig, c.OutputConfig, opts.Screening, c.ImageFPS)
+		cfg.Progress = bar.update
 		start := time.Now()
-		res, err := pipeline.Run(ctx, in, dirs[i], cfg)
+		res, err := opts.Analyze(ctx, in, dirs[i], cfg)
 		bar.finish()
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -315,12 +246,12 @@ type progress struct {
 	pass string
 }
 
-func newProgress(w io.Writer, mode, name string) *progress {
+func newProgress(w io.Writer, mode progressMode, name string) *progress {
 	p := &progress{w: w, name: name}
 	switch mode {
-	case "always":
+	case progressAlways:
 		p.on = true
-	case "auto":
+	case progressAuto:
 		f, ok := w.(*os.File)
 		p.on = ok && term.IsTerminal(int(f.Fd()))
 	}

@@ -3,14 +3,21 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/kneescreen/kneescreen/internal/pipeline"
 	"github.com/kneescreen/kneescreen/internal/sample"
+	"github.com/kneescreen/kneescreen/pose"
 	"github.com/kneescreen/kneescreen/report"
 	"github.com/kneescreen/kneescreen/schema"
+	"github.com/kneescreen/kneescreen/screening"
 )
 
 // runAnalyzeCapture runs args with the analyze command's run replaced by
@@ -45,7 +52,7 @@ func TestAnalyzeOptions(t *testing.T) {
 	}{
 		{name: "defaults", args: []string{"analyze", "a.mp4"}, check: func(t *testing.T, o *AnalyzeOptions) {
 			c := o.Config
-			if c.Out != "kneescreen-out" || !c.Symmetric || len(c.formats) != 4 || c.Model != "lightning" || o.Screening.Movement != "auto" {
+			if c.Out != "kneescreen-out" || !c.Symmetric || len(c.Formats) != 4 || c.Model != "lightning" || o.Screening.Movement != "auto" {
 				t.Errorf("defaults: %+v", c)
 			}
 			if o.Screening.Thresholds.FPPA.FemaleFlagDeg != 16.8 {
@@ -58,8 +65,8 @@ func TestAnalyzeOptions(t *testing.T) {
 			if s.Movement != "single-leg-squat" || s.View != "front" || s.Stance != "right" || s.Sex != "female" {
 				t.Errorf("screening options %+v", s)
 			}
-			if !o.Config.formats[report.FormatJSON] || !o.Config.formats[report.FormatCSV] || o.Config.formats[report.FormatVideo] {
-				t.Errorf("formats %v", o.Config.formats)
+			if !o.Config.Formats[report.FormatJSON] || !o.Config.Formats[report.FormatCSV] || o.Config.Formats[report.FormatVideo] {
+				t.Errorf("formats %v", o.Config.Formats)
 			}
 			if len(o.Inputs) != 2 || o.Config.Out != "x" {
 				t.Errorf("inputs %v out %q", o.Inputs, o.Config.Out)
@@ -177,5 +184,160 @@ func TestOutputDirs(t *testing.T) {
 	}
 	if got := outputDirs("o", []string{"a.mp4"}); got[0] != "o" {
 		t.Errorf("one input goes to %s, want o itself", got[0])
+	}
+}
+
+// fakeModel is a Model whose estimators find one fixed pose.
+type fakeModel struct {
+	name    string
+	threads []int // threads of each estimator made
+	pose    pose.Pose
+}
+
+func (m *fakeModel) Name() string { return m.name }
+
+func (m *fakeModel) NewEstimator(threads int) (Estimator, error) {
+	m.threads = append(m.threads, threads)
+	return &fakeEstimator{p: m.pose}, nil
+}
+
+type fakeEstimator struct{ p pose.Pose }
+
+func (e *fakeEstimator) Track(context.Context, image.Image) (pose.Pose, error) {
+	return e.p.Clone(), nil
+}
+func (e *fakeEstimator) Estimate(context.Context, image.Image) (pose.Pose, error) {
+	return e.p.Clone(), nil
+}
+func (e *fakeEstimator) InputSize() int { return 192 }
+func (e *fakeEstimator) Close()         {}
+
+// TestAnalyzeRunsWithFakes runs the analyze command through the root with
+// a fake model loader and a fake analysis: the model is loaded once, with
+// the model flags; each input gets one analysis whose pipeline.Config is
+// built from the flags (the one builder); failures are reported per input.
+func TestAnalyzeRunsWithFakes(t *testing.T) {
+	var loads []ModelConfig
+	model := &fakeModel{name: "fake-model"}
+	type call struct {
+		input, dir string
+		cfg        pipeline.Config
+	}
+	var calls []call
+	deps := Deps{
+		LoadModel: func(c ModelConfig) (Model, error) {
+			loads = append(loads, c)
+			if c.Model == "broken.onnx" {
+				return nil, errors.New("models: broken.onnx: bad model")
+			}
+			return model, nil
+		},
+		Analyze: func(_ context.Context, input, dir string, cfg pipeline.Config) (*pipeline.Result, error) {
+			calls = append(calls, call{input, dir, cfg})
+			if strings.HasPrefix(filepath.Base(input), "bad") {
+				return nil, errors.New("pipeline: no frames")
+			}
+			rep := &screening.Report{Movement: screening.MovementSquat, View: screening.ViewFront, Reps: make([]screening.Rep, 2),
+				Indicators: []screening.Indicator{{Level: screening.LevelFlag}, {Level: screening.LevelOK}}}
+			return &pipeline.Result{Report: rep, Track: &pose.Track{Poses: make([]pose.Pose, 30)}}, nil
+		},
+	}
+	runWith := func(args ...string) (int, string, string) {
+		var out, errOut bytes.Buffer
+		app := &App{Out: &out, Err: &errOut, Deps: deps, v: newViper()}
+		code := execute(context.Background(), app, newRootCmd(app), args)
+		return code, out.String(), errOut.String()
+	}
+
+	code, stdout, stderr := runWith("analyze", "--model", "thunder", "--threads", "3", "--lanes", "2", "--symmetric=false",
+		"--movement", "step-down", "--stance", "left", "--formats", "json,video", "--video-max-side", "0", "--image-fps", "12",
+		"--progress", "never", "--out", "o", "a.mp4", "bad.mp4", "frames/")
+	if code != exitFailed {
+		t.Fatalf("exit %d, want %d; stderr %q", code, exitFailed, stderr)
+	}
+	if len(loads) != 1 || loads[0].Model != "thunder" || loads[0].Threads != 3 {
+		t.Fatalf("model loads %+v, want one of thunder with 3 threads", loads)
+	}
+	if len(calls) != 3 {
+		t.Fatalf("%d analyses, want 3", len(calls))
+	}
+	wantDirs := []string{filepath.Join("o", "a"), filepath.Join("o", "bad"), filepath.Join("o", "frames")}
+	for i, c := range calls {
+		cfg := c.cfg
+		if c.dir != wantDirs[i] {
+			t.Errorf("input %s written to %s, want %s", c.input, c.dir, wantDirs[i])
+		}
+		if cfg.Track.Symmetric || cfg.Track.Lanes != 2 || cfg.Track.Threads != 3 || cfg.ImageFPS != 12 || cfg.VideoMaxSide != 0 {
+			t.Errorf("pipeline config %+v", cfg)
+		}
+		if !cfg.Formats[report.FormatJSON] || !cfg.Formats[report.FormatVideo] || len(cfg.Formats) != 2 {
+			t.Errorf("formats %v", cfg.Formats)
+		}
+		if cfg.Analysis.Model != "fake-model" || cfg.Analysis.Symmetric || cfg.Progress == nil {
+			t.Errorf("analysis %+v, progress set %v", cfg.Analysis, cfg.Progress != nil)
+		}
+		s := cfg.Screening
+		if s.Movement != screening.MovementStepDown || s.Stance != screening.SideLeft || s.View != screening.ViewAuto || s.Thresholds.FPPA.FemaleFlagDeg != 16.8 {
+			t.Errorf("screening options %+v", s)
+		}
+		// The estimators come from the loaded model.
+		est, err := cfg.Track.NewEstimator(1)
+		if err != nil || est == nil {
+			t.Errorf("estimator factory: %v", err)
+		}
+	}
+	if !strings.Contains(stdout, "a.mp4: squat, front view, 2 reps, 1 flag, 0 watch, 1 ok -> "+wantDirs[0]) {
+		t.Errorf("stdout %q", stdout)
+	}
+	wantErr := []string{"kneescreen: analyze bad.mp4: pipeline: no frames", "kneescreen: analyze: 1 of 3 inputs failed: some inputs failed"}
+	if got := strings.Split(strings.TrimSpace(stderr), "\n"); strings.Join(got, "|") != strings.Join(wantErr, "|") {
+		t.Errorf("stderr %q, want %q", got, wantErr)
+	}
+
+	// Defaults: the annotated video capped at DefaultVideoMaxSide, every
+	// format, symmetric; a model that does not load is a usage error and
+	// nothing runs.
+	calls, loads = nil, nil
+	if code, _, stderr := runWith("analyze", "--progress", "never", "a.mp4"); code != exitOK || len(calls) != 1 {
+		t.Fatalf("exit %d, %d analyses; stderr %q", code, len(calls), stderr)
+	}
+	if cfg := calls[0].cfg; cfg.VideoMaxSide != pipeline.DefaultVideoMaxSide || len(cfg.Formats) != 4 || !cfg.Track.Symmetric || loads[0].Model != "lightning" {
+		t.Errorf("defaults: video max side %d, formats %v, symmetric %v, model %q", cfg.VideoMaxSide, cfg.Formats, cfg.Track.Symmetric, loads[0].Model)
+	}
+	calls = nil
+	if code, _, stderr := runWith("analyze", "--model", "broken.onnx", "a.mp4"); code != exitUsage || len(calls) != 0 || !strings.Contains(stderr, "bad model") {
+		t.Errorf("broken model: exit %d, %d analyses, stderr %q", code, len(calls), stderr)
+	}
+}
+
+// TestPoseWithFakeModel: pose prints the loaded model's keypoints by the
+// names of its skeleton, so a 33-landmark model's output needs no change
+// here.
+func TestPoseWithFakeModel(t *testing.T) {
+	p := pose.NewPose(pose.BlazePose33)
+	p.Person = true
+	p.At(pose.LeftHeel).X = 12.5
+	model := &fakeModel{name: "fake", pose: p}
+	still := filepath.Join(t.TempDir(), "still.png")
+	f, err := os.Create(still)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(f, image.NewRGBA(image.Rect(0, 0, 8, 8))); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	var out, errOut bytes.Buffer
+	app := &App{Out: &out, Err: &errOut, v: newViper(),
+		Deps: Deps{LoadModel: func(ModelConfig) (Model, error) { return model, nil }}}
+	if code := execute(context.Background(), app, newRootCmd(app), []string{"pose", "--json", "--threads", "2", still}); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	var line poseJSON
+	if err := json.Unmarshal(out.Bytes(), &line); err != nil {
+		t.Fatal(err)
+	}
+	if len(line.Keypoints) != 33 || line.Keypoints[29].Name != "left_heel" || line.Keypoints[29].X != 12.5 || len(model.threads) != 1 || model.threads[0] != 2 {
+		t.Errorf("%d keypoints, #29 %+v; estimators made with threads %v", len(line.Keypoints), line.Keypoints[29], model.threads)
 	}
 }

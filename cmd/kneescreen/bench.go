@@ -13,10 +13,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() {
-	register(func(app *App) *cobra.Command { return NewCmdBench(app, nil) })
-}
-
 // BenchConfig is the bench command's configuration (section "bench").
 type BenchConfig struct {
 	ModelConfig `mapstructure:",squash"`
@@ -44,6 +40,8 @@ func (c *BenchConfig) Validate() error {
 type BenchOptions struct {
 	Config BenchConfig
 	Out    io.Writer
+	// LoadModel comes from App.Deps.
+	LoadModel func(ModelConfig) (Model, error)
 }
 
 // BenchResult is the JSON line bench prints.
@@ -59,7 +57,7 @@ type BenchResult struct {
 
 // NewCmdBench builds "kneescreen bench".
 func NewCmdBench(app *App, runF func(context.Context, *BenchOptions) error) *cobra.Command {
-	opts := &BenchOptions{}
+	opts := &BenchOptions{LoadModel: app.Deps.LoadModel}
 	if runF == nil {
 		runF = runBench
 	}
@@ -78,14 +76,17 @@ model itself, without decoding or resizing) and prints one JSON line:
 	addModelFlags(app, cmd, "bench")
 	cmd.Flags().Int("runs", 20, "timed inferences")
 	cmd.Flags().Int("warmup", 2, "untimed inferences before timing")
-	bindFlag(cmd.Flags(), "runs", "bench.runs")
-	bindFlag(cmd.Flags(), "warmup", "bench.warmup")
+	bindFlags(cmd.Flags(), "bench", "runs", "warmup")
 	return cmd
 }
 
 func runBench(ctx context.Context, opts *BenchOptions) error {
 	cfg := &opts.Config
-	est, err := cfg.open()
+	m, err := opts.LoadModel(cfg.ModelConfig)
+	if err != nil {
+		return err
+	}
+	est, err := m.NewEstimator(cfg.threads())
 	if err != nil {
 		return err
 	}

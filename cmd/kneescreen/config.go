@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"strings"
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+
+	"github.com/kneescreen/kneescreen/report"
 )
 
 // envPrefix prefixes every environment variable kneescreen reads.
@@ -132,7 +135,11 @@ func (a *App) decode(section string, dst any) error {
 		ErrorUnused:      true,
 		DecodeHook: mapstructure.ComposeDecodeHookFunc(
 			mapstructure.StringToTimeDurationHookFunc(),
+			formatsHook,
 			mapstructure.StringToSliceHookFunc(","),
+			// Typed enumerations (screening.Movement, ...) parse
+			// themselves, once, here.
+			mapstructure.TextUnmarshallerHookFunc(),
 		),
 	})
 	if err != nil {
@@ -142,6 +149,27 @@ func (a *App) decode(section string, dst any) error {
 		return decodeError(section, err)
 	}
 	return nil
+}
+
+// formatsHook decodes a list of output formats ("json,csv" or a list)
+// into report.Formats.
+func formatsHook(from, to reflect.Type, data any) (any, error) {
+	if to != reflect.TypeOf(report.Formats{}) {
+		return data, nil
+	}
+	switch v := data.(type) {
+	case string:
+		return report.ParseFormats([]string{v})
+	case []string:
+		return report.ParseFormats(v)
+	case []any:
+		names := make([]string, len(v))
+		for i, x := range v {
+			names[i] = fmt.Sprint(x)
+		}
+		return report.ParseFormats(names)
+	}
+	return data, nil
 }
 
 // decodeError rewrites mapstructure's multi-line error into one line that

@@ -16,10 +16,6 @@ import (
 	"github.com/kneescreen/kneescreen/models/convert"
 )
 
-func init() {
-	register(func(app *App) *cobra.Command { return NewCmdModels(app) })
-}
-
 // NewCmdModels builds "kneescreen models", the group of model commands.
 func NewCmdModels(app *App) *cobra.Command {
 	cmd := &cobra.Command{

@@ -12,7 +12,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -21,27 +20,19 @@ import (
 	_ "golang.org/x/image/webp"
 
 	"github.com/kneescreen/kneescreen/internal/pipeline"
-	"github.com/kneescreen/kneescreen/models"
 	"github.com/kneescreen/kneescreen/pose"
 	"github.com/kneescreen/kneescreen/vision"
 )
 
-func init() {
-	register(func(app *App) *cobra.Command { return NewCmdPose(app, nil) })
-}
-
 // PoseConfig is the pose command's configuration (section "pose").
 type PoseConfig struct {
 	ModelConfig `mapstructure:",squash"`
+	// PassConfig is the pose pass of videos and folders, as analyze's.
+	PassConfig `mapstructure:",squash"`
 	// JSON selects one JSON object per frame instead of a readable line.
 	JSON bool `mapstructure:"json"`
 	// FPS times the frames of an image folder (Index/FPS seconds).
 	FPS float64 `mapstructure:"fps"`
-	// Symmetric averages each frame's pose with its mirror image's, as
-	// analyze does.
-	Symmetric bool `mapstructure:"symmetric"`
-	// Lanes is the number of estimators run in parallel (0: one per CPU).
-	Lanes int `mapstructure:"lanes"`
 }
 
 // Validate implements validator.
@@ -52,8 +43,8 @@ func (c *PoseConfig) Validate() error {
 	if !(c.FPS > 0) || math.IsInf(c.FPS, 0) {
 		return fmt.Errorf("pose: --fps must be a positive number, got %v", c.FPS)
 	}
-	if c.Lanes < 0 {
-		return fmt.Errorf("pose: --lanes must be 0 (one per CPU) or more, got %d", c.Lanes)
+	if err := c.PassConfig.Validate(); err != nil {
+		return fmt.Errorf("pose: %w", err)
 	}
 	return nil
 }
@@ -64,11 +55,13 @@ type PoseOptions struct {
 	// Input is an image file, a video file or a folder of images.
 	Input string
 	Out   io.Writer
+	// LoadModel comes from App.Deps.
+	LoadModel func(ModelConfig) (Model, error)
 }
 
 // NewCmdPose builds "kneescreen pose".
 func NewCmdPose(app *App, runF func(context.Context, *PoseOptions) error) *cobra.Command {
-	opts := &PoseOptions{}
+	opts := &PoseOptions{LoadModel: app.Deps.LoadModel}
 	if runF == nil {
 		runF = runPose
 	}
@@ -97,14 +90,10 @@ with its mirror image's.`,
 		},
 	}
 	addModelFlags(app, cmd, "pose")
+	addPassFlags(cmd, "pose")
 	cmd.Flags().Bool("json", false, "print one JSON object per frame")
 	cmd.Flags().Float64("fps", 30, "frame rate that times the images of a folder")
-	cmd.Flags().Bool("symmetric", true, "average each frame's pose with its mirror image's (videos and folders, as analyze)")
-	cmd.Flags().Int("lanes", 0, "pose estimators run in parallel (0: one per CPU)")
-	bindFlag(cmd.Flags(), "json", "pose.json")
-	bindFlag(cmd.Flags(), "fps", "pose.fps")
-	bindFlag(cmd.Flags(), "symmetric", "pose.symmetric")
-	bindFlag(cmd.Flags(), "lanes", "pose.lanes")
+	bindFlags(cmd.Flags(), "pose", "json", "fps")
 	return cmd
 }
 
@@ -118,19 +107,23 @@ func runPose(ctx context.Context, opts *PoseOptions) error {
 		return fmt.Errorf("pose: %w", err)
 	}
 	c := &opts.Config
+	m, err := opts.LoadModel(c.ModelConfig)
+	if err != nil {
+		return err
+	}
 	w := bufio.NewWriter(opts.Out)
 	pw := &poseWriter{w: w, json: c.JSON}
 	if st.Mode().IsRegular() && vision.IsImageFile(path) {
 		// One photo: the whole image, letterboxed, no tracking.
-		est, err := c.open()
-		if err != nil {
-			return err
-		}
-		defer est.Close()
 		img, err := readStill(path)
 		if err != nil {
 			return err
 		}
+		est, err := m.NewEstimator(c.threads())
+		if err != nil {
+			return err
+		}
+		defer est.Close()
 		p, err := est.Estimate(ctx, img)
 		if err != nil {
 			return fmt.Errorf("pose: %s: %w", path, err)
@@ -141,20 +134,12 @@ func runPose(ctx context.Context, opts *PoseOptions) error {
 		return w.Flush()
 	}
 	// A video or a folder of images: the same pass analyze runs.
-	model, err := models.LoadModel(c.Model, c.ModelsDir)
-	if err != nil {
-		return err
-	}
 	src, err := pipeline.Open(path, c.FPS)
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	newEst := func(threads int) (pipeline.Estimator, error) {
-		return models.New(model, models.Options{Threads: threads})
-	}
-	topts := pipeline.TrackOptions{NewEstimator: newEst, Symmetric: c.Symmetric, Lanes: c.Lanes, Threads: c.Threads}
-	_, err = pipeline.StreamPoses(ctx, src, topts, func(p pose.Pose) error { return pw.write(&p) })
+	_, err = pipeline.StreamPoses(ctx, src, c.PassConfig.trackOptions(m, c.Threads), func(p pose.Pose) error { return pw.write(&p) })
 	if ferr := w.Flush(); err == nil {
 		err = ferr
 	}
@@ -200,62 +185,6 @@ func (pw *poseWriter) write(p *pose.Pose) error {
 	}
 	// Flush per frame so a reader of a pipe sees each frame as it is done.
 	return pw.w.Flush()
-}
-
-// ModelConfig selects the pose model and how it runs. Commands that run the
-// model embed it (squashed) in their own Config.
-type ModelConfig struct {
-	// Model is "lightning" (embedded), "thunder" or the path of an .onnx
-	// file with MoveNet's signature.
-	Model string `mapstructure:"model"`
-	// ModelsDir is where thunder is looked up; "" means the default under
-	// the user's cache directory.
-	ModelsDir string `mapstructure:"models-dir"`
-	// Threads caps the engine's parallelism; 0 means all CPUs.
-	Threads int `mapstructure:"threads"`
-}
-
-// Validate implements validator.
-func (c *ModelConfig) Validate() error {
-	if c.Model == "" {
-		return fmt.Errorf("--model must not be empty (lightning, thunder or an .onnx path)")
-	}
-	if c.Threads < 0 {
-		return fmt.Errorf("--threads must not be negative, got %d", c.Threads)
-	}
-	return nil
-}
-
-// threads is the effective thread count.
-func (c *ModelConfig) threads() int {
-	if c.Threads > 0 {
-		return c.Threads
-	}
-	return runtime.GOMAXPROCS(0)
-}
-
-// open loads the selected model.
-func (c *ModelConfig) open() (*models.Estimator, error) {
-	src, err := models.LoadModel(c.Model, c.ModelsDir)
-	if err != nil {
-		return nil, err
-	}
-	return models.New(src, models.Options{Threads: c.threads()})
-}
-
-// addModelFlags declares --model, --models-dir and --threads on cmd, bound
-// to section's keys. The models directory can also be set for every command
-// at once with KNEESCREEN_MODELS_DIR.
-func addModelFlags(app *App, cmd *cobra.Command, section string) {
-	fs := cmd.Flags()
-	fs.String("model", models.Lightning, "pose `model`: lightning (built in, fast), thunder (more accurate; see 'kneescreen models convert') or the path of a MoveNet .onnx file")
-	fs.String("models-dir", "", "`dir`ectory holding converted models such as thunder (default: kneescreen/models in the user cache directory; env KNEESCREEN_MODELS_DIR)")
-	fs.Int("threads", 0, "inference threads (0: all CPUs)")
-	bindFlag(fs, "model", section+".model")
-	bindFlag(fs, "models-dir", section+".models-dir")
-	bindFlag(fs, "threads", section+".threads")
-	// The per-command variable wins over the shared one.
-	_ = app.v.BindEnv(section+".models-dir", envKey(section+".models-dir"), envPrefix+"_MODELS_DIR")
 }
 
 // poseJSON is one line of `kneescreen pose` output.

@@ -14,10 +14,6 @@ import (
 	"github.com/kneescreen/kneescreen/vision"
 )
 
-func init() {
-	register(func(app *App) *cobra.Command { return NewCmdProbe(app, nil) })
-}
-
 // ProbeConfig is the probe command's configuration (section "probe").
 type ProbeConfig struct {
 	// Jobs is how many files are decoded at once; 0 means one per CPU.

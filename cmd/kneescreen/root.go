@@ -15,12 +15,23 @@ package main
 //     environment (KNEESCREEN_SECTION_KEY; dots and dashes become
 //     underscores). Precedence: flag > env > file > flag default. Avoid
 //     keys whose variable is taken: KNEESCREEN_CONFIG, KNEESCREEN_SHARED.
+//   - Flags that several commands share are declared once, in options.go,
+//     as a typed struct and an addXFlags function: ModelConfig (model,
+//     models-dir, threads), PassConfig (symmetric, lanes), ScreeningConfig
+//     (movement, view, stance, sex), OutputConfig (formats, video-max-side).
+//     A command embeds them (mapstructure ",squash") in its Config, so their
+//     keys are in its own section. Enumerations are typed
+//     (screening.Movement, report.Formats, ...) and parsed once, when the
+//     configuration is decoded (see App.decode); a bad value is a usage
+//     error naming its key.
 //   - RunE ends with app.run(cmd, "section", &opts.Config, func(ctx) error {...}):
 //     it decodes the section into the typed Config, calls its Validate, and
 //     only then runs the command with a context that SIGINT cancels.
-//   - The file registers its constructor in an init func:
-//     func init() { register(func(app *App) *cobra.Command { return NewCmdX(app, nil) }) }
-//     so adding a command never needs an edit here.
+//   - What a command needs from outside (loading the pose model, running an
+//     analysis) comes from app.Deps into fields of its Options, so tests
+//     run the command's run function with fakes (see deps.go).
+//   - newRootCmd below lists every command explicitly: add the new one
+//     there.
 //
 // Exit codes are decided in exitCode only: 0 success, 1 the command ran and
 // failed (for multi-input commands: some inputs failed), 2 usage error
@@ -69,23 +80,18 @@ func (e *UsageError) Error() string { return e.Err.Error() }
 func (e *UsageError) Unwrap() error { return e.Err }
 
 // App holds what every command of one command tree shares: the output
-// streams and the single viper instance holding flags, env and file values.
-// Only typed Config structs leave this package, never viper.
+// streams, the dependencies and the single viper instance holding flags,
+// env and file values. Only typed Config structs leave this package, never
+// viper.
 type App struct {
 	Out, Err io.Writer
-	v        *viper.Viper
+	// Deps are handed to the commands' Options; tests replace them.
+	Deps Deps
+	v    *viper.Viper
 	// started is set once a command has decoded and validated its Config
 	// and begins real work; errors before that point are usage errors.
 	started bool
 }
-
-// constructors holds every command's constructor, filled by init funcs in
-// the command files.
-var constructors []func(*App) *cobra.Command
-
-// register adds a command to every command tree built by newRootCmd. It is
-// called from init funcs only.
-func register(newCmd func(*App) *cobra.Command) { constructors = append(constructors, newCmd) }
 
 // Main runs kneescreen with the process's arguments and returns its exit
 // code. SIGINT and SIGTERM cancel the command's context; a second signal
@@ -104,7 +110,7 @@ func Main() int {
 // run builds a fresh command tree, executes args and returns the exit code.
 // Tests call it directly instead of starting a process.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	app := &App{Out: stdout, Err: stderr, v: newViper()}
+	app := &App{Out: stdout, Err: stderr, Deps: defaultDeps(), v: newViper()}
 	return execute(ctx, app, newRootCmd(app), args)
 }
 
@@ -144,7 +150,7 @@ func exitCode(app *App, ctx context.Context, err error) int {
 	}
 }
 
-// newRootCmd builds the command tree with every registered command.
+// newRootCmd builds the command tree with every command.
 func newRootCmd(app *App) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "kneescreen",
@@ -164,9 +170,18 @@ environment over the file, the file over defaults.`,
 	root.PersistentFlags().String("config", "", "YAML configuration `file` (env KNEESCREEN_CONFIG)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Err: err} })
 	root.CompletionOptions.DisableDefaultCmd = true
-	for _, newCmd := range constructors {
-		root.AddCommand(newCmd(app))
-	}
+	root.AddCommand(
+		NewCmdAnalyze(app, nil),
+		NewCmdPose(app, nil),
+		NewCmdProbe(app, nil),
+		NewCmdBench(app, nil),
+		NewCmdModels(app),
+		NewCmdSample(app, nil),
+		NewCmdServe(app, nil),
+		NewCmdWorker(app, nil),
+		NewCmdUsers(app, nil),
+		NewCmdVersion(app, nil),
+	)
 	return root
 }
 

@@ -12,10 +12,6 @@ import (
 	"github.com/kneescreen/kneescreen/internal/sample"
 )
 
-func init() {
-	register(func(app *App) *cobra.Command { return NewCmdSample(app, nil) })
-}
-
 // SampleConfig is the sample command's configuration (section "sample").
 type SampleConfig struct {
 	// Out is the video file to write.

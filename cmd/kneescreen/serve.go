@@ -11,17 +11,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kneescreen/kneescreen/internal/pipeline"
 	"github.com/kneescreen/kneescreen/screening"
 	"github.com/kneescreen/kneescreen/server"
 	"github.com/kneescreen/kneescreen/server/analysis"
 	"github.com/kneescreen/kneescreen/server/queue"
 	"github.com/kneescreen/kneescreen/server/web"
 )
-
-func init() {
-	register(func(app *App) *cobra.Command { return NewCmdServe(app, nil) })
-}
 
 // AnalysisConfig is how a process that runs analyses runs them (serve's
 // in-process workers, worker). Threads in the embedded ModelConfig is the
@@ -47,21 +42,15 @@ func (c *AnalysisConfig) Validate() error {
 
 // analyzer loads the model for analyses concurrent analyses.
 func (c *AnalysisConfig) analyzer(analyses int, s screening.Options) (*analysis.Analyzer, error) {
-	side := c.VideoMaxSide
-	if side == 0 {
-		side = -1 // the input's size
-	}
 	return analysis.New(analysis.Options{Model: c.Model, ModelsDir: c.ModelsDir, Threads: c.Threads, Analyses: analyses,
-		Symmetric: c.Symmetric, VideoMaxSide: side, Screening: s, Tool: versionTag()})
+		Symmetric: c.Symmetric, VideoMaxSide: c.VideoMaxSide, Screening: s, Tool: versionTag()})
 }
 
-// addAnalysisFlags declares the model and analysis flags of section.
+// addAnalysisFlags declares the model and analysis flags of section (the
+// shared --symmetric and --video-max-side of options.go).
 func addAnalysisFlags(app *App, cmd *cobra.Command, section string) {
-	fs := cmd.Flags()
-	fs.Bool("symmetric", true, "average each frame's pose with its mirror image's (left/right-symmetric results, twice the inference)")
-	fs.Int("video-max-side", pipeline.DefaultMaxSide, "annotated video: longer side at most this many pixels (0: the input's size)")
-	bindFlag(fs, "symmetric", section+".symmetric")
-	bindFlag(fs, "video-max-side", section+".video-max-side")
+	addSymmetricFlag(cmd.Flags(), section)
+	addVideoMaxSideFlag(cmd.Flags(), section)
 	addModelFlags(app, cmd, section)
 }
 

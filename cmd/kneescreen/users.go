@@ -17,10 +17,6 @@ import (
 	"github.com/kneescreen/kneescreen/server/store"
 )
 
-func init() {
-	register(func(app *App) *cobra.Command { return NewCmdUsers(app, nil) })
-}
-
 // UsersConfig is the users command's configuration (section "users").
 type UsersConfig struct {
 	Data   string `mapstructure:"data"`

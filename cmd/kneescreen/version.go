@@ -14,10 +14,6 @@ import (
 // When unset, the module version or VCS revision from the build info is used.
 var version = ""
 
-func init() {
-	register(func(app *App) *cobra.Command { return NewCmdVersion(app, nil) })
-}
-
 // VersionConfig is the version command's configuration. It has no settings
 // yet; it exists so the command follows the same pattern as the others.
 type VersionConfig struct{}

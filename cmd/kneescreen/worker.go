@@ -15,10 +15,6 @@ import (
 	"github.com/kneescreen/kneescreen/server/worker"
 )
 
-func init() {
-	register(func(app *App) *cobra.Command { return NewCmdWorker(app, nil) })
-}
-
 // WorkerConfig is the worker command's configuration (section "worker").
 type WorkerConfig struct {
 	AnalysisConfig `mapstructure:",squash"`

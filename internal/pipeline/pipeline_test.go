@@ -557,3 +557,20 @@ func TestStreamPosesIsBoundedAndStops(t *testing.T) {
 		})
 	}
 }
+
+// TestVideoSize: VideoMaxSide 0 (or negative) keeps the input's size, as
+// the analyze command's --video-max-side 0 does; a cap reduces by an
+// integer factor.
+func TestVideoSize(t *testing.T) {
+	for _, tc := range []struct{ w, h, max, wantW, wantH int }{
+		{1080, 1920, 0, 1080, 1920},
+		{1080, 1920, -1, 1080, 1920},
+		{1080, 1920, DefaultVideoMaxSide, 540, 960},
+		{1280, 720, DefaultVideoMaxSide, 1280, 720},
+		{1920, 1080, 640, 640, 360},
+	} {
+		if w, h := VideoSize(tc.w, tc.h, tc.max); w != tc.wantW || h != tc.wantH {
+			t.Errorf("VideoSize(%d, %d, %d) = %dx%d, want %dx%d", tc.w, tc.h, tc.max, w, h, tc.wantW, tc.wantH)
+		}
+	}
+}

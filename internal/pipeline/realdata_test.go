@@ -169,7 +169,7 @@ func TestAnnotatedRealVideo(t *testing.T) {
 	path := filepath.Join(testenv.Shared(t, "realdata/videos"), "lnewco_IMG_7027.mov")
 	rep, tr := analyseCached(t, path, testSymmetric())
 	out := filepath.Join(t.TempDir(), report.VideoFile)
-	w, h := VideoSize(tr.Width, tr.Height, 0)
+	w, h := VideoSize(tr.Width, tr.Height, DefaultVideoMaxSide)
 	vw, err := vision.CreateVideo(out, tr.FPS, w, h)
 	if err != nil {
 		t.Fatal(err)
@@ -179,7 +179,7 @@ func TestAnnotatedRealVideo(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	frames, err := Render(context.Background(), src, rep, tr, RenderOptions{Video: vw, Keep: []int{rep.Reps[0].BottomFrame}})
+	frames, err := Render(context.Background(), src, rep, tr, RenderOptions{Video: vw, Keep: []int{rep.Reps[0].BottomFrame}, VideoMaxSide: DefaultVideoMaxSide})
 	if err != nil {
 		vw.Abort()
 		t.Fatal(err)
@@ -195,7 +195,7 @@ func TestAnnotatedRealVideo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A phone's 1080x1920 is annotated at half size (DefaultMaxSide).
+	// A phone's 1080x1920 is annotated at half size (DefaultVideoMaxSide).
 	if got.FrameCount != in.FrameCount || got.Width != in.Width/2 || got.Height != in.Height/2 || math.Abs(got.FPS-in.FPS) > 0.01 {
 		t.Errorf("annotated: %d frames %dx%d %.2f fps; input %d frames %dx%d %.2f fps",
 			got.FrameCount, got.Width, got.Height, got.FPS, in.FrameCount, in.Width, in.Height, in.FPS)

@@ -35,19 +35,34 @@ type RenderOptions struct {
 	// Progress, when set, is called after each frame.
 	Progress func(Progress)
 	// VideoMaxSide: frames whose longer side exceeds it are reduced by an
-	// integer factor before drawing and encoding (0: DefaultMaxSide;
-	// negative: full size). Encoding dominates the cost of this pass: a
-	// 1080x1920 frame costs H.264 about four times a 540x960 one, and a
-	// clinician watching the skeleton loses nothing at half size. Use
-	// VideoSize for the size the sink must expect.
+	// integer factor before drawing and encoding (0 or negative: the
+	// input's size; DefaultVideoMaxSide is analyze's default). Encoding
+	// dominates the cost of this pass: a 1080x1920 frame costs H.264 about
+	// four times a 540x960 one, and a clinician watching the skeleton
+	// loses nothing at half size. Use VideoSize for the size the sink must
+	// expect.
 	VideoMaxSide int
 }
+
+// DefaultVideoMaxSide is the annotated video's size cap that analyze uses
+// unless told otherwise: 720p is drawn as it is, 1080p and a phone's
+// 1080x1920 at half size.
+const DefaultVideoMaxSide = 1280
 
 // VideoSize is the size of the annotated frames Render writes for a
 // w x h source with the given VideoMaxSide.
 func VideoSize(w, h, videoMaxSide int) (int, int) {
-	k := reduction(w, h, videoMaxSide)
+	k := videoReduction(w, h, videoMaxSide)
 	return w / k, h / k
+}
+
+// videoReduction is the integer factor that brings a w x h frame's longer
+// side to at most videoMaxSide (1 when videoMaxSide is 0 or negative).
+func videoReduction(w, h, videoMaxSide int) int {
+	if videoMaxSide <= 0 {
+		return 1
+	}
+	return reduction(w, h, videoMaxSide)
 }
 
 // Render decodes src a second time and draws the analysis on every frame:
@@ -108,7 +123,7 @@ func Render(ctx context.Context, src vision.FrameSource, rep *screening.Report, 
 			case dst = <-smallPool:
 			default:
 			}
-			if k := reduction(w, h, opts.VideoMaxSide); k > 1 {
+			if k := videoReduction(w, h, opts.VideoMaxSide); k > 1 {
 				dst = boxReduce(dst, f.Image, k)
 			} else {
 				dst = copyInto(dst, f.Image)

@@ -32,7 +32,8 @@ type Config struct {
 	// Progress, when set, receives both passes' progress.
 	Progress func(Progress)
 	// VideoMaxSide caps the annotated video's longer side (see
-	// RenderOptions.VideoMaxSide; 0: DefaultMaxSide, negative: full size).
+	// RenderOptions.VideoMaxSide; 0: the input's size). The analyze
+	// command's default is DefaultVideoMaxSide.
 	VideoMaxSide int
 }
 

@@ -29,7 +29,7 @@ type Options struct {
 	// Symmetric averages each frame's pose with its mirror image's.
 	Symmetric bool
 	// VideoMaxSide caps the annotated video's longer side (0: the
-	// pipeline's default; negative: the input's size).
+	// input's size, as in pipeline.Config).
 	VideoMaxSide int
 	// Screening holds thresholds and filter settings; movement, view,
 	// stance and sex come with each job.

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"image"
+
+	"github.com/kneescreen/kneescreen/internal/pipeline"
+	"github.com/kneescreen/kneescreen/models"
+	"github.com/kneescreen/kneescreen/pose"
+)
+
+// Deps are what the commands need from beyond their flags: loading the
+// pose model and running an analysis. The kneescreen binary uses
+// defaultDeps; tests pass fakes, so a command's run function is tested
+// without a model or a video.
+type Deps struct {
+	// LoadModel loads the model a ModelConfig selects, once per command:
+	// every estimator made from it shares its weights.
+	LoadModel func(ModelConfig) (Model, error)
+	// Analyze runs one analysis end to end (pipeline.Run).
+	Analyze func(ctx context.Context, input, dir string, cfg pipeline.Config) (*pipeline.Result, error)
+}
+
+// Model is a loaded pose model, as the commands use it.
+type Model interface {
+	// Name is the model's name as --model gave it ("lightning",
+	// "thunder" or a path), recorded in reports.
+	Name() string
+	// NewEstimator returns an estimator running the model on threads
+	// inference threads (0: the model's default).
+	NewEstimator(threads int) (Estimator, error)
+}
+
+// Estimator is one goroutine's estimator (models.Estimator satisfies it).
+type Estimator interface {
+	pipeline.Estimator
+	// Estimate finds the pose in a single image, without tracking.
+	Estimate(ctx context.Context, img image.Image) (pose.Pose, error)
+	// InputSize is the side of the model's square input in pixels.
+	InputSize() int
+}
+
+// estimators adapts a Model to the pipeline's estimator factory.
+func estimators(m Model) pipeline.NewEstimatorFunc {
+	return func(threads int) (pipeline.Estimator, error) { return m.NewEstimator(threads) }
+}
+
+func defaultDeps() Deps {
+	return Deps{LoadModel: loadModel, Analyze: pipeline.Run}
+}
+
+// loadModel reads the selected model's file; each estimator then loads it
+// into the engine with its own thread count.
+func loadModel(c ModelConfig) (Model, error) {
+	src, err := models.LoadModel(c.Model, c.ModelsDir)
+	if err != nil {
+		return nil, err
+	}
+	// Load once now, so that a file that is not a usable model fails
+	// before any input is read.
+	if _, err := models.Load(src, models.Options{Threads: 1}); err != nil {
+		return nil, err
+	}
+	return &sourceModel{src: src}, nil
+}
+
+// sourceModel makes estimators from a model file.
+type sourceModel struct{ src *models.ModelSource }
+
+func (m *sourceModel) Name() string { return m.src.Name }
+
+func (m *sourceModel) NewEstimator(threads int) (Estimator, error) {
+	return models.New(m.src, models.Options{Threads: threads})
+}

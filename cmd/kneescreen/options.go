@@ -1,0 +1,212 @@
+package main
+
+// The flag sets that several commands share, each declared once as a typed
+// struct (decoded from the command's own configuration section) and an
+// addXFlags function that declares and binds its flags. A command embeds
+// the structs it needs in its Config with `mapstructure:",squash"`.
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/kneescreen/kneescreen/internal/pipeline"
+	"github.com/kneescreen/kneescreen/models"
+	"github.com/kneescreen/kneescreen/report"
+	"github.com/kneescreen/kneescreen/screening"
+)
+
+// ModelConfig selects the pose model and how it runs (analyze, pose,
+// bench).
+type ModelConfig struct {
+	// Model is "lightning" (embedded), "thunder" or the path of an .onnx
+	// file with MoveNet's signature.
+	Model string `mapstructure:"model"`
+	// ModelsDir is where thunder is looked up; "" means the default under
+	// the user's cache directory.
+	ModelsDir string `mapstructure:"models-dir"`
+	// Threads caps the inference threads; 0 means all CPUs.
+	Threads int `mapstructure:"threads"`
+}
+
+// Validate implements validator.
+func (c *ModelConfig) Validate() error {
+	if c.Model == "" {
+		return fmt.Errorf("--model must not be empty (lightning, thunder or an .onnx path)")
+	}
+	if c.Threads < 0 {
+		return fmt.Errorf("--threads must not be negative, got %d", c.Threads)
+	}
+	return nil
+}
+
+// threads is the effective thread count.
+func (c *ModelConfig) threads() int {
+	if c.Threads > 0 {
+		return c.Threads
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// addModelFlags declares --model, --models-dir and --threads on cmd, bound
+// to section's keys. The models directory can also be set for every command
+// at once with KNEESCREEN_MODELS_DIR.
+func addModelFlags(app *App, cmd *cobra.Command, section string) {
+	fs := cmd.Flags()
+	fs.String("model", models.Lightning, "pose `model`: lightning (built in, fast), thunder (more accurate; see 'kneescreen models convert') or the path of a MoveNet .onnx file")
+	fs.String("models-dir", "", "`dir`ectory holding converted models such as thunder (default: kneescreen/models in the user cache directory; env KNEESCREEN_MODELS_DIR)")
+	fs.Int("threads", 0, "inference threads (0: all CPUs)")
+	bindFlags(fs, section, "model", "models-dir", "threads")
+	// The per-command variable wins over the shared one.
+	_ = app.v.BindEnv(section+".models-dir", envKey(section+".models-dir"), envPrefix+"_MODELS_DIR")
+}
+
+// PassConfig configures the pose pass over a video (analyze, pose).
+type PassConfig struct {
+	// Symmetric averages each frame's pose with its mirror image's.
+	Symmetric bool `mapstructure:"symmetric"`
+	// Lanes is the number of estimators run in parallel (0: one per CPU).
+	Lanes int `mapstructure:"lanes"`
+}
+
+// Validate implements validator.
+func (c *PassConfig) Validate() error {
+	if c.Lanes < 0 {
+		return fmt.Errorf("--lanes must be 0 (one per CPU) or more, got %d", c.Lanes)
+	}
+	return nil
+}
+
+// addPassFlags declares --symmetric and --lanes.
+func addPassFlags(cmd *cobra.Command, section string) {
+	fs := cmd.Flags()
+	addSymmetricFlag(fs, section)
+	fs.Int("lanes", 0, "pose estimators run in parallel (0: one per CPU)")
+	bindFlags(fs, section, "lanes")
+}
+
+// addSymmetricFlag declares --symmetric (PassConfig.Symmetric; serve and
+// worker take it alone).
+func addSymmetricFlag(fs *pflag.FlagSet, section string) {
+	fs.Bool("symmetric", true, "average each frame's pose with its mirror image's (left/right-symmetric results, twice the inference)")
+	bindFlags(fs, section, "symmetric")
+}
+
+// trackOptions is the pose pass of a model with these settings.
+func (c *PassConfig) trackOptions(m Model, threads int) pipeline.TrackOptions {
+	return pipeline.TrackOptions{NewEstimator: estimators(m), Symmetric: c.Symmetric, Lanes: c.Lanes, Threads: threads}
+}
+
+// ScreeningConfig is what is screened (analyze). The values are typed and
+// parsed when the configuration is decoded.
+type ScreeningConfig struct {
+	Movement screening.Movement `mapstructure:"movement"`
+	View     screening.View     `mapstructure:"view"`
+	Stance   screening.Side     `mapstructure:"stance"`
+	Sex      screening.Sex      `mapstructure:"sex"`
+}
+
+// Validate implements validator: the values must be options (not values
+// only reports carry), and the CLI does not offer the oblique view.
+func (c *ScreeningConfig) Validate() error {
+	if c.View == screening.ViewOblique {
+		return fmt.Errorf("view %q: want auto, front or side", c.View)
+	}
+	o := screening.DefaultOptions()
+	c.apply(&o)
+	return o.Validate()
+}
+
+// apply sets the screened movement, view, stance and sex of o.
+func (c *ScreeningConfig) apply(o *screening.Options) {
+	o.Movement, o.View, o.Stance, o.Sex = c.Movement, c.View, c.Stance, c.Sex
+}
+
+// addScreeningFlags declares --movement, --view, --stance and --sex.
+func addScreeningFlags(cmd *cobra.Command, section string) {
+	fs := cmd.Flags()
+	fs.String("movement", string(screening.MovementAuto), "movement: auto, squat, single-leg-squat or step-down")
+	fs.String("view", string(screening.ViewAuto), "camera view: auto, front or side")
+	fs.String("stance", string(screening.SideAuto), "stance leg of single-leg tasks: auto, left or right")
+	fs.String("sex", string(screening.SexUnspecified), "sex for the FPPA thresholds: unspecified, female or male")
+	bindFlags(fs, section, "movement", "view", "stance", "sex")
+}
+
+// OutputConfig is what an analysis writes (analyze).
+type OutputConfig struct {
+	// Formats selects the files written.
+	Formats report.Formats `mapstructure:"formats"`
+	// VideoMaxSide caps the annotated video's longer side; 0 keeps the
+	// input's size (as pipeline.Config.VideoMaxSide).
+	VideoMaxSide int `mapstructure:"video-max-side"`
+}
+
+// Validate implements validator.
+func (c *OutputConfig) Validate() error {
+	if len(c.Formats) == 0 {
+		return fmt.Errorf("--formats: no output format selected (want json, csv, html, video or all)")
+	}
+	if c.VideoMaxSide < 0 {
+		return fmt.Errorf("--video-max-side must be 0 (input size) or more, got %d", c.VideoMaxSide)
+	}
+	return nil
+}
+
+// addOutputFlags declares --formats and --video-max-side.
+func addOutputFlags(cmd *cobra.Command, section string) {
+	fs := cmd.Flags()
+	fs.StringSlice("formats", []string{"json", "csv", "html", "video"}, "outputs: json, csv, html, video (comma-separated) or all")
+	bindFlags(fs, section, "formats")
+	addVideoMaxSideFlag(fs, section)
+}
+
+// addVideoMaxSideFlag declares --video-max-side (OutputConfig.VideoMaxSide;
+// serve and worker take it alone). 0 keeps the input's size, as in
+// pipeline.Config.
+func addVideoMaxSideFlag(fs *pflag.FlagSet, section string) {
+	fs.Int("video-max-side", pipeline.DefaultVideoMaxSide, "annotated video: longer side at most this many pixels, reduced by an integer factor (0: the input's size)")
+	bindFlags(fs, section, "video-max-side")
+}
+
+// progressMode says when to draw a progress bar.
+type progressMode string
+
+const (
+	progressAuto   progressMode = "auto"   // when the output is a terminal
+	progressAlways progressMode = "always" // always
+	progressNever  progressMode = "never"  // never
+)
+
+// UnmarshalText parses auto, always or never.
+func (p *progressMode) UnmarshalText(b []byte) error {
+	switch m := progressMode(strings.ToLower(strings.TrimSpace(string(b)))); m {
+	case progressAuto, progressAlways, progressNever:
+		*p = m
+		return nil
+	}
+	return fmt.Errorf("progress %q: want auto, always or never", b)
+}
+
+// bindFlags binds each named flag of fs to key section.name.
+func bindFlags(fs *pflag.FlagSet, section string, names ...string) {
+	for _, n := range names {
+		bindFlag(fs, n, section+"."+n)
+	}
+}
+
+// analysisConfig builds one analysis's pipeline.Config from the shared
+// option sets and the screening options (thresholds, filter and what is
+// screened): the one place where CLI options become pipeline settings.
+func analysisConfig(m Model, model ModelConfig, pass PassConfig, out OutputConfig, s screening.Options, imageFPS float64) pipeline.Config {
+	return pipeline.Config{
+		Screening:    s,
+		Track:        pass.trackOptions(m, model.Threads),
+		Formats:      out.Formats,
+		Analysis:     report.Analysis{Tool: versionTag(), Model: m.Name(), Symmetric: pass.Symmetric},
+		ImageFPS:     imageFPS,
+		VideoMaxSide: out.VideoMaxSide,
+	}
+}
