@@ -35,10 +35,11 @@ func loadEngine(onnx []byte, threads int, sk *pose.Skeleton) (*engine.Model, int
 	return m, size, nil
 }
 
-// newEngineRunner starts a Session of m, whose input is size x size.
-func newEngineRunner(m *engine.Model, size int) *engineRunner {
+// newEngineRunner starts a Session of m with threads threads; the model's
+// input is size x size.
+func newEngineRunner(m *engine.Model, size, threads int) *engineRunner {
 	return &engineRunner{
-		sess: m.NewSession(),
+		sess: m.NewSessionThreads(threads),
 		in:   &engine.Tensor{DType: engine.Int32, Shape: []int{1, size, size, 3}},
 	}
 }

@@ -129,9 +129,18 @@ func (m *Model) Name() string { return m.name }
 func (m *Model) InputSize() int { return m.size }
 
 // NewEstimator returns an Estimator running the model with buffers of its
-// own. Close it when done.
-func (m *Model) NewEstimator() *Estimator {
-	return newEstimator(m.name, m.size, newEngineRunner(m.eng, m.size), m.opts)
+// own and the threads Load was given. Close it when done.
+func (m *Model) NewEstimator() *Estimator { return m.NewEstimatorThreads(0) }
+
+// NewEstimatorThreads is NewEstimator with threads inference threads of its
+// own (0: the threads Load was given). Estimators of different sizes so
+// share one loaded model: pose-estimation lanes that draw on a process-wide
+// thread budget, concurrent analyses in a server.
+func (m *Model) NewEstimatorThreads(threads int) *Estimator {
+	if threads <= 0 {
+		threads = m.eng.Threads()
+	}
+	return newEstimator(m.name, m.size, newEngineRunner(m.eng, m.size, threads), m.opts)
 }
 
 func newEstimator(name string, size int, r runner, opts Options) *Estimator {

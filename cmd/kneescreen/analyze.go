@@ -161,11 +161,14 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions) error {
 	if err != nil {
 		return &UsageError{Err: err}
 	}
+	// One input at a time, each on the whole budget; inputs run at once
+	// (a batch's --jobs) would share it and the model.
+	budget := pipeline.NewBudget(c.Threads)
 	dirs := outputDirs(c.Out, opts.Inputs)
 	failed := 0
 	for i, in := range opts.Inputs {
 		bar := newProgress(opts.Err, c.Progress, filepath.Base(in))
-		cfg := analysisConfig(m, c.ModelConfig, c.PassConfig, c.OutputConfig, opts.Screening, c.ImageFPS)
+		cfg := analysisConfig(m, budget, c.ModelConfig, c.PassConfig, c.OutputConfig, opts.Screening, c.ImageFPS)
 		cfg.Progress = bar.update
 		start := time.Now()
 		res, err := opts.Analyze(ctx, in, dirs[i], cfg)

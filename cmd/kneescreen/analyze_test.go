@@ -270,6 +270,10 @@ func TestAnalyzeRunsWithFakes(t *testing.T) {
 		if cfg.Track.Symmetric || cfg.Track.Lanes != 2 || cfg.Track.Threads != 3 || cfg.ImageFPS != 12 || cfg.VideoMaxSide != 0 {
 			t.Errorf("pipeline config %+v", cfg)
 		}
+		// One thread budget for the command, shared by its analyses.
+		if b := cfg.Track.Budget; b == nil || b.Size() != 3 || b != calls[0].cfg.Track.Budget {
+			t.Errorf("input %d: thread budget %v", i, b)
+		}
 		if !cfg.Formats[report.FormatJSON] || !cfg.Formats[report.FormatVideo] || len(cfg.Formats) != 2 {
 			t.Errorf("formats %v", cfg.Formats)
 		}

@@ -49,26 +49,25 @@ func defaultDeps() Deps {
 	return Deps{LoadModel: loadModel, Analyze: pipeline.Run}
 }
 
-// loadModel reads the selected model's file; each estimator then loads it
-// into the engine with its own thread count.
+// loadModel loads and checks the selected model once; its estimators share
+// the weights, each with its own thread count.
 func loadModel(c ModelConfig) (Model, error) {
 	src, err := models.LoadModel(c.Model, c.ModelsDir)
 	if err != nil {
 		return nil, err
 	}
-	// Load once now, so that a file that is not a usable model fails
-	// before any input is read.
-	if _, err := models.Load(src, models.Options{Threads: 1}); err != nil {
+	m, err := models.Load(src, models.Options{Threads: c.threads()})
+	if err != nil {
 		return nil, err
 	}
-	return &sourceModel{src: src}, nil
+	return sharedModel{m}, nil
 }
 
-// sourceModel makes estimators from a model file.
-type sourceModel struct{ src *models.ModelSource }
+// sharedModel adapts a loaded models.Model to Model.
+type sharedModel struct{ m *models.Model }
 
-func (m *sourceModel) Name() string { return m.src.Name }
+func (s sharedModel) Name() string { return s.m.Name() }
 
-func (m *sourceModel) NewEstimator(threads int) (Estimator, error) {
-	return models.New(m.src, models.Options{Threads: threads})
+func (s sharedModel) NewEstimator(threads int) (Estimator, error) {
+	return s.m.NewEstimatorThreads(threads), nil
 }

@@ -95,9 +95,10 @@ func addSymmetricFlag(fs *pflag.FlagSet, section string) {
 	bindFlags(fs, section, "symmetric")
 }
 
-// trackOptions is the pose pass of a model with these settings.
-func (c *PassConfig) trackOptions(m Model, threads int) pipeline.TrackOptions {
-	return pipeline.TrackOptions{NewEstimator: estimators(m), Symmetric: c.Symmetric, Lanes: c.Lanes, Threads: threads}
+// trackOptions is the pose pass of a model with these settings, drawing
+// its threads from budget when one is given.
+func (c *PassConfig) trackOptions(m Model, threads int, budget *pipeline.Budget) pipeline.TrackOptions {
+	return pipeline.TrackOptions{NewEstimator: estimators(m), Symmetric: c.Symmetric, Lanes: c.Lanes, Threads: threads, Budget: budget}
 }
 
 // ScreeningConfig is what is screened (analyze). The values are typed and
@@ -200,10 +201,12 @@ func bindFlags(fs *pflag.FlagSet, section string, names ...string) {
 // analysisConfig builds one analysis's pipeline.Config from the shared
 // option sets and the screening options (thresholds, filter and what is
 // screened): the one place where CLI options become pipeline settings.
-func analysisConfig(m Model, model ModelConfig, pass PassConfig, out OutputConfig, s screening.Options, imageFPS float64) pipeline.Config {
+// Analyses that run at once share the loaded model m and the thread
+// budget.
+func analysisConfig(m Model, budget *pipeline.Budget, model ModelConfig, pass PassConfig, out OutputConfig, s screening.Options, imageFPS float64) pipeline.Config {
 	return pipeline.Config{
 		Screening:    s,
-		Track:        pass.trackOptions(m, model.Threads),
+		Track:        pass.trackOptions(m, model.Threads, budget),
 		Formats:      out.Formats,
 		Analysis:     report.Analysis{Tool: versionTag(), Model: m.Name(), Symmetric: pass.Symmetric},
 		ImageFPS:     imageFPS,

@@ -139,7 +139,7 @@ func runPose(ctx context.Context, opts *PoseOptions) error {
 		return err
 	}
 	defer src.Close()
-	_, err = pipeline.StreamPoses(ctx, src, c.PassConfig.trackOptions(m, c.Threads), func(p pose.Pose) error { return pw.write(&p) })
+	_, err = pipeline.StreamPoses(ctx, src, c.PassConfig.trackOptions(m, c.Threads, nil), func(p pose.Pose) error { return pw.write(&p) })
 	if ferr := w.Flush(); err == nil {
 		err = ferr
 	}

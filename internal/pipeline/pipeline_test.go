@@ -29,17 +29,23 @@ import (
 var (
 	modelOnce sync.Once
 	modelSrc  *models.ModelSource
+	model     *models.Model
 	modelErr  error
 )
 
-// lightning returns an estimator factory for the embedded model.
+// lightning returns an estimator factory for the embedded model, loaded
+// once per test binary and shared by every run, as the CLI shares it.
 func lightning(t testing.TB) NewEstimatorFunc {
 	t.Helper()
-	modelOnce.Do(func() { modelSrc, modelErr = models.LoadModel(models.Lightning, "") })
+	modelOnce.Do(func() {
+		if modelSrc, modelErr = models.LoadModel(models.Lightning, ""); modelErr == nil {
+			model, modelErr = models.Load(modelSrc, models.Options{})
+		}
+	})
 	if modelErr != nil {
 		t.Fatal(modelErr)
 	}
-	return func(threads int) (Estimator, error) { return models.New(modelSrc, models.Options{Threads: threads}) }
+	return func(threads int) (Estimator, error) { return model.NewEstimatorThreads(threads), nil }
 }
 
 // testConfig is a small, quick clip: the sample figure at 640x360.

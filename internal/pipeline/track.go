@@ -53,8 +53,13 @@ type TrackOptions struct {
 	// lanes come in pairs, one for the frame and one for its mirror.
 	Lanes int
 	// Threads is the total number of inference threads shared among the
-	// lanes (0: GOMAXPROCS).
+	// lanes (0: GOMAXPROCS, or the Budget's size).
 	Threads int
+	// Budget, when set, is the process-wide thread budget the pass draws
+	// its threads from (at most the budget's size): the pass waits until
+	// they are free, so concurrent runs sharing the Budget never estimate
+	// on more threads than it holds.
+	Budget *Budget
 	// Depth is how many decoded frames may wait per lane (0: 2).
 	Depth int
 	// MaxSide: frames whose longer side exceeds it are reduced by an
@@ -117,6 +122,17 @@ func Track(ctx context.Context, src vision.FrameSource, opts TrackOptions) (*pos
 func StreamPoses(ctx context.Context, src vision.FrameSource, opts TrackOptions, each func(pose.Pose) error) (*pose.Track, error) {
 	if opts.NewEstimator == nil {
 		return nil, ErrNoEstimator
+	}
+	if opts.Budget != nil {
+		if opts.Threads <= 0 || opts.Threads > opts.Budget.Size() {
+			opts.Threads = opts.Budget.Size()
+		}
+		lanes, perLane := laneLayout(opts)
+		release, err := opts.Budget.acquire(ctx, lanes*perLane)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
 	}
 	t, err := newTracker(opts)
 	if err != nil {
