@@ -14,6 +14,10 @@ APT_PACKAGES := libopencv-dev ffmpeg pkg-config build-essential make git ca-cert
 # internal/layering tests the same list).
 NOCGO_PKGS := ./pose/... ./models/... ./screening/... ./overlay/... ./server ./server/auth/... ./server/store/... ./server/queue/... ./server/worker/... ./server/web/...
 SAMPLE := testdata/generated/sample.mp4
+# staticcheck, installed from the Go module proxy at this version into
+# bin/ (a versioned folder, so a bump reinstalls).
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := bin/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 
 .PHONY: help setup build test lint sample demo analyze clean models
 
@@ -21,7 +25,7 @@ help:
 	@echo "make setup   install the apt packages kneescreen needs (as root or via sudo)"
 	@echo "make build   build bin/kneescreen"
 	@echo "make test    run the whole test suite (Mat leak tracking on)"
-	@echo "make lint    gofmt and go vet (also without cgo, and with -tags noasm)"
+	@echo "make lint    gofmt, go vet and staticcheck (also without cgo, and with -tags noasm)"
 	@echo "make sample  make $(SAMPLE), a short portrait clip with a rotation tag"
 	@echo "make demo    render the synthetic squat clip and analyse it into $(DEMO_OUT)/ (VIDEO=path analyses yours)"
 	@echo "make analyze VIDEO=path [OUT=folder]  analyse your own video"
@@ -52,11 +56,17 @@ test:
 	$(GO) test -count=1 -tags matprofile -timeout 25m ./...
 	$(GO) test -count=1 -tags noasm ./models/engine/internal/kernels
 
-lint:
+lint: $(STATICCHECK)
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	CGO_ENABLED=0 $(GO) vet $(NOCGO_PKGS)
 	$(GO) vet -tags noasm ./models/engine/...
+	$(STATICCHECK) ./...
+	CGO_ENABLED=0 $(STATICCHECK) $(NOCGO_PKGS)
+	$(STATICCHECK) -tags noasm ./models/engine/...
+
+$(STATICCHECK):
+	GOBIN=$(CURDIR)/$(dir $(STATICCHECK)) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
 # A 3 s, 30 fps clip stored landscape with a rotation tag, like a phone's
 # portrait video: probe reports it upright (480x640) with rotation 90.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kneescreen/kneescreen/internal/pipeline"
 	"github.com/kneescreen/kneescreen/internal/sample"
+	"github.com/kneescreen/kneescreen/internal/testenv"
 	"github.com/kneescreen/kneescreen/pose"
 	"github.com/kneescreen/kneescreen/report"
 	"github.com/kneescreen/kneescreen/schema"
@@ -127,18 +128,8 @@ func TestAnalyzeOptions(t *testing.T) {
 // bad inputs: the clip's report is written in its own sub-folder, each bad
 // input is named on stderr with its cause, and the exit code is 1.
 func TestAnalyzeCommand(t *testing.T) {
-	cfg := sample.DefaultConfig()
-	cfg.Width, cfg.Height, cfg.Reps = 480, 270, 1
-	cfg.LeadS, cfg.TailS = 0.5, 0.5
-	clip, err := sample.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	good := testenv.Testdata(t, sample.FixtureFile)
 	dir := t.TempDir()
-	good := filepath.Join(dir, "squat.mp4")
-	if err := clip.WriteVideo(context.Background(), good); err != nil {
-		t.Fatal(err)
-	}
 	empty := filepath.Join(dir, "empty.mp4")
 	os.WriteFile(empty, nil, 0o644)
 	missing := filepath.Join(dir, "missing.mov")
@@ -159,14 +150,16 @@ func TestAnalyzeCommand(t *testing.T) {
 	if !strings.Contains(stdout.String(), good+": squat, front view, 1 reps") {
 		t.Errorf("stdout %q lacks the summary line of %s", stdout.String(), good)
 	}
-	doc, err := os.ReadFile(filepath.Join(out, "squat", report.JSONFile))
+	// One sub-folder per input, named after it.
+	sub := filepath.Join(out, strings.TrimSuffix(sample.FixtureFile, ".mp4"))
+	doc, err := os.ReadFile(filepath.Join(sub, report.JSONFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := schema.ValidateReport(doc); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(out, "squat", report.HTMLFile)); err != nil {
+	if _, err := os.Stat(filepath.Join(sub, report.HTMLFile)); err != nil {
 		t.Error(err)
 	}
 	for _, bad := range []string{"empty", "missing"} {

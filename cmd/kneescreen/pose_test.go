@@ -351,18 +351,8 @@ func TestPoseText(t *testing.T) {
 // screens (the same pose pass: tracking, reduction, symmetric averaging),
 // so its JSON agrees with analyze's keypoints.csv to the CSV's rounding.
 func TestPoseMatchesAnalyze(t *testing.T) {
-	cfg := sample.DefaultConfig()
-	cfg.Width, cfg.Height, cfg.Reps = 480, 270, 1
-	cfg.LeadS, cfg.TailS = 0.3, 0.3
-	clip, err := sample.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	video := testenv.Testdata(t, sample.FixtureFile)
 	dir := t.TempDir()
-	video := filepath.Join(dir, "squat.mp4")
-	if err := clip.WriteVideo(context.Background(), video); err != nil {
-		t.Fatal(err)
-	}
 	var out, errOut bytes.Buffer
 	if code := run(context.Background(), []string{"analyze", "--formats", "csv", "--progress", "never", "--out", dir, video}, &out, &errOut); code != exitOK {
 		t.Fatalf("analyze: exit %d: %s", code, errOut.String())
@@ -381,8 +371,8 @@ func TestPoseMatchesAnalyze(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != len(lines)+1 || len(lines) != clip.Len() {
-		t.Fatalf("pose printed %d frames, keypoints.csv has %d rows, the clip %d frames", len(lines), len(rows)-1, clip.Len())
+	if len(rows) != len(lines)+1 || len(lines) < 90 {
+		t.Fatalf("pose printed %d frames, keypoints.csv has %d rows; the clip has over 90 frames", len(lines), len(rows)-1)
 	}
 	worst := 0.0
 	for i, l := range lines {

@@ -11,6 +11,8 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/kneescreen/kneescreen/internal/sample"
+	"github.com/kneescreen/kneescreen/internal/testenv"
 	"github.com/kneescreen/kneescreen/pose"
 	"github.com/kneescreen/kneescreen/report"
 )
@@ -95,7 +97,7 @@ func TestBudgetBoundsConcurrentRuns(t *testing.T) {
 // loaded Lightning model and one thread budget: both reports equal a run
 // of its own.
 func TestRunsShareOneModel(t *testing.T) {
-	in, _ := writeClip(t, testClipConfig(1), false)
+	in := testenv.Testdata(t, sample.FixtureFile)
 	shared := lightning(t) // one loaded model
 	run := func(budget *Budget) []byte {
 		cfg := defaultConfig(t, report.FormatJSON)

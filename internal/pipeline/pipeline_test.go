@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/kneescreen/kneescreen/internal/sample"
+	"github.com/kneescreen/kneescreen/internal/testenv"
 	"github.com/kneescreen/kneescreen/models"
 	"github.com/kneescreen/kneescreen/pose"
 	"github.com/kneescreen/kneescreen/report"
@@ -237,7 +238,7 @@ func TestRunNoPerson(t *testing.T) {
 func TestRunCancelLeavesNothing(t *testing.T) {
 	for _, pass := range []string{"pose", "render"} {
 		t.Run(pass, func(t *testing.T) {
-			in, _ := writeClip(t, testClipConfig(1), false)
+			in := testenv.Testdata(t, sample.FixtureFile)
 			out := filepath.Join(t.TempDir(), "out")
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()

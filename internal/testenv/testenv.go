@@ -27,17 +27,26 @@ func SharedDir() string {
 		}
 		return ""
 	}
+	root := moduleRoot()
+	if root == "" {
+		return ""
+	}
+	if d := filepath.Join(filepath.Dir(root), "shared"); isDir(d) {
+		return d
+	}
+	return ""
+}
+
+// moduleRoot is the repository root, found by walking up from the working
+// directory (a test's package folder) to go.mod; "" when there is none.
+func moduleRoot() string {
 	dir, err := os.Getwd()
 	if err != nil {
 		return ""
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			d := filepath.Join(filepath.Dir(dir), "shared")
-			if isDir(d) {
-				return d
-			}
-			return ""
+			return dir
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
@@ -45,6 +54,22 @@ func SharedDir() string {
 		}
 		dir = parent
 	}
+}
+
+// Testdata returns the path of name in the repository's top-level testdata
+// folder: the small inputs the tests use, committed with the code (unlike
+// the shared material, they are always there).
+func Testdata(tb testing.TB, name string) string {
+	tb.Helper()
+	root := moduleRoot()
+	if root == "" {
+		tb.Fatal("testenv: no go.mod above the working directory")
+	}
+	p := filepath.Join(root, "testdata", name)
+	if _, err := os.Stat(p); err != nil {
+		tb.Fatalf("testenv: %v (testdata/README.md says how each file is made)", err)
+	}
+	return p
 }
 
 // Shared returns the path of rel inside the shared material, skipping the
