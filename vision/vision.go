@@ -1,15 +1,3 @@
-// Package vision turns videos, cameras and image folders into upright RGBA
-// frames, and writes frames back out as video. It is, with cmd/kneescreen,
-// the only package that uses GoCV (cgo/OpenCV); everything downstream sees
-// plain Go images.
-//
-// Every source is a FrameSource: Next returns frames in order and io.EOF
-// at the end. Stream runs a source in its own goroutine behind a small
-// bounded channel for pipelines that decode while they compute.
-//
-// OpenCV and its FFmpeg backend print warnings and decoder complaints
-// straight to stderr; programs that want only their own messages call
-// Quiet first (the kneescreen command does).
 package vision
 
 import (

@@ -1,15 +1,3 @@
-// Package pipeline runs kneescreen's analysis of one input end to end:
-// frames from a vision source, poses from the estimator, the screening
-// report, then an annotated pass and the report files. It is the piece the
-// analyze command, a clinic batch mode, a live webcam mode and an upload
-// server share; it knows nothing of flags, terminals or HTTP.
-//
-// The work is a pipeline across cores: decoding runs in its own goroutine
-// (vision.Stream), pose estimation in one or more lanes (each an Estimator
-// with its own tracking state), and collection in the caller's goroutine,
-// joined by small bounded channels, so a slow stage holds the others back
-// instead of piling frames up in memory. Cancelling the context stops every
-// stage.
 package pipeline
 
 import (

@@ -1,6 +1,3 @@
-// Package testenv finds the optional shared test material (real footage and
-// reference keypoints) that lives beside the repository on development and
-// CI machines but not on users' machines.
 package testenv
 
 import (
