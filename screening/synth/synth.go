@@ -1,10 +1,12 @@
 // Package synth generates synthetic keypoint tracks for testing the
 // screening code: a 3D stick body performing bilateral squats, single-leg
-// squats or step-downs with set knee valgus, pelvic drop, trunk lean,
-// depth and tempo, optionally walking into and out of view, projected by
-// a pinhole camera placed in front of, beside or at any angle to the
-// person, with pixel noise, dropped keypoints, outliers and left/right
-// swaps. It also returns the noise-free ground truth.
+// squats, step-downs, split-stance lunges or hip hinges with set knee
+// valgus, knee position over a toed-out foot (per rep if wanted), pelvic
+// drop, trunk lean, stance width, depth and tempo, optionally walking into
+// and out of view, projected by a pinhole camera placed in front of,
+// beside or at any angle to the person (and turning around the person
+// mid-recording), with pixel noise, dropped keypoints, outliers and
+// left/right swaps. It also returns the noise-free ground truth.
 package synth
 
 import (
@@ -23,14 +25,23 @@ const (
 	Squat          = "squat"
 	SingleLegSquat = "single-leg-squat"
 	StepDown       = "step-down"
+	// Lunge is a static split squat: the stance (front) foot ahead, the
+	// rear foot behind on its toes, both on the floor; the rear knee
+	// drops towards the floor.
+	Lunge = "lunge"
+	// HipHinge bends the trunk far forward with little knee flexion (a
+	// kettlebell pick-up or Romanian deadlift): not a squat.
+	HipHinge = "hip-hinge"
 )
 
 // Config describes one synthetic recording. Zero fields take the defaults
 // documented on each field.
 type Config struct {
-	// Movement is Squat (default), SingleLegSquat or StepDown.
+	// Movement is Squat (default), SingleLegSquat, StepDown, Lunge or
+	// HipHinge.
 	Movement string
-	// StanceRight puts single-leg tasks on the right leg (default left).
+	// StanceRight puts single-leg tasks on the right leg (default left);
+	// in a lunge the stance leg is the front one.
 	StanceRight bool
 	// SwitchLegAfter > 0 switches single-leg tasks to the other leg after
 	// that many reps (both legs in one recording).
@@ -43,7 +54,8 @@ type Config struct {
 	// rep (1.0) and after the last (1.0).
 	DescentS, BottomS, AscentS, TopS, LeadS, TailS float64
 	// KneeFlexionDeg at the bottom (default 100 for squats, 60 for
-	// single-leg tasks).
+	// single-leg tasks, 30 for hip hinges; a lunge's depth is set by its
+	// rear knee, see LungeKneeHeightM).
 	KneeFlexionDeg float64
 	// KneeFlexionScale scales each leg's knee flexion in squats (index 0
 	// left, 1 right; 0 means 1), for left/right flexion asymmetry.
@@ -55,14 +67,44 @@ type Config struct {
 	KneeShare, TrunkFactor float64
 	// ValgusDeg is the frontal plane angle of each knee at the bottom
 	// (index 0 left, 1 right), reached in proportion to depth; negative
-	// for knees pushed out.
-	ValgusDeg [2]float64
+	// for knees pushed out. In front views (camera within 45° of the
+	// front or back) it is set in the camera's image, otherwise in the
+	// body's frontal plane; ValgusInBody always sets it in the body's
+	// frontal plane (a camera off the front then sees another angle, see
+	// Truth.BodyFPPA). ValgusByRep overrides it per rep (entry k for rep
+	// k+1; missing entries keep ValgusDeg).
+	ValgusDeg    [2]float64
+	ValgusByRep  [][2]float64
+	ValgusInBody bool
+	// ToeOutDeg turns each foot outward from straight ahead (the foot
+	// progression angle). Unless KneeMedial moves them, the knees track
+	// over the feet: seen from above, each knee travels from its standing
+	// position in the direction its foot points (its foot's line).
+	// ToeOutDeg, KneeMedial and KneeMedialByRep exclude ValgusDeg.
+	ToeOutDeg float64
+	// KneeMedial is each knee's horizontal distance medial of its foot's
+	// line at the bottom, in shank lengths (positive inside, negative
+	// outside), reached in proportion to depth; KneeMedialByRep overrides
+	// it per rep (entry k for rep k+1). The knee swings about the
+	// hip-ankle axis, so segment lengths stay exact.
+	KneeMedial      [2]float64
+	KneeMedialByRep [][2]float64
+	// Feet adds heel and toe (foot index) keypoints to the track, as a
+	// BlazePose model gives them (COCO-17 tracks have none).
+	Feet bool
 	// PelvicDropDeg: the free side of the pelvis drops by this at the
 	// bottom (single-leg tasks).
 	PelvicDropDeg float64
 	// TrunkLeanDeg: lateral trunk lean at the bottom, towards the stance
 	// side (single-leg tasks) or the person's right (squats).
 	TrunkLeanDeg float64
+	// TrunkFlexDeg sets the trunk's forward lean at the bottom directly
+	// (default 75 for hip hinges; otherwise TrunkFactor sets it).
+	TrunkFlexDeg float64
+	// StrideM is the front-to-back distance between the ankles of a lunge
+	// (0.9) and LungeKneeHeightM the rear knee's height above the floor
+	// at the bottom (0.12).
+	StrideM, LungeKneeHeightM float64
 	// HandsOffWaist: in single-leg tasks the hands leave the waist at the
 	// bottom (arms abduct); otherwise they rest on the hips.
 	HandsOffWaist bool
@@ -81,8 +123,11 @@ type Config struct {
 	// width, so neutral knees track over the ankles).
 	StanceWidthM float64
 	// YawDeg places the camera around the person: 0 in front (default),
-	// 90 on the person's left side, 180 behind.
-	YawDeg float64
+	// 90 on the person's left side, 180 behind. With TurnS > 0 the
+	// camera orbits from YawDeg to YawEndDeg between TurnAtS and
+	// TurnAtS + TurnS seconds (the same as the person turning in place).
+	YawDeg                   float64
+	YawEndDeg, TurnAtS, TurnS float64
 	// Width, Height of the image (1920x1080 default) and frame rate (30).
 	Width, Height int
 	FPS           float64
@@ -118,6 +163,15 @@ type Truth struct {
 	// ThighRatio per frame and side: thigh image length ÷ standing
 	// thigh image length.
 	ThighRatio [2][]float64
+	// BodyFPPA per frame and side: FPPA in the body's own frontal plane
+	// (orthographic), what a camera square to the person would measure.
+	BodyFPPA [2][]float64
+	// KneeMedial per frame and side: the knee's horizontal distance
+	// medial of its foot's line (through the standing knee, along the
+	// foot), in shank lengths (positive inside).
+	KneeMedial [2][]float64
+	// YawDeg per frame: the camera's yaw (Config.YawDeg, turning).
+	YawDeg []float64
 	// FreeFootDown per frame: the free foot of a single-leg task is on
 	// the floor (TouchdownReps).
 	FreeFootDown []bool
@@ -161,7 +215,7 @@ func (c *Config) defaults() error {
 		c.Movement = Squat
 	}
 	switch c.Movement {
-	case Squat, SingleLegSquat, StepDown:
+	case Squat, SingleLegSquat, StepDown, Lunge, HipHinge:
 	default:
 		return fmt.Errorf("synth: movement %q: %w", c.Movement, ErrConfig)
 	}
@@ -179,12 +233,19 @@ func (c *Config) defaults() error {
 	def(&c.TopS, 0.8)
 	def(&c.LeadS, 1)
 	def(&c.TailS, 1)
-	if c.Movement == Squat {
+	switch c.Movement {
+	case Squat:
 		def(&c.KneeFlexionDeg, 100)
-	} else {
+	case HipHinge:
+		def(&c.KneeFlexionDeg, 30)
+		def(&c.KneeShare, 0.35)
+		def(&c.TrunkFlexDeg, 75)
+	default:
 		def(&c.KneeFlexionDeg, 60)
 	}
 	def(&c.KneeShare, 0.45)
+	def(&c.StrideM, 0.9)
+	def(&c.LungeKneeHeightM, 0.12)
 	def(&c.TrunkFactor, 0.9)
 	def(&c.StanceWidthM, 2*hipHalf)
 	if c.Width == 0 {
@@ -198,6 +259,12 @@ func (c *Config) defaults() error {
 	def(&c.DistanceM, 4)
 	if c.Reps < 0 || c.FPS <= 0 || c.Width <= 0 || c.Height <= 0 {
 		return fmt.Errorf("synth: reps %d, fps %g, size %dx%d: %w", c.Reps, c.FPS, c.Width, c.Height, ErrConfig)
+	}
+	if c.footTracked() && (c.ValgusDeg != [2]float64{} || len(c.ValgusByRep) > 0) {
+		return fmt.Errorf("synth: ValgusDeg with ToeOutDeg or KneeMedial: set knees either by angle or over the foot: %w", ErrConfig)
+	}
+	if c.TurnS < 0 || c.StrideM < 0.2 || c.StrideM > 1.4 {
+		return fmt.Errorf("synth: turn %g s, stride %g m: %w", c.TurnS, c.StrideM, ErrConfig)
 	}
 	return nil
 }
@@ -278,7 +345,7 @@ func (tl *timeline) touchAt(t, s float64, stanceRight bool) (touch, flexDeg floa
 	c := tl.cfg
 	flexDeg = c.KneeFlexionDeg
 	k := tl.repAt(t)
-	if k < 0 || c.Movement == Squat || !slices.Contains(c.TouchdownReps, k+1) {
+	if k < 0 || (c.Movement != SingleLegSquat && c.Movement != StepDown) || !slices.Contains(c.TouchdownReps, k+1) {
 		return 0, flexDeg
 	}
 	return clamp((s-0.6)/0.25, 0, 1), touchdownFlex(c, stanceRight)
@@ -367,17 +434,19 @@ func (tl *timeline) bottomTimes() []float64 {
 //
 // Knee valgus is set in the image of cam when cam looks at the person's
 // front or back (so perspective does not change the set FPPA), else in
-// the orthographic frontal plane.
+// the orthographic frontal plane (always there with ValgusInBody). With
+// ToeOutDeg or KneeMedial the knees are placed relative to the feet
+// instead (kneeOverFoot).
 //
 // touch (0..1) draws the free foot of a single-leg task to the floor.
 func skeleton(c *Config, cam *camera, s, gait, t float64, stanceRight bool, touch float64) map[pose.Joint]vec3 {
 	j := make(map[pose.Joint]vec3, skel.Len())
-	single := c.Movement != Squat
+	single := c.Movement == SingleLegSquat || c.Movement == StepDown
+	unilateral := single || c.Movement == Lunge
 	st := 0 // stance side index: 0 left, 1 right
 	if stanceRight {
 		st = 1
 	}
-	sideX := [2]float64{1, -1} // lateral direction of each side
 	floor := [2]float64{0, 0}
 	if c.Movement == StepDown {
 		floor[st] = stepH
@@ -398,12 +467,26 @@ func skeleton(c *Config, cam *camera, s, gait, t float64, stanceRight bool, touc
 		return
 	}
 	var hip, knee, ankle [2]vec3
-	if !single {
+	switch {
+	case c.Movement == Lunge:
+		hip, knee, ankle = lungeLegs(c, s, st)
+		beta = math.Acos(clamp((hip[st].y-knee[st].y)/thighL, -1, 1))
+	case !single:
 		for side := 0; side < 2; side++ {
-			hip[side], knee[side], ankle[side] = leg(side, sideX[side]*c.StanceWidthM/2)
-			hip[side].x = sideX[side] * hipHalf
+			ax := sideX[side] * c.StanceWidthM / 2
+			hip[side], knee[side], ankle[side] = leg(side, ax)
+			if dx := sideX[side]*hipHalf - ax; dx != 0 {
+				// A stance wider or narrower than the hips: the hip keeps
+				// its sagittal distance from the ankle and sits lower.
+				d := hip[side].sub(ankle[side])
+				dy := math.Sqrt(math.Max(0, d.dot(d)-d.z*d.z-dx*dx))
+				hip[side] = v3(sideX[side]*hipHalf, ankle[side].y+dy, hip[side].z)
+				knee[side], _ = legIK(hip[side], ankle[side])
+			} else {
+				hip[side].x = sideX[side] * hipHalf
+			}
 		}
-	} else {
+	default:
 		hip[st], knee[st], ankle[st] = leg(st, sideX[st]*hipHalf)
 		ankle[st].x += sideX[st] * c.StanceAnkleShiftM * s
 		fr := 1 - st
@@ -435,22 +518,30 @@ func skeleton(c *Config, cam *camera, s, gait, t float64, stanceRight bool, touc
 			ankle[side] = knee[side].add(v3(0, -shankL*math.Cos(kg), shankL*math.Sin(kg)))
 		}
 	}
-	// Knee valgus: move each knee medially until its frontal-plane angle
-	// (orthographic) reaches the set FPPA at this depth.
 	for side := 0; side < 2; side++ {
-		if single && side != st {
+		if unilateral && side != st {
 			continue
 		}
+		h, a := hip[side], ankle[side]
+		switch {
+		case c.footTracked():
+			knee[side] = kneeOverFoot(h, knee[side], a, standingKnee(c, side, stanceRight), side, c.ToeOutDeg, c.KneeMedial[side]*s)
+			continue
+		case c.ValgusInBody:
+			knee[side] = kneeBodyValgus(h, knee[side], a, side, c.ValgusDeg[side]*s)
+			continue
+		}
+		// Knee valgus: move the knee medially until its frontal-plane
+		// angle reaches the set FPPA at this depth.
 		v := c.ValgusDeg[side] * s
 		// Start on the hip-ankle line.
-		h, a := hip[side], ankle[side]
 		u := (h.y - knee[side].y) / (h.y - a.y)
 		knee[side].x = h.x + (a.x-h.x)*u
 		if v == 0 && cam == nil {
 			continue
 		}
 		medial := v3(-sideX[side], 0, 0)
-		if cam != nil && math.Abs(math.Cos(rad(c.YawDeg))) > 0.7 {
+		if cam != nil && math.Abs(math.Cos(rad(cam.yaw))) > 0.7 {
 			d := solveProjected(cam, h, knee[side], a, medial, v)
 			knee[side] = knee[side].add(medial.scale(d))
 		} else if v != 0 {
@@ -464,46 +555,200 @@ func skeleton(c *Config, cam *camera, s, gait, t float64, stanceRight bool, touc
 	// Trunk.
 	pelvis := lerp(hip[0], hip[1], 0.5)
 	lam := c.TrunkFactor * beta
+	switch {
+	case c.TrunkFlexDeg != 0:
+		lam = rad(c.TrunkFlexDeg) * s
+	case c.Movement == Lunge:
+		lam = rad(10) * s // a lunge keeps the trunk nearly upright
+	}
 	lat := rad(c.TrunkLeanDeg) * s
 	latDir := -1.0 // squats: towards the person's right (-x)
-	if single {
+	if unilateral {
 		latDir = sideX[st]
 	}
 	up := v3(latDir*math.Sin(lat), math.Cos(lat)*math.Cos(lam), math.Cos(lat)*math.Sin(lam))
 	lateral := v3(math.Cos(lat), -latDir*math.Sin(lat), 0)
 	fwd := v3(0, 0, 1)
+	// Head: ears on the axis through the tragions, the nose tip 0.11 m
+	// ahead of it, 1.6 times the half ear separation (Farkas 1994 adult
+	// norms: bitragion breadth about 0.14 m, tragion to subnasale about
+	// 0.12 m, nasal tip protrusion about 0.02 m).
 	sc := pelvis.add(up.scale(torsoL))
+	head := sc.add(up.scale(0.23))
 	j[pose.LeftShoulder] = sc.add(lateral.scale(shoulder))
 	j[pose.RightShoulder] = sc.add(lateral.scale(-shoulder))
-	j[pose.Nose] = sc.add(up.scale(0.22)).add(fwd.scale(0.09))
-	j[pose.LeftEye] = sc.add(up.scale(0.25)).add(fwd.scale(0.07)).add(lateral.scale(0.035))
-	j[pose.RightEye] = sc.add(up.scale(0.25)).add(fwd.scale(0.07)).add(lateral.scale(-0.035))
-	j[pose.LeftEar] = sc.add(up.scale(0.23)).add(lateral.scale(0.075))
-	j[pose.RightEar] = sc.add(up.scale(0.23)).add(lateral.scale(-0.075))
+	j[pose.Nose] = head.add(up.scale(-0.01)).add(fwd.scale(0.11))
+	j[pose.LeftEye] = head.add(up.scale(0.02)).add(fwd.scale(0.085)).add(lateral.scale(0.032))
+	j[pose.RightEye] = head.add(up.scale(0.02)).add(fwd.scale(0.085)).add(lateral.scale(-0.032))
+	j[pose.LeftEar] = head.add(lateral.scale(0.07))
+	j[pose.RightEar] = head.add(lateral.scale(-0.07))
 	// Arms.
 	for side, sj := range [2][3]pose.Joint{{pose.LeftShoulder, pose.LeftElbow, pose.LeftWrist}, {pose.RightShoulder, pose.RightElbow, pose.RightWrist}} {
 		sh := j[sj[0]]
 		out := lateral.scale(sideX[side])
-		if single && !(c.HandsOffWaist && s > 0) {
+		switch {
+		case c.Movement == HipHinge:
+			// Both hands hang straight down holding a kettlebell.
+			down := v3(0, -1, 0)
+			j[sj[1]] = sh.add(down.scale(upperArm))
+			j[sj[2]] = sh.add(down.scale(upperArm + foreArm))
+		case unilateral && !(c.HandsOffWaist && s > 0):
 			// Hands on the waist.
 			wr := hip[side].add(out.scale(0.06)).add(up.scale(0.08))
 			j[sj[2]] = wr
 			j[sj[1]] = lerp(sh, wr, 0.5).add(out.scale(0.14)).add(fwd.scale(-0.04))
-			continue
-		}
-		if single {
+		case unilateral:
 			// Hands leave the waist: arms abduct with depth.
 			a := rad(10 + 70*s)
 			dir := out.scale(math.Sin(a)).add(up.scale(-math.Cos(a)))
 			j[sj[1]] = sh.add(dir.scale(upperArm))
 			j[sj[2]] = sh.add(dir.scale(upperArm + foreArm))
-			continue
+		default:
+			// Squats: arms reach forward.
+			j[sj[1]] = sh.add(fwd.scale(upperArm))
+			j[sj[2]] = sh.add(fwd.scale(upperArm + foreArm))
 		}
-		// Squats: arms reach forward.
-		j[sj[1]] = sh.add(fwd.scale(upperArm))
-		j[sj[2]] = sh.add(fwd.scale(upperArm + foreArm))
 	}
 	return j
+}
+
+// sideX is the lateral direction of each side (0 left, 1 right) in
+// person coordinates.
+var sideX = [2]float64{1, -1}
+
+// footTracked says whether knees are placed relative to the feet.
+func (c *Config) footTracked() bool {
+	return c.ToeOutDeg != 0 || c.KneeMedial != [2]float64{} || len(c.KneeMedialByRep) > 0
+}
+
+// footDir is the horizontal direction of the foot of side s turned out
+// by toeOutDeg.
+func footDir(s int, toeOutDeg float64) vec3 {
+	return v3(sideX[s]*math.Sin(rad(toeOutDeg)), 0, math.Cos(rad(toeOutDeg)))
+}
+
+// kneeMedialOf is the knee's horizontal distance medial of its foot's
+// line, in shank lengths: the line runs through ref, the knee's standing
+// position, in the direction the foot of side s points (a knee that
+// tracks over the foot travels along it), and the distance is taken
+// across it at the knee's forward distance.
+func kneeMedialOf(k, ref vec3, s int, toeOutDeg float64) float64 {
+	line := ref.x + sideX[s]*(k.z-ref.z)*math.Tan(rad(toeOutDeg))
+	return sideX[s] * (line - k.x) / shankL
+}
+
+// standingKnee is the knee of side s standing in the configured stance.
+func standingKnee(c *Config, s int, stanceRight bool) vec3 {
+	c0 := *c
+	c0.ToeOutDeg, c0.KneeMedial, c0.KneeMedialByRep = 0, [2]float64{}, nil
+	j := skeleton(&c0, nil, 0, 0, 0, stanceRight, 0)
+	if s == 1 {
+		return j[pose.RightKnee]
+	}
+	return j[pose.LeftKnee]
+}
+
+// swing turns knee k0 about the hip-ankle axis by th radians (towards
+// the person's +x for th > 0 when the knee is forward of the axis),
+// keeping both segment lengths.
+func swing(h, a, k0 vec3, th float64) vec3 {
+	d := a.sub(h)
+	u := d.scale(1 / math.Sqrt(d.dot(d)))
+	c := h.add(u.scale(k0.sub(h).dot(u)))
+	r := k0.sub(c)
+	ur := v3(u.y*r.z-u.z*r.y, u.z*r.x-u.x*r.z, u.x*r.y-u.y*r.x)
+	return c.add(r.scale(math.Cos(th))).add(ur.scale(math.Sin(th)))
+}
+
+// solveSwing finds the swing of knee k0 about the hip-ankle axis at which
+// f (increasing in the knee's x) is zero, by bisection over ±80°.
+func solveSwing(h, a, k0 vec3, f func(k vec3) float64) vec3 {
+	lo, hi := rad(-80), rad(80)
+	if f(swing(h, a, k0, lo)) > f(swing(h, a, k0, hi)) {
+		lo, hi = hi, lo
+	}
+	for i := 0; i < 60; i++ {
+		m := (lo + hi) / 2
+		if f(swing(h, a, k0, m)) < 0 {
+			lo = m
+		} else {
+			hi = m
+		}
+	}
+	return swing(h, a, k0, (lo+hi)/2)
+}
+
+// kneeOverFoot places the knee of side s medial of its foot's line
+// (through its standing position ref) by medial shank lengths.
+func kneeOverFoot(h, k0, a, ref vec3, s int, toeOutDeg, medial float64) vec3 {
+	return solveSwing(h, a, k0, func(k vec3) float64 {
+		return -sideX[s] * (kneeMedialOf(k, ref, s, toeOutDeg) - medial) // increasing in k.x
+	})
+}
+
+// kneeBodyValgus places the knee of side s at FPPA v degrees in the
+// body's frontal plane (orthographic, x-y).
+func kneeBodyValgus(h, k0, a vec3, s int, v float64) vec3 {
+	if v == 0 && math.Abs(k0.z-h.z) < 1e-12 && math.Abs(k0.z-a.z) < 1e-12 {
+		return k0
+	}
+	return solveSwing(h, a, k0, func(k vec3) float64 {
+		return -sideX[s] * (bodyFPPA(h, k, a, s) - v)
+	})
+}
+
+// bodyFPPA is FPPA in the body's frontal plane (x-y, orthographic) of
+// side s, positive valgus.
+func bodyFPPA(h, k, a vec3, s int) float64 {
+	kp := func(p vec3) pose.Keypoint { return pose.Keypoint{X: p.x, Y: -p.y} }
+	other := h.add(v3(-sideX[s]*2*hipHalf, 0, 0))
+	return fppa2D(kp(h), kp(k), kp(a), kp(other))
+}
+
+// lungeLegs places both legs of a static split squat at phase s: the
+// stance (front) ankle StrideM/2 ahead of the pelvis, the rear one
+// behind it, on its toes (heel raised, ankle 0.12 m up); the pelvis
+// descends from nearly straight legs until the rear knee is
+// LungeKneeHeightM above the floor.
+func lungeLegs(c *Config, s float64, st int) (hip, knee, ankle [2]vec3) {
+	h0, h1 := lungeHeights(c, st)
+	hy := h0 + (h1-h0)*s
+	for side := 0; side < 2; side++ {
+		z, y := c.StrideM/2, ankleH
+		if side != st {
+			z, y = -c.StrideM/2, lungeRearAnkleH
+		}
+		ankle[side] = v3(sideX[side]*hipHalf, y, z)
+		hip[side] = v3(sideX[side]*hipHalf, hy, 0)
+		knee[side], ankle[side] = legIK(hip[side], ankle[side])
+	}
+	return
+}
+
+// lungeRearAnkleH is the rear ankle's height in a lunge (heel raised).
+const lungeRearAnkleH = 0.12
+
+// lungeHeights returns the pelvis height of a lunge standing (front leg
+// 2% short of straight) and at the bottom (rear knee at
+// LungeKneeHeightM).
+func lungeHeights(c *Config, st int) (h0, h1 float64) {
+	half := c.StrideM / 2
+	l := 0.98 * (thighL + shankL)
+	h0 = ankleH + math.Sqrt(math.Max(0, l*l-half*half))
+	rearKnee := func(hy float64) float64 {
+		k, _ := legIK(v3(0, hy, 0), v3(0, lungeRearAnkleH, -half))
+		return k.y
+	}
+	lo, hi := 0.2, h0
+	for i := 0; i < 60; i++ {
+		m := (lo + hi) / 2
+		if rearKnee(m) > c.LungeKneeHeightM {
+			hi = m
+		} else {
+			lo = m
+		}
+	}
+	return h0, (lo + hi) / 2
 }
 
 // solveOffset finds the medial knee displacement d (metres) that makes
@@ -553,10 +798,22 @@ func solveProjected(cam *camera, h, k, a, medial vec3, v float64) float64 {
 type camera struct {
 	pos, right, up, fwd vec3
 	f, cx, cy           float64
+	// yaw is the camera's yaw in degrees (Config.YawDeg at time 0).
+	yaw float64
 }
 
-func newCamera(c *Config) camera {
-	th := rad(c.YawDeg)
+// yawAt is the camera's yaw at time t: YawDeg, turning to YawEndDeg
+// between TurnAtS and TurnAtS + TurnS.
+func (c *Config) yawAt(t float64) float64 {
+	if c.TurnS <= 0 {
+		return c.YawDeg
+	}
+	return c.YawDeg + (c.YawEndDeg-c.YawDeg)*smooth((t-c.TurnAtS)/c.TurnS)
+}
+
+func newCamera(c *Config, t float64) camera {
+	yaw := c.yawAt(t)
+	th := rad(yaw)
 	h := 0.9
 	if c.Movement == StepDown {
 		h += stepH
@@ -567,6 +824,7 @@ func newCamera(c *Config) camera {
 		up:    v3(0, 1, 0),
 		fwd:   v3(-math.Sin(th), 0, -math.Cos(th)),
 		f:     focal(c), cx: float64(c.Width) / 2, cy: float64(c.Height) / 2,
+		yaw: yaw,
 	}
 }
 
@@ -580,6 +838,19 @@ func (cam camera) project(p vec3) (x, y float64) {
 // synthetic tests stand in for.
 var skel = pose.COCO17
 
+// repConfig returns the configuration of rep k (0-based; -1 outside
+// reps): its per-rep valgus and knee position.
+func (c *Config) repConfig(k int) Config {
+	cr := *c
+	if k >= 0 && k < len(c.ValgusByRep) {
+		cr.ValgusDeg = c.ValgusByRep[k]
+	}
+	if k >= 0 && k < len(c.KneeMedialByRep) {
+		cr.KneeMedial = c.KneeMedialByRep[k]
+	}
+	return cr
+}
+
 // Generate renders the configured recording as a keypoint track plus
 // its ground truth.
 func Generate(cfg Config) (*pose.Track, *Truth, error) {
@@ -589,32 +860,30 @@ func Generate(cfg Config) (*pose.Track, *Truth, error) {
 	c := &cfg
 	rng := rand.New(rand.NewSource(c.Seed))
 	tl := newTimeline(c)
-	cam := newCamera(c)
 	n := int(math.Ceil(tl.total * c.FPS))
 	clean := &pose.Track{Width: c.Width, Height: c.Height, FPS: c.FPS, Skeleton: skel, Poses: make([]pose.Pose, n)}
 	noisy := &pose.Track{Width: c.Width, Height: c.Height, FPS: c.FPS, Skeleton: skel, Poses: make([]pose.Pose, n)}
-	tr := &Truth{Reps: c.Reps, PelvicTiltDeg: make([]float64, n), FreeFootDown: make([]bool, n)}
+	tr := &Truth{Reps: c.Reps, PelvicTiltDeg: make([]float64, n), FreeFootDown: make([]bool, n), YawDeg: make([]float64, n)}
 	for s := 0; s < 2; s++ {
 		tr.FPPA[s] = make([]float64, n)
 		tr.ThighRatio[s] = make([]float64, n)
+		tr.BodyFPPA[s] = make([]float64, n)
+		tr.KneeMedial[s] = make([]float64, n)
 	}
-	side := math.Abs(math.Sin(rad(c.YawDeg))) > 0.7
-	farLeft := math.Sin(rad(c.YawDeg)) < 0 // camera on the right: left side is far
-	var standThigh [2]float64
-	stand := skeleton(c, &cam, 0, 0, 0, c.StanceRight, 0)
-	for sd, jj := range [2][2]pose.Joint{{pose.LeftHip, pose.LeftKnee}, {pose.RightHip, pose.RightKnee}} {
-		hx, hy := cam.project(stand[jj[0]])
-		kx, ky := cam.project(stand[jj[1]])
-		standThigh[sd] = math.Hypot(hx-kx, hy-ky)
-	}
+	unilateral := c.Movement == SingleLegSquat || c.Movement == StepDown || c.Movement == Lunge
 	for i := 0; i < n; i++ {
 		t := float64(i) / c.FPS
+		cam := newCamera(c, t)
+		tr.YawDeg[i] = cam.yaw
+		side := math.Abs(math.Sin(rad(cam.yaw))) > 0.7
+		farLeft := math.Sin(rad(cam.yaw)) < 0 // camera on the right: left side is far
 		s, walk, gait := tl.at(t)
 		stanceRight := tl.stanceRightAt(t)
 		touch, flex := tl.touchAt(t, s, stanceRight)
-		cr := *c
+		cr := c.repConfig(tl.repAt(t))
 		cr.KneeFlexionDeg = flex
 		sk := skeleton(&cr, &cam, s, gait, t, stanceRight, touch)
+		stand := skeleton(&cr, &cam, 0, 0, 0, stanceRight, 0)
 		if touch > 0 {
 			fa := sk[pose.RightAnkle]
 			if stanceRight {
@@ -638,21 +907,24 @@ func Generate(cfg Config) (*pose.Track, *Truth, error) {
 		}
 		p.Person = inside >= 8
 		clean.Poses[i] = p
-		// Ground truth from the clean projection.
+		// Ground truth from the clean projection and the 3D body.
 		for sd, jj := range [2][3]pose.Joint{{pose.LeftHip, pose.LeftKnee, pose.LeftAnkle}, {pose.RightHip, pose.RightKnee, pose.RightAnkle}} {
 			h, k, a := *p.At(jj[0]), *p.At(jj[1]), *p.At(jj[2])
 			o := *p.At([2]pose.Joint{pose.RightHip, pose.LeftHip}[sd])
 			tr.FPPA[sd][i] = math.NaN()
 			tr.ThighRatio[sd][i] = math.NaN()
+			tr.BodyFPPA[sd][i] = bodyFPPA(sk[jj[0]], sk[jj[1]], sk[jj[2]], sd)
+			tr.KneeMedial[sd][i] = kneeMedialOf(sk[jj[1]], stand[jj[1]], sd, c.ToeOutDeg)
 			if !p.Person {
 				continue
 			}
 			tr.FPPA[sd][i] = fppa2D(h, k, a, o)
-			th := math.Hypot(h.X-k.X, h.Y-k.Y)
-			tr.ThighRatio[sd][i] = th / standThigh[sd]
+			hx, hy := cam.project(stand[jj[0]])
+			kx, ky := cam.project(stand[jj[1]])
+			tr.ThighRatio[sd][i] = math.Hypot(h.X-k.X, h.Y-k.Y) / math.Hypot(hx-kx, hy-ky)
 		}
 		ref, other := *p.At(pose.RightHip), *p.At(pose.LeftHip)
-		if c.Movement != Squat {
+		if unilateral {
 			st, fr := pose.LeftHip, pose.RightHip
 			if stanceRight {
 				st, fr = fr, st

@@ -137,7 +137,7 @@ func TestNoiseDropsAndSwaps(t *testing.T) {
 	if sd := math.Sqrt(se / float64(2*n)); math.Abs(sd-3) > 0.2 {
 		t.Errorf("noise SD %.2f px, want 3 (swapped frames must swap legs only)", sd)
 	}
-	if _, _, err := Generate(Config{Movement: "lunge"}); !errors.Is(err, ErrConfig) {
+	if _, _, err := Generate(Config{Movement: "cartwheel"}); !errors.Is(err, ErrConfig) {
 		t.Errorf("bad movement: %v", err)
 	}
 	if _, _, err := Generate(Config{Reps: -1}); !errors.Is(err, ErrConfig) {
@@ -195,4 +195,102 @@ func TestTouchdown(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The knee-placement options put the knee where they say, with exact
+// segment lengths: over a toed-out foot (per rep), at a body-frame FPPA,
+// and a lunge's rear knee near the floor with both feet planted.
+func TestKneePlacementAndNewMovements(t *testing.T) {
+	dist := func(a, b vec3) float64 { v := a.sub(b); return math.Sqrt(v.dot(v)) }
+	lengths := func(t *testing.T, j map[pose.Joint]vec3, sides ...int) {
+		t.Helper()
+		for _, s := range sides {
+			h, k, a := pose.LeftHip, pose.LeftKnee, pose.LeftAnkle
+			if s == 1 {
+				h, k, a = pose.RightHip, pose.RightKnee, pose.RightAnkle
+			}
+			if math.Abs(dist(j[h], j[k])-thighL) > 1e-9 || math.Abs(dist(j[k], j[a])-shankL) > 1e-9 {
+				t.Errorf("side %d: thigh %.6f shank %.6f", s, dist(j[h], j[k]), dist(j[k], j[a]))
+			}
+		}
+	}
+	t.Run("knee over a toed-out foot, per rep", func(t *testing.T) {
+		cfg := Config{Reps: 3, ToeOutDeg: 30, StanceWidthM: 0.5, KneeMedial: [2]float64{-0.05, -0.05},
+			KneeMedialByRep: [][2]float64{{0.2, 0.1}, {-0.1, 0}}}
+		_, truth, err := Generate(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := [][2]float64{{0.2, 0.1}, {-0.1, 0}, {-0.05, -0.05}}
+		for k, b := range truth.BottomFrames {
+			for s := range 2 {
+				if got := truth.KneeMedial[s][b]; math.Abs(got-want[k][s]) > 1e-6 {
+					t.Errorf("rep %d side %d: knee medial %.4f, set %.4f", k+1, s, got, want[k][s])
+				}
+			}
+		}
+		if got := truth.KneeMedial[0][0]; math.Abs(got) > 1e-6 {
+			t.Errorf("standing knee medial %.4f, want 0", got)
+		}
+		c := cfg.repConfig(0)
+		if err := c.defaults(); err != nil {
+			t.Fatal(err)
+		}
+		lengths(t, skeleton(&c, nil, 1, 0, 0, false, 0), 0, 1)
+		if _, _, err := Generate(Config{ToeOutDeg: 20, ValgusDeg: [2]float64{5, 5}}); !errors.Is(err, ErrConfig) {
+			t.Errorf("toe-out with valgus: %v", err)
+		}
+	})
+	t.Run("valgus in the body's frontal plane", func(t *testing.T) {
+		_, truth, err := Generate(Config{Reps: 2, ValgusInBody: true, ValgusDeg: [2]float64{12, -6}, YawDeg: 30})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range truth.BottomFrames {
+			for s, want := range []float64{12, -6} {
+				if got := truth.BodyFPPA[s][b]; math.Abs(got-want) > 1e-4 {
+					t.Errorf("side %d: body FPPA %.4f, set %.1f", s, got, want)
+				}
+			}
+		}
+	})
+	t.Run("lunge", func(t *testing.T) {
+		c := Config{Movement: Lunge, StanceRight: true}
+		if err := c.defaults(); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []float64{0, 0.5, 1} {
+			j := skeleton(&c, nil, s, 0, 0, true, 0)
+			lengths(t, j, 0, 1)
+			if j[pose.RightAnkle].z <= j[pose.LeftAnkle].z+0.8 || math.Abs(j[pose.RightAnkle].y-ankleH) > 1e-9 {
+				t.Errorf("phase %.1f: front (right) ankle %v, rear %v", s, j[pose.RightAnkle], j[pose.LeftAnkle])
+			}
+			if s == 1 && math.Abs(j[pose.LeftKnee].y-c.LungeKneeHeightM) > 1e-6 {
+				t.Errorf("rear knee %.4f m above the floor, want %.2f", j[pose.LeftKnee].y, c.LungeKneeHeightM)
+			}
+		}
+	})
+	t.Run("hip hinge", func(t *testing.T) {
+		c := Config{Movement: HipHinge}
+		if err := c.defaults(); err != nil {
+			t.Fatal(err)
+		}
+		j := skeleton(&c, nil, 1, 0, 0, false, 0)
+		lengths(t, j, 0, 1)
+		pelvis := lerp(j[pose.LeftHip], j[pose.RightHip], 0.5)
+		sh := lerp(j[pose.LeftShoulder], j[pose.RightShoulder], 0.5)
+		lean := math.Atan2(sh.z-pelvis.z, sh.y-pelvis.y) * 180 / math.Pi
+		if math.Abs(lean-c.TrunkFlexDeg) > 1e-6 {
+			t.Errorf("trunk lean %.2f°, want %.0f°", lean, c.TrunkFlexDeg)
+		}
+	})
+	t.Run("camera turns", func(t *testing.T) {
+		_, truth, err := Generate(Config{Reps: 2, YawDeg: 90, YawEndDeg: 0, TurnAtS: 2, TurnS: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if y0, y1 := truth.YawDeg[0], truth.YawDeg[len(truth.YawDeg)-1]; y0 != 90 || y1 != 0 {
+			t.Errorf("yaw %.1f° → %.1f°, want 90° → 0°", y0, y1)
+		}
+	})
 }
