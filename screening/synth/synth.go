@@ -126,7 +126,7 @@ type Config struct {
 	// 90 on the person's left side, 180 behind. With TurnS > 0 the
 	// camera orbits from YawDeg to YawEndDeg between TurnAtS and
 	// TurnAtS + TurnS seconds (the same as the person turning in place).
-	YawDeg                   float64
+	YawDeg                    float64
 	YawEndDeg, TurnAtS, TurnS float64
 	// Width, Height of the image (1920x1080 default) and frame rate (30).
 	Width, Height int
