@@ -50,7 +50,7 @@ func Analyze(ctx context.Context, track *pose.Track, opts Options) (*Report, err
 	a := newAnalysis(track, opts)
 	if len(track.Poses) == 0 {
 		a.addProblem(ProblemEmptyTrack, "the track has no frames: check that the video decodes")
-		a.Metrics = metricInfos(ViewUnknown, MovementUnknown)
+		a.Metrics = metricInfos(nil, ViewUnknown, MovementUnknown)
 		return a.Report, nil
 	}
 	if !a.conditionTrack() {
@@ -60,12 +60,13 @@ func Analyze(ctx context.Context, track *pose.Track, opts Options) (*Report, err
 		return nil, err
 	}
 	a.measureBody()
-	a.classifyView()
 	a.findReps()
+	a.estimateYaw()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	a.classifyMovement()
+	a.classifyViews()
 	a.computeSeries()
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -94,6 +95,20 @@ type analysis struct {
 	repStance []int
 	stanceAt  []int
 	fallback  int
+	// repMove is each rep's movement and moveAt each frame's
+	// (classifyMovement).
+	repMove []Movement
+	moveAt  []Movement
+	// ym holds the yaw cues (estimateYaw); repYaw each rep's yaw,
+	// repView its view, viewAt each frame's view and yawAt its yaw
+	// (classifyViews); front the keypoints corrected for yaw that
+	// frontal metrics read.
+	ym      *yawModel
+	repYaw  []repYaw
+	repView []View
+	viewAt  []View
+	yawAt   []float64
+	front   *frontalKeypoints
 	// lowDescent is the shallow rep criterion of findReps.
 	lowDescent float64
 }
@@ -151,7 +166,7 @@ func (a *analysis) conditionTrack() bool {
 	}
 	if c.personFrames < 3 || float64(c.personFrames)/c.fps < 1.0/3 {
 		a.addProblem(ProblemNoPerson, "no person found in the video: film the whole body, well lit, one person in view")
-		a.Metrics = metricInfos(ViewUnknown, MovementUnknown)
+		a.Metrics = metricInfos(nil, ViewUnknown, MovementUnknown)
 		a.Series = emptySeries(c)
 		return false
 	}
@@ -180,17 +195,88 @@ func (a *analysis) measureBody() {
 	}
 }
 
-// classifyView classifies the camera view from body proportions, unless
-// the options force it.
-func (a *analysis) classifyView() {
-	view, viewConf, ratio := classifyView(a.c, a.b)
+// estimateYaw measures the yaw cues of every frame and gives the clip a
+// first view from the frames' yaw, which movement classification uses
+// before the reps have their own (classifyViews).
+func (a *analysis) estimateYaw() {
+	a.ym = estimateYawCues(a.c, a.b)
+	a.yawAt = a.ym.frameYaw(a.c, a.b)
+	var ys []float64
+	for i, y := range a.yawAt {
+		if a.c.person[i] {
+			ys = append(ys, y)
+		}
+	}
+	a.View = viewOfYaw(percentile(ys, 50), a.thr.View)
 	if a.opts.View != ViewAuto {
-		view, viewConf, a.ViewForced = a.opts.View, 1, true
+		a.View = a.opts.View
 	}
-	a.View, a.ViewConfidence = view, finiteOr(viewConf, 0)
-	if !math.IsNaN(ratio) {
-		a.Notes = append(a.Notes, fmt.Sprintf("view from body proportions: width/trunk ratio %.2f (front ≥ %.2f, side ≤ %.2f)", ratio, viewFrontMinRatio, viewSideMaxRatio))
+}
+
+// classifyViews gives each rep its yaw and view and each frame its view
+// (the rep's inside a rep, the running standing estimate between reps),
+// unless the options force the view; the clip's view is that of most
+// reps. It then corrects the frontal keypoints for the yaw.
+func (a *analysis) classifyViews() {
+	c, t := a.c, a.thr.View
+	a.repYaw = make([]repYaw, len(a.spans))
+	a.repView = make([]View, len(a.spans))
+	var ryaws []float64
+	for k, sp := range a.spans {
+		ry := a.ym.yawOfRep(c, a.b, sp, a.repMove[k].Unilateral())
+		a.repYaw[k] = ry
+		a.repView[k] = viewOfYaw(ry.deg, t)
+		ryaws = append(ryaws, ry.deg)
+		for i := sp.start; i <= sp.end; i++ {
+			a.yawAt[i] = ry.deg
+		}
 	}
+	a.viewAt = make([]View, c.n())
+	var frameViews []View
+	var fyaws []float64
+	for i, y := range a.yawAt {
+		a.viewAt[i] = viewOfYaw(y, t)
+		if c.person[i] {
+			frameViews = append(frameViews, a.viewAt[i])
+			fyaws = append(fyaws, y)
+		}
+	}
+	a.View = majorityView(a.repView, frameViews)
+	a.YawDeg = Number(round(percentile(fyaws, 50), 1))
+	if len(ryaws) > 0 {
+		a.YawDeg = Number(round(percentile(ryaws, 50), 1))
+	}
+	var conf []float64
+	for k, v := range a.repView {
+		if v == a.View {
+			conf = append(conf, viewConfidence(a.repYaw[k].deg, t, a.c.meanScore))
+		}
+	}
+	if len(conf) == 0 {
+		conf = append(conf, viewConfidence(float64(a.YawDeg), t, a.c.meanScore))
+	}
+	a.ViewConfidence = finiteOr(round(meanOf(conf), 3), 0)
+	if a.opts.View != ViewAuto {
+		a.View, a.ViewConfidence, a.ViewForced = a.opts.View, 1, true
+		for k := range a.repView {
+			a.repView[k] = a.opts.View
+		}
+		for i := range a.viewAt {
+			a.viewAt[i] = a.opts.View
+		}
+	}
+	a.ViewSegments = viewSegments(c, a.viewAt, a.yawAt)
+	a.Notes = append(a.Notes, fmt.Sprintf("view from the camera's yaw relative to the person (0° front or back, 90° profile): median %.0f°; frontal metrics within %.0f°, sagittal beyond %.0f°; body width calibrated from the %s (frontal width ratio %.2f)",
+		float64(a.YawDeg), t.FrontalMaxYawDeg, t.SagittalMinYawDeg, r0Sources[a.ym.r0From], a.ym.r0))
+	a.front = correctFrontal(c, a.b, a.spans, a.repYaw, a.repMove, a.ym)
+	a.allowMetrics()
+}
+
+// r0Sources names how the frontal width was calibrated, for the notes.
+var r0Sources = map[string]string{
+	"head":   "frames where the face looks at the camera",
+	"widest": "person's widest standing frames",
+	"prior":  "anthropometric prior",
 }
 
 // findReps finds reps with the shallower single-leg criterion, so that
@@ -249,23 +335,53 @@ func (a *analysis) classifyMovement() {
 			}
 		}
 	}
-	a.Metrics = metricInfos(a.View, mv)
-	if a.View == ViewSide && mv.SingleLeg() {
+	a.repMove = make([]Movement, len(a.spans))
+	for k := range a.repMove {
+		a.repMove[k] = mv
+	}
+	a.moveAt = make([]Movement, a.c.n())
+	for i := range a.moveAt {
+		a.moveAt[i] = mv
+	}
+}
+
+// allowMetrics says which metrics the reps' views and movements allow
+// and reports a view that allows neither plane's key metrics.
+func (a *analysis) allowMetrics() {
+	a.Metrics = metricInfos(a.repKinds(), a.View, a.Movement)
+	fronts := 0
+	for _, v := range a.repView {
+		if v == ViewFront {
+			fronts++
+		}
+	}
+	switch {
+	case a.View == ViewSide && a.Movement.SingleLeg() && fronts == 0:
 		a.addProblem(ProblemWrongView, "side view: knee valgus, pelvic drop and trunk lean need a front view; only sagittal metrics are reported")
+	case a.View == ViewOblique:
+		a.addProblem(ProblemWrongView, fmt.Sprintf("oblique view (camera %.0f° from square-on): neither frontal nor sagittal angles are reliable; film square-on from the front (within %.0f°) or from the side (beyond %.0f°)",
+			float64(a.YawDeg), a.thr.View.FrontalMaxYawDeg, a.thr.View.SagittalMinYawDeg))
 	}
-	if a.View == ViewOblique {
-		a.addProblem(ProblemWrongView, "oblique view: neither frontal nor sagittal angles are reliable; film square-on from the front or from the side")
+}
+
+// repKinds lists each rep's view and movement.
+func (a *analysis) repKinds() []repKind {
+	out := make([]repKind, len(a.spans))
+	for k := range out {
+		out[k] = repKind{view: a.repView[k], mv: a.repMove[k]}
 	}
+	return out
 }
 
 // computeSeries computes the conditioned keypoints and every metric per
 // frame.
 func (a *analysis) computeSeries() {
 	c := a.c
-	fc := &frameContext{c: c, b: a.b, thr: a.thr, stanceAt: a.stanceAt, facing: a.b.facing}
+	fc := &frameContext{c: c, b: a.b, thr: a.thr, stanceAt: a.stanceAt, facing: a.b.facing,
+		viewAt: a.viewAt, moveAt: a.moveAt, front: a.front}
 	s := emptySeries(c)
 	s.Keypoints = c.keypoints(a.track)
-	s.Metrics = computeSeries(fc, a.View, a.Movement)
+	s.Metrics = computeSeries(fc, a.Metrics)
 	a.Series = s
 }
 
@@ -276,7 +392,9 @@ func (a *analysis) measureReps() {
 		if a.repStance[k] >= 0 {
 			side = sideNames[a.repStance[k]]
 		}
-		a.Reps = append(a.Reps, buildRep(k+1, sp, side, a.repStance[k], a.c, a.b, a.Series, a.Metrics))
+		rep := buildRep(k+1, sp, side, a.repStance[k], repKind{view: a.repView[k], mv: a.repMove[k]}, a.c, a.b, a.Series)
+		rep.YawDeg = Number(round(a.repYaw[k].deg, 1))
+		a.Reps = append(a.Reps, rep)
 		for i := sp.start; i <= sp.end; i++ {
 			a.Series.RepIndex[i] = k + 1
 		}

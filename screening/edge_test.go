@@ -20,7 +20,7 @@ func TestAnalyzeErrors(t *testing.T) {
 	tr, _ := generate(t, synth.Config{Reps: 1})
 	for name, mod := range map[string]func(*screening.Options){
 		"zero options":      func(o *screening.Options) { *o = screening.Options{} },
-		"bad movement":      func(o *screening.Options) { o.Movement = "lunge" },
+		"bad movement":      func(o *screening.Options) { o.Movement = "cartwheel" },
 		"bad view":          func(o *screening.Options) { o.View = "top" },
 		"bad stance":        func(o *screening.Options) { o.Stance = "both" },
 		"bad sex":           func(o *screening.Options) { o.Sex = "x" },

@@ -35,9 +35,9 @@ func ExampleAnalyze() {
 	}
 	// Output:
 	// squat, front view, 3 reps
-	// rep 1: peak FPPA left 18.9°, right 2.3°
+	// rep 1: peak FPPA left 19.0°, right 2.2°
 	// rep 2: peak FPPA left 18.0°, right 2.3°
-	// rep 3: peak FPPA left 18.4°, right 2.1°
-	// Dynamic knee valgus (FPPA) left: flag (mean 18.4°, flag at 16.8°; thresholds.fppa.female_flag_deg)
+	// rep 3: peak FPPA left 18.5°, right 2.0°
+	// Dynamic knee valgus (FPPA) left: flag (mean 18.5°, flag at 16.8°; thresholds.fppa.female_flag_deg)
 	// Dynamic knee valgus (FPPA) right: ok (mean 2.2°, flag at 16.8°; thresholds.fppa.female_flag_deg)
 }

@@ -248,6 +248,16 @@ func (ic *indicatorContext) stanceSides() []int {
 	return []int{0, 1}
 }
 
+// info is the report's description of the named metric.
+func (ic *indicatorContext) info(name string) MetricInfo {
+	for _, m := range ic.r.Metrics {
+		if m.Name == name {
+			return m
+		}
+	}
+	return MetricInfo{Name: name, Reason: "unknown"}
+}
+
 func specSource(key string) string {
 	s, _ := specFor(key)
 	return s.Source
@@ -278,8 +288,8 @@ func (ic *indicatorContext) newIndicator(g *grading, side Side) Indicator {
 	}
 	if ic.blocked != "" {
 		in.Reason = ic.blocked
-	} else if ok, why := g.metric.assessable(ic.r.View, ic.r.Movement); !ok {
-		in.Reason = g.metric.Name + " " + why
+	} else if info := ic.info(g.metric.Name); !info.Assessable {
+		in.Reason = g.metric.Name + " " + info.Reason
 	}
 	return in
 }

@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/kneescreen/kneescreen/pose"
 )
 
 // The metric registry: every metric is one definition in its own file
@@ -222,18 +224,40 @@ type frameContext struct {
 	// facing is +1/-1 for the person's facing direction in the image, 0
 	// when unknown (then signed sagittal angles are NaN).
 	facing float64
+	// viewAt and moveAt are each frame's view and movement: a metric is
+	// valid only in frames whose view and movement allow it.
+	viewAt []View
+	moveAt []Movement
+	// front holds the keypoints corrected for yaw that frontal metrics
+	// read (nil: read the image keypoints).
+	front *frontalKeypoints
+}
+
+// frontal returns joint j in frame i as frontal metrics read it: its
+// image position with the horizontal parallax of the camera's yaw
+// removed (see correctFrontal).
+func (fc *frameContext) frontal(j pose.Joint, i int) Point {
+	if fc.front != nil {
+		return fc.front.at(fc.c, j, i)
+	}
+	return fc.c.at(j, i)
 }
 
 // computeSeries computes every metric per side per frame, in report
-// order (left before right).
-func computeSeries(fc *frameContext, view View, mv Movement) []MetricSeries {
+// order (left before right). A frame's value is valid only where the
+// frame's view and movement allow the metric; infos say whether any
+// rep's did (MetricSeries.Assessable).
+func computeSeries(fc *frameContext, infos []MetricInfo) []MetricSeries {
 	n := fc.c.n()
 	var out []MetricSeries
-	for _, m := range registry {
-		ok, _ := m.assessable(view, mv)
+	for k, m := range registry {
 		sides := []int{-1}
 		if m.PerSide {
 			sides = []int{0, 1}
+		}
+		okAt := make([]bool, n)
+		for i := range n {
+			okAt[i], _ = m.assessable(fc.viewAt[i], fc.moveAt[i])
 		}
 		for _, s := range sides {
 			side := SideBoth
@@ -241,10 +265,10 @@ func computeSeries(fc *frameContext, view View, mv Movement) []MetricSeries {
 				side = sideNames[s]
 			}
 			ms := MetricSeries{Name: m.Name, Side: side, Unit: m.Unit,
-				Values: make([]float64, n), Valid: make([]bool, n), Assessable: ok}
+				Values: make([]float64, n), Valid: make([]bool, n), Assessable: infos[k].Assessable}
 			for i := range n {
 				ms.Values[i] = m.frame(fc, s, i)
-				ms.Valid[i] = m.validAt(fc, ok, s, i, ms.Values[i])
+				ms.Valid[i] = m.validAt(fc, okAt[i], s, i, ms.Values[i])
 			}
 			if m.finish != nil {
 				m.finish(fc, &ms)
@@ -255,17 +279,47 @@ func computeSeries(fc *frameContext, view View, mv Movement) []MetricSeries {
 	return out
 }
 
-// metricInfos describes every metric for the report: whether it can be
-// assessed in view v and movement mv, and why not.
-func metricInfos(v View, mv Movement) []MetricInfo {
+// repKind is a rep's view and movement, which decide the metrics it can
+// be measured with.
+type repKind struct {
+	view View
+	mv   Movement
+}
+
+// metricInfos describes every metric for the report: assessable when at
+// least one rep's view and movement allow it (the clip's view and
+// movement when there are no reps), with the reps that allow it and why
+// the others do not.
+func metricInfos(reps []repKind, clipView View, clipMove Movement) []MetricInfo {
 	out := make([]MetricInfo, 0, len(registry))
 	for _, m := range registry {
-		ok, why := m.assessable(v, mv)
-		if v == ViewUnknown {
-			ok, why = false, "view unknown"
+		info := MetricInfo{Name: m.Name, Unit: m.Unit, PerSide: m.PerSide, Views: m.Views,
+			Movements: m.Movements, Description: m.Description}
+		if len(reps) == 0 {
+			info.Assessable, info.Reason = m.assessable(clipView, clipMove)
+			if clipView == ViewUnknown {
+				info.Assessable, info.Reason = false, "view unknown"
+			}
 		}
-		out = append(out, MetricInfo{Name: m.Name, Unit: m.Unit, PerSide: m.PerSide, Views: m.Views,
-			Movements: m.Movements, Description: m.Description, Assessable: ok, Reason: why})
+		var why []string
+		for k, rk := range reps {
+			ok, w := m.assessable(rk.view, rk.mv)
+			if rk.view == ViewUnknown {
+				ok, w = false, "view unknown"
+			}
+			if ok {
+				info.Reps = append(info.Reps, k+1)
+			} else if !slices.Contains(why, w) {
+				why = append(why, w)
+			}
+		}
+		if len(reps) > 0 {
+			info.Assessable = len(info.Reps) > 0
+			if !info.Assessable {
+				info.Reason = strings.Join(why, "; ")
+			}
+		}
+		out = append(out, info)
 	}
 	return out
 }
@@ -282,18 +336,18 @@ type repContext struct {
 	rep *Rep
 }
 
-// buildRep measures one rep: every assessable metric's rep value.
-func buildRep(index int, sp repSpan, side Side, stance int, c *conditioned, b *body, s *Series, infos []MetricInfo) Rep {
-	rep := Rep{Index: index, Side: side,
+// buildRep measures one rep: the value of every metric its view and
+// movement allow.
+func buildRep(index int, sp repSpan, side Side, stance int, kind repKind, c *conditioned, b *body, s *Series) Rep {
+	rep := Rep{Index: index, Side: side, Movement: kind.mv, View: kind.view,
 		StartS: round(c.t[sp.start], 4), BottomS: round(c.t[sp.bottom], 4), EndS: round(c.t[sp.end], 4),
 		StartFrame: c.frame[sp.start], BottomFrame: c.frame[sp.bottom], EndFrame: c.frame[sp.end],
 		Metrics: map[string]MetricValue{}}
 	rc := &repContext{sp: sp, stance: stance, c: c, b: b, s: s, rep: &rep}
-	for _, info := range infos {
-		if !info.Assessable {
+	for _, m := range registry {
+		if ok, _ := m.assessable(kind.view, kind.mv); !ok || kind.view == ViewUnknown {
 			continue
 		}
-		m := lookup(info.Name)
 		if m.rep != nil {
 			rep.Metrics[m.Name] = m.rep(rc)
 		} else {

@@ -49,8 +49,8 @@ func init() {
 }
 
 func fppaFrame(fc *frameContext, s, i int) float64 {
-	c, sj := fc.c, sides[s]
-	return FPPA(c.at(sj.hip, i), c.at(sj.knee, i), c.at(sj.ankle, i), medialX(c, s, i))
+	sj := sides[s]
+	return FPPA(fc.frontal(sj.hip, i), fc.frontal(sj.knee, i), fc.frontal(sj.ankle, i), medialX(fc.c, s, i))
 }
 
 // fppaValid: FPPA is meaningful only while the thigh is near the image

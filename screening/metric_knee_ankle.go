@@ -32,9 +32,8 @@ func init() {
 }
 
 func kneeAnkleFrame(fc *frameContext, _, i int) float64 {
-	c := fc.c
-	lk, rk := c.at(pose.LeftKnee, i), c.at(pose.RightKnee, i)
-	la, ra := c.at(pose.LeftAnkle, i), c.at(pose.RightAnkle, i)
+	lk, rk := fc.frontal(pose.LeftKnee, i), fc.frontal(pose.RightKnee, i)
+	la, ra := fc.frontal(pose.LeftAnkle, i), fc.frontal(pose.RightAnkle, i)
 	if !lk.ok() || !rk.ok() || !la.ok() || !ra.ok() {
 		return nan
 	}

@@ -36,7 +36,7 @@ func init() {
 // when the left hip is lower; baselinePelvis re-signs it per frame's
 // stance leg.
 func pelvicTiltFrame(fc *frameContext, _, i int) float64 {
-	return LineTilt(fc.c.at(pose.RightHip, i), fc.c.at(pose.LeftHip, i))
+	return LineTilt(fc.frontal(pose.RightHip, i), fc.frontal(pose.LeftHip, i))
 }
 
 // baselinePelvis turns the hip-line tilt into pelvic drop: tilt minus the

@@ -1,5 +1,7 @@
 package screening
 
+import "github.com/kneescreen/kneescreen/pose"
+
 // MetricTrunkLateralLean is the trunk's lean in the frontal plane.
 const MetricTrunkLateralLean = "trunk_lateral_lean_deg"
 
@@ -26,15 +28,15 @@ func init() {
 }
 
 func trunkLateralLeanFrame(fc *frameContext, _, i int) float64 {
-	c := fc.c
-	hip, shoulder, ok := trunkLine(c, i)
-	if !ok {
+	ls, rs := fc.frontal(pose.LeftShoulder, i), fc.frontal(pose.RightShoulder, i)
+	lh, rh := fc.frontal(pose.LeftHip, i), fc.frontal(pose.RightHip, i)
+	if !ls.ok() || !rs.ok() || !lh.ok() || !rh.ok() {
 		return nan
 	}
 	refSide := fc.stanceAt[i]
 	if refSide < 0 {
 		refSide = 1 // squats: positive towards the person's right
 	}
-	ref, other := c.at(sides[refSide].hip, i), c.at(sides[1-refSide].hip, i)
-	return Inclination(hip, shoulder, sign(ref.X-other.X))
+	ref, other := fc.frontal(sides[refSide].hip, i), fc.frontal(sides[1-refSide].hip, i)
+	return Inclination(mid(lh, rh), mid(ls, rs), sign(ref.X-other.X))
 }

@@ -75,7 +75,7 @@ func TestParseOptions(t *testing.T) {
 		t.Errorf("ParseSex: %v %v", x, err)
 	}
 	for _, err := range []error{
-		func() error { _, err := screening.ParseMovement("lunge"); return err }(),
+		func() error { _, err := screening.ParseMovement("cartwheel"); return err }(),
 		func() error { _, err := screening.ParseView("top"); return err }(),
 		func() error { _, err := screening.ParseStance("both"); return err }(),
 		func() error { _, err := screening.ParseSex("x"); return err }(),

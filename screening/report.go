@@ -26,10 +26,19 @@ type Report struct {
 	Movement           Movement `json:"movement"`
 	MovementConfidence float64  `json:"movement_confidence"`
 	MovementForced     bool     `json:"movement_forced"`
-	// View as classified or forced; ViewConfidence is 1 when forced.
+	// View as classified or forced; ViewConfidence is 1 when forced. A
+	// clip whose reps are filmed from different views (the person turns,
+	// the camera moves) reports the view of most reps here; each rep
+	// carries its own, and ViewSegments lists the clip's views in time.
 	View           View    `json:"view"`
 	ViewConfidence float64 `json:"view_confidence"`
 	ViewForced     bool    `json:"view_forced"`
+	// YawDeg is the camera's median yaw relative to the person over the
+	// reps (over the frames without reps): 0° square-on front or back,
+	// 90° profile. Null when unmeasured.
+	YawDeg Number `json:"yaw_deg"`
+	// ViewSegments are the clip's stretches of one view, in time order.
+	ViewSegments []ViewSegment `json:"view_segments"`
 	// Stance is the stance leg of single-leg tasks (left/right; "both"
 	// for bilateral squats and for single-leg reps done on each leg, see
 	// each rep's side).
@@ -82,12 +91,30 @@ type Source struct {
 	DurationS float64 `json:"duration_s"`
 }
 
+// ViewSegment is a stretch of a clip filmed from one view.
+type ViewSegment struct {
+	View View `json:"view"`
+	// YawDeg is the segment's median yaw.
+	YawDeg     Number  `json:"yaw_deg"`
+	StartS     float64 `json:"start_s"`
+	EndS       float64 `json:"end_s"`
+	StartFrame int     `json:"start_frame"`
+	EndFrame   int     `json:"end_frame"`
+}
+
 // Rep is one repetition.
 type Rep struct {
 	// Index counts from 1.
 	Index int `json:"index"`
 	// Side is the stance leg for single-leg tasks, "both" for squats.
 	Side Side `json:"side"`
+	// Movement is the rep's own movement (a clip may mix them; the
+	// report's movement is that of most reps).
+	Movement Movement `json:"movement"`
+	// View and YawDeg are the rep's view and the camera's yaw relative to
+	// the person during it: the rep's metrics are those its view allows.
+	View   View   `json:"view"`
+	YawDeg Number `json:"yaw_deg"`
 	// Times in seconds from the start of the source.
 	StartS  float64 `json:"start_s"`
 	BottomS float64 `json:"bottom_s"`
@@ -252,6 +279,8 @@ type MetricInfo struct {
 	Assessable  bool       `json:"assessable"`
 	// Reason says why a metric is not assessable.
 	Reason string `json:"reason,omitempty"`
+	// Reps lists the reps whose view and movement allow the metric.
+	Reps []int `json:"reps,omitempty"`
 }
 
 // MetricSummary aggregates a metric over reps.

@@ -25,6 +25,7 @@ type Thresholds struct {
 	StepDown      StepDownThresholds      `json:"step_down" mapstructure:"step_down"`
 	Quality       QualityThresholds       `json:"quality" mapstructure:"quality"`
 	FPPAValidity  FPPAValidityThresholds  `json:"fppa_validity" mapstructure:"fppa_validity"`
+	View          ViewThresholds          `json:"view" mapstructure:"view"`
 	Reps          RepSegmentationSettings `json:"reps" mapstructure:"reps"`
 }
 
@@ -96,6 +97,14 @@ type FPPAValidityThresholds struct {
 	MinThighLengthRatio float64 `json:"min_thigh_length_ratio" mapstructure:"min_thigh_length_ratio"`
 }
 
+// ViewThresholds bound the camera yaw (0° front or back, 90° profile)
+// within which frontal metrics are read, and beyond which sagittal ones
+// are.
+type ViewThresholds struct {
+	FrontalMaxYawDeg  float64 `json:"frontal_max_yaw_deg" mapstructure:"frontal_max_yaw_deg"`
+	SagittalMinYawDeg float64 `json:"sagittal_min_yaw_deg" mapstructure:"sagittal_min_yaw_deg"`
+}
+
 // RepSegmentationSettings tune rep detection.
 type RepSegmentationSettings struct {
 	MinDescentRatio          float64 `json:"min_descent_ratio" mapstructure:"min_descent_ratio"`
@@ -138,6 +147,8 @@ const (
 	srcPiva2006       = "Piva et al. 2006 lateral step-down test; proxy cut-off: expert default"
 	srcExpert         = "expert default"
 	srcWillsonOnly    = "expert default (keeps the thigh within about 45° of the image plane, where Willson 2006 FPPA is meaningful)"
+	srcFrontalYaw     = "expert default: 2D frontal knee angles agree with 3D when the body faces the camera and not when it turns (McLean et al. 2005, RMS error 1.5-1.7° facing, 16° turning); uncorrected, a squat's knee travelling 0.3 m forward shifts sideways by 0.3 m × sin(yaw) in the image, about 20° of FPPA per 10° of yaw at 45° hip flexion (synthetic body), which the yaw correction removes"
+	srcSagittalYaw    = "expert default: beyond 70° a sagittal segment's horizontal image extent is within 6% of its true extent (sin 70° = 0.94); 2D sagittal angles agree with 3D within 1-3° with the camera perpendicular (Schurr et al. 2017)"
 )
 
 var thresholdSpecs = []ThresholdSpec{
@@ -262,6 +273,12 @@ var thresholdSpecs = []ThresholdSpec{
 	{Key: "thresholds.fppa_validity.min_thigh_length_ratio", Default: 0.7, Unit: "ratio", Min: 0, Max: 1, Source: srcWillsonOnly,
 		Description: "FPPA is valid only while the thigh's image length is at least this share of its standing length",
 		field:       func(t *Thresholds) *float64 { return &t.FPPAValidity.MinThighLengthRatio }},
+	{Key: "thresholds.view.frontal_max_yaw_deg", Default: 20, Unit: "deg", Min: 0, Max: 45, Source: srcFrontalYaw,
+		Description: "frontal metrics (FPPA, knee over foot, pelvic drop, lateral trunk lean) are read only in reps filmed within this yaw of square-on front or back; within it the keypoints are corrected for the remaining yaw",
+		field:       func(t *Thresholds) *float64 { return &t.View.FrontalMaxYawDeg }},
+	{Key: "thresholds.view.sagittal_min_yaw_deg", Default: 70, Unit: "deg", Min: 45, Max: 90, Source: srcSagittalYaw,
+		Description: "sagittal metrics (knee and hip flexion, trunk forward lean, shank inclination) are read only in reps filmed at least this far round towards profile",
+		field:       func(t *Thresholds) *float64 { return &t.View.SagittalMinYawDeg }},
 	{Key: "thresholds.reps.min_descent_ratio", Default: 0.2, Unit: "ratio", Min: 0.01, Max: 1, Source: srcExpert,
 		Description: "a rep's mid-hip descent (prominence) must reach this share of standing leg length",
 		field:       func(t *Thresholds) *float64 { return &t.Reps.MinDescentRatio }},
@@ -329,6 +346,10 @@ func (t *Thresholds) Validate() error {
 		if math.IsNaN(v) || v < s.Min || v > s.Max {
 			return fmt.Errorf("screening: threshold %s = %g outside [%g, %g] %s: %w", s.Key, v, s.Min, s.Max, s.Unit, ErrInvalidOptions)
 		}
+	}
+	if t.View.FrontalMaxYawDeg >= t.View.SagittalMinYawDeg {
+		return fmt.Errorf("screening: thresholds.view.frontal_max_yaw_deg = %g must be below thresholds.view.sagittal_min_yaw_deg = %g: %w",
+			t.View.FrontalMaxYawDeg, t.View.SagittalMinYawDeg, ErrInvalidOptions)
 	}
 	// Each indicator's flag cut-off must be at least as severe as its
 	// watch cut-off.

@@ -21,6 +21,15 @@ const (
 	// MovementStepDown is a lateral or forward step-down from a step (Piva
 	// 2006): the free foot reaches below the stance foot.
 	MovementStepDown Movement = "step-down"
+	// MovementLunge is a split-stance squat (static split squat or
+	// lunge): both feet on the floor, one ahead of the other; the front
+	// leg is the stance leg.
+	MovementLunge Movement = "lunge"
+	// MovementHipHinge is a hip hinge (a kettlebell pick-up, a Romanian
+	// deadlift): the trunk bends far forward with little knee flexion.
+	// It is not a squat: its reps are listed but squat metrics are not
+	// read from them.
+	MovementHipHinge Movement = "hip-hinge"
 	// MovementUnknown is reported when no movement could be recognised
 	// (no person, no usable frames).
 	MovementUnknown Movement = "unknown"
@@ -31,16 +40,23 @@ func (m Movement) SingleLeg() bool {
 	return m == MovementSingleLegSquat || m == MovementStepDown
 }
 
+// Unilateral reports whether one leg carries the movement: the stance leg
+// of a single-leg task, the front leg of a lunge. Such reps grade that
+// leg only.
+func (m Movement) Unilateral() bool {
+	return m.SingleLeg() || m == MovementLunge
+}
+
 // ParseMovement parses a CLI/config value ("auto", "squat",
-// "single-leg-squat", "step-down"); "" means auto.
+// "single-leg-squat", "step-down", "lunge", "hip-hinge"); "" means auto.
 func ParseMovement(s string) (Movement, error) {
 	switch m := Movement(strings.ToLower(strings.TrimSpace(s))); m {
 	case "":
 		return MovementAuto, nil
-	case MovementAuto, MovementSquat, MovementSingleLegSquat, MovementStepDown:
+	case MovementAuto, MovementSquat, MovementSingleLegSquat, MovementStepDown, MovementLunge, MovementHipHinge:
 		return m, nil
 	}
-	return "", fmt.Errorf("screening: unknown movement %q (want auto, squat, single-leg-squat or step-down): %w", s, ErrInvalidOptions)
+	return "", fmt.Errorf("screening: unknown movement %q (want auto, squat, single-leg-squat, step-down, lunge or hip-hinge): %w", s, ErrInvalidOptions)
 }
 
 // UnmarshalText parses a configuration value as ParseMovement does, and

@@ -112,15 +112,22 @@ func trackVideo(ctx context.Context, e *models.Estimator, video string) (*pose.T
 		vf = fmt.Sprintf("fps=%d,%s", realFPS, vf)
 		fps = realFPS
 	}
-	cmd := exec.CommandContext(ctx, "ffmpeg", "-v", "error", "-i", video, "-vf", vf, "-f", "image2pipe", "-vcodec", "ppm", "-")
+	// rgb24: 10-bit sources (phone HEVC) would otherwise come out as
+	// 16-bit PPM.
+	ctx, cancel := context.WithCancel(ctx)
+	cmd := exec.CommandContext(ctx, "ffmpeg", "-v", "error", "-i", video, "-vf", vf, "-pix_fmt", "rgb24", "-f", "image2pipe", "-vcodec", "ppm", "-")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
+		cancel()
 		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
+		cancel()
 		return nil, err
 	}
-	defer func() { _ = cmd.Wait() }()
+	// On an early return ffmpeg may still be writing: cancel before
+	// waiting so that Wait cannot block on a full pipe.
+	defer func() { cancel(); _ = cmd.Wait() }()
 	r := bufio.NewReaderSize(out, 1<<20)
 	e.Reset()
 	tr := &pose.Track{FPS: fps}

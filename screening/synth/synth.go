@@ -67,11 +67,11 @@ type Config struct {
 	KneeShare, TrunkFactor float64
 	// ValgusDeg is the frontal plane angle of each knee at the bottom
 	// (index 0 left, 1 right), reached in proportion to depth; negative
-	// for knees pushed out. In front views (camera within 45° of the
-	// front or back) it is set in the camera's image, otherwise in the
-	// body's frontal plane; ValgusInBody always sets it in the body's
-	// frontal plane (a camera off the front then sees another angle, see
-	// Truth.BodyFPPA). ValgusByRep overrides it per rep (entry k for rep
+	// for knees pushed out. With the camera square-on (within 2°) to the
+	// front or back it is set in the camera's image (so perspective does
+	// not change the set FPPA), otherwise in the body's frontal plane,
+	// where a camera off square-on sees another angle (Truth.BodyFPPA);
+	// ValgusInBody always sets it in the body's frontal plane. ValgusByRep overrides it per rep (entry k for rep
 	// k+1; missing entries keep ValgusDeg).
 	ValgusDeg    [2]float64
 	ValgusByRep  [][2]float64
@@ -98,6 +98,13 @@ type Config struct {
 	// TrunkLeanDeg: lateral trunk lean at the bottom, towards the stance
 	// side (single-leg tasks) or the person's right (squats).
 	TrunkLeanDeg float64
+	// ShoulderScale scales the shoulder breadth (1: 0.38 m between the
+	// shoulder joints), for narrow and broad people.
+	ShoulderScale float64
+	// HeadYawDeg turns the head about the vertical relative to the trunk,
+	// towards the person's left for positive angles (a glance at a
+	// camera placed to the side).
+	HeadYawDeg float64
 	// TrunkFlexDeg sets the trunk's forward lean at the bottom directly
 	// (default 75 for hip hinges; otherwise TrunkFactor sets it).
 	TrunkFlexDeg float64
@@ -245,6 +252,7 @@ func (c *Config) defaults() error {
 	}
 	def(&c.KneeShare, 0.45)
 	def(&c.StrideM, 0.9)
+	def(&c.ShoulderScale, 1)
 	def(&c.LungeKneeHeightM, 0.12)
 	def(&c.TrunkFactor, 0.9)
 	def(&c.StanceWidthM, 2*hipHalf)
@@ -432,9 +440,10 @@ func (tl *timeline) bottomTimes() []float64 {
 // skeleton returns the 17 joints in person coordinates (x = person's
 // left, y up, z forward), metres.
 //
-// Knee valgus is set in the image of cam when cam looks at the person's
-// front or back (so perspective does not change the set FPPA), else in
-// the orthographic frontal plane (always there with ValgusInBody). With
+// Knee valgus is set in the image of cam when cam looks square-on at the
+// person's front or back (so perspective does not change the set FPPA),
+// else in the orthographic frontal plane (always there with
+// ValgusInBody). With
 // ToeOutDeg or KneeMedial the knees are placed relative to the feet
 // instead (kneeOverFoot).
 //
@@ -527,7 +536,7 @@ func skeleton(c *Config, cam *camera, s, gait, t float64, stanceRight bool, touc
 		case c.footTracked():
 			knee[side] = kneeOverFoot(h, knee[side], a, standingKnee(c, side, stanceRight), side, c.ToeOutDeg, c.KneeMedial[side]*s)
 			continue
-		case c.ValgusInBody:
+		case c.ValgusInBody || (cam != nil && math.Abs(math.Sin(rad(cam.yaw))) >= squareOnSin):
 			knee[side] = kneeBodyValgus(h, knee[side], a, side, c.ValgusDeg[side]*s)
 			continue
 		}
@@ -541,7 +550,7 @@ func skeleton(c *Config, cam *camera, s, gait, t float64, stanceRight bool, touc
 			continue
 		}
 		medial := v3(-sideX[side], 0, 0)
-		if cam != nil && math.Abs(math.Cos(rad(cam.yaw))) > 0.7 {
+		if cam != nil {
 			d := solveProjected(cam, h, knee[side], a, medial, v)
 			knee[side] = knee[side].add(medial.scale(d))
 		} else if v != 0 {
@@ -575,13 +584,18 @@ func skeleton(c *Config, cam *camera, s, gait, t float64, stanceRight bool, touc
 	// 0.12 m, nasal tip protrusion about 0.02 m).
 	sc := pelvis.add(up.scale(torsoL))
 	head := sc.add(up.scale(0.23))
-	j[pose.LeftShoulder] = sc.add(lateral.scale(shoulder))
-	j[pose.RightShoulder] = sc.add(lateral.scale(-shoulder))
-	j[pose.Nose] = head.add(up.scale(-0.01)).add(fwd.scale(0.11))
-	j[pose.LeftEye] = head.add(up.scale(0.02)).add(fwd.scale(0.085)).add(lateral.scale(0.032))
-	j[pose.RightEye] = head.add(up.scale(0.02)).add(fwd.scale(0.085)).add(lateral.scale(-0.032))
-	j[pose.LeftEar] = head.add(lateral.scale(0.07))
-	j[pose.RightEar] = head.add(lateral.scale(-0.07))
+	j[pose.LeftShoulder] = sc.add(lateral.scale(shoulder * c.ShoulderScale))
+	j[pose.RightShoulder] = sc.add(lateral.scale(-shoulder * c.ShoulderScale))
+	hy := rad(c.HeadYawDeg)
+	turn := func(p vec3) vec3 { // about the vertical through the head
+		d := p.sub(head)
+		return head.add(v3(d.x*math.Cos(hy)+d.z*math.Sin(hy), d.y, -d.x*math.Sin(hy)+d.z*math.Cos(hy)))
+	}
+	j[pose.Nose] = turn(head.add(up.scale(-0.01)).add(fwd.scale(0.11)))
+	j[pose.LeftEye] = turn(head.add(up.scale(0.02)).add(fwd.scale(0.085)).add(lateral.scale(0.032)))
+	j[pose.RightEye] = turn(head.add(up.scale(0.02)).add(fwd.scale(0.085)).add(lateral.scale(-0.032)))
+	j[pose.LeftEar] = turn(head.add(lateral.scale(0.07)))
+	j[pose.RightEar] = turn(head.add(lateral.scale(-0.07)))
 	// Arms.
 	for side, sj := range [2][3]pose.Joint{{pose.LeftShoulder, pose.LeftElbow, pose.LeftWrist}, {pose.RightShoulder, pose.RightElbow, pose.RightWrist}} {
 		sh := j[sj[0]]
@@ -611,6 +625,12 @@ func skeleton(c *Config, cam *camera, s, gait, t float64, stanceRight bool, touc
 	}
 	return j
 }
+
+// squareOnSin is sin(2°): a camera within 2° of square-on to the front or
+// back sets valgus in its image (unless ValgusInBody); any other camera
+// sees the body's own frontal-plane valgus, with the parallax of the
+// knee's forward travel a real camera would see.
+const squareOnSin = 0.035
 
 // sideX is the lateral direction of each side (0 left, 1 right) in
 // person coordinates.
