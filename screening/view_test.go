@@ -66,7 +66,7 @@ func TestYawSweep(t *testing.T) {
 // yaw), whichever side the camera is on.
 func TestObliqueIsNotFront(t *testing.T) {
 	for _, tc := range []struct {
-		name                  string
+		name                 string
 		yaw, shoulders, head float64
 	}{
 		{"30° average build", 30, 1, 0},
@@ -99,7 +99,7 @@ func TestObliqueIsNotFront(t *testing.T) {
 // when the head glances 15° away.
 func TestFrontIsFront(t *testing.T) {
 	for _, tc := range []struct {
-		name                  string
+		name                 string
 		yaw, shoulders, head float64
 	}{
 		{"narrow", 0, 0.75, 0}, {"broad", 0, 1.3, 0}, {"glance", 5, 1, 15}, {"back view", 185, 1, 0},
