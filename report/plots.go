@@ -47,6 +47,7 @@ func metricPlot(rep *screening.Report, spec plotSpec) ([]byte, error) {
 		name string
 		col  color.RGBA
 	}{{screening.SideLeft, "left", plotLeft}, {screening.SideRight, "right", plotRight}}
+	inRange := plausible(rep, spec.metric)
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, sd := range sides {
 		m := s.Metric(spec.metric, sd.side)
@@ -54,7 +55,7 @@ func metricPlot(rep *screening.Report, spec plotSpec) ([]byte, error) {
 			continue
 		}
 		for _, v := range m.Values {
-			if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			if !math.IsNaN(v) && !math.IsInf(v, 0) && inRange(v) {
 				lo, hi = math.Min(lo, v), math.Max(hi, v)
 			}
 		}
@@ -104,7 +105,7 @@ func metricPlot(rep *screening.Report, spec plotSpec) ([]byte, error) {
 			continue
 		}
 		first := true
-		for _, run := range runs(s, m, spec.anyValid) {
+		for _, run := range runs(s, m, spec.anyValid, inRange) {
 			l, err := plotter.NewLine(run.xy)
 			if err != nil {
 				return nil, err
@@ -131,14 +132,33 @@ type run struct {
 	valid bool
 }
 
-// runs splits a series into stretches of finite values with the same
-// validity; gonum/plot lines cannot hold NaN, and a gap must stay a gap.
-func runs(s *screening.Series, m *screening.MetricSeries, anyValid bool) []run {
+// plausible returns whether a value of the named metric lies in its
+// plausible range, with a configurable bound as the report's thresholds
+// set it. Values outside are not drawn at all: a faint line at 80° of
+// FPPA would still be read as a measurement.
+func plausible(rep *screening.Report, name string) func(float64) bool {
+	spec, ok := screening.LookupMetric(name)
+	if !ok || !spec.Plausible.IsSet() {
+		return func(float64) bool { return true }
+	}
+	lo, hi := spec.Plausible.Min, spec.Plausible.Max
+	for _, t := range rep.Thresholds {
+		if spec.Plausible.Key != "" && t.Key == spec.Plausible.Key {
+			lo, hi = -t.Value, t.Value
+		}
+	}
+	return func(v float64) bool { return v >= lo && v <= hi }
+}
+
+// runs splits a series into stretches of finite, plausible values with
+// the same validity; gonum/plot lines cannot hold NaN, and a gap must
+// stay a gap.
+func runs(s *screening.Series, m *screening.MetricSeries, anyValid bool, inRange func(float64) bool) []run {
 	var out []run
 	var cur *run
 	for i := 0; i < s.Len() && i < len(m.Values); i++ {
 		v := m.Values[i]
-		if math.IsNaN(v) || math.IsInf(v, 0) {
+		if math.IsNaN(v) || math.IsInf(v, 0) || !inRange(v) {
 			cur = nil
 			continue
 		}

@@ -21,8 +21,12 @@ import (
 // it bounds nothing.
 type Range struct {
 	Min, Max float64
-	// Source cites the range or says "expert default".
+	// Source cites the range or gives its rationale ("physiological
+	// bound: ..." or "expert default").
 	Source string
+	// Key, when set, names the threshold that sets a symmetric bound
+	// ±value at run time; Min and Max are then its defaults.
+	Key string
 }
 
 // IsSet reports whether the range bounds anything.
@@ -203,7 +207,23 @@ func viewList(vs []View) string {
 // metric is assessable, v is finite and plausible, and the metric's own
 // condition holds.
 func (m *metric) validAt(fc *frameContext, assessable bool, s, i int, v float64) bool {
-	return assessable && !math.IsNaN(v) && m.Plausible.Contains(v) && (m.valid == nil || m.valid(fc, s, i))
+	var thr *Thresholds
+	if fc != nil {
+		thr = fc.thr
+	}
+	return assessable && !math.IsNaN(v) && m.plausible(thr).Contains(v) && (m.valid == nil || m.valid(fc, s, i))
+}
+
+// plausible is the metric's plausible range under thresholds thr (the
+// defaults when nil).
+func (m *metric) plausible(thr *Thresholds) Range {
+	r := m.Plausible
+	if r.Key != "" && thr != nil {
+		if v, ok := thr.Get(r.Key); ok {
+			r.Min, r.Max = -v, v
+		}
+	}
+	return r
 }
 
 // evidenceFrame is the frame that shows rep's value on side.
@@ -326,7 +346,8 @@ func metricInfos(reps []repKind, clipView View, clipMove Movement) []MetricInfo 
 
 // repContext carries what a rep reading needs.
 type repContext struct {
-	sp repSpan
+	thr *Thresholds
+	sp  repSpan
 	// stance is the rep's stance leg: 0 left, 1 right, -1 bilateral.
 	stance int
 	c      *conditioned
@@ -338,12 +359,12 @@ type repContext struct {
 
 // buildRep measures one rep: the value of every metric its view and
 // movement allow.
-func buildRep(index int, sp repSpan, side Side, stance int, kind repKind, c *conditioned, b *body, s *Series) Rep {
+func buildRep(index int, sp repSpan, side Side, stance int, kind repKind, c *conditioned, b *body, s *Series, thr *Thresholds) Rep {
 	rep := Rep{Index: index, Side: side, Movement: kind.mv, View: kind.view,
 		StartS: round(c.t[sp.start], 4), BottomS: round(c.t[sp.bottom], 4), EndS: round(c.t[sp.end], 4),
 		StartFrame: c.frame[sp.start], BottomFrame: c.frame[sp.bottom], EndFrame: c.frame[sp.end],
 		Metrics: map[string]MetricValue{}}
-	rc := &repContext{sp: sp, stance: stance, c: c, b: b, s: s, rep: &rep}
+	rc := &repContext{thr: thr, sp: sp, stance: stance, c: c, b: b, s: s, rep: &rep}
 	for _, m := range registry {
 		if ok, _ := m.assessable(kind.view, kind.mv); !ok || kind.view == ViewUnknown {
 			continue

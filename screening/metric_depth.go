@@ -13,6 +13,7 @@ func init() {
 			Description: "mid-hip descent below the rep's standing level ÷ standing leg length",
 			RepValue:    "mid-hip descent at the bottom frame below the higher of the rep's start and end, ÷ the shot's standing leg length",
 			Validity:    "both hips visible (or filled across a short gap)",
+			Plausible:   Range{Min: -0.3, Max: 1.2, Source: "geometric bound: the hips cannot descend more than a leg length; small negative values are rises (tiptoe)"},
 		},
 		order: 100,
 		frame: depthFrame,

@@ -1,6 +1,9 @@
 package screening
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // MetricFPPA is the frontal plane projection angle.
 const MetricFPPA = "fppa_deg"
@@ -19,6 +22,7 @@ func init() {
 			Description: "frontal plane projection angle, 180° − hip-knee-ankle angle, positive = knee medial (valgus); per rep the peak valgus over the valid descent and bottom (thigh ≥ 70% of standing length)",
 			RepValue:    "peak valgus over the valid frames of the descent, the bottom and 0.1 s after it (maximum of local quadratic fits over ±0.45 s); the free leg of a single-leg task is not read. Details per side in the rep's fppa block",
 			Validity:    "hip, knee and ankle visible, the other hip too (it gives the medial direction), and the thigh's image length at least thresholds.fppa_validity.min_thigh_length_ratio of its standing length (a foreshortened thigh makes the angle meaningless)",
+			Plausible:   Range{Min: -45, Max: 45, Key: "thresholds.fppa_validity.max_abs_deg", Source: "physiological bound: published 2D FPPA stays well within ±30°; beyond the bound the thigh is foreshortened or the camera off square-on (a rep that reaches it in its valid phase is not assessable)"},
 		},
 		order:    10,
 		frame:    fppaFrame,
@@ -65,8 +69,8 @@ func fppaRep(rc *repContext) MetricValue {
 	// Descent plus a short window after the bottom, for peaks near it.
 	after := min(rc.sp.bottom+int(math.Round(0.1*rc.c.fps)), rc.sp.end)
 	fr := &FPPARep{
-		Left:  fppaSide(rc.s, 0, rc.sp, after, rc.b),
-		Right: fppaSide(rc.s, 1, rc.sp, after, rc.b),
+		Left:  fppaSide(rc.s, 0, rc.sp, after, rc.b, rc.thr),
+		Right: fppaSide(rc.s, 1, rc.sp, after, rc.b, rc.thr),
 	}
 	rc.rep.FPPA = fr
 	l, r := float64(fr.Left.PeakDeg), float64(fr.Right.PeakDeg)
@@ -93,13 +97,20 @@ func fppaPeakFrame(rep Rep, side Side) int {
 
 // fppaSide reads FPPA for one rep and side: the peak valgus over valid
 // frames of the descent and bottom, its change from standing, and the
-// value at the bottom with its validity.
-func fppaSide(s *Series, side int, sp repSpan, after int, b *body) FPPASide {
+// value at the bottom with its validity. A rep whose valid phase
+// (thigh long enough, front view) reaches an implausible angle is not
+// read at all: its reason says why.
+func fppaSide(s *Series, side int, sp repSpan, after int, b *body, thr *Thresholds) FPPASide {
 	start, bottom := sp.start, sp.bottom
 	m := s.Metric(MetricFPPA, sideNames[side])
 	out := FPPASide{PeakDeg: Number(nan), PeakS: Number(nan), PeakFrame: -1, ChangeDeg: Number(nan),
 		StandingDeg: Number(nan), BottomDeg: Number(nan)}
 	if m == nil {
+		return out
+	}
+	if worst, at := implausibleFPPA(s, side, sp.start, sp.end, thr); at >= 0 {
+		out.Reason = fmt.Sprintf("FPPA reached %+.0f° at %.2f s in the valid phase, beyond the physiological ±%.0f° (thresholds.fppa_validity.max_abs_deg): a foreshortened thigh or a camera off square-on, not a knee angle",
+			worst, s.Time[at], thr.FPPAValidity.MaxAbsDeg)
 		return out
 	}
 	var st []float64
@@ -143,18 +154,36 @@ func fppaSide(s *Series, side int, sp repSpan, after int, b *body) FPPASide {
 		out.ChangeDeg = Number(peak - standing)
 	}
 	out.BottomValid = m.Valid[bottom]
-	bv := nan
 	if out.BottomValid {
-		bv = fppaAtDepth(s.Time, m, b, sp)
+		bv := fppaAtDepth(s.Time, m, b, sp)
 		if math.IsNaN(bv) {
 			bv = localQuadratic(s.Time, m.Values, m.Valid, bottom, 0.45, 5)
 		}
+		if math.IsNaN(bv) {
+			bv = m.Values[bottom]
+		}
+		out.BottomDeg = Number(bv)
 	}
-	if math.IsNaN(bv) {
-		bv = m.Values[bottom]
-	}
-	out.BottomDeg = Number(bv)
 	return out
+}
+
+// implausibleFPPA finds the largest FPPA beyond the plausible bound in
+// frames [a, b] of side that are otherwise valid (front view, thigh long
+// enough). It returns that value and its frame, or (NaN, -1).
+func implausibleFPPA(s *Series, side, a, b int, thr *Thresholds) (float64, int) {
+	m := s.Metric(MetricFPPA, sideNames[side])
+	th := s.Metric(MetricThighLength, sideNames[side])
+	worst, at := nan, -1
+	for i := a; i <= b; i++ {
+		v := m.Values[i]
+		if th == nil || !th.Valid[i] || !(th.Values[i] >= thr.FPPAValidity.MinThighLengthRatio) || !(math.Abs(v) > thr.FPPAValidity.MaxAbsDeg) {
+			continue
+		}
+		if at < 0 || math.Abs(v) > math.Abs(worst) {
+			worst, at = v, i
+		}
+	}
+	return worst, at
 }
 
 // fppaAtDepth reads FPPA at the rep's peak flexion as a function of

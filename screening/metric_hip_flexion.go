@@ -10,6 +10,7 @@ func init() {
 			Label:       "hip flexion",
 			Description: "180° − shoulder-hip-knee angle in the sagittal plane; 0° = upright",
 			Validity:    "shoulder, hip and knee visible",
+			Plausible:   Range{Min: -30, Max: 150, Source: "physiological bound: hip extension about 20-30°, flexion about 120-135° (more with a posterior pelvic tilt at the bottom of a deep squat)"},
 		},
 		order: 70,
 		frame: hipFlexionFrame,

@@ -19,6 +19,7 @@ func init() {
 			Label:       "knee/ankle separation",
 			Description: "horizontal distance between the knees ÷ distance between the ankles (< 1: knees inside the ankles)",
 			Validity:    "both knees and ankles visible and the ankles at least 2% of leg length apart (feet together make the ratio meaningless)",
+			Plausible:   Range{Min: 0.2, Max: 10, Source: "geometric bound: the knees cannot pass each other, and with the ankles at least 2% of leg length apart they cannot spread beyond about 10 times that; outside, keypoints are swapped or misplaced"},
 		},
 		order: 20,
 		frame: kneeAnkleFrame,

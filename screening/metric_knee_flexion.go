@@ -13,6 +13,7 @@ func init() {
 			Label:       "knee flexion",
 			Description: "180° − hip-knee-ankle angle in the sagittal plane; 0° = straight",
 			Validity:    "hip, knee and ankle visible",
+			Plausible:   Range{Min: -15, Max: 160, Source: "physiological bound: knee hyperextension to about 10°, flexion to about 155° in a full squat"},
 		},
 		order: 60,
 		frame: kneeFlexionFrame,

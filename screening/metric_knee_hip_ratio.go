@@ -13,6 +13,7 @@ func init() {
 			Label:       "knee/hip flexion",
 			Description: "knee flexion ÷ hip flexion at the bottom (> 1: knee-dominant)",
 			Validity:    "shoulder, hip, knee and ankle visible and hip flexion above 5° (the ratio is undefined near upright)",
+			Plausible:   Range{Min: 0, Max: 8, Source: "expert default: squats and lunges give 0.5-2.5; beyond 8 the hip is nearly straight and the ratio meaningless"},
 		},
 		order: 80,
 		frame: kneeHipRatioFrame,

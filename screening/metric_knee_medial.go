@@ -13,6 +13,7 @@ func init() {
 			Label:       "knee medial offset",
 			Description: "horizontal offset of the knee medial to the ankle ÷ standing shank length (step-down knee-position proxy)",
 			Validity:    "knee, ankle and both hips visible (the hips give the medial direction) and the shot's standing shank length known",
+			Plausible:   Range{Min: -1, Max: 1, Source: "geometric bound: the knee cannot sit more than a shank length from the ankle"},
 		},
 		order: 120,
 		frame: kneeMedialFrame,

@@ -19,6 +19,7 @@ func init() {
 			Label:       "pelvic drop",
 			Description: "tilt of the hip line from its standing angle, positive when the unsupported side drops",
 			Validity:    "both hips visible; the standing tilt is the median over standing frames (0 when there are none)",
+			Plausible:   Range{Min: -30, Max: 30, Source: "physiological bound: pelvic drop in single-leg tasks stays within 10-15° (hip adduction under load); beyond ±30° a hip keypoint is misplaced"},
 		},
 		order:  30,
 		frame:  pelvicTiltFrame,

@@ -13,6 +13,7 @@ func init() {
 			Label:       "shank inclination",
 			Description: "shank (ankle to knee) against vertical, positive with the knee forward of the ankle; ankle dorsiflexion proxy",
 			Validity:    "knee and ankle visible and the person's facing direction known (it signs the angle)",
+			Plausible:   Range{Min: -30, Max: 70, Source: "physiological bound: weight-bearing ankle dorsiflexion reaches about 40-50°; a knee far behind the ankle is implausible"},
 		},
 		order: 90,
 		frame: shankInclinationFrame,

@@ -10,6 +10,7 @@ func init() {
 			Label:       "trunk forward lean",
 			Description: "shoulder-midpoint to hip-midpoint line against vertical, positive = forward",
 			Validity:    "both shoulders and both hips are visible and the person's facing direction is known (it signs the angle)",
+			Plausible:   Range{Min: -30, Max: 100, Source: "physiological bound: the trunk extends about 25-30° and flexes to about horizontal in a hip hinge"},
 		},
 		order: 50,
 		frame: trunkForwardLeanFrame,

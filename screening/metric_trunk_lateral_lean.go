@@ -15,6 +15,7 @@ func init() {
 			Label:       "trunk lateral lean",
 			Description: "shoulder-midpoint to hip-midpoint line against vertical; positive towards the stance side (single-leg tasks) or the person's right (squats)",
 			Validity:    "both shoulders and both hips are visible and the hips apart in the image (they sign the angle)",
+			Plausible:   Range{Min: -45, Max: 45, Source: "physiological bound: trunk lateral flexion reaches about 30-35° each way in adults; beyond ±45° a keypoint is misplaced"},
 		},
 		order: 40,
 		frame: trunkLateralLeanFrame,

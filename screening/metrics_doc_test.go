@@ -32,6 +32,9 @@ func TestMetricsDoc(t *testing.T) {
 		plausible := "not set"
 		if m.Plausible.IsSet() {
 			plausible = fmt.Sprintf("%g to %g %s (%s)", m.Plausible.Min, m.Plausible.Max, m.Unit, m.Plausible.Source)
+			if m.Plausible.Key != "" {
+				plausible = fmt.Sprintf("±%g %s by default, set by `%s` (%s)", m.Plausible.Max, m.Unit, m.Plausible.Key, m.Plausible.Source)
+			}
 		}
 		fmt.Fprintf(&b, "- plausible range: %s\n", plausible)
 		if m.Auxiliary {

@@ -156,14 +156,17 @@ type FPPASide struct {
 	// BottomDeg is the value at peak flexion: FPPA as a function of hip
 	// depth over the rep's valid frames, read at the bottom's depth (a
 	// fit over ±0.45 s around the bottom frame, or that frame's value,
-	// when there are too few frames). BottomValid says
-	// whether the thigh was long enough at the bottom frame for it to be
-	// meaningful; an invalid bottom keeps the frame's own value.
+	// when there are too few frames). BottomValid says whether the thigh
+	// was long enough at the bottom frame for it to be meaningful; an
+	// invalid bottom is null, never extrapolated.
 	BottomDeg   Number `json:"bottom_deg"`
 	BottomValid bool   `json:"bottom_valid"`
 	// ValidFraction is the share of the descent's frames where FPPA was
 	// valid.
 	ValidFraction float64 `json:"valid_fraction"`
+	// Reason says why the side was not read (an implausible angle in the
+	// valid phase); the other fields are then null.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Number is a float64 that marshals NaN and ±Inf as JSON null.

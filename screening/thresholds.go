@@ -95,6 +95,7 @@ type QualityThresholds struct {
 // foreshortened (see the fppa_deg metric).
 type FPPAValidityThresholds struct {
 	MinThighLengthRatio float64 `json:"min_thigh_length_ratio" mapstructure:"min_thigh_length_ratio"`
+	MaxAbsDeg           float64 `json:"max_abs_deg" mapstructure:"max_abs_deg"`
 }
 
 // ViewThresholds bound the camera yaw (0° front or back, 90° profile)
@@ -147,6 +148,7 @@ const (
 	srcPiva2006       = "Piva et al. 2006 lateral step-down test; proxy cut-off: expert default"
 	srcExpert         = "expert default"
 	srcWillsonOnly    = "expert default (keeps the thigh within about 45° of the image plane, where Willson 2006 FPPA is meaningful)"
+	srcFPPABound      = "physiological bound (expert default): 2D FPPA in squats, step-downs and landings stays well within ±30° (Herrington 2014: 16.8 ± 5.4° in women with patellofemoral pain; Herrington & Munro 2010 norms 3-13°); a larger angle means a foreshortened thigh or a camera off square-on, not a knee"
 	srcFrontalYaw     = "expert default: 2D frontal knee angles agree with 3D when the body faces the camera and not when it turns (McLean et al. 2005, RMS error 1.5-1.7° facing, 16° turning); uncorrected, a squat's knee travelling 0.3 m forward shifts sideways by 0.3 m × sin(yaw) in the image, about 20° of FPPA per 10° of yaw at 45° hip flexion (synthetic body), which the yaw correction removes"
 	srcSagittalYaw    = "expert default: beyond 70° a sagittal segment's horizontal image extent is within 6% of its true extent (sin 70° = 0.94); 2D sagittal angles agree with 3D within 1-3° with the camera perpendicular (Schurr et al. 2017)"
 )
@@ -273,6 +275,9 @@ var thresholdSpecs = []ThresholdSpec{
 	{Key: "thresholds.fppa_validity.min_thigh_length_ratio", Default: 0.7, Unit: "ratio", Min: 0, Max: 1, Source: srcWillsonOnly,
 		Description: "FPPA is valid only while the thigh's image length is at least this share of its standing length",
 		field:       func(t *Thresholds) *float64 { return &t.FPPAValidity.MinThighLengthRatio }},
+	{Key: "thresholds.fppa_validity.max_abs_deg", Default: 45, Unit: "deg", Min: 10, Max: 90, Source: srcFPPABound,
+		Description: "FPPA beyond ± this is physiologically implausible: such a frame is not valid, and a rep that reaches it in its valid phase is not assessable for FPPA",
+		field:       func(t *Thresholds) *float64 { return &t.FPPAValidity.MaxAbsDeg }},
 	{Key: "thresholds.view.frontal_max_yaw_deg", Default: 20, Unit: "deg", Min: 0, Max: 45, Source: srcFrontalYaw,
 		Description: "frontal metrics (FPPA, knee over foot, pelvic drop, lateral trunk lean) are read only in reps filmed within this yaw of square-on front or back; within it the keypoints are corrected for the remaining yaw",
 		field:       func(t *Thresholds) *float64 { return &t.View.FrontalMaxYawDeg }},
