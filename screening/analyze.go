@@ -296,19 +296,20 @@ func (a *analysis) segment(minDescent float64) []repSpan {
 	return keepUpright(segmentReps(a.c.t, a.b.depthSignal(a.c), 1, minDescent, a.thr.Reps.MinDurationS), a.c, a.b)
 }
 
-// minDescent is the rep criterion of the movement.
+// minDescent is the rep criterion of the movement: the shallow one for
+// single-leg tasks and hip hinges, whose hips descend less.
 func (a *analysis) minDescent() float64 {
-	if a.Movement.SingleLeg() {
+	if a.Movement.SingleLeg() || a.Movement == MovementHipHinge {
 		return a.thr.Reps.SingleLegMinDescentRatio
 	}
 	return a.thr.Reps.MinDescentRatio
 }
 
 // classifyMovement classifies the movement (unless forced), finds the
-// reps again with its criterion, assigns each rep and frame its stance
-// leg, and says which metrics the view and movement allow.
+// reps again with its criterion, and gives each rep and frame its
+// movement and stance leg.
 func (a *analysis) classifyMovement() {
-	mv, mvConf, _ := classifyMovement(a.c, a.b, a.spans, a.View)
+	mv, mvConf := classifyMovement(a.c, a.b, a.spans)
 	if a.opts.Movement != MovementAuto {
 		mv, mvConf, a.MovementForced = a.opts.Movement, 1, true
 	}
@@ -316,32 +317,27 @@ func (a *analysis) classifyMovement() {
 	if want := a.minDescent(); want != a.lowDescent {
 		a.spans = a.segment(want)
 	}
-	a.repStance = assignStances(a.c, a.b, a.spans, a.View, mv, a.opts.Stance)
-	if mv.SingleLeg() {
+	a.repMove, a.repStance = repMovements(a.c, a.b, a.spans, mv, a.opts.Movement, a.opts.Stance)
+	if mv.Unilateral() {
 		a.fallback = trackStance(a.c, a.opts.Stance)
 	}
 	a.stanceAt = framesStance(a.c, a.spans, a.repStance, a.fallback)
+	a.moveAt = framesMovement(a.c, a.spans, a.repMove, mv)
 	switch {
-	case mv == MovementSquat:
+	case !mv.Unilateral() && mv != MovementUnknown:
 		a.Stance = SideBoth
-	case mv.SingleLeg():
+	case mv.Unilateral():
 		a.Stance = sideNames[a.fallback]
-		if len(a.repStance) > 0 {
-			a.Stance = sideNames[a.repStance[0]]
-		}
+		first := true
 		for _, st := range a.repStance {
-			if sideNames[st] != a.Stance {
+			switch {
+			case st < 0:
+			case first:
+				a.Stance, first = sideNames[st], false
+			case sideNames[st] != a.Stance:
 				a.Stance = SideBoth // reps on each leg
 			}
 		}
-	}
-	a.repMove = make([]Movement, len(a.spans))
-	for k := range a.repMove {
-		a.repMove[k] = mv
-	}
-	a.moveAt = make([]Movement, a.c.n())
-	for i := range a.moveAt {
-		a.moveAt[i] = mv
 	}
 }
 

@@ -377,7 +377,7 @@ func (ic *indicatorContext) grade(g *grading, s int) Indicator {
 // repsOf returns the reps that grade side: in single-leg tasks a leg is
 // assessed on the reps it stands on; otherwise every rep counts.
 func (ic *indicatorContext) repsOf(side Side) []Rep {
-	if !ic.r.Movement.SingleLeg() || side == SideBoth {
+	if !ic.r.Movement.Unilateral() || side == SideBoth {
 		return ic.r.Reps
 	}
 	var reps []Rep

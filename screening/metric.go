@@ -180,7 +180,13 @@ var (
 	sideOnly  = []View{ViewSide}
 	anyView   = []View{ViewFront, ViewSide, ViewOblique}
 	singleLeg = []Movement{MovementSingleLegSquat, MovementStepDown}
-	allMoves  = []Movement{MovementSquat, MovementSingleLegSquat, MovementStepDown}
+	// allMoves are the squat-like movements: every metric of knee control
+	// is read in them.
+	allMoves = []Movement{MovementSquat, MovementSingleLegSquat, MovementStepDown, MovementLunge}
+	// withHinge adds the hip hinge for the metrics that describe it (its
+	// depth, trunk lean and joint flexion); knee-control metrics are not
+	// read in a hinge, which is not a squat.
+	withHinge = []Movement{MovementSquat, MovementSingleLegSquat, MovementStepDown, MovementLunge, MovementHipHinge}
 )
 
 // assessable says whether a metric can be read in this view and movement,

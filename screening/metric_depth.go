@@ -8,7 +8,7 @@ const MetricDepth = "depth_ratio"
 func init() {
 	register(metric{
 		MetricSpec: MetricSpec{
-			Name: MetricDepth, Unit: "ratio", Views: anyView, Movements: allMoves,
+			Name: MetricDepth, Unit: "ratio", Views: anyView, Movements: withHinge,
 			Label:       "depth",
 			Description: "mid-hip descent below the rep's standing level ÷ standing leg length",
 			RepValue:    "mid-hip descent at the bottom frame below the higher of the rep's start and end, ÷ the shot's standing leg length",

@@ -68,19 +68,17 @@ func fppaValid(fc *frameContext, s, i int) bool {
 func fppaRep(rc *repContext) MetricValue {
 	// Descent plus a short window after the bottom, for peaks near it.
 	after := min(rc.sp.bottom+int(math.Round(0.1*rc.c.fps)), rc.sp.end)
-	fr := &FPPARep{
-		Left:  fppaSide(rc.s, 0, rc.sp, after, rc.b, rc.thr),
-		Right: fppaSide(rc.s, 1, rc.sp, after, rc.b, rc.thr),
+	var sd [2]FPPASide
+	for s := range 2 {
+		if rc.stance >= 0 && s != rc.stance {
+			sd[s] = FPPASide{PeakDeg: Number(nan), PeakS: Number(nan), PeakFrame: -1, ChangeDeg: Number(nan),
+				StandingDeg: Number(nan), BottomDeg: Number(nan), Reason: "free (unloaded) leg: not read"}
+			continue
+		}
+		sd[s] = fppaSide(rc.s, s, rc.sp, after, rc.b, rc.thr)
 	}
-	rc.rep.FPPA = fr
-	l, r := float64(fr.Left.PeakDeg), float64(fr.Right.PeakDeg)
-	switch rc.stance {
-	case 0:
-		r = nan
-	case 1:
-		l = nan
-	}
-	return Sided(l, r)
+	rc.rep.FPPA = &FPPARep{Left: sd[0], Right: sd[1]}
+	return Sided(float64(sd[0].PeakDeg), float64(sd[1].PeakDeg))
 }
 
 // fppaPeakFrame shows a rep's FPPA by the frame of its peak (-1 when the

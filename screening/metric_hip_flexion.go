@@ -6,7 +6,7 @@ const MetricHipFlexion = "hip_flexion_deg"
 func init() {
 	register(metric{
 		MetricSpec: MetricSpec{
-			Name: MetricHipFlexion, Unit: "deg", PerSide: true, Views: sideOnly, Movements: allMoves,
+			Name: MetricHipFlexion, Unit: "deg", PerSide: true, Views: sideOnly, Movements: withHinge,
 			Label:       "hip flexion",
 			Description: "180° − shoulder-hip-knee angle in the sagittal plane; 0° = upright",
 			Validity:    "shoulder, hip and knee visible",

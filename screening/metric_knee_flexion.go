@@ -9,7 +9,7 @@ const IndFlexionAsymmetry = "flexion_asymmetry"
 func init() {
 	register(metric{
 		MetricSpec: MetricSpec{
-			Name: MetricKneeFlexion, Unit: "deg", PerSide: true, Views: sideOnly, Movements: allMoves,
+			Name: MetricKneeFlexion, Unit: "deg", PerSide: true, Views: sideOnly, Movements: withHinge,
 			Label:       "knee flexion",
 			Description: "180° − hip-knee-ankle angle in the sagittal plane; 0° = straight",
 			Validity:    "hip, knee and ankle visible",

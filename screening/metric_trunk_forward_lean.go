@@ -6,7 +6,7 @@ const MetricTrunkForwardLean = "trunk_forward_lean_deg"
 func init() {
 	register(metric{
 		MetricSpec: MetricSpec{
-			Name: MetricTrunkForwardLean, Unit: "deg", Views: sideOnly, Movements: allMoves,
+			Name: MetricTrunkForwardLean, Unit: "deg", Views: sideOnly, Movements: withHinge,
 			Label:       "trunk forward lean",
 			Description: "shoulder-midpoint to hip-midpoint line against vertical, positive = forward",
 			Validity:    "both shoulders and both hips are visible and the person's facing direction is known (it signs the angle)",

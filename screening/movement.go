@@ -4,17 +4,54 @@ import (
 	"math"
 )
 
-// Movement classification bounds, in standing leg lengths.
+// Movement classification, rep by rep, from what the feet and the legs do
+// (none of it depends on the camera's angle):
+//
+//   - A foot on the floor stays put while the hips go down and up; a free
+//     foot hangs from the pelvis and moves with it. So a rep whose one
+//     ankle follows the hips (its displacement from standing grows with
+//     the hips' descent: slope and fit of the regression) while the other
+//     stays is a single-leg task, and a step-down when the free foot
+//     reaches below the stance foot at the bottom. Both ankles grounded
+//     through the rep is bilateral, whatever the camera angle: feet at
+//     different depths look raised in a camera above the floor, but they
+//     do not move with the hips.
+//   - Of bilateral reps, a split stance is a lunge: at the bottom one
+//     shank is near vertical and the other near horizontal (the rear knee
+//     drops towards the floor), one thigh horizontal and the other near
+//     vertical. The segments' vertical extents over their standing
+//     lengths give their inclinations in any view.
+//   - A hip hinge (kettlebell pick-up, Romanian deadlift) bends the trunk
+//     far forward with little knee flexion: trunk lean at the bottom of at
+//     least moveHingeMinTrunkDeg and more than the knees flex. In a squat
+//     the knees always flex more than the trunk leans.
+//   - Otherwise a squat.
+//
+// The clip's movement is the majority of the reps by confidence; a rep
+// keeps its own movement when its vote is confident and differs.
+
+// Movement classification bounds.
 const (
-	// A free foot held at least this far above the stance foot marks a
-	// single-leg task.
-	moveFreeFootRaised = 0.08
+	// A free foot follows the hips: the slope of its position on the
+	// hips' height is at least moveCoupledSlope with a fit of at least
+	// moveCoupledFit (r²) and moveCoupledRatio times the stance foot's
+	// (a stance foot may slide when balance is lost), and it travels at
+	// least moveFreeFootTravel leg lengths, 1.5 times the stance foot.
+	moveCoupledSlope   = 0.35
+	moveCoupledFit     = 0.5
+	moveCoupledRatio   = 2.0
+	moveFreeFootTravel = 0.08
 	// A free foot reaching at least this far below the stance foot at the
 	// bottom marks a step-down (the stance foot is on the step).
 	moveFreeFootBelow = 0.05
-	// The free foot (the one that moves more) travels at least this far
-	// during a rep: it hangs from the moving pelvis.
-	moveFreeFootTravel = 0.08
+	// A split stance: the legs' inclinations at the bottom differ by at
+	// least this in cosine (shank or thigh).
+	moveSplitMin = 0.4
+	// A hip hinge leans the trunk at least this far at the bottom.
+	moveHingeMinTrunkDeg = 45
+	// A rep keeps its own movement against the clip's majority when its
+	// vote is at least this confident.
+	moveOwnVoteConf = 0.7
 )
 
 // movementVote is the classification of one rep (or of the whole track
@@ -25,146 +62,271 @@ type movementVote struct {
 	stance int // 0 left, 1 right, -1 bilateral or unknown
 }
 
-// classifyMovement decides between a bilateral squat, a single-leg squat
-// and a step-down, rep by rep, from the ankles: the stance ankle stays
-// planted, the free one hangs from the moving pelvis, raised (single-leg
-// squat) or sinking below the step (step-down). The track's movement is
-// the majority; each rep keeps its own stance leg, so both legs may be
-// tested in one recording. Without reps the whole track is one vote.
-//
-// A camera above the floor makes the farther foot look raised, so a
-// single-leg task also needs the free foot to travel with the pelvis
-// while the stance foot stays: 1.5 times as far, twice as far from the
-// side or obliquely, where the far ankle is occluded and jittery.
-//
-// It returns the movement, its confidence and one stance per span (-1
-// for bilateral).
-func classifyMovement(c *conditioned, b *body, reps []repSpan, view View) (Movement, float64, []int) {
-	stances := make([]int, len(reps))
-	for k := range stances {
-		stances[k] = -1
-	}
+// classifyMovement classifies each rep and takes the majority by summed
+// confidence; unknown votes (feet unseen) abstain. Without reps the whole
+// track votes once as a bilateral-or-single-leg question. Feet never
+// seen with reps found: the common bilateral squat at low confidence. It
+// returns the movement and its confidence.
+func classifyMovement(c *conditioned, b *body, reps []repSpan) (Movement, float64) {
 	if !(b.legLen > 0) {
-		return MovementUnknown, 0, stances
+		return MovementUnknown, 0
 	}
 	var votes []movementVote
 	if len(reps) == 0 {
-		var frames []int
-		for i := 0; i < c.n(); i++ {
-			if c.person[i] {
-				frames = append(frames, i)
-			}
-		}
-		votes = append(votes, voteFrames(c, b, frames, nil, view))
+		votes = append(votes, voteTrack(c, b))
 	}
 	for _, r := range reps {
-		var frames []int
-		for i := r.start; i <= r.end; i++ {
-			frames = append(frames, i)
-		}
-		votes = append(votes, voteFrames(c, b, frames, []int{r.bottom}, view))
+		votes = append(votes, voteRep(c, b, r))
 	}
-	// Majority by summed confidence; unknown votes (feet unseen) abstain.
 	weight := map[Movement]float64{}
-	n := map[Movement]int{}
 	for _, v := range votes {
 		if v.mv != MovementUnknown {
 			weight[v.mv] += v.conf
-			n[v.mv]++
 		}
 	}
 	best, bestW := MovementUnknown, 0.0
-	for _, m := range []Movement{MovementSquat, MovementSingleLegSquat, MovementStepDown} {
+	for _, m := range []Movement{MovementSquat, MovementSingleLegSquat, MovementStepDown, MovementLunge, MovementHipHinge} {
 		if weight[m] > bestW {
 			best, bestW = m, weight[m]
 		}
 	}
 	if best == MovementUnknown {
-		// Feet out of view (e.g. a webcam): with reps, the common
-		// bilateral squat is assumed at low confidence.
 		if len(reps) > 0 {
-			return MovementSquat, 0.3, stances
+			return MovementSquat, 0.3
 		}
-		return MovementUnknown, 0, stances
+		return MovementUnknown, 0
 	}
-	// A rep voting otherwise still gets a stance from its ankles.
-	for k := range reps {
-		if best.SingleLeg() {
-			stances[k] = votes[k].stance
-			if stances[k] < 0 {
-				stances[k] = stanceByTravel(c, reps[k])
-			}
-		}
-	}
-	return best, round(bestW/float64(len(votes)), 3), stances
+	return best, round(bestW/float64(len(votes)), 3)
 }
 
-// voteFrames classifies the movement over frames; bottoms are the rep
-// bottoms (nil without reps).
-func voteFrames(c *conditioned, b *body, frames, bottoms []int, view View) movementVote {
-	if len(frames) == 0 {
-		return movementVote{mv: MovementUnknown, stance: -1}
-	}
-	leg := b.scale[frames[len(frames)/2]]
-	var travel [2]float64
-	for s, sj := range sides {
-		var xs, ys []float64
-		for _, i := range frames {
-			if a := c.at(sj.ankle, i); a.ok() {
-				xs = append(xs, a.X)
-				ys = append(ys, a.Y)
-			}
+// repMovements gives each rep its movement and stance leg: the forced
+// ones, else its own confident vote, else the clip's movement with the
+// stance its feet show.
+func repMovements(c *conditioned, b *body, reps []repSpan, clip Movement, forcedMove Movement, forcedStance Side) ([]Movement, []int) {
+	moves := make([]Movement, len(reps))
+	stances := make([]int, len(reps))
+	for k, r := range reps {
+		v := voteRep(c, b, r)
+		mv := clip
+		if forcedMove == MovementAuto && v.mv != MovementUnknown && v.mv != clip && v.conf >= moveOwnVoteConf {
+			mv = v.mv
 		}
-		if len(xs) < 3 {
+		moves[k] = mv
+		stances[k] = -1
+		switch {
+		case !mv.Unilateral():
+		case forcedStance == SideLeft || forcedStance == SideRight:
+			stances[k] = sideIndex(forcedStance)
+		case v.mv.Unilateral() && v.stance >= 0:
+			stances[k] = v.stance
+		case mv == MovementLunge:
+			stances[k] = frontLeg(c, b, r)
+		default:
+			stances[k] = stanceByTravel(c, r)
+		}
+	}
+	return moves, stances
+}
+
+// ankleCoupling regresses the image position of ankle s on the hips'
+// height over rep r (both in leg lengths, with intercepts): the slope's
+// magnitude (ankle travel per unit of hip descent, x and y together) and
+// the fit r². A grounded foot has a slope near 0, a foot hanging from the
+// pelvis about 1.
+func ankleCoupling(c *conditioned, b *body, r repSpan, s int) (slope, fit float64, ok bool) {
+	aj := sides[s].ankle
+	var hs, xs, ys []float64
+	for i := r.start; i <= r.end; i++ {
+		a := c.at(aj, i)
+		if !a.ok() || math.IsNaN(b.hipY[i]) {
+			continue
+		}
+		hs = append(hs, b.hipY[i]/b.scale[i])
+		xs = append(xs, a.X/b.scale[i])
+		ys = append(ys, a.Y/b.scale[i])
+	}
+	if len(hs) < 5 {
+		return nan, nan, false
+	}
+	mh := meanOf(hs)
+	var shh float64
+	for _, h := range hs {
+		shh += (h - mh) * (h - mh)
+	}
+	if !(shh > 0) {
+		return nan, nan, false
+	}
+	var num, den float64
+	var slopes [2]float64
+	for k, v := range [][]float64{xs, ys} {
+		mv := meanOf(v)
+		var shv, svv float64
+		for j := range v {
+			shv += (hs[j] - mh) * (v[j] - mv)
+			svv += (v[j] - mv) * (v[j] - mv)
+		}
+		slopes[k] = shv / shh
+		num += slopes[k] * shv // explained sum of squares
+		den += svv
+	}
+	fit = 0
+	if den > 0 {
+		fit = math.Min(1, num/den)
+	}
+	return math.Hypot(slopes[0], slopes[1]), fit, true
+}
+
+// ankleTravel is how far ankle s moves over frames: the extent of its 5th
+// to 95th percentile positions, in leg lengths.
+func ankleTravel(c *conditioned, b *body, frames []int, s int) (float64, bool) {
+	var xs, ys []float64
+	for _, i := range frames {
+		if a := c.at(sides[s].ankle, i); a.ok() {
+			xs, ys = append(xs, a.X/b.scale[i]), append(ys, a.Y/b.scale[i])
+		}
+	}
+	if len(xs) < 3 {
+		return nan, false
+	}
+	return math.Hypot(percentile(xs, 95)-percentile(xs, 5), percentile(ys, 95)-percentile(ys, 5)), true
+}
+
+// voteRep classifies one rep.
+func voteRep(c *conditioned, b *body, r repSpan) movementVote {
+	var slope, fit, travel [2]float64
+	frames := make([]int, 0, r.end-r.start+1)
+	for i := r.start; i <= r.end; i++ {
+		frames = append(frames, i)
+	}
+	for s := range 2 {
+		var ok1, ok2 bool
+		slope[s], fit[s], ok1 = ankleCoupling(c, b, r, s)
+		travel[s], ok2 = ankleTravel(c, b, frames, s)
+		if !ok1 || !ok2 {
 			return movementVote{mv: MovementUnknown, stance: -1}
 		}
-		travel[s] = math.Hypot(percentile(xs, 95)-percentile(xs, 5), percentile(ys, 95)-percentile(ys, 5)) / leg
+	}
+	conf := func(margin, scale float64) float64 {
+		return round(math.Max(0.3, math.Min(1, 0.5+margin/scale)), 3)
+	}
+	free := 0
+	if slope[1]*fit[1] > slope[0]*fit[0] {
+		free = 1
+	}
+	stance := 1 - free
+	coupled := slope[free] >= moveCoupledSlope && fit[free] >= moveCoupledFit && slope[free] >= moveCoupledRatio*slope[stance] &&
+		travel[free] >= moveFreeFootTravel && travel[free] >= 1.5*travel[stance]
+	if coupled {
+		margin := math.Min(slope[free]-moveCoupledSlope, slope[free]/moveCoupledRatio-slope[stance])
+		st, fr := c.at(sides[stance].ankle, r.bottom), c.at(sides[free].ankle, r.bottom)
+		if st.ok() && fr.ok() {
+			if below := (fr.Y - st.Y) / b.scale[r.bottom]; below >= moveFreeFootBelow {
+				return movementVote{MovementStepDown, conf(math.Min(margin, below-moveFreeFootBelow), 0.2), stance}
+			}
+		}
+		return movementVote{MovementSingleLegSquat, conf(margin, 0.2), stance}
+	}
+	// Both feet grounded.
+	margin := math.Min(moveCoupledSlope-math.Max(slope[0], slope[1]), 0.5)
+	p := bottomPosture(c, b, r)
+	if p.split >= moveSplitMin {
+		return movementVote{MovementLunge, conf(p.split-moveSplitMin, 0.2), p.front}
+	}
+	if p.trunkDeg >= moveHingeMinTrunkDeg && p.kneeDeg < p.trunkDeg {
+		return movementVote{MovementHipHinge, conf(math.Min(p.trunkDeg-moveHingeMinTrunkDeg, p.trunkDeg-p.kneeDeg), 20), -1}
+	}
+	if !math.IsNaN(p.split) {
+		margin = math.Min(margin, moveSplitMin-p.split)
+	}
+	return movementVote{MovementSquat, conf(margin, 0.2), -1}
+}
+
+// posture describes the legs and trunk at a rep's bottom from the
+// segments' vertical extents over their standing lengths (valid in any
+// view for sagittal motion).
+type posture struct {
+	// split is the larger difference between the legs' shank or thigh
+	// inclination cosines; front the leg whose shank is more vertical.
+	split float64
+	front int
+	// kneeDeg is the mean knee flexion and trunkDeg the trunk's lean from
+	// vertical, degrees.
+	kneeDeg, trunkDeg float64
+}
+
+// bottomPosture measures the posture over the frames within 0.15 s of rep
+// r's bottom (medians).
+func bottomPosture(c *conditioned, b *body, r repSpan) posture {
+	var splits, knees, trunks, frontVotes []float64
+	for i := r.start; i <= r.end; i++ {
+		if math.Abs(c.t[i]-c.t[r.bottom]) > 0.15 {
+			continue
+		}
+		k := b.shot[i]
+		var ca, cb [2]float64
+		ok := true
+		for s, sj := range sides {
+			h, kn, a := c.at(sj.hip, i), c.at(sj.knee, i), c.at(sj.ankle, i)
+			if !h.ok() || !kn.ok() || !a.ok() {
+				ok = false
+				break
+			}
+			ca[s] = clampUnit((a.Y - kn.Y) / b.shotShank[k][s])
+			cb[s] = clampUnit((kn.Y - h.Y) / b.shotThigh[k][s])
+		}
+		if ok {
+			splits = append(splits, math.Max(math.Abs(ca[0]-ca[1]), math.Abs(cb[0]-cb[1])))
+			knees = append(knees, (math.Acos(ca[0])+math.Acos(cb[0])+math.Acos(ca[1])+math.Acos(cb[1]))/2*rad2deg)
+			frontVotes = append(frontVotes, sign(ca[1]-ca[0]))
+		}
+		if hip, sh, ok := trunkLine(c, i); ok {
+			trunks = append(trunks, math.Acos(clampUnit((hip.Y-sh.Y)/b.shotTorso[k]))*rad2deg)
+		}
+	}
+	p := posture{split: percentile(splits, 50), kneeDeg: percentile(knees, 50), trunkDeg: percentile(trunks, 50)}
+	if percentile(frontVotes, 50) > 0 {
+		p.front = 1
+	}
+	return p
+}
+
+func clampUnit(v float64) float64 { return math.Max(-1, math.Min(1, v)) }
+
+// frontLeg is the front (more vertical shank) leg at rep r's bottom.
+func frontLeg(c *conditioned, b *body, r repSpan) int { return bottomPosture(c, b, r).front }
+
+// voteTrack classifies a track without reps: a single-leg stance shows as
+// one ankle held clearly above the other for most of the track while it
+// moves more; otherwise it abstains (nothing to classify).
+func voteTrack(c *conditioned, b *body) movementVote {
+	var frames []int
+	for i := range c.n() {
+		if c.person[i] {
+			frames = append(frames, i)
+		}
+	}
+	var travel [2]float64
+	for s := range 2 {
+		var ok bool
+		if travel[s], ok = ankleTravel(c, b, frames, s); !ok {
+			return movementVote{mv: MovementUnknown, stance: -1}
+		}
 	}
 	stance := 0
 	if travel[1] < travel[0] {
 		stance = 1
 	}
-	free := 1 - stance
-	// raised: free ankle above the stance ankle (image y up), per frame.
-	var raised, below []float64
+	var raised []float64
 	for _, i := range frames {
-		st, fr := c.at(sides[stance].ankle, i), c.at(sides[free].ankle, i)
+		st, fr := c.at(sides[stance].ankle, i), c.at(sides[1-stance].ankle, i)
 		if st.ok() && fr.ok() {
-			raised = append(raised, (st.Y-fr.Y)/leg)
+			raised = append(raised, (st.Y-fr.Y)/b.scale[i])
 		}
 	}
-	for _, i := range bottoms {
-		st, fr := c.at(sides[stance].ankle, i), c.at(sides[free].ankle, i)
-		if st.ok() && fr.ok() {
-			below = append(below, (fr.Y-st.Y)/leg)
-		}
+	if med := percentile(raised, 50); med >= moveFreeFootTravel && travel[1-stance] >= 1.5*travel[stance] {
+		return movementVote{MovementSingleLegSquat, 0.5, stance}
 	}
-	medRaised := percentile(raised, 50)
-	medBelow := percentile(below, 50)
-	conf := func(margin, scale float64) float64 {
-		return round(math.Max(0.3, math.Min(1, 0.5+margin/scale)), 3)
-	}
-	ratio := 2.0
-	if view == ViewFront {
-		ratio = 1.5
-	}
-	travels := travel[free] >= moveFreeFootTravel && travel[free] >= ratio*travel[stance]
-	switch {
-	case !travels:
-	case !math.IsNaN(medBelow) && medBelow >= moveFreeFootBelow:
-		// In a step-down the free foot visibly sinks below the step.
-		return movementVote{MovementStepDown, conf(medBelow-moveFreeFootBelow, 0.2), stance}
-	case medRaised >= moveFreeFootRaised:
-		return movementVote{MovementSingleLegSquat, conf(medRaised-moveFreeFootRaised, 0.2), stance}
-	}
-	margin := moveFreeFootRaised - math.Abs(medRaised)
-	if !math.IsNaN(medBelow) {
-		margin = math.Min(margin, moveFreeFootBelow-medBelow)
-	}
-	if !travels {
-		margin = math.Max(margin, moveFreeFootTravel-travel[free])
-	}
-	return movementVote{MovementSquat, conf(margin, 0.1), -1}
+	return movementVote{mv: MovementUnknown, stance: -1}
 }
 
 // stanceByTravel picks the ankle that moves least during a rep.
@@ -181,30 +343,6 @@ func stanceByTravel(c *conditioned, r repSpan) int {
 		return 1
 	}
 	return 0
-}
-
-// assignStances gives each rep of a single-leg task its stance leg: the
-// forced one, else the planted ankle of that rep. Bilateral tasks get -1.
-func assignStances(c *conditioned, b *body, reps []repSpan, view View, mv Movement, forced Side) []int {
-	out := make([]int, len(reps))
-	for k, r := range reps {
-		switch {
-		case !mv.SingleLeg():
-			out[k] = -1
-		case forced == SideLeft || forced == SideRight:
-			out[k] = sideIndex(forced)
-		default:
-			var frames []int
-			for i := r.start; i <= r.end; i++ {
-				frames = append(frames, i)
-			}
-			out[k] = voteFrames(c, b, frames, []int{r.bottom}, view).stance
-			if out[k] < 0 {
-				out[k] = stanceByTravel(c, r)
-			}
-		}
-	}
-	return out
 }
 
 // trackStance is the stance of a single-leg task over the whole track
@@ -233,6 +371,29 @@ func framesStance(c *conditioned, reps []repSpan, stances []int, fallback int) [
 			}
 			if d < best {
 				best, out[i] = d, stances[k]
+			}
+		}
+	}
+	return out
+}
+
+// framesMovement spreads the reps' movements over all frames like
+// framesStance; without reps every frame has the clip's movement.
+func framesMovement(c *conditioned, reps []repSpan, moves []Movement, clip Movement) []Movement {
+	out := make([]Movement, c.n())
+	for i := range out {
+		out[i] = clip
+		best := math.Inf(1)
+		for k, r := range reps {
+			var d float64
+			switch {
+			case i < r.start:
+				d = c.t[r.start] - c.t[i]
+			case i > r.end:
+				d = c.t[i] - c.t[r.end]
+			}
+			if d < best {
+				best, out[i] = d, moves[k]
 			}
 		}
 	}

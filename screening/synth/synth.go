@@ -143,8 +143,11 @@ type Config struct {
 	BodyFrac float64
 	// DistanceM from camera to person (4).
 	DistanceM float64
-	// NoisePx is the SD of Gaussian pixel noise added to every keypoint.
-	NoisePx float64
+	// NoisePx is the SD of Gaussian pixel noise added to every keypoint;
+	// OccludedNoisePx adds more to the far side's keypoints when the
+	// camera is more than 45° off the front or back (a model guessing
+	// occluded joints).
+	NoisePx, OccludedNoisePx float64
 	// DropProb is the chance that a keypoint is dropped (score 0.1,
 	// position garbage); OutlierProb the chance of a confident but wrong
 	// position (60-150 px off).
@@ -961,11 +964,17 @@ func Generate(cfg Config) (*pose.Track, *Truth, error) {
 				continue
 			}
 			k.Score = clamp(0.8+0.08*rng.NormFloat64(), 0.5, 0.98)
+			extra := 0.0
 			if side && jn != pose.Nose && strings.HasPrefix(string(jn), "left_") == farLeft {
 				k.Score = clamp(0.5+0.08*rng.NormFloat64(), 0.31, 0.7) // far side, occluded
+				extra = c.OccludedNoisePx
 			}
 			k.X += c.NoisePx * rng.NormFloat64()
 			k.Y += c.NoisePx * rng.NormFloat64()
+			if extra > 0 {
+				k.X += extra * rng.NormFloat64()
+				k.Y += extra * rng.NormFloat64()
+			}
 			switch r := rng.Float64(); {
 			case r < c.DropProb:
 				k.Score = 0.1 * rng.Float64()
