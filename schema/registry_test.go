@@ -55,7 +55,7 @@ func TestMetricNamesFollowRegistry(t *testing.T) {
 
 // A report naming a metric the registry does not know is rejected.
 func TestSchemaRejectsUnknownMetric(t *testing.T) {
-	doc := `{"schema_version":"1.0","reps":[{"index":1,"side":"both","start_s":0,"bottom_s":1,"end_s":2,"metrics":{"made_up_deg":1}}]}`
+	doc := `{"schema_version":"2.0","reps":[{"index":1,"side":"both","start_s":0,"bottom_s":1,"end_s":2,"metrics":{"made_up_deg":1}}]}`
 	err := ValidateReport([]byte(doc))
 	if err == nil || !strings.Contains(err.Error(), "made_up_deg") {
 		t.Fatalf("ValidateReport = %v, want an error naming made_up_deg", err)

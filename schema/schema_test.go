@@ -11,7 +11,12 @@ func TestSchemaRejectsBadReports(t *testing.T) {
 	}{
 		{"not json", `{`, "not JSON"},
 		{"empty object", `{}`, "missing properties"},
-		{"bad movement", `{"schema_version":"1.0","movement":"jumping"}`, "movement"},
+		{"bad movement", `{"schema_version":"2.0","movement":"jumping"}`, "movement"},
+		{"old major version", `{"schema_version":"1.0"}`, "schema_version"},
+		{"graded finding without a value", `{"schema_version":"2.0","reps":[{"index":1,"side":"both","movement":"squat","view":"front","yaw_deg":3,"start_s":0,"bottom_s":1,"end_s":2,"metrics":{},
+			"findings":[{"indicator":"knee_inside_foot","side":"left","level":"watch","value":null}]}]}`, "findings/0/value"},
+		{"rep without findings", `{"schema_version":"2.0","reps":[{"index":1,"side":"both","movement":"squat","view":"front","yaw_deg":3,"start_s":0,"bottom_s":1,"end_s":2,"metrics":{}}]}`, "findings"},
+		{"bad rep view", `{"schema_version":"2.0","reps":[{"index":1,"side":"both","movement":"lunge","view":"top","yaw_deg":3,"start_s":0,"bottom_s":1,"end_s":2,"metrics":{},"findings":[]}]}`, "view"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -109,6 +109,8 @@ type analysis struct {
 	viewAt  []View
 	yawAt   []float64
 	front   *frontalKeypoints
+	// feet holds each foot's turn-out (measureBody).
+	feet *feet
 	// lowDescent is the shallow rep criterion of findReps.
 	lowDescent float64
 }
@@ -120,17 +122,19 @@ func newAnalysis(track *pose.Track, opts Options) *analysis {
 		SchemaVersion: SchemaVersion,
 		Source: Source{Path: opts.SourcePath, Width: track.Width, Height: track.Height,
 			FPS: track.FPS, Frames: len(track.Poses)},
-		Movement:   MovementUnknown,
-		View:       ViewUnknown,
-		Stance:     SideNone,
-		Sex:        opts.Sex,
-		Reps:       []Rep{},
-		Summary:    []MetricSummary{},
-		Asymmetry:  []Asymmetry{},
-		Indicators: []Indicator{},
-		Thresholds: a.thr.Used(),
-		Notes:      []string{},
-		Disclaimer: Disclaimer,
+		Movement:     MovementUnknown,
+		View:         ViewUnknown,
+		YawDeg:       Number(nan),
+		ViewSegments: []ViewSegment{},
+		Stance:       SideNone,
+		Sex:          opts.Sex,
+		Reps:         []Rep{},
+		Summary:      []MetricSummary{},
+		Asymmetry:    []Asymmetry{},
+		Indicators:   []Indicator{},
+		Thresholds:   a.thr.Used(),
+		Notes:        []string{},
+		Disclaimer:   Disclaimer,
 	}
 	a.Quality.Problems = []Problem{}
 	a.Quality.Frames = len(track.Poses)
@@ -181,6 +185,7 @@ func (a *analysis) conditionTrack() bool {
 func (a *analysis) measureBody() {
 	b := measureBody(a.c, a.track.Height, a.opts.Filter.MaxGapS)
 	a.b = b
+	a.feet = estimateFeet(a.c, b, a.thr)
 	a.Quality.PersonHeightFraction = Number(round(b.heightFrac, 4))
 	a.tooSmall = b.heightFrac < a.thr.Quality.MinPersonHeightFrac
 	if a.tooSmall {
@@ -374,7 +379,7 @@ func (a *analysis) repKinds() []repKind {
 func (a *analysis) computeSeries() {
 	c := a.c
 	fc := &frameContext{c: c, b: a.b, thr: a.thr, stanceAt: a.stanceAt, facing: a.b.facing,
-		viewAt: a.viewAt, moveAt: a.moveAt, front: a.front}
+		viewAt: a.viewAt, moveAt: a.moveAt, front: a.front, toeOut: a.feet.toeOut}
 	s := emptySeries(c)
 	s.Keypoints = c.keypoints(a.track)
 	s.Metrics = computeSeries(fc, a.Metrics)
@@ -388,13 +393,14 @@ func (a *analysis) measureReps() {
 		if a.repStance[k] >= 0 {
 			side = sideNames[a.repStance[k]]
 		}
-		rep := buildRep(k+1, sp, side, a.repStance[k], repKind{view: a.repView[k], mv: a.repMove[k]}, a.c, a.b, a.Series, a.thr)
+		rep := buildRep(k+1, sp, side, a.repStance[k], repKind{view: a.repView[k], mv: a.repMove[k]}, a.c, a.b, a.Series, a.thr, a.feet)
 		rep.YawDeg = Number(round(a.repYaw[k].deg, 1))
 		a.Reps = append(a.Reps, rep)
 		for i := sp.start; i <= sp.end; i++ {
 			a.Series.RepIndex[i] = k + 1
 		}
 	}
+	compareWithBestRep(a.Reps)
 	if len(a.Reps) == 0 {
 		a.addProblem(ProblemNoReps, fmt.Sprintf("no complete repetition found (hip descent of at least %.0f%% of leg length, down and back up)", 100*a.minDescent()))
 	}
@@ -404,8 +410,13 @@ func (a *analysis) measureReps() {
 // grade grades the indicators and, for single-leg tasks, the step-down
 // score of each stance leg.
 func (a *analysis) grade() {
+	blocked := blockedReason(a.Report, a.tooSmall)
+	rg := &RepGrader{thr: a.thr, sex: a.Sex, blocked: blocked}
+	for k := range a.Reps {
+		a.Reps[k].Findings = rg.Findings(a.Reps[k])
+	}
 	ic := &indicatorContext{r: a.Report, thr: a.thr, c: a.c, b: a.b, series: a.Series, spans: a.spans, repStance: a.repStance,
-		stanceAt: a.stanceAt, fallback: a.fallback, blocked: blockedReason(a.Report, a.tooSmall)}
+		stanceAt: a.stanceAt, fallback: a.fallback, blocked: blocked}
 	a.Indicators = ic.indicators()
 	if a.Movement.SingleLeg() {
 		a.StepDownScores = ic.stepDownScores()

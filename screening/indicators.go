@@ -41,6 +41,9 @@ type grading struct {
 	// gate, when set, skips reps in which another metric stays below a
 	// threshold.
 	gate *repGate
+	// repRead, when set, turns a rep's metric value v on side into the
+	// value graded.
+	repRead func(rep Rep, side Side, v float64) float64
 	// asym compares the legs (sides: gradeAsymmetry).
 	asym *asymmetry
 	// focus is the corrective focus, phrased as guidance for a
@@ -294,49 +297,28 @@ func (ic *indicatorContext) newIndicator(g *grading, side Side) Indicator {
 	return in
 }
 
-// finish sets the level from value v (and the focus beyond ok), unless
-// the confidence is too low; reasonSuffix qualifies that reason.
-func (ic *indicatorContext) finish(g *grading, in *Indicator, v float64, reasonSuffix string) {
+// finish sets the level from the reps' levels by the summary rule (and
+// the focus beyond ok), unless the confidence is too low; reasonSuffix
+// qualifies that reason.
+func (ic *indicatorContext) finish(g *grading, in *Indicator, levels []Level, reasonSuffix string) {
 	if in.Confidence < ic.thr.Quality.MinConfidence {
 		in.Reason = fmt.Sprintf("confidence %.2f below %.2f%s", in.Confidence, ic.thr.Quality.MinConfidence, reasonSuffix)
 		return
 	}
-	in.Level = level(v, float64(in.WatchThreshold), float64(in.Threshold), g.higherIsWorse())
+	in.Level = summaryLevel(levels)
 	if in.Level != LevelOK {
 		in.Focus = g.focus
 	}
 }
 
-// repValue is g's value in one rep on side (SideBoth for whole-body
-// metrics) and the frame that shows it; NaN when the rep does not count.
-func (ic *indicatorContext) repValue(g *grading, rep Rep, side Side) (float64, int) {
-	m := g.metric
-	mv, ok := rep.Metrics[m.Name]
-	if !ok {
-		return nan, -1
-	}
-	if g.gate != nil {
-		if gv, ok := rep.Metrics[g.gate.metric]; !ok || !(gv.Side(side) >= ic.threshold(g.gate.minKey)) {
-			return nan, -1
-		}
-	}
-	v := mv.Side(side)
-	if g.magnitude {
-		v = math.Abs(v)
-	}
-	return v, m.evidenceFrame(rep, side)
-}
-
-// grade builds one indicator from per-rep values (mean over reps) for
-// side s (0 left, 1 right; -1 both). It is the stance leg's side for
-// stance-leg indicators and the side whose keypoints set the confidence.
+// grade builds one indicator from its findings in the reps (the rule of
+// summaryLevel; the value is their mean) for side s (0 left, 1 right; -1
+// both). It is the stance leg's side for stance-leg indicators and the
+// side whose keypoints set the confidence.
 func (ic *indicatorContext) grade(g *grading, s int) Indicator {
-	side, valueSide := SideBoth, SideBoth
+	side := SideBoth
 	if s >= 0 {
 		side = sideNames[s]
-		if g.metric.PerSide {
-			valueSide = side
-		}
 	}
 	in := ic.newIndicator(g, side)
 	if in.Reason != "" {
@@ -347,35 +329,77 @@ func (ic *indicatorContext) grade(g *grading, s int) Indicator {
 		in.Reason = fmt.Sprintf("no rep stands on the %s leg (it was the free leg); record trials on that leg to assess it", side)
 		return in
 	}
-	higherWorse := g.higherIsWorse()
-	var vals []float64
-	var frames []int
-	worst := nan
-	for _, rep := range reps {
-		v, fr := ic.repValue(g, rep, valueSide)
-		if math.IsNaN(v) {
-			continue
-		}
-		vals = append(vals, v)
-		frames = append(frames, ic.frameIndexOr(rep.BottomFrame))
-		if math.IsNaN(worst) || (higherWorse && v > worst) || (!higherWorse && v < worst) {
-			worst, in.EvidenceFrame = v, fr
-		}
-		in.Reps = append(in.Reps, rep.Index)
-	}
-	if len(vals) == 0 {
-		in.Reason = "not measurable in any rep (keypoints missing or " + g.metric.Name + " invalid)"
-		return in
-	}
-	mean := meanOf(vals)
-	in.Value = Number(round(mean, 3))
-	in.Confidence = ic.confidence(frames, s, len(vals), len(reps))
-	ic.finish(g, &in, mean, " (keypoint scores, view)")
+	ic.summarise(g, &in, reps, side, s)
 	return in
 }
 
-// repsOf returns the reps that grade side: in single-leg tasks a leg is
-// assessed on the reps it stands on; otherwise every rep counts.
+// summarise fills in from the findings of g on side in reps: value,
+// level, reps, evidence and confidence.
+func (ic *indicatorContext) summarise(g *grading, in *Indicator, reps []Rep, side Side, confSide int) {
+	higherWorse := g.higherIsWorse()
+	var vals []float64
+	var levels []Level
+	var frames []int
+	worst := nan
+	why := map[string]int{}
+	counted := 0
+	for _, rep := range reps {
+		f, ok := findingOf(rep, g.id, side)
+		if !ok {
+			continue
+		}
+		counted++
+		if f.Level == LevelNotAssessable {
+			why[f.Reason]++
+			continue
+		}
+		v := float64(f.Value)
+		vals = append(vals, v)
+		levels = append(levels, f.Level)
+		frames = append(frames, ic.frameIndexOr(rep.BottomFrame))
+		if math.IsNaN(worst) || (higherWorse && v > worst) || (!higherWorse && v < worst) {
+			worst, in.EvidenceFrame = v, g.metric.evidenceFrame(rep, side)
+			if in.EvidenceFrame < 0 {
+				in.EvidenceFrame = rep.BottomFrame
+			}
+		}
+		in.Reps = append(in.Reps, rep.Index)
+		switch f.Level {
+		case LevelFlag:
+			in.RepsFlag++
+			in.RepsWatch++
+		case LevelWatch:
+			in.RepsWatch++
+		}
+	}
+	in.RepsAssessed = len(vals)
+	if len(vals) == 0 {
+		in.Reason = "not assessable in any rep"
+		n := 0
+		for w, k := range why {
+			if k > n || (k == n && w < in.Reason) {
+				in.Reason, n = w, k
+			}
+		}
+		return
+	}
+	in.Value = Number(round(meanOf(vals), 3))
+	in.Confidence = ic.confidence(frames, confSide, len(vals), counted)
+	ic.finish(g, in, levels, " (keypoint scores, view)")
+}
+
+// findingOf returns rep's finding of indicator id on side.
+func findingOf(rep Rep, id string, side Side) (Finding, bool) {
+	for _, f := range rep.Findings {
+		if f.Indicator == id && f.Side == side {
+			return f, true
+		}
+	}
+	return Finding{}, false
+}
+
+// repsOf returns the reps that grade side: in unilateral tasks a leg is
+// assessed on the reps it carries; otherwise every rep counts.
 func (ic *indicatorContext) repsOf(side Side) []Rep {
 	if !ic.r.Movement.Unilateral() || side == SideBoth {
 		return ic.r.Reps
@@ -389,8 +413,10 @@ func (ic *indicatorContext) repsOf(side Side) []Rep {
 	return reps
 }
 
-// asymmetry compares the legs' mean rep values of g's metric; its side
-// is the worse leg.
+// asymmetry compares the legs: in bilateral tasks from each rep's own
+// difference (summarised like every indicator); in unilateral ones, where
+// each rep loads one leg, from the legs' mean rep values. Its side is the
+// worse leg.
 func (ic *indicatorContext) asymmetry(g *grading) Indicator {
 	in := ic.newIndicator(g, SideBoth)
 	if in.Reason != "" {
@@ -403,12 +429,27 @@ func (ic *indicatorContext) asymmetry(g *grading) Indicator {
 		return in
 	}
 	ml, mr := meanOf(l), meanOf(r)
+	worse := SideLeft
+	if (g.asym.weakerLower && mr < ml) || (!g.asym.weakerLower && mr > ml) {
+		worse = SideRight
+	}
+	if !ic.r.Movement.Unilateral() {
+		ic.summarise(g, &in, ic.r.Reps, SideBoth, -1)
+		if in.EvidenceFrame >= 0 {
+			in.EvidenceFrame = -1
+			for _, rep := range ic.r.Reps {
+				if fr := g.metric.evidenceFrame(rep, worse); fr >= 0 && slices.Contains(in.Reps, rep.Index) {
+					in.EvidenceFrame = fr
+					break
+				}
+			}
+		}
+		in.Side = worse
+		return in
+	}
 	v := g.asym.stat.value(ml, mr)
 	in.Value = Number(round(v, g.asym.stat.digits()))
-	in.Side = SideLeft
-	if (g.asym.weakerLower && mr < ml) || (!g.asym.weakerLower && mr > ml) {
-		in.Side = SideRight
-	}
+	in.Side = worse
 	var frames []int
 	for _, rep := range ic.r.Reps {
 		frames = append(frames, ic.frameIndexOr(rep.BottomFrame))
@@ -417,8 +458,16 @@ func (ic *indicatorContext) asymmetry(g *grading) Indicator {
 		}
 		in.Reps = append(in.Reps, rep.Index)
 	}
+	in.RepsAssessed = min(len(l), len(r))
 	in.Confidence = ic.confidence(frames, -1, min(len(l), len(r)), max(len(l), len(r)))
-	ic.finish(g, &in, v, "")
+	lv := level(v, float64(in.WatchThreshold), float64(in.Threshold), g.higherIsWorse())
+	if lv != LevelOK {
+		in.RepsWatch = in.RepsAssessed
+		if lv == LevelFlag {
+			in.RepsFlag = in.RepsAssessed
+		}
+	}
+	ic.finish(g, &in, []Level{lv}, "")
 	return in
 }
 

@@ -23,14 +23,19 @@ func TestIndicatorsFireOnTheRightSide(t *testing.T) {
 		sex   screening.Sex
 		fires []want
 	}{
+		// A knee that caves (valgus) also goes inside its (straight)
+		// foot's line: 10° of FPPA moves it about 0.09 shank lengths.
 		{"valgus left single-leg squat", synth.Config{Movement: synth.SingleLegSquat, ValgusDeg: [2]float64{18, 0}},
-			screening.SexFemale, []want{{screening.IndDynamicKneeValgus, screening.SideLeft, screening.LevelFlag}}},
+			screening.SexFemale, []want{{screening.IndDynamicKneeValgus, screening.SideLeft, screening.LevelFlag},
+				{screening.IndKneeInsideFoot, screening.SideLeft, screening.LevelWatch}}},
 		{"valgus right single-leg squat, male watch", synth.Config{Movement: synth.SingleLegSquat, StanceRight: true, ValgusDeg: [2]float64{0, 10}},
-			screening.SexMale, []want{{screening.IndDynamicKneeValgus, screening.SideRight, screening.LevelWatch}}},
+			screening.SexMale, []want{{screening.IndDynamicKneeValgus, screening.SideRight, screening.LevelWatch},
+				{screening.IndKneeInsideFoot, screening.SideRight, screening.LevelWatch}}},
 		{"squat right knee caves", synth.Config{Movement: synth.Squat, KneeFlexionDeg: 80, ValgusDeg: [2]float64{2, 18}},
 			screening.SexUnspecified, []want{
 				{screening.IndDynamicKneeValgus, screening.SideRight, screening.LevelFlag},
 				{screening.IndFPPAAsymmetry, screening.SideRight, screening.LevelFlag},
+				{screening.IndKneeInsideFoot, screening.SideRight, screening.LevelWatch},
 				// One knee far inside also narrows the knees' distance.
 				{screening.IndKneesInsideAnkles, screening.SideBoth, screening.LevelWatch},
 			}},
@@ -39,6 +44,8 @@ func TestIndicatorsFireOnTheRightSide(t *testing.T) {
 				{screening.IndKneesInsideAnkles, screening.SideBoth, screening.LevelFlag},
 				{screening.IndDynamicKneeValgus, screening.SideLeft, screening.LevelFlag},
 				{screening.IndDynamicKneeValgus, screening.SideRight, screening.LevelFlag},
+				{screening.IndKneeInsideFoot, screening.SideLeft, screening.LevelWatch},
+				{screening.IndKneeInsideFoot, screening.SideRight, screening.LevelWatch},
 			}},
 		{"pelvic drop, right stance", synth.Config{Movement: synth.SingleLegSquat, StanceRight: true, PelvicDropDeg: 12},
 			screening.SexUnspecified, []want{{screening.IndPelvicDrop, screening.SideRight, screening.LevelFlag}}},

@@ -257,6 +257,8 @@ type frameContext struct {
 	// front holds the keypoints corrected for yaw that frontal metrics
 	// read (nil: read the image keypoints).
 	front *frontalKeypoints
+	// toeOut is each foot's turn-out in degrees (knee_medial_offset).
+	toeOut [2]float64
 }
 
 // frontal returns joint j in frame i as frontal metrics read it: its
@@ -354,6 +356,9 @@ func metricInfos(reps []repKind, clipView View, clipMove Movement) []MetricInfo 
 type repContext struct {
 	thr *Thresholds
 	sp  repSpan
+	// toeOut and toeOutFrom are each foot's turn-out and its source.
+	toeOut     [2]float64
+	toeOutFrom [2]string
 	// stance is the rep's stance leg: 0 left, 1 right, -1 bilateral.
 	stance int
 	c      *conditioned
@@ -365,12 +370,12 @@ type repContext struct {
 
 // buildRep measures one rep: the value of every metric its view and
 // movement allow.
-func buildRep(index int, sp repSpan, side Side, stance int, kind repKind, c *conditioned, b *body, s *Series, thr *Thresholds) Rep {
+func buildRep(index int, sp repSpan, side Side, stance int, kind repKind, c *conditioned, b *body, s *Series, thr *Thresholds, feet *feet) Rep {
 	rep := Rep{Index: index, Side: side, Movement: kind.mv, View: kind.view,
 		StartS: round(c.t[sp.start], 4), BottomS: round(c.t[sp.bottom], 4), EndS: round(c.t[sp.end], 4),
 		StartFrame: c.frame[sp.start], BottomFrame: c.frame[sp.bottom], EndFrame: c.frame[sp.end],
 		Metrics: map[string]MetricValue{}}
-	rc := &repContext{thr: thr, sp: sp, stance: stance, c: c, b: b, s: s, rep: &rep}
+	rc := &repContext{thr: thr, sp: sp, stance: stance, c: c, b: b, s: s, rep: &rep, toeOut: feet.toeOut, toeOutFrom: feet.from}
 	for _, m := range registry {
 		if ok, _ := m.assessable(kind.view, kind.mv); !ok || kind.view == ViewUnknown {
 			continue

@@ -23,8 +23,9 @@ import (
 //     lengths give their inclinations in any view.
 //   - A hip hinge (kettlebell pick-up, Romanian deadlift) bends the trunk
 //     far forward with little knee flexion: trunk lean at the bottom of at
-//     least moveHingeMinTrunkDeg and more than the knees flex. In a squat
-//     the knees always flex more than the trunk leans.
+//     least moveHingeMinTrunkDeg, more than the knees flex, and knees
+//     flexed less than moveHingeMaxKneeDeg. A squat flexes the knees
+//     further, however far its trunk leans.
 //   - Otherwise a squat.
 //
 // The clip's movement is the majority of the reps by confidence; a rep
@@ -47,8 +48,13 @@ const (
 	// A split stance: the legs' inclinations at the bottom differ by at
 	// least this in cosine (shank or thigh).
 	moveSplitMin = 0.4
-	// A hip hinge leans the trunk at least this far at the bottom.
+	// A hip hinge leans the trunk at least moveHingeMinTrunkDeg at the
+	// bottom, further than the knees flex, and flexes the knees less than
+	// moveHingeMaxKneeDeg: hinges (kettlebell deadlift, Romanian
+	// deadlift) keep the knees within about 15-60°, while a squat to
+	// parallel flexes them 90° or more even with the trunk far forward.
 	moveHingeMinTrunkDeg = 45
+	moveHingeMaxKneeDeg  = 70
 	// A rep keeps its own movement against the clip's majority when its
 	// vote is at least this confident.
 	moveOwnVoteConf = 0.7
@@ -232,8 +238,9 @@ func voteRep(c *conditioned, b *body, r repSpan) movementVote {
 	if p.split >= moveSplitMin {
 		return movementVote{MovementLunge, conf(p.split-moveSplitMin, 0.2), p.front}
 	}
-	if p.trunkDeg >= moveHingeMinTrunkDeg && p.kneeDeg < p.trunkDeg {
-		return movementVote{MovementHipHinge, conf(math.Min(p.trunkDeg-moveHingeMinTrunkDeg, p.trunkDeg-p.kneeDeg), 20), -1}
+	if p.trunkDeg >= moveHingeMinTrunkDeg && p.kneeDeg < p.trunkDeg && p.kneeDeg < moveHingeMaxKneeDeg {
+		m := math.Min(math.Min(p.trunkDeg-moveHingeMinTrunkDeg, p.trunkDeg-p.kneeDeg), moveHingeMaxKneeDeg-p.kneeDeg)
+		return movementVote{MovementHipHinge, conf(m, 20), -1}
 	}
 	if !math.IsNaN(p.split) {
 		margin = math.Min(margin, moveSplitMin-p.split)

@@ -9,8 +9,10 @@ import (
 )
 
 // SchemaVersion is the version of the report.json schema the Report
-// marshals to. It changes only when a field is renamed or removed.
-const SchemaVersion = "1.0"
+// marshals to. Its major part changes only when a field or a value is
+// renamed or removed: 2.0 replaced the knee_medial_ratio metric with
+// knee_medial_offset (and added per-rep movement, view, yaw and findings).
+const SchemaVersion = "2.0"
 
 // Report is the outcome of one analysis. It marshals to report.json; the
 // per-frame Series is excluded from JSON (it is written as angles.csv).
@@ -131,6 +133,56 @@ type Rep struct {
 	// FPPA details the frontal plane projection angle per side (front view
 	// only).
 	FPPA *FPPARep `json:"fppa,omitempty"`
+	// KneeOverFoot details knee_medial_offset per side (front view only).
+	KneeOverFoot *KneeOverFootRep `json:"knee_over_foot,omitempty"`
+	// Findings are the rep's own verdicts: every indicator its movement
+	// lists, on each leg it loads.
+	Findings []Finding `json:"findings"`
+}
+
+// KneeOverFootRep details the knee's position over the foot in one rep.
+type KneeOverFootRep struct {
+	Left  KneeOverFootSide `json:"left"`
+	Right KneeOverFootSide `json:"right"`
+}
+
+func (k *KneeOverFootRep) side(s int) KneeOverFootSide { return *k.sideRef(s) }
+
+func (k *KneeOverFootRep) sideRef(s int) *KneeOverFootSide {
+	if s == 1 {
+		return &k.Right
+	}
+	return &k.Left
+}
+
+// KneeOverFootSide details knee_medial_offset for one rep and side, in
+// shank lengths, positive with the knee inside the foot's line; NaN
+// (null) when not read.
+type KneeOverFootSide struct {
+	// PeakRatio is the most medial value over the rep's loaded frames
+	// (= metric knee_medial_offset), at PeakS and PeakFrame (-1: none).
+	PeakRatio Number `json:"peak_ratio"`
+	PeakS     Number `json:"peak_s"`
+	PeakFrame int    `json:"peak_frame"`
+	// TrackingDeg is the direction the knee travelled in relative to
+	// straight ahead (positive outward), fitted over the loaded frames,
+	// and ForwardRatio how far it travelled forward at most, in shank
+	// lengths.
+	TrackingDeg  Number `json:"tracking_deg"`
+	ForwardRatio Number `json:"forward_ratio"`
+	// ChangeFromBest is how much further inside the knee went than in
+	// the person's best rep on this side (the one tracking furthest
+	// out), at this rep's own depth: (tan best − tan this tracking) ×
+	// forward travel, in shank lengths. Comparing directions rather than
+	// peaks keeps a shallower rep from reading as caving.
+	ChangeFromBest Number `json:"change_from_best"`
+	// ToeOutDeg is the foot's turn-out used for the foot's line and
+	// ToeOutSource where it came from: "feet" (heel and toe keypoints)
+	// or "default" (thresholds.knee_over_foot.default_toe_out_deg).
+	ToeOutDeg    float64 `json:"toe_out_deg"`
+	ToeOutSource string  `json:"toe_out_source"`
+	// Reason says why the side was not read.
+	Reason string `json:"reason,omitempty"`
 }
 
 // FPPARep details FPPA for one rep.
@@ -333,8 +385,13 @@ type Indicator struct {
 	// Confidence 0..1 from keypoint scores, view confidence and the share
 	// of reps that could be measured.
 	Confidence float64 `json:"confidence"`
-	// Reps lists the rep indices that contributed.
-	Reps []int `json:"reps,omitempty"`
+	// Reps lists the rep indices that contributed; RepsAssessed counts
+	// them, RepsWatch those at watch or worse and RepsFlag those at flag
+	// (the level follows SummaryRule).
+	Reps         []int `json:"reps,omitempty"`
+	RepsAssessed int   `json:"reps_assessed"`
+	RepsWatch    int   `json:"reps_watch"`
+	RepsFlag     int   `json:"reps_flag"`
 	// EvidenceFrame is the frame that shows the sign best (-1 when none).
 	EvidenceFrame int `json:"evidence_frame"`
 	// Reason explains not_assessable.

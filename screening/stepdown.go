@@ -50,7 +50,7 @@ var stepDownItems = [numItems]struct{ id, desc, unit, proxy string }{
 	itemTrunk:  {StepTrunk, "Trunk alignment: the trunk leans to either side", "deg", "trunk lateral lean from vertical"},
 	itemPelvis: {StepPelvis, "Pelvis plane: the pelvis drops or rises", "deg", "hip line tilt from standing"},
 	itemKnee: {StepKneePosition, "Knee position: the knee moves medial to the foot (+1 second toe, +2 medial border)", "ratio",
-		"knee medial to the ankle ÷ shank length, or peak valgus FPPA"},
+		"knee inside its foot's line ÷ shank length (knee_medial_offset), or peak valgus FPPA"},
 	itemSteady: {StepSteadyStance, "Steady stance: loss of balance, the free foot touches down or the stance foot moves", "ratio",
 		"stance ankle displacement ÷ leg length; free ankle held at floor level (below the step in a step-down)"},
 }
@@ -132,7 +132,7 @@ func (ic *indicatorContext) newStepDownScorer(st int) *stepDownScorer {
 	c, b, s := ic.c, ic.b, ic.series
 	sc := &stepDownScorer{ic: ic, t: ic.thr.StepDown, st: st, touchFrame: -1,
 		lean: s.Metric(MetricTrunkLateralLean, SideBoth), pelvis: s.Metric(MetricPelvicDrop, SideBoth),
-		medial: s.Metric(MetricKneeMedial, sideNames[st]), fppa: s.Metric(MetricFPPA, sideNames[st])}
+		medial: s.Metric(MetricKneeMedialOffset, sideNames[st]), fppa: s.Metric(MetricFPPA, sideNames[st])}
 	for k := range sc.acc {
 		sc.acc[k] = itemAcc{worst: nan, worstFrame: -1}
 	}

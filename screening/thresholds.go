@@ -17,6 +17,7 @@ import (
 type Thresholds struct {
 	FPPA          FPPAThresholds          `json:"fppa" mapstructure:"fppa"`
 	KneeAnkle     KneeAnkleThresholds     `json:"knee_ankle" mapstructure:"knee_ankle"`
+	KneeOverFoot  KneeOverFootThresholds  `json:"knee_over_foot" mapstructure:"knee_over_foot"`
 	PelvicDrop    WatchFlag               `json:"pelvic_drop" mapstructure:"pelvic_drop"`
 	TrunkLean     WatchFlag               `json:"trunk_lateral_lean" mapstructure:"trunk_lateral_lean"`
 	KneeDominance WatchFlag               `json:"knee_hip_flexion_ratio" mapstructure:"knee_hip_flexion_ratio"`
@@ -54,6 +55,15 @@ type FPPAThresholds struct {
 type KneeAnkleThresholds struct {
 	WatchRatio float64 `json:"watch_ratio" mapstructure:"watch_ratio"`
 	FlagRatio  float64 `json:"flag_ratio" mapstructure:"flag_ratio"`
+}
+
+// KneeOverFootThresholds grade the knee tracking inside the foot
+// (knee_medial_offset, shank lengths; higher is worse) and give the
+// foot's turn-out when the track has no foot keypoints.
+type KneeOverFootThresholds struct {
+	WatchRatio       float64 `json:"watch_ratio" mapstructure:"watch_ratio"`
+	FlagRatio        float64 `json:"flag_ratio" mapstructure:"flag_ratio"`
+	DefaultToeOutDeg float64 `json:"default_toe_out_deg" mapstructure:"default_toe_out_deg"`
 }
 
 // ShankThresholds grades limited forward shank inclination at the bottom of
@@ -148,6 +158,9 @@ const (
 	srcPiva2006       = "Piva et al. 2006 lateral step-down test; proxy cut-off: expert default"
 	srcExpert         = "expert default"
 	srcWillsonOnly    = "expert default (keeps the thigh within about 45° of the image plane, where Willson 2006 FPPA is meaningful)"
+	srcKneeWatch      = "Piva et al. 2006 knee-position sign (+1: knee medial to the second toe), past the measurement's uncertainty: expert default of 0.08 shank lengths, about 3.5 cm for an adult"
+	srcKneeFlag       = "Piva et al. 2006 knee-position sign (+2: knee medial to the foot's medial border): half a foot breadth (0.055 H, Drillis & Contini 1966) is 0.11 of the shank (0.246 H), plus the watch margin"
+	srcToeOut         = "expert default: squat guidelines allow the toes forward or turned out up to about 10° (as reviewed by Lorenzetti et al. 2018) and self-chosen wide stances turn them out more, so no single angle fits; 0° reads only a knee that travels inward as inside, never one that tracks straight over a straight foot, and a knee that caves relative to a toed-out foot shows as a change from the person's best rep"
 	srcFPPABound      = "physiological bound (expert default): 2D FPPA in squats, step-downs and landings stays well within ±30° (Herrington 2014: 16.8 ± 5.4° in women with patellofemoral pain; Herrington & Munro 2010 norms 3-13°); a larger angle means a foreshortened thigh or a camera off square-on, not a knee"
 	srcFrontalYaw     = "expert default: 2D frontal knee angles agree with 3D when the body faces the camera and not when it turns (McLean et al. 2005, RMS error 1.5-1.7° facing, 16° turning); uncorrected, a squat's knee travelling 0.3 m forward shifts sideways by 0.3 m × sin(yaw) in the image, about 20° of FPPA per 10° of yaw at 45° hip flexion (synthetic body), which the yaw correction removes"
 	srcSagittalYaw    = "expert default: beyond 70° a sagittal segment's horizontal image extent is within 6% of its true extent (sin 70° = 0.94); 2D sagittal angles agree with 3D within 1-3° with the camera perpendicular (Schurr et al. 2017)"
@@ -184,6 +197,15 @@ var thresholdSpecs = []ThresholdSpec{
 	{Key: "thresholds.knee_ankle.flag_ratio", Default: 0.75, Unit: "ratio", Min: 0, Max: 3, Source: srcExpert,
 		Description: "knees clearly inside the ankles at the bottom of a bilateral squat (lower is worse)",
 		field:       func(t *Thresholds) *float64 { return &t.KneeAnkle.FlagRatio }},
+	{Key: "thresholds.knee_over_foot.watch_ratio", Default: 0.08, Unit: "ratio", Min: 0, Max: 1, Source: srcKneeWatch,
+		Description: "knee inside its foot's line by this share of shank length at its most medial in a rep: medial of the second toe",
+		field:       func(t *Thresholds) *float64 { return &t.KneeOverFoot.WatchRatio }},
+	{Key: "thresholds.knee_over_foot.flag_ratio", Default: 0.16, Unit: "ratio", Min: 0, Max: 1, Source: srcKneeFlag,
+		Description: "knee inside its foot's line by this share of shank length: medial of the foot's medial border",
+		field:       func(t *Thresholds) *float64 { return &t.KneeOverFoot.FlagRatio }},
+	{Key: "thresholds.knee_over_foot.default_toe_out_deg", Default: 0, Unit: "deg", Min: 0, Max: 45, Source: srcToeOut,
+		Description: "each foot's turn-out assumed when the track has no foot keypoints (MoveNet): the direction of the foot's line the knee is read against; heel and toe keypoints (BlazePose) measure it",
+		field:       func(t *Thresholds) *float64 { return &t.KneeOverFoot.DefaultToeOutDeg }},
 	{Key: "thresholds.pelvic_drop.watch", Default: 5, Unit: "deg", Min: 0, Max: 45, Source: srcExpert,
 		Description: "pelvic drop of the unsupported side at the bottom of a single-leg task",
 		field:       func(t *Thresholds) *float64 { return &t.PelvicDrop.Watch }},
@@ -227,10 +249,10 @@ var thresholdSpecs = []ThresholdSpec{
 		Description: "pelvis not level: hip line tilts from its standing angle by this much (+1)",
 		field:       func(t *Thresholds) *float64 { return &t.StepDown.PelvisTiltDeg }},
 	{Key: "thresholds.step_down.knee_medial_ratio", Default: 0.05, Unit: "ratio", Min: 0, Max: 1, Source: srcPiva2006,
-		Description: "knee medial to the ankle by this fraction of shank length (proxy for the second toe; +1)",
+		Description: "knee inside its foot's line by this fraction of shank length (knee_medial_offset: medial to the second toe; +1)",
 		field:       func(t *Thresholds) *float64 { return &t.StepDown.KneeMedialRatio }},
 	{Key: "thresholds.step_down.knee_far_medial_ratio", Default: 0.15, Unit: "ratio", Min: 0, Max: 1, Source: srcPiva2006,
-		Description: "knee medial to the ankle by this fraction of shank length (proxy for the foot's medial border; +2)",
+		Description: "knee inside its foot's line by this fraction of shank length (knee_medial_offset: medial to the foot's medial border; +2)",
 		field:       func(t *Thresholds) *float64 { return &t.StepDown.KneeFarMedialRatio }},
 	{Key: "thresholds.step_down.knee_medial_fppa_deg", Default: 10, Unit: "deg", Min: 0, Max: 60, Source: srcPiva2006,
 		Description: "peak valgus FPPA that also counts as knee medial to the foot (+1)",
