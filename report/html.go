@@ -79,6 +79,9 @@ type htmlPage struct {
 	R          *screening.Report
 	A          Analysis
 	Duration   string
+	Views      []viewRow
+	Allowed    []allowedRow
+	Rule       string
 	Findings   []finding
 	StepDown   *screening.StepDownScore
 	RepCols    []repCol
@@ -102,7 +105,27 @@ type findingCell struct {
 	Present              bool
 	Level                screening.Level
 	Value, Cut, Conf     string
+	Reps                 string
 	EvidenceFrame, Index int
+}
+
+// viewRow is one stretch of the clip filmed from one view.
+type viewRow struct {
+	View       screening.View
+	Yaw, Times string
+}
+
+// allowedRow says whether the clip's views allowed a metric, in which
+// reps, or why not.
+type allowedRow struct {
+	Label, Reps, Reason string
+	OK                  bool
+}
+
+// repVerdict is one rep's findings beyond ok on one side.
+type repVerdict struct {
+	Level screening.Level
+	Items []string
 }
 
 type repCol struct {
@@ -114,8 +137,10 @@ type repCol struct {
 type repRow struct {
 	Index                   int
 	Side                    string
+	View                    string
 	Start, Bottom, End      string
 	Cells                   []string
+	Verdict                 [2]repVerdict
 	BottomFrame, StartFrame int
 }
 
@@ -126,6 +151,7 @@ type plotImg struct {
 
 type frameImg struct {
 	Caption string
+	Verdict [2]repVerdict
 	Src     template.URL
 }
 
@@ -138,6 +164,9 @@ func WriteHTML(w io.Writer, d *Data) error {
 		R:          r,
 		A:          d.Analysis,
 		Duration:   fmt.Sprintf("%.1f s", r.Source.DurationS),
+		Views:      viewRows(r),
+		Allowed:    allowedRows(r),
+		Rule:       screening.SummaryRule,
 		Findings:   findings(r.Indicators),
 		StepDown:   r.StepDownScore,
 		Thresholds: r.Thresholds,
@@ -156,7 +185,7 @@ func WriteHTML(w io.Writer, d *Data) error {
 		{"smoothing", smoothing(q.FilterCutoffHz)},
 	}
 	plots := []plotSpec{}
-	if r.View == screening.ViewFront || r.View == screening.ViewOblique {
+	if anyRepIn(r, screening.ViewFront) || (len(r.Reps) == 0 && r.View == screening.ViewFront) {
 		plots = append(plots, plotSpec{title: "Frontal plane projection angle (FPPA)", ylabel: "FPPA (°, + = valgus)", metric: screening.MetricFPPA})
 	}
 	plots = append(plots, plotSpec{title: "Knee flexion (180° − hip-knee-ankle angle in the image)", ylabel: "knee flexion (°)", metric: screening.MetricKneeFlexion, anyValid: true})
@@ -184,7 +213,8 @@ func WriteHTML(w io.Writer, d *Data) error {
 			return err
 		}
 		pg.Frames = append(pg.Frames, frameImg{
-			Caption: fmt.Sprintf("Rep %d, bottom at %.2f s (frame %d)", rp.Index, rp.BottomS, rp.BottomFrame),
+			Caption: fmt.Sprintf("Rep %d, bottom at %.2f s (frame %d), %s view (yaw %s)", rp.Index, rp.BottomS, rp.BottomFrame, rp.View, fmtValue(float64(rp.YawDeg), "deg")),
+			Verdict: repVerdicts(rp),
 			Src:     dataURI("image/jpeg", jp),
 		})
 	}
@@ -229,8 +259,12 @@ func findings(ins []screening.Indicator) []finding {
 			}
 			cut = fmt.Sprintf("watch %s %s, flag %s %s", dir, fmtValue(float64(in.WatchThreshold), in.Unit), dir, fmtValue(float64(in.Threshold), in.Unit))
 		}
+		reps := ""
+		if in.RepsAssessed > 0 {
+			reps = fmt.Sprintf("%d of %d reps at watch or worse", in.RepsWatch, in.RepsAssessed)
+		}
 		f.Cells[col] = findingCell{Present: true, Level: in.Level, Value: fmtValue(float64(in.Value), in.Unit), Cut: cut,
-			Conf: fmt.Sprintf("%.0f%%", 100*in.Confidence), EvidenceFrame: in.EvidenceFrame}
+			Conf: fmt.Sprintf("%.0f%%", 100*in.Confidence), Reps: reps, EvidenceFrame: in.EvidenceFrame}
 		if rank[in.Level] > rank[f.Worst] {
 			f.Worst = in.Level
 		}
@@ -267,8 +301,12 @@ func repTable(r *screening.Report) ([]repCol, []repRow) {
 	}
 	rows := make([]repRow, 0, len(r.Reps))
 	for _, rp := range r.Reps {
-		row := repRow{Index: rp.Index, Side: string(rp.Side), Start: fmt.Sprintf("%.2f", rp.StartS),
-			Bottom: fmt.Sprintf("%.2f", rp.BottomS), End: fmt.Sprintf("%.2f", rp.EndS), BottomFrame: rp.BottomFrame}
+		row := repRow{Index: rp.Index, Side: string(rp.Side), View: fmt.Sprintf("%s %s", rp.View, fmtValue(float64(rp.YawDeg), "deg")),
+			Start: fmt.Sprintf("%.2f", rp.StartS), Bottom: fmt.Sprintf("%.2f", rp.BottomS), End: fmt.Sprintf("%.2f", rp.EndS),
+			BottomFrame: rp.BottomFrame, Verdict: repVerdicts(rp)}
+		if rp.Movement != r.Movement {
+			row.Side += ", " + string(rp.Movement)
+		}
 		for _, c := range cols {
 			mv, ok := rp.Metrics[c.name]
 			switch {
@@ -285,6 +323,106 @@ func repTable(r *screening.Report) ([]repCol, []repRow) {
 		rows = append(rows, row)
 	}
 	return cols, rows
+}
+
+// anyRepIn reports whether a rep was filmed in view v.
+func anyRepIn(r *screening.Report, v screening.View) bool {
+	for _, rp := range r.Reps {
+		if rp.View == v {
+			return true
+		}
+	}
+	return false
+}
+
+// viewRows lists the clip's view segments.
+func viewRows(r *screening.Report) []viewRow {
+	var out []viewRow
+	for _, vs := range r.ViewSegments {
+		out = append(out, viewRow{View: vs.View, Yaw: fmtValue(float64(vs.YawDeg), "deg"),
+			Times: fmt.Sprintf("%.1f–%.1f s", vs.StartS, vs.EndS)})
+	}
+	return out
+}
+
+// allowedRows says, for each metric that is a finding, which reps' views
+// and movements allowed it, or why none did.
+func allowedRows(r *screening.Report) []allowedRow {
+	var out []allowedRow
+	for _, mi := range r.Metrics {
+		if spec, _ := screening.LookupMetric(mi.Name); spec.Auxiliary {
+			continue
+		}
+		row := allowedRow{Label: metricLabel(mi.Name), OK: mi.Assessable, Reason: mi.Reason}
+		if mi.Assessable && len(mi.Reps) > 0 {
+			row.Reps = repList(mi.Reps, len(r.Reps))
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// repList names reps compactly: "all 6 reps", "reps 1, 3".
+func repList(reps []int, total int) string {
+	if len(reps) == total {
+		if total == 1 {
+			return "the rep"
+		}
+		return fmt.Sprintf("all %d reps", total)
+	}
+	parts := make([]string, len(reps))
+	for i, k := range reps {
+		parts[i] = fmt.Sprint(k)
+	}
+	if len(reps) == 1 {
+		return "rep " + parts[0]
+	}
+	return "reps " + strings.Join(parts, ", ")
+}
+
+// repVerdicts is a rep's worst level per leg (whole-body findings count
+// for both) with the findings at that level.
+func repVerdicts(rp screening.Rep) [2]repVerdict {
+	rank := map[screening.Level]int{screening.LevelOK: 1, screening.LevelWatch: 2, screening.LevelFlag: 3}
+	var out [2]repVerdict
+	for s, side := range []screening.Side{screening.SideLeft, screening.SideRight} {
+		v := &out[s]
+		v.Level = screening.LevelNotAssessable
+		for _, f := range rp.Findings {
+			if f.Side != side && f.Side != screening.SideBoth {
+				continue
+			}
+			k, ok := rank[f.Level]
+			if !ok {
+				continue
+			}
+			item := fmt.Sprintf("%s %s", strings.ReplaceAll(f.Indicator, "_", " "), fmtFinding(f))
+			switch {
+			case k > rank[v.Level]:
+				v.Level, v.Items = f.Level, nil
+				if k > 1 {
+					v.Items = []string{item}
+				}
+			case k == rank[v.Level] && k > 1:
+				v.Items = append(v.Items, item)
+			}
+		}
+	}
+	return out
+}
+
+// fmtFinding formats a finding's value in its indicator's unit.
+func fmtFinding(f screening.Finding) string {
+	unit := "ratio"
+	for _, spec := range screening.MetricSpecs() {
+		if slices.Contains(spec.Indicators, f.Indicator) {
+			unit = spec.Unit
+		}
+	}
+	if f.Indicator == screening.IndFlexionAsymmetry {
+		unit = "%"
+	}
+	return fmtValue(float64(f.Value), unit)
 }
 
 func dataURI(mime string, b []byte) template.URL {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -187,6 +188,40 @@ func checkHTML(t *testing.T, html string, d *Data) {
 			t.Errorf("problem %q missing from report.html", p.Message)
 		}
 	}
+	// Each rep's verdict per leg sits beside its bottom frame: the worst
+	// level of its findings on that leg.
+	for _, rp := range d.Report.Reps {
+		i := strings.Index(html, fmt.Sprintf("Rep %d, bottom at", rp.Index))
+		if i < 0 {
+			t.Errorf("rep %d: no captioned bottom frame", rp.Index)
+			continue
+		}
+		caption := html[i:]
+		caption = caption[:strings.Index(caption, "</figcaption>")]
+		for s, side := range []screening.Side{screening.SideLeft, screening.SideRight} {
+			want := worstLevel(rp, side)
+			label := []string{"Left", "Right"}[s]
+			if !strings.Contains(caption, fmt.Sprintf(`%s: <span class="badge %s">`, label, want)) {
+				t.Errorf("rep %d: %s verdict %s not beside its frame: %s", rp.Index, label, want, caption)
+			}
+		}
+	}
+	if len(d.Report.Metrics) > 0 && !strings.Contains(html, "What the camera view allowed") {
+		t.Errorf("report.html does not say which metrics the view allowed")
+	}
+}
+
+// worstLevel is the worst graded level of rep's findings on side (whole
+// body ones included), not_assessable when none was graded.
+func worstLevel(rp screening.Rep, side screening.Side) screening.Level {
+	rank := map[screening.Level]int{screening.LevelOK: 1, screening.LevelWatch: 2, screening.LevelFlag: 3}
+	worst := screening.LevelNotAssessable
+	for _, f := range rp.Findings {
+		if (f.Side == side || f.Side == screening.SideBoth) && rank[f.Level] > rank[worst] {
+			worst = f.Level
+		}
+	}
+	return worst
 }
 
 func htmlEscape(s string) string {

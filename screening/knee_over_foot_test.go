@@ -60,7 +60,7 @@ func TestKneesInVersusKneesOut(t *testing.T) {
 						t.Errorf("knees-out rep %d %s: %s (value %v, %s)", rep.Index, side, f.Level, f.Value, f.Reason)
 					}
 					fppa := rep.Metrics[screening.MetricFPPA].Side(side)
-					if fppa >= 0 {
+					if !(fppa < 0) {
 						t.Errorf("rep %d %s: FPPA %.1f°; the scenario needs FPPA negative in every rep", rep.Index, side, fppa)
 					}
 					if knees {

@@ -22,7 +22,7 @@ func init() {
 			Description: "frontal plane projection angle, 180° − hip-knee-ankle angle, positive = knee medial (valgus); per rep the peak valgus over the valid descent and bottom (thigh ≥ 70% of standing length)",
 			RepValue:    "peak valgus over the valid frames of the descent, the bottom and 0.1 s after it (maximum of local quadratic fits over ±0.45 s); the free leg of a single-leg task is not read. Details per side in the rep's fppa block",
 			Validity:    "hip, knee and ankle visible, the other hip too (it gives the medial direction), and the thigh's image length at least thresholds.fppa_validity.min_thigh_length_ratio of its standing length (a foreshortened thigh makes the angle meaningless)",
-			Plausible:   Range{Min: -45, Max: 45, Key: "thresholds.fppa_validity.max_abs_deg", Source: "physiological bound: published 2D FPPA stays well within ±30°; beyond the bound the thigh is foreshortened or the camera off square-on (a rep that reaches it in its valid phase is not assessable)"},
+			Plausible:   Range{Min: -45, Max: 45, Key: "thresholds.fppa_validity.max_abs_deg", Source: "physiological bound: published 2D FPPA stays well within ±30°; valgus beyond the bound means a foreshortened thigh or a camera off square-on, and a rep that reaches it in its valid phase is not assessable; varus beyond it (the knee far outside the hip-ankle line of a very wide stance) is left out"},
 		},
 		order:    10,
 		frame:    fppaFrame,
@@ -106,8 +106,8 @@ func fppaSide(s *Series, side int, sp repSpan, after int, b *body, thr *Threshol
 	if m == nil {
 		return out
 	}
-	if worst, at := implausibleFPPA(s, side, sp.start, sp.end, thr); at >= 0 {
-		out.Reason = fmt.Sprintf("FPPA reached %+.0f° at %.2f s in the valid phase, beyond the physiological ±%.0f° (thresholds.fppa_validity.max_abs_deg): a foreshortened thigh or a camera off square-on, not a knee angle",
+	if worst, at := implausibleValgus(s, side, sp.start, sp.end, thr); at >= 0 {
+		out.Reason = fmt.Sprintf("FPPA reached %+.0f° at %.2f s in the valid phase, beyond the physiological %.0f° (thresholds.fppa_validity.max_abs_deg): a foreshortened thigh or a camera off square-on, not a knee angle",
 			worst, s.Time[at], thr.FPPAValidity.MaxAbsDeg)
 		return out
 	}
@@ -150,6 +150,9 @@ func fppaSide(s *Series, side int, sp repSpan, after int, b *body, thr *Threshol
 	if peakI >= 0 {
 		out.PeakDeg, out.PeakS, out.PeakFrame = Number(peak), Number(s.Time[peakI]), s.Frame[peakI]
 		out.ChangeDeg = Number(peak - standing)
+	} else if _, at := implausibleFPPA(s, side, sp.start, after, thr); at >= 0 {
+		out.Reason = fmt.Sprintf("FPPA stayed beyond −%.0f° (thresholds.fppa_validity.max_abs_deg) in the valid phase: the knee far outside the hip-ankle line, as in a very wide stance; not read",
+			thr.FPPAValidity.MaxAbsDeg)
 	}
 	out.BottomValid = m.Valid[bottom]
 	if out.BottomValid {
@@ -165,16 +168,32 @@ func fppaSide(s *Series, side int, sp repSpan, after int, b *body, thr *Threshol
 	return out
 }
 
+// implausibleValgus finds the largest valgus FPPA beyond the plausible
+// bound in frames [a, b] of side that are otherwise valid (front view,
+// thigh long enough): no knee caves that far, so the rep's reading cannot
+// be trusted. It returns that value and its frame, or (NaN, -1). Varus
+// beyond the bound (the knee far outside the hip-ankle line, as a very
+// wide stance places it) only makes those frames invalid.
+func implausibleValgus(s *Series, side, a, b int, thr *Thresholds) (float64, int) {
+	return beyondBound(s, side, a, b, thr, func(v float64) bool { return v > thr.FPPAValidity.MaxAbsDeg })
+}
+
 // implausibleFPPA finds the largest FPPA beyond the plausible bound in
-// frames [a, b] of side that are otherwise valid (front view, thigh long
-// enough). It returns that value and its frame, or (NaN, -1).
+// frames [a, b] of side that are otherwise valid. It returns that value
+// and its frame, or (NaN, -1).
 func implausibleFPPA(s *Series, side, a, b int, thr *Thresholds) (float64, int) {
+	return beyondBound(s, side, a, b, thr, func(v float64) bool { return math.Abs(v) > thr.FPPAValidity.MaxAbsDeg })
+}
+
+// beyondBound finds the largest FPPA (in magnitude) for which beyond
+// holds in frames [a, b] of side that are otherwise valid.
+func beyondBound(s *Series, side, a, b int, thr *Thresholds, beyond func(float64) bool) (float64, int) {
 	m := s.Metric(MetricFPPA, sideNames[side])
 	th := s.Metric(MetricThighLength, sideNames[side])
 	worst, at := nan, -1
 	for i := a; i <= b; i++ {
 		v := m.Values[i]
-		if th == nil || !th.Valid[i] || !(th.Values[i] >= thr.FPPAValidity.MinThighLengthRatio) || !(math.Abs(v) > thr.FPPAValidity.MaxAbsDeg) {
+		if th == nil || !th.Valid[i] || !(th.Values[i] >= thr.FPPAValidity.MinThighLengthRatio) || !beyond(v) {
 			continue
 		}
 		if at < 0 || math.Abs(v) > math.Abs(worst) {

@@ -298,7 +298,7 @@ var thresholdSpecs = []ThresholdSpec{
 		Description: "FPPA is valid only while the thigh's image length is at least this share of its standing length",
 		field:       func(t *Thresholds) *float64 { return &t.FPPAValidity.MinThighLengthRatio }},
 	{Key: "thresholds.fppa_validity.max_abs_deg", Default: 45, Unit: "deg", Min: 10, Max: 90, Source: srcFPPABound,
-		Description: "FPPA beyond ± this is physiologically implausible: such a frame is not valid, and a rep that reaches it in its valid phase is not assessable for FPPA",
+		Description: "FPPA beyond ± this is not read: such a frame is not valid, and a rep whose valgus reaches it in its valid phase is not assessable for FPPA",
 		field:       func(t *Thresholds) *float64 { return &t.FPPAValidity.MaxAbsDeg }},
 	{Key: "thresholds.view.frontal_max_yaw_deg", Default: 20, Unit: "deg", Min: 0, Max: 45, Source: srcFrontalYaw,
 		Description: "frontal metrics (FPPA, knee over foot, pelvic drop, lateral trunk lean) are read only in reps filmed within this yaw of square-on front or back; within it the keypoints are corrected for the remaining yaw",
