@@ -10,17 +10,20 @@ import (
 
 // Annotator turns a screening report into each frame's overlay: the
 // conditioned keypoints (or, without a report, the model's own), the
-// legs coloured by their worst finding, the rep counter, movement and view,
-// and the live FPPA per side in a front view. It is safe for concurrent
-// use once made.
+// legs coloured by the verdict of the rep in progress (the last rep's
+// between reps, none before the first), the rep counter, movement and
+// view, and the live FPPA per side in a front view. It is safe for
+// concurrent use once made.
 type Annotator struct {
-	rep     *screening.Report
-	series  *screening.Series
-	tr      *pose.Track
-	levels  [2]screening.Level
-	byFrame map[int]int // frame index -> sample index in series/track
-	fppa    [2]*screening.MetricSeries
-	title   string
+	rep    *screening.Report
+	series *screening.Series
+	tr     *pose.Track
+	levels [2]screening.Level
+	// repLevels is each rep's worst finding per leg.
+	repLevels [][2]screening.Level
+	byFrame   map[int]int // frame index -> sample index in series/track
+	fppa      [2]*screening.MetricSeries
+	title     string
 }
 
 // minRawScore is the score from which a model's raw keypoint is drawn when
@@ -33,7 +36,12 @@ func NewAnnotator(rep *screening.Report, tr *pose.Track) *Annotator {
 	a := &Annotator{rep: rep, tr: tr, byFrame: map[int]int{}}
 	if rep != nil {
 		a.series = rep.Series
-		a.levels = SideLevels(rep.Indicators)
+		for _, r := range rep.Reps {
+			a.repLevels = append(a.repLevels, RepLevels(r))
+		}
+		if len(rep.Reps) == 0 {
+			a.levels = SideLevels(rep.Indicators)
+		}
 		a.title = fmt.Sprintf("%s, %s view", rep.Movement, rep.View)
 	}
 	if a.series != nil {
@@ -68,6 +76,25 @@ func SideLevels(ins []screening.Indicator) [2]screening.Level {
 		for s, side := range [2]screening.Side{screening.SideLeft, screening.SideRight} {
 			if (in.Side == side || in.Side == screening.SideBoth || in.Side == screening.SideNone) && r > levelRank[out[s]] {
 				out[s] = in.Level
+			}
+		}
+	}
+	return out
+}
+
+// RepLevels returns a rep's worst graded finding per side (left, right);
+// whole-body findings count for both sides. A side without a graded
+// finding gets "".
+func RepLevels(r screening.Rep) [2]screening.Level {
+	var out [2]screening.Level
+	for _, f := range r.Findings {
+		k := levelRank[f.Level]
+		if k == 0 {
+			continue
+		}
+		for s, side := range [2]screening.Side{screening.SideLeft, screening.SideRight} {
+			if (f.Side == side || f.Side == screening.SideBoth) && k > levelRank[out[s]] {
+				out[s] = f.Level
 			}
 		}
 	}
@@ -110,6 +137,10 @@ func (a *Annotator) Fill(f int, o *Overlay, sx, sy float64) {
 		o.Lines = append(o.Lines, fmt.Sprintf("rep %d of %d", cur, n))
 	} else {
 		o.Lines = append(o.Lines, fmt.Sprintf("reps %d of %d", done, n))
+	}
+	// Legs take the verdict of the rep in progress, else of the last one.
+	if k := max(cur, done); k > 0 && k <= len(a.repLevels) {
+		o.Level = a.repLevels[k-1]
 	}
 	o.Lines = append(o.Lines, a.title)
 	if a.fppa[0] != nil && a.fppa[1] != nil && i < len(a.fppa[0].Values) && i < len(a.fppa[1].Values) {

@@ -68,8 +68,8 @@ func TestAnnotatorFill(t *testing.T) {
 	if strings.Join(o.Lines, "|") != strings.Join(want, "|") {
 		t.Errorf("lines %q, want %q", o.Lines, want)
 	}
-	if o.Level != SideLevels(rep.Indicators) || o.Level[0] == "" {
-		t.Errorf("levels %v, want the worst graded per side %v", o.Level, SideLevels(rep.Indicators))
+	if o.Level != RepLevels(r) || o.Level[0] == "" {
+		t.Errorf("levels %v, want rep 2's worst finding per side %v", o.Level, RepLevels(r))
 	}
 	// After the last rep the counter says all are done; a frame the report
 	// does not cover has no points.
@@ -155,6 +155,51 @@ func TestBonesFollowTheSkeleton(t *testing.T) {
 		kx, ky := mid(coco.At(pose.LeftKnee), ankle)
 		if got := img.RGBAAt(kx, ky); !nearRGBA(got, colNone, 2) {
 			t.Errorf("%s: shin colour %v, want the neutral leg colour", tc.o.Skeleton, got)
+		}
+	}
+}
+
+// The legs take the verdict of the rep in progress, keep the last rep's
+// between reps, and are neutral before the first: a knees-in rep shows
+// its colours and a knees-out rep after it shows ok.
+func TestLegsColouredByCurrentRep(t *testing.T) {
+	in, out := [2]float64{0.25, 0.25}, [2]float64{-0.04, -0.04}
+	tr, _, err := synth.Generate(synth.Config{Reps: 3, StanceWidthM: 0.5, ToeOutDeg: 25, KneeFlexionDeg: 120,
+		KneeMedialByRep: [][2]float64{out, in, out}, NoisePx: 1, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := screening.Analyze(context.Background(), tr, screening.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Reps) != 3 {
+		t.Fatalf("%d reps", len(rep.Reps))
+	}
+	a := NewAnnotator(rep, tr)
+	var o Overlay
+	at := func(frame int) [2]screening.Level {
+		a.Fill(frame, &o, 1, 1)
+		return o.Level
+	}
+	r1, r2, r3 := rep.Reps[0], rep.Reps[1], rep.Reps[2]
+	if l := at(r1.StartFrame - 5); l != ([2]screening.Level{}) {
+		t.Errorf("before the first rep: %v, want neutral", l)
+	}
+	ok := [2]screening.Level{screening.LevelOK, screening.LevelOK}
+	flag := [2]screening.Level{screening.LevelFlag, screening.LevelFlag}
+	for _, tc := range []struct {
+		frame int
+		want  [2]screening.Level
+		what  string
+	}{
+		{r1.BottomFrame, ok, "knees-out rep 1"},
+		{r2.BottomFrame, flag, "knees-in rep 2"},
+		{(r2.EndFrame + r3.StartFrame) / 2, flag, "between reps 2 and 3"},
+		{r3.BottomFrame, ok, "knees-out rep 3"},
+	} {
+		if got := at(tc.frame); got != tc.want {
+			t.Errorf("%s (frame %d): legs %v, want %v", tc.what, tc.frame, got, tc.want)
 		}
 	}
 }
