@@ -16,11 +16,12 @@ import (
 //     through the rep is bilateral, whatever the camera angle: feet at
 //     different depths look raised in a camera above the floor, but they
 //     do not move with the hips.
-//   - Of bilateral reps, a split stance is a lunge: at the bottom one
-//     shank is near vertical and the other near horizontal (the rear knee
-//     drops towards the floor), one thigh horizontal and the other near
-//     vertical. The segments' vertical extents over their standing
-//     lengths give their inclinations in any view.
+//   - A split stance is a lunge: at the bottom one shank is near vertical
+//     and the other near horizontal (the rear knee drops towards the
+//     floor), one thigh horizontal and the other near vertical. The
+//     segments' vertical extents over their standing lengths give their
+//     inclinations in any view. It is checked first: in a walking lunge
+//     one foot steps into place during the descent, moving with the hips.
 //   - A hip hinge (kettlebell pick-up, Romanian deadlift) bends the trunk
 //     far forward with little knee flexion: trunk lean at the bottom of at
 //     least moveHingeMinTrunkDeg, more than the knees flex, and knees
@@ -199,6 +200,12 @@ func ankleTravel(c *conditioned, b *body, frames []int, s int) (float64, bool) {
 
 // voteRep classifies one rep.
 func voteRep(c *conditioned, b *body, r repSpan) movementVote {
+	p := bottomPosture(c, b, r)
+	// A lunge's rear foot may step into place during the descent and so
+	// move with the hips: its posture at the bottom decides first.
+	if p.lunge {
+		return movementVote{MovementLunge, round(math.Max(0.3, math.Min(1, 0.5+(p.split-moveSplitMin)/0.2)), 3), p.front}
+	}
 	var slope, fit, travel [2]float64
 	frames := make([]int, 0, r.end-r.start+1)
 	for i := r.start; i <= r.end; i++ {
@@ -234,7 +241,6 @@ func voteRep(c *conditioned, b *body, r repSpan) movementVote {
 	}
 	// Both feet grounded.
 	margin := math.Min(moveCoupledSlope-math.Max(slope[0], slope[1]), 0.5)
-	p := bottomPosture(c, b, r)
 	if p.split >= moveSplitMin {
 		return movementVote{MovementLunge, conf(p.split-moveSplitMin, 0.2), p.front}
 	}
@@ -256,6 +262,12 @@ type posture struct {
 	// inclination cosines; front the leg whose shank is more vertical.
 	split float64
 	front int
+	// lunge: one leg has a near-vertical shank under a thigh far from
+	// vertical (the front leg), the other a near-vertical thigh over a
+	// shank far from vertical (the rear knee down towards the floor). A
+	// single-leg squat's free leg hangs with both segments part way; a
+	// pistol's free leg is straight out in front.
+	lunge bool
 	// kneeDeg is the mean knee flexion and trunkDeg the trunk's lean from
 	// vertical, degrees.
 	kneeDeg, trunkDeg float64
@@ -265,6 +277,7 @@ type posture struct {
 // r's bottom (medians).
 func bottomPosture(c *conditioned, b *body, r repSpan) posture {
 	var splits, knees, trunks, frontVotes []float64
+	var ca0, ca1, cb0, cb1 []float64
 	for i := r.start; i <= r.end; i++ {
 		if math.Abs(c.t[i]-c.t[r.bottom]) > 0.15 {
 			continue
@@ -282,6 +295,7 @@ func bottomPosture(c *conditioned, b *body, r repSpan) posture {
 			cb[s] = clampUnit((kn.Y - h.Y) / b.shotThigh[k][s])
 		}
 		if ok {
+			ca0, ca1, cb0, cb1 = append(ca0, ca[0]), append(ca1, ca[1]), append(cb0, cb[0]), append(cb1, cb[1])
 			splits = append(splits, math.Max(math.Abs(ca[0]-ca[1]), math.Abs(cb[0]-cb[1])))
 			knees = append(knees, (math.Acos(ca[0])+math.Acos(cb[0])+math.Acos(ca[1])+math.Acos(cb[1]))/2*rad2deg)
 			frontVotes = append(frontVotes, sign(ca[1]-ca[0]))
@@ -294,8 +308,23 @@ func bottomPosture(c *conditioned, b *body, r repSpan) posture {
 	if percentile(frontVotes, 50) > 0 {
 		p.front = 1
 	}
+	cosA := [2]float64{percentile(ca0, 50), percentile(ca1, 50)}
+	cosB := [2]float64{percentile(cb0, 50), percentile(cb1, 50)}
+	f, rr := p.front, 1-p.front
+	p.lunge = cosA[f] >= lungeFrontShank && cosB[f] <= lungeFrontThigh && cosB[rr] >= lungeRearThigh && cosA[rr] <= lungeRearShank
 	return p
 }
+
+// Lunge posture bounds on the segments' inclination cosines at the
+// bottom (1 vertical, 0 horizontal): the front shank within about 50° of
+// vertical under a thigh at least 50° from it; the rear thigh within
+// about 55° of vertical over a shank at least 60° from it.
+const (
+	lungeFrontShank = 0.6
+	lungeFrontThigh = 0.65
+	lungeRearThigh  = 0.55
+	lungeRearShank  = 0.5
+)
 
 func clampUnit(v float64) float64 { return math.Max(-1, math.Min(1, v)) }
 

@@ -36,16 +36,20 @@ func TestBilateralSquatNeverSingleLeg(t *testing.T) {
 }
 
 // A split-stance lunge is its own movement, in front and side views, on
-// either leg: the front leg is the stance leg and the only one graded,
-// and the frontal metrics of knee control are read for it.
+// either leg, static or stepping forward into it (the stepping foot moves
+// with the hips, like a single-leg squat's free foot, until it lands):
+// the front leg is the stance leg and the only one graded, and the
+// frontal metrics of knee control are read for it.
 func TestLunge(t *testing.T) {
 	for _, tc := range []struct {
 		yaw   float64
 		right bool
-	}{{0, false}, {0, true}, {90, false}, {-90, true}, {10, true}} {
-		t.Run(fmt.Sprintf("yaw%.0f/right=%v", tc.yaw, tc.right), func(t *testing.T) {
+		step  bool
+	}{{0, false, false}, {0, true, false}, {90, false, false}, {-90, true, false}, {10, true, false},
+		{0, false, true}, {90, true, true}, {-35, false, true}} {
+		t.Run(fmt.Sprintf("yaw%.0f/right=%v/step=%v", tc.yaw, tc.right, tc.step), func(t *testing.T) {
 			tr, _ := generate(t, synth.Config{Movement: synth.Lunge, StanceRight: tc.right, Reps: 3, YawDeg: tc.yaw, NoisePx: 2, Seed: 8,
-				ValgusDeg: [2]float64{10, 10}})
+				ValgusDeg: [2]float64{10, 10}, LungeStep: tc.step})
 			r := analyze(t, tr, nil)
 			front := screening.SideLeft
 			if tc.right {

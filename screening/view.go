@@ -182,7 +182,9 @@ type repYaw struct {
 // not move with the stance leg, and the stance leg's own frontal motion
 // would be mistaken for parallax.
 func (ym *yawModel) yawOfRep(c *conditioned, b *body, sp repSpan, unilateral bool) repYaw {
-	lo, hi := c.t[sp.top0]-1.5, c.t[sp.top1]+1.5
+	// The standing moments just before and after the rep: a person who
+	// turns between reps turns outside them.
+	lo, hi := c.t[sp.top0]-1, c.t[sp.top1]+1
 	var bs, hs []float64
 	for i := range c.n() {
 		if c.t[i] < lo || c.t[i] > hi || b.shot[i] != b.shot[sp.bottom] {

@@ -110,8 +110,10 @@ type Config struct {
 	TrunkFlexDeg float64
 	// StrideM is the front-to-back distance between the ankles of a lunge
 	// (0.9) and LungeKneeHeightM the rear knee's height above the floor
-	// at the bottom (0.12).
+	// at the bottom (0.12). LungeStep makes each rep a forward lunge: the
+	// front foot steps out from beside the rear one and back.
 	StrideM, LungeKneeHeightM float64
+	LungeStep                 bool
 	// HandsOffWaist: in single-leg tasks the hands leave the waist at the
 	// bottom (arms abduct); otherwise they rest on the hips.
 	HandsOffWaist bool
@@ -736,6 +738,25 @@ func bodyFPPA(h, k, a vec3, s int) float64 {
 func lungeLegs(c *Config, s float64, st int) (hip, knee, ankle [2]vec3) {
 	h0, h1 := lungeHeights(c, st)
 	hy := h0 + (h1-h0)*s
+	if c.LungeStep {
+		// Forward lunge: from standing feet together the front foot steps
+		// out during the first third of the descent (lifted a little on
+		// the way), the pelvis moves forward over the stride and the rear
+		// heel rises.
+		u := clamp(s/0.35, 0, 1)
+		stand := ankleH + 0.97*(thighL+shankL)
+		hy = stand + (h1-stand)*s
+		pz := c.StrideM / 2 * u
+		for side := 0; side < 2; side++ {
+			a := v3(sideX[side]*hipHalf, ankleH+(lungeRearAnkleH-ankleH)*s, 0)
+			if side == st {
+				a = v3(sideX[side]*hipHalf, ankleH+0.06*math.Sin(math.Pi*u), c.StrideM*u)
+			}
+			hip[side] = v3(sideX[side]*hipHalf, hy, pz)
+			knee[side], ankle[side] = legIK(hip[side], a)
+		}
+		return
+	}
 	for side := 0; side < 2; side++ {
 		z, y := c.StrideM/2, ankleH
 		if side != st {
