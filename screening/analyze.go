@@ -29,6 +29,13 @@ import (
 //     not_assessable (problem person_too_small).
 //   - wrong view for the movement (e.g. a side view of a single-leg
 //     squat): the frontal metrics are not assessable, problem wrong_view.
+//     An oblique view (between the frontal and sagittal yaw limits)
+//     allows neither plane's angles. A clip whose reps are filmed from
+//     different views measures each rep with what its own view allows.
+//   - implausible values (FPPA beyond its physiological bound, any
+//     metric outside its plausible range): those frames are not valid; a
+//     rep whose valgus reaches the FPPA bound is not assessable for FPPA,
+//     with the reason.
 //   - no complete rep: problem no_reps, indicators not_assessable.
 //   - walking in and out, pauses, partial reps at either end: not counted
 //     as reps (a rep needs a hip descent of thresholds.reps.* leg lengths,

@@ -1,8 +1,9 @@
 // Package screening turns a keypoint track (package pose) into a movement
-// screening report: it conditions the track, classifies the camera view and
-// the movement, segments repetitions, measures knee-tracking metrics per rep
-// and side, and grades indicators of muscle imbalance against documented
-// thresholds. It is pure Go and knows nothing of video or models, so the
+// screening report: it conditions the track, segments repetitions,
+// estimates the camera's angle to the person and the movement rep by rep,
+// measures knee-tracking metrics per rep and side with what each rep's
+// view allows, and grades indicators of muscle imbalance per rep and per
+// clip against documented thresholds. It is pure Go and knows nothing of video or models, so the
 // batch analyze command ([Analyze]) and a live webcam mode ([Live]) share
 // it.
 //
@@ -18,16 +19,35 @@
 //     interpolated; a zero-phase Butterworth low-pass (or the causal
 //     One-Euro filter) smooths the rest (package screening/filter). The
 //     report's quality block and data problems come from here.
-//  2. Measure the body: segment lengths, standing level, facing direction.
-//  3. Classify the view from body proportions.
-//  4. Find reps from the mid-hip height in standing leg lengths, first with
+//  2. Measure the body: segment lengths, standing level, facing direction,
+//     each foot's turn-out.
+//  3. Find reps from the mid-hip height in standing leg lengths, first with
 //     the shallow single-leg criterion.
-//  5. Classify the movement and each rep's stance leg from the ankles, and
-//     find the reps again with the movement's own criterion.
-//  6. Compute every metric per frame (Report.Series, angles.csv).
-//  7. Read each rep's metrics and summarise them over reps.
-//  8. Grade the indicators, and the step-down score of single-leg tasks.
+//  4. Estimate the camera's yaw cues (view.go): body width against trunk
+//     length calibrated on the person, the head's nose-to-ears offset.
+//  5. Classify each rep's movement from the feet and legs, whatever the
+//     view (movement.go): a foot that moves with the hips is a free foot
+//     (single-leg squat, step-down), a split posture at the bottom a
+//     lunge, trunk far forward with little knee flexion a hip hinge, else
+//     a squat; then find the reps again with the movement's own criterion.
+//  6. Give each rep its yaw (adding its sagittal parallax, a lower bound)
+//     and view (front within thresholds.view.frontal_max_yaw_deg, side
+//     beyond thresholds.view.sagittal_min_yaw_deg, else oblique), each
+//     frame its view, the clip its view segments; correct the frontal
+//     keypoints for the remaining yaw (frontal.go).
+//  7. Compute every metric per frame (Report.Series, angles.csv), valid
+//     only where the frame's view and movement allow it.
+//  8. Read each rep's metrics (only those its view and movement allow)
+//     and summarise them over reps.
+//  9. Grade every rep on its own (findings.go: Rep.Findings), then the
+//     clip's indicators from the reps' findings, and the step-down score
+//     of single-leg tasks.
 //
+// A rep's findings depend only on that rep and the thresholds
+// ([RepGrader]); the one cross-rep reading is knee_medial_offset's change
+// from the person's best rep, which a live screen takes over the reps so
+// far.
+
 // # Metrics
 //
 // Every metric is one definition in its own file, metric_<name>.go, that
@@ -45,10 +65,12 @@
 //
 // # Indicators
 //
-// An indicator grades one metric: the mean of its rep values against a
-// watch and a flag cut-off, on each leg, on each stance leg of a
-// single-leg task or once for the body, or as a left/right asymmetry
-// (difference of means, or the limb symmetry index). Each carries its
+// An indicator grades one metric against a watch and a flag cut-off, on
+// each leg, on each stance leg of a single-leg task or once for the
+// body, or as a left/right asymmetry (difference, or the limb symmetry
+// index). Each rep gets a finding per indicator and leg; the clip's level
+// is the worst level at least a third of the assessable reps reach
+// ([SummaryRule]) and its value their mean. Each carries its
 // threshold keys, source, confidence (keypoint scores, view confidence,
 // share of reps measured) and a corrective focus. Every threshold has a
 // configuration key, default, unit and source ([ThresholdSpecs],
