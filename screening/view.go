@@ -37,7 +37,11 @@ import (
 //     both legs, which cancels knees moving in or out symmetrically) gives
 //     sin ψ; a front view shows no parallax at all. Keypoints that drift
 //     in deep flexion shrink the fit (side views read 0.6-0.9 instead of
-//     1), so it is a lower bound: a rep's yaw is never below it.
+//     1), so it is a lower bound: a rep's yaw is never below it. It shrinks
+//     by half at most (parallaxShrinkMin), so a rep that leans far enough
+//     is also never more than twice as far round as its parallax says:
+//     the cue that tells a square-on squat from one 15-20° off, where
+//     the width's cosine cannot.
 //
 // The width and head cues are fused by their uncertainty (fuseYaw): the
 // head decides near the front, the width towards profile. Each rep's
@@ -172,8 +176,11 @@ type repYaw struct {
 	// deg is the rep's yaw (NaN when no cue measured it).
 	deg float64
 	// body and head are the standing cues around the rep, parallax the
-	// rep's sin ψ lower bound (NaN when not measured).
+	// rep's sin ψ lower bound (NaN when not measured); strong says the
+	// rep's segments leaned far enough for the parallax to bound the yaw
+	// from above too.
 	body, head, parallax float64
+	strong               bool
 }
 
 // yawOfRep estimates the yaw of rep sp: the body-width (else head) yaw of
@@ -199,16 +206,30 @@ func (ym *yawModel) yawOfRep(c *conditioned, b *body, sp repSpan, unilateral boo
 	}
 	base := fuseYaw(ry.body, ry.head)
 	if !unilateral {
-		if s, ok := sagittalParallax(c, b, sp); ok {
-			ry.parallax = s
+		if s, strong, ok := sagittalParallax(c, b, sp); ok {
+			ry.parallax, ry.strong = s, strong
 		}
 	}
 	ry.deg = base
 	if p := math.Asin(math.Min(1, math.Abs(ry.parallax))) * rad2deg; !(p <= ry.deg) && !math.IsNaN(p) {
 		ry.deg = p
 	}
+	if ry.strong {
+		// Strong parallax also bounds the yaw from above: the keypoints
+		// shrink it by at most parallaxShrinkMin.
+		if up := math.Asin(math.Min(1, math.Abs(ry.parallax)/parallaxShrinkMin)) * rad2deg; ry.deg > up {
+			ry.deg = up
+		}
+	}
 	return ry
 }
+
+// parallaxShrinkMin is the least share of the true sin(yaw) the parallax
+// fit reads on real keypoints: hips and knees that drift in deep flexion
+// shorten the segments it divides by. Side and oblique views of the
+// shared clips read 0.55-0.85 of it; the synthetic body, whose joints do
+// not drift, reads all of it.
+const parallaxShrinkMin = 0.5
 
 // Uncertainty of the standing cues, for fuseYaw: the frontal width
 // ratio is known to about yawWidthRelSD (its calibration and keypoint
@@ -306,13 +327,17 @@ func (g parallaxSegment) vector(c *conditioned, i int) (Point, bool) {
 // faces, to the deep frames of rep sp: the horizontal displacement of
 // each segment from its standing direction against its sagittal extent
 // sqrt(L² − dy²). ok is false when the rep has too little sagittal
-// motion to tell.
-func sagittalParallax(c *conditioned, b *body, sp repSpan) (float64, bool) {
+// motion to tell; strong when at least parallaxStrongFrames segment
+// readings lean at least parallaxStrongExtent of their length.
+func sagittalParallax(c *conditioned, b *body, sp repSpan) (float64, bool, bool) {
 	shot := b.shot[sp.bottom]
 	refFrames := standingNear(c, b, sp)
 	var num, den float64
-	frames := 0
+	frames, strong := 0, 0
+	lo, hi := math.Inf(1), math.Inf(-1) // per-segment fits
+	segs := 0
 	for _, g := range parallaxSegments {
+		var gn, gd float64
 		L := g.length(b, shot)
 		if !(L > 0) {
 			continue
@@ -340,16 +365,39 @@ func sagittalParallax(c *conditioned, b *body, sp repSpan) (float64, bool) {
 			if h < parallaxMinExtent*L {
 				continue
 			}
-			num += g.sign * (v.X - dx0) * h
-			den += h * h
+			gn += g.sign * (v.X - dx0) * h
+			gd += h * h
 			frames++
+			if h >= parallaxStrongExtent*L {
+				strong++
+			}
+		}
+		num, den = num+gn, den+gd
+		if gd > 0 {
+			lo, hi = math.Min(lo, gn/gd), math.Max(hi, gn/gd)
+			segs++
 		}
 	}
 	if frames < 3 || !(den > 0) {
-		return nan, false
+		return nan, false, false
 	}
-	return num / den, true
+	// A single segment, or segments that disagree (occluded or misplaced
+	// joints), make the fit a lower bound only.
+	return num / den, strong >= parallaxStrongFrames && segs >= 2 && hi-lo <= parallaxAgree, true
 }
+
+// A rep's parallax bounds its yaw from above when at least
+// parallaxStrongFrames segment readings lean at least
+// parallaxStrongExtent of their length (about 25° or more) and at least
+// two segments agree: then a front view's zero parallax is a measurement,
+// not a lack of motion.
+const (
+	parallaxStrongExtent = 0.4
+	parallaxStrongFrames = 6
+	// parallaxAgree is the largest spread of the trunk's, the shanks' and
+	// the thighs' own fits for the parallax to bound the yaw from above.
+	parallaxAgree = 0.3
+)
 
 // standingNear lists the standing frames just before and after rep sp
 // (within 0.5 s of its standing tops), or the tops themselves when none
