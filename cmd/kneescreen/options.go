@@ -129,8 +129,8 @@ func (c *ScreeningConfig) apply(o *screening.Options) {
 // addScreeningFlags declares --movement, --view, --stance and --sex.
 func addScreeningFlags(cmd *cobra.Command, section string) {
 	fs := cmd.Flags()
-	fs.String("movement", string(screening.MovementAuto), "movement: auto, squat, single-leg-squat or step-down")
-	fs.String("view", string(screening.ViewAuto), "camera view: auto, front or side")
+	fs.String("movement", string(screening.MovementAuto), "movement: auto, squat, single-leg-squat, step-down, lunge or hip-hinge")
+	fs.String("view", string(screening.ViewAuto), "camera view: auto (from the camera's angle to the person, rep by rep), front or side")
 	fs.String("stance", string(screening.SideAuto), "stance leg of single-leg tasks: auto, left or right")
 	fs.String("sex", string(screening.SexUnspecified), "sex for the FPPA thresholds: unspecified, female or male")
 	bindFlags(fs, section, "movement", "view", "stance", "sex")
