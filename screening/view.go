@@ -2,7 +2,6 @@ package screening
 
 import (
 	"math"
-	"slices"
 
 	"github.com/kneescreen/kneescreen/pose"
 )
@@ -547,15 +546,4 @@ func majorityView(reps []View, frames []View) View {
 		}
 	}
 	return best
-}
-
-// viewsOf lists the distinct views in vs in front, oblique, side order.
-func viewsOf(vs []View) []View {
-	var out []View
-	for _, v := range []View{ViewFront, ViewOblique, ViewSide} {
-		if slices.Contains(vs, v) {
-			out = append(out, v)
-		}
-	}
-	return out
 }

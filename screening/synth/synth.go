@@ -646,12 +646,6 @@ func (c *Config) footTracked() bool {
 	return c.ToeOutDeg != 0 || c.KneeMedial != [2]float64{} || len(c.KneeMedialByRep) > 0
 }
 
-// footDir is the horizontal direction of the foot of side s turned out
-// by toeOutDeg.
-func footDir(s int, toeOutDeg float64) vec3 {
-	return v3(sideX[s]*math.Sin(rad(toeOutDeg)), 0, math.Cos(rad(toeOutDeg)))
-}
-
 // kneeMedialOf is the knee's horizontal distance medial of its foot's
 // line, in shank lengths: the line runs through ref, the knee's standing
 // position, in the direction the foot of side s points (a knee that
