@@ -89,9 +89,6 @@ type Config struct {
 	// hip-ankle axis, so segment lengths stay exact.
 	KneeMedial      [2]float64
 	KneeMedialByRep [][2]float64
-	// Feet adds heel and toe (foot index) keypoints to the track, as a
-	// BlazePose model gives them (COCO-17 tracks have none).
-	Feet bool
 	// PelvicDropDeg: the free side of the pelvis drops by this at the
 	// bottom (single-leg tasks).
 	PelvicDropDeg float64
