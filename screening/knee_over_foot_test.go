@@ -29,28 +29,34 @@ func kneeFinding(t *testing.T, rep screening.Rep, side screening.Side) screening
 // degrees off, for broad and narrow stances.
 func TestKneesInVersusKneesOut(t *testing.T) {
 	in, out := [2]float64{0.22, 0.22}, [2]float64{-0.04, -0.04}
+	midIn := [2]float64{0.12, 0.12} // halfway down
 	for _, tc := range []struct {
 		name   string
 		order  [][2]float64
 		width  float64
 		toeOut float64
 		yaw    float64
+		mid    bool
 	}{
-		{"3 in then 3 out", [][2]float64{in, in, in, out, out, out}, 0.6, 30, 0},
-		{"alternating", [][2]float64{out, in, out, in, out, in}, 0.6, 30, 0},
-		{"3 out then 3 in, 8° off square", [][2]float64{out, out, out, in, in, in}, 0.6, 30, 8},
-		{"narrower, 20° toe-out", [][2]float64{in, out, in, out, in, out}, 0.4, 20, -5},
+		{"3 in then 3 out", [][2]float64{in, in, in, out, out, out}, 0.6, 30, 0, false},
+		{"alternating", [][2]float64{out, in, out, in, out, in}, 0.6, 30, 0, false},
+		{"3 out then 3 in, 8° off square", [][2]float64{out, out, out, in, in, in}, 0.6, 30, 8, false},
+		{"narrower, 20° toe-out", [][2]float64{in, out, in, out, in, out}, 0.4, 20, -5, false},
+		// Knees that cave halfway down and back up but sit over the feet
+		// at the bottom, as the clip did: the bottom alone cannot
+		// tell the groups apart.
+		{"caving mid-range only", [][2]float64{midIn, midIn, midIn, out, out, out}, 0.6, 30, 0, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr, truth := generate(t, synth.Config{Reps: len(tc.order), StanceWidthM: tc.width, ToeOutDeg: tc.toeOut,
-				KneeFlexionDeg: 125, KneeMedialByRep: tc.order, YawDeg: tc.yaw, NoisePx: 2, Seed: 31})
+				KneeFlexionDeg: 125, KneeMedialByRep: tc.order, KneeMedialMidRange: tc.mid, YawDeg: tc.yaw, NoisePx: 2, Seed: 31})
 			r := analyze(t, tr, nil)
 			if len(r.Reps) != len(tc.order) {
 				t.Fatalf("%d reps, want %d", len(r.Reps), len(tc.order))
 			}
 			var fppaIn, fppaOut []float64
 			for k, rep := range r.Reps {
-				knees := tc.order[k][0] > 0
+				knees := tc.order[k][0] > 0 // knees in
 				for _, side := range []screening.Side{screening.SideLeft, screening.SideRight} {
 					f := kneeFinding(t, rep, side)
 					if knees && f.Level != screening.LevelWatch && f.Level != screening.LevelFlag {
@@ -113,6 +119,39 @@ func TestKneeOverFootAbsolute(t *testing.T) {
 						t.Errorf("toe-out %v from %s, want the default 0°", ko.ToeOutDeg, ko.ToeOutSource)
 					}
 					_ = truth
+				}
+			}
+		})
+	}
+}
+
+// Depth does not decide: knees that track over toed-out feet are ok in
+// deep and shallow reps alike, and shallower knees-in reps (as in the
+// spotme clips) are caught while the deeper knees-out reps stay ok.
+func TestDepthDoesNotDecide(t *testing.T) {
+	in, over := [2]float64{0.2, 0.2}, [2]float64{0, 0}
+	for _, tc := range []struct {
+		name  string
+		flex  []float64
+		knees [][2]float64
+	}{
+		{"all over the feet", []float64{125, 80, 125, 85, 100}, [][2]float64{over, over, over, over, over}},
+		{"shallower reps cave", []float64{125, 80, 125, 80, 125}, [][2]float64{over, in, over, in, over}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, _ := generate(t, synth.Config{Reps: len(tc.flex), KneeFlexionByRep: tc.flex, StanceWidthM: 0.5, ToeOutDeg: 25,
+				KneeMedialByRep: tc.knees, NoisePx: 2, Seed: 12})
+			r := analyze(t, tr, nil)
+			if len(r.Reps) != len(tc.flex) {
+				t.Fatalf("%d reps, want %d", len(r.Reps), len(tc.flex))
+			}
+			for k, rep := range r.Reps {
+				for _, side := range []screening.Side{screening.SideLeft, screening.SideRight} {
+					f := kneeFinding(t, rep, side)
+					caves := tc.knees[k][0] > 0
+					if caves != (f.Level == screening.LevelWatch || f.Level == screening.LevelFlag) {
+						t.Errorf("rep %d (%.0f° knee flexion, caves %v) %s: %s (value %v)", rep.Index, tc.flex[k], caves, side, f.Level, f.Value)
+					}
 				}
 			}
 		})

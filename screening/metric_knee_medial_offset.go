@@ -135,8 +135,7 @@ func kneeOverFootRep(rc *repContext) MetricValue {
 		fw := rc.s.Metric(MetricShankForward, sideNames[s])
 		tan := math.Tan(rc.toeOut[s] / rad2deg)
 		peak, at := math.Inf(-1), -1
-		var slv, svv float64
-		var vs []float64
+		var vs, us []float64
 		for i := rc.sp.start; i <= rc.sp.end; i++ {
 			if !m.Valid[i] {
 				continue
@@ -149,10 +148,7 @@ func kneeOverFootRep(rc *repContext) MetricValue {
 				peak, at = v, i
 			}
 			if f := fw.Values[i]; !math.IsNaN(f) {
-				lateral := f*tan - m.Values[i]
-				slv += lateral * f
-				svv += f * f
-				vs = append(vs, f)
+				vs, us = append(vs, f), append(us, f*tan-m.Values[i])
 			}
 		}
 		if at < 0 {
@@ -160,9 +156,10 @@ func kneeOverFootRep(rc *repContext) MetricValue {
 			continue
 		}
 		sd[s].PeakRatio, sd[s].PeakS, sd[s].PeakFrame = Number(round(peak, 4)), Number(rc.s.Time[at]), rc.s.Frame[at]
-		if len(vs) >= 3 && svv > 0 {
-			sd[s].TrackingDeg = Number(round(math.Atan(slv/svv)*rad2deg, 1))
-			sd[s].ForwardRatio = Number(round(percentile(vs, 90), 4))
+		if tr, ok := fitTrack(vs, us); ok {
+			sd[s].track = tr
+			sd[s].TrackingDeg = Number(round(math.Atan(tr.at(tr.vMax)/tr.vMax)*rad2deg, 1))
+			sd[s].ForwardRatio = Number(round(tr.vMax, 4))
 		}
 	}
 	rc.rep.KneeOverFoot = &KneeOverFootRep{Left: sd[0], Right: sd[1]}
@@ -181,31 +178,89 @@ func kneeOverFootFrame(rep Rep, side Side) int {
 	return rep.KneeOverFoot.Left.PeakFrame
 }
 
+// kneeTrack is the knee's sideways travel u (shank lengths, outward
+// positive) as a function of its forward travel v over a rep's loaded
+// frames: u = a·v + b·v², fitted by least squares (u is 0 standing), over
+// v in [vMin, vMax]. A knee that lags inside mid-range and catches up at
+// the bottom bends the curve, which a single direction would average
+// away.
+type kneeTrack struct {
+	a, b, vMin, vMax float64
+}
+
+func (k *kneeTrack) at(v float64) float64 { return k.a*v + k.b*v*v }
+
+// fitTrack fits the knee's track; ok is false with fewer than 5 frames
+// or less than 0.1 shank lengths of forward travel.
+func fitTrack(vs, us []float64) (*kneeTrack, bool) {
+	if len(vs) < 5 {
+		return nil, false
+	}
+	var s2, s3, s4, su1, su2 float64
+	for i, v := range vs {
+		s2, s3, s4 = s2+v*v, s3+v*v*v, s4+v*v*v*v
+		su1, su2 = su1+us[i]*v, su2+us[i]*v*v
+	}
+	det := s2*s4 - s3*s3
+	lo, hi := percentile(vs, 5), percentile(vs, 95)
+	if !(det > 1e-12) || !(hi-lo >= 0.1) {
+		return nil, false
+	}
+	return &kneeTrack{a: (su1*s4 - su2*s3) / det, b: (s2*su2 - s3*su1) / det, vMin: lo, vMax: hi}, true
+}
+
+// meanTangent is the track's mean sideways-per-forward travel over its
+// range: how far out it tracks.
+func (k *kneeTrack) meanTangent() float64 {
+	var sum float64
+	n := 0
+	for v := k.vMin; v <= k.vMax+1e-9; v += 0.02 {
+		sum += k.at(v) / v
+		n++
+	}
+	return sum / float64(n)
+}
+
 // compareWithBestRep sets each rep's change from the person's best rep
-// on each side: the rep whose knee tracked furthest out among reps (a
-// live screen calls it with the reps so far; the offline report with all
-// of them).
+// on each side: the rep whose knee tracked furthest out over its range.
+// The change is the largest amount this rep's knee sat further inside
+// than the best rep's at the same forward travel, over the range both
+// reached: a shallower rep is compared only where it went, so depth does
+// not decide. A live screen calls it with the reps so far; the offline
+// report with all of them.
 func compareWithBestRep(reps []Rep) {
 	for s := range 2 {
-		best := math.Inf(-1)
+		var best *kneeTrack
 		for _, r := range reps {
-			if r.KneeOverFoot != nil {
-				if v := float64(r.KneeOverFoot.side(s).TrackingDeg); v > best {
-					best = v
-				}
+			if r.KneeOverFoot == nil {
+				continue
+			}
+			if tr := r.KneeOverFoot.side(s).track; tr != nil && (best == nil || tr.meanTangent() > best.meanTangent()) {
+				best = tr
 			}
 		}
-		if math.IsInf(best, -1) {
+		if best == nil {
 			continue
 		}
 		for k := range reps {
-			if ko := reps[k].KneeOverFoot; ko != nil {
-				d := ko.sideRef(s)
-				if d.TrackingDeg.Valid() && d.ForwardRatio.Valid() {
-					c := (math.Tan(best/rad2deg) - math.Tan(float64(d.TrackingDeg)/rad2deg)) * float64(d.ForwardRatio)
-					d.ChangeFromBest = Number(round(c, 4))
-				}
+			ko := reps[k].KneeOverFoot
+			if ko == nil {
+				continue
 			}
+			d := ko.sideRef(s)
+			tr := d.track
+			if tr == nil {
+				continue
+			}
+			lo, hi := math.Max(tr.vMin, best.vMin), math.Min(tr.vMax, best.vMax)
+			if hi < lo {
+				continue
+			}
+			change := 0.0
+			for v := lo; v <= hi+1e-9; v += 0.02 {
+				change = math.Max(change, best.at(v)-tr.at(v))
+			}
+			d.ChangeFromBest = Number(round(change, 4))
 		}
 	}
 }

@@ -164,17 +164,17 @@ type KneeOverFootSide struct {
 	PeakRatio Number `json:"peak_ratio"`
 	PeakS     Number `json:"peak_s"`
 	PeakFrame int    `json:"peak_frame"`
-	// TrackingDeg is the direction the knee travelled in relative to
-	// straight ahead (positive outward), fitted over the loaded frames,
-	// and ForwardRatio how far it travelled forward at most, in shank
-	// lengths.
+	// TrackingDeg is the direction of the knee's travel at its deepest,
+	// relative to straight ahead (positive outward), and ForwardRatio how
+	// far it travelled forward, in shank lengths (95th percentile over
+	// the loaded frames).
 	TrackingDeg  Number `json:"tracking_deg"`
 	ForwardRatio Number `json:"forward_ratio"`
-	// ChangeFromBest is how much further inside the knee went than in
-	// the person's best rep on this side (the one tracking furthest
-	// out), at this rep's own depth: (tan best − tan this tracking) ×
-	// forward travel, in shank lengths. Comparing directions rather than
-	// peaks keeps a shallower rep from reading as caving.
+	// ChangeFromBest is how much further inside the knee sat than in the
+	// person's best rep on this side (the one tracking furthest out), at
+	// the same forward travel, at most over the range both reps reached,
+	// in shank lengths. Comparing at the same forward travel keeps a
+	// shallower rep from reading as caving.
 	ChangeFromBest Number `json:"change_from_best"`
 	// ToeOutDeg is the foot's turn-out used for the foot's line and
 	// ToeOutSource where it came from: "feet" (heel and toe keypoints)
@@ -183,6 +183,10 @@ type KneeOverFootSide struct {
 	ToeOutSource string  `json:"toe_out_source"`
 	// Reason says why the side was not read.
 	Reason string `json:"reason,omitempty"`
+
+	// track is the knee's fitted path, for the comparison with the best
+	// rep.
+	track *kneeTrack
 }
 
 // FPPARep details FPPA for one rep.

@@ -57,6 +57,9 @@ type Config struct {
 	// single-leg tasks, 30 for hip hinges; a lunge's depth is set by its
 	// rear knee, see LungeKneeHeightM).
 	KneeFlexionDeg float64
+	// KneeFlexionByRep overrides KneeFlexionDeg per rep (entry k for rep
+	// k+1), for reps of different depths.
+	KneeFlexionByRep []float64
 	// KneeFlexionScale scales each leg's knee flexion in squats (index 0
 	// left, 1 right; 0 means 1), for left/right flexion asymmetry.
 	KneeFlexionScale [2]float64
@@ -89,6 +92,10 @@ type Config struct {
 	// hip-ankle axis, so segment lengths stay exact.
 	KneeMedial      [2]float64
 	KneeMedialByRep [][2]float64
+	// KneeMedialMidRange moves the knee inside most halfway down and
+	// back over the foot at the bottom (KneeMedial is then reached at
+	// half depth), the way knees cave on the way down and up.
+	KneeMedialMidRange bool
 	// PelvicDropDeg: the free side of the pelvis drops by this at the
 	// bottom (single-leg tasks).
 	PelvicDropDeg float64
@@ -536,7 +543,11 @@ func skeleton(c *Config, cam *camera, s, gait, t float64, stanceRight bool, touc
 		h, a := hip[side], ankle[side]
 		switch {
 		case c.footTracked():
-			knee[side] = kneeOverFoot(h, knee[side], a, standingKnee(c, side, stanceRight), side, c.ToeOutDeg, c.KneeMedial[side]*s)
+			amount := s
+			if c.KneeMedialMidRange {
+				amount = 4 * s * (1 - s) // most inside halfway down, back over the foot at the bottom
+			}
+			knee[side] = kneeOverFoot(h, knee[side], a, standingKnee(c, side, stanceRight), side, c.ToeOutDeg, c.KneeMedial[side]*amount)
 			continue
 		case c.ValgusInBody || (cam != nil && math.Abs(math.Sin(rad(cam.yaw))) >= squareOnSin):
 			knee[side] = kneeBodyValgus(h, knee[side], a, side, c.ValgusDeg[side]*s)
@@ -883,6 +894,9 @@ func (c *Config) repConfig(k int) Config {
 	if k >= 0 && k < len(c.KneeMedialByRep) {
 		cr.KneeMedial = c.KneeMedialByRep[k]
 	}
+	if k >= 0 && k < len(c.KneeFlexionByRep) {
+		cr.KneeFlexionDeg = c.KneeFlexionByRep[k]
+	}
 	return cr
 }
 
@@ -916,6 +930,9 @@ func Generate(cfg Config) (*pose.Track, *Truth, error) {
 		stanceRight := tl.stanceRightAt(t)
 		touch, flex := tl.touchAt(t, s, stanceRight)
 		cr := c.repConfig(tl.repAt(t))
+		if flex == c.KneeFlexionDeg {
+			flex = cr.KneeFlexionDeg // the rep's own depth, unless a touchdown sets it
+		}
 		cr.KneeFlexionDeg = flex
 		sk := skeleton(&cr, &cam, s, gait, t, stanceRight, touch)
 		stand := skeleton(&cr, &cam, 0, 0, 0, stanceRight, 0)
