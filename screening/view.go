@@ -462,17 +462,45 @@ func (ym *yawModel) frameYaw(c *conditioned, b *body) []float64 {
 			sm[i] = fuseYaw(running(ym.body, i), running(ym.head, i))
 		}
 	}
+	return fillNearest(c, b, sm)
+}
+
+// fillNearest returns v with each NaN replaced by the value of the
+// nearest frame in time of the same shot that has one (NaN when the shot
+// has none): two sweeps, so long clips stay linear.
+func fillNearest(c *conditioned, b *body, v []float64) []float64 {
+	n := len(v)
+	prev, next := make([]int, n), make([]int, n)
+	last := -1
+	for i := range n {
+		if i > 0 && b.shot[i] != b.shot[i-1] {
+			last = -1
+		}
+		if !math.IsNaN(v[i]) {
+			last = i
+		}
+		prev[i] = last
+	}
+	last = -1
+	for i := n - 1; i >= 0; i-- {
+		if i < n-1 && b.shot[i] != b.shot[i+1] {
+			last = -1
+		}
+		if !math.IsNaN(v[i]) {
+			last = i
+		}
+		next[i] = last
+	}
 	out := make([]float64, n)
 	for i := range n {
-		out[i] = sm[i]
-		if !math.IsNaN(out[i]) {
-			continue
-		}
-		best := math.Inf(1)
-		for k := range n {
-			if d := math.Abs(c.t[k] - c.t[i]); !math.IsNaN(sm[k]) && b.shot[k] == b.shot[i] && d < best {
-				best, out[i] = d, sm[k]
-			}
+		p, q := prev[i], next[i]
+		switch {
+		case p < 0 && q < 0:
+			out[i] = nan
+		case q < 0 || (p >= 0 && c.t[i]-c.t[p] <= c.t[q]-c.t[i]):
+			out[i] = v[p]
+		default:
+			out[i] = v[q]
 		}
 	}
 	return out
