@@ -284,8 +284,15 @@ func computeSeries(fc *frameContext, infos []MetricInfo) []MetricSeries {
 			sides = []int{0, 1}
 		}
 		okAt := make([]bool, n)
+		memo := map[repKind]bool{}
 		for i := range n {
-			okAt[i], _ = m.assessable(fc.viewAt[i], fc.moveAt[i])
+			k := repKind{fc.viewAt[i], fc.moveAt[i]}
+			ok, seen := memo[k]
+			if !seen {
+				ok, _ = m.assessable(k.view, k.mv)
+				memo[k] = ok
+			}
+			okAt[i] = ok
 		}
 		for _, s := range sides {
 			side := SideBoth

@@ -2,6 +2,7 @@ package screening
 
 import (
 	"math"
+	"slices"
 
 	"github.com/kneescreen/kneescreen/pose"
 )
@@ -445,15 +446,24 @@ func viewConfidence(deg float64, t ViewThresholds, meanScore float64) float64 {
 // where neither is known.
 func (ym *yawModel) frameYaw(c *conditioned, b *body) []float64 {
 	n := c.n()
+	var w []float64
 	running := func(src []float64, i int) float64 {
-		var w []float64
+		w = w[:0]
 		for k := i; k >= 0 && c.t[i]-c.t[k] <= 0.5; k-- {
-			w = append(w, src[k])
+			if !math.IsNaN(src[k]) {
+				w = append(w, src[k])
+			}
 		}
 		for k := i + 1; k < n && c.t[k]-c.t[i] <= 0.5; k++ {
-			w = append(w, src[k])
+			if !math.IsNaN(src[k]) {
+				w = append(w, src[k])
+			}
 		}
-		return percentile(w, 50)
+		if len(w) == 0 {
+			return nan
+		}
+		slices.Sort(w)
+		return (w[(len(w)-1)/2] + w[len(w)/2]) / 2
 	}
 	sm := make([]float64, n)
 	for i := range n {
