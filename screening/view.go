@@ -10,9 +10,10 @@ import (
 // The camera's view is estimated as a yaw: the angle between the camera's
 // line of sight and the direction the person faces, folded to 0-90°: 0°
 // when the camera sees the person square-on from the front or the back
-// (a back view shows the frontal plane too), 90° in profile. Left and
-// right turns look alike in every cue but the last, so the yaw's sign is
-// only used to correct frontal keypoints (frontalCorrection). Three cues:
+// (a back view shows the frontal plane too), 90° in profile. Which way
+// the person is turned (the sign, from the head's offset or the
+// parallax) only matters for correcting the frontal keypoints
+// (correctFrontal). Three cues:
 //
 //  1. Body width. Standing upright, (shoulder width + hip width) ÷ trunk
 //     length is r0·cos ψ, where r0 is the person's own frontal ratio:
@@ -26,8 +27,9 @@ import (
 //     axis through the ears (headDepthRatio), so its offset from the ears'
 //     midpoint over their half separation is 1.6·tan ψ: most sensitive
 //     near the front, where the width's cosine is flattest. The head can
-//     turn away from the trunk (a glance at the camera), so it calibrates
-//     the width and stands in for it only when the trunk is not measured.
+//     turn away from the trunk (a glance at the camera), so its weight
+//     allows for several degrees of that, and it calibrates the width
+//     only when it faces the camera for a good share of the clip.
 //  3. Sagittal parallax. In a squat the knees travel forward of the
 //     ankles, the hips back behind the knees and the trunk leans forward.
 //     A segment's sagittal extent follows from its standing length and
