@@ -6,7 +6,9 @@
 // and out of view, projected by a pinhole camera placed in front of,
 // beside or at any angle to the person (and turning around the person
 // mid-recording), with pixel noise, dropped keypoints, outliers and
-// left/right swaps. It also returns the noise-free ground truth.
+// left/right swaps, as MoveNet's 17 keypoints or BlazePose's 33 (with
+// heels and toes: Config.Feet). It also returns the noise-free ground
+// truth.
 package synth
 
 import (
@@ -132,6 +134,12 @@ type Config struct {
 	// the stance knee flexes as far as needed for the free foot to reach
 	// it in that rep.
 	TouchdownReps []int
+	// Feet gives the track BlazePose's 33-landmark skeleton, whose feet
+	// carry a heel and a toe (foot index) keypoint: a foot on the floor
+	// points along its toe-out (ToeOutDeg), a lifted one along its shank's
+	// perpendicular. Without it the track is MoveNet's COCO-17, which has
+	// no feet.
+	Feet bool
 	// StanceWidthM is the distance between the ankles in squats (0.18, hip
 	// width, so neutral knees track over the ankles).
 	StanceWidthM float64
@@ -458,7 +466,7 @@ func (tl *timeline) bottomTimes() []float64 {
 //
 // touch (0..1) draws the free foot of a single-leg task to the floor.
 func skeleton(c *Config, cam *camera, s, gait, t float64, stanceRight bool, touch float64) map[pose.Joint]vec3 {
-	j := make(map[pose.Joint]vec3, skel.Len())
+	j := make(map[pose.Joint]vec3, 40)
 	single := c.Movement == SingleLegSquat || c.Movement == StepDown
 	unilateral := single || c.Movement == Lunge
 	st := 0 // stance side index: 0 left, 1 right
@@ -573,6 +581,7 @@ func skeleton(c *Config, cam *camera, s, gait, t float64, stanceRight bool, touc
 	}
 	for side, jj := range [2][3]pose.Joint{{pose.LeftHip, pose.LeftKnee, pose.LeftAnkle}, {pose.RightHip, pose.RightKnee, pose.RightAnkle}} {
 		j[jj[0]], j[jj[1]], j[jj[2]] = hip[side], knee[side], ankle[side]
+		j[footJoints[side][0]], j[footJoints[side][1]] = foot(knee[side], ankle[side], floor[side], side, c.ToeOutDeg)
 	}
 	// Trunk.
 	pelvis := lerp(hip[0], hip[1], 0.5)
@@ -637,6 +646,61 @@ func skeleton(c *Config, cam *camera, s, gait, t float64, stanceRight bool, touc
 		}
 	}
 	return j
+}
+
+// footJoints are each side's heel and toe (foot index).
+var footJoints = [2][2]pose.Joint{{pose.LeftHeel, pose.LeftFootIndex}, {pose.RightHeel, pose.RightFootIndex}}
+
+// Foot geometry (Drillis & Contini 1966: foot length 0.152 of body
+// height, 0.27 m at 1.75 m; the ankle joint about a quarter of it ahead
+// of the heel): the heel keypoint 0.06 m behind the ankle and 0.03 m above
+// the floor, the toe tip 0.20 m ahead of it and 0.02 m above the floor.
+const (
+	heelBack, heelUp = 0.06, 0.03
+	toeFwd, toeUp    = 0.20, 0.02
+)
+
+// foot returns the heel and toe of the foot below ankle a (knee k) of
+// side s: on the floor it points toeOutDeg outward from straight ahead;
+// lifted, along the perpendicular of its shank.
+func foot(k, a vec3, floor float64, s int, toeOutDeg float64) (heel, toe vec3) {
+	d := v3(sideX[s]*math.Sin(rad(toeOutDeg)), 0, math.Cos(rad(toeOutDeg)))
+	if a.y <= floor+ankleH+0.01 {
+		heel = v3(a.x-d.x*heelBack, floor+heelUp, a.z-d.z*heelBack)
+		toe = v3(a.x+d.x*toeFwd, floor+toeUp, a.z+d.z*toeFwd)
+		return
+	}
+	u := k.sub(a)
+	u = u.scale(1 / math.Sqrt(u.dot(u)))
+	d = d.sub(u.scale(u.dot(d)))
+	d = d.scale(1 / math.Sqrt(d.dot(d)))
+	heel = a.sub(d.scale(heelBack)).sub(u.scale(ankleH - heelUp))
+	toe = a.add(d.scale(toeFwd)).sub(u.scale(ankleH - toeUp))
+	return
+}
+
+// blazeExtras places BlazePose's landmarks that screening does not read
+// (eye corners, mouth, fingers) near the joints they belong to.
+func blazeExtras(j map[pose.Joint]vec3) {
+	for s, n := range [2]string{"left", "right"} {
+		eye, other := j[[2]pose.Joint{pose.LeftEye, pose.RightEye}[s]], j[[2]pose.Joint{pose.RightEye, pose.LeftEye}[s]]
+		ear := j[[2]pose.Joint{pose.LeftEar, pose.RightEar}[s]]
+		j[pose.Joint(n+"_eye_inner")] = lerp(eye, other, 0.2)
+		j[pose.Joint(n+"_eye_outer")] = lerp(eye, ear, 0.25)
+		j[pose.Joint("mouth_"+n)] = lerp(j[pose.Nose], eye, -0.6)
+		el, wr := j[[2]pose.Joint{pose.LeftElbow, pose.RightElbow}[s]], j[[2]pose.Joint{pose.LeftWrist, pose.RightWrist}[s]]
+		j[pose.Joint(n+"_pinky")] = lerp(el, wr, 1.28)
+		j[pose.Joint(n+"_index")] = lerp(el, wr, 1.32)
+		j[pose.Joint(n+"_thumb")] = lerp(el, wr, 1.2)
+	}
+}
+
+// skeletonOf is the skeleton of the configured track.
+func (c *Config) skeletonOf() *pose.Skeleton {
+	if c.Feet {
+		return pose.BlazePose33
+	}
+	return pose.COCO17
 }
 
 // squareOnSin is sin(2°): a camera within 2° of square-on to the front or
@@ -880,10 +944,6 @@ func (cam camera) project(p vec3) (x, y float64) {
 	return cam.cx + cam.f*v.dot(cam.right)/z, cam.cy - cam.f*v.dot(cam.up)/z
 }
 
-// skel is the skeleton of generated tracks: MoveNet's, the model the
-// synthetic tests stand in for.
-var skel = pose.COCO17
-
 // repConfig returns the configuration of rep k (0-based; -1 outside
 // reps): its per-rep valgus and knee position.
 func (c *Config) repConfig(k int) Config {
@@ -910,6 +970,7 @@ func Generate(cfg Config) (*pose.Track, *Truth, error) {
 	rng := rand.New(rand.NewSource(c.Seed))
 	tl := newTimeline(c)
 	n := int(math.Ceil(tl.total * c.FPS))
+	skel := c.skeletonOf()
 	clean := &pose.Track{Width: c.Width, Height: c.Height, FPS: c.FPS, Skeleton: skel, Poses: make([]pose.Pose, n)}
 	noisy := &pose.Track{Width: c.Width, Height: c.Height, FPS: c.FPS, Skeleton: skel, Poses: make([]pose.Pose, n)}
 	tr := &Truth{Reps: c.Reps, PelvicTiltDeg: make([]float64, n), FreeFootDown: make([]bool, n), YawDeg: make([]float64, n)}
@@ -935,6 +996,9 @@ func Generate(cfg Config) (*pose.Track, *Truth, error) {
 		}
 		cr.KneeFlexionDeg = flex
 		sk := skeleton(&cr, &cam, s, gait, t, stanceRight, touch)
+		if c.Feet {
+			blazeExtras(sk)
+		}
 		stand := skeleton(&cr, &cam, 0, 0, 0, stanceRight, 0)
 		if touch > 0 {
 			fa := sk[pose.RightAnkle]
@@ -1019,9 +1083,11 @@ func Generate(cfg Config) (*pose.Track, *Truth, error) {
 		}
 		for _, rg := range c.SwapFrames {
 			if i >= rg[0] && i <= rg[1] {
-				for _, pr := range [][2]pose.Joint{{pose.LeftHip, pose.RightHip}, {pose.LeftKnee, pose.RightKnee}, {pose.LeftAnkle, pose.RightAnkle}} {
-					a, b := q.At(pr[0]), q.At(pr[1])
-					*a, *b = *b, *a
+				for _, pr := range [][2]pose.Joint{{pose.LeftHip, pose.RightHip}, {pose.LeftKnee, pose.RightKnee}, {pose.LeftAnkle, pose.RightAnkle},
+					{pose.LeftHeel, pose.RightHeel}, {pose.LeftFootIndex, pose.RightFootIndex}} {
+					if a, b := q.At(pr[0]), q.At(pr[1]); a != nil && b != nil {
+						*a, *b = *b, *a
+					}
 				}
 			}
 		}

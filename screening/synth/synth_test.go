@@ -294,3 +294,50 @@ func TestKneePlacementAndNewMovements(t *testing.T) {
 		}
 	})
 }
+
+// Feet gives the track BlazePose's skeleton with every landmark in view;
+// a foot on the floor lies along its toe-out, heel behind the ankle and
+// toe ahead of it, both just above the floor; the single-leg task's free
+// foot hangs with its shank. Without Feet the track is COCO-17.
+func TestFeet(t *testing.T) {
+	tr, _, err := Generate(Config{Reps: 1})
+	if err != nil || tr.Skeleton != pose.COCO17 {
+		t.Fatalf("default skeleton %v, %v", tr.Skeleton, err)
+	}
+	tr, _, err = Generate(Config{Reps: 1, Feet: true, ToeOutDeg: 30})
+	if err != nil || tr.Skeleton != pose.BlazePose33 || len(tr.Poses[0].Keypoints) != 33 {
+		t.Fatalf("Feet: skeleton %v, %v", tr.Skeleton, err)
+	}
+	for _, k := range tr.Poses[0].Keypoints {
+		if !(k.Score > 0.3) {
+			t.Fatalf("a landmark out of view: %+v", k)
+		}
+	}
+	c := Config{Feet: true, ToeOutDeg: 30, StanceWidthM: 0.4}
+	if err := c.defaults(); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []float64{0, 1} {
+		j := skeleton(&c, nil, s, 0, 0, false, 0)
+		for side, fj := range footJoints {
+			a := j[[2]pose.Joint{pose.LeftAnkle, pose.RightAnkle}[side]]
+			heel, toe := j[fj[0]], j[fj[1]]
+			d := toe.sub(heel)
+			if got := math.Atan2(sideX[side]*d.x, d.z) * 180 / math.Pi; math.Abs(got-30) > 1e-6 {
+				t.Errorf("depth %.0f side %d: foot turned out %.1f°, want 30°", s, side, got)
+			}
+			if heel.z >= a.z || toe.z <= a.z || math.Abs(heel.y-heelUp) > 1e-9 || math.Abs(toe.y-toeUp) > 1e-9 {
+				t.Errorf("depth %.0f side %d: heel %+v, toe %+v, ankle %+v", s, side, heel, toe, a)
+			}
+		}
+	}
+	c = Config{Feet: true, Movement: SingleLegSquat}
+	if err := c.defaults(); err != nil {
+		t.Fatal(err)
+	}
+	j := skeleton(&c, nil, 1, 0, 0, false, 0)
+	k, a, toe := j[pose.RightKnee], j[pose.RightAnkle], j[pose.RightFootIndex]
+	if u, d := k.sub(a), toe.sub(a); math.Abs(u.dot(d)/math.Sqrt(u.dot(u)*d.dot(d))+math.Sin(math.Atan((ankleH-toeUp)/toeFwd))) > 1e-6 {
+		t.Errorf("free foot not square to its shank: knee %+v ankle %+v toe %+v", k, a, toe)
+	}
+}
