@@ -116,7 +116,7 @@ type analysis struct {
 	viewAt  []View
 	yawAt   []float64
 	front   *frontalKeypoints
-	// feet holds each foot's turn-out (measureBody).
+	// feet holds each rep's foot turn-out (classifyViews).
 	feet *feet
 	// lowDescent is the shallow rep criterion of findReps.
 	lowDescent float64
@@ -192,7 +192,6 @@ func (a *analysis) conditionTrack() bool {
 func (a *analysis) measureBody() {
 	b := measureBody(a.c, a.track.Height, a.opts.Filter.MaxGapS)
 	a.b = b
-	a.feet = estimateFeet(a.c, b, a.thr)
 	a.Quality.PersonHeightFraction = Number(round(b.heightFrac, 4))
 	a.tooSmall = b.heightFrac < a.thr.Quality.MinPersonHeightFrac
 	if a.tooSmall {
@@ -281,6 +280,7 @@ func (a *analysis) classifyViews() {
 	a.Notes = append(a.Notes, fmt.Sprintf("view from the camera's yaw relative to the person (0° front or back, 90° profile): median %.0f°; frontal metrics within %.0f°, sagittal beyond %.0f°; body width calibrated from the %s (frontal width ratio %.2f)",
 		float64(a.YawDeg), t.FrontalMaxYawDeg, t.SagittalMinYawDeg, r0Sources[a.ym.r0From], a.ym.r0))
 	a.front = correctFrontal(c, a.b, a.spans, a.repYaw, a.repMove, a.ym)
+	a.feet = estimateFeet(c, a.b, a.spans, a.front.slope, a.thr)
 	a.allowMetrics()
 }
 
@@ -386,7 +386,7 @@ func (a *analysis) repKinds() []repKind {
 func (a *analysis) computeSeries() {
 	c := a.c
 	fc := &frameContext{c: c, b: a.b, thr: a.thr, stanceAt: a.stanceAt, facing: a.b.facing,
-		viewAt: a.viewAt, moveAt: a.moveAt, front: a.front, toeOut: a.feet.toeOut}
+		viewAt: a.viewAt, moveAt: a.moveAt, front: a.front, toeOut: a.feet.at}
 	s := emptySeries(c)
 	s.Keypoints = c.keypoints(a.track)
 	s.Metrics = computeSeries(fc, a.Metrics)
@@ -400,7 +400,7 @@ func (a *analysis) measureReps() {
 		if a.repStance[k] >= 0 {
 			side = sideNames[a.repStance[k]]
 		}
-		rep := buildRep(k+1, sp, side, a.repStance[k], repKind{view: a.repView[k], mv: a.repMove[k]}, a.c, a.b, a.Series, a.thr, a.feet)
+		rep := buildRep(k+1, sp, side, a.repStance[k], repKind{view: a.repView[k], mv: a.repMove[k]}, a.c, a.b, a.Series, a.thr, a.feet.rep[k], a.feet.repFrom[k])
 		rep.YawDeg = Number(round(a.repYaw[k].deg, 1))
 		a.Reps = append(a.Reps, rep)
 		for i := sp.start; i <= sp.end; i++ {

@@ -23,6 +23,10 @@ type conditioned struct {
 	x, y  map[pose.Joint][]float64
 	score map[pose.Joint][]float64
 
+	// focal is the assumed focal length in pixels (perspective,
+	// frontal.go); NaN when the track has no image size.
+	focal float64
+
 	// shots are [start, end) frame ranges between camera cuts (zoomed
 	// cut-ins, edits); filters and gap filling never cross them.
 	shots [][2]int
@@ -111,6 +115,11 @@ var legPairs = [][2]pose.Joint{
 	{pose.LeftHip, pose.RightHip}, {pose.LeftKnee, pose.RightKnee}, {pose.LeftAnkle, pose.RightAnkle},
 }
 
+// swapPairs are exchanged with a swapped leg: its joints and its foot's
+// (missing series when the model has no feet).
+var swapPairs = append(legPairs[:len(legPairs):len(legPairs)],
+	[2]pose.Joint{pose.LeftHeel, pose.RightHeel}, [2]pose.Joint{pose.LeftFootIndex, pose.RightFootIndex})
+
 // condition applies the documented conditioning: low scores dropped, leg
 // swaps corrected, Hampel outliers removed, short gaps filled, and the
 // chosen smoother.
@@ -119,6 +128,10 @@ func condition(tr *pose.Track, f FilterOptions) *conditioned {
 	sk := trackSkeleton(tr)
 	c := &conditioned{frame: make([]int, n), person: make([]bool, n), sk: sk,
 		x: map[pose.Joint][]float64{}, y: map[pose.Joint][]float64{}, score: map[pose.Joint][]float64{}}
+	c.focal = nan
+	if tr.Width > 0 && tr.Height > 0 {
+		c.focal = focalShare * float64(max(tr.Width, tr.Height))
+	}
 	var note string
 	c.t, c.fps, note = timeBase(tr)
 	if note != "" {
@@ -339,7 +352,7 @@ func (c *conditioned) isShotStart(i int) bool {
 	return false
 }
 
-// fixLegSwaps exchanges the left and right hip, knee and ankle of frames
+// fixLegSwaps exchanges the left and right hip, knee, ankle and foot of frames
 // where they match the previous frame's opposite side much better than the
 // same side: the model's sudden left/right confusion. It returns the number
 // of frames corrected.
@@ -366,7 +379,7 @@ func fixLegSwaps(c *conditioned) int {
 		// side view, either assignment is plausible) and the swapped
 		// assignment is much closer.
 		if m >= 2 && swap < 0.5*keep && keep-swap > 0.5*sep {
-			for _, pr := range legPairs {
+			for _, pr := range swapPairs {
 				c.x[pr[0]][i], c.x[pr[1]][i] = c.x[pr[1]][i], c.x[pr[0]][i]
 				c.y[pr[0]][i], c.y[pr[1]][i] = c.y[pr[1]][i], c.y[pr[0]][i]
 				c.score[pr[0]][i], c.score[pr[1]][i] = c.score[pr[1]][i], c.score[pr[0]][i]

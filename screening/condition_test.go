@@ -9,26 +9,36 @@ import (
 	"github.com/kneescreen/kneescreen/screening/synth"
 )
 
-// Injected left/right leg swaps are detected and undone: the knee series
-// match a run without swaps.
+// Injected left/right leg swaps are detected and undone, feet with their
+// legs: the knee series match a run without swaps, with foot keypoints
+// and without.
 func TestLegSwapCorrection(t *testing.T) {
+	for _, feet := range []bool{true, false} {
+		cfg := synth.Config{Movement: synth.Squat, Reps: 3, NoisePx: 1, ValgusDeg: [2]float64{0, 14}, Seed: 5, KneeFlexionDeg: 80, Feet: feet}
+		clean, _ := generate(t, cfg)
+		cfg.SwapFrames = [][2]int{{50, 53}, {120, 121}, {236, 245}}
+		swapped, _ := generate(t, cfg)
+		a := analyze(t, clean, nil)
+		b := analyze(t, swapped, nil)
+		if b.Quality.SwapsCorrected != 4+2+10 {
+			t.Errorf("feet %v: %d frames corrected, want 16", feet, b.Quality.SwapsCorrected)
+		}
+		for _, side := range []screening.Side{screening.SideLeft, screening.SideRight} {
+			for _, m := range []string{screening.MetricFPPA, screening.MetricKneeMedialOffset} {
+				ma, mb := a.Series.Metric(m, side), b.Series.Metric(m, side)
+				for i := range ma.Values {
+					if !near(ma.Values[i], mb.Values[i], 1e-9) {
+						t.Fatalf("feet %v, %s %s frame %d: %v with swaps, %v without", feet, side, m, i, mb.Values[i], ma.Values[i])
+					}
+				}
+			}
+		}
+	}
 	cfg := synth.Config{Movement: synth.Squat, Reps: 3, NoisePx: 1, ValgusDeg: [2]float64{0, 14}, Seed: 5, KneeFlexionDeg: 80}
 	clean, _ := generate(t, cfg)
 	cfg.SwapFrames = [][2]int{{50, 53}, {120, 121}, {236, 245}}
 	swapped, _ := generate(t, cfg)
 	a := analyze(t, clean, nil)
-	b := analyze(t, swapped, nil)
-	if b.Quality.SwapsCorrected != 4+2+10 {
-		t.Errorf("%d frames corrected, want 16", b.Quality.SwapsCorrected)
-	}
-	for _, side := range []screening.Side{screening.SideLeft, screening.SideRight} {
-		ma, mb := a.Series.Metric(screening.MetricFPPA, side), b.Series.Metric(screening.MetricFPPA, side)
-		for i := range ma.Values {
-			if !near(ma.Values[i], mb.Values[i], 1e-9) {
-				t.Fatalf("%s FPPA frame %d: %v with swaps, %v without", side, i, mb.Values[i], ma.Values[i])
-			}
-		}
-	}
 	// Without correction the swaps would show.
 	c := analyze(t, swapped, func(o *screening.Options) { o.Filter.FixSwaps = false })
 	if c.Quality.SwapsCorrected != 0 {

@@ -19,8 +19,7 @@
 //     interpolated; a zero-phase Butterworth low-pass (or the causal
 //     One-Euro filter) smooths the rest (package screening/filter). The
 //     report's quality block and data problems come from here.
-//  2. Measure the body: segment lengths, standing level, facing direction,
-//     each foot's turn-out.
+//  2. Measure the body: segment lengths, standing level, facing direction.
 //  3. Find reps from the mid-hip height in standing leg lengths, first with
 //     the shallow single-leg criterion.
 //  4. Estimate the camera's yaw cues (view.go): body width against trunk
@@ -34,7 +33,10 @@
 //     and view (front within thresholds.view.frontal_max_yaw_deg, side
 //     beyond thresholds.view.sagittal_min_yaw_deg, else oblique), each
 //     frame its view, the clip its view segments; correct the frontal
-//     keypoints for the remaining yaw (frontal.go).
+//     keypoints for the remaining yaw (frontal.go); measure each rep's
+//     foot turn-out from the heel and toe keypoints where the model has
+//     them, else take thresholds.knee_over_foot.default_toe_out_deg
+//     (feet.go).
 //  7. Compute every metric per frame (Report.Series, angles.csv), valid
 //     only where the frame's view and movement allow it.
 //  8. Read each rep's metrics (only those its view and movement allow)
@@ -44,7 +46,8 @@
 //     of single-leg tasks.
 //
 // A rep's findings depend only on that rep and the thresholds
-// ([RepGrader]); the one cross-rep reading is knee_medial_offset's change
+// ([RepGrader]), its toe-out too (a rep whose feet were not seen takes the
+// other reps'); the one cross-rep reading is knee_medial_offset's change
 // from the person's best rep, which a live screen takes over the reps so
 // far.
 

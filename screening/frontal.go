@@ -25,6 +25,46 @@ import (
 // stance leg's own frontal motion would enter it), the slope is the
 // tangent of the head's signed yaw (the body's width cannot tell a few
 // degrees from none, nor left from right).
+//
+// Perspective adds a second shift. A pinhole camera images a point at
+// sideways distance X and distance D − z as x − cx = f·X/(D − z): a
+// joint z closer than the ankles' plane (where the person's scale is
+// measured) moves away from the image centre by (x − cx)·z/D, where z/D
+// is its forward distance in pixels of that plane over the focal length
+// f. The part common to the body (a person off the camera's axis) is
+// linear in z like the yaw's and the slope fit takes it in; what remains
+// spreads the body from its own centre line: knees 0.3 m ahead of feet
+// 0.2 m to either side spread 1.5 cm outward at 4 m, toes 0.2 m ahead
+// turn out a few degrees. FPPA and the knee-ankle separation are read as
+// the image shows them, as the 2D studies their limits come from read
+// them; the knee's position over its foot and the foot's turn-out, whose
+// limits are body distances, have the spread removed (spreadless). The
+// focal length is not in the track: f is taken as focalShare of the
+// image's long side, the 26 mm equivalent lens of phones' main cameras;
+// a wider or longer lens leaves a fraction of the spread.
+
+// focalShare is the assumed focal length as a share of the image's long
+// side: a 26 mm (35 mm-equivalent) lens, the main camera of most phones,
+// spans 2·atan(17.3/26) ≈ 67° across a 16:9 frame's long side, so f =
+// 0.5/tan(33.6°) ≈ 0.75 of it.
+const focalShare = 0.75
+
+// spreadless removes the perspective spread from image x of a point z
+// pixels (of the ankles' plane) closer to the camera than the ankles,
+// about the body's centre line at image x centre: the x it would have in
+// the ankles' plane. Without the image size it is x.
+func (c *conditioned) spreadless(x, centre, z float64) float64 {
+	if math.IsNaN(c.focal) || math.IsNaN(z) || math.IsNaN(centre) {
+		return x
+	}
+	return x - (x-centre)*z/c.focal
+}
+
+// ankleCentre is the image x midway between the ankles in frame i (NaN
+// when one is missing).
+func ankleCentre(c *conditioned, i int) float64 {
+	return (c.x[pose.LeftAnkle][i] + c.x[pose.RightAnkle][i]) / 2
+}
 
 // frontalKeypoints are the joints frontal metrics read, with the
 // parallax removed in rep frames.

@@ -257,8 +257,9 @@ type frameContext struct {
 	// front holds the keypoints corrected for yaw that frontal metrics
 	// read (nil: read the image keypoints).
 	front *frontalKeypoints
-	// toeOut is each foot's turn-out in degrees (knee_medial_offset).
-	toeOut [2]float64
+	// toeOut is each foot's turn-out in degrees per frame
+	// (knee_medial_offset).
+	toeOut [2][]float64
 }
 
 // frontal returns joint j in frame i as frontal metrics read it: its
@@ -377,12 +378,12 @@ type repContext struct {
 
 // buildRep measures one rep: the value of every metric its view and
 // movement allow.
-func buildRep(index int, sp repSpan, side Side, stance int, kind repKind, c *conditioned, b *body, s *Series, thr *Thresholds, feet *feet) Rep {
+func buildRep(index int, sp repSpan, side Side, stance int, kind repKind, c *conditioned, b *body, s *Series, thr *Thresholds, toeOut [2]float64, toeOutFrom [2]string) Rep {
 	rep := Rep{Index: index, Side: side, Movement: kind.mv, View: kind.view,
 		StartS: round(c.t[sp.start], 4), BottomS: round(c.t[sp.bottom], 4), EndS: round(c.t[sp.end], 4),
 		StartFrame: c.frame[sp.start], BottomFrame: c.frame[sp.bottom], EndFrame: c.frame[sp.end],
 		Metrics: map[string]MetricValue{}}
-	rc := &repContext{thr: thr, sp: sp, stance: stance, c: c, b: b, s: s, rep: &rep, toeOut: feet.toeOut, toeOutFrom: feet.from}
+	rc := &repContext{thr: thr, sp: sp, stance: stance, c: c, b: b, s: s, rep: &rep, toeOut: toeOut, toeOutFrom: toeOutFrom}
 	for _, m := range registry {
 		if ok, _ := m.assessable(kind.view, kind.mv); !ok || kind.view == ViewUnknown {
 			continue

@@ -23,7 +23,8 @@ const IndKneeInsideFoot = "knee_inside_foot"
 // to the ankle; its forward travel v (towards the camera) is the shank's
 // depth extent sqrt(L² − l²) from its image length l and standing length
 // L (the knee's sideways travel is read from the yaw-corrected frontal
-// keypoints). The foot's line lies v·tan(toe-out) to the side at that
+// keypoints, with the perspective's spread about the body's centre line
+// removed: frontal.go). The foot's line lies v·tan(toe-out) to the side at that
 // forward distance, so the knee sits (v·tan(toe-out) − u)/L inside it.
 // The toe-out comes from the foot's keypoints where the model has them
 // (heel to toe), else it is thresholds.knee_over_foot.default_toe_out_deg.
@@ -74,8 +75,8 @@ func kneeTravel(fc *frameContext, s, i int) (u, v, L float64, ok bool) {
 	if !k.ok() || !a.ok() || math.IsNaN(m) || !(L > 0) {
 		return nan, nan, nan, false
 	}
-	u = -(k.X - a.X) * m
 	v = depthExtent(L, dist(k, a))
+	u = -(fc.c.spreadless(k.X, ankleCentre(fc.c, i), v) - a.X) * m
 	return u, v, L, true
 }
 
@@ -87,7 +88,7 @@ func kneeMedialOffsetFrame(fc *frameContext, s, i int) float64 {
 	if !ok {
 		return nan
 	}
-	return (v*math.Tan(fc.toeOut[s]/rad2deg) - u) / L
+	return (v*math.Tan(fc.toeOut[s][i]/rad2deg) - u) / L
 }
 
 // kneeLoaded: the shank leans forward enough for the foot's direction to

@@ -114,3 +114,36 @@ func TestHipHingeIsNotASquat(t *testing.T) {
 		})
 	}
 }
+
+// A track with foot keypoints (BlazePose) is classified, counted and
+// viewed as the same body without them (MoveNet): movement, view and reps
+// come from the COCO-17 joints both skeletons share, and the feet only add
+// the toe-out.
+func TestFeetChangeNoClassification(t *testing.T) {
+	for _, cfg := range []synth.Config{
+		{Movement: synth.Squat, ToeOutDeg: 25, StanceWidthM: 0.45},
+		{Movement: synth.Squat, YawDeg: 35},
+		{Movement: synth.Squat, YawDeg: 90},
+		{Movement: synth.SingleLegSquat, StanceRight: true},
+		{Movement: synth.StepDown},
+		{Movement: synth.Lunge, YawDeg: 80},
+		{Movement: synth.HipHinge, YawDeg: 90},
+	} {
+		cfg.Reps, cfg.NoisePx, cfg.Seed = 3, 2, 4
+		t.Run(fmt.Sprintf("%s/yaw%.0f", cfg.Movement, cfg.YawDeg), func(t *testing.T) {
+			coco, _ := generate(t, cfg)
+			cfg.Feet = true
+			blaze, _ := generate(t, cfg)
+			a, b := analyze(t, coco, nil), analyze(t, blaze, nil)
+			if a.Movement != b.Movement || a.View != b.View || len(a.Reps) != len(b.Reps) {
+				t.Fatalf("with feet %s, %s view, %d reps; without %s, %s view, %d reps", b.Movement, b.View, len(b.Reps), a.Movement, a.View, len(a.Reps))
+			}
+			for k := range a.Reps {
+				if a.Reps[k].Movement != b.Reps[k].Movement || a.Reps[k].View != b.Reps[k].View || a.Reps[k].Side != b.Reps[k].Side {
+					t.Errorf("rep %d: with feet %s/%s/%s, without %s/%s/%s", k+1, b.Reps[k].Movement, b.Reps[k].View, b.Reps[k].Side,
+						a.Reps[k].Movement, a.Reps[k].View, a.Reps[k].Side)
+				}
+			}
+		})
+	}
+}

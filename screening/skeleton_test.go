@@ -2,6 +2,7 @@ package screening_test
 
 import (
 	"encoding/json"
+	"math"
 	"testing"
 
 	"github.com/kneescreen/kneescreen/pose"
@@ -47,8 +48,9 @@ func findings(t *testing.T, r *screening.Report) string {
 
 // TestScreeningReadsJointsByName: screening finds the joints it needs by
 // name, whatever the model's skeleton. The same body as BlazePose's 33
-// landmarks (feet placed below the ankles) gives the COCO17 track's
-// findings; a skeleton without the head still finds the reps and grades the
+// landmarks (the feet unseen, so the toe-out stays the default) gives the
+// COCO17 track's findings; with the feet seen below the ankles, pointing
+// straight ahead, the reps read the toe-out from them; a skeleton without the head still finds the reps and grades the
 // knees; one without knees cannot, and says so instead of failing.
 func TestScreeningReadsJointsByName(t *testing.T) {
 	tr, _ := generate(t, synth.Config{Movement: synth.Squat, Reps: 3, ValgusDeg: [2]float64{12, 2}, NoisePx: 1.5})
@@ -67,9 +69,21 @@ func TestScreeningReadsJointsByName(t *testing.T) {
 		a.Y += 15
 		return a
 	}
-	blaze := reskeleton(tr, pose.BlazePose33, feet)
-	if got := analyze(t, blaze, nil); findings(t, got) != findings(t, want) {
+	unseen := func(p *pose.Pose, j pose.Joint) pose.Keypoint {
+		k := feet(p, j)
+		if j == pose.LeftHeel || j == pose.RightHeel || j == pose.LeftFootIndex || j == pose.RightFootIndex {
+			k.Score = 0.05
+		}
+		return k
+	}
+	if got := analyze(t, reskeleton(tr, pose.BlazePose33, unseen), nil); findings(t, got) != findings(t, want) {
 		t.Errorf("BlazePose33 track: findings differ from the COCO17 track's:\n%.300s\nwant\n%.300s", findings(t, got), findings(t, want))
+	}
+	blaze := reskeleton(tr, pose.BlazePose33, feet)
+	for _, r := range analyze(t, blaze, nil).Reps {
+		if ko := r.KneeOverFoot; ko == nil || ko.Left.ToeOutSource != "feet" || math.Abs(ko.Left.ToeOutDeg) > 3 || math.Abs(ko.Right.ToeOutDeg) > 3 {
+			t.Errorf("BlazePose33 track with straight feet, rep %d: knee over foot %+v, want toe-out 0±3° from the feet", r.Index, ko)
+		}
 	}
 	if got := analyze(t, blaze, nil); got.Series.Skeleton != pose.BlazePose33 || len(got.Series.Keypoints[0]) != 33 {
 		t.Errorf("series keypoints: skeleton %v, %d per frame", got.Series.Skeleton, len(got.Series.Keypoints[0]))
