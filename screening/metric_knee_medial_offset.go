@@ -34,8 +34,15 @@ const IndKneeInsideFoot = "knee_inside_foot"
 
 // kneeLoadedShank is the least forward inclination of the shank (sine)
 // for a frame to read the knee against the foot: near upright the foot's
-// direction does not matter and the depth extent is noise.
-const kneeLoadedShank = 0.26 // sin 15°
+// direction hardly matters and the depth extent is noise. The forward
+// travel v = sqrt(L² − l²) magnifies an error δ in the shank's image
+// length l by l/v: with δ = 3% of L (2D keypoints are off by 1-2 cm on a
+// 40 cm shank, and a bending knee moves its keypoint), v is off by 0.11 L
+// at 15° of inclination and 0.065 L at 25°, and the foot's line with it
+// by v's error × tan(toe-out): 0.064 L at 15° and 0.037 L at 25° for a
+// foot turned out 30°, against a watch limit of 0.08 L. From 25° on the
+// line's error stays under half the watch limit.
+const kneeLoadedShank = 0.42 // sin 25°
 
 func init() {
 	register(metric{
@@ -44,7 +51,7 @@ func init() {
 			Label:       "knee inside foot line",
 			Description: "horizontal distance of the knee medial of its foot's line (from the knee's standing position in the direction the foot points) ÷ standing shank length; positive = knee inside the foot",
 			RepValue:    "most medial value over the rep's loaded frames (local quadratic fits over ±0.3 s); the free leg of a single-leg task is not read. Details per side in the rep's knee_over_foot block: the toe-out used and the change from the person's best rep",
-			Validity:    "knee and ankle visible, both hips visible (they give the medial direction), the shot's standing shank length known, and the shank inclined at least 15° forward (loaded)",
+			Validity:    "knee and ankle visible, both hips visible (they give the medial direction), the shot's standing shank length known, and the shank inclined at least 25° forward (loaded; nearer upright the forward travel read from the shank's shortening is too uncertain)",
 			Plausible:   Range{Min: -1, Max: 1, Source: "geometric bound: a knee cannot sit more than a shank length to either side of its foot"},
 		},
 		order:    25,
