@@ -9,9 +9,8 @@ import (
 // The feet. knee_medial_offset reads the knee against its foot's line,
 // which runs in the direction the foot points: its turn-out (the foot
 // progression angle, outward positive). A model with foot keypoints
-// (BlazePose's heel and foot index, the tip of the big toe) shows it; one
-// without (MoveNet) leaves the configured default
-// (thresholds.knee_over_foot.default_toe_out_deg).
+// (BlazePose's heel and foot index) shows it; one without (MoveNet)
+// leaves the configured default (thresholds.knee_over_foot.default_toe_out_deg).
 //
 // Seen from the front a foot points at the camera, so its image is
 // foreshortened to its sideways extent F·sin(toe-out), F the heel-to-toe
@@ -23,15 +22,21 @@ import (
 // few degrees off square-on shifts the toe sideways by its forward
 // distance F·cos(toe-out) times the rep's parallax slope, and perspective
 // spreads toes that come closer to the camera away from the body's centre
-// line (frontal.go): both are removed first. The feet stay planted through a squat, so a
-// rep's turn-out is the median over its frames and the half second of
-// standing either side: a function of that rep alone, as a live screen
-// needs. Without the heel the ankle serves, a quarter of the foot ahead of
-// it. BlazePose's foot index is the big toe, a little medial of the
-// second toe that the foot's axis runs through (about 4°): the turn-out
-// reads that much smaller than the axis's, so a knee tracking over the
-// second toe reads a few hundredths of a shank length outside the line,
-// never inside.
+// line (frontal.go): both are removed first. Each foot keeps its own
+// turn-out: a yaw the parallax fit misses turns one foot out and the other
+// in by its angle in the image, and moves each knee sideways with it, so
+// the knee's reading over its own foot stays right to first order where a
+// shared (mean) turn-out would not.
+//
+// The feet stay planted through a squat, so a rep's turn-out is the
+// median over its frames and the half second of standing either side: a
+// function of that rep alone, as a live screen needs. Without the heel the
+// ankle serves, a quarter of the foot ahead of it. BlazePose's foot index
+// is the tip of the foot ("foot index" in MediaPipe's landmark list,
+// without a finer definition); where it sits on the big toe, medial of the
+// second toe the foot's axis runs through, the turn-out reads a few
+// degrees (about 4°) small and a knee tracking over the second toe a few
+// hundredths of a shank length outside the line, never inside.
 
 // Foot proportions in shank lengths and the plausible turn-out.
 const (
