@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/go-viper/mapstructure/v2"
@@ -86,7 +89,61 @@ func (a *App) configure(cmd *cobra.Command) error {
 		}
 		return &UsageError{Err: fmt.Errorf("config file %s: %w", path, err)}
 	}
+	if err := a.checkSections(cmd.Root(), path); err != nil {
+		return &UsageError{Err: err}
+	}
 	return nil
+}
+
+// sharedSections are the top-level configuration sections that belong to
+// no single command: the screening thresholds and the keypoint filter.
+var sharedSections = []string{"thresholds", "filter"}
+
+// ErrUnknownSection reports a top-level section of the configuration that
+// no command reads (a misspelt "analyse:" or "threshold:").
+var ErrUnknownSection = errors.New("unknown section")
+
+// checkSections rejects top-level keys of the configuration that no command
+// reads: a misspelt section would otherwise be ignored silently, and with
+// it, say, sex-specific thresholds. The valid sections are the commands of
+// root (a command's section starts with its name, "models.convert" lives
+// under "models") and sharedSections, so a new command needs nothing here.
+func (a *App) checkSections(root *cobra.Command, path string) error {
+	valid := map[string]bool{}
+	for _, s := range sharedSections {
+		valid[s] = true
+	}
+	for _, c := range root.Commands() {
+		if c.Name() != "help" && c.Name() != "completion" { // cobra's own, no configuration
+			valid[c.Name()] = true
+		}
+	}
+	var unknown []string
+	for k := range a.v.AllSettings() {
+		if !valid[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	slices.Sort(unknown)
+	names := slices.Sorted(maps.Keys(valid))
+	plural := ""
+	if len(unknown) > 1 {
+		plural = "s"
+	}
+	return fmt.Errorf("config file %s: %w%s %s (valid sections: %s)", path, ErrUnknownSection, plural,
+		strings.Join(quoteAll(unknown), ", "), strings.Join(names, ", "))
+}
+
+// quoteAll quotes each string.
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strconv.Quote(s)
+	}
+	return out
 }
 
 // validator is implemented by every command's typed Config.

@@ -128,6 +128,9 @@ func TestExitCodes(t *testing.T) {
 	badYAML := writeFile(t, "bad.yaml", "demo: [unclosed\n")
 	typo := writeFile(t, "typo.yaml", "demo:\n  cuont: 2\n")
 	badValue := writeFile(t, "badvalue.yaml", "demo:\n  count: lots\n")
+	// Misspelt sections: British "analyse", singular "threshold".
+	analyse := writeFile(t, "analyse.yaml", "analyse:\n  sex: female\n")
+	threshold := writeFile(t, "threshold.yaml", "demo:\n  count: 2\nthreshold:\n  fppa:\n    female_flag_deg: 16\n")
 	tests := []struct {
 		name     string
 		args     []string
@@ -144,6 +147,8 @@ func TestExitCodes(t *testing.T) {
 		{"bad env value", []string{"demo"}, map[string]string{"KNEESCREEN_DEMO_COUNT": "abc"}, nil, exitUsage, "config: demo.count (flag, KNEESCREEN_DEMO_COUNT or config file): cannot parse value as 'int'"},
 		{"bad file value", []string{"--config", badValue, "demo"}, nil, nil, exitUsage, "config: demo.count (flag, KNEESCREEN_DEMO_COUNT or config file): cannot parse value as 'int'"},
 		{"unknown key in file", []string{"--config", typo, "demo"}, nil, nil, exitUsage, "config: demo: has invalid keys: cuont"},
+		{"misspelt command section", []string{"--config", analyse, "demo"}, nil, nil, exitUsage, `unknown section "analyse" (valid sections: analyze, bench, demo, filter,`},
+		{"misspelt shared section", []string{"--config", threshold, "version"}, nil, nil, exitUsage, `unknown section "threshold" (valid sections:`},
 		{"malformed file", []string{"--config", badYAML, "demo"}, nil, nil, exitUsage, "config file " + badYAML},
 		{"missing file", []string{"--config", "/nonexistent/k.yaml", "demo"}, nil, nil, exitUsage, "config file /nonexistent/k.yaml: file does not exist"},
 		{"invalid value", []string{"demo", "--count", "0"}, nil, nil, exitUsage, "--count must be at least 1, got 0"},
