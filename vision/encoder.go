@@ -84,17 +84,30 @@ func ffmpegH264() bool {
 	return ok
 }
 
+// EncoderFromEnv returns the encoder EncoderEnv chooses (EncoderAuto when
+// unset), or an error naming the variable when its value is none of
+// ffmpeg, opencv or auto. Commands call it before any work, so a bad value
+// is found once rather than when each video is written.
+func EncoderFromEnv() (Encoder, error) {
+	switch e := strings.ToLower(strings.TrimSpace(os.Getenv(EncoderEnv))); e {
+	case "", "auto":
+		return EncoderAuto, nil
+	case string(EncoderFFmpeg), string(EncoderOpenCV):
+		return Encoder(e), nil
+	default:
+		return "", fmt.Errorf("vision: %s=%q: want ffmpeg, opencv or auto", EncoderEnv, os.Getenv(EncoderEnv))
+	}
+}
+
 // chooseEncoder decides, in this one place, which encoder writes a video
 // with extension ext and the given frame size.
 func chooseEncoder(enc Encoder, ext string, width, height int) (Encoder, error) {
 	if enc == EncoderAuto {
-		switch e := strings.ToLower(os.Getenv(EncoderEnv)); e {
-		case "", "auto":
-		case string(EncoderFFmpeg), string(EncoderOpenCV):
-			enc = Encoder(e)
-		default:
-			return "", fmt.Errorf("vision: %s=%q: want ffmpeg, opencv or auto", EncoderEnv, e)
+		e, err := EncoderFromEnv()
+		if err != nil {
+			return "", err
 		}
+		enc = e
 	}
 	h264 := codecsFor(ext)[0] == "avc1"
 	even := width%2 == 0 && height%2 == 0 // yuv420p halves both dimensions
@@ -142,9 +155,15 @@ func startFFmpeg(ctx context.Context, out string, fps float64, width, height int
 		// Index first, so players can start before the whole file is read.
 		args = append(args, "-movflags", "+faststart")
 	}
-	args = append(args, "-y", out)
+	// The output is the last argument and absolute (ffmpegPath): a folder
+	// named "-out" must not read as an option, nor "x:" as a protocol.
+	args = append(args, "-y", ffmpegPath(out))
 	p := &ffmpegPipe{ctx: ctx, cmd: exec.CommandContext(ctx, "ffmpeg", args...)}
 	p.cmd.Stderr = &p.stderr
+	// If kneescreen is killed (kill -9 gives it no chance to stop the
+	// child), ffmpeg goes with it instead of finishing a file nobody will
+	// publish.
+	p.cmd.SysProcAttr = childAttr()
 	var err error
 	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
 		return nil, err

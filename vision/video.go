@@ -42,7 +42,7 @@ func OpenVideo(path string) (*Video, error) {
 	if err != nil {
 		return nil, sourceErr(path, err)
 	}
-	vc, err := gocv.VideoCaptureFileWithAPI(path, gocv.VideoCaptureFFmpeg)
+	vc, err := gocv.VideoCaptureFileWithAPI(ffmpegPath(path), gocv.VideoCaptureFFmpeg)
 	if err != nil || !vc.IsOpened() {
 		vc.Close()
 		return nil, sourceErr(path, ErrNotVideo)

@@ -89,7 +89,7 @@ func CreateVideoEncoder(ctx context.Context, path string, fps float64, width, he
 		if err != nil {
 			return nil, fmt.Errorf("vision: create %s: %w", path, err)
 		}
-		vw, err := gocv.VideoWriterFile(tmp, codec, fps, width, height, true)
+		vw, err := gocv.VideoWriterFile(ffmpegPath(tmp), codec, fps, width, height, true)
 		if err == nil && vw.IsOpened() {
 			return &VideoWriter{
 				path: path, tmp: tmp, codec: codec, encoder: EncoderOpenCV, width: width, height: height, vw: vw,
@@ -141,10 +141,12 @@ func (w *VideoWriter) Write(img *image.RGBA) error {
 	return nil
 }
 
-// Close finishes the file and moves it to its destination. A video
-// without frames is discarded with an error rather than left empty. With
-// the ffmpeg encoder Close waits for ffmpeg; if it failed (or the context
-// was cancelled) nothing is saved and the error says why in one line.
+// Close finishes the file, checks it (verifyWritten) and moves it to its
+// destination. A video without frames is discarded with an error rather
+// than left empty, and so is one whose file is incomplete: the destination
+// is replaced only by a video that holds every frame written. With the
+// ffmpeg encoder Close waits for ffmpeg; if it failed (or the context was
+// cancelled) nothing is saved and the error says why in one line.
 func (w *VideoWriter) Close() error {
 	if w.closed {
 		return w.err
@@ -162,6 +164,14 @@ func (w *VideoWriter) Close() error {
 	if w.frames == 0 {
 		os.Remove(w.tmp)
 		return fmt.Errorf("vision: %s: no frames written; nothing saved", w.path)
+	}
+	// The encoder's word is not enough: ffmpeg exits 0 after a full disk
+	// cut its file short, and OpenCV's writer reports no write errors at
+	// all. What it wrote is checked before it may replace anything.
+	if err := verifyWritten(w.tmp, w.frames); err != nil {
+		os.Remove(w.tmp)
+		w.err = fmt.Errorf("vision: encode %s: %w; nothing saved", w.path, err)
+		return w.err
 	}
 	// The temporary file was created private (0600) and FFmpeg keeps the
 	// mode of a file it truncates; the video is an ordinary output file.
@@ -194,4 +204,43 @@ func (w *VideoWriter) release() {
 	w.vw.Close()
 	w.rgba.Close()
 	w.bgr.Close()
+}
+
+// ErrIncomplete reports that an encoder's output file is not a complete
+// video of the frames written (a full disk, a killed encoder).
+var ErrIncomplete = errors.New("the encoder's file is incomplete")
+
+// verifyWritten checks the file an encoder wrote for frames frames: its
+// container must be one this package recognises with every top-level
+// element inside the file and an index (the sniffer's checks: a file cut
+// short by a full disk has neither a complete 'mdat' nor a 'moov'), its
+// first frame must decode, and its header must list every frame (exactly
+// for MP4, QuickTime and AVI, whose indexes count samples; within one for
+// Matroska and WebM, whose count OpenCV estimates from the duration).
+// Checking the index rather than decoding every frame keeps this cheap.
+func verifyWritten(path string, frames int) error {
+	v, err := OpenVideo(path)
+	if err != nil {
+		var se *SourceError
+		if errors.As(err, &se) {
+			err = se.Err
+		}
+		return fmt.Errorf("%w: %w", ErrIncomplete, err)
+	}
+	defer v.Close()
+	info := v.Info()
+	n := info.FrameCount
+	switch info.Container {
+	case "mp4", "mov", "avi":
+		if n != frames {
+			return fmt.Errorf("%w: its index lists %d of the %d frames written", ErrIncomplete, n, frames)
+		}
+	case "webm", "matroska":
+		if n > 0 && (n < frames-1 || n > frames+1) {
+			return fmt.Errorf("%w: it holds about %d of the %d frames written", ErrIncomplete, n, frames)
+		}
+	default:
+		return fmt.Errorf("%w: not a container this writer makes", ErrIncomplete)
+	}
+	return nil
 }

@@ -1,0 +1,31 @@
+package testenv
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"testing"
+)
+
+// SmallFS mounts a fresh tmpfs of size bytes at a temporary folder and
+// returns it, unmounted when the test ends: a real file system that fills
+// up, for tests of what happens on a full disk. It needs root and a kernel
+// that lets the process mount (a container may not); the test is skipped
+// otherwise.
+func SmallFS(tb testing.TB, size int) string {
+	tb.Helper()
+	if os.Geteuid() != 0 {
+		tb.Skip("testenv: a small file system needs root to mount a tmpfs; skipping")
+	}
+	dir := tb.TempDir()
+	out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%d,mode=0755", size), "tmpfs", dir).CombinedOutput()
+	if err != nil {
+		tb.Skipf("testenv: cannot mount a tmpfs here (%v: %s); skipping", err, out)
+	}
+	tb.Cleanup(func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			tb.Errorf("testenv: umount %s: %v: %s", dir, err, out)
+		}
+	})
+	return dir
+}
