@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/kneescreen/kneescreen/internal/pipeline"
+	"github.com/kneescreen/kneescreen/report"
 	"github.com/kneescreen/kneescreen/screening"
 )
 
@@ -49,11 +50,21 @@ func (c *AnalyzeConfig) Validate() error {
 			return fmt.Errorf("analyze: %w", err)
 		}
 	}
-	if !(c.ImageFPS > 0) {
-		return fmt.Errorf("analyze: --image-fps must be positive, got %v", c.ImageFPS)
+	if !(c.ImageFPS > 0 && c.ImageFPS <= maxImageFPS) {
+		return fmt.Errorf("analyze: --image-fps must be above 0 and at most %v frames/s, got %v", maxImageFPS, c.ImageFPS)
+	}
+	if c.Formats[report.FormatVideo] {
+		if err := checkEncoderEnv(); err != nil {
+			return fmt.Errorf("analyze: %w", err)
+		}
 	}
 	return nil
 }
+
+// maxImageFPS bounds --image-fps: the fastest high-speed phone cameras
+// record 960 frames/s; more is a typo (or Inf) that would time a folder of
+// images at no duration at all.
+const maxImageFPS = 1000
 
 // AnalyzeOptions holds the analyze command's inputs.
 type AnalyzeOptions struct {

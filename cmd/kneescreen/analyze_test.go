@@ -99,6 +99,18 @@ func TestAnalyzeOptions(t *testing.T) {
 		{name: "bad sex", args: []string{"analyze", "--sex", "x", "a.mp4"}, wantCode: exitUsage, wantErr: "unknown sex"},
 		{name: "threshold out of range", args: []string{"analyze", "--config", badRange, "a.mp4"}, wantCode: exitUsage, wantErr: "thresholds.fppa.male_watch_deg"},
 		{name: "threshold typo", args: []string{"analyze", "--config", typo, "a.mp4"}, wantCode: exitUsage, wantErr: "male_wach_deg"},
+		// Bad settings are usage errors before any work (fault 8), and
+		// counts of threads and lanes are bounded (fault 2).
+		{name: "threads beyond the bound", args: []string{"analyze", "--threads", "1000000", "a.mp4"}, wantCode: exitUsage, wantErr: "--threads must be 0 (all CPUs) to"},
+		{name: "negative threads", args: []string{"analyze", "--threads", "-1", "a.mp4"}, wantCode: exitUsage, wantErr: "--threads must be 0 (all CPUs) to"},
+		{name: "lanes beyond the bound", args: []string{"analyze", "--lanes", "200", "a.mp4"}, wantCode: exitUsage, wantErr: "--lanes must be 0 (one per CPU) to"},
+		{name: "lanes from env beyond the bound", args: []string{"analyze", "a.mp4"}, env: map[string]string{"KNEESCREEN_ANALYZE_LANES": "100000"}, wantCode: exitUsage, wantErr: "--lanes must be"},
+		{name: "tiny video", args: []string{"analyze", "--video-max-side", "1", "a.mp4"}, wantCode: exitUsage, wantErr: "--video-max-side must be 0 (the input's size) or at least 160 pixels, got 1"},
+		{name: "image fps Inf", args: []string{"analyze", "--image-fps", "Inf", "a.mp4"}, wantCode: exitUsage, wantErr: "--image-fps must be above 0 and at most 1000 frames/s, got +Inf"},
+		{name: "image fps NaN", args: []string{"analyze", "--image-fps", "NaN", "a.mp4"}, wantCode: exitUsage, wantErr: "--image-fps must be above 0"},
+		{name: "bogus encoder", args: []string{"analyze", "a.mp4"}, env: map[string]string{"KNEESCREEN_VIDEO_ENCODER": "bogus"}, wantCode: exitUsage, wantErr: `KNEESCREEN_VIDEO_ENCODER="bogus": want ffmpeg, opencv or auto`},
+		{name: "bogus encoder without video", args: []string{"analyze", "--formats", "json", "a.mp4"}, env: map[string]string{"KNEESCREEN_VIDEO_ENCODER": "bogus"},
+			check: func(t *testing.T, o *AnalyzeOptions) {}},
 		{name: "bad env threshold", args: []string{"analyze", "a.mp4"}, env: map[string]string{"KNEESCREEN_THRESHOLDS_LSI_FLAG": "lots"}, wantCode: exitUsage, wantErr: "thresholds.lsi.flag"},
 	}
 	for _, tt := range tests {

@@ -17,6 +17,7 @@ import (
 	"github.com/kneescreen/kneescreen/models"
 	"github.com/kneescreen/kneescreen/report"
 	"github.com/kneescreen/kneescreen/screening"
+	"github.com/kneescreen/kneescreen/vision"
 )
 
 // ModelConfig selects the pose model and how it runs (analyze, pose,
@@ -37,8 +38,21 @@ func (c *ModelConfig) Validate() error {
 	if c.Model == "" {
 		return fmt.Errorf("--model must not be empty (lightning, thunder or an .onnx path)")
 	}
-	if c.Threads < 0 {
-		return fmt.Errorf("--threads must not be negative, got %d", c.Threads)
+	return checkParallel("--threads", "all CPUs", c.Threads)
+}
+
+// maxParallel is the largest --threads, --lanes or --jobs accepted: four
+// times the CPUs the process may use, and at least 8. More gains nothing
+// (the pose pass is bound by the CPUs) and costs memory: every lane holds
+// an estimator's buffers, and an unbounded count once grew until the
+// kernel killed the process.
+func maxParallel() int { return max(8, 4*runtime.GOMAXPROCS(0)) }
+
+// checkParallel checks a count of threads, lanes or jobs: 0 (meaning
+// zero) or 1 to maxParallel.
+func checkParallel(flag, zero string, n int) error {
+	if n < 0 || n > maxParallel() {
+		return fmt.Errorf("%s must be 0 (%s) to %d (4 × the %d CPUs), got %d", flag, zero, maxParallel(), runtime.GOMAXPROCS(0), n)
 	}
 	return nil
 }
@@ -74,10 +88,7 @@ type PassConfig struct {
 
 // Validate implements validator.
 func (c *PassConfig) Validate() error {
-	if c.Lanes < 0 {
-		return fmt.Errorf("--lanes must be 0 (one per CPU) or more, got %d", c.Lanes)
-	}
-	return nil
+	return checkParallel("--lanes", "one per CPU", c.Lanes)
 }
 
 // addPassFlags declares --symmetric and --lanes.
@@ -150,8 +161,29 @@ func (c *OutputConfig) Validate() error {
 	if len(c.Formats) == 0 {
 		return fmt.Errorf("--formats: no output format selected (want json, csv, html, video or all)")
 	}
-	if c.VideoMaxSide < 0 {
-		return fmt.Errorf("--video-max-side must be 0 (input size) or more, got %d", c.VideoMaxSide)
+	return checkVideoMaxSide(c.VideoMaxSide)
+}
+
+// minVideoSide is the smallest --video-max-side other than 0: the
+// overlay's labels are at least 10 pixels tall, and in a smaller frame
+// they would cover the person they describe.
+const minVideoSide = 160
+
+// checkVideoMaxSide checks --video-max-side: 0 (the input's size) or at
+// least minVideoSide.
+func checkVideoMaxSide(n int) error {
+	if n != 0 && n < minVideoSide {
+		return fmt.Errorf("--video-max-side must be 0 (the input's size) or at least %d pixels, got %d", minVideoSide, n)
+	}
+	return nil
+}
+
+// checkEncoderEnv checks the video encoder the environment chooses
+// (vision.EncoderEnv), so a bad value is a usage error before any work
+// rather than a failure of every input's video.
+func checkEncoderEnv() error {
+	if _, err := vision.EncoderFromEnv(); err != nil {
+		return err
 	}
 	return nil
 }

@@ -34,10 +34,10 @@ func (c *AnalysisConfig) Validate() error {
 	if err := c.ModelConfig.Validate(); err != nil {
 		return err
 	}
-	if c.VideoMaxSide < 0 {
-		return fmt.Errorf("--video-max-side must be 0 (input size) or more, got %d", c.VideoMaxSide)
+	if err := checkVideoMaxSide(c.VideoMaxSide); err != nil {
+		return err
 	}
-	return nil
+	return checkEncoderEnv()
 }
 
 // analyzer loads the model for analyses concurrent analyses.

@@ -581,3 +581,41 @@ func TestVideoSize(t *testing.T) {
 		}
 	}
 }
+
+// countingEstimator counts how many estimators are open.
+type countingEstimator struct{ open *atomic.Int32 }
+
+func (e countingEstimator) Track(context.Context, image.Image) (pose.Pose, error) {
+	return pose.NewPose(pose.COCO17), nil
+}
+func (e countingEstimator) Close() { e.open.Add(-1) }
+
+// TestLaneStartupStopsOnCancel: making many lanes' estimators takes a
+// while (each holds its own buffers); a cancel (SIGTERM in the CLI) during
+// that start-up returns promptly with the context's error, and every
+// estimator already made is closed.
+func TestLaneStartupStopsOnCancel(t *testing.T) {
+	var made, open atomic.Int32
+	newEst := func(int) (Estimator, error) {
+		time.Sleep(10 * time.Millisecond) // an estimator's buffers
+		made.Add(1)
+		open.Add(1)
+		return countingEstimator{&open}, nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := StreamPoses(ctx, &endlessSource{}, TrackOptions{NewEstimator: newEst, Lanes: 200, Threads: 200}, func(pose.Pose) error { return nil })
+	took := time.Since(start)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("StreamPoses returned %v, want context.Canceled", err)
+	}
+	// 200 lanes take 2 s to start; the cancel comes after 50 ms, and one
+	// estimator more may be under way.
+	if took > time.Second || made.Load() >= 200 {
+		t.Errorf("stopped after %v with %d of 200 estimators made, want well under a second", took, made.Load())
+	}
+	if n := open.Load(); n != 0 {
+		t.Errorf("%d estimators left open", n)
+	}
+}

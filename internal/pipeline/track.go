@@ -122,7 +122,7 @@ func StreamPoses(ctx context.Context, src vision.FrameSource, opts TrackOptions,
 		}
 		defer release()
 	}
-	t, err := newTracker(opts)
+	t, err := newTracker(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -218,8 +218,10 @@ type result struct {
 	p      pose.Pose
 }
 
-// newTracker makes the lanes and their estimators.
-func newTracker(opts TrackOptions) (*tracker, error) {
+// newTracker makes the lanes and their estimators. Each estimator holds
+// buffers of its own, so making many takes a while: ctx is checked before
+// each, and a cancelled start-up returns ctx's error promptly.
+func newTracker(ctx context.Context, opts TrackOptions) (*tracker, error) {
 	lanes, perLane := laneLayout(opts)
 	depth := opts.Depth
 	if depth <= 0 {
@@ -228,6 +230,10 @@ func newTracker(opts TrackOptions) (*tracker, error) {
 	t := &tracker{opts: opts, depth: depth, results: make(chan result, 2*lanes),
 		smallPool: make(chan *image.RGBA, depth*lanes+2)}
 	for i := range lanes {
+		if err := ctx.Err(); err != nil {
+			t.close()
+			return nil, err
+		}
 		est, err := opts.NewEstimator(perLane)
 		if err != nil {
 			t.close()
