@@ -1,13 +1,17 @@
 package report
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"math"
 	"strconv"
 
 	"github.com/kneescreen/kneescreen/pose"
+	"github.com/kneescreen/kneescreen/schema"
 	"github.com/kneescreen/kneescreen/screening"
 )
 
@@ -18,12 +22,27 @@ type jsonReport struct {
 	Analysis Analysis `json:"analysis"`
 }
 
-// WriteJSON writes report.json, indented for people who open it.
+// ErrInvalidReport reports a report that does not match
+// schema/report.schema.json; WriteJSON writes nothing then.
+var ErrInvalidReport = errors.New("report does not match its schema")
+
+// WriteJSON writes report.json, indented for people who open it. The
+// document is checked against schema/report.schema.json first: a report
+// that breaks its own documented format (a negative share, a value out of
+// its range) is an error wrapping ErrInvalidReport, never a file.
 func WriteJSON(w io.Writer, d *Data) error {
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(jsonReport{Report: d.Report, Analysis: d.Analysis})
+	if err := enc.Encode(jsonReport{Report: d.Report, Analysis: d.Analysis}); err != nil {
+		return err
+	}
+	if err := schema.ValidateReport(buf.Bytes()); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidReport, err)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
 }
 
 // WriteKeypointsCSV writes the model's keypoints: one row per frame with

@@ -175,26 +175,32 @@ func measureBody(c *conditioned, imgHeight int, maxGapS float64) *body {
 		}
 		b.standing[i] = depth < 0.05 && speed < 0.3
 	}
-	// Height: head top (nose/eyes/ears) to lowest ankle in standing frames.
+	// Height: the vertical extent from the head (nose/eyes/ears) to the
+	// ankles in standing frames. An extent, not "ankle below head": a
+	// person seen upside down (a camera mounted that way, a handstand) has
+	// the head below the ankles and a height all the same. Keypoints may
+	// lie a little outside the frame, so the share is capped at 1.
 	var heights []float64
 	for i := 0; i < n; i++ {
 		if !b.standing[i] {
 			continue
 		}
-		top := math.Inf(1)
+		headLo, headHi := math.Inf(1), math.Inf(-1)
 		for _, j := range []pose.Joint{pose.Nose, pose.LeftEye, pose.RightEye, pose.LeftEar, pose.RightEar} {
 			if y := c.y[j][i]; !math.IsNaN(y) {
-				top = math.Min(top, y)
+				headLo, headHi = math.Min(headLo, y), math.Max(headHi, y)
 			}
 		}
-		bot := math.Max(nanTo(c.y[pose.LeftAnkle][i], math.Inf(-1)), nanTo(c.y[pose.RightAnkle][i], math.Inf(-1)))
-		if !math.IsInf(top, 0) && !math.IsInf(bot, 0) {
-			heights = append(heights, bot-top)
+		la, ra := c.y[pose.LeftAnkle][i], c.y[pose.RightAnkle][i]
+		ankleLo := math.Min(nanTo(la, math.Inf(1)), nanTo(ra, math.Inf(1)))
+		ankleHi := math.Max(nanTo(la, math.Inf(-1)), nanTo(ra, math.Inf(-1)))
+		if !math.IsInf(headLo, 0) && !math.IsInf(ankleLo, 0) {
+			heights = append(heights, math.Max(ankleHi-headLo, headHi-ankleLo))
 		}
 	}
 	b.heightFrac = nan
 	if h := percentile(heights, 50); !math.IsNaN(h) && imgHeight > 0 {
-		b.heightFrac = h / float64(imgHeight)
+		b.heightFrac = math.Min(1, h/float64(imgHeight))
 	}
 	b.facing = facingDirection(c)
 	return b
