@@ -99,34 +99,60 @@ type Data struct {
 }
 
 // Write writes the selected formats (except video) into dir, which must
-// exist. It stops at the first error; files already written stay.
+// exist, each file atomically on its own. It stops at the first error;
+// files already written stay. An analysis that must leave its folder
+// consistent (all its files or an earlier run's, never a mix) stages them
+// in an Output instead.
 func Write(ctx context.Context, dir string, formats Formats, d *Data) error {
 	if d == nil || d.Report == nil {
 		return fmt.Errorf("report: no report to write")
 	}
-	type job struct {
-		f    Format
-		name string
-		fn   func(io.Writer) error
-	}
-	jobs := []job{
-		{FormatJSON, JSONFile, func(w io.Writer) error { return WriteJSON(w, d) }},
-		{FormatCSV, KeypointsFile, func(w io.Writer) error { return WriteKeypointsCSV(w, d.Track) }},
-		{FormatCSV, AnglesFile, func(w io.Writer) error { return WriteAnglesCSV(w, d.Report) }},
-		{FormatHTML, HTMLFile, func(w io.Writer) error { return WriteHTML(w, d) }},
-	}
-	for _, j := range jobs {
-		if !formats[j.f] {
-			continue
+	w := writers(d)
+	for _, name := range formats.Files() {
+		fn := w[name]
+		if fn == nil {
+			continue // the video
 		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := writeFile(filepath.Join(dir, j.name), j.fn); err != nil {
+		if err := writeFile(filepath.Join(dir, name), fn); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// StageReport stages the named files of d (JSONFile, KeypointsFile,
+// AnglesFile, HTMLFile) in o, in order, stopping at the first error.
+func (o *Output) StageReport(ctx context.Context, d *Data, names ...string) error {
+	if d == nil || d.Report == nil {
+		return fmt.Errorf("report: no report to write")
+	}
+	w := writers(d)
+	for _, name := range names {
+		fn := w[name]
+		if fn == nil {
+			return fmt.Errorf("report: %q is not written from a report", name)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := o.Stage(name, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writers maps each file written from a report to its writer.
+func writers(d *Data) map[string]func(io.Writer) error {
+	return map[string]func(io.Writer) error{
+		JSONFile:      func(w io.Writer) error { return WriteJSON(w, d) },
+		KeypointsFile: func(w io.Writer) error { return WriteKeypointsCSV(w, d.Track) },
+		AnglesFile:    func(w io.Writer) error { return WriteAnglesCSV(w, d.Report) },
+		HTMLFile:      func(w io.Writer) error { return WriteHTML(w, d) },
+	}
 }
 
 // writeFile writes path atomically through a buffered writer.

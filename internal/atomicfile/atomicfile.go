@@ -136,3 +136,44 @@ func syncFile(name string) error {
 	}
 	return err
 }
+
+// RemoveTemps removes from dir the temporary files TempPath made for any of
+// names (and temporaries of those temporaries, as a video writer staging
+// into a temporary name makes): what a run killed before it could clean
+// up leaves behind. It returns how many it removed. Files of other names
+// are never touched, so a folder the user also keeps other things in is
+// safe; the caller must know no other writer is at work in dir.
+func RemoveTemps(dir string, names ...string) (int, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, fmt.Errorf("atomicfile: %w", err)
+	}
+	n := 0
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !isTempOf(e.Name(), names) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !os.IsNotExist(err) {
+			return n, fmt.Errorf("atomicfile: %w", err)
+		}
+		n++
+	}
+	return n, nil
+}
+
+// isTempOf reports whether file is a name TempPath makes for one of names
+// (".<stem>.tmp-<random><ext>", possibly nested: "..<stem>.tmp-*.tmp-*").
+func isTempOf(file string, names []string) bool {
+	if !strings.HasPrefix(file, ".") {
+		return false
+	}
+	bare := strings.TrimLeft(file, ".")
+	for _, name := range names {
+		ext := filepath.Ext(name)
+		stem := strings.TrimSuffix(name, ext)
+		if strings.HasPrefix(bare, stem+".tmp-") && strings.HasSuffix(file, ext) {
+			return true
+		}
+	}
+	return false
+}

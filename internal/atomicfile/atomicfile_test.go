@@ -90,3 +90,40 @@ func assertOnly(t *testing.T, dir, name string) {
 		t.Errorf("directory holds %v, want only %s", names, name)
 	}
 }
+
+// TestRemoveTemps: the temporary files of the named outputs (also nested
+// ones) go, everything else stays, including look-alikes.
+func TestRemoveTemps(t *testing.T) {
+	dir := t.TempDir()
+	var temps []string
+	for _, name := range []string{"report.json", "annotated.mp4"} {
+		tmp, err := TempPath(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		temps = append(temps, tmp)
+	}
+	nested, err := TempPath(temps[1]) // a writer staging into a temporary name
+	if err != nil {
+		t.Fatal(err)
+	}
+	temps = append(temps, nested)
+	keep := []string{"report.json", ".hidden", ".notes.tmp-1.txt", ".report.tmp-1.csv", "report.tmp-1.json", ".other.tmp-1.json"}
+	for _, k := range keep {
+		if err := os.WriteFile(filepath.Join(dir, k), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := RemoveTemps(dir, "report.json", "annotated.mp4")
+	if err != nil || n != len(temps) {
+		t.Fatalf("RemoveTemps = %d, %v; want %d", n, err, len(temps))
+	}
+	entries, _ := os.ReadDir(dir)
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Name())
+	}
+	if len(got) != len(keep) {
+		t.Errorf("left %v, want %v", got, keep)
+	}
+}

@@ -128,10 +128,11 @@ func TestRunSampleClip(t *testing.T) {
 	}
 }
 
-// checkOutputs asserts dir holds exactly the files of formats.
+// checkOutputs asserts dir holds exactly the files of formats and the
+// manifest that marks them complete.
 func checkOutputs(t *testing.T, dir string, formats []report.Format) {
 	t.Helper()
-	want := map[string]bool{}
+	want := map[string]bool{report.ManifestFile: true}
 	for _, f := range formats {
 		switch f {
 		case report.FormatJSON:

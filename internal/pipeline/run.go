@@ -35,6 +35,19 @@ type Config struct {
 	// RenderOptions.VideoMaxSide; 0: the input's size). The analyze
 	// command's default is DefaultVideoMaxSide.
 	VideoMaxSide int
+	// InputDigest is the input's InputDigest, recorded in the folder's
+	// manifest; "" makes Run compute it (a batch that checked the input
+	// against an earlier result already has it).
+	InputDigest string
+	// ModelDigest identifies the pose model's weights (the SHA-256 of its
+	// ONNX file) in Fingerprint, so a changed model file is a change of
+	// settings; "" leaves the model known by Analysis.Model alone.
+	ModelDigest string
+	// BuildDigest identifies the program doing the analysis (the SHA-256
+	// of its executable) in Fingerprint, so a rebuilt program does not take
+	// an earlier build's output for its own even when both call themselves
+	// by one version; "" leaves it to Analysis.Tool.
+	BuildDigest string
 }
 
 // Result is what Run produced.
@@ -45,6 +58,9 @@ type Result struct {
 	Files []string
 	// VideoCodec is the annotated video's FourCC ("" without video).
 	VideoCodec string
+	// Manifest is the output folder's manifest; nil when the run failed
+	// part-way and the folder is incomplete.
+	Manifest *report.Manifest
 }
 
 // Open opens a video file, or a folder of images timed at imageFPS frames
@@ -60,10 +76,20 @@ func Open(path string, imageFPS float64) (vision.FrameSource, error) {
 }
 
 // Run analyses one input into dir (created if needed): pose estimation,
-// screening, then the annotated video and the report files. Each file
-// appears complete or not at all; when ctx is cancelled, Run stops and
-// returns ctx's error. A video without a usable person is not an error: its
-// report says so.
+// screening, then the annotated video and the report files.
+//
+// The folder is written as one report.Output: nothing in it changes until
+// every file is complete (the annotated video verified), and then they
+// are published together, the files of an earlier run that this one does
+// not write are removed, and the manifest (input digest, Fingerprint,
+// every file's size and SHA-256) is written last. The data files
+// (report.json, the CSVs) are made first and do not depend on the
+// annotated pass: if the video fails (a full disk, a broken encoder) they
+// are still published, without a manifest (the folder is incomplete), and
+// Run returns the partial Result with the video's error. When ctx is
+// cancelled, Run stops, leaves the folder as it was and returns ctx's
+// error. A video without a usable person is not an error: its report says
+// so.
 func Run(ctx context.Context, input, dir string, cfg Config) (*Result, error) {
 	if len(cfg.Formats) == 0 {
 		return nil, fmt.Errorf("pipeline: no output format selected")
@@ -71,6 +97,13 @@ func Run(ctx context.Context, input, dir string, cfg Config) (*Result, error) {
 	src, err := Open(input, cfg.ImageFPS)
 	if err != nil {
 		return nil, err
+	}
+	digest := cfg.InputDigest
+	if digest == "" {
+		if digest, err = InputDigest(input); err != nil {
+			src.Close()
+			return nil, err
+		}
 	}
 	tcfg := cfg.Track
 	tcfg.Progress = cfg.Progress
@@ -87,40 +120,72 @@ func Run(ctx context.Context, input, dir string, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
-	if err := report.EnsureDir(dir); err != nil {
+	out, err := report.Begin(dir)
+	if err != nil {
 		return nil, err
 	}
+	defer out.Abort()
 	res := &Result{Report: rep, Track: tr}
 	data := &report.Data{Report: rep, Track: tr, Analysis: cfg.Analysis}
-	if cfg.Formats[report.FormatVideo] || cfg.Formats[report.FormatHTML] {
-		frames, codec, err := annotate(ctx, input, dir, cfg, rep, tr)
-		if err != nil {
-			return nil, err
+	// The data files first: nothing the annotated pass does can lose them.
+	var dataFiles []string
+	for _, name := range cfg.Formats.Files() {
+		if name != report.HTMLFile && name != report.VideoFile {
+			dataFiles = append(dataFiles, name)
 		}
+	}
+	if err := out.StageReport(ctx, data, dataFiles...); err != nil {
+		return nil, err
+	}
+	var partErr error // a file that could not be made; the others are kept
+	if cfg.Formats[report.FormatVideo] || cfg.Formats[report.FormatHTML] {
+		frames, codec, err := annotate(ctx, input, out, cfg, rep, tr)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		partErr = err
 		data.Frames = frames
 		if codec != "" {
 			res.VideoCodec = codec
 			data.VideoName = report.VideoFile
-			res.Files = append(res.Files, filepath.Join(dir, report.VideoFile))
+		}
+		if cfg.Formats[report.FormatHTML] {
+			if err := out.StageReport(ctx, data, report.HTMLFile); err != nil {
+				if partErr != nil {
+					err = fmt.Errorf("%w; %w", partErr, err) // one line
+				}
+				partErr = err
+			}
 		}
 	}
-	if err := report.Write(ctx, dir, cfg.Formats, data); err != nil {
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	var m *report.Manifest
+	if partErr == nil {
+		m = &report.Manifest{Tool: cfg.Analysis.Tool, Input: report.ManifestInput{Path: input, SHA256: digest}, Settings: cfg.Fingerprint()}
+	}
+	for _, name := range report.OutputFiles {
+		if out.Staged(name) {
+			res.Files = append(res.Files, filepath.Join(dir, name))
+		}
+	}
+	if err := out.Commit(m); err != nil {
 		return nil, err
 	}
-	for _, f := range []struct {
-		f    report.Format
-		name string
-	}{{report.FormatJSON, report.JSONFile}, {report.FormatCSV, report.KeypointsFile}, {report.FormatCSV, report.AnglesFile}, {report.FormatHTML, report.HTMLFile}} {
-		if cfg.Formats[f.f] {
-			res.Files = append(res.Files, filepath.Join(dir, f.name))
-		}
+	res.Manifest = m
+	if partErr != nil {
+		return res, partErr
 	}
 	return res, nil
 }
 
-// annotate runs the render pass: the annotated video when selected, and
-// the bottom frame of every rep for the HTML report.
-func annotate(ctx context.Context, input, dir string, cfg Config, rep *screening.Report, tr *pose.Track) (map[int]image.Image, string, error) {
+// annotate runs the render pass: the annotated video when selected
+// (reserved in out, verified by the writer before it is kept), and the
+// bottom frame of every rep for the HTML report. On a failure the video
+// is dropped from out and the frames drawn so far are returned with the
+// error.
+func annotate(ctx context.Context, input string, out *report.Output, cfg Config, rep *screening.Report, tr *pose.Track) (map[int]image.Image, string, error) {
 	ro := RenderOptions{Progress: cfg.Progress, VideoMaxSide: cfg.VideoMaxSide}
 	if cfg.Formats[report.FormatHTML] {
 		for _, r := range rep.Reps {
@@ -128,6 +193,13 @@ func annotate(ctx context.Context, input, dir string, cfg Config, rep *screening
 		}
 	}
 	var vw *vision.VideoWriter
+	fail := func(err error) error {
+		if vw != nil {
+			vw.Abort()
+		}
+		out.Drop(report.VideoFile)
+		return fmt.Errorf("pipeline: %s not written: %w", filepath.Join(out.Dir(), report.VideoFile), err)
+	}
 	if cfg.Formats[report.FormatVideo] && len(tr.Poses) > 0 {
 		fps := tr.FPS
 		if fps <= 0 {
@@ -136,11 +208,13 @@ func annotate(ctx context.Context, input, dir string, cfg Config, rep *screening
 		if fps <= 0 {
 			fps = 30
 		}
-		var err error
-		w, h := VideoSize(tr.Width, tr.Height, cfg.VideoMaxSide)
-		ro.VideoMaxSide = cfg.VideoMaxSide
-		if vw, err = vision.CreateVideoEncoder(ctx, filepath.Join(dir, report.VideoFile), fps, w, h, vision.EncoderAuto); err != nil {
+		path, err := out.Reserve(report.VideoFile)
+		if err != nil {
 			return nil, "", err
+		}
+		w, h := VideoSize(tr.Width, tr.Height, cfg.VideoMaxSide)
+		if vw, err = vision.CreateVideoEncoder(ctx, path, fps, w, h, vision.EncoderAuto); err != nil {
+			return nil, "", fail(err)
 		}
 		ro.Video = vw
 	}
@@ -149,10 +223,7 @@ func annotate(ctx context.Context, input, dir string, cfg Config, rep *screening
 	}
 	src, err := Open(input, cfg.ImageFPS)
 	if err != nil {
-		if vw != nil {
-			vw.Abort()
-		}
-		return nil, "", err
+		return nil, "", fail(err)
 	}
 	frames, err := Render(ctx, src, rep, tr, ro)
 	src.Close()
@@ -160,14 +231,11 @@ func annotate(ctx context.Context, input, dir string, cfg Config, rep *screening
 		return frames, "", err
 	}
 	if err != nil {
-		vw.Abort()
-		return nil, "", err
+		return frames, "", fail(err)
 	}
 	if err := vw.Close(); err != nil {
-		return nil, "", err
+		vw = nil
+		return frames, "", fail(err)
 	}
-	// The writer's temporary file is private (0600); the video is as
-	// readable as the other outputs.
-	_ = os.Chmod(filepath.Join(dir, report.VideoFile), 0o644)
 	return frames, vw.Codec(), nil
 }

@@ -111,10 +111,8 @@ func StreamPoses(ctx context.Context, src vision.FrameSource, opts TrackOptions,
 	if opts.NewEstimator == nil {
 		return nil, ErrNoEstimator
 	}
+	opts = resolveThreads(opts)
 	if opts.Budget != nil {
-		if opts.Threads <= 0 || opts.Threads > opts.Budget.Size() {
-			opts.Threads = opts.Budget.Size()
-		}
 		lanes, perLane := laneLayout(opts)
 		release, err := opts.Budget.acquire(ctx, lanes*perLane)
 		if err != nil {
@@ -448,6 +446,15 @@ func (c *collector) incomplete() error {
 		return fmt.Errorf("pipeline: frame %d has no pose", c.next)
 	}
 	return nil
+}
+
+// resolveThreads caps the pass's threads at its budget's size (all of it
+// when Threads is 0).
+func resolveThreads(o TrackOptions) TrackOptions {
+	if o.Budget != nil && (o.Threads <= 0 || o.Threads > o.Budget.Size()) {
+		o.Threads = o.Budget.Size()
+	}
+	return o
 }
 
 // laneLayout returns the number of lanes and the threads each may use.

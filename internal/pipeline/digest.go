@@ -1,0 +1,132 @@
+package pipeline
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+
+	"github.com/kneescreen/kneescreen/report"
+)
+
+// InputDigest is the SHA-256 (hex) of an input's content: a video file's
+// bytes, or, for a folder of images, the name, size and bytes of each file
+// in it in name order. It is what a report folder's manifest records, so a
+// re-run can tell that an input is unchanged however it was renamed or
+// touched.
+func InputDigest(path string) (string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("pipeline: digest: %w", err)
+	}
+	h := sha256.New()
+	if !st.IsDir() {
+		if err := hashFile(h, path); err != nil {
+			return "", fmt.Errorf("pipeline: digest: %w", err)
+		}
+		return hex.EncodeToString(h.Sum(nil)), nil
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return "", fmt.Errorf("pipeline: digest: %w", err)
+	}
+	for _, e := range entries { // ReadDir sorts by name
+		if !e.Type().IsRegular() {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			return "", fmt.Errorf("pipeline: digest: %w", err)
+		}
+		// Name and size delimit each file, so no two folders hash alike.
+		fmt.Fprintf(h, "%s\x00%d\x00", strconv.Quote(e.Name()), info.Size())
+		if err := hashFile(h, filepath.Join(path, e.Name())); err != nil {
+			return "", fmt.Errorf("pipeline: digest: %w", err)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func hashFile(w io.Writer, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(w, f)
+	return err
+}
+
+// Fingerprint is a digest (SHA-256, hex) of every setting that decides
+// what Run writes: the screening options (what is screened, thresholds,
+// filter), the model (name and, when set, ModelDigest), the symmetric pass
+// and the number of pose lanes (each lane tracks its own frames, so the
+// layout changes the keypoints; the threads of a lane do not), the frame
+// size limits, the formats, the image frame rate and the tool (version
+// and BuildDigest).
+// Progress, thread budgets and the input's name do not count. Two runs with
+// one Fingerprint on one input (InputDigest) write the same files.
+func (c Config) Fingerprint() string {
+	lanes, _ := laneLayout(resolveThreads(c.Track))
+	s := c.Screening
+	s.SourcePath = ""
+	formats := make([]string, 0, len(c.Formats))
+	for f, on := range c.Formats {
+		if on {
+			formats = append(formats, string(f))
+		}
+	}
+	slices.Sort(formats)
+	doc, err := json.Marshal(struct {
+		Tool         string   `json:"tool"`
+		Build        string   `json:"build"`
+		Model        string   `json:"model"`
+		ModelDigest  string   `json:"model_digest"`
+		Symmetric    bool     `json:"symmetric"`
+		Lanes        int      `json:"lanes"`
+		MaxSide      int      `json:"max_side"`
+		Screening    any      `json:"screening"`
+		Formats      []string `json:"formats"`
+		ImageFPS     float64  `json:"image_fps"`
+		VideoMaxSide int      `json:"video_max_side"`
+	}{c.Analysis.Tool, c.BuildDigest, c.Analysis.Model, c.ModelDigest, c.Track.Symmetric, lanes, c.Track.MaxSide, s, formats, c.ImageFPS, c.VideoMaxSide})
+	if err != nil {
+		// Only a non-finite number gets here (validated options have
+		// none); such settings match nothing.
+		doc = []byte(fmt.Sprintf("unencodable %v", err))
+	}
+	sum := sha256.Sum256(doc)
+	return hex.EncodeToString(sum[:])
+}
+
+// ErrOutdated reports that a folder holds no complete result of an input
+// with the given settings.
+var ErrOutdated = errors.New("no complete result of this input with these settings")
+
+// Complete checks whether dir holds a complete result of the input whose
+// InputDigest is digest, analysed with cfg's settings (Fingerprint): a
+// manifest whose files are all there, unchanged. It returns the manifest,
+// or an error wrapping ErrOutdated that says why not (no manifest, a
+// changed file, another input or other settings).
+func Complete(dir, digest string, cfg Config) (*report.Manifest, error) {
+	m, err := report.ReadManifest(dir)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: %w: %w", ErrOutdated, err)
+	}
+	switch {
+	case m.Input.SHA256 != digest:
+		return nil, fmt.Errorf("pipeline: %s: %w: it holds another input's report", dir, ErrOutdated)
+	case m.Settings != cfg.Fingerprint():
+		return nil, fmt.Errorf("pipeline: %s: %w: it was written with other settings", dir, ErrOutdated)
+	}
+	if err := m.Verify(dir); err != nil {
+		return nil, fmt.Errorf("pipeline: %w: %w", ErrOutdated, err)
+	}
+	return m, nil
+}
