@@ -80,10 +80,20 @@ func Begin(dir string) (*Output, error) {
 	if err := EnsureDir(dir); err != nil {
 		return nil, err
 	}
-	if _, err := atomicfile.RemoveTemps(dir, append([]string{ManifestFile}, OutputFiles...)...); err != nil {
-		return nil, fmt.Errorf("report: %w", err)
+	if err := RemoveTemps(dir); err != nil {
+		return nil, err
 	}
 	return &Output{dir: dir}, nil
+}
+
+// RemoveTemps removes the temporary files of report files (and of the
+// manifest) that a run killed while writing dir left there. The caller must
+// hold the folder.
+func RemoveTemps(dir string) error {
+	if _, err := atomicfile.RemoveTemps(dir, append([]string{ManifestFile}, OutputFiles...)...); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	return nil
 }
 
 // Dir is the report folder.

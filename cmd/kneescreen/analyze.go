@@ -2,18 +2,25 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
 	"golang.org/x/term"
 
+	"github.com/kneescreen/kneescreen/internal/atomicfile"
+	"github.com/kneescreen/kneescreen/internal/batch"
+	"github.com/kneescreen/kneescreen/internal/dirlock"
 	"github.com/kneescreen/kneescreen/internal/pipeline"
 	"github.com/kneescreen/kneescreen/report"
 	"github.com/kneescreen/kneescreen/screening"
@@ -28,9 +35,19 @@ type AnalyzeConfig struct {
 	PassConfig      `mapstructure:",squash"`
 	ScreeningConfig `mapstructure:",squash"`
 	OutputConfig    `mapstructure:",squash"`
-	// Out is the output folder; with several inputs, each gets a
-	// sub-folder named after it.
+	// Out is the output folder; with several inputs (or Recursive), each
+	// gets a sub-folder derived from its path (see batch.Folders), and
+	// batch.json, index.html and summary.csv go beside them.
 	Out string `mapstructure:"out"`
+	// Recursive walks folder arguments for video files instead of
+	// reading each as one folder of images.
+	Recursive bool `mapstructure:"recursive"`
+	// Jobs is how many inputs are analysed at once (0: one per CPU),
+	// sharing the thread budget (--threads) and one loaded model.
+	Jobs int `mapstructure:"jobs"`
+	// Force analyses every input again, even one whose folder already
+	// holds a complete report of its content with these settings.
+	Force bool `mapstructure:"force"`
 	// ImageFPS times the frames of an image folder.
 	ImageFPS float64 `mapstructure:"image-fps"`
 	// Progress is auto (a bar when stderr is a terminal), always or never.
@@ -44,6 +61,9 @@ func (c *AnalyzeConfig) Validate() error {
 	}
 	if strings.TrimSpace(c.Out) == "" {
 		return fmt.Errorf("analyze: --out must name a folder")
+	}
+	if err := checkParallel("--jobs", "one per CPU", c.Jobs); err != nil {
+		return fmt.Errorf("analyze: %w", err)
 	}
 	for _, v := range []validator{&c.PassConfig, &c.ScreeningConfig, &c.OutputConfig} {
 		if err := v.Validate(); err != nil {
@@ -90,9 +110,19 @@ func NewCmdAnalyze(app *App, runF func(context.Context, *AnalyzeOptions) error) 
 		Short: "Screen squats and step-downs: report.json, CSVs, report.html and an annotated video",
 		Long: `analyze finds the person in every frame, screens the movement (reps, knee
 valgus, pelvic drop, trunk lean, flexion pattern) and writes into DIR:
-report.json, keypoints.csv, angles.csv, report.html and annotated.mp4.
-With several inputs each gets a sub-folder of DIR named after it. A folder
-of images is read in name order as one recording (--image-fps).
+report.json, keypoints.csv, angles.csv, report.html and annotated.mp4, and
+manifest.json last (which input, which settings, each file's digest). A
+folder of images is read in name order as one recording (--image-fps).
+
+A batch (several inputs, or --recursive to walk folder trees for videos)
+gives each input a sub-folder of DIR derived from its path (d1/a.mp4 ->
+DIR/d1/a), and writes batch.json (input -> folder, digest, outcome),
+index.html (one sortable row per input, linking its report) and
+summary.csv beside them. --jobs N analyses N inputs at once within one
+thread budget. A re-run skips inputs whose folder holds a complete report
+of the same content with the same settings (--force redoes them), so a
+batch that was interrupted or killed resumes where it stopped. One run at
+a time writes into DIR; a second gets an error at once.
 
 Screening thresholds are configuration keys (see report.json "thresholds"
 for the list): set them in the YAML file, e.g.
@@ -103,11 +133,13 @@ or as KNEESCREEN_THRESHOLDS_FPPA_FEMALE_FLAG_DEG=16.
 
 Exit code 0 when every report was written, 1 when some inputs failed (each
 named on stderr with its cause; the others are still written), 2 for a
-usage error. A video without a usable person still gets a report that says
-so. Ctrl-C stops cleanly: no half-written file is left behind.`,
+usage error (found before any work: a bad setting, model or --out), 130
+when interrupted. A video without a usable person still gets a report that
+says so. Ctrl-C stops cleanly: no half-written file is left behind.`,
 		Example: `  kneescreen analyze squat.mp4 --out report
   kneescreen analyze --movement step-down --stance left --sex female clip.mov --out out
-  kneescreen analyze --formats json,csv clinic/*.mp4 --out batch`,
+  kneescreen analyze --formats json,csv clinic/*.mp4 --out batch
+  kneescreen analyze --recursive --jobs 2 clinic/ --out batch`,
 		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Inputs, opts.Out, opts.Err = args, app.Out, app.Err
@@ -129,7 +161,10 @@ so. Ctrl-C stops cleanly: no half-written file is left behind.`,
 	fs.String("out", "kneescreen-out", "output `folder` (created if needed)")
 	fs.Float64("image-fps", 30, "frame rate that times a folder of images")
 	fs.String("progress", string(progressAuto), "progress bar: auto (when stderr is a terminal), always or never")
-	bindFlags(fs, "analyze", "out", "image-fps", "progress")
+	fs.Bool("recursive", false, "walk folder arguments for video files (else a folder is one recording of images)")
+	fs.Int("jobs", 1, "inputs analysed at once, sharing --threads (0: one per CPU)")
+	fs.Bool("force", false, "analyse inputs again even when their folder holds a complete, current report")
+	bindFlags(fs, "analyze", "out", "image-fps", "progress", "recursive", "jobs", "force")
 	addScreeningFlags(cmd, "analyze")
 	addOutputFlags(cmd, "analyze")
 	addPassFlags(cmd, "analyze")
@@ -164,43 +199,175 @@ func (a *App) screeningOptions() (screening.Options, error) {
 	return o, nil
 }
 
-// runAnalyze analyses each input in turn (each run already uses every
-// core), reporting failures per input and carrying on.
+// runAnalyze analyses the inputs into the output folder: settings, the
+// folder and the model are checked before any work (usage errors); then
+// each input is analysed (jobs at once), skipped when its folder already
+// holds its complete, current report, or reported on stderr when it fails,
+// the others carrying on. A batch records itself in batch.json, index.html
+// and summary.csv.
 func runAnalyze(ctx context.Context, opts *AnalyzeOptions) error {
 	c := &opts.Config
+	plan, err := batch.NewPlan(opts.Inputs, c.Recursive, c.Out)
+	if err != nil {
+		return &UsageError{Err: fmt.Errorf("analyze: %w", err)}
+	}
+	single := len(plan.Inputs) == 1 && !c.Recursive
+	lock, err := lockOut(c.Out)
+	if err != nil {
+		return &UsageError{Err: err}
+	}
+	defer lock.Release()
 	m, err := opts.LoadModel(c.ModelConfig)
 	if err != nil {
 		return &UsageError{Err: err}
 	}
-	// One input at a time, each on the whole budget; inputs run at once
-	// (a batch's --jobs) would share it and the model.
-	budget := pipeline.NewBudget(c.Threads)
-	dirs := outputDirs(c.Out, opts.Inputs)
-	failed := 0
-	for i, in := range opts.Inputs {
-		bar := newProgress(opts.Err, c.Progress, filepath.Base(in))
-		cfg := analysisConfig(m, budget, c.ModelConfig, c.PassConfig, c.OutputConfig, opts.Screening, c.ImageFPS)
-		cfg.Progress = bar.update
-		start := time.Now()
-		res, err := opts.Analyze(ctx, in, dirs[i], cfg)
-		bar.finish()
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if err != nil {
-			failed++
-			fmt.Fprintf(opts.Err, "kneescreen: analyze %s\n", describeInputError(in, err))
-			continue
-		}
-		r := res.Report
-		fps := float64(len(res.Track.Poses)) / time.Since(start).Seconds()
-		fmt.Fprintf(opts.Out, "%s: %s, %s view, %d reps, %s -> %s (%d frames, %.0f frames/s)\n",
-			in, r.Movement, r.View, len(r.Reps), findingsLine(r), dirs[i], len(res.Track.Poses), fps)
+	if plan.Skipped > 0 {
+		fmt.Fprintf(opts.Out, "analyze: %d files without a video extension passed over\n", plan.Skipped)
 	}
-	if failed > 0 {
-		return fmt.Errorf("analyze: %d of %d inputs failed: %w", failed, len(opts.Inputs), ErrInputsFailed)
+	jobs := c.Jobs
+	if jobs <= 0 {
+		jobs = runtime.GOMAXPROCS(0)
+	}
+	jobs = min(jobs, len(plan.Inputs))
+	// One thread budget and one model for every input; inputs analysed
+	// at once share the budget evenly.
+	budget := pipeline.NewBudget(c.Threads)
+	mc := c.ModelConfig
+	if jobs > 1 {
+		mc.Threads = max(1, budget.Size()/jobs)
+	}
+	cfg := analysisConfig(m, budget, mc, c.PassConfig, c.OutputConfig, opts.Screening, c.ImageFPS)
+	var record *batch.Record
+	if !single {
+		// What a batch run killed while writing its own files left.
+		if _, err := atomicfile.RemoveTemps(c.Out, batch.RecordFile, batch.IndexFile, batch.SummaryFile); err != nil {
+			return fmt.Errorf("analyze: %w", err)
+		}
+		record = batch.NewRecord(c.Out, cfg.Analysis.Tool, cfg.Fingerprint(), plan)
+		if err := record.Write(); err != nil {
+			return &UsageError{Err: fmt.Errorf("analyze: --out %s: %w", c.Out, err)}
+		}
+	}
+	a := &analyzeRun{opts: opts, cfg: cfg, record: record, bars: jobs == 1}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(jobs)
+	for i, in := range plan.Inputs {
+		dir := c.Out
+		if !single {
+			dir = in.Dir(c.Out)
+		}
+		if gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error { return a.one(gctx, i, in.Path, dir) })
+	}
+	runErr := g.Wait()
+	if record != nil {
+		// Also after an interruption: the record and the index say how
+		// far the batch got (a re-run resumes from the folders).
+		if err := record.Write(); err != nil && runErr == nil {
+			runErr = err
+		}
+		if err := batch.WriteIndex(c.Out, record.Entries()); err != nil && runErr == nil {
+			runErr = err
+		}
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if runErr != nil {
+		return fmt.Errorf("analyze: %w", runErr)
+	}
+	if a.failed > 0 {
+		return fmt.Errorf("analyze: %d of %d inputs failed: %w", a.failed, len(plan.Inputs), ErrInputsFailed)
 	}
 	return nil
+}
+
+// lockOut creates the output folder if needed and locks it for this run.
+func lockOut(out string) (*dirlock.Lock, error) {
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, fmt.Errorf("analyze: --out: %w", err)
+	}
+	lock, err := dirlock.Acquire(out)
+	if err != nil {
+		if errors.Is(err, dirlock.ErrLocked) {
+			return nil, fmt.Errorf("analyze: --out %w", err)
+		}
+		return nil, fmt.Errorf("analyze: --out %s: cannot write there: %w", out, err)
+	}
+	return lock, nil
+}
+
+// analyzeRun is what the inputs of one analyze command share.
+type analyzeRun struct {
+	opts   *AnalyzeOptions
+	cfg    pipeline.Config
+	record *batch.Record // nil for a single input
+	bars   bool          // progress bars (one input at a time)
+	mu     sync.Mutex    // guards failed and the output streams
+	failed int
+}
+
+// one analyses input i into dir, unless dir already holds its complete,
+// current report. Its failure is reported and counted, not returned: the
+// other inputs carry on. Only an error writing batch.json is returned.
+func (a *analyzeRun) one(ctx context.Context, i int, input, dir string) error {
+	c := &a.opts.Config
+	cfg := a.cfg
+	digest, digestErr := pipeline.InputDigest(input)
+	if digestErr == nil && !c.Force {
+		if _, err := pipeline.Complete(dir, digest, cfg); err == nil {
+			if err := report.RemoveTemps(dir); err != nil {
+				return a.fail(i, input, digest, err)
+			}
+			a.mu.Lock()
+			fmt.Fprintf(a.opts.Out, "%s: up to date -> %s\n", input, dir)
+			a.mu.Unlock()
+			return a.set(i, digest, batch.StatusUpToDate, nil)
+		}
+	}
+	cfg.InputDigest = digest // "" when unreadable: the analysis says why
+	var bar *progress
+	if a.bars {
+		bar = newProgress(a.opts.Err, c.Progress, filepath.Base(input))
+		cfg.Progress = bar.update
+	}
+	start := time.Now()
+	res, err := a.opts.Analyze(ctx, input, dir, cfg)
+	if bar != nil {
+		bar.finish()
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if err != nil {
+		return a.fail(i, input, digest, err)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	r := res.Report
+	fps := float64(len(res.Track.Poses)) / time.Since(start).Seconds()
+	fmt.Fprintf(a.opts.Out, "%s: %s, %s view, %d reps, %s -> %s (%d frames, %.0f frames/s)\n",
+		input, r.Movement, r.View, len(r.Reps), findingsLine(r), dir, len(res.Track.Poses), fps)
+	return a.set(i, digest, batch.StatusAnalysed, nil)
+}
+
+// fail reports input i's failure on stderr and in batch.json.
+func (a *analyzeRun) fail(i int, input, digest string, err error) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.failed++
+	fmt.Fprintf(a.opts.Err, "kneescreen: analyze %s\n", describeInputError(input, err))
+	return a.set(i, digest, batch.StatusFailed, err)
+}
+
+// set records input i's outcome in batch.json (a batch only).
+func (a *analyzeRun) set(i int, digest string, st batch.Status, err error) error {
+	if a.record == nil {
+		return nil
+	}
+	return a.record.Set(i, digest, st, err)
 }
 
 // findingsLine summarises the graded indicators: "2 flag, 1 watch" or the
@@ -217,29 +384,6 @@ func findingsLine(r *screening.Report) string {
 		return "no indicator graded"
 	}
 	return fmt.Sprintf("%d flag, %d watch, %d ok", n[screening.LevelFlag], n[screening.LevelWatch], n[screening.LevelOK])
-}
-
-// outputDirs maps inputs to output folders: out itself for one input, else
-// out/<name> with the input's base name (without extension), numbered when
-// two inputs share a name.
-func outputDirs(out string, inputs []string) []string {
-	if len(inputs) == 1 {
-		return []string{out}
-	}
-	used := map[string]int{}
-	dirs := make([]string, len(inputs))
-	for i, in := range inputs {
-		base := strings.TrimSuffix(filepath.Base(filepath.Clean(in)), filepath.Ext(in))
-		if base == "" || base == "." || base == string(filepath.Separator) {
-			base = "input"
-		}
-		used[base]++
-		if used[base] > 1 {
-			base = fmt.Sprintf("%s-%d", base, used[base])
-		}
-		dirs[i] = filepath.Join(out, base)
-	}
-	return dirs
 }
 
 // versionTag is the short version recorded in reports.

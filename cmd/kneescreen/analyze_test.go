@@ -140,8 +140,9 @@ func TestAnalyzeOptions(t *testing.T) {
 // bad inputs: the clip's report is written in its own sub-folder, each bad
 // input is named on stderr with its cause, and the exit code is 1.
 func TestAnalyzeCommand(t *testing.T) {
-	good := testenv.Testdata(t, sample.FixtureFile)
 	dir := t.TempDir()
+	good := filepath.Join(dir, sample.FixtureFile)
+	copyFile(t, testenv.Testdata(t, sample.FixtureFile), good)
 	empty := filepath.Join(dir, "empty.mp4")
 	os.WriteFile(empty, nil, 0o644)
 	missing := filepath.Join(dir, "missing.mov")
@@ -178,17 +179,6 @@ func TestAnalyzeCommand(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(out, bad)); err == nil {
 			t.Errorf("a folder was made for the failed input %s", bad)
 		}
-	}
-}
-
-func TestOutputDirs(t *testing.T) {
-	got := outputDirs("o", []string{"a/x.mp4", "b/x.mov", "c/y.mp4", "frames/"})
-	want := []string{"o/x", "o/x-2", "o/y", "o/frames"}
-	if strings.Join(got, ",") != strings.Join(want, ",") {
-		t.Errorf("outputDirs = %v, want %v", got, want)
-	}
-	if got := outputDirs("o", []string{"a.mp4"}); got[0] != "o" {
-		t.Errorf("one input goes to %s, want o itself", got[0])
 	}
 }
 
@@ -247,6 +237,7 @@ func TestAnalyzeRunsWithFakes(t *testing.T) {
 			return &pipeline.Result{Report: rep, Track: &pose.Track{Poses: make([]pose.Pose, 30)}}, nil
 		},
 	}
+	out := filepath.Join(t.TempDir(), "o")
 	runWith := func(args ...string) (int, string, string) {
 		var out, errOut bytes.Buffer
 		app := &App{Out: &out, Err: &errOut, Deps: deps, v: newViper()}
@@ -256,7 +247,7 @@ func TestAnalyzeRunsWithFakes(t *testing.T) {
 
 	code, stdout, stderr := runWith("analyze", "--model", "thunder", "--threads", "3", "--lanes", "2", "--symmetric=false",
 		"--movement", "step-down", "--stance", "left", "--formats", "json,video", "--video-max-side", "0", "--image-fps", "12",
-		"--progress", "never", "--out", "o", "a.mp4", "bad.mp4", "frames/")
+		"--progress", "never", "--out", out, "a.mp4", "bad.mp4", "frames/")
 	if code != exitFailed {
 		t.Fatalf("exit %d, want %d; stderr %q", code, exitFailed, stderr)
 	}
@@ -266,7 +257,7 @@ func TestAnalyzeRunsWithFakes(t *testing.T) {
 	if len(calls) != 3 {
 		t.Fatalf("%d analyses, want 3", len(calls))
 	}
-	wantDirs := []string{filepath.Join("o", "a"), filepath.Join("o", "bad"), filepath.Join("o", "frames")}
+	wantDirs := []string{filepath.Join(out, "a"), filepath.Join(out, "bad"), filepath.Join(out, "frames")}
 	for i, c := range calls {
 		cfg := c.cfg
 		if c.dir != wantDirs[i] {
@@ -307,14 +298,14 @@ func TestAnalyzeRunsWithFakes(t *testing.T) {
 	// format, symmetric; a model that does not load is a usage error and
 	// nothing runs.
 	calls, loads = nil, nil
-	if code, _, stderr := runWith("analyze", "--progress", "never", "a.mp4"); code != exitOK || len(calls) != 1 {
+	if code, _, stderr := runWith("analyze", "--progress", "never", "--out", out, "a.mp4"); code != exitOK || len(calls) != 1 {
 		t.Fatalf("exit %d, %d analyses; stderr %q", code, len(calls), stderr)
 	}
 	if cfg := calls[0].cfg; cfg.VideoMaxSide != pipeline.DefaultVideoMaxSide || len(cfg.Formats) != 4 || !cfg.Track.Symmetric || loads[0].Model != "lightning" {
 		t.Errorf("defaults: video max side %d, formats %v, symmetric %v, model %q", cfg.VideoMaxSide, cfg.Formats, cfg.Track.Symmetric, loads[0].Model)
 	}
 	calls = nil
-	if code, _, stderr := runWith("analyze", "--model", "broken.onnx", "a.mp4"); code != exitUsage || len(calls) != 0 || !strings.Contains(stderr, "bad model") {
+	if code, _, stderr := runWith("analyze", "--model", "broken.onnx", "--out", out, "a.mp4"); code != exitUsage || len(calls) != 0 || !strings.Contains(stderr, "bad model") {
 		t.Errorf("broken model: exit %d, %d analyses, stderr %q", code, len(calls), stderr)
 	}
 }
@@ -348,5 +339,20 @@ func TestPoseWithFakeModel(t *testing.T) {
 	}
 	if len(line.Keypoints) != 33 || line.Keypoints[29].Name != "left_heel" || line.Keypoints[29].X != 12.5 || len(model.threads) != 1 || model.threads[0] != 2 {
 		t.Errorf("%d keypoints, #29 %+v; estimators made with threads %v", len(line.Keypoints), line.Keypoints[29], model.threads)
+	}
+}
+
+// copyFile copies src to dst.
+func copyFile(t testing.TB, src, dst string) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, b, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

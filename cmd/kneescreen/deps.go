@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"image"
 
 	"github.com/kneescreen/kneescreen/internal/pipeline"
@@ -60,11 +62,20 @@ func loadModel(c ModelConfig) (Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sharedModel{m}, nil
+	sum := sha256.Sum256(src.ONNX)
+	return sharedModel{m, hex.EncodeToString(sum[:])}, nil
 }
 
 // sharedModel adapts a loaded models.Model to Model.
-type sharedModel struct{ m *models.Model }
+type sharedModel struct {
+	m *models.Model
+	// digest is the SHA-256 of the model file, so a report folder's
+	// settings change with the weights, not only the name.
+	digest string
+}
+
+// Digest is the SHA-256 of the model's ONNX file.
+func (s sharedModel) Digest() string { return s.digest }
 
 func (s sharedModel) Name() string { return s.m.Name() }
 

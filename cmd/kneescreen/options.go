@@ -6,9 +6,14 @@ package main
 // the structs it needs in its Config with `mapstructure:",squash"`.
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
+	"os"
 	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -236,12 +241,38 @@ func bindFlags(fs *pflag.FlagSet, section string, names ...string) {
 // Analyses that run at once share the loaded model m and the thread
 // budget.
 func analysisConfig(m Model, budget *pipeline.Budget, model ModelConfig, pass PassConfig, out OutputConfig, s screening.Options, imageFPS float64) pipeline.Config {
-	return pipeline.Config{
+	cfg := pipeline.Config{
 		Screening:    s,
 		Track:        pass.trackOptions(m, model.Threads, budget),
 		Formats:      out.Formats,
 		Analysis:     report.Analysis{Tool: versionTag(), Model: m.Name(), Symmetric: pass.Symmetric},
 		ImageFPS:     imageFPS,
 		VideoMaxSide: out.VideoMaxSide,
+		BuildDigest:  buildDigest(),
 	}
+	if d, ok := m.(interface{ Digest() string }); ok {
+		cfg.ModelDigest = d.Digest()
+	}
+	return cfg
 }
+
+// buildDigest is the SHA-256 of the running executable, read once: a
+// report folder's settings include it, so a rebuilt kneescreen does not
+// take an earlier build's output for its own ("" when the executable
+// cannot be read; the version alone then tells builds apart).
+var buildDigest = sync.OnceValue(func() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	f, err := os.Open(exe)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return ""
+	}
+	return hex.EncodeToString(h.Sum(nil))
+})
