@@ -44,6 +44,9 @@ func (c column) Header() string {
 	return h + ", " + c.Side
 }
 
+// StatusText is the status as the index shows it.
+func (r row) StatusText() string { return strings.ReplaceAll(string(r.Status), "_", " ") }
+
 // key is the summary.csv name of the column's value.
 func (c column) key() string { return c.ID + "_" + c.Side }
 

@@ -5,12 +5,15 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kneescreen/kneescreen/report"
 	"github.com/kneescreen/kneescreen/screening"
@@ -162,4 +165,61 @@ func FuzzDecodeSummary(f *testing.F) {
 			t.Fatalf("worst %+v, %d", w, n)
 		}
 	})
+}
+
+// TestIndexSortsInChromium clicks headings of index.html in headless
+// Chromium (the page's own script, as written): numbers sort as numbers,
+// both ways, with rows that have no value last; the page logs nothing.
+func TestIndexSortsInChromium(t *testing.T) {
+	var bin string
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			bin = p
+			break
+		}
+	}
+	if bin == "" {
+		t.Skip("chromium not installed (apt-get install chromium)")
+	}
+	out := t.TempDir()
+	var entries []Entry
+	for _, n := range []int{2, 10, 1} { // 10 after 2 only as a number
+		folder := fmt.Sprintf("p%d", n)
+		b, _ := syntheticReport(t, synth.Config{Reps: n, NoisePx: 1})
+		os.MkdirAll(filepath.Join(out, folder), 0o755)
+		os.WriteFile(filepath.Join(out, folder, reportJSON), b, 0o644)
+		entries = append(entries, Entry{Input: Input{Path: folder + ".mp4", Folder: folder}, Status: StatusAnalysed})
+	}
+	entries = append(entries, Entry{Input: Input{Path: "bad.mp4", Folder: "bad"}, Status: StatusFailed, Error: "not a video"})
+	if err := WriteIndex(out, entries); err != nil {
+		t.Fatal(err)
+	}
+	page, _ := os.ReadFile(filepath.Join(out, IndexFile))
+	// Click "reps" (the fifth heading) once, note the order, click again.
+	probe := `<script>
+var th = document.querySelectorAll('#batch th')[4];
+var order = function () { return Array.prototype.map.call(document.querySelectorAll('#batch tbody tr'), function (r) { return r.cells[0].textContent; }).join(' '); };
+th.click(); var up = order(); th.click();
+document.body.setAttribute('data-order', up + ' / ' + order());
+</script></body>`
+	test := filepath.Join(out, "probe.html")
+	os.WriteFile(test, []byte(strings.Replace(string(page), "</body>", probe, 1)), 0o644)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
+		"--user-data-dir="+t.TempDir(), "--enable-logging=stderr", "--v=0", "--dump-dom", "file://"+test)
+	var dom, logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &dom, &logs
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("chromium: %v\n%s", err, logs.String())
+	}
+	want := `data-order="p1.mp4 p2.mp4 p10.mp4 bad.mp4 / p10.mp4 p2.mp4 p1.mp4 bad.mp4"`
+	if !strings.Contains(dom.String(), want) {
+		t.Errorf("sorted by reps: want %s in\n%s", want, dom.String())
+	}
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, "CONSOLE") || strings.Contains(l, "Uncaught") {
+			t.Errorf("chromium reported: %s", l)
+		}
+	}
 }
