@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
-	"sync"
 
 	"github.com/kneescreen/kneescreen/internal/pipeline"
 	"github.com/kneescreen/kneescreen/models"
@@ -39,51 +37,35 @@ type Options struct {
 }
 
 // Analyzer runs the kneescreen pipeline for the worker. It is safe for
-// concurrent use.
+// concurrent use: every analysis makes its estimators from one loaded
+// model (shared weights) and draws their threads from one process-wide
+// budget, so however many analyses run at once, no more than Threads
+// threads estimate poses.
 type Analyzer struct {
-	opts      Options
-	src       *models.ModelSource
-	perRun    int
-	mu        sync.Mutex
-	byThreads map[int]*models.Model
+	opts   Options
+	model  *models.Model
+	budget *pipeline.Budget
+	perRun int
 }
 
-// New loads the model and returns an Analyzer.
+// New loads (and checks) the model, so a bad model fails at start, and
+// returns an Analyzer.
 func New(opts Options) (*Analyzer, error) {
 	src, err := models.LoadModel(opts.Model, opts.ModelsDir)
 	if err != nil {
 		return nil, fmt.Errorf("analysis: %w", err)
 	}
-	threads := opts.Threads
-	if threads <= 0 {
-		threads = runtime.GOMAXPROCS(0)
+	budget := pipeline.NewBudget(opts.Threads)
+	perRun := max(1, budget.Size()/max(1, opts.Analyses))
+	m, err := models.Load(src, models.Options{Threads: perRun})
+	if err != nil {
+		return nil, fmt.Errorf("analysis: %w", err)
 	}
-	a := &Analyzer{opts: opts, src: src, perRun: max(1, threads/max(1, opts.Analyses)), byThreads: map[int]*models.Model{}}
-	// Load (and check) the model now, so a bad model fails at start.
-	if _, err := a.model(1); err != nil {
-		return nil, err
-	}
-	return a, nil
+	return &Analyzer{opts: opts, model: m, budget: budget, perRun: perRun}, nil
 }
 
 // ThreadsPerAnalysis is each analysis's share of the thread budget.
 func (a *Analyzer) ThreadsPerAnalysis() int { return a.perRun }
-
-// model returns the model loaded for threads threads per estimator, loading
-// it on first use. The weights are shared by every estimator made from it.
-func (a *Analyzer) model(threads int) (*models.Model, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if m := a.byThreads[threads]; m != nil {
-		return m, nil
-	}
-	m, err := models.Load(a.src, models.Options{Threads: threads})
-	if err != nil {
-		return nil, fmt.Errorf("analysis: %w", err)
-	}
-	a.byThreads[threads] = m
-	return m, nil
-}
 
 // Analyze implements worker.Analyzer. Bad options and unreadable videos
 // are permanent failures.
@@ -97,17 +79,14 @@ func (a *Analyzer) Analyze(ctx context.Context, req worker.Request) error {
 		Screening: sopts,
 		Track: pipeline.TrackOptions{
 			NewEstimator: func(threads int) (pipeline.Estimator, error) {
-				m, err := a.model(threads)
-				if err != nil {
-					return nil, err
-				}
-				return m.NewEstimator(), nil
+				return a.model.NewEstimatorThreads(threads), nil
 			},
 			Symmetric: a.opts.Symmetric,
 			Threads:   a.perRun,
+			Budget:    a.budget,
 		},
 		Formats:      report.Formats{report.FormatJSON: true, report.FormatCSV: true, report.FormatHTML: true, report.FormatVideo: true},
-		Analysis:     report.Analysis{Tool: a.opts.Tool, Model: a.src.Name, Symmetric: a.opts.Symmetric},
+		Analysis:     report.Analysis{Tool: a.opts.Tool, Model: a.model.Name(), Symmetric: a.opts.Symmetric},
 		VideoMaxSide: a.opts.VideoMaxSide,
 	}
 	if req.Progress != nil {

@@ -83,8 +83,9 @@ func TestAnalyze(t *testing.T) {
 		if !passes["pose"] || !passes["render"] {
 			t.Errorf("progress passes %v, want pose and render", passes)
 		}
-		if n := len(a.byThreads); n != 1 {
-			t.Errorf("%d models loaded, want 1 shared", n)
+		// One model, one budget: the process's threads, shared.
+		if a.model == nil || a.budget == nil || a.budget.Size() != 2 {
+			t.Errorf("model %v, budget %v; want one loaded model and a budget of 2 threads", a.model, a.budget)
 		}
 	})
 	t.Run("bad options are permanent", func(t *testing.T) {
