@@ -19,13 +19,20 @@ SAMPLE := testdata/generated/sample.mp4
 STATICCHECK_VERSION := v0.8.2
 STATICCHECK := bin/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 
-.PHONY: help setup build test lint sample demo analyze clean models
+# Fuzz targets (package:function) that `make fuzz` runs, each for FUZZTIME;
+# `make test` runs their committed seeds (testdata/fuzz) every time.
+FUZZTIME ?= 30s
+FUZZ_TARGETS := vision:FuzzSniff cmd/kneescreen:FuzzConfig models/engine:FuzzLoad report:FuzzDecodeManifest \
+	internal/batch:FuzzDecodeSummary internal/batch:FuzzFolders
+
+.PHONY: help setup build test lint sample demo analyze clean models fuzz
 
 help:
 	@echo "make setup   install the apt packages kneescreen needs (as root or via sudo)"
 	@echo "make build   build bin/kneescreen"
 	@echo "make test    run the whole test suite (Mat leak tracking on)"
 	@echo "make lint    gofmt, go vet and staticcheck (also without cgo, and with -tags noasm)"
+	@echo "make fuzz    run each fuzz target for FUZZTIME (default 30s): the sniffer, config, ONNX loader, manifest and report JSON"
 	@echo "make sample  make $(SAMPLE), a short portrait clip with a rotation tag"
 	@echo "make demo    render the synthetic squat clip and analyse it into $(DEMO_OUT)/ (VIDEO=path analyses yours)"
 	@echo "make analyze VIDEO=path [OUT=folder]  analyse your own video"
@@ -55,6 +62,12 @@ build:
 test:
 	$(GO) test -count=1 -tags matprofile -timeout 25m ./...
 	$(GO) test -count=1 -tags noasm ./models/engine/internal/kernels
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; echo "fuzz $$fn in ./$$pkg for $(FUZZTIME)"; \
+		$(GO) test ./$$pkg -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) || exit 1; \
+	done
 
 lint: $(STATICCHECK)
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
