@@ -31,7 +31,7 @@ func TestHashVerify(t *testing.T) {
 			t.Errorf("Verify(%q) = %v, %v; want %v", c.pw, ok, err, c.want)
 		}
 	}
-	if ok, err := Verify(dummyHash, "x"); ok || err != nil {
+	if ok, err := Verify(dummyHash(), "x"); ok || err != nil {
 		t.Errorf("dummy hash: %v, %v", ok, err)
 	}
 	// The default cost decodes and verifies too.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -69,12 +70,18 @@ func Verify(encoded, password string) (bool, error) {
 }
 
 // dummyHash is verified against when a user name is unknown, so a login
-// takes as long for a missing user as for a wrong password.
-var dummyHash, _ = Hash("kneescreen dummy password", DefaultParams)
+// takes as long for a missing user as for a wrong password. It is made on
+// first use, not at package init: every kneescreen command links this
+// package, and an argon2 hash at init cost each of them 20 MB and tens to
+// hundreds of milliseconds before it could even handle Ctrl-C.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := Hash("kneescreen dummy password", DefaultParams)
+	return h
+})
 
 // VerifyMissing spends the time of one Verify and returns false.
 func VerifyMissing(password string) bool {
-	_, _ = Verify(dummyHash, password)
+	_, _ = Verify(dummyHash(), password)
 	return false
 }
 
