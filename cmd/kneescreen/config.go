@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/kneescreen/kneescreen/report"
 )
@@ -103,12 +104,22 @@ var sharedSections = []string{"thresholds", "filter"}
 // no command reads (a misspelt "analyse:" or "threshold:").
 var ErrUnknownSection = errors.New("unknown section")
 
-// checkSections rejects top-level keys of the configuration that no command
-// reads: a misspelt section would otherwise be ignored silently, and with
-// it, say, sex-specific thresholds. The valid sections are the commands of
-// root (a command's section starts with its name, "models.convert" lives
-// under "models") and sharedSections, so a new command needs nothing here.
+// checkSections rejects top-level keys of the config file at path that no
+// command reads (a misspelt section would otherwise be ignored silently,
+// and with it, say, sex-specific thresholds), and sections that are not
+// mappings of settings (which would hide the flags' defaults). The valid
+// sections are the commands of root (a command's section starts with its
+// name, "models.convert" lives under "models") and sharedSections, so a new
+// command needs nothing here.
 func (a *App) checkSections(root *cobra.Command, path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config file %s: %w", path, err)
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return fmt.Errorf("config file %s: want a mapping of sections: %w", path, err)
+	}
 	valid := map[string]bool{}
 	for _, s := range sharedSections {
 		valid[s] = true
@@ -119,9 +130,13 @@ func (a *App) checkSections(root *cobra.Command, path string) error {
 		}
 	}
 	var unknown []string
-	for k := range a.v.AllSettings() {
-		if !valid[k] {
+	for k, v := range doc {
+		if !valid[strings.ToLower(k)] {
 			unknown = append(unknown, k)
+			continue
+		}
+		if _, ok := v.(map[string]any); !ok && v != nil {
+			return fmt.Errorf("config file %s: section %q must be a mapping of settings (key: value), got %s", path, k, yamlKind(v))
 		}
 	}
 	if len(unknown) == 0 {
@@ -135,6 +150,21 @@ func (a *App) checkSections(root *cobra.Command, path string) error {
 	}
 	return fmt.Errorf("config file %s: %w%s %s (valid sections: %s)", path, ErrUnknownSection, plural,
 		strings.Join(quoteAll(unknown), ", "), strings.Join(names, ", "))
+}
+
+// yamlKind names the kind of a decoded YAML value for a message.
+func yamlKind(v any) string {
+	switch v.(type) {
+	case []any:
+		return "a list"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case int, int64, uint64, float64:
+		return "a number"
+	}
+	return fmt.Sprintf("%T", v)
 }
 
 // quoteAll quotes each string.

@@ -130,6 +130,7 @@ func TestExitCodes(t *testing.T) {
 	badValue := writeFile(t, "badvalue.yaml", "demo:\n  count: lots\n")
 	// Misspelt sections: British "analyse", singular "threshold".
 	analyse := writeFile(t, "analyse.yaml", "analyse:\n  sex: female\n")
+	listSection := writeFile(t, "list.yaml", "demo:\n  - count\n")
 	threshold := writeFile(t, "threshold.yaml", "demo:\n  count: 2\nthreshold:\n  fppa:\n    female_flag_deg: 16\n")
 	tests := []struct {
 		name     string
@@ -148,6 +149,7 @@ func TestExitCodes(t *testing.T) {
 		{"bad file value", []string{"--config", badValue, "demo"}, nil, nil, exitUsage, "config: demo.count (flag, KNEESCREEN_DEMO_COUNT or config file): cannot parse value as 'int'"},
 		{"unknown key in file", []string{"--config", typo, "demo"}, nil, nil, exitUsage, "config: demo: has invalid keys: cuont"},
 		{"misspelt command section", []string{"--config", analyse, "demo"}, nil, nil, exitUsage, `unknown section "analyse" (valid sections: analyze, bench, demo, filter,`},
+		{"a list where a section goes", []string{"--config", listSection, "demo"}, nil, nil, exitUsage, `section "demo" must be a mapping of settings (key: value), got a list`},
 		{"misspelt shared section", []string{"--config", threshold, "version"}, nil, nil, exitUsage, `unknown section "threshold" (valid sections:`},
 		{"malformed file", []string{"--config", badYAML, "demo"}, nil, nil, exitUsage, "config file " + badYAML},
 		{"missing file", []string{"--config", "/nonexistent/k.yaml", "demo"}, nil, nil, exitUsage, "config file /nonexistent/k.yaml: file does not exist"},
