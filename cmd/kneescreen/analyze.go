@@ -200,29 +200,51 @@ func (a *App) screeningOptions() (screening.Options, error) {
 }
 
 // runAnalyze analyses the inputs into the output folder: settings, the
-// folder and the model are checked before any work (usage errors); then
-// each input is analysed (jobs at once), skipped when its folder already
-// holds its complete, current report, or reported on stderr when it fails,
-// the others carrying on. A batch records itself in batch.json, index.html
-// and summary.csv.
+// folder and the model are checked before any work (usage errors, see
+// prepareAnalyze); then each input is analysed, jobs at once (runInputs).
 func runAnalyze(ctx context.Context, opts *AnalyzeOptions) error {
+	a, release, err := prepareAnalyze(opts)
+	if err != nil {
+		return err
+	}
+	defer release()
+	runErr := a.runInputs(ctx)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if runErr != nil {
+		return fmt.Errorf("analyze: %w", runErr)
+	}
+	if a.failed > 0 {
+		return fmt.Errorf("analyze: %d of %d inputs failed: %w", a.failed, len(a.plan.Inputs), ErrInputsFailed)
+	}
+	return nil
+}
+
+// prepareAnalyze does everything that can fail before an input is read:
+// it finds the inputs and their folders, takes the output folder (created
+// and locked), loads the model, builds the one pipeline.Config all inputs
+// share and, for a batch, starts batch.json. Its errors are usage errors.
+// release gives the folder back.
+func prepareAnalyze(opts *AnalyzeOptions) (a *analyzeRun, release func(), err error) {
 	c := &opts.Config
 	plan, err := batch.NewPlan(opts.Inputs, c.Recursive, c.Out)
 	if err != nil {
-		return &UsageError{Err: fmt.Errorf("analyze: %w", err)}
+		return nil, nil, &UsageError{Err: fmt.Errorf("analyze: %w", err)}
 	}
-	single := len(plan.Inputs) == 1 && !c.Recursive
 	lock, err := lockOut(c.Out)
 	if err != nil {
-		return &UsageError{Err: err}
+		return nil, nil, &UsageError{Err: err}
 	}
-	defer lock.Release()
+	unlock := func() { lock.Release() }
+	defer func() {
+		if err != nil {
+			unlock()
+		}
+	}()
 	m, err := opts.LoadModel(c.ModelConfig)
 	if err != nil {
-		return &UsageError{Err: err}
-	}
-	if plan.Skipped > 0 {
-		fmt.Fprintf(opts.Out, "analyze: %d files without a video extension passed over\n", plan.Skipped)
+		return nil, nil, &UsageError{Err: err}
 	}
 	jobs := c.Jobs
 	if jobs <= 0 {
@@ -236,52 +258,55 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions) error {
 	if jobs > 1 {
 		mc.Threads = max(1, budget.Size()/jobs)
 	}
-	cfg := analysisConfig(m, budget, mc, c.PassConfig, c.OutputConfig, opts.Screening, c.ImageFPS)
-	var record *batch.Record
-	if !single {
+	a = &analyzeRun{opts: opts, plan: plan, jobs: jobs, single: len(plan.Inputs) == 1 && !c.Recursive,
+		cfg: analysisConfig(m, budget, mc, c.PassConfig, c.OutputConfig, opts.Screening, c.ImageFPS)}
+	if !a.single {
 		// What a batch run killed while writing its own files left.
 		if _, err := atomicfile.RemoveTemps(c.Out, batch.RecordFile, batch.IndexFile, batch.SummaryFile); err != nil {
-			return fmt.Errorf("analyze: %w", err)
+			return nil, nil, &UsageError{Err: fmt.Errorf("analyze: --out %s: %w", c.Out, err)}
 		}
-		record = batch.NewRecord(c.Out, cfg.Analysis.Tool, cfg.Fingerprint(), plan)
-		if err := record.Write(); err != nil {
-			return &UsageError{Err: fmt.Errorf("analyze: --out %s: %w", c.Out, err)}
+		a.record = batch.NewRecord(c.Out, a.cfg.Analysis.Tool, a.cfg.Fingerprint(), plan)
+		if err := a.record.Write(); err != nil {
+			return nil, nil, &UsageError{Err: fmt.Errorf("analyze: --out %s: %w", c.Out, err)}
 		}
 	}
-	a := &analyzeRun{opts: opts, cfg: cfg, record: record, bars: jobs == 1}
+	if plan.Skipped > 0 {
+		fmt.Fprintf(opts.Out, "analyze: %d files without a video extension passed over\n", plan.Skipped)
+	}
+	return a, unlock, nil
+}
+
+// runInputs analyses the inputs, jobs at once: each is skipped when its
+// folder already holds its complete, current report, or reported on stderr
+// when it fails, the others carrying on. A batch then writes batch.json,
+// index.html and summary.csv, also after an interruption (they say how far
+// it got; a re-run resumes from the folders). It returns ctx's error or a
+// failure to write the batch's files; failed inputs are counted in
+// a.failed.
+func (a *analyzeRun) runInputs(ctx context.Context) error {
+	out := a.opts.Config.Out
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(jobs)
-	for i, in := range plan.Inputs {
-		dir := c.Out
-		if !single {
-			dir = in.Dir(c.Out)
+	g.SetLimit(a.jobs)
+	for i, in := range a.plan.Inputs {
+		dir := out
+		if !a.single {
+			dir = in.Dir(out)
 		}
 		if gctx.Err() != nil {
 			break
 		}
 		g.Go(func() error { return a.one(gctx, i, in.Path, dir) })
 	}
-	runErr := g.Wait()
-	if record != nil {
-		// Also after an interruption: the record and the index say how
-		// far the batch got (a re-run resumes from the folders).
-		if err := record.Write(); err != nil && runErr == nil {
-			runErr = err
+	err := g.Wait()
+	if a.record != nil {
+		if werr := a.record.Write(); err == nil {
+			err = werr
 		}
-		if err := batch.WriteIndex(c.Out, record.Entries()); err != nil && runErr == nil {
-			runErr = err
+		if werr := batch.WriteIndex(out, a.record.Entries()); err == nil {
+			err = werr
 		}
 	}
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	if runErr != nil {
-		return fmt.Errorf("analyze: %w", runErr)
-	}
-	if a.failed > 0 {
-		return fmt.Errorf("analyze: %d of %d inputs failed: %w", a.failed, len(plan.Inputs), ErrInputsFailed)
-	}
-	return nil
+	return err
 }
 
 // lockOut creates the output folder if needed and locks it for this run.
@@ -301,10 +326,13 @@ func lockOut(out string) (*dirlock.Lock, error) {
 
 // analyzeRun is what the inputs of one analyze command share.
 type analyzeRun struct {
-	opts   *AnalyzeOptions
+	opts *AnalyzeOptions
+	plan *batch.Plan
+	// single: one input, written into --out itself (no batch files).
+	single bool
+	jobs   int
 	cfg    pipeline.Config
 	record *batch.Record // nil for a single input
-	bars   bool          // progress bars (one input at a time)
 	mu     sync.Mutex    // guards failed and the output streams
 	failed int
 }
@@ -329,7 +357,7 @@ func (a *analyzeRun) one(ctx context.Context, i int, input, dir string) error {
 	}
 	cfg.InputDigest = digest // "" when unreadable: the analysis says why
 	var bar *progress
-	if a.bars {
+	if a.jobs == 1 { // bars of inputs at once would overwrite each other
 		bar = newProgress(a.opts.Err, c.Progress, filepath.Base(input))
 		cfg.Progress = bar.update
 	}
