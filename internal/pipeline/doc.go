@@ -14,6 +14,13 @@
 // instead of piling frames up in memory. Cancelling the context stops every
 // stage.
 //
+// Run writes its folder as one report.Output: the files are staged while it
+// works (report.json and the CSVs first, so a failed annotated video cannot
+// lose them) and published together under a manifest naming the input's
+// content (InputDigest) and the settings (Config.Fingerprint). Complete
+// tells whether a folder already holds that result, which is how a batch
+// resumes.
+//
 // Concurrent runs share a loaded model (their NewEstimator makes estimators
 // from it) and a Budget of inference threads, so a server's workers or a
 // batch's parallel inputs never estimate on more threads than the process
