@@ -135,3 +135,7 @@ func checkIO(m *engine.Model, what string, in []int, outs [][]int) error {
 
 // Name is the model's name, blazepose-VARIANT for LoadDir.
 func (m *Model) Name() string { return m.name }
+
+// Networks returns the two loaded networks, the person detector and the
+// landmark model, for timing them on their own (kneescreen bench).
+func (m *Model) Networks() (detector, landmarks *engine.Model) { return m.det, m.lm }

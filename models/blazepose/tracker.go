@@ -31,12 +31,22 @@ type Tracker struct {
 	origin   image.Point
 }
 
-// NewTracker returns a Tracker with sessions and buffers of its own.
-func (m *Model) NewTracker() *Tracker {
+// NewTracker returns a Tracker with sessions and buffers of its own, on
+// the threads Load was given.
+func (m *Model) NewTracker() *Tracker { return m.NewTrackerThreads(0) }
+
+// NewTrackerThreads is NewTracker with threads inference threads per
+// network (0: the threads Load was given). Trackers of different sizes so
+// share one loaded model: pose-estimation lanes that draw on a
+// process-wide thread budget, concurrent analyses in a server.
+func (m *Model) NewTrackerThreads(threads int) *Tracker {
+	if threads <= 0 {
+		threads = m.lm.Threads()
+	}
 	return &Tracker{
 		m:     m,
-		det:   m.det.NewSession(),
-		lm:    m.lm.NewSession(),
+		det:   m.det.NewSessionThreads(threads),
+		lm:    m.lm.NewSessionThreads(threads),
 		detIn: engine.NewFloat32([]int{1, detectorInput, detectorInput, 3}, nil),
 		lmIn:  engine.NewFloat32([]int{1, landmarkInput, landmarkInput, 3}, nil),
 		// MediaPipe: the detector sees -1..1 with a black (zero) border,
