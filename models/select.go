@@ -37,9 +37,10 @@ func DefaultModelsDir() (string, error) {
 	return filepath.Join(d, "kneescreen", "models"), nil
 }
 
-// LoadModel resolves a --model value: "lightning" (embedded in the binary),
-// "thunder" (ThunderFile in dir; dir "" means DefaultModelsDir), or the path
-// of an .onnx file with MoveNet's signature.
+// LoadModel resolves a MoveNet --model value: "lightning" (embedded in the
+// binary), "thunder" (ThunderFile in dir; dir "" means DefaultModelsDir), or
+// the path of an .onnx file with MoveNet's signature. Open resolves every
+// family's names.
 func LoadModel(spec, dir string) (*ModelSource, error) {
 	switch strings.ToLower(spec) {
 	case "", Lightning:
@@ -71,7 +72,7 @@ func LoadModel(spec, dir string) (*ModelSource, error) {
 		return &ModelSource{Name: Thunder, Path: path, ONNX: b}, nil
 	}
 	if !strings.EqualFold(filepath.Ext(spec), ".onnx") {
-		return nil, fmt.Errorf("models: %w %q: want lightning, thunder or the path of an .onnx file", ErrUnknownModel, spec)
+		return nil, fmt.Errorf("models: %w %q: want lightning, thunder, blazepose, blazepose-lite, blazepose-heavy or the path of a MoveNet .onnx file", ErrUnknownModel, spec)
 	}
 	b, err := os.ReadFile(spec)
 	if errors.Is(err, fs.ErrNotExist) {
