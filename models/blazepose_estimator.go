@@ -12,9 +12,12 @@ import (
 // blazePoseModel is a loaded BlazePose detector and landmark model behind
 // the PoseModel seam.
 type blazePoseModel struct {
-	name string
-	m    *blazepose.Model
+	name   string
+	m      *blazepose.Model
+	digest string
 }
+
+func (b *blazePoseModel) Digest() string { return b.digest }
 
 func (b *blazePoseModel) Name() string             { return b.name }
 func (b *blazePoseModel) Skeleton() *pose.Skeleton { return pose.BlazePose33 }

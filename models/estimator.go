@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"image"
@@ -94,6 +96,8 @@ type Model struct {
 	sk   *pose.Skeleton
 	eng  *engine.Model
 	opts Options
+	// digest is the SHA-256 (hex) of the ONNX file.
+	digest string
 }
 
 // Load loads and checks a model: it must be ONNX that the engine can run,
@@ -104,7 +108,8 @@ func Load(src *ModelSource, opts Options) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("models: %s: %w", src.Name, err)
 	}
-	return &Model{name: src.Name, size: size, sk: moveNetSkeleton, eng: eng, opts: opts}, nil
+	sum := sha256.Sum256(src.ONNX)
+	return &Model{name: src.Name, size: size, sk: moveNetSkeleton, eng: eng, opts: opts, digest: hex.EncodeToString(sum[:])}, nil
 }
 
 // moveNetSkeleton is the skeleton of MoveNet SinglePose's output.
@@ -112,6 +117,9 @@ var moveNetSkeleton = pose.COCO17
 
 // Skeleton names the keypoints of the model's poses.
 func (m *Model) Skeleton() *pose.Skeleton { return m.sk }
+
+// Digest is the SHA-256 (hex) of the model's ONNX file.
+func (m *Model) Digest() string { return m.digest }
 
 // Name is the model's name ("lightning", "thunder" or its file path).
 func (m *Model) Name() string { return m.name }

@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"image"
@@ -54,6 +56,9 @@ type PoseModel interface {
 	// Networks lists the model's neural networks, each to be timed on its
 	// own (kneescreen bench).
 	Networks() []Network
+	// Digest is the SHA-256 (hex) of the model's ONNX file or files, so a
+	// report records the weights it came from, not only their name.
+	Digest() string
 }
 
 // PoseEstimator finds the pose of the one person in images and video
@@ -128,6 +133,14 @@ func openBlazePose(name, variant, dir string, opts Options) (PoseModel, error) {
 			return nil, fmt.Errorf("models: %s: %w", name, err)
 		}
 	}
+	h := sha256.New()
+	for _, f := range []string{"blazepose-detector.onnx", "blazepose-" + variant + ".onnx"} {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			return nil, fmt.Errorf("models: %s: %w", name, err)
+		}
+		h.Write(b)
+	}
 	m, err := blazepose.LoadDir(dir, variant, blazepose.Options{Threads: opts.Threads})
 	if err != nil {
 		if errors.Is(err, blazepose.ErrBadModel) {
@@ -135,7 +148,7 @@ func openBlazePose(name, variant, dir string, opts Options) (PoseModel, error) {
 		}
 		return nil, fmt.Errorf("models: %s: %w", name, err)
 	}
-	return &blazePoseModel{name: name, m: m}, nil
+	return &blazePoseModel{name: name, m: m, digest: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
 // NewPoseEstimator implements PoseModel: NewEstimatorThreads.

@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"image"
 	"io"
-	"math/rand/v2"
 	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/kneescreen/kneescreen/models"
 )
 
 // BenchConfig is the bench command's configuration (section "bench").
@@ -44,9 +44,13 @@ type BenchOptions struct {
 	LoadModel func(ModelConfig) (Model, error)
 }
 
-// BenchResult is the JSON line bench prints.
+// BenchResult is a JSON line bench prints, one per network of the model.
 type BenchResult struct {
-	Model   string `json:"model"`   // the --model value
+	Model string `json:"model"` // the --model value
+	// Network names the network timed: the MoveNet model itself, or
+	// BlazePose's "blazepose-detector" and its landmark model
+	// ("blazepose-full").
+	Network string `json:"network"`
 	Threads int    `json:"threads"` // the effective thread count
 	Runs    int    `json:"runs"`    // timed inferences
 	// MsMedian and MsP90 are the median and 90th percentile of the timed
@@ -64,9 +68,13 @@ func NewCmdBench(app *App, runF func(context.Context, *BenchOptions) error) *cob
 	cmd := &cobra.Command{
 		Use:   "bench [--model M] [--threads N] [--runs N]",
 		Short: "Time the pose model: median and 90th percentile ms per inference",
-		Long: `bench times pose estimation on one model-sized image (so it measures the
-model itself, without decoding or resizing) and prints one JSON line:
-{"model","threads","runs","ms_median","ms_p90"}. Warm-up runs are not timed.`,
+		Long: `bench times each network of the pose model on a fixed model-sized input (so
+it measures the network itself, without decoding, cropping or resizing) and
+prints one JSON line per network:
+{"model","network","threads","runs","ms_median","ms_p90"}. MoveNet is one
+network; BlazePose is two, the person detector (which a video runs only
+when it loses the person) and the landmark model (every frame). Warm-up
+runs are not timed.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Out = app.Out
@@ -80,45 +88,64 @@ model itself, without decoding or resizing) and prints one JSON line:
 	return cmd
 }
 
+// networked is a Model whose networks can be timed one by one (the
+// models the kneescreen binary loads are).
+type networked interface {
+	Networks() []models.Network
+}
+
 func runBench(ctx context.Context, opts *BenchOptions) error {
 	cfg := &opts.Config
 	m, err := opts.LoadModel(cfg.ModelConfig)
 	if err != nil {
 		return err
 	}
-	est, err := m.NewEstimator(cfg.threads())
-	if err != nil {
-		return err
+	nm, ok := m.(networked)
+	if !ok {
+		return fmt.Errorf("bench: model %s cannot be timed network by network", m.Name())
 	}
-	defer est.Close()
-	// A fixed noise image: the engine's cost does not depend on content,
-	// and a seeded image keeps runs comparable.
-	n := est.InputSize()
-	img := image.NewRGBA(image.Rect(0, 0, n, n))
-	rng := rand.New(rand.NewPCG(1, 1))
-	for i := range img.Pix {
-		img.Pix[i] = uint8(rng.IntN(256))
-	}
-	for range cfg.Warmup {
-		if _, err := est.Estimate(ctx, img); err != nil {
-			return err
+	enc := json.NewEncoder(opts.Out)
+	for _, n := range nm.Networks() {
+		ms, err := timeNetwork(ctx, n, cfg.threads(), cfg.Warmup, cfg.Runs)
+		if err != nil {
+			return fmt.Errorf("bench: %s: %w", n.Name, err)
+		}
+		if err := enc.Encode(BenchResult{
+			Model:    cfg.Model,
+			Network:  n.Name,
+			Threads:  cfg.threads(),
+			Runs:     cfg.Runs,
+			MsMedian: roundTo(quantile(ms, 0.5), 3),
+			MsP90:    roundTo(quantile(ms, 0.9), 3),
+		}); err != nil {
+			return fmt.Errorf("bench: writing output: %w", err)
 		}
 	}
-	ms := make([]float64, cfg.Runs)
+	return nil
+}
+
+// timeNetwork runs n warmup times untimed, then runs times, and returns
+// each timed run's milliseconds.
+func timeNetwork(ctx context.Context, n models.Network, threads, warmup, runs int) ([]float64, error) {
+	r, err := n.NewRun(threads)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	for range warmup {
+		if err := r.Run(ctx); err != nil {
+			return nil, err
+		}
+	}
+	ms := make([]float64, runs)
 	for i := range ms {
 		t0 := time.Now()
-		if _, err := est.Estimate(ctx, img); err != nil {
-			return err
+		if err := r.Run(ctx); err != nil {
+			return nil, err
 		}
 		ms[i] = float64(time.Since(t0).Microseconds()) / 1000
 	}
-	return json.NewEncoder(opts.Out).Encode(BenchResult{
-		Model:    cfg.Model,
-		Threads:  cfg.threads(),
-		Runs:     cfg.Runs,
-		MsMedian: roundTo(quantile(ms, 0.5), 3),
-		MsP90:    roundTo(quantile(ms, 0.9), 3),
-	})
+	return ms, nil
 }
 
 // quantile returns the q-quantile of xs (linear interpolation between

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"image"
 
 	"github.com/kneescreen/kneescreen/internal/pipeline"
@@ -26,14 +24,15 @@ type Deps struct {
 // Model is a loaded pose model, as the commands use it.
 type Model interface {
 	// Name is the model's name as --model gave it ("lightning",
-	// "thunder" or a path), recorded in reports.
+	// "blazepose", ... or a path), recorded in reports.
 	Name() string
 	// NewEstimator returns an estimator running the model on threads
 	// inference threads (0: the model's default).
 	NewEstimator(threads int) (Estimator, error)
 }
 
-// Estimator is one goroutine's estimator (models.Estimator satisfies it).
+// Estimator is one goroutine's estimator (models.PoseEstimator satisfies
+// it).
 type Estimator interface {
 	pipeline.Estimator
 	// Estimate finds the pose in a single image, without tracking.
@@ -51,34 +50,29 @@ func defaultDeps() Deps {
 	return Deps{LoadModel: loadModel, Analyze: pipeline.Run}
 }
 
-// loadModel loads and checks the selected model once; its estimators share
-// the weights, each with its own thread count.
+// loadModel loads and checks the selected model once, of either family
+// (models.Open); its estimators share the weights, each with its own
+// thread count.
 func loadModel(c ModelConfig) (Model, error) {
-	src, err := models.LoadModel(c.Model, c.ModelsDir)
+	m, err := models.Open(c.Model, c.ModelsDir, models.Options{Threads: c.threads()})
 	if err != nil {
 		return nil, err
 	}
-	m, err := models.Load(src, models.Options{Threads: c.threads()})
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(src.ONNX)
-	return sharedModel{m, hex.EncodeToString(sum[:])}, nil
+	return sharedModel{m}, nil
 }
 
-// sharedModel adapts a loaded models.Model to Model.
-type sharedModel struct {
-	m *models.Model
-	// digest is the SHA-256 of the model file, so a report folder's
-	// settings change with the weights, not only the name.
-	digest string
-}
+// sharedModel adapts a loaded models.PoseModel to Model.
+type sharedModel struct{ m models.PoseModel }
 
-// Digest is the SHA-256 of the model's ONNX file.
-func (s sharedModel) Digest() string { return s.digest }
+// Digest is the SHA-256 of the model's ONNX file or files, so a report
+// folder's settings change with the weights, not only the name.
+func (s sharedModel) Digest() string { return s.m.Digest() }
 
 func (s sharedModel) Name() string { return s.m.Name() }
 
 func (s sharedModel) NewEstimator(threads int) (Estimator, error) {
-	return s.m.NewEstimatorThreads(threads), nil
+	return s.m.NewPoseEstimator(threads), nil
 }
+
+// Networks lists the model's networks for bench (networked).
+func (s sharedModel) Networks() []models.Network { return s.m.Networks() }

@@ -28,11 +28,12 @@ import (
 // ModelConfig selects the pose model and how it runs (analyze, pose,
 // bench).
 type ModelConfig struct {
-	// Model is "lightning" (embedded), "thunder" or the path of an .onnx
-	// file with MoveNet's signature.
+	// Model is "lightning" (embedded), "thunder", "blazepose",
+	// "blazepose-lite", "blazepose-heavy" or the path of an .onnx file
+	// with MoveNet's signature.
 	Model string `mapstructure:"model"`
-	// ModelsDir is where thunder is looked up; "" means the default under
-	// the user's cache directory.
+	// ModelsDir is where thunder and BlazePose are looked up; "" means the
+	// default under the user's cache directory.
 	ModelsDir string `mapstructure:"models-dir"`
 	// Threads caps the inference threads; 0 means all CPUs.
 	Threads int `mapstructure:"threads"`
@@ -41,7 +42,7 @@ type ModelConfig struct {
 // Validate implements validator.
 func (c *ModelConfig) Validate() error {
 	if c.Model == "" {
-		return fmt.Errorf("--model must not be empty (lightning, thunder or an .onnx path)")
+		return fmt.Errorf("--model must not be empty (lightning, thunder, blazepose, blazepose-lite, blazepose-heavy or an .onnx path)")
 	}
 	return checkParallel("--threads", "all CPUs", c.Threads)
 }
@@ -75,8 +76,8 @@ func (c *ModelConfig) threads() int {
 // at once with KNEESCREEN_MODELS_DIR.
 func addModelFlags(app *App, cmd *cobra.Command, section string) {
 	fs := cmd.Flags()
-	fs.String("model", models.Lightning, "pose `model`: lightning (built in, fast), thunder (more accurate; see 'kneescreen models convert') or the path of a MoveNet .onnx file")
-	fs.String("models-dir", "", "`dir`ectory holding converted models such as thunder (default: kneescreen/models in the user cache directory; env KNEESCREEN_MODELS_DIR)")
+	fs.String("model", models.Lightning, "pose `model`: lightning (built in, fast), thunder (more accurate), blazepose, blazepose-lite or blazepose-heavy (33 landmarks with heels and toes: the foot metrics), or the path of a MoveNet .onnx file; all but lightning are converted by 'make models'")
+	fs.String("models-dir", "", "`dir`ectory holding converted models such as thunder and blazepose (default: kneescreen/models in the user cache directory; env KNEESCREEN_MODELS_DIR)")
 	fs.Int("threads", 0, "inference threads (0: all CPUs)")
 	bindFlags(fs, section, "model", "models-dir", "threads")
 	// The per-command variable wins over the shared one.

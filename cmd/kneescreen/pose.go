@@ -68,19 +68,26 @@ func NewCmdPose(app *App, runF func(context.Context, *PoseOptions) error) *cobra
 	cmd := &cobra.Command{
 		Use:   "pose [--model M] [--json] IMAGE|VIDEO|DIR",
 		Short: "Print the body keypoints the pose model finds in each frame",
-		Long: `pose runs the MoveNet pose model on an image, every frame of a video, or every
+		Long: `pose runs the pose model on an image, every frame of a video, or every
 image of a folder (in name order) and prints one line per frame: with --json
 {"frame","time_s","person","keypoints":[{"name","x","y","nx","ny","score"},...]}
 where x, y are source-image pixels, nx, ny the model's own coordinates
 (0..1 across its square input) and person is false when nobody was found.
+MoveNet (lightning, thunder) gives the 17 COCO keypoints; BlazePose
+(blazepose, blazepose-lite, blazepose-heavy) MediaPipe's 33 landmarks with
+heels and toes (left_heel, left_foot_index, ...), each scored by the lesser
+of its visibility and presence, nx, ny across the rotated region the
+landmark model saw.
 
-An image is letterboxed onto a black square; an image exactly the model's
-input size (192x192 Lightning, 256x256 Thunder) is fed unchanged, so nx, ny
-are the model's raw outputs. A video or a folder of images (one recording)
+An image is letterboxed onto a black square; for MoveNet an image exactly
+the model's input size (192x192 Lightning, 256x256 Thunder) is fed
+unchanged, so nx, ny are the model's raw outputs; BlazePose's detector
+finds the person first. A video or a folder of images (one recording)
 goes through the same pose pass as analyze, so the keypoints are those
 analyze screens and writes to keypoints.csv: the model follows the person
-with MoveNet's recommended cropping, frames over 1280 px are estimated at
-half size, and with --symmetric (the default) each frame's pose is averaged
+from frame to frame (MoveNet's recommended cropping, BlazePose's region
+from the previous landmarks), frames over 1280 px are estimated at half
+size, and with --symmetric (the default) each frame's pose is averaged
 with its mirror image's.`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {

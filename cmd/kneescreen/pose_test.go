@@ -13,6 +13,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -115,6 +116,13 @@ func TestPoseAndBenchConfig(t *testing.T) {
 
 func readPoseLines(t *testing.T, out string) []poseJSON {
 	t.Helper()
+	return readPoseLinesOf(t, out, pose.COCO17)
+}
+
+// readPoseLinesOf reads pose's JSON lines, each with the keypoints of
+// skeleton sk under their names, in order.
+func readPoseLinesOf(t *testing.T, out string, sk *pose.Skeleton) []poseJSON {
+	t.Helper()
 	var lines []poseJSON
 	sc := bufio.NewScanner(strings.NewReader(out))
 	sc.Buffer(nil, 1<<20)
@@ -125,12 +133,12 @@ func readPoseLines(t *testing.T, out string) []poseJSON {
 		if err := dec.Decode(&l); err != nil {
 			t.Fatalf("bad output line %q: %v", sc.Text(), err)
 		}
-		if len(l.Keypoints) != pose.COCO17.Len() {
-			t.Fatalf("line has %d keypoints, want %d", len(l.Keypoints), pose.COCO17.Len())
+		if len(l.Keypoints) != sk.Len() {
+			t.Fatalf("line has %d keypoints, want %d", len(l.Keypoints), sk.Len())
 		}
 		for j, k := range l.Keypoints {
-			if k.Name != string(pose.COCO17.Joint(j)) {
-				t.Fatalf("keypoint %d named %q, want %q", j, k.Name, pose.COCO17.Joint(j))
+			if k.Name != string(sk.Joint(j)) {
+				t.Fatalf("keypoint %d named %q, want %q", j, k.Name, sk.Joint(j))
 			}
 		}
 		lines = append(lines, l)
@@ -219,7 +227,9 @@ func TestPoseErrors(t *testing.T) {
 		{"undecodable image", []string{"pose", notImage}, []string{"fake.png", "cannot decode"}, exitFailed},
 		{"thunder not converted", []string{"pose", "--model", "thunder", "--models-dir", dir, notImage},
 			[]string{"thunder", "kneescreen models convert", "make models"}, exitFailed},
-		{"unknown model", []string{"pose", "--model", "blazepose", notImage}, []string{"blazepose"}, exitFailed},
+		{"blazepose not converted", []string{"pose", "--model", "blazepose", "--models-dir", dir, notImage},
+			[]string{"blazepose", "make models", dir}, exitFailed},
+		{"unknown model", []string{"pose", "--model", "posenet", notImage}, []string{"posenet", "blazepose"}, exitFailed},
 		{"empty folder", []string{"pose", dir}, []string{"vision:", dir}, exitFailed},
 	}
 	for _, tt := range tests {
@@ -254,8 +264,81 @@ func TestBenchRuns(t *testing.T) {
 	if err := dec.Decode(&r); err != nil {
 		t.Fatal(err)
 	}
-	if r.Model != "lightning" || r.Threads != 1 || r.Runs != 3 || !(r.MsMedian > 0) || r.MsP90 < r.MsMedian {
+	if r.Model != "lightning" || r.Network != "lightning" || r.Threads != 1 || r.Runs != 3 || !(r.MsMedian > 0) || r.MsP90 < r.MsMedian {
 		t.Errorf("bench result %+v", r)
+	}
+}
+
+// blazePoseDir returns the folder holding the converted BlazePose models,
+// skipping the test without them.
+func blazePoseDir(t *testing.T, variant string) string {
+	t.Helper()
+	dir := os.Getenv("KNEESCREEN_MODELS_DIR")
+	if dir == "" {
+		t.Skip("KNEESCREEN_MODELS_DIR not set (make models converts BlazePose there); skipping")
+	}
+	for _, f := range []string{"blazepose-detector.onnx", "blazepose-" + variant + ".onnx"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Skipf("%s absent (run make models); skipping", f)
+		}
+	}
+	return dir
+}
+
+// TestPoseBlazePose: pose --model blazepose --json on a photo prints the
+// 33 BlazePose landmarks by name with scores; the heels and toes are
+// confident, below the knees and near the ankles.
+func TestPoseBlazePose(t *testing.T) {
+	dir := blazePoseDir(t, "full")
+	img := testenv.Shared(t, "realdata/images/coco/000000000785.jpg")
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"pose", "--model", "blazepose", "--models-dir", dir, "--json", img}, &out, &errOut)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	lines := readPoseLinesOf(t, out.String(), pose.BlazePose33)
+	if len(lines) != 1 || !lines[0].Person {
+		t.Fatalf("got %+v, want one frame with a person", lines)
+	}
+	kp := map[string]keypointJSON{}
+	for _, k := range lines[0].Keypoints {
+		kp[k.Name] = k
+	}
+	for _, side := range []string{"left", "right"} {
+		knee, ankle := kp[side+"_knee"], kp[side+"_ankle"]
+		shank := math.Hypot(knee.X-ankle.X, knee.Y-ankle.Y)
+		for _, f := range []string{side + "_heel", side + "_foot_index"} {
+			k := kp[f]
+			if k.Score < 0.5 || k.Y < knee.Y || math.Hypot(k.X-ankle.X, k.Y-ankle.Y) > shank {
+				t.Errorf("%s %+v: want confident, below the knee (y %.0f) and within a shank (%.0f px) of the ankle %+v", f, k, knee.Y, shank, ankle)
+			}
+		}
+	}
+}
+
+// TestBenchBlazePose: bench times BlazePose's two networks, one line each.
+func TestBenchBlazePose(t *testing.T) {
+	dir := blazePoseDir(t, "lite")
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"bench", "--model", "blazepose-lite", "--models-dir", dir, "--runs", "2", "--warmup", "1", "--threads", "1"}, &out, &errOut)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	dec := json.NewDecoder(&out)
+	dec.DisallowUnknownFields()
+	var nets []string
+	for dec.More() {
+		var r BenchResult
+		if err := dec.Decode(&r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Model != "blazepose-lite" || r.Threads != 1 || r.Runs != 2 || !(r.MsMedian > 0) || r.MsP90 < r.MsMedian {
+			t.Errorf("bench result %+v", r)
+		}
+		nets = append(nets, r.Network)
+	}
+	if want := []string{"blazepose-detector", "blazepose-lite"}; !slices.Equal(nets, want) {
+		t.Errorf("networks timed %q, want %q", nets, want)
 	}
 }
 

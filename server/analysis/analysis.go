@@ -43,21 +43,19 @@ type Options struct {
 // threads estimate poses.
 type Analyzer struct {
 	opts   Options
-	model  *models.Model
 	budget *pipeline.Budget
 	perRun int
+	// model is loaded once; every analysis's estimators share its
+	// weights, each with the threads its lane was given.
+	model models.PoseModel
 }
 
 // New loads (and checks) the model, so a bad model fails at start, and
 // returns an Analyzer.
 func New(opts Options) (*Analyzer, error) {
-	src, err := models.LoadModel(opts.Model, opts.ModelsDir)
-	if err != nil {
-		return nil, fmt.Errorf("analysis: %w", err)
-	}
 	budget := pipeline.NewBudget(opts.Threads)
 	perRun := max(1, budget.Size()/max(1, opts.Analyses))
-	m, err := models.Load(src, models.Options{Threads: perRun})
+	m, err := models.Open(opts.Model, opts.ModelsDir, models.Options{Threads: perRun})
 	if err != nil {
 		return nil, fmt.Errorf("analysis: %w", err)
 	}
@@ -79,7 +77,7 @@ func (a *Analyzer) Analyze(ctx context.Context, req worker.Request) error {
 		Screening: sopts,
 		Track: pipeline.TrackOptions{
 			NewEstimator: func(threads int) (pipeline.Estimator, error) {
-				return a.model.NewEstimatorThreads(threads), nil
+				return a.model.NewPoseEstimator(threads), nil
 			},
 			Symmetric: a.opts.Symmetric,
 			Threads:   a.perRun,
