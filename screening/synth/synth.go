@@ -140,6 +140,11 @@ type Config struct {
 	// perpendicular. Without it the track is MoveNet's COCO-17, which has
 	// no feet.
 	Feet bool
+	// HeelRise lifts each heel (index 0 left, 1 right) at the bottom by
+	// this many foot lengths relative to the toe, reached in proportion
+	// to depth: the foot rocks on its ball, so the ankle rises too and the
+	// leg stands on it (heel.go).
+	HeelRise [2]float64
 	// StanceWidthM is the distance between the ankles in squats (0.18, hip
 	// width, so neutral knees track over the ankles).
 	StanceWidthM float64
@@ -202,6 +207,13 @@ type Truth struct {
 	// PelvicTiltDeg per frame: hip-line tilt in the image, positive when
 	// the free (single-leg) or left (squat) hip is lower.
 	PelvicTiltDeg []float64
+	// HeelRise per frame and side: the heel's rise relative to the toe
+	// since standing, in foot lengths (HeelRise).
+	HeelRise [2][]float64
+	// AnkleDorsiflexionDeg per frame and side: how much the 3D angle
+	// between the shank and the ankle-to-toe line has closed since
+	// standing.
+	AnkleDorsiflexionDeg [2][]float64
 	// Clean is the noise-free track (same frames as the generated one).
 	Clean *pose.Track
 }
@@ -488,6 +500,9 @@ func skeleton(c *Config, cam *camera, s, gait, t float64, stanceRight bool, touc
 			alpha, beta = alpha*k, beta*k
 		}
 		ankle = v3(ax, floor[side]+ankleH, 0)
+		if p := heelPitch(c.HeelRise[side] * footLen * s); p > 0 {
+			ankle, _, _ = pitchedFoot(ankle, floor[side], side, c.ToeOutDeg, p)
+		}
 		knee = ankle.add(v3(0, shankL*math.Cos(alpha), shankL*math.Sin(alpha)))
 		hip = knee.add(v3(0, thighL*math.Cos(beta), -thighL*math.Sin(beta)))
 		return
@@ -582,6 +597,11 @@ func skeleton(c *Config, cam *camera, s, gait, t float64, stanceRight bool, touc
 	for side, jj := range [2][3]pose.Joint{{pose.LeftHip, pose.LeftKnee, pose.LeftAnkle}, {pose.RightHip, pose.RightKnee, pose.RightAnkle}} {
 		j[jj[0]], j[jj[1]], j[jj[2]] = hip[side], knee[side], ankle[side]
 		j[footJoints[side][0]], j[footJoints[side][1]] = foot(knee[side], ankle[side], floor[side], side, c.ToeOutDeg)
+		if p := heelPitch(c.HeelRise[side] * footLen * s); p > 0 && ankle[side].y > floor[side]+ankleH {
+			// A heel that rises: the foot rocks on its ball (the ankle
+			// was raised with it in leg).
+			_, j[footJoints[side][0]], j[footJoints[side][1]] = pitchedFoot(flatAnkle(ankle[side], floor[side], side, c.ToeOutDeg, p), floor[side], side, c.ToeOutDeg, p)
+		}
 	}
 	// Trunk.
 	pelvis := lerp(hip[0], hip[1], 0.5)
@@ -979,6 +999,8 @@ func Generate(cfg Config) (*pose.Track, *Truth, error) {
 		tr.ThighRatio[s] = make([]float64, n)
 		tr.BodyFPPA[s] = make([]float64, n)
 		tr.KneeMedial[s] = make([]float64, n)
+		tr.HeelRise[s] = make([]float64, n)
+		tr.AnkleDorsiflexionDeg[s] = make([]float64, n)
 	}
 	unilateral := c.Movement == SingleLegSquat || c.Movement == StepDown || c.Movement == Lunge
 	for i := 0; i < n; i++ {
@@ -1048,6 +1070,11 @@ func Generate(cfg Config) (*pose.Track, *Truth, error) {
 			ref, other = *p.At(st), *p.At(fr)
 		}
 		tr.PelvicTiltDeg[i] = math.Atan2(other.Y-ref.Y, math.Abs(other.X-ref.X)) * 180 / math.Pi
+		for sd, fj := range footJoints {
+			kj, aj := [2]pose.Joint{pose.LeftKnee, pose.RightKnee}[sd], [2]pose.Joint{pose.LeftAnkle, pose.RightAnkle}[sd]
+			tr.HeelRise[sd][i] = heelRiseOf(sk[fj[0]], sk[fj[1]], 0)
+			tr.AnkleDorsiflexionDeg[sd][i] = dorsiflexionOf(sk[kj], sk[aj], sk[fj[1]], stand[kj], stand[aj], stand[fj[1]])
+		}
 
 		// Noisy observation.
 		q := p.Clone()
@@ -1058,10 +1085,12 @@ func Generate(cfg Config) (*pose.Track, *Truth, error) {
 			}
 			k.Score = clamp(0.8+0.08*rng.NormFloat64(), 0.5, 0.98)
 			extra := 0.0
-			if side && jn != pose.Nose && strings.HasPrefix(string(jn), "left_") == farLeft {
+			occluded := side && jn != pose.Nose && strings.HasPrefix(string(jn), "left_") == farLeft
+			if occluded {
 				k.Score = clamp(0.5+0.08*rng.NormFloat64(), 0.31, 0.7) // far side, occluded
 				extra = c.OccludedNoisePx
 			}
+			k.Score = footScore(jn, k.Score, occluded)
 			k.X += c.NoisePx * rng.NormFloat64()
 			k.Y += c.NoisePx * rng.NormFloat64()
 			if extra > 0 {
