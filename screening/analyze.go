@@ -357,6 +357,7 @@ func (a *analysis) classifyMovement() {
 // and reports a view that allows neither plane's key metrics.
 func (a *analysis) allowMetrics() {
 	a.Metrics = metricInfos(a.repKinds(), a.View, a.Movement)
+	markLackingJoints(a.Metrics, a.c.sk)
 	fronts := 0
 	for _, v := range a.repView {
 		if v == ViewFront {
@@ -386,7 +387,7 @@ func (a *analysis) repKinds() []repKind {
 func (a *analysis) computeSeries() {
 	c := a.c
 	fc := &frameContext{c: c, b: a.b, thr: a.thr, stanceAt: a.stanceAt, facing: a.b.facing,
-		viewAt: a.viewAt, moveAt: a.moveAt, front: a.front, toeOut: a.feet.at}
+		viewAt: a.viewAt, moveAt: a.moveAt, front: a.front, toeOut: a.feet.at, feet: a.feet}
 	s := emptySeries(c)
 	s.Keypoints = c.keypoints(a.track)
 	s.Metrics = computeSeries(fc, a.Metrics)
@@ -418,7 +419,7 @@ func (a *analysis) measureReps() {
 // score of each stance leg.
 func (a *analysis) grade() {
 	blocked := blockedReason(a.Report, a.tooSmall)
-	rg := &RepGrader{thr: a.thr, sex: a.Sex, blocked: blocked}
+	rg := &RepGrader{thr: a.thr, sex: a.Sex, blocked: blocked, sk: a.c.sk}
 	for k := range a.Reps {
 		a.Reps[k].Findings = rg.Findings(a.Reps[k])
 	}

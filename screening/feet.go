@@ -55,11 +55,17 @@ const (
 )
 
 // feet is each rep's foot turn-out per side and where it came from, and
-// each frame's (the rep's over its span, the clip's median elsewhere).
+// each frame's (the rep's over its span, the clip's median elsewhere);
+// and for the foot metrics, each frame's own turn-out reading (NaN where
+// the frame does not show it), each shot's foot length in pixels and its
+// standing references (indexed [shot][side]).
 type feet struct {
 	rep     [][2]float64
 	repFrom [][2]string
 	at      [2][]float64
+	frame   [2][]float64
+	length  [][2]float64
+	refs    [][2]footRefs
 }
 
 var footJoints = [2][2]pose.Joint{{pose.LeftHeel, pose.LeftFootIndex}, {pose.RightHeel, pose.RightFootIndex}}
@@ -70,18 +76,23 @@ var footJoints = [2][2]pose.Joint{{pose.LeftHeel, pose.LeftFootIndex}, {pose.Rig
 // keypoints the configured default.
 func estimateFeet(c *conditioned, b *body, spans []repSpan, slopes []float64, thr *Thresholds) *feet {
 	def := thr.KneeOverFoot.DefaultToeOutDeg
-	f := &feet{rep: make([][2]float64, len(spans)), repFrom: make([][2]string, len(spans))}
+	f := &feet{rep: make([][2]float64, len(spans)), repFrom: make([][2]string, len(spans)),
+		length: make([][2]float64, len(c.shots)), refs: footReferences(c, b)}
+	for k := range c.shots {
+		for s := range 2 {
+			f.length[k][s] = footLength(c, b, k, s)
+		}
+	}
+	slopeAt := frameSlopes(c, b, spans, slopes)
 	var clip [2]float64
 	for s := range 2 {
+		f.frame[s] = make([]float64, c.n())
+		for i := range f.frame[s] {
+			f.frame[s][i] = toeOutAt(c, b, s, i, f.length[b.shot[i]][s], slopeAt[i])
+		}
 		var seen []float64
-		lengths := map[int]float64{}
 		for k, sp := range spans {
-			shot := b.shot[sp.bottom]
-			F, ok := lengths[shot]
-			if !ok {
-				F = footLength(c, b, shot, s)
-				lengths[shot] = F
-			}
+			F := f.length[b.shot[sp.bottom]][s]
 			f.rep[k][s] = repToeOut(c, b, sp, slopes[k], s, F)
 			if !math.IsNaN(f.rep[k][s]) {
 				seen = append(seen, f.rep[k][s])
@@ -117,8 +128,7 @@ func estimateFeet(c *conditioned, b *body, spans []repSpan, slopes []float64, th
 // asin(sideways extent / foot length), with the rep's parallax slope
 // removed; F is the foot's length in pixels (footLength).
 func repToeOut(c *conditioned, b *body, sp repSpan, slope float64, s int, F float64) float64 {
-	heelJ, toeJ := footJoints[s][0], footJoints[s][1]
-	if !c.sk.Has(toeJ) || !(F > 0) {
+	if !c.sk.Has(footJoints[s][1]) || !(F > 0) {
 		return nan
 	}
 	shot := b.shot[sp.bottom]
@@ -137,27 +147,9 @@ func repToeOut(c *conditioned, b *body, sp repSpan, slope float64, s int, F floa
 		if b.shot[i] != shot {
 			continue
 		}
-		toe, base, length := c.at(toeJ, i), c.at(heelJ, i), F
-		if !base.ok() {
-			base, length = c.at(sides[s].ankle, i), ankleToToeShare*F
+		if a := toeOutAt(c, b, s, i, F, slope); !math.IsNaN(a) {
+			deg = append(deg, a)
 		}
-		m := medialX(c, s, i)
-		if !toe.ok() || !base.ok() || math.IsNaN(m) {
-			continue
-		}
-		a := math.Asin(clampUnit(-m * (toe.X - base.X) / length))
-		// The toe lies 0.75·F·cos(toe-out) ahead of the ankle, the heel
-		// a quarter of F behind: remove the perspective and the parallax
-		// that shift them sideways (one refinement suffices, cos changes
-		// slowly).
-		tz, bz := ankleToToeShare*F*math.Cos(a), 0.0
-		if length == F {
-			bz = -(1 - ankleToToeShare) * F * math.Cos(a)
-		}
-		mid := ankleCentre(c, i)
-		dx := c.spreadless(toe.X, mid, tz) - c.spreadless(base.X, mid, bz) - slope*(tz-bz)
-		a = math.Asin(clampUnit(-m * dx / length))
-		deg = append(deg, a*rad2deg)
 	}
 	if len(deg) < toeOutMinSamples {
 		return nan
@@ -167,6 +159,62 @@ func repToeOut(c *conditioned, b *body, sp repSpan, slope float64, s int, F floa
 		return nan
 	}
 	return v
+}
+
+// frameSlopes gives each frame a parallax slope for the turn-out it
+// shows: its rep's (the parallax is fitted per rep), or between reps the
+// nearest rep's in the same shot (the person stands where they squat),
+// else none.
+func frameSlopes(c *conditioned, b *body, spans []repSpan, slopes []float64) []float64 {
+	out := make([]float64, c.n())
+	for i := range out {
+		best := math.Inf(1)
+		for k, sp := range spans {
+			if b.shot[sp.bottom] != b.shot[i] || math.IsNaN(slopes[k]) {
+				continue
+			}
+			d := 0.0
+			if i < sp.start {
+				d = c.t[sp.start] - c.t[i]
+			} else if i > sp.end {
+				d = c.t[i] - c.t[sp.end]
+			}
+			if d < best {
+				best, out[i] = d, slopes[k]
+			}
+		}
+	}
+	return out
+}
+
+// toeOutAt is side s's turn-out in degrees read from frame i alone
+// (NaN when its keypoints are missing): asin(sideways extent / foot
+// length F) with slope, the parallax slope of the frame's rep, removed.
+func toeOutAt(c *conditioned, b *body, s, i int, F, slope float64) float64 {
+	heelJ, toeJ := footJoints[s][0], footJoints[s][1]
+	if !(F > 0) || !c.sk.Has(toeJ) {
+		return nan
+	}
+	toe, base, length := c.at(toeJ, i), c.at(heelJ, i), F
+	if !base.ok() {
+		base, length = c.at(sides[s].ankle, i), ankleToToeShare*F
+	}
+	m := medialX(c, s, i)
+	if !toe.ok() || !base.ok() || math.IsNaN(m) {
+		return nan
+	}
+	a := math.Asin(clampUnit(-m * (toe.X - base.X) / length))
+	// The toe lies 0.75·F·cos(toe-out) ahead of the ankle, the heel
+	// a quarter of F behind: remove the perspective and the parallax
+	// that shift them sideways (one refinement suffices, cos changes
+	// slowly).
+	tz, bz := ankleToToeShare*F*math.Cos(a), 0.0
+	if length == F {
+		bz = -(1 - ankleToToeShare) * F * math.Cos(a)
+	}
+	mid := ankleCentre(c, i)
+	dx := c.spreadless(toe.X, mid, tz) - c.spreadless(base.X, mid, bz) - slope*(tz-bz)
+	return math.Asin(clampUnit(-m*dx/length)) * rad2deg
 }
 
 // footLength is side s's heel-to-toe length in pixels in shot k: the

@@ -69,6 +69,10 @@ type MetricSpec struct {
 	Auxiliary bool
 	// Indicators lists the ids of the indicators graded from the metric.
 	Indicators []string
+	// Needs lists the joints the metric reads that not every model has
+	// (the feet: BlazePose has them, MoveNet stops at the ankle); with a
+	// model that lacks one the metric is not assessable.
+	Needs []pose.Joint
 }
 
 // metric is one registered metric: its specification and how it is
@@ -260,6 +264,9 @@ type frameContext struct {
 	// toeOut is each foot's turn-out in degrees per frame
 	// (knee_medial_offset).
 	toeOut [2][]float64
+	// feet holds the foot readings and references the foot metrics read
+	// (nil: none).
+	feet *feet
 }
 
 // frontal returns joint j in frame i as frontal metrics read it: its
@@ -385,7 +392,7 @@ func buildRep(index int, sp repSpan, side Side, stance int, kind repKind, c *con
 		Metrics: map[string]MetricValue{}}
 	rc := &repContext{thr: thr, sp: sp, stance: stance, c: c, b: b, s: s, rep: &rep, toeOut: toeOut, toeOutFrom: toeOutFrom}
 	for _, m := range registry {
-		if ok, _ := m.assessable(kind.view, kind.mv); !ok || kind.view == ViewUnknown {
+		if ok, _ := m.assessable(kind.view, kind.mv); !ok || kind.view == ViewUnknown || m.lacks(c.sk) {
 			continue
 		}
 		if m.rep != nil {

@@ -57,10 +57,12 @@ func TestMetricSpecs(t *testing.T) {
 }
 
 // The registry's contract, for every metric in every view and movement
-// (both forced, so that classification plays no part): where its spec
-// allows it the metric is assessable, has valid frames in each rep and a
-// value in each rep (the stance leg's in single-leg tasks); elsewhere it
-// is not assessable, says why, and no rep carries it.
+// (both forced, so that classification plays no part) and with both
+// skeletons (MoveNet's COCO-17 and BlazePose's 33 landmarks with feet):
+// where its spec allows it (views, movements, the joints it needs) the
+// metric is assessable, has valid frames in each rep and a value in each
+// rep (the stance leg's in single-leg tasks); elsewhere it is not
+// assessable, says why, and no rep carries it.
 func TestMetricsFollowTheirSpecs(t *testing.T) {
 	moves := []struct {
 		mv  screening.Movement
@@ -74,26 +76,43 @@ func TestMetricsFollowTheirSpecs(t *testing.T) {
 		view screening.View
 		yaw  float64
 	}{{screening.ViewFront, 0}, {screening.ViewSide, 90}, {screening.ViewOblique, 45}}
-	for _, mc := range moves {
-		for _, vc := range views {
-			t.Run(fmt.Sprintf("%s/%s", mc.mv, vc.view), func(t *testing.T) {
-				cfg := mc.cfg
-				cfg.YawDeg, cfg.Reps, cfg.NoisePx, cfg.Seed = vc.yaw, 2, 1, 3
-				tr, _ := generate(t, cfg)
-				r := analyze(t, tr, func(o *screening.Options) { o.Movement, o.View = mc.mv, vc.view })
-				if len(r.Reps) != 2 {
-					t.Fatalf("%d reps, want 2", len(r.Reps))
-				}
-				for k, m := range screening.MetricSpecs() {
-					want := slices.Contains(m.Views, vc.view) && (m.Movements == nil || slices.Contains(m.Movements, mc.mv))
-					checkMetric(t, r, r.Metrics[k], m, want)
-				}
-			})
+	for _, feet := range []bool{false, true} {
+		for _, mc := range moves {
+			for _, vc := range views {
+				t.Run(fmt.Sprintf("feet=%v/%s/%s", feet, mc.mv, vc.view), func(t *testing.T) {
+					cfg := mc.cfg
+					cfg.YawDeg, cfg.Reps, cfg.NoisePx, cfg.Seed, cfg.Feet = vc.yaw, 2, 1, 3, feet
+					tr, _ := generate(t, cfg)
+					r := analyze(t, tr, func(o *screening.Options) { o.Movement, o.View = mc.mv, vc.view })
+					if len(r.Reps) != 2 {
+						t.Fatalf("%d reps, want 2", len(r.Reps))
+					}
+					for k, m := range screening.MetricSpecs() {
+						has := true
+						for _, j := range m.Needs {
+							has = has && tr.Skeleton.Has(j)
+						}
+						want := has && slices.Contains(m.Views, vc.view) && (m.Movements == nil || slices.Contains(m.Movements, mc.mv))
+						// In profile the far foot (the right, with the
+						// camera on the left) hides behind the near leg
+						// and scores as hidden: the foot metrics do not
+						// read it.
+						hidden := screening.SideNone
+						if len(m.Needs) > 0 && vc.view == screening.ViewSide {
+							hidden = screening.SideRight
+						}
+						checkMetric(t, r, r.Metrics[k], m, want, hidden)
+						if !has && r.Metrics[k].Reason != "needs heel and toe keypoints: the model has no foot keypoints" {
+							t.Errorf("%s without feet: reason %q", m.Name, r.Metrics[k].Reason)
+						}
+					}
+				})
+			}
 		}
 	}
 }
 
-func checkMetric(t *testing.T, r *screening.Report, info screening.MetricInfo, m screening.MetricSpec, want bool) {
+func checkMetric(t *testing.T, r *screening.Report, info screening.MetricInfo, m screening.MetricSpec, want bool, hidden screening.Side) {
 	t.Helper()
 	if info.Name != m.Name || info.Unit != m.Unit || info.PerSide != m.PerSide || info.Description != m.Description {
 		t.Errorf("%s: report.json describes it as %+v", m.Name, info)
@@ -133,6 +152,9 @@ func checkMetric(t *testing.T, r *screening.Report, info screening.MetricInfo, m
 			read = []screening.Side{screening.SideLeft, screening.SideRight}
 		}
 		for _, s := range read {
+			if s == hidden {
+				continue
+			}
 			if x := v.Side(s); math.IsNaN(x) {
 				t.Errorf("%s: rep %d has no %s value", m.Name, rep.Index, s)
 			}

@@ -22,6 +22,8 @@ type Thresholds struct {
 	TrunkLean     WatchFlag               `json:"trunk_lateral_lean" mapstructure:"trunk_lateral_lean"`
 	KneeDominance WatchFlag               `json:"knee_hip_flexion_ratio" mapstructure:"knee_hip_flexion_ratio"`
 	Shank         ShankThresholds         `json:"shank_inclination" mapstructure:"shank_inclination"`
+	HeelRise      HeelRiseThresholds      `json:"heel_rise" mapstructure:"heel_rise"`
+	Feet          FeetThresholds          `json:"feet" mapstructure:"feet"`
 	LSI           WatchFlag               `json:"lsi" mapstructure:"lsi"`
 	StepDown      StepDownThresholds      `json:"step_down" mapstructure:"step_down"`
 	Quality       QualityThresholds       `json:"quality" mapstructure:"quality"`
@@ -73,6 +75,21 @@ type ShankThresholds struct {
 	WatchDeg          float64 `json:"watch_deg" mapstructure:"watch_deg"`
 	FlagDeg           float64 `json:"flag_deg" mapstructure:"flag_deg"`
 	MinKneeFlexionDeg float64 `json:"min_knee_flexion_deg" mapstructure:"min_knee_flexion_deg"`
+}
+
+// HeelRiseThresholds grade the heels lifting in a squat (heel_rise, foot
+// lengths; higher is worse).
+type HeelRiseThresholds struct {
+	WatchRatio float64 `json:"watch_ratio" mapstructure:"watch_ratio"`
+	FlagRatio  float64 `json:"flag_ratio" mapstructure:"flag_ratio"`
+}
+
+// FeetThresholds decide when the foot metrics read a foot.
+type FeetThresholds struct {
+	// MinScore is the least keypoint score of the foot's keypoints (heel,
+	// foot index) for a frame to count: the model's own judgement that the
+	// foot is in plain view.
+	MinScore float64 `json:"min_score" mapstructure:"min_score"`
 }
 
 // StepDownThresholds are the proxies behind the Piva 2006 step-down items.
@@ -163,6 +180,9 @@ const (
 	srcToeOut         = "expert default: squat guidelines allow the toes forward or turned out up to about 10° (as reviewed by Lorenzetti et al. 2018) and self-chosen wide stances turn them out more, so no single angle fits; 0° reads only a knee that travels inward as inside, never one that tracks straight over a straight foot, and a knee that caves relative to a toed-out foot shows as a change from the person's best rep"
 	srcFPPABound      = "physiological bound (expert default): 2D FPPA in squats, step-downs and landings stays well within ±30° (Herrington 2014: 16.8 ± 5.4° in women with patellofemoral pain; Herrington & Munro 2010 norms 3-13°); a larger angle means a foreshortened thigh or a camera off square-on, not a knee"
 	srcFrontalYaw     = "expert default: 2D frontal knee angles agree with 3D when the body faces the camera and not when it turns (McLean et al. 2005, RMS error 1.5-1.7° facing, 16° turning); uncorrected, a squat's knee travelling 0.3 m forward shifts sideways by 0.3 m × sin(yaw) in the image, about 20° of FPPA per 10° of yaw at 45° hip flexion (synthetic body), which the yaw correction removes"
+	srcHeelFlag       = "Cook, Burton & Hoogenboom 2006 (FMS deep squat: the heels stay on the floor; those who cannot get a 2x6 board, 3.8 cm, under them): 3.8 cm is 0.14 of an adult's 27 cm foot"
+	srcHeelWatch      = "expert default: half the FMS board's height, about 2 cm, twice the frame-to-frame noise of the heel keypoint (0.02-0.04 foot lengths)"
+	srcFootScore      = "expert default: in the shared side-view clips BlazePose scores a foot hidden behind the other leg (whose heel it then places too high) 0.35-0.8, a foot in plain view above 0.9"
 	srcSagittalYaw    = "expert default: beyond 70° a sagittal segment's horizontal image extent is within 6% of its true extent (sin 70° = 0.94); 2D sagittal angles agree with 3D within 1-3° with the camera perpendicular (Schurr et al. 2017)"
 )
 
@@ -233,6 +253,15 @@ var thresholdSpecs = []ThresholdSpec{
 	{Key: "thresholds.shank_inclination.min_knee_flexion_deg", Default: 60, Unit: "deg", Min: 0, Max: 150, Source: srcExpert,
 		Description: "reps shallower than this knee flexion do not grade shank inclination",
 		field:       func(t *Thresholds) *float64 { return &t.Shank.MinKneeFlexionDeg }},
+	{Key: "thresholds.heel_rise.watch_ratio", Default: 0.07, Unit: "ratio", Min: 0, Max: 1, Source: srcHeelWatch,
+		Description: "heel rise relative to the toe, in foot lengths, above this in a rep (higher is worse)",
+		field:       func(t *Thresholds) *float64 { return &t.HeelRise.WatchRatio }},
+	{Key: "thresholds.heel_rise.flag_ratio", Default: 0.14, Unit: "ratio", Min: 0, Max: 1, Source: srcHeelFlag,
+		Description: "heel rise relative to the toe, in foot lengths, above this in a rep: the heels clearly leave the floor (higher is worse)",
+		field:       func(t *Thresholds) *float64 { return &t.HeelRise.FlagRatio }},
+	{Key: "thresholds.feet.min_score", Default: 0.8, Unit: "fraction", Min: 0, Max: 1, Source: srcFootScore,
+		Description: "heel_rise and ankle_dorsiflexion_deg read a frame only where the model scores the foot's keypoints (heel, foot index) at least this",
+		field:       func(t *Thresholds) *float64 { return &t.Feet.MinScore }},
 	{Key: "thresholds.lsi.watch", Default: 95, Unit: "%", Min: 0, Max: 100, Source: srcExpert,
 		Description: "limb symmetry index of flexion-type measures below this (lower is worse)",
 		field:       func(t *Thresholds) *float64 { return &t.LSI.Watch }},

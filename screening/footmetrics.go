@@ -1,0 +1,158 @@
+package screening
+
+import (
+	"math"
+	"slices"
+
+	"github.com/kneescreen/kneescreen/pose"
+)
+
+// What the foot metrics (foot_progression_deg, heel_rise,
+// ankle_dorsiflexion_deg) share: the joints they need, which only some
+// models give (BlazePose's heel and foot index; MoveNet stops at the
+// ankle), and each shot's standing references of the foot.
+
+// feetJoints are the foot keypoints the foot metrics read.
+var feetJoints = []pose.Joint{pose.LeftHeel, pose.RightHeel, pose.LeftFootIndex, pose.RightFootIndex}
+
+// lacks reports whether skeleton sk misses a joint m needs. A nil
+// skeleton (a live screen's grader that was not told) lacks nothing.
+func (m *metric) lacks(sk *pose.Skeleton) bool {
+	if sk == nil {
+		return false
+	}
+	for _, j := range m.Needs {
+		if !sk.Has(j) {
+			return true
+		}
+	}
+	return false
+}
+
+// reasonLacksJoints says why m is not assessable with a skeleton that
+// lacks its joints.
+func reasonLacksJoints(m *metric) string {
+	for _, j := range m.Needs {
+		if slices.Contains(feetJoints, j) {
+			return "needs heel and toe keypoints: the model has no foot keypoints"
+		}
+	}
+	return "needs keypoints the model does not give"
+}
+
+// markLackingJoints makes the metrics whose joints skeleton sk lacks not
+// assessable, whatever the view, with the reason.
+func markLackingJoints(infos []MetricInfo, sk *pose.Skeleton) {
+	for k := range infos {
+		m := lookup(infos[k].Name)
+		if m == nil || !m.lacks(sk) {
+			continue
+		}
+		infos[k].Assessable, infos[k].Reps, infos[k].Reason = false, nil, reasonLacksJoints(m)
+	}
+}
+
+// footRefs are a foot's standing references in one shot, from the frames
+// where the person stands still and upright (body.standing): the heel's
+// and the ankle's height above the toe in pixels, and the angle between
+// the shank and the ankle-to-toe line in degrees. NaN without standing
+// frames that show the foot.
+type footRefs struct {
+	heelAbove, ankleAbove, ankleAngle float64
+}
+
+// footReferences measures every shot's standing foot references per side
+// (indexed [shot][side]). Standing frames are few and the foot does not
+// move in them, so the median of each is its reference.
+func footReferences(c *conditioned, b *body) [][2]footRefs {
+	out := make([][2]footRefs, len(c.shots))
+	for k, sh := range c.shots {
+		for s := range 2 {
+			var heel, ankle, angle []float64
+			for i := sh[0]; i < sh[1]; i++ {
+				if !b.standing[i] {
+					continue
+				}
+				if v := heelAboveToe(c, s, i); !math.IsNaN(v) {
+					heel = append(heel, v)
+				}
+				if v := ankleAboveToe(c, s, i); !math.IsNaN(v) {
+					ankle = append(ankle, v)
+				}
+				if v := shankFootAngle(c, s, i); !math.IsNaN(v) {
+					angle = append(angle, v)
+				}
+			}
+			out[k][s] = footRefs{heelAbove: percentile(heel, 50), ankleAbove: percentile(ankle, 50), ankleAngle: percentile(angle, 50)}
+		}
+	}
+	return out
+}
+
+// heelAboveToe is the height of side s's heel above its toe in frame i,
+// in pixels (image y points down); NaN when either is missing.
+func heelAboveToe(c *conditioned, s, i int) float64 {
+	h, t := c.at(footJoints[s][0], i), c.at(footJoints[s][1], i)
+	if !h.ok() || !t.ok() {
+		return nan
+	}
+	return t.Y - h.Y
+}
+
+// ankleAboveToe is the height of side s's ankle above its toe in frame
+// i, in pixels.
+func ankleAboveToe(c *conditioned, s, i int) float64 {
+	a, t := c.at(sides[s].ankle, i), c.at(footJoints[s][1], i)
+	if !a.ok() || !t.ok() {
+		return nan
+	}
+	return t.Y - a.Y
+}
+
+// shankFootAngle is the angle in degrees between side s's shank (ankle
+// to knee) and its ankle-to-toe line in frame i: about 90° plus the
+// toe's drop below the ankle when standing, smaller as the shank tilts
+// forward over the foot.
+func shankFootAngle(c *conditioned, s, i int) float64 {
+	k, a, t := c.at(sides[s].knee, i), c.at(sides[s].ankle, i), c.at(footJoints[s][1], i)
+	if !k.ok() || !a.ok() || !t.ok() {
+		return nan
+	}
+	return JointAngle(k, a, t)
+}
+
+// footSeen reports whether side s's heel and toe both score at least min
+// in frame i: the model's own judgement that the foot is in plain view,
+// not hidden behind the other leg (BlazePose scores them by their
+// visibility).
+func footSeen(c *conditioned, s, i int, min float64) bool {
+	return scoredAtLeast(c, i, min, footJoints[s][0], footJoints[s][1])
+}
+
+// fitAtBottom reads metric name at the rep's bottom frame from a local
+// quadratic fit over its valid frames within ±0.2 s (at least 3), on
+// each loaded side: a frame that misses a keypoint's score does not void
+// the reading.
+func (rc *repContext) fitAtBottom(name string) MetricValue {
+	var v [2]float64
+	for s := range 2 {
+		v[s] = nan
+		ms := rc.s.Metric(name, sideNames[s])
+		if ms == nil || (rc.stance >= 0 && s != rc.stance) {
+			continue
+		}
+		v[s] = round(localQuadratic(rc.s.Time, ms.Values, ms.Valid, rc.sp.bottom, 0.2, 3), 4)
+	}
+	return Sided(v[0], v[1])
+}
+
+// scoredAtLeast reports whether every joint scores at least min in frame
+// i.
+func scoredAtLeast(c *conditioned, i int, min float64, joints ...pose.Joint) bool {
+	for _, j := range joints {
+		if sc := c.score[j]; sc == nil || !(sc[i] >= min) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,108 @@
+package screening
+
+import "math"
+
+// MetricHeelRise is each heel's lift above its standing height relative
+// to the toe, in foot lengths.
+const MetricHeelRise = "heel_rise"
+
+// IndHeelRise grades the heels lifting in a squat.
+const IndHeelRise = "heel_rise"
+
+// Heels that lift in a squat are a classic sign of limited ankle
+// dorsiflexion (tight calves, a stiff ankle): the FMS deep squat wants
+// the heels on the floor and gives a 2x6 board (3.8 cm, about 0.14 foot
+// lengths) under them to those who cannot (Cook, Burton & Hoogenboom
+// 2006); the NASM overhead squat assessment names "heels rise" with
+// overactive calves.
+//
+// A vertical lift is seen at full scale from the front and the side, so
+// the metric is the rise of the heel relative to the toe (which stays on
+// the floor as the foot rocks onto its ball) from the shot's standing
+// frames, over the foot's length (feet.go: footLength). BlazePose places a
+// heel it cannot see, hidden behind the shank or the other leg in a deep
+// squat, too high, while the ankle keypoint stays where it is; a real
+// heel rise lifts the ankle too, by about two thirds as much (a rigid
+// foot rocking on its ball: the ankle sits a quarter of the foot ahead of
+// the heel, the ball three quarters). The reading is therefore the lesser
+// of the heel's rise and the ankle's rise scaled up by that ratio, and
+// only frames where the model scores heel, ankle and toe at least
+// thresholds.feet.min_score count: a foot hidden behind the other leg in
+// a profile view scores lower.
+
+// ankleLiftShare is the ankle's rise per unit of heel rise when the foot
+// rocks on its ball: (0.73 − 0.25) / 0.73 of the foot's length from the
+// ball (Drillis & Contini 1966 proportions: ball of the foot at 0.73 of
+// the foot from the heel, ankle joint at 0.25).
+const ankleLiftShare = 0.66
+
+func init() {
+	register(metric{
+		MetricSpec: MetricSpec{
+			Name: MetricHeelRise, Unit: "ratio", PerSide: true, Views: []View{ViewFront, ViewSide}, Movements: allMoves,
+			Label:       "heel rise",
+			Description: "the heel's rise relative to the toe since the shot's standing frames ÷ foot length (0 = heel down; 0.14 ≈ a 3.8 cm heel lift): the lesser of the heel keypoint's rise and the rise the ankle keypoint's lift implies for a foot rocking on its ball",
+			RepValue:    "largest value over the rep (local quadratic fits over ±0.3 s); the free leg of a single-leg task is not read",
+			Validity:    "heel and foot index each scored at least thresholds.feet.min_score (a foot in plain view), ankle visible, the shot's standing frames showing the foot and its standing shank length known; needs a model with foot keypoints",
+			Plausible:   Range{Min: -0.3, Max: 0.7, Source: "geometric bound: on tiptoe the heel rises about 0.6 foot lengths (heel-to-ball 0.73 foot × sin 55°); it cannot sink far below the floor"},
+			Needs:       feetJoints,
+		},
+		order: 92,
+		frame: heelRiseFrame,
+		valid: footInView,
+		rep:   heelRiseRep,
+		grades: []grading{{
+			id: IndHeelRise, title: "Heels rise", order: 75,
+			category: CategoryCalfAndAnkle, sides: gradeEachLeg, movements: allMoves, higherWorse: true,
+			cut:       cutoffs{"thresholds.heel_rise.watch_ratio", "thresholds.heel_rise.flag_ratio"},
+			citeWatch: true,
+			focus:     "Heels lift in the squat: consider ankle dorsiflexion mobility (calf and soleus flexibility, knee-to-wall drills), calf length and control; recheck with the heels on a small board.",
+		}},
+	})
+}
+
+func heelRiseFrame(fc *frameContext, s, i int) float64 {
+	f := fc.feet
+	if f == nil {
+		return nan
+	}
+	k := fc.b.shot[i]
+	ref, F := f.refs[k][s], f.length[k][s]
+	if !(F > 0) {
+		return nan
+	}
+	heel := (heelAboveToe(fc.c, s, i) - ref.heelAbove) / F
+	ankle := (ankleAboveToe(fc.c, s, i) - ref.ankleAbove) / F / ankleLiftShare
+	if math.IsNaN(heel) || math.IsNaN(ankle) {
+		return nan
+	}
+	return math.Min(heel, ankle)
+}
+
+// footInView: the model sees side s's heel, ankle and toe in frame i.
+func footInView(fc *frameContext, s, i int) bool {
+	return footSeen(fc.c, s, i, fc.thr.Feet.MinScore)
+}
+
+// heelRiseRep is each loaded side's largest heel rise over the rep, read
+// from local quadratic fits so that one noisy frame does not decide it.
+func heelRiseRep(rc *repContext) MetricValue {
+	var v [2]float64
+	for s := range 2 {
+		v[s] = nan
+		ms := rc.s.Metric(MetricHeelRise, sideNames[s])
+		if ms == nil || (rc.stance >= 0 && s != rc.stance) {
+			continue
+		}
+		for i := rc.sp.start; i <= rc.sp.end; i++ {
+			if !ms.Valid[i] {
+				continue
+			}
+			if x := localQuadratic(rc.s.Time, ms.Values, ms.Valid, i, 0.3, 5); x > v[s] || math.IsNaN(v[s]) {
+				v[s] = x
+			}
+		}
+		v[s] = round(v[s], 4)
+	}
+	return Sided(v[0], v[1])
+}
