@@ -401,7 +401,7 @@ func (a *analysis) measureReps() {
 		if a.repStance[k] >= 0 {
 			side = sideNames[a.repStance[k]]
 		}
-		rep := buildRep(k+1, sp, side, a.repStance[k], repKind{view: a.repView[k], mv: a.repMove[k]}, a.c, a.b, a.Series, a.thr, a.feet.rep[k], a.feet.repFrom[k])
+		rep := buildRep(k+1, sp, side, a.repStance[k], repKind{view: a.repView[k], mv: a.repMove[k]}, a.c, a.b, a.Series, a.thr, a.feet.rep[k], a.feet.repFrom[k], a.feet)
 		rep.YawDeg = Number(round(a.repYaw[k].deg, 1))
 		a.Reps = append(a.Reps, rep)
 		for i := sp.start; i <= sp.end; i++ {

@@ -66,6 +66,9 @@ type feet struct {
 	frame   [2][]float64
 	length  [][2]float64
 	refs    [][2]footRefs
+	// still says, per side and frame, that the toe lies where it stood
+	// (toeStill).
+	still [2][]bool
 }
 
 var footJoints = [2][2]pose.Joint{{pose.LeftHeel, pose.LeftFootIndex}, {pose.RightHeel, pose.RightFootIndex}}
@@ -81,6 +84,12 @@ func estimateFeet(c *conditioned, b *body, spans []repSpan, slopes []float64, th
 	for k := range c.shots {
 		for s := range 2 {
 			f.length[k][s] = footLength(c, b, k, s)
+		}
+	}
+	for s := range 2 {
+		f.still[s] = make([]bool, c.n())
+		for i := range f.still[s] {
+			f.still[s][i] = toeStill(c, b, f, s, i, thr.Feet.MaxToeShiftRatio)
 		}
 	}
 	slopeAt := frameSlopes(c, b, spans, slopes)

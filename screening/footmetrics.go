@@ -59,6 +59,8 @@ func markLackingJoints(infos []MetricInfo, sk *pose.Skeleton) {
 // frames that show the foot.
 type footRefs struct {
 	heelAbove, ankleAbove, ankleAngle float64
+	// toe is the toe's standing position.
+	toe Point
 }
 
 // footReferences measures every shot's standing foot references per side
@@ -68,10 +70,13 @@ func footReferences(c *conditioned, b *body) [][2]footRefs {
 	out := make([][2]footRefs, len(c.shots))
 	for k, sh := range c.shots {
 		for s := range 2 {
-			var heel, ankle, angle []float64
+			var heel, ankle, angle, tx, ty []float64
 			for i := sh[0]; i < sh[1]; i++ {
 				if !b.standing[i] {
 					continue
+				}
+				if t := c.at(footJoints[s][1], i); t.ok() {
+					tx, ty = append(tx, t.X), append(ty, t.Y)
 				}
 				if v := heelAboveToe(c, s, i); !math.IsNaN(v) {
 					heel = append(heel, v)
@@ -83,7 +88,8 @@ func footReferences(c *conditioned, b *body) [][2]footRefs {
 					angle = append(angle, v)
 				}
 			}
-			out[k][s] = footRefs{heelAbove: percentile(heel, 50), ankleAbove: percentile(ankle, 50), ankleAngle: percentile(angle, 50)}
+			out[k][s] = footRefs{heelAbove: percentile(heel, 50), ankleAbove: percentile(ankle, 50), ankleAngle: percentile(angle, 50),
+				toe: Point{percentile(tx, 50), percentile(ty, 50)}}
 		}
 	}
 	return out
@@ -119,6 +125,25 @@ func shankFootAngle(c *conditioned, s, i int) float64 {
 		return nan
 	}
 	return JointAngle(k, a, t)
+}
+
+// toeStill reports whether side s's toe lies in frame i within maxShift
+// (thresholds.feet.max_toe_shift_ratio) foot lengths of where it stood in
+// the shot: a planted foot's toe does not move, and a heel that rises
+// keeps it down, so a toe keypoint that wanders (BlazePose's foot
+// estimate drifts upward when the legs fold over the foot in a deep
+// squat, heel, ankle and toe together) or a foot that stepped makes the
+// frame unreadable for the foot metrics.
+func toeStill(c *conditioned, b *body, f *feet, s, i int, maxShift float64) bool {
+	k := b.shot[i]
+	t, F := c.at(footJoints[s][1], i), f.length[k][s]
+	ref := f.refs[k][s].toe
+	return t.ok() && ref.ok() && F > 0 && dist(t, ref) <= maxShift*F
+}
+
+// toeStillAt reads toeStill for frame i (false without foot readings).
+func (fc *frameContext) toeStillAt(s, i int) bool {
+	return fc.feet != nil && fc.feet.still[s][i]
 }
 
 // footSeen reports whether side s's heel and toe both score at least min

@@ -374,6 +374,8 @@ type repContext struct {
 	// toeOut and toeOutFrom are each foot's turn-out and its source.
 	toeOut     [2]float64
 	toeOutFrom [2]string
+	// feet holds the foot readings the foot metrics read (nil: none).
+	feet *feet
 	// stance is the rep's stance leg: 0 left, 1 right, -1 bilateral.
 	stance int
 	c      *conditioned
@@ -385,12 +387,12 @@ type repContext struct {
 
 // buildRep measures one rep: the value of every metric its view and
 // movement allow.
-func buildRep(index int, sp repSpan, side Side, stance int, kind repKind, c *conditioned, b *body, s *Series, thr *Thresholds, toeOut [2]float64, toeOutFrom [2]string) Rep {
+func buildRep(index int, sp repSpan, side Side, stance int, kind repKind, c *conditioned, b *body, s *Series, thr *Thresholds, toeOut [2]float64, toeOutFrom [2]string, f *feet) Rep {
 	rep := Rep{Index: index, Side: side, Movement: kind.mv, View: kind.view,
 		StartS: round(c.t[sp.start], 4), BottomS: round(c.t[sp.bottom], 4), EndS: round(c.t[sp.end], 4),
 		StartFrame: c.frame[sp.start], BottomFrame: c.frame[sp.bottom], EndFrame: c.frame[sp.end],
 		Metrics: map[string]MetricValue{}}
-	rc := &repContext{thr: thr, sp: sp, stance: stance, c: c, b: b, s: s, rep: &rep, toeOut: toeOut, toeOutFrom: toeOutFrom}
+	rc := &repContext{thr: thr, sp: sp, stance: stance, c: c, b: b, s: s, rep: &rep, toeOut: toeOut, toeOutFrom: toeOutFrom, feet: f}
 	for _, m := range registry {
 		if ok, _ := m.assessable(kind.view, kind.mv); !ok || kind.view == ViewUnknown || m.lacks(c.sk) {
 			continue

@@ -23,7 +23,7 @@ func init() {
 			Label:       "ankle dorsiflexion",
 			Description: "the closing of the angle between the shank (ankle to knee) and the ankle-to-toe line since the shot's standing frames, in a side view; 0° = standing, positive with the knee forward over the foot (weight-bearing dorsiflexion proxy, independent of heel rise)",
 			RepValue:    "value at the rep's bottom frame from a local quadratic fit over the valid frames within ±0.2 s; the free leg of a single-leg task is not read",
-			Validity:    "knee and ankle visible, foot index scored at least thresholds.feet.min_score (a foot in plain view) and the shot's standing frames showing the foot; needs a model with foot keypoints",
+			Validity:    "knee and ankle visible, foot index scored at least thresholds.feet.min_score (a foot in plain view) and within thresholds.feet.max_toe_shift_ratio foot lengths of where it stood, and the shot's standing frames showing the foot; needs a model with foot keypoints",
 			Plausible:   Range{Min: -40, Max: 65, Source: "physiological bound: weight-bearing dorsiflexion rarely exceeds 50-55°, plantarflexion on tiptoe about 40-50° from standing"},
 			Needs:       feetJoints,
 		},
@@ -42,7 +42,7 @@ func ankleDorsiflexionFrame(fc *frameContext, s, i int) float64 {
 }
 
 // toeInView: the model sees side s's toe in frame i (a foot hidden
-// behind the other leg scores lower).
+// behind the other leg scores lower) where it stood.
 func toeInView(fc *frameContext, s, i int) bool {
-	return scoredAtLeast(fc.c, i, fc.thr.Feet.MinScore, footJoints[s][1])
+	return scoredAtLeast(fc.c, i, fc.thr.Feet.MinScore, footJoints[s][1]) && fc.toeStillAt(s, i)
 }

@@ -25,10 +25,15 @@ const IndHeelRise = "heel_rise"
 // heel rise lifts the ankle too, by about two thirds as much (a rigid
 // foot rocking on its ball: the ankle sits a quarter of the foot ahead of
 // the heel, the ball three quarters). The reading is therefore the lesser
-// of the heel's rise and the ankle's rise scaled up by that ratio, and
-// only frames where the model scores heel, ankle and toe at least
-// thresholds.feet.min_score count: a foot hidden behind the other leg in
-// a profile view scores lower.
+// of the heel's rise and the ankle's rise scaled up by that ratio. Only
+// frames where the model scores heel and toe at least
+// thresholds.feet.min_score count (a foot hidden behind the other leg in
+// a profile view scores lower), and only while the toe stays where it
+// stood (a planted foot's toe does not move; a foot estimate that drifts,
+// toe included, is not read). Neither rule catches everything: on the
+// shared side clips BlazePose's heel and ankle keypoints also ride up a
+// visible, flat foot when the shank, calf and trousers fold over it in a
+// deep squat, which reads as a heel rise the ankle corroborates.
 
 // ankleLiftShare is the ankle's rise per unit of heel rise when the foot
 // rocks on its ball: (0.73 − 0.25) / 0.73 of the foot's length from the
@@ -42,8 +47,8 @@ func init() {
 			Name: MetricHeelRise, Unit: "ratio", PerSide: true, Views: []View{ViewFront, ViewSide}, Movements: allMoves,
 			Label:       "heel rise",
 			Description: "the heel's rise relative to the toe since the shot's standing frames ÷ foot length (0 = heel down; 0.14 ≈ a 3.8 cm heel lift): the lesser of the heel keypoint's rise and the rise the ankle keypoint's lift implies for a foot rocking on its ball",
-			RepValue:    "largest value over the rep (local quadratic fits over ±0.3 s); the free leg of a single-leg task is not read",
-			Validity:    "heel and foot index each scored at least thresholds.feet.min_score (a foot in plain view), ankle visible, the shot's standing frames showing the foot and its standing shank length known; needs a model with foot keypoints",
+			RepValue:    "largest value over the rep (local quadratic fits over ±0.3 s), read only when the toe stayed where it stood in at least 80% of the rep's frames that show the foot; the free leg of a single-leg task is not read",
+			Validity:    "heel and foot index each scored at least thresholds.feet.min_score (a foot in plain view), ankle visible, the toe within thresholds.feet.max_toe_shift_ratio foot lengths of where it stood (a planted foot's toe stays down), the shot's standing frames showing the foot and its standing shank length known; needs a model with foot keypoints",
 			Plausible:   Range{Min: -0.3, Max: 0.7, Source: "geometric bound: on tiptoe the heel rises about 0.6 foot lengths (heel-to-ball 0.73 foot × sin 55°); it cannot sink far below the floor"},
 			Needs:       feetJoints,
 		},
@@ -79,19 +84,41 @@ func heelRiseFrame(fc *frameContext, s, i int) float64 {
 	return math.Min(heel, ankle)
 }
 
-// footInView: the model sees side s's heel, ankle and toe in frame i.
+// footInView: the model sees side s's heel and toe in frame i, and the
+// toe is where it stood.
 func footInView(fc *frameContext, s, i int) bool {
-	return footSeen(fc.c, s, i, fc.thr.Feet.MinScore)
+	return footSeen(fc.c, s, i, fc.thr.Feet.MinScore) && fc.toeStillAt(s, i)
 }
 
+// toeStillShare is the least share of a rep's frames showing the foot
+// (heel and toe scored) in which its toe must lie where it stood for the
+// rep to read the heel: a toe keypoint that wanders for more of the rep
+// means the model's estimate of that foot is not to be trusted in it
+// (on the shared clips: a reflective floor taken for the foot, a foot
+// estimate riding up as the legs fold over it), not that the heel rose.
+const toeStillShare = 0.8
+
 // heelRiseRep is each loaded side's largest heel rise over the rep, read
-// from local quadratic fits so that one noisy frame does not decide it.
+// from local quadratic fits so that one noisy frame does not decide it,
+// where the foot's toe stayed put through the rep (toeStillShare).
 func heelRiseRep(rc *repContext) MetricValue {
 	var v [2]float64
 	for s := range 2 {
 		v[s] = nan
 		ms := rc.s.Metric(MetricHeelRise, sideNames[s])
-		if ms == nil || (rc.stance >= 0 && s != rc.stance) {
+		if ms == nil || rc.feet == nil || (rc.stance >= 0 && s != rc.stance) {
+			continue
+		}
+		seen, still := 0, 0
+		for i := rc.sp.start; i <= rc.sp.end; i++ {
+			if footSeen(rc.c, s, i, rc.thr.Feet.MinScore) {
+				seen++
+				if rc.feet.still[s][i] {
+					still++
+				}
+			}
+		}
+		if seen == 0 || float64(still) < toeStillShare*float64(seen) {
 			continue
 		}
 		for i := rc.sp.start; i <= rc.sp.end; i++ {

@@ -90,6 +90,9 @@ type FeetThresholds struct {
 	// foot index) for a frame to count: the model's own judgement that the
 	// foot is in plain view.
 	MinScore float64 `json:"min_score" mapstructure:"min_score"`
+	// MaxToeShiftRatio is how far, in foot lengths, the toe may lie
+	// from where it stood for a frame to count.
+	MaxToeShiftRatio float64 `json:"max_toe_shift_ratio" mapstructure:"max_toe_shift_ratio"`
 }
 
 // StepDownThresholds are the proxies behind the Piva 2006 step-down items.
@@ -183,6 +186,7 @@ const (
 	srcHeelFlag       = "Cook, Burton & Hoogenboom 2006 (FMS deep squat: the heels stay on the floor; those who cannot get a 2x6 board, 3.8 cm, under them): 3.8 cm is 0.14 of an adult's 27 cm foot"
 	srcHeelWatch      = "expert default: half the FMS board's height, about 2 cm, twice the frame-to-frame noise of the heel keypoint (0.02-0.04 foot lengths)"
 	srcFootScore      = "expert default: in the shared side-view clips BlazePose scores a foot hidden behind the other leg (whose heel it then places too high) 0.35-0.8, a foot in plain view above 0.9"
+	srcToeShift       = "expert default: a planted foot's toe does not move; 0.08 foot lengths is three times the toe keypoint's frame-to-frame jitter on the shared clips, while BlazePose's foot estimate drifting up in a deep squat moves it 0.1-0.15"
 	srcSagittalYaw    = "expert default: beyond 70° a sagittal segment's horizontal image extent is within 6% of its true extent (sin 70° = 0.94); 2D sagittal angles agree with 3D within 1-3° with the camera perpendicular (Schurr et al. 2017)"
 )
 
@@ -262,6 +266,9 @@ var thresholdSpecs = []ThresholdSpec{
 	{Key: "thresholds.feet.min_score", Default: 0.8, Unit: "fraction", Min: 0, Max: 1, Source: srcFootScore,
 		Description: "heel_rise and ankle_dorsiflexion_deg read a frame only where the model scores the foot's keypoints (heel, foot index) at least this",
 		field:       func(t *Thresholds) *float64 { return &t.Feet.MinScore }},
+	{Key: "thresholds.feet.max_toe_shift_ratio", Default: 0.08, Unit: "ratio", Min: 0, Max: 1, Source: srcToeShift,
+		Description: "heel_rise and ankle_dorsiflexion_deg read a frame only while the toe lies within this many foot lengths of where it stood",
+		field:       func(t *Thresholds) *float64 { return &t.Feet.MaxToeShiftRatio }},
 	{Key: "thresholds.lsi.watch", Default: 95, Unit: "%", Min: 0, Max: 100, Source: srcExpert,
 		Description: "limb symmetry index of flexion-type measures below this (lower is worse)",
 		field:       func(t *Thresholds) *float64 { return &t.LSI.Watch }},
