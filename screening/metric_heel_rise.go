@@ -28,12 +28,16 @@ const IndHeelRise = "heel_rise"
 // of the heel's rise and the ankle's rise scaled up by that ratio. Only
 // frames where the model scores heel and toe at least
 // thresholds.feet.min_score count (a foot hidden behind the other leg in
-// a profile view scores lower), and only while the toe stays where it
-// stood (a planted foot's toe does not move; a foot estimate that drifts,
-// toe included, is not read). Neither rule catches everything: on the
-// shared side clips BlazePose's heel and ankle keypoints also ride up a
-// visible, flat foot when the shank, calf and trousers fold over it in a
-// deep squat, which reads as a heel rise the ankle corroborates.
+// a profile view scores lower). In profile, moreover, only while the toe
+// stays where it stood: there the legs fold over the foot in a deep
+// squat, and on the shared side clips BlazePose's whole foot estimate
+// drifts (heel and ankle riding up a flat foot with the toe, a reflective
+// floor taken for the foot) into what reads as a heel rise the ankle
+// corroborates; a rep whose toe wanders in more than a fifth of the
+// frames that show the foot is not read. From the front the toe keypoint
+// wobbles by up to 0.15 foot lengths as the knee comes forward over it
+// while the heel reads, if anything, low (no front-view clip reads a
+// rise), so the rule is not applied there.
 
 // ankleLiftShare is the ankle's rise per unit of heel rise when the foot
 // rocks on its ball: (0.73 − 0.25) / 0.73 of the foot's length from the
@@ -47,8 +51,8 @@ func init() {
 			Name: MetricHeelRise, Unit: "ratio", PerSide: true, Views: []View{ViewFront, ViewSide}, Movements: allMoves,
 			Label:       "heel rise",
 			Description: "the heel's rise relative to the toe since the shot's standing frames ÷ foot length (0 = heel down; 0.14 ≈ a 3.8 cm heel lift): the lesser of the heel keypoint's rise and the rise the ankle keypoint's lift implies for a foot rocking on its ball",
-			RepValue:    "largest value over the rep (local quadratic fits over ±0.3 s), read only when the toe stayed where it stood in at least 80% of the rep's frames that show the foot; the free leg of a single-leg task is not read",
-			Validity:    "heel and foot index each scored at least thresholds.feet.min_score (a foot in plain view), ankle visible, the toe within thresholds.feet.max_toe_shift_ratio foot lengths of where it stood (a planted foot's toe stays down), the shot's standing frames showing the foot and its standing shank length known; needs a model with foot keypoints",
+			RepValue:    "largest value over the rep (local quadratic fits over ±0.3 s), in a side view read only when the toe stayed where it stood in at least 80% of the rep's frames that show the foot; the free leg of a single-leg task is not read",
+			Validity:    "heel and foot index each scored at least thresholds.feet.min_score (a foot in plain view), ankle visible, in a side view the toe within thresholds.feet.max_toe_shift_ratio foot lengths of where it stood (a planted foot's toe stays down), the shot's standing frames showing the foot and its standing shank length known; needs a model with foot keypoints",
 			Plausible:   Range{Min: -0.3, Max: 0.7, Source: "geometric bound: on tiptoe the heel rises about 0.6 foot lengths (heel-to-ball 0.73 foot × sin 55°); it cannot sink far below the floor"},
 			Needs:       feetJoints,
 		},
@@ -84,10 +88,10 @@ func heelRiseFrame(fc *frameContext, s, i int) float64 {
 	return math.Min(heel, ankle)
 }
 
-// footInView: the model sees side s's heel and toe in frame i, and the
-// toe is where it stood.
+// footInView: the model sees side s's heel and toe in frame i, and in
+// profile the toe is where it stood.
 func footInView(fc *frameContext, s, i int) bool {
-	return footSeen(fc.c, s, i, fc.thr.Feet.MinScore) && fc.toeStillAt(s, i)
+	return footSeen(fc.c, s, i, fc.thr.Feet.MinScore) && (fc.viewAt[i] != ViewSide || fc.toeStillAt(s, i))
 }
 
 // toeStillShare is the least share of a rep's frames showing the foot
@@ -98,9 +102,25 @@ func footInView(fc *frameContext, s, i int) bool {
 // estimate riding up as the legs fold over it), not that the heel rose.
 const toeStillShare = 0.8
 
+// toeStayed reports whether side s's toe lay where it stood in at least
+// toeStillShare of the rep's frames that show the foot.
+func toeStayed(rc *repContext, s int) bool {
+	seen, still := 0, 0
+	for i := rc.sp.start; i <= rc.sp.end; i++ {
+		if footSeen(rc.c, s, i, rc.thr.Feet.MinScore) {
+			seen++
+			if rc.feet.still[s][i] {
+				still++
+			}
+		}
+	}
+	return seen > 0 && float64(still) >= toeStillShare*float64(seen)
+}
+
 // heelRiseRep is each loaded side's largest heel rise over the rep, read
 // from local quadratic fits so that one noisy frame does not decide it,
-// where the foot's toe stayed put through the rep (toeStillShare).
+// in profile only where the foot's toe stayed put through the rep
+// (toeStillShare).
 func heelRiseRep(rc *repContext) MetricValue {
 	var v [2]float64
 	for s := range 2 {
@@ -109,16 +129,7 @@ func heelRiseRep(rc *repContext) MetricValue {
 		if ms == nil || rc.feet == nil || (rc.stance >= 0 && s != rc.stance) {
 			continue
 		}
-		seen, still := 0, 0
-		for i := rc.sp.start; i <= rc.sp.end; i++ {
-			if footSeen(rc.c, s, i, rc.thr.Feet.MinScore) {
-				seen++
-				if rc.feet.still[s][i] {
-					still++
-				}
-			}
-		}
-		if seen == 0 || float64(still) < toeStillShare*float64(seen) {
+		if rc.rep.View == ViewSide && !toeStayed(rc, s) {
 			continue
 		}
 		for i := rc.sp.start; i <= rc.sp.end; i++ {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/kneescreen/kneescreen/pose"
 	"github.com/kneescreen/kneescreen/report"
 	"github.com/kneescreen/kneescreen/schema"
+	"github.com/kneescreen/kneescreen/screening"
 )
 
 // The tests below run BlazePose (full) through the pipeline on short real
@@ -220,6 +222,74 @@ func TestRunBlazePose(t *testing.T) {
 		if c.R < 200 || c.G < 200 || c.B < 200 {
 			t.Errorf("%s-%s bone not drawn: pixel between them is %v", foot[0], foot[1], c)
 		}
+	}
+}
+
+// TestBlazePoseFootMetrics analyses a short front-view and a short
+// side-view squat with BlazePose: the front one reads each foot's turn-out
+// (the frames show both feet turned out, neither more than about 40°) and
+// grades the heel-rise indicator on both legs (the heels stay down: ok);
+// the side one reads the near foot's heel rise (ok) and its ankle
+// dorsiflexion at the bottom (positive: the knee travels forward over the
+// foot); and the same clips through MoveNet list the foot metrics as not
+// assessable for want of foot keypoints.
+func TestBlazePoseFootMetrics(t *testing.T) {
+	newEst := blazePose(t)
+	for _, tc := range []struct {
+		clip string
+		side bool
+	}{
+		{blazeClip, false},
+		{"realdata/videos/workouttracker_squat_17.mp4", true},
+	} {
+		t.Run(filepath.Base(tc.clip), func(t *testing.T) {
+			path := testenv.Shared(t, tc.clip)
+			tr := trackClip(t, path, TrackOptions{NewEstimator: newEst, Threads: 2, Symmetric: true})
+			o := screening.DefaultOptions()
+			rep, err := screening.Analyze(context.Background(), tr, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Reps) != 1 {
+				t.Fatalf("%d reps, want 1", len(rep.Reps))
+			}
+			r := rep.Reps[0]
+			heel := 0
+			for _, f := range r.Findings {
+				if f.Indicator == screening.IndHeelRise && f.Level == screening.LevelOK {
+					heel++
+				}
+			}
+			if !tc.side {
+				fp := r.Metrics[screening.MetricFootProgression]
+				for _, v := range []float64{fp.Left, fp.Right} {
+					if !(v > 5 && v < 40) {
+						t.Errorf("front view: foot progression %v, want both feet turned out 5-40°", fp)
+					}
+				}
+				if heel != 2 {
+					t.Errorf("front view: heel rise ok on %d legs, want 2: %+v", heel, r.Findings)
+				}
+				return
+			}
+			if heel < 1 {
+				t.Errorf("side view: heel rise ok on %d legs, want the near one: %+v", heel, r.Findings)
+			}
+			df := r.Metrics[screening.MetricAnkleDorsiflexion]
+			if !(df.Left > 5 || df.Right > 5) {
+				t.Errorf("side view: ankle dorsiflexion %v, want the near ankle dorsiflexed", df)
+			}
+			lt := trackClip(t, path, TrackOptions{NewEstimator: lightning(t), Threads: 2})
+			mrep, err := screening.Analyze(context.Background(), lt, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range mrep.Metrics {
+				if (m.Name == screening.MetricHeelRise || m.Name == screening.MetricAnkleDorsiflexion) && (m.Assessable || !strings.Contains(m.Reason, "no foot keypoints")) {
+					t.Errorf("MoveNet: %s assessable %v, %q", m.Name, m.Assessable, m.Reason)
+				}
+			}
+		})
 	}
 }
 
