@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-
-	"github.com/kneescreen/kneescreen/pose"
 )
 
 // Per-rep verdicts. Every rep is graded on its own: each indicator its
@@ -35,9 +33,6 @@ type RepGrader struct {
 	// blocked, when set, makes every finding not assessable with it as
 	// the reason (no usable person, legs hidden, person too small).
 	blocked string
-	// sk, when set, is the track's skeleton: an indicator whose metric
-	// needs joints it lacks is not assessable for that reason.
-	sk *pose.Skeleton
 }
 
 // NewRepGrader returns a grader for the thresholds and sex of an
@@ -111,11 +106,13 @@ func (rg *RepGrader) value(g *grading, rep Rep, side Side) (float64, string) {
 	m := g.metric
 	mv, ok := rep.Metrics[m.Name]
 	if !ok {
-		if m.lacks(rg.sk) {
-			return nan, m.Name + " " + reasonLacksJoints(m)
-		}
 		if ok, why := m.assessable(rep.View, rep.Movement); !ok {
 			return nan, m.Name + " " + why
+		}
+		if len(m.Needs) > 0 {
+			// A rep its view and movement allow carries every metric
+			// but those whose joints the model lacks.
+			return nan, m.Name + " " + reasonLacksJoints(m)
 		}
 		return nan, m.Name + " not measured in this rep"
 	}
