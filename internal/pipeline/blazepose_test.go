@@ -297,3 +297,29 @@ func idx(j pose.Joint) int {
 	i, _ := pose.BlazePose33.Index(j)
 	return i
 }
+
+// BenchmarkAnalyzeBlazePose times analyze --model blazepose --formats json
+// end to end (decode, mirror-averaged BlazePose on every frame, screening,
+// report.json) on the shared 720p30 clip, on all CPUs as the command runs
+// it; "x-realtime" is the clip's duration over the time taken. Run it on a
+// quiet machine:
+//
+//	go test -run '^$' -bench AnalyzeBlazePose -benchtime 3x ./internal/pipeline
+func BenchmarkAnalyzeBlazePose(b *testing.B) {
+	newEst := blazePose(b)
+	path := testenv.Shared(b, "realdata/videos/rjsong_front_squat.mp4")
+	cfg := defaultConfig(b, report.FormatJSON)
+	cfg.Track.NewEstimator = newEst
+	cfg.Analysis.Model = models.BlazePose
+	frames, seconds := 0, 0.0
+	for b.Loop() {
+		res, err := Run(context.Background(), path, b.TempDir(), cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		frames += len(res.Track.Poses)
+		seconds += float64(len(res.Track.Poses)) / res.Track.FPS
+	}
+	b.ReportMetric(float64(frames)/b.Elapsed().Seconds(), "frames/s")
+	b.ReportMetric(seconds/b.Elapsed().Seconds(), "x-realtime")
+}
