@@ -357,28 +357,14 @@ func (c *conditioned) isShotStart(i int) bool {
 // same side: the model's sudden left/right confusion. It returns the number
 // of frames corrected.
 func fixLegSwaps(c *conditioned) int {
-	var refL, refR [3]Point
-	for k := range refL {
-		refL[k], refR[k] = Point{nan, nan}, Point{nan, nan}
-	}
+	sw := newLegSwapper()
 	swaps := 0
 	for i := 0; i < c.n(); i++ {
-		var keep, swap, sep float64
-		m := 0
+		var l, r [3]Point
 		for k, pr := range legPairs {
-			l, r := c.at(pr[0], i), c.at(pr[1], i)
-			if !l.ok() || !r.ok() || !refL[k].ok() || !refR[k].ok() {
-				continue
-			}
-			keep += dist(l, refL[k]) + dist(r, refR[k])
-			swap += dist(l, refR[k]) + dist(r, refL[k])
-			sep += dist(refL[k], refR[k])
-			m++
+			l[k], r[k] = c.at(pr[0], i), c.at(pr[1], i)
 		}
-		// Decide only when the legs are clearly apart (otherwise, as in a
-		// side view, either assignment is plausible) and the swapped
-		// assignment is much closer.
-		if m >= 2 && swap < 0.5*keep && keep-swap > 0.5*sep {
+		if sw.step(&l, &r) {
 			for _, pr := range swapPairs {
 				c.x[pr[0]][i], c.x[pr[1]][i] = c.x[pr[1]][i], c.x[pr[0]][i]
 				c.y[pr[0]][i], c.y[pr[1]][i] = c.y[pr[1]][i], c.y[pr[0]][i]
@@ -386,16 +372,57 @@ func fixLegSwaps(c *conditioned) int {
 			}
 			swaps++
 		}
-		for k, pr := range legPairs {
-			if l := c.at(pr[0], i); l.ok() {
-				refL[k] = l
-			}
-			if r := c.at(pr[1], i); r.ok() {
-				refR[k] = r
-			}
-		}
 	}
 	return swaps
+}
+
+// legSwapper decides, frame by frame, whether the legs (hip, knee, ankle
+// of each side, in legPairs order) are swapped against the last frames
+// where each joint was seen. It is causal, so the batch conditioning and
+// a live stream share it.
+type legSwapper struct {
+	refL, refR [3]Point
+}
+
+func newLegSwapper() legSwapper {
+	var s legSwapper
+	for k := range s.refL {
+		s.refL[k], s.refR[k] = Point{nan, nan}, Point{nan, nan}
+	}
+	return s
+}
+
+// step reports whether this frame's left (l) and right (r) leg joints
+// are swapped, exchanges them in place when they are, and remembers the
+// result for the next frame.
+func (s *legSwapper) step(l, r *[3]Point) bool {
+	var keep, swap, sep float64
+	m := 0
+	for k := range l {
+		if !l[k].ok() || !r[k].ok() || !s.refL[k].ok() || !s.refR[k].ok() {
+			continue
+		}
+		keep += dist(l[k], s.refL[k]) + dist(r[k], s.refR[k])
+		swap += dist(l[k], s.refR[k]) + dist(r[k], s.refL[k])
+		sep += dist(s.refL[k], s.refR[k])
+		m++
+	}
+	// Decide only when the legs are clearly apart (otherwise, as in a
+	// side view, either assignment is plausible) and the swapped
+	// assignment is much closer.
+	swapped := m >= 2 && swap < 0.5*keep && keep-swap > 0.5*sep
+	if swapped {
+		*l, *r = *r, *l
+	}
+	for k := range l {
+		if l[k].ok() {
+			s.refL[k] = l[k]
+		}
+		if r[k].ok() {
+			s.refR[k] = r[k]
+		}
+	}
+	return swapped
 }
 
 // percentile returns the p-th percentile (0..100) of the finite values in

@@ -3,9 +3,9 @@
 // estimates the camera's angle to the person and the movement rep by rep,
 // measures knee-tracking metrics per rep and side with what each rep's
 // view allows, and grades indicators of muscle imbalance per rep and per
-// clip against documented thresholds. It is pure Go and knows nothing of video or models, so the
-// batch analyze command ([Analyze]) and a live webcam mode ([Live]) share
-// it.
+// clip against documented thresholds. It is pure Go and knows nothing of
+// video or models, so the batch analyze command ([Analyze]) and a live
+// webcam mode ([Stream]) share it.
 //
 // # Phases
 //
@@ -50,7 +50,21 @@
 // other reps'); the one cross-rep reading is knee_medial_offset's change
 // from the person's best rep, which a live screen takes over the reps so
 // far.
-
+//
+// # Streaming
+//
+// [Stream] screens a pose stream one frame at a time, in bounded memory
+// and constant work per frame: the same conditioning made causal (a
+// trailing outlier test, short gaps held, the One-Euro filter), a running
+// calibration of the person's proportions, the live metrics a display
+// shows (FPPA and knee over foot per side, depth), framing problems, and
+// an online rep detector. When a rep ends, Push hands back the rep's own
+// frames ([RepWindow]); a [LiveGrader] screens them once with [Analyze]
+// (whether it is a rep at all, its metrics, view and movement), takes the
+// change from the best rep over the reps so far, and grades the rep with
+// the [RepGrader] the report uses, so a rep's verdict is what the batch
+// analysis says of it.
+//
 // # Metrics
 //
 // Every metric is one definition in its own file, metric_<name>.go, that
