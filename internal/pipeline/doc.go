@@ -12,7 +12,9 @@
 // with its own tracking state), and collection in the caller's goroutine,
 // joined by small bounded channels, so a slow stage holds the others back
 // instead of piling frames up in memory. Cancelling the context stops every
-// stage.
+// stage. A live camera, whose frames come one by one and whose latency
+// counts, estimates them with a FrameEstimator instead: the pass's
+// settings, one frame at a time, a symmetric frame's two images at once.
 //
 // Run writes its folder as one report.Output: the files are staged while it
 // works (report.json and the CSVs first, so a failed annotated video cannot
