@@ -5,13 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"math"
 	"time"
 
 	"gocv.io/x/gocv"
 )
 
-// Camera is a FrameSource reading a live camera (V4L2 on Linux). It never
-// ends by itself: stop it by cancelling the context passed to Next.
+// Camera is a FrameSource reading a live camera (V4L2 on Linux) or a live
+// stream (OpenLive). A camera never ends by itself: stop it by cancelling
+// the context passed to Next.
 type Camera struct {
 	info  Info
 	c     *capture
@@ -32,9 +34,14 @@ func OpenCamera(index int) (*Camera, error) {
 		vc.Close()
 		return nil, sourceErr(name, fmt.Errorf("%w: cannot open it (is a camera connected as /dev/video%d, and may this user read it?)", ErrNoCamera, index))
 	}
+	return newCamera(name, vc), nil
+}
+
+// newCamera wraps an open capture of a camera or live stream.
+func newCamera(name string, vc *gocv.VideoCapture) *Camera {
 	fps := vc.Get(gocv.VideoCaptureFPS)
-	if fps < 0 {
-		fps = 0
+	if fps < 0 || math.IsNaN(fps) || math.IsInf(fps, 0) || fps > 1000 {
+		fps = 0 // unknown (some drivers report nonsense)
 	}
 	return &Camera{
 		info: Info{
@@ -43,7 +50,7 @@ func OpenCamera(index int) (*Camera, error) {
 			FPS: fps, FrameCount: -1,
 		},
 		c: newCapture(vc, 0),
-	}, nil
+	}
 }
 
 // Info implements FrameSource.

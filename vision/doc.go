@@ -11,6 +11,15 @@
 // through an ffmpeg pipe when ffmpeg has libx264, OpenCV's writer
 // otherwise).
 //
+// A live session reads through OpenLive (a camera by index or device, a
+// network stream, a pipe, or a file played as if it were a camera) and
+// StartLatest, which captures on its own goroutine and keeps only the
+// newest frame, so a slow consumer drops frames instead of falling behind;
+// a Recorder writes what was captured at a constant frame rate, and a
+// Window shows frames on the desktop (OpenCV's highgui; ProbeDisplay
+// checks in a child process that one can open, since the window system
+// ends a process that cannot reach its display).
+//
 // OpenCV and its FFmpeg backend print warnings and decoder complaints
 // straight to stderr; programs that want only their own messages call
 // Quiet first (the kneescreen command does).

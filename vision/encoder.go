@@ -162,8 +162,10 @@ func startFFmpeg(ctx context.Context, out string, fps float64, width, height int
 	p.cmd.Stderr = &p.stderr
 	// If kneescreen is killed (kill -9 gives it no chance to stop the
 	// child), ffmpeg goes with it instead of finishing a file nobody will
-	// publish.
-	p.cmd.SysProcAttr = childAttr()
+	// publish; in a process group of its own, the terminal's Ctrl-C
+	// reaches kneescreen only, which decides whether the video is
+	// finished (a live recording) or stopped.
+	p.cmd.SysProcAttr = ownProcessGroup(childAttr())
 	var err error
 	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
 		return nil, err
