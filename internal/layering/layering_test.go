@@ -15,7 +15,8 @@ import (
 // everything but the edges that read and write frames. The Makefile's
 // NOCGO_PKGS vets the same list without cgo.
 var pureGo = []string{"./pose/...", "./models/...", "./screening/...", "./overlay/...",
-	"./server", "./server/auth/...", "./server/store/...", "./server/queue/...", "./server/worker/...", "./server/web/..."}
+	"./server", "./server/auth/...", "./server/store/...", "./server/queue/...", "./server/worker/...", "./server/web/...",
+	"./internal/live"}
 
 // cgoEdges are the only packages allowed to import GoCV.
 var cgoEdges = []string{"github.com/kneescreen/kneescreen/vision", "github.com/kneescreen/kneescreen/cmd/kneescreen"}
