@@ -23,8 +23,11 @@ const (
 	// Centre: across the middle of the frame, for what must be read
 	// first (a framing problem).
 	Centre
-	// BottomCentre: above the bottom edge (a coaching cue).
+	// BottomCentre: above the bottom edge.
 	BottomCentre
+	// Right: halfway down the right edge, clear of a person standing in
+	// the middle of the frame and of their feet (a coaching cue).
+	Right
 )
 
 // LevelColour is the colour the overlay gives a level: green, amber and
@@ -56,6 +59,10 @@ func (d *Drawer) Banner(dst *image.RGBA, text string, bg color.RGBA, at Anchor, 
 	case Centre:
 		cx, cy := (b.Min.X+b.Max.X)/2, (b.Min.Y+b.Max.Y)/2
 		r = image.Rect(cx-w/2, cy-h/2, cx-w/2+w, cy-h/2+h)
+	case Right:
+		margin := int(math.Max(10, math.Round(short/28))) / 2
+		cy := (b.Min.Y + b.Max.Y) / 2
+		r = image.Rect(b.Max.X-margin-w, cy-h/2, b.Max.X-margin, cy-h/2+h)
 	default:
 		cx := (b.Min.X + b.Max.X) / 2
 		r = image.Rect(cx-w/2, b.Max.Y-h-2*pad, cx-w/2+w, b.Max.Y-2*pad)

@@ -23,7 +23,8 @@ func TestBanner(t *testing.T) {
 	}{
 		{"badge", TopRight, LevelColour(screening.LevelFlag), image.Pt(w-12, 12), color.RGBA{255, 255, 255, 255}},
 		{"guide", Centre, LevelColour(screening.LevelWatch), image.Pt(w/2, h/2-8), color.RGBA{0, 0, 0, 255}},
-		{"cue", BottomCentre, color.RGBA{20, 60, 160, 255}, image.Pt(w/2, h-40), color.RGBA{255, 255, 255, 255}},
+		{"bottom", BottomCentre, color.RGBA{20, 60, 160, 255}, image.Pt(w/2, h-40), color.RGBA{255, 255, 255, 255}},
+		{"cue", Right, color.RGBA{20, 60, 160, 255}, image.Pt(w-12, h/2), color.RGBA{255, 255, 255, 255}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

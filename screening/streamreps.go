@@ -13,9 +13,14 @@ import (
 // length on both sides. Online, the same reading is a hysteresis: a rep
 // candidate starts when the hip drops a candidate share of leg length
 // below its standing level (the highest hip of the last standingWindowS),
-// follows the deepest point, and ends as the batch rep does, when the hip
-// is back within 10% of the rep's depth of the standing level, or when it
-// has come most of the way back up (repMinBalance) and stopped rising.
+// follows the deepest point, and ends about where the batch rep does: when
+// the hip is back near the standing level (repBackShare of the rep's
+// depth), or when it has come most of the way back up (repMinBalance) and
+// stopped rising. The detector reads the hips before smoothing, which
+// would delay the end. Its window is handed back once the frames after
+// the end that the batch analysis needs are in (see repPostMarginS),
+// within half a second of the batch rep's end.
+//
 // The candidate share is below every movement's rep criterion, so no rep
 // is missed; whether a candidate is a rep, of which movement and how
 // deep, is then decided by the batch analysis of the candidate's own
@@ -28,17 +33,27 @@ const (
 	// repPreMarginS is how much of the standing before a rep its window
 	// holds, for the batch analysis to see the standing level.
 	repPreMarginS = 0.5
-	// repPostMarginS is how long after a rep's end its window is handed
-	// back: frames past the end for the smoothing and for the standing
-	// level after the rep (a slow ascent is still rising a little), within
-	// the 0.5 s a verdict may take.
+	// repPostMarginS is how long after the hips are back within a tenth
+	// of the rep's depth its window is handed back: frames past the end
+	// for the smoothing and for the standing level after the rep.
 	repPostMarginS = 0.25
 	// repStallS is how long a hip that has come most of the way back up
-	// may stop rising before the rep counts as ended.
-	repStallS = 0.25
+	// may stop rising before the rep counts as ended (a person who walks
+	// towards the camera after a rep never comes back to the standing
+	// level they left), and before a waiting window is handed back: the
+	// flat stretch that shows the level after the rep is in it already.
+	repStallS = 0.15
 	// candidateShare scales the smallest rep criterion into the
 	// candidate's: the running leg length may be a little off.
 	candidateShare = 0.8
+	// repBackShare: a rep ends when the hips are back within this share
+	// of its depth of the standing level it left. The batch rep ends
+	// within a tenth of the level after it, which a slow final approach
+	// (a barbell squat) takes a while to reach; so the window is handed
+	// back repPostMarginS after the hips reach a tenth, when they stop
+	// rising, or at the latest repMaxWaitS after they passed this share.
+	repBackShare = 0.15
+	repMaxWaitS  = 0.4
 )
 
 type detState int
@@ -49,10 +64,13 @@ const (
 )
 
 // repEnd describes a rep candidate that ended: its times and the span of
-// its window.
+// its window, and its standing level and depth (pixels).
 type repEnd struct {
 	start, bottom, end float64
 	from, to           float64
+	base, depth        float64
+	// low, lowT: the highest hip since the end, while the window waits.
+	low, lowT float64
 }
 
 // repDetector is the online detector; it works in pixels of mid-hip
@@ -100,6 +118,18 @@ func newRepDetector(o *Options, fps float64) repDetector {
 // just passed.
 func (d *repDetector) push(t, y, legLen float64) *repEnd {
 	var out *repEnd
+	if p := d.pending; p != nil && !math.IsNaN(y) {
+		// Hand the window back sooner once the hips are within a tenth of
+		// the standing level, or have stopped rising.
+		if y <= p.base+0.1*p.depth {
+			p.to = math.Min(p.to, t+repPostMarginS)
+		}
+		if y < p.low {
+			p.low, p.lowT = y, t
+		} else if t-p.lowT >= repStallS {
+			p.to = math.Min(p.to, t)
+		}
+	}
 	if d.pending != nil && t >= d.pending.to {
 		out, d.pending = d.pending, nil
 	}
@@ -131,11 +161,13 @@ func (d *repDetector) push(t, y, legLen float64) *repEnd {
 			d.low, d.lowT = y, t
 		}
 		depth := d.bottom - d.base
-		back := y <= d.base+0.1*depth
+		back := y <= d.base+repBackShare*depth
 		stalled := d.bottom-d.low >= repMinBalance*depth && t-d.lowT >= repStallS
 		switch {
-		case back || stalled:
-			d.end(t)
+		case back:
+			d.end(t, repMaxWaitS)
+		case stalled:
+			d.end(t, 0)
 		case t-d.baseT > maxRepS:
 			d.reset()
 		}
@@ -143,11 +175,13 @@ func (d *repDetector) push(t, y, legLen float64) *repEnd {
 	return out
 }
 
-// end closes the current rep at time t (its window waits for the post
-// margin) and starts looking for the next one from the current height.
-func (d *repDetector) end(t float64) {
+// end closes the current rep at time t (its window waits for margin
+// seconds more) and starts looking for the next one from the current
+// height.
+func (d *repDetector) end(t, margin float64) {
 	from := math.Max(d.baseT-repPreMarginS, d.prevBottom)
-	d.pending = &repEnd{start: d.baseT, bottom: d.bottomT, end: t, from: from, to: t + repPostMarginS}
+	d.pending = &repEnd{start: d.baseT, bottom: d.bottomT, end: t, from: from, to: t + margin, base: d.base, depth: d.bottom - d.base,
+		low: d.low, lowT: d.lowT}
 	d.prevBottom = d.bottomT
 	d.state = detIdle
 	d.standing.reset()
@@ -170,7 +204,7 @@ func (d *repDetector) flush(t float64) *repEnd {
 		return p
 	}
 	if d.state == detRep && d.bottom-d.low >= repMinBalance*(d.bottom-d.base) {
-		d.end(t)
+		d.end(t, 0)
 		p := d.pending
 		d.pending = nil
 		p.to = t

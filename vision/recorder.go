@@ -35,9 +35,10 @@ type recFrame struct {
 	t   float64
 }
 
-// recorderQueue is how many frames may wait for the encoder: a quarter of
-// a second at 30 frames/s, 30 MB of 720p.
-const recorderQueue = 8
+// recorderQueue is how many frames may wait for the encoder: a second at
+// 30 frames/s (110 MB of 720p, held only while the encoder lags), enough
+// for the bursts of a machine busy with estimation.
+const recorderQueue = 30
 
 // StartRecorder starts a video at path (see CreateVideoEncoder) with
 // frames of width x height at fps. The writer runs under ctx: to keep a

@@ -18,6 +18,8 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// The display probe of a live session runs this test binary.
+	vision.ServeDisplayProbe()
 	if os.Getenv("KNEESCREEN_TEST_RUN_MAIN") == "1" {
 		// Re-executed by TestSIGINTStopsCleanly: behave as the real binary.
 		os.Exit(Main())

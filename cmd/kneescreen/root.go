@@ -97,6 +97,8 @@ type App struct {
 // code. SIGINT and SIGTERM cancel the command's context; a second signal
 // kills the process the default way.
 func Main() int {
+	// A live session's display probe runs this binary as its child.
+	vision.ServeDisplayProbe()
 	vision.Quiet() // our one-line errors, not OpenCV's and FFmpeg's logs
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -172,6 +174,7 @@ environment over the file, the file over defaults.`,
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(
 		NewCmdAnalyze(app, nil),
+		NewCmdLive(app, nil),
 		NewCmdPose(app, nil),
 		NewCmdProbe(app, nil),
 		NewCmdBench(app, nil),

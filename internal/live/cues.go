@@ -165,7 +165,7 @@ func (c *cuer) rep(index int, v *screening.RepVerdict, t float64) {
 	for _, f := range v.Findings {
 		if kneeIndicators[f.Indicator] && (f.Level == screening.LevelWatch || f.Level == screening.LevelFlag) {
 			c.offer(CueEvent{Type: "cue", TimeS: t, Cue: CueKneesOut, Rep: index,
-				Reason: fmt.Sprintf("rep %d: %s %s on the %s", index, label(f.Indicator), f.Level, f.Side)})
+				Reason: fmt.Sprintf("rep %d: %s %s%s", index, label(f.Indicator), f.Level, onSide(f.Side))})
 			break
 		}
 	}
@@ -181,4 +181,16 @@ func (c *cuer) rep(index int, v *screening.RepVerdict, t float64) {
 		c.offer(CueEvent{Type: "cue", TimeS: t, Cue: CueDeeper, Rep: index,
 			Reason: fmt.Sprintf("rep %d: hips %.2f leg lengths down (under %.2f)", index, m.Value, want)})
 	}
+}
+
+// onSide says where a finding is: " on the left", " on both legs", or
+// nothing for a whole-body one.
+func onSide(s screening.Side) string {
+	switch s {
+	case screening.SideLeft, screening.SideRight:
+		return " on the " + string(s)
+	case screening.SideBoth:
+		return " on both legs"
+	}
+	return ""
 }

@@ -14,7 +14,7 @@ import (
 // view draws a live frame's overlay: the package overlay's skeleton and
 // lines (rep counter, live FPPA and knee over foot per side), the legs
 // coloured by the last rep's verdict, a badge with that verdict, the
-// framing guide across the middle and the cue at the bottom.
+// framing guide across the middle and the cue on the right.
 type view struct {
 	d   *overlay.Drawer
 	o   overlay.Overlay
@@ -68,8 +68,10 @@ func worstFinding(fs []screening.Finding) *screening.Finding {
 }
 
 // label turns an indicator id into words ("dynamic_knee_valgus" →
-// "dynamic knee valgus").
-func label(id string) string { return strings.ReplaceAll(id, "_", " ") }
+// "dynamic knee valgus", "fppa_asymmetry" → "FPPA asymmetry").
+func label(id string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(id, "fppa", "FPPA"), "_", " ")
+}
 
 var (
 	colGuide = overlay.LevelColour(screening.LevelWatch)
@@ -96,20 +98,26 @@ func (v *view) draw(img *image.RGBA, f *screening.StreamFrame, st viewState) {
 		v.d.Banner(img, f.Framing[0].Message, colGuide, overlay.Centre, 1.3)
 	}
 	if st.cue != "" {
-		v.d.Banner(img, strings.ToUpper(string(st.cue)), colCue, overlay.BottomCentre, 2)
+		v.d.Banner(img, strings.ToUpper(string(st.cue)), colCue, overlay.Right, 1.6)
 	}
 }
 
 func degrees(v float64) string {
-	if math.IsNaN(v) {
+	switch {
+	case math.IsNaN(v):
 		return "–"
+	case math.Abs(v) < 0.5:
+		return "0°" // not "-0°"
 	}
 	return fmt.Sprintf("%+.0f°", v)
 }
 
 func percent(v float64) string {
-	if math.IsNaN(v) {
+	switch {
+	case math.IsNaN(v):
 		return "–"
+	case math.Abs(v) < 0.005:
+		return "0%"
 	}
 	return fmt.Sprintf("%+.0f%%", 100*v)
 }

@@ -24,7 +24,7 @@ type Xvfb struct {
 
 // StartXvfb starts Xvfb with a 1280x800 screen on a free display number
 // and stops it when the test ends; it skips the test when Xvfb is not
-// installed. The screen is kept in a file (Xvfb -fbdir), which Screenshot
+// installed. The screen is black (-br) and kept in a file (Xvfb -fbdir), which Screenshot
 // reads: no screenshot tool is needed.
 func StartXvfb(tb testing.TB) *Xvfb {
 	tb.Helper()
@@ -39,7 +39,7 @@ func StartXvfb(tb testing.TB) *Xvfb {
 	}
 	// -displayfd: Xvfb picks a free display number and writes it to fd 3
 	// once it accepts connections.
-	cmd := exec.Command(bin, "-displayfd", "3", "-screen", "0", "1280x800x24", "-fbdir", fbdir, "-nolisten", "tcp")
+	cmd := exec.Command(bin, "-displayfd", "3", "-screen", "0", "1280x800x24", "-fbdir", fbdir, "-nolisten", "tcp", "-br")
 	cmd.ExtraFiles = []*os.File{w}
 	if err := cmd.Start(); err != nil {
 		tb.Fatalf("start Xvfb: %v", err)
