@@ -260,7 +260,7 @@ func TestLivePacingAndDropping(t *testing.T) {
 	if res.code != exitOK {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
-	if elapsed < 3300*time.Millisecond || elapsed > 6*time.Second {
+	if elapsed < 3300*time.Millisecond || elapsed > 8*time.Second {
 		t.Errorf("played a 3.4 s clip in %v", elapsed)
 	}
 	stats := res.ofType("stats")
@@ -270,8 +270,10 @@ func TestLivePacingAndDropping(t *testing.T) {
 	if captured != 103 || processed < 20 || processed > 40 || dropped != captured-processed {
 		t.Errorf("captured %v, processed %v, dropped %v", captured, processed, dropped)
 	}
-	// Never queued: a frame is at most one estimation old when shown.
-	if p95 := final["latency_ms_p95"].(float64); p95 > 90+33+100 {
+	// Never queued: a frame is at most a frame period and one estimation
+	// old when shown (plus a busy machine's slack); queued frames would
+	// age by 60 ms at every frame, to seconds by the end.
+	if p95 := final["latency_ms_p95"].(float64); p95 > 33+90+250 {
 		t.Errorf("p95 latency %.0f ms with a 90 ms estimator", p95)
 	}
 	if len(stats) < 3 {
