@@ -419,6 +419,7 @@ func (a *analysis) measureReps() {
 // score of each stance leg.
 func (a *analysis) grade() {
 	blocked := blockedReason(a.Report, a.tooSmall)
+	a.blocked = blocked
 	rg := &RepGrader{thr: a.thr, sex: a.Sex, blocked: blocked}
 	for k := range a.Reps {
 		a.Reps[k].Findings = rg.Findings(a.Reps[k])

@@ -76,6 +76,9 @@ type Report struct {
 	// Series holds the per-frame conditioned keypoints and metric values
 	// (angles.csv, plots); nil when the track was empty.
 	Series *Series `json:"-"`
+	// blocked is why no finding could be graded ("" when they could), for
+	// a LiveGrader that grades a window's rep again.
+	blocked string
 }
 
 // Disclaimer is the plain-language framing every report carries.

@@ -143,7 +143,7 @@ const (
 	streamFramingTauS = 0.3
 	// streamWindowS is how much of the past a stream keeps: the longest
 	// rep (maxRepS) and its margins.
-	streamWindowS = maxRepS + repPreMarginS + 2
+	streamWindowS = maxRepS + repContextS + 2
 	// streamMaxFPS bounds the frames kept per second of the window, so a
 	// source with a bogus rate cannot grow memory without bound.
 	streamMaxFPS = 120

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -32,8 +33,9 @@ func stream(t *testing.T, tr *pose.Track, opts screening.Options) streamed {
 		t.Fatal(err)
 	}
 	var out streamed
+	lg := screening.NewLiveGrader(opts)
 	grade := func(w *screening.RepWindow, at float64) {
-		v, err := w.Grade(context.Background())
+		v, err := lg.Grade(context.Background(), w)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,11 +114,31 @@ func TestStreamRepsMatchAnalyze(t *testing.T) {
 				if v.Movement != batch.Movement {
 					t.Errorf("rep %d: movement %s, Analyze's %s", k+1, v.Movement, batch.Movement)
 				}
+				// The verdict is the report's: the same indicators on the
+				// same legs at the same levels (values as the metrics).
+				if len(v.Findings) != len(want.Findings) {
+					t.Errorf("rep %d: %d findings, the report's rep %d", k+1, len(v.Findings), len(want.Findings))
+				}
+				for i := range min(len(v.Findings), len(want.Findings)) {
+					g, w := v.Findings[i], want.Findings[i]
+					if g.Indicator != w.Indicator || g.Side != w.Side || g.Level != w.Level {
+						t.Errorf("rep %d: finding %s %s %s, the report's %s %s %s", k+1, g.Indicator, g.Side, g.Level, w.Indicator, w.Side, w.Level)
+					}
+				}
+				if !reflect.DeepEqual(v.Findings, v.Rep.Findings) {
+					t.Errorf("rep %d: the verdict's findings are not its rep's", k+1)
+				}
 				// The window is screened like the whole recording; only
 				// its edges differ, so a rep's values agree closely: the
 				// smoothing's edge reaches a frame or two into the rep,
 				// and references taken over standing frames (the pelvis's
-				// standing tilt) come from the window's.
+				// standing tilt) come from the window's. The shank's
+				// forward travel is read from its foreshortening against
+				// the shot's standing shank length L, which the whole
+				// recording takes from frames after the rep too: v/L =
+				// sqrt(1 − (l/L)²) turns a 1% error in L into cos²/sin ≈
+				// 1.2% of v at the 35° of these step-downs, so early reps
+				// may read it up to 8% apart.
 				for name, mv := range want.Metrics {
 					gv, ok := v.Rep.Metrics[name]
 					if !ok {
@@ -129,7 +151,11 @@ func TestStreamRepsMatchAnalyze(t *testing.T) {
 						if strings.HasSuffix(name, "_deg") {
 							tol = 1
 						}
-						if !near(a, b, math.Max(tol, 0.05*math.Abs(a))) {
+						rel := 0.05
+						if name == screening.MetricShankForward {
+							rel = 0.08
+						}
+						if !near(a, b, math.Max(tol, rel*math.Abs(a))) {
 							t.Errorf("rep %d: %s %s %.3f, Analyze's %.3f", k+1, name, side, b, a)
 						}
 					}
@@ -307,7 +333,8 @@ func TestStreamBounded(t *testing.T) {
 		}
 		if f.Ended != nil {
 			ended++
-			if n := len(f.Ended.Track.Poses); float64(n) > (f.Ended.EndS-f.Ended.StartS+2)*tr.FPS {
+			// The rep, the 20 s of context before it and margins.
+			if n := len(f.Ended.Track.Poses); float64(n) > (f.Ended.EndS-f.Ended.StartS+22)*tr.FPS {
 				t.Fatalf("a window of %d poses for a rep of %.1f s", n, f.Ended.EndS-f.Ended.StartS)
 			}
 		}
@@ -402,7 +429,7 @@ func BenchmarkRepWindowGrade(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := w.Grade(context.Background()); err != nil {
+		if _, err := screening.NewLiveGrader(screening.DefaultOptions()).Grade(context.Background(), w); err != nil {
 			b.Fatal(err)
 		}
 	}

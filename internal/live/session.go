@@ -138,7 +138,7 @@ func (s *Session) Run(ctx context.Context) (*Summary, error) {
 	}
 	r := &run{s: s, cues: newCuer(s.Config.Cues), view: newView(), stats: newStatsClock(time.Now()),
 		watch: fppaWatch(&opts)}
-	r.grader = startGrader(context.WithoutCancel(ctx))
+	r.grader = startGrader(context.WithoutCancel(ctx), screening.NewLiveGrader(opts))
 	err := r.loop(ctx)
 	r.finish()
 	return &r.sum, err
@@ -371,14 +371,14 @@ type gradeResult struct {
 	err error
 }
 
-func startGrader(ctx context.Context) *grader {
+func startGrader(ctx context.Context, lg *screening.LiveGrader) *grader {
 	// Far more room than reps need (a rep takes a second or more, its
 	// grading milliseconds), so neither side waits on the other.
 	g := &grader{in: make(chan gradeJob, 64), out: make(chan gradeResult, 64)}
 	go func() {
 		defer close(g.out)
 		for j := range g.in {
-			v, err := j.w.Grade(ctx)
+			v, err := lg.Grade(ctx, j.w)
 			g.out <- gradeResult{j, v, err}
 		}
 	}()

@@ -33,7 +33,10 @@ type fakeSource struct {
 }
 
 func newFakeSource(tr *pose.Track) *fakeSource {
-	return &fakeSource{tr: tr, img: image.NewRGBA(image.Rect(0, 0, tr.Width/4, tr.Height/4))}
+	// The image is the track's size: the stream reads the person's place
+	// in it (knee_medial_offset's perspective correction, the person's
+	// height in the frame).
+	return &fakeSource{tr: tr, img: image.NewRGBA(image.Rect(0, 0, tr.Width, tr.Height))}
 }
 
 func (s *fakeSource) Next(ctx context.Context) (Frame, error) {
@@ -213,7 +216,7 @@ func TestSessionCues(t *testing.T) {
 				}
 			}
 			if tt.want == nil && len(got) > 0 {
-				t.Errorf("cues %v for good reps", got)
+				t.Errorf("cues %v for good reps: %v", got, ofType(events, "cue"))
 			}
 		})
 	}
