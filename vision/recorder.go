@@ -23,6 +23,9 @@ type Recorder struct {
 	pool  chan *image.RGBA
 	done  chan struct{}
 
+	// send is held while a frame is queued and while the queue is
+	// closed, so no frame is sent on a closed queue.
+	send    sync.Mutex
 	mu      sync.Mutex
 	dropped int
 	written int
@@ -56,22 +59,40 @@ func StartRecorder(ctx context.Context, path string, fps float64, width, height 
 
 // Add queues a copy of f's image (f.Time in seconds from the start). It
 // never blocks: when the queue is full the frame is left out.
-func (r *Recorder) Add(f LiveFrame) {
+func (r *Recorder) Add(f LiveFrame) { r.add(f, false) }
+
+// AddWait queues a copy of f's image like Add, but waits for room in the
+// queue instead of leaving the frame out: for a source that can wait (a
+// file played as fast as it can be processed), so that the recording
+// holds every frame.
+func (r *Recorder) AddWait(f LiveFrame) { r.add(f, true) }
+
+func (r *Recorder) add(f LiveFrame, wait bool) {
 	var buf *image.RGBA
 	select {
 	case buf = <-r.pool:
 	default:
 	}
 	buf = copyRGBA(buf, f.Image)
+	r.send.Lock()
+	defer r.send.Unlock()
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closed {
+	closed := r.closed
+	r.mu.Unlock()
+	if closed {
+		return
+	}
+	rf := recFrame{img: buf, t: f.Time}
+	if wait {
+		r.queue <- rf // the writer only ever takes mu, never send
 		return
 	}
 	select {
-	case r.queue <- recFrame{img: buf, t: f.Time}:
+	case r.queue <- rf:
 	default:
+		r.mu.Lock()
 		r.dropped++
+		r.mu.Unlock()
 	}
 }
 
@@ -170,14 +191,17 @@ func (r *Recorder) Abort() {
 // stop closes the queue once and waits for the writer goroutine; false if
 // already stopped.
 func (r *Recorder) stop() bool {
+	r.send.Lock()
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
+		r.send.Unlock()
 		return false
 	}
 	r.closed = true
 	r.mu.Unlock()
 	close(r.queue)
+	r.send.Unlock()
 	<-r.done
 	return true
 }

@@ -99,3 +99,38 @@ func TestFFmpegOwnProcessGroup(t *testing.T) {
 		t.Errorf("ffmpeg shares kneescreen's process group %d", pgid)
 	}
 }
+
+// AddWait waits for the encoder instead of leaving frames out: frames
+// added four queues' worth at once, far faster than libx264 writes 640x480
+// frames, all reach the video.
+func TestRecorderAddWaitKeepsEveryFrame(t *testing.T) {
+	const fps, n = 30.0, 4 * recorderQueue
+	path := tempPath(t, "recording.mp4")
+	r, err := StartRecorder(context.Background(), path, fps, 640, 480)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		r.AddWait(LiveFrame{Frame: Frame{Index: i, Time: float64(i) / fps, Image: patternFrame(640, 480, i%32)}})
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if written, dropped := r.Stats(); written != n || dropped != 0 {
+		t.Errorf("wrote %d frames, dropped %d; want %d, 0", written, dropped, n)
+	}
+	src, err := OpenVideo(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	for k := range n {
+		f, err := src.Next(context.Background())
+		if err != nil {
+			t.Fatalf("video frame %d: %v", k, err)
+		}
+		if got := decodeIndex(f.Image); got != k%32 { // the pattern tells 32 frames apart
+			t.Fatalf("video frame %d shows source frame %d", k, got)
+		}
+	}
+}

@@ -232,7 +232,7 @@ func prepareAnalyze(opts *AnalyzeOptions) (a *analyzeRun, release func(), err er
 	if err != nil {
 		return nil, nil, &UsageError{Err: fmt.Errorf("analyze: %w", err)}
 	}
-	lock, err := lockOut(c.Out)
+	lock, err := lockOut("analyze", c.Out)
 	if err != nil {
 		return nil, nil, &UsageError{Err: err}
 	}
@@ -309,17 +309,18 @@ func (a *analyzeRun) runInputs(ctx context.Context) error {
 	return err
 }
 
-// lockOut creates the output folder if needed and locks it for this run.
-func lockOut(out string) (*dirlock.Lock, error) {
+// lockOut creates the output folder if needed and locks it for this run
+// of command cmd (analyze, live).
+func lockOut(cmd, out string) (*dirlock.Lock, error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
-		return nil, fmt.Errorf("analyze: --out: %w", err)
+		return nil, fmt.Errorf("%s: --out: %w", cmd, err)
 	}
 	lock, err := dirlock.Acquire(out)
 	if err != nil {
 		if errors.Is(err, dirlock.ErrLocked) {
-			return nil, fmt.Errorf("analyze: --out %w", err)
+			return nil, fmt.Errorf("%s: --out %w", cmd, err)
 		}
-		return nil, fmt.Errorf("analyze: --out %s: cannot write there: %w", out, err)
+		return nil, fmt.Errorf("%s: --out %s: cannot write there: %w", cmd, out, err)
 	}
 	return lock, nil
 }
@@ -355,17 +356,12 @@ func (a *analyzeRun) one(ctx context.Context, i int, input, dir string) error {
 			return a.set(i, digest, batch.StatusUpToDate, nil)
 		}
 	}
-	cfg.InputDigest = digest // "" when unreadable: the analysis says why
-	var bar *progress
-	if a.jobs == 1 { // bars of inputs at once would overwrite each other
-		bar = newProgress(a.opts.Err, c.Progress, filepath.Base(input))
-		cfg.Progress = bar.update
+	mode := c.Progress
+	if a.jobs > 1 { // bars of inputs at once would overwrite each other
+		mode = progressNever
 	}
 	start := time.Now()
-	res, err := a.opts.Analyze(ctx, input, dir, cfg)
-	if bar != nil {
-		bar.finish()
-	}
+	res, err := analyzeInput(ctx, a.opts.Analyze, input, digest, dir, cfg, a.opts.Err, mode)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -379,6 +375,20 @@ func (a *analyzeRun) one(ctx context.Context, i int, input, dir string) error {
 	fmt.Fprintf(a.opts.Out, "%s: %s, %s view, %d reps, %s -> %s (%d frames, %.0f frames/s)\n",
 		input, r.Movement, r.View, len(r.Reps), findingsLine(r), dir, len(res.Track.Poses), fps)
 	return a.set(i, digest, batch.StatusAnalysed, nil)
+}
+
+// analyzeInput analyses input (of content digest, "" when unreadable:
+// the analysis says why) into dir, the folder the caller holds: the report
+// files are staged and published together under a manifest naming the
+// input's digest and cfg's settings (pipeline.Run). A progress bar goes to
+// w as mode says.
+func analyzeInput(ctx context.Context, analyze func(context.Context, string, string, pipeline.Config) (*pipeline.Result, error),
+	input, digest, dir string, cfg pipeline.Config, w io.Writer, mode progressMode) (*pipeline.Result, error) {
+	cfg.InputDigest = digest
+	bar := newProgress(w, mode, filepath.Base(input))
+	cfg.Progress = bar.update
+	defer bar.finish()
+	return analyze(ctx, input, dir, cfg)
 }
 
 // fail reports input i's failure on stderr and in batch.json.

@@ -14,9 +14,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kneescreen/kneescreen/internal/dirlock"
 	"github.com/kneescreen/kneescreen/internal/live"
 	"github.com/kneescreen/kneescreen/internal/pipeline"
-	"github.com/kneescreen/kneescreen/report"
 	"github.com/kneescreen/kneescreen/screening"
 	"github.com/kneescreen/kneescreen/vision"
 )
@@ -94,6 +94,12 @@ func (c *LiveConfig) Validate() error {
 		return fmt.Errorf("live: --duration must not be negative, got %v", c.Duration)
 	case c.StallTimeout <= 0:
 		return fmt.Errorf("live: --stall-timeout must be positive, got %v", c.StallTimeout)
+	}
+	if c.Out != "" {
+		// The recording and the report's video are encoded.
+		if err := checkEncoderEnv(); err != nil {
+			return fmt.Errorf("live: %w", err)
+		}
 	}
 	cues := c.cues()
 	if err := cues.Validate(); err != nil {
@@ -212,6 +218,7 @@ type liveRun struct {
 	voice   *live.Voice
 	est     *pipeline.FrameEstimator
 	model   Model
+	lock    *dirlock.Lock // --out, held to the end
 	summary *live.Summary
 }
 
@@ -272,6 +279,14 @@ func (r *liveRun) open(ctx context.Context) error {
 	if r.est, err = pipeline.NewFrameEstimator(pipeline.TrackOptions{NewEstimator: estimators(m), Symmetric: c.Symmetric, Threads: c.Threads}); err != nil {
 		return err
 	}
+	if c.Out != "" {
+		// The folder is held from before the first frame to the end of
+		// the report, as analyze holds it: a second session or analysis
+		// there fails at once instead of mixing two runs' files.
+		if r.lock, err = lockOut("live", c.Out); err != nil {
+			return &UsageError{Err: err}
+		}
+	}
 	src, file, err := vision.OpenLive(c.Camera)
 	if err != nil {
 		return fmt.Errorf("live: %w", err)
@@ -293,13 +308,11 @@ func (r *liveRun) open(ctx context.Context) error {
 		}
 	}
 	if c.Out != "" {
-		if err := report.EnsureDir(c.Out); err != nil {
-			return err
-		}
 		r.rec = &recording{ctx: context.WithoutCancel(ctx), path: filepath.Join(c.Out, RecordingFile), fps: src.Info().FPS}
 	}
 	lo := vision.LatestOptions{Pace: file && c.Pace, Keep: file && !c.Pace, StallTimeout: c.StallTimeout}
 	if r.rec != nil {
+		r.rec.wait = lo.Keep
 		lo.Tee = r.rec.add
 	}
 	r.latest = vision.StartLatest(ctx, src, lo)
@@ -368,7 +381,11 @@ func (r *liveRun) save(ctx context.Context) (string, error) {
 	c := r.cfg
 	pass := PassConfig{Symmetric: c.Symmetric}
 	cfg := analysisConfig(r.model, pipeline.NewBudget(c.Threads), c.ModelConfig, pass, c.OutputConfig, r.opts.Screening, 30)
-	res, err := r.opts.Analyze(context.WithoutCancel(ctx), path, c.Out, cfg)
+	// What analyze does with one input, into the folder this session
+	// holds: the recording's digest and the settings in the manifest, the
+	// files staged and published together.
+	digest, _ := pipeline.InputDigest(path) // "" when unreadable: the analysis says why
+	res, err := analyzeInput(context.WithoutCancel(ctx), r.opts.Analyze, path, digest, c.Out, cfg, r.opts.Err, progressAuto)
 	if err != nil {
 		return path, fmt.Errorf("report of %s: %w", path, err)
 	}
@@ -418,6 +435,9 @@ func (r *liveRun) close() {
 	if r.evFile != nil {
 		r.evFile.Close()
 	}
+	if r.lock != nil {
+		r.lock.Release()
+	}
 }
 
 // recording starts the recorder on the first frame (a stream's size is
@@ -426,6 +446,9 @@ type recording struct {
 	ctx  context.Context
 	path string
 	fps  float64
+	// wait: the source can wait for the encoder (a file played as fast
+	// as it can be), so no frame is left out of the recording.
+	wait bool
 	mu   sync.Mutex
 	rec  *vision.Recorder
 	err  error
@@ -452,7 +475,11 @@ func (r *recording) add(f vision.LiveFrame) {
 			return
 		}
 	}
-	r.rec.Add(f)
+	if r.wait {
+		r.rec.AddWait(f)
+	} else {
+		r.rec.Add(f)
+	}
 }
 
 // close finishes the video; its path, or an error when nothing could be

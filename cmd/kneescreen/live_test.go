@@ -5,11 +5,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,11 +21,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kneescreen/kneescreen/internal/dirlock"
 	"github.com/kneescreen/kneescreen/internal/pipeline"
 	"github.com/kneescreen/kneescreen/internal/sample"
 	"github.com/kneescreen/kneescreen/internal/testenv"
 	"github.com/kneescreen/kneescreen/overlay"
 	"github.com/kneescreen/kneescreen/pose"
+	"github.com/kneescreen/kneescreen/report"
 	"github.com/kneescreen/kneescreen/screening"
 	"github.com/kneescreen/kneescreen/vision"
 )
@@ -205,6 +209,16 @@ func TestLiveFileAsCamera(t *testing.T) {
 	if err != nil || json.Unmarshal(b, &rep) != nil || len(rep.Reps) != 1 {
 		t.Fatalf("report.json: %d reps, %v", len(rep.Reps), err)
 	}
+	// The folder is written as analyze writes it: the manifest last,
+	// naming the recording by its content, every file checking out.
+	man, err := report.ReadManifest(out)
+	if err != nil {
+		t.Fatalf("manifest: %v", err)
+	}
+	digest, err := pipeline.InputDigest(filepath.Join(out, RecordingFile))
+	if err != nil || man.Input.SHA256 != digest || man.Verify(out) != nil {
+		t.Errorf("manifest input %+v, recording's digest %s (%v), verify: %v", man.Input, digest, err, man.Verify(out))
+	}
 	if !strings.Contains(res.stdout, "live: end of input: 1 reps, 103 frames processed of 103 captured (0 dropped)") ||
 		!strings.Contains(res.stdout, RecordingFile+": squat, front view, 1 reps") {
 		t.Errorf("stdout %q", res.stdout)
@@ -307,6 +321,26 @@ func TestLiveErrors(t *testing.T) {
 	t.Run("missing camera", func(t *testing.T) {
 		res := runLiveWith(t, deps, "--camera", "/dev/video97", "--display", "none", "--out", t.TempDir())
 		oneLine(t, res, exitFailed, "/dev/video97: camera not available: no such device")
+	})
+
+	// An --out another run holds is a usage error before the camera
+	// opens: nothing is captured, recorded or analysed.
+	t.Run("output folder in use", func(t *testing.T) {
+		out := t.TempDir()
+		held, err := dirlock.Acquire(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer held.Release()
+		n := len(calls.inputs)
+		res := runLiveWith(t, deps, "--camera", testenv.Testdata(t, "squat_640x360.mp4"), "--display", "none", "--out", out)
+		if res.code != exitUsage || strings.Count(res.stderr, "\n") != 1 || !strings.Contains(res.stderr, "kneescreen: live: --out "+out+" is in use by another kneescreen run") ||
+			len(res.events) != 0 || len(calls.inputs) != n {
+			t.Errorf("exit %d, stderr %q, %d events, %d analyses", res.code, res.stderr, len(res.events), len(calls.inputs)-n)
+		}
+		if _, err := os.Stat(filepath.Join(out, RecordingFile)); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("a recording in a folder in use: %v", err)
+		}
 	})
 
 	t.Run("display cannot open", func(t *testing.T) {
