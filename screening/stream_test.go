@@ -85,6 +85,13 @@ func TestStreamRepsMatchAnalyze(t *testing.T) {
 		{"dropouts, outliers and a leg swap", synth.Config{Reps: 4, NoisePx: 2, DropProb: 0.03, OutlierProb: 0.01,
 			SwapFrames: [][2]int{{70, 90}}, Seed: 7}},
 		{"12 frames/s", synth.Config{Reps: 4, FPS: 12, NoisePx: 1.5, Seed: 8}},
+		// Knees that track out in three reps and cave halfway down in the
+		// next three, over the feet at the bottom: only the change from
+		// the best rep so far (an earlier one) tells them apart, live as
+		// in the report.
+		{"knees caving after good reps", synth.Config{Reps: 6, StanceWidthM: 0.6, ToeOutDeg: 30, KneeFlexionDeg: 125,
+			KneeMedialByRep: [][2]float64{{-0.04, -0.04}, {-0.04, -0.04}, {-0.04, -0.04}, {0.22, 0.22}, {0.22, 0.22}, {0.22, 0.22}},
+			KneeMedialMidRange: true, NoisePx: 2, Seed: 31}},
 		{"no reps", synth.Config{NoReps: true, LeadS: 6, NoisePx: 1.5, Seed: 9}},
 	}
 	for _, tt := range tests {
@@ -148,6 +155,13 @@ func TestStreamRepsMatchAnalyze(t *testing.T) {
 					for _, side := range []screening.Side{screening.SideLeft, screening.SideRight, screening.SideBoth} {
 						a, b := mv.Side(side), gv.Side(side)
 						tol := 0.02 // ratios
+						if k == 0 {
+							// The first rep's window holds only the
+							// lead-in's standing (a second or two) to
+							// calibrate the shank and the body's centre
+							// line on; later ones hold 20 s.
+							tol = 0.04
+						}
 						if strings.HasSuffix(name, "_deg") {
 							tol = 1
 						}

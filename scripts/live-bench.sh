@@ -10,11 +10,14 @@
 # Run it on a quiet machine: the goal on 2 cores is at least 95% of frames
 # processed and p95 latency at most 50 ms.
 set -eu
+# Positional arguments up to "--" (MINUTES and CLIP may be left out).
 BIN=$1
-MIN=${2:-10}
-CLIP=${3:-$(dirname "$0")/../../shared/realdata/videos/rjsong_front_squat.mp4}
-shift $(( $# < 3 ? $# : 3 ))
-[ "${1:-}" = "--" ] && shift
+shift
+MIN=10
+CLIP=$(dirname "$0")/../../shared/realdata/videos/rjsong_front_squat.mp4
+if [ $# -gt 0 ] && [ "$1" != "--" ]; then MIN=$1; shift; fi
+if [ $# -gt 0 ] && [ "$1" != "--" ]; then CLIP=$1; shift; fi
+if [ $# -gt 0 ] && [ "$1" = "--" ]; then shift; fi
 DIR=$(mktemp -d)
 trap 'kill $LP 2>/dev/null || true; rm -rf "$DIR"' EXIT
 # The clip looped (stream copy, no re-encoding) to at least MIN minutes.
