@@ -90,7 +90,7 @@ func TestStreamRepsMatchAnalyze(t *testing.T) {
 		// the best rep so far (an earlier one) tells them apart, live as
 		// in the report.
 		{"knees caving after good reps", synth.Config{Reps: 6, StanceWidthM: 0.6, ToeOutDeg: 30, KneeFlexionDeg: 125,
-			KneeMedialByRep: [][2]float64{{-0.04, -0.04}, {-0.04, -0.04}, {-0.04, -0.04}, {0.22, 0.22}, {0.22, 0.22}, {0.22, 0.22}},
+			KneeMedialByRep:    [][2]float64{{-0.04, -0.04}, {-0.04, -0.04}, {-0.04, -0.04}, {0.22, 0.22}, {0.22, 0.22}, {0.22, 0.22}},
 			KneeMedialMidRange: true, NoisePx: 2, Seed: 31}},
 		{"no reps", synth.Config{NoReps: true, LeadS: 6, NoisePx: 1.5, Seed: 9}},
 	}
