@@ -58,8 +58,9 @@
 // trailing outlier test, short gaps held, the One-Euro filter), a running
 // calibration of the person's proportions, the live metrics a display
 // shows (FPPA and knee over foot per side, depth), framing problems, and
-// an online rep detector. When a rep ends, Push hands back the rep's own
-// frames ([RepWindow]); a [LiveGrader] screens them once with [Analyze]
+// an online rep detector. When a rep ends, Push hands back the rep's
+// frames with up to 20 s of the past ([RepWindow]); a [LiveGrader]
+// screens them once with [Analyze]
 // (whether it is a rep at all, its metrics, view and movement), takes the
 // change from the best rep over the reps so far, and grades the rep with
 // the [RepGrader] the report uses, so a rep's verdict is what the batch

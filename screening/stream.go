@@ -13,8 +13,9 @@ import (
 // needs. Push conditions each pose causally, keeps a running calibration
 // of the person, computes the live metrics and framing problems, and
 // follows the mid-hip with an online rep detector (streamreps.go). When a
-// rep ends, Push hands back the rep's own frames (a RepWindow), which
-// RepWindow.Grade screens once, on whatever goroutine the caller likes.
+// rep ends, Push hands back the rep's frames with up to 20 s of the past
+// (a RepWindow), which a LiveGrader screens once, on whatever goroutine
+// the caller likes.
 // Stream is not safe for concurrent use.
 type Stream struct {
 	opts Options
@@ -82,7 +83,7 @@ type StreamFrame struct {
 	// important first; empty when the framing is fine.
 	Framing []Framing
 	// Ended is set on the frame where a rep ends (plus a short margin):
-	// its own frames, to grade with RepWindow.Grade.
+	// its own frames, to grade with a LiveGrader.
 	Ended *RepWindow
 }
 
@@ -153,7 +154,7 @@ const (
 // fps frames per second (0: unknown). The skeleton is taken from the first
 // pose. opts.Filter sets the causal conditioning (its One-Euro settings
 // and outlier test, whatever its Mode) and, as given, the grading of each
-// rep's window (RepWindow.Grade), which thereby screens a rep the way
+// rep's window (LiveGrader.Grade), which thereby screens a rep the way
 // Analyze does.
 func NewStream(width, height int, fps float64, opts Options) (*Stream, error) {
 	if err := opts.Validate(); err != nil {

@@ -23,8 +23,9 @@ import (
 //
 // The candidate share is below every movement's rep criterion, so no rep
 // is missed; whether a candidate is a rep, of which movement and how
-// deep, is then decided by the batch analysis of the candidate's own
-// frames (LiveGrader.Grade), so a live rep count is the one Analyze gives.
+// deep, is then decided by the batch analysis of the candidate's frames
+// and their past (LiveGrader.Grade), so a live rep count is the one
+// Analyze gives.
 
 const (
 	// maxRepS is the longest rep followed: slow single-leg squats take
@@ -282,9 +283,9 @@ func (m *slidingMin) push(t, v float64) {
 // min returns the smallest value in the window and its time.
 func (m *slidingMin) min() (float64, float64) { return m.v[m.head], m.t[m.head] }
 
-// RepWindow is the raw poses of one rep candidate: from a little before
-// the standing moment it started from to a little after its end. A
-// LiveGrader screens it.
+// RepWindow is the raw poses of one rep candidate and its past: from
+// repContextS before the standing moment it started from (or the last
+// camera cut) to a little after its end. A LiveGrader screens it.
 type RepWindow struct {
 	// Track holds the window's raw poses (times as pushed).
 	Track *pose.Track
