@@ -60,11 +60,12 @@
 // shows (FPPA and knee over foot per side, depth), framing problems, and
 // an online rep detector. When a rep ends, Push hands back the rep's
 // frames with up to 20 s of the past ([RepWindow]); a [LiveGrader]
-// screens them once with [Analyze]
-// (whether it is a rep at all, its metrics, view and movement), takes the
-// change from the best rep over the reps so far, and grades the rep with
-// the [RepGrader] the report uses, so a rep's verdict is what the batch
-// analysis says of it.
+// screens them once with [Analyze] (whether it is a rep at all, its
+// metrics, view and movement), takes the change from the best rep over
+// the reps so far, and grades the rep with the [RepGrader] the report
+// uses, so a rep's verdict is what the batch analysis says of it (the
+// report's, with the whole recording, may still differ where a later rep
+// becomes the best, or for the first rep, which has no past).
 //
 // # Metrics
 //
