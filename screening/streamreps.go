@@ -320,9 +320,12 @@ type RepVerdict struct {
 // A LiveGrader is used by one goroutine at a time.
 type LiveGrader struct {
 	opts Options
-	// reps are the reps graded so far, with copies of their knee details
-	// (compareWithBestRep rewrites them as the best rep changes).
-	reps []Rep
+	// n counts the reps graded.
+	n int
+	// best holds the reps so far that later reps are compared with: the
+	// best on each side (compareWithBestRep needs no other), with copies
+	// of their knee details, so a long session's history stays bounded.
+	best []Rep
 }
 
 // NewLiveGrader returns a grader for a stream screened with opts.
@@ -354,16 +357,46 @@ func (g *LiveGrader) Grade(ctx context.Context, w *RepWindow) (*RepVerdict, erro
 	if best < 0 {
 		return nil, nil
 	}
+	g.n++
 	rep := r.Reps[best]
-	rep.Index = len(g.reps) + 1
-	g.reps = append(g.reps, withOwnKnee(rep))
-	compareWithBestRep(g.reps)
+	rep.Index = g.n
+	reps := append(g.best, withOwnKnee(rep))
+	compareWithBestRep(reps)
 	// The verdict gets its own copy: the history's is rewritten as later
 	// reps come.
-	rep = withOwnKnee(g.reps[len(g.reps)-1])
+	rep = withOwnKnee(reps[len(reps)-1])
+	g.best = bestReps(reps)
 	rg := &RepGrader{thr: &g.opts.Thresholds, sex: g.opts.Sex, blocked: r.blocked}
 	rep.Findings = rg.Findings(rep)
 	return &RepVerdict{Rep: rep, Movement: rep.Movement, View: rep.View, Findings: rep.Findings, Problems: r.Quality.Problems}, nil
+}
+
+// bestReps keeps, of reps, those that are the best on a side by
+// compareWithBestRep's rule (the first of the knees tracking furthest
+// out): the only ones a later rep can be compared with.
+func bestReps(reps []Rep) []Rep {
+	keep := make([]bool, len(reps))
+	for s := range 2 {
+		best, bt := -1, 0.0
+		for k, r := range reps {
+			if r.KneeOverFoot == nil {
+				continue
+			}
+			if tr := r.KneeOverFoot.side(s).track; tr != nil && (best < 0 || tr.meanTangent() > bt) {
+				best, bt = k, tr.meanTangent()
+			}
+		}
+		if best >= 0 {
+			keep[best] = true
+		}
+	}
+	out := make([]Rep, 0, 2)
+	for k, r := range reps {
+		if keep[k] {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // withOwnKnee returns rep with a copy of its knee-over-foot details.
