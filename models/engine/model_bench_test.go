@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/kneescreen/kneescreen/internal/testenv"
@@ -146,5 +148,103 @@ func TestFastConvMoveNetFidelity(t *testing.T) {
 	t.Logf("largest keypoint difference fast vs pure Go: %.2g", worst)
 	if worst > 1e-4 {
 		t.Errorf("fast kernels move keypoints by %g, want <= 1e-4", worst)
+	}
+}
+
+// BenchmarkMoveNetContended runs Lightning where the engine's threads
+// outnumber the cores, as on a server running several analyses or a
+// pipeline running lanes beside other work:
+//
+//   - sessionsS/threads2: 2×GOMAXPROCS sessions of 2 threads each at once,
+//     four times as many engine threads as the Go scheduler has processors;
+//   - sessions1/threadsT/hogsH: one session while H threads outside the Go
+//     scheduler (as other processes) keep a core busy each.
+//
+// beside one session alone at 1 and 2 threads, the uncontended figures.
+// ms/inference is the wall time per inference of all sessions together,
+// the inverse of throughput. Degrading gracefully means: the contended
+// figures are no worse than the same conditions at one thread per session
+// (sessions1/threads1/hogsH against sessions1/threads2/hogsH; for S
+// sessions, the one-thread cpu-ms/inference divided by GOMAXPROCS), and
+// the uncontended ones lose nothing. cpu-ms/inference is the process's CPU
+// time per inference (without hogs), which also holds on a machine other
+// processes share: time spent spinning shows there.
+func BenchmarkMoveNetContended(b *testing.B) {
+	f := moveNetFiles()[0]
+	procs := runtime.GOMAXPROCS(0)
+	for _, c := range []struct{ sessions, threads, hogs int }{
+		{1, 1, 0}, {1, 2, 0}, {2 * procs, 2, 0}, {1, 1, procs}, {1, 2, procs},
+	} {
+		name := fmt.Sprintf("sessions%d/threads%d", c.sessions, c.threads)
+		if c.hogs > 0 {
+			name += fmt.Sprintf("/hogs%d", c.hogs)
+		}
+		b.Run(name, func(b *testing.B) {
+			if c.hogs > 0 {
+				stop := startHogs(c.hogs)
+				defer stop()
+			}
+			m := loadMoveNet(b, f.path, c.threads)
+			x := moveNetInput(b, f.size)
+			ctx := context.Background()
+			ss := make([]*Session, c.sessions)
+			for i := range ss {
+				ss[i] = m.NewSession()
+				defer ss[i].Close()
+				if _, err := ss[i].Run(ctx, x); err != nil {
+					b.Fatal(err)
+				}
+			}
+			// The sessions share b.N inferences, each taking the next
+			// until none is left.
+			var next atomic.Int64
+			n := int64(b.N)
+			b.ResetTimer()
+			cpu0, cpuOK := processCPUTime()
+			var wg sync.WaitGroup
+			for _, s := range ss {
+				wg.Go(func() {
+					for next.Add(1) <= n {
+						if _, err := s.Run(ctx, x); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/inference")
+			if cpu1, _ := processCPUTime(); cpuOK && c.hogs == 0 {
+				b.ReportMetric((cpu1-cpu0).Seconds()*1000/float64(b.N), "cpu-ms/inference")
+			}
+		})
+	}
+}
+
+// startHogs starts n goroutines that keep a CPU busy each, on OS threads of
+// their own beside GOMAXPROCS's (which it raises by n until stop), as other
+// processes on the machine do: the engine's threads then share the cores
+// with threads the Go scheduler does not control.
+func startHogs(n int) (stop func()) {
+	prev := runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + n)
+	var done atomic.Bool
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			x := 1.0
+			for !done.Load() {
+				for range 10000 {
+					x = x*1.0000001 + 1e-9
+				}
+			}
+			_ = x
+		})
+	}
+	return func() {
+		done.Store(true)
+		wg.Wait()
+		runtime.GOMAXPROCS(prev)
 	}
 }

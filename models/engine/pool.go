@@ -25,6 +25,18 @@ type rangeTask interface {
 // that actually joined. Workers spin for a while after each job so that
 // they are awake for the next one, and park when the session goes idle.
 //
+// On a machine with more runnable threads than cores (other processes, a
+// server's other analyses, threads outside the Go scheduler) the kernel can
+// deschedule a worker in the middle of its chunk for a whole time slice,
+// milliseconds, and the caller then waits for it at the end of the step;
+// over 150 steps that can make two threads slower than one. So the caller
+// times its wait for workers that joined: when one keeps it waiting longer
+// than any chunk takes (stragglerWait) and longer than the caller's own
+// share of the job took, the pool runs its jobs on the calling goroutine
+// alone for a back-off period, doubled each time the straggling recurs and
+// halved after each job that ends without it, while its workers park. An
+// uncontended pool never waits that long and keeps every thread.
+//
 // A panic in a unit of work, on any thread, is carried to the caller of
 // parallelFor once every thread has left the job, so that the Session turns
 // it into an error for the Run (as for a panic on the calling goroutine)
@@ -51,6 +63,12 @@ type pool struct {
 	// fault is the first panic value of a worker in the current job, set
 	// under mu and read by the caller after every worker has left.
 	fault any
+
+	// backoff is the current back-off period and inlineUntil (on the
+	// monotonic clock of monoNow) the end of it; only the caller of
+	// parallelFor touches them.
+	backoff     time.Duration
+	inlineUntil time.Duration
 }
 
 const (
@@ -78,6 +96,26 @@ type region struct {
 // because a parked worker can take a millisecond to run again on a busy
 // virtual machine.
 const spinTime = 500 * time.Microsecond
+
+// stragglerWait is how long the caller may wait, after its own share of a
+// job, for workers inside it before the pool backs off to one thread. A
+// chunk is a fraction of one step, tens of µs on MoveNet; a worker that
+// keeps the caller waiting much longer was descheduled by the kernel.
+const stragglerWait = 250 * time.Microsecond
+
+// minBackoff and maxBackoff bound the back-off period. Each period ends
+// with a job that tries the workers again, at the risk of one more wait of
+// a time slice: at most a few percent of maxBackoff.
+const (
+	minBackoff = 2 * time.Millisecond
+	maxBackoff = 100 * time.Millisecond
+)
+
+// monoEpoch is the origin of monoNow.
+var monoEpoch = time.Now()
+
+// monoNow reads the monotonic clock.
+func monoNow() time.Duration { return time.Since(monoEpoch) }
 
 // newPool starts threads-1 workers.
 func newPool(threads int) *pool {
@@ -190,6 +228,10 @@ func (p *pool) parallelFor(n, grain int, t rangeTask) {
 		t.Range(0, n)
 		return
 	}
+	if p.backoff > 0 && monoNow() < p.inlineUntil {
+		t.Range(0, n)
+		return
+	}
 	// A few chunks per thread balance uneven units without much overhead.
 	chunk := max(grain, (n+4*p.threads-1)/(4*p.threads))
 	j := job{t: t, n: n, chunk: chunk}
@@ -202,6 +244,7 @@ func (p *pool) parallelFor(n, grain int, t rangeTask) {
 		r.end = int64(n * (i + 1) / p.threads)
 	}
 	gen := p.state.Load()&^(stateGen-1) + stateGen
+	published := monoNow()
 	p.state.Store(gen)
 	if p.sleepers.Load() > 0 {
 		p.mu.Lock()
@@ -211,11 +254,24 @@ func (p *pool) parallelFor(n, grain int, t rangeTask) {
 	fault := p.drainRecover(j, 0)
 	// Close the job to late workers, then wait for those inside.
 	s := p.state.Add(stateClosed)
-	for i := 0; s&stateActive != 0; i++ {
-		if i%64 == 63 {
-			runtime.Gosched()
+	if s&stateActive != 0 {
+		start := monoNow()
+		for i := 0; s&stateActive != 0; i++ {
+			if i%64 == 63 {
+				runtime.Gosched()
+			}
+			s = p.state.Load()
 		}
-		s = p.state.Load()
+		// A wait longer than the caller's own share took is no chunk
+		// running late but a worker the kernel set aside.
+		if now := monoNow(); now-start > stragglerWait && now-start > start-published {
+			p.backoff = min(max(2*p.backoff, minBackoff), maxBackoff)
+			p.inlineUntil = now + p.backoff
+		} else {
+			p.relax()
+		}
+	} else {
+		p.relax()
 	}
 	p.cur = job{} // drop the reference to the step
 	if fault == nil {
@@ -224,6 +280,16 @@ func (p *pool) parallelFor(n, grain int, t rangeTask) {
 	p.fault = nil
 	if fault != nil {
 		panic(fault)
+	}
+}
+
+// relax halves the back-off period after a job in which no worker kept the
+// caller waiting.
+func (p *pool) relax() {
+	if p.backoff > 0 {
+		if p.backoff /= 2; p.backoff < minBackoff {
+			p.backoff = 0
+		}
 	}
 }
 

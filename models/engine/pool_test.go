@@ -96,3 +96,72 @@ func TestPoolPanics(t *testing.T) {
 		}
 	}
 }
+
+// stragglerTask has two units. Unit 0, the caller's, waits until unit 1 has
+// started on a worker; unit 1 then sleeps for sleep, as a worker the kernel
+// descheduled in the middle of its chunk.
+type stragglerTask struct {
+	sleep    time.Duration
+	started  atomic.Bool
+	timedOut atomic.Bool
+}
+
+func (w *stragglerTask) Range(lo, hi int) {
+	for i := lo; i < hi; i++ {
+		if i == 1 {
+			w.started.Store(true)
+			time.Sleep(w.sleep)
+			continue
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for !w.started.Load() {
+			if time.Now().After(deadline) {
+				w.timedOut.Store(true)
+				return
+			}
+			time.Sleep(50 * time.Microsecond)
+		}
+	}
+}
+
+// TestPoolBacksOff checks that a worker keeping the caller waiting far
+// longer than the job's work makes the pool run its next jobs on the caller
+// alone (every unit still exactly once), and that once the back-off period
+// has passed, jobs that end without such a wait give the workers back.
+func TestPoolBacksOff(t *testing.T) {
+	p := newPool(2)
+	defer p.close()
+	// 20 ms is a time slice of a busy machine, far beyond stragglerWait
+	// and beyond the time the caller waits for the worker to start.
+	st := &stragglerTask{sleep: 20 * time.Millisecond}
+	p.parallelFor(2, 1, st)
+	if st.timedOut.Load() {
+		t.Fatal("no worker joined the job within 10 s")
+	}
+	if p.backoff < minBackoff || p.inlineUntil <= monoNow()-p.backoff {
+		t.Fatalf("after a 20 ms straggler: back-off %v, want at least %v", p.backoff, minBackoff)
+	}
+	// Within the period, a job runs on the caller: it is not published to
+	// the workers (the generation stays).
+	gen := p.state.Load() &^ (stateGen - 1)
+	c := &countTask{hits: make([]atomic.Int32, 1000)}
+	p.parallelFor(len(c.hits), 1, c)
+	if g := p.state.Load() &^ (stateGen - 1); g != gen {
+		t.Error("a job during the back-off was handed to the workers")
+	}
+	for i := range c.hits {
+		if n := c.hits[i].Load(); n != 1 {
+			t.Fatalf("during the back-off, unit %d ran %d times, want 1", i, n)
+		}
+	}
+	// After it, clean jobs relax the back-off to nothing. A busy machine
+	// may deschedule a worker again, so allow a few periods.
+	for range 50 {
+		time.Sleep(p.inlineUntil - monoNow() + time.Millisecond)
+		p.parallelFor(len(c.hits), 1, c)
+		if p.backoff == 0 {
+			return
+		}
+	}
+	t.Fatalf("back-off still %v after 50 periods of clean jobs", p.backoff)
+}
