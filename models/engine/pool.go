@@ -34,8 +34,8 @@ type rangeTask interface {
 // than any chunk takes (stragglerWait) and longer than the caller's own
 // share of the job took, the pool runs its jobs on the calling goroutine
 // alone for a back-off period, doubled each time the straggling recurs and
-// halved after each job that ends without it, while its workers park. An
-// uncontended pool never waits that long and keeps every thread.
+// halved after as long again of parallel jobs without it, while its workers
+// park. An uncontended pool never waits that long and keeps every thread.
 //
 // A panic in a unit of work, on any thread, is carried to the caller of
 // parallelFor once every thread has left the job, so that the Session turns
@@ -64,11 +64,13 @@ type pool struct {
 	// under mu and read by the caller after every worker has left.
 	fault any
 
-	// backoff is the current back-off period and inlineUntil (on the
-	// monotonic clock of monoNow) the end of it; only the caller of
-	// parallelFor touches them.
+	// backoff is the current back-off period, inlineUntil (on the
+	// monotonic clock of monoNow) the end of it and since the start of the
+	// last period or relaxation; only the caller of parallelFor touches
+	// them.
 	backoff     time.Duration
 	inlineUntil time.Duration
+	since       time.Duration
 }
 
 const (
@@ -108,7 +110,7 @@ const stragglerWait = 250 * time.Microsecond
 // a time slice: at most a few percent of maxBackoff.
 const (
 	minBackoff = 2 * time.Millisecond
-	maxBackoff = 100 * time.Millisecond
+	maxBackoff = 200 * time.Millisecond
 )
 
 // monoEpoch is the origin of monoNow.
@@ -267,11 +269,12 @@ func (p *pool) parallelFor(n, grain int, t rangeTask) {
 		if now := monoNow(); now-start > stragglerWait && now-start > start-published {
 			p.backoff = min(max(2*p.backoff, minBackoff), maxBackoff)
 			p.inlineUntil = now + p.backoff
+			p.since = now
 		} else {
-			p.relax()
+			p.relax(now)
 		}
-	} else {
-		p.relax()
+	} else if p.backoff > 0 {
+		p.relax(monoNow())
 	}
 	p.cur = job{} // drop the reference to the step
 	if fault == nil {
@@ -283,13 +286,17 @@ func (p *pool) parallelFor(n, grain int, t rangeTask) {
 	}
 }
 
-// relax halves the back-off period after a job in which no worker kept the
-// caller waiting.
-func (p *pool) relax() {
-	if p.backoff > 0 {
+// relax halves the back-off period once the workers have run a whole
+// period after it (two since it began) without keeping the caller waiting.
+// Relaxing per clean job instead would throw the period away at once: on a
+// busy machine one job in hundreds meets a descheduled worker, and each
+// such wait costs as much as hundreds of jobs gain from the workers.
+func (p *pool) relax(now time.Duration) {
+	if p.backoff > 0 && now-p.since > 2*p.backoff {
 		if p.backoff /= 2; p.backoff < minBackoff {
 			p.backoff = 0
 		}
+		p.since = now
 	}
 }
 
