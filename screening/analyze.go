@@ -409,10 +409,29 @@ func (a *analysis) measureReps() {
 		}
 	}
 	compareWithBestRep(a.Reps)
+	readByReps(a.Metrics, a.Reps)
+	for k := range a.Series.Metrics {
+		ms := &a.Series.Metrics[k]
+		if ms.Assessable && !a.metricInfo(ms.Name).Assessable {
+			// No rep reads it: no frame of it is shown either.
+			ms.Assessable = false
+			clear(ms.Valid)
+		}
+	}
 	if len(a.Reps) == 0 {
 		a.addProblem(ProblemNoReps, fmt.Sprintf("no complete repetition found (hip descent of at least %.0f%% of leg length, down and back up)", 100*a.minDescent()))
 	}
 	a.Summary, a.Asymmetry = summarise(a.Reps, a.Metrics)
+}
+
+// metricInfo returns the report's description of metric name.
+func (a *analysis) metricInfo(name string) MetricInfo {
+	for _, in := range a.Metrics {
+		if in.Name == name {
+			return in
+		}
+	}
+	return MetricInfo{}
 }
 
 // grade grades the indicators and, for single-leg tasks, the step-down

@@ -148,6 +148,9 @@ func (rg *RepGrader) value(g *grading, rep Rep, side Side) (float64, string) {
 
 // sideReason explains why metric name has no value in rep on side.
 func sideReason(rep Rep, name string, side Side) string {
+	if w := rep.NotAssessable[name].Side(side); w != "" {
+		return w
+	}
 	pick := func(l, r string) string {
 		if side == SideRight {
 			return r

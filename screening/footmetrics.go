@@ -1,6 +1,7 @@
 package screening
 
 import (
+	"fmt"
 	"math"
 	"slices"
 
@@ -169,6 +170,36 @@ func (rc *repContext) fitAtBottom(name string) MetricValue {
 		v[s] = round(localQuadratic(rc.s.Time, ms.Values, ms.Valid, rc.sp.bottom, 0.2, 3), 4)
 	}
 	return Sided(v[0], v[1])
+}
+
+// footReason says why side s's foot could not be read in the rep, or ""
+// when none of the foot metrics' own conditions explains it: needHeel
+// says the metric scores the heel as well as the toe, stillRule that
+// the toe must stay where it stood (toeStillShare).
+func (rc *repContext) footReason(s int, needHeel, stillRule bool) string {
+	if rc.feet == nil {
+		return ""
+	}
+	seen, still := 0, 0
+	for i := rc.sp.start; i <= rc.sp.end; i++ {
+		ok := scoredAtLeast(rc.c, i, rc.thr.Feet.MinScore, footJoints[s][1])
+		if needHeel {
+			ok = footSeen(rc.c, s, i, rc.thr.Feet.MinScore)
+		}
+		if ok {
+			seen++
+			if rc.feet.still[s][i] {
+				still++
+			}
+		}
+	}
+	switch {
+	case seen == 0:
+		return "the foot's keypoints never score thresholds.feet.min_score in the rep (foot hidden or out of view)"
+	case stillRule && float64(still) < toeStillShare*float64(seen):
+		return fmt.Sprintf("the toe keypoint strays more than thresholds.feet.max_toe_shift_ratio foot lengths from where it stood in %d of the %d frames that show the foot: the model's foot estimate is not steady, or the foot moved", seen-still, seen)
+	}
+	return ""
 }
 
 // scoredAtLeast reports whether every joint scores at least min in frame

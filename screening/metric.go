@@ -1,6 +1,7 @@
 package screening
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -383,6 +384,10 @@ type repContext struct {
 	s      *Series
 	// rep is the rep being built; readings may add details to it.
 	rep *Rep
+	// why is what a reading says about each side it could not read
+	// (index 0 left, 1 right; a whole-body reading uses 0), cleared
+	// before each metric; explain falls back on sideReason.
+	why [2]string
 }
 
 // buildRep measures one rep: the value of every metric its view and
@@ -397,13 +402,87 @@ func buildRep(index int, sp repSpan, side Side, stance int, kind repKind, c *con
 		if ok, _ := m.assessable(kind.view, kind.mv); !ok || kind.view == ViewUnknown || m.lacks(c.sk) {
 			continue
 		}
+		rc.why = [2]string{}
+		var v MetricValue
 		if m.rep != nil {
-			rep.Metrics[m.Name] = m.rep(rc)
+			v = m.rep(rc)
 		} else {
-			rep.Metrics[m.Name] = rc.atBottom(m)
+			v = rc.atBottom(m)
 		}
+		rep.Metrics[m.Name] = v
+		rc.explain(m, v)
 	}
 	return rep
+}
+
+// explain records in the rep why metric m has no value v on each side
+// it misses: the free leg of a unilateral rep, what the reading said
+// (rc.why), or sideReason.
+func (rc *repContext) explain(m *metric, v MetricValue) {
+	var r MetricReasons
+	if !m.PerSide {
+		if math.IsNaN(v.Value) {
+			r.Value = cmp.Or(rc.why[0], sideReason(*rc.rep, m.Name, SideBoth))
+		}
+	} else {
+		for s := range 2 {
+			if !math.IsNaN(v.Side(sideNames[s])) {
+				continue
+			}
+			why := cmp.Or(rc.why[s], sideReason(*rc.rep, m.Name, sideNames[s]))
+			if rc.stance >= 0 && s != rc.stance {
+				why = "free leg: the rep reads its stance leg only"
+			}
+			if s == 0 {
+				r.Left = why
+			} else {
+				r.Right = why
+			}
+		}
+	}
+	if r == (MetricReasons{}) {
+		return
+	}
+	if rc.rep.NotAssessable == nil {
+		rc.rep.NotAssessable = map[string]MetricReasons{}
+	}
+	rc.rep.NotAssessable[m.Name] = r
+}
+
+// readByReps keeps in each assessable metric's Reps only the reps that
+// read it (a value on at least one side); a metric no rep reads is not
+// assessable, with the reps' reasons. A clip without reps keeps the
+// clip's view and movement as its say.
+func readByReps(infos []MetricInfo, reps []Rep) {
+	if len(reps) == 0 {
+		return
+	}
+	for k := range infos {
+		in := &infos[k]
+		if !in.Assessable {
+			continue
+		}
+		var read []int
+		var why []string
+		for _, idx := range in.Reps {
+			rep := reps[idx-1]
+			if rep.Metrics[in.Name].HasValue() {
+				read = append(read, idx)
+				continue
+			}
+			r := rep.NotAssessable[in.Name]
+			for _, w := range []string{r.Left, r.Right, r.Value} {
+				if w != "" && !slices.Contains(why, w) {
+					why = append(why, w)
+				}
+			}
+		}
+		in.Reps = read
+		if len(read) == 0 {
+			in.Assessable, in.Reps = false, nil
+			in.Reason = "no rep could read it: " + strings.Join(why, "; ")
+		}
+	}
 }
 
 // atBottom reads m at the rep's bottom frame, where it is valid; in

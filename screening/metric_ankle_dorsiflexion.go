@@ -1,5 +1,7 @@
 package screening
 
+import "math"
+
 // MetricAnkleDorsiflexion is the ankle's dorsiflexion from standing, shank
 // against foot, in a side view.
 const MetricAnkleDorsiflexion = "ankle_dorsiflexion_deg"
@@ -30,7 +32,7 @@ func init() {
 		order: 95,
 		frame: ankleDorsiflexionFrame,
 		valid: toeInView,
-		rep:   func(rc *repContext) MetricValue { return rc.fitAtBottom(MetricAnkleDorsiflexion) },
+		rep:   ankleDorsiflexionRep,
 	})
 }
 
@@ -39,6 +41,18 @@ func ankleDorsiflexionFrame(fc *frameContext, s, i int) float64 {
 		return nan
 	}
 	return fc.feet.refs[fc.b.shot[i]][s].ankleAngle - shankFootAngle(fc.c, s, i)
+}
+
+// ankleDorsiflexionRep reads the metric at the rep's bottom and says why
+// a side is not read.
+func ankleDorsiflexionRep(rc *repContext) MetricValue {
+	v := rc.fitAtBottom(MetricAnkleDorsiflexion)
+	for s := range 2 {
+		if math.IsNaN(v.Side(sideNames[s])) {
+			rc.why[s] = rc.footReason(s, false, true)
+		}
+	}
+	return v
 }
 
 // toeInView: the model sees side s's toe in frame i (a foot hidden

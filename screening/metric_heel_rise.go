@@ -130,6 +130,7 @@ func heelRiseRep(rc *repContext) MetricValue {
 			continue
 		}
 		if rc.rep.View == ViewSide && !toeStayed(rc, s) {
+			rc.why[s] = rc.footReason(s, true, true)
 			continue
 		}
 		for i := rc.sp.start; i <= rc.sp.end; i++ {
@@ -141,6 +142,9 @@ func heelRiseRep(rc *repContext) MetricValue {
 			}
 		}
 		v[s] = round(v[s], 4)
+		if math.IsNaN(v[s]) {
+			rc.why[s] = rc.footReason(s, true, rc.rep.View == ViewSide)
+		}
 	}
 	return Sided(v[0], v[1])
 }

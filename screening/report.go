@@ -131,8 +131,13 @@ type Rep struct {
 	EndFrame    int `json:"end_frame"`
 	// Metrics maps a metric name to its value at the bottom of the rep
 	// (for fppa_deg: its peak valgus over the valid descent and bottom).
-	// Only assessable metrics appear.
+	// Only the metrics the rep's view and movement allow appear; a side
+	// they allow but the rep could not read is null, with its reason in
+	// NotAssessable.
 	Metrics map[string]MetricValue `json:"metrics"`
+	// NotAssessable says, for every metric in Metrics with a null value
+	// (per side for per-side metrics), why the rep could not read it.
+	NotAssessable map[string]MetricReasons `json:"not_assessable,omitempty"`
 	// FPPA details the frontal plane projection angle per side (front view
 	// only).
 	FPPA *FPPARep `json:"fppa,omitempty"`
@@ -298,6 +303,15 @@ func (m MetricValue) Side(s Side) float64 {
 	return math.NaN()
 }
 
+// HasValue reports whether the value is known: the whole-body value, or
+// either side of a per-side one.
+func (m MetricValue) HasValue() bool {
+	if !m.PerSide {
+		return !math.IsNaN(m.Value)
+	}
+	return !math.IsNaN(m.Left) || !math.IsNaN(m.Right)
+}
+
 // MarshalJSON writes a number (or null), or {"left":..,"right":..}.
 func (m MetricValue) MarshalJSON() ([]byte, error) {
 	if !m.PerSide {
@@ -330,6 +344,27 @@ func (m *MetricValue) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// MetricReasons says why a rep has no value of a metric: on each side
+// of a per-side metric (Left, Right), or for a whole-body one (Value);
+// empty where the rep has a value.
+type MetricReasons struct {
+	Left  string `json:"left,omitempty"`
+	Right string `json:"right,omitempty"`
+	Value string `json:"value,omitempty"`
+}
+
+// Side returns the reason for side (left, right), or the whole-body
+// reason for SideBoth and SideNone.
+func (m MetricReasons) Side(s Side) string {
+	switch s {
+	case SideLeft:
+		return m.Left
+	case SideRight:
+		return m.Right
+	}
+	return m.Value
+}
+
 // MetricInfo describes a metric and whether this analysis could assess it.
 type MetricInfo struct {
 	Name        string     `json:"name"`
@@ -341,7 +376,10 @@ type MetricInfo struct {
 	Assessable  bool       `json:"assessable"`
 	// Reason says why a metric is not assessable.
 	Reason string `json:"reason,omitempty"`
-	// Reps lists the reps whose view and movement allow the metric.
+	// Reps lists the reps that read the metric: their view and movement
+	// allow it and it has a value on at least one side. A metric is
+	// assessable only when some rep reads it (or, in a clip without
+	// reps, when the clip's view and movement allow it).
 	Reps []int `json:"reps,omitempty"`
 }
 

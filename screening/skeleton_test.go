@@ -54,6 +54,15 @@ func findings(t *testing.T, r *screening.Report) string {
 				q.Metrics[k] = v
 			}
 		}
+		q.NotAssessable = nil
+		for k, v := range rep.NotAssessable {
+			if !beyond[k] {
+				if q.NotAssessable == nil {
+					q.NotAssessable = map[string]screening.MetricReasons{}
+				}
+				q.NotAssessable[k] = v
+			}
+		}
 		q.Findings = nil
 		for _, f := range rep.Findings {
 			if !beyond[f.Indicator] {
