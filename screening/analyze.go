@@ -280,8 +280,24 @@ func (a *analysis) classifyViews() {
 	a.Notes = append(a.Notes, fmt.Sprintf("view from the camera's yaw relative to the person (0° front or back, 90° profile): median %.0f°; frontal metrics within %.0f°, sagittal beyond %.0f°; body width calibrated from the %s (frontal width ratio %.2f)",
 		float64(a.YawDeg), t.FrontalMaxYawDeg, t.SagittalMinYawDeg, r0Sources[a.ym.r0From], a.ym.r0))
 	a.front = correctFrontal(c, a.b, a.spans, a.repYaw, a.repMove, a.ym)
-	a.feet = estimateFeet(c, a.b, a.spans, a.front.slope, a.thr)
+	a.feet = estimateFeet(c, a.b, a.spans, a.front.slope, segmentIndex(c, a.ViewSegments), a.thr)
 	a.allowMetrics()
+}
+
+// segmentIndex gives each frame the index of its view segment in segs,
+// -1 for frames outside every segment.
+func segmentIndex(c *conditioned, segs []ViewSegment) []int {
+	out := make([]int, c.n())
+	for i := range out {
+		out[i] = -1
+		for k, sg := range segs {
+			if c.frame[i] >= sg.StartFrame && c.frame[i] <= sg.EndFrame {
+				out[i] = k
+				break
+			}
+		}
+	}
+	return out
 }
 
 // r0Sources names how the frontal width was calibrated, for the notes.

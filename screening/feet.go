@@ -65,7 +65,10 @@ type feet struct {
 	at      [2][]float64
 	frame   [2][]float64
 	length  [][2]float64
-	refs    [][2]footRefs
+	// refAt are each frame's standing references per side
+	// ([side][frame]) and repRef each rep's ([rep][side]).
+	refAt  [2][]footRefs
+	repRef [][2]footRefs
 	// still says, per side and frame, that the toe lies where it stood
 	// (toeStill).
 	still [2][]bool
@@ -73,23 +76,25 @@ type feet struct {
 
 var footJoints = [2][2]pose.Joint{{pose.LeftHeel, pose.LeftFootIndex}, {pose.RightHeel, pose.RightFootIndex}}
 
-// estimateFeet measures each rep's turn-out on each side from the foot
+// estimateFeet measures the foot references (footReferences: seg is each
+// frame's view segment, -1 none) and each rep's turn-out on each side from the foot
 // keypoints where the track has them (repToeOut); a rep whose feet were
 // not seen takes the median of the other reps', and a track without foot
 // keypoints the configured default.
-func estimateFeet(c *conditioned, b *body, spans []repSpan, slopes []float64, thr *Thresholds) *feet {
+func estimateFeet(c *conditioned, b *body, spans []repSpan, slopes []float64, seg []int, thr *Thresholds) *feet {
 	def := thr.KneeOverFoot.DefaultToeOutDeg
 	f := &feet{rep: make([][2]float64, len(spans)), repFrom: make([][2]string, len(spans)),
-		length: make([][2]float64, len(c.shots)), refs: footReferences(c, b)}
+		length: make([][2]float64, len(c.shots))}
 	for k := range c.shots {
 		for s := range 2 {
 			f.length[k][s] = footLength(c, b, k, s)
 		}
 	}
+	f.refAt, f.repRef = footReferences(c, b, f, spans, seg, thr)
 	for s := range 2 {
 		f.still[s] = make([]bool, c.n())
 		for i := range f.still[s] {
-			f.still[s][i] = toeStill(c, b, f, s, i, thr.Feet.MaxToeShiftRatio)
+			f.still[s][i] = toeStill(c, b, f, s, i, thr)
 		}
 	}
 	slopeAt := frameSlopes(c, b, spans, slopes)

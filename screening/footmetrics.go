@@ -53,47 +53,136 @@ func markLackingJoints(infos []MetricInfo, sk *pose.Skeleton) {
 	}
 }
 
-// footRefs are a foot's standing references in one shot, from the frames
-// where the person stands still and upright (body.standing): the heel's
-// and the ankle's height above the toe in pixels, and the angle between
-// the shank and the ankle-to-toe line in degrees. NaN without standing
-// frames that show the foot.
+// footRefs are a foot's standing references, from frames where the
+// person stands still and upright (body.standing) with the foot where it
+// stands in the rep (footReferences): the heel's and the ankle's height
+// above the toe in pixels, and the angle between the shank and the
+// ankle-to-toe line in degrees. NaN without such frames.
 type footRefs struct {
 	heelAbove, ankleAbove, ankleAngle float64
 	// toe is the toe's standing position.
 	toe Point
 }
 
-// footReferences measures every shot's standing foot references per side
-// (indexed [shot][side]). Standing frames are few and the foot does not
-// move in them, so the median of each is its reference.
-func footReferences(c *conditioned, b *body) [][2]footRefs {
-	out := make([][2]footRefs, len(c.shots))
-	for k, sh := range c.shots {
-		for s := range 2 {
-			var heel, ankle, angle, tx, ty []float64
-			for i := sh[0]; i < sh[1]; i++ {
-				if !b.standing[i] {
+// ok reports whether the references were measured.
+func (r footRefs) ok() bool { return r.toe.ok() }
+
+var noRefs = footRefs{nan, nan, nan, Point{nan, nan}}
+
+// repAnchorS is how much of a rep's start and end (seconds) shows where
+// its foot stands: the legs have not yet folded over the foot.
+const repAnchorS = 0.25
+
+// footReferences measures each frame's standing foot references per side
+// (indexed [side][frame]) and each rep's (indexed [rep][side]). The
+// height of the heel above the toe in the image, and the shank-to-foot
+// angle, depend on where the foot stands and on the camera's yaw: a
+// person who turns (a toed-out foot seen from 30° and from 5° off the
+// front shows its length foreshortened differently, and the camera's
+// height turns that into height) or steps closer to the camera changes
+// them without lifting a heel. A rep's references therefore come from
+// the standing frames of its own view segment (seg, -1: none) and shot
+// whose toe lies within the toe tolerance (toeTolerance) of where the
+// toe stands at the rep's start and end; without such frames the rep
+// has none and its foot metrics are not read. A frame outside the reps
+// takes the references of the nearest rep in its segment and shot, or
+// else those of its segment's standing frames.
+func footReferences(c *conditioned, b *body, f *feet, spans []repSpan, seg []int, thr *Thresholds) (at [2][]footRefs, reps [][2]footRefs) {
+	reps = make([][2]footRefs, len(spans))
+	measure := func(s int, keep func(i int) bool) footRefs {
+		var heel, ankle, angle, tx, ty []float64
+		for i := range c.n() {
+			if !b.standing[i] || !keep(i) {
+				continue
+			}
+			t := c.at(footJoints[s][1], i)
+			if !t.ok() {
+				continue
+			}
+			tx, ty = append(tx, t.X), append(ty, t.Y)
+			if v := heelAboveToe(c, s, i); !math.IsNaN(v) {
+				heel = append(heel, v)
+			}
+			if v := ankleAboveToe(c, s, i); !math.IsNaN(v) {
+				ankle = append(ankle, v)
+			}
+			if v := shankFootAngle(c, s, i); !math.IsNaN(v) {
+				angle = append(angle, v)
+			}
+		}
+		if len(tx) == 0 {
+			return noRefs
+		}
+		return footRefs{heelAbove: percentile(heel, 50), ankleAbove: percentile(ankle, 50), ankleAngle: percentile(angle, 50),
+			toe: Point{percentile(tx, 50), percentile(ty, 50)}}
+	}
+	for s := range 2 {
+		for k, sp := range spans {
+			shot, g := b.shot[sp.bottom], seg[sp.bottom]
+			anchor := repToe(c, sp, s)
+			tol := toeTolerance(c, f, shot, s, thr)
+			reps[k][s] = noRefs
+			if g < 0 || !anchor.ok() || !(tol > 0) {
+				continue
+			}
+			reps[k][s] = measure(s, func(i int) bool {
+				return b.shot[i] == shot && seg[i] == g && dist(c.at(footJoints[s][1], i), anchor) <= tol
+			})
+		}
+		segRefs := map[[2]int]footRefs{}
+		at[s] = make([]footRefs, c.n())
+		for i := range at[s] {
+			at[s][i] = noRefs
+			best := math.Inf(1)
+			for k, sp := range spans {
+				if b.shot[sp.bottom] != b.shot[i] || seg[sp.bottom] != seg[i] {
 					continue
 				}
-				if t := c.at(footJoints[s][1], i); t.ok() {
-					tx, ty = append(tx, t.X), append(ty, t.Y)
+				d := 0.0
+				if i < sp.start {
+					d = c.t[sp.start] - c.t[i]
+				} else if i > sp.end {
+					d = c.t[i] - c.t[sp.end]
 				}
-				if v := heelAboveToe(c, s, i); !math.IsNaN(v) {
-					heel = append(heel, v)
-				}
-				if v := ankleAboveToe(c, s, i); !math.IsNaN(v) {
-					ankle = append(ankle, v)
-				}
-				if v := shankFootAngle(c, s, i); !math.IsNaN(v) {
-					angle = append(angle, v)
+				if d < best {
+					best, at[s][i] = d, reps[k][s]
 				}
 			}
-			out[k][s] = footRefs{heelAbove: percentile(heel, 50), ankleAbove: percentile(ankle, 50), ankleAngle: percentile(angle, 50),
-				toe: Point{percentile(tx, 50), percentile(ty, 50)}}
+			if !math.IsInf(best, 1) || seg[i] < 0 {
+				continue
+			}
+			key := [2]int{b.shot[i], seg[i]}
+			r, seen := segRefs[key]
+			if !seen {
+				r = measure(s, func(j int) bool { return b.shot[j] == key[0] && seg[j] == key[1] })
+				segRefs[key] = r
+			}
+			at[s][i] = r
 		}
 	}
-	return out
+	return at, reps
+}
+
+// repToe is where side s's toe stands in rep sp: its median position over
+// the rep's first and last repAnchorS seconds (NaN where never seen).
+func repToe(c *conditioned, sp repSpan, s int) Point {
+	var xs, ys []float64
+	for i := sp.start; i <= sp.end; i++ {
+		if c.t[i]-c.t[sp.start] > repAnchorS && c.t[sp.end]-c.t[i] > repAnchorS {
+			continue
+		}
+		if t := c.at(footJoints[s][1], i); t.ok() {
+			xs, ys = append(xs, t.X), append(ys, t.Y)
+		}
+	}
+	return Point{percentile(xs, 50), percentile(ys, 50)}
+}
+
+// toeTolerance is how far, in pixels, side s's toe may lie from where it
+// stood in shot k and still count as standing there:
+// thresholds.feet.max_toe_shift_ratio foot lengths.
+func toeTolerance(c *conditioned, f *feet, k, s int, thr *Thresholds) float64 {
+	return thr.Feet.MaxToeShiftRatio * f.length[k][s]
 }
 
 // heelAboveToe is the height of side s's heel above its toe in frame i,
@@ -128,18 +217,17 @@ func shankFootAngle(c *conditioned, s, i int) float64 {
 	return JointAngle(k, a, t)
 }
 
-// toeStill reports whether side s's toe lies in frame i within maxShift
-// (thresholds.feet.max_toe_shift_ratio) foot lengths of where it stood in
-// the shot: a planted foot's toe does not move, and a heel that rises
-// keeps it down, so a toe keypoint that wanders (BlazePose's foot
-// estimate drifts upward when the legs fold over the foot in a deep
-// squat, heel, ankle and toe together) or a foot that stepped makes the
-// frame unreadable for the foot metrics.
-func toeStill(c *conditioned, b *body, f *feet, s, i int, maxShift float64) bool {
-	k := b.shot[i]
-	t, F := c.at(footJoints[s][1], i), f.length[k][s]
-	ref := f.refs[k][s].toe
-	return t.ok() && ref.ok() && F > 0 && dist(t, ref) <= maxShift*F
+// toeStill reports whether side s's toe lies in frame i within the toe
+// tolerance (toeTolerance) of where it stood (the frame's references):
+// a planted foot's toe does not move, and a heel that rises keeps it
+// down, so a toe keypoint that wanders (BlazePose's foot estimate drifts
+// upward when the legs fold over the foot in a deep squat, heel, ankle
+// and toe together) or a foot that stepped makes the frame unreadable
+// for the foot metrics.
+func toeStill(c *conditioned, b *body, f *feet, s, i int, thr *Thresholds) bool {
+	t, ref := c.at(footJoints[s][1], i), f.refAt[s][i].toe
+	tol := toeTolerance(c, f, b.shot[i], s, thr)
+	return t.ok() && ref.ok() && tol > 0 && dist(t, ref) <= tol
 }
 
 // toeStillAt reads toeStill for frame i (false without foot readings).
@@ -179,6 +267,9 @@ func (rc *repContext) fitAtBottom(name string) MetricValue {
 func (rc *repContext) footReason(s int, needHeel, stillRule bool) string {
 	if rc.feet == nil {
 		return ""
+	}
+	if k := rc.rep.Index - 1; k >= 0 && k < len(rc.feet.repRef) && !rc.feet.repRef[k][s].ok() {
+		return "no standing frames in the rep's view segment with the foot where it stands in the rep (the person turned or stepped before it): nothing to measure the foot against"
 	}
 	seen, still := 0, 0
 	for i := rc.sp.start; i <= rc.sp.end; i++ {

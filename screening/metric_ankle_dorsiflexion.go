@@ -7,7 +7,7 @@ import "math"
 const MetricAnkleDorsiflexion = "ankle_dorsiflexion_deg"
 
 // Ankle dorsiflexion is the angle the shank closes over the foot. In a
-// side view it is the change, since the shot's standing frames, of the
+// side view it is the change, since standing (the standing frames of the rep's view segment with the foot where it stands in the rep), of the
 // angle between the shank (ankle to knee) and the ankle-to-toe line: the
 // ankle-to-toe line is fixed in the foot, so a foot that rocks onto its
 // ball (heels rising) turns it with the shank and the reading stays the
@@ -23,9 +23,9 @@ func init() {
 		MetricSpec: MetricSpec{
 			Name: MetricAnkleDorsiflexion, Unit: "deg", PerSide: true, Views: sideOnly, Movements: allMoves,
 			Label:       "ankle dorsiflexion",
-			Description: "the closing of the angle between the shank (ankle to knee) and the ankle-to-toe line since the shot's standing frames, in a side view; 0° = standing, positive with the knee forward over the foot (weight-bearing dorsiflexion proxy, independent of heel rise)",
+			Description: "the closing of the angle between the shank (ankle to knee) and the ankle-to-toe line since standing (the standing frames of the rep's view segment with the foot where it stands in the rep), in a side view; 0° = standing, positive with the knee forward over the foot (weight-bearing dorsiflexion proxy, independent of heel rise)",
 			RepValue:    "value at the rep's bottom frame from a local quadratic fit over the valid frames within ±0.2 s; the free leg of a single-leg task is not read",
-			Validity:    "knee and ankle visible, foot index scored at least thresholds.feet.min_score (a foot in plain view) and within thresholds.feet.max_toe_shift_ratio foot lengths of where it stood, and the shot's standing frames showing the foot; needs a model with foot keypoints",
+			Validity:    "knee and ankle visible, foot index scored at least thresholds.feet.min_score (a foot in plain view) and within thresholds.feet.max_toe_shift_ratio foot lengths of where it stood, and standing frames in the rep's view segment with the foot where it stands in the rep (footmetrics.go: footReferences; a person who turned or stepped before the rep has none); needs a model with foot keypoints",
 			Plausible:   Range{Min: -40, Max: 65, Source: "physiological bound: weight-bearing dorsiflexion rarely exceeds 50-55°, plantarflexion on tiptoe about 40-50° from standing"},
 			Needs:       feetJoints,
 		},
@@ -40,7 +40,7 @@ func ankleDorsiflexionFrame(fc *frameContext, s, i int) float64 {
 	if fc.feet == nil {
 		return nan
 	}
-	return fc.feet.refs[fc.b.shot[i]][s].ankleAngle - shankFootAngle(fc.c, s, i)
+	return fc.feet.refAt[s][i].ankleAngle - shankFootAngle(fc.c, s, i)
 }
 
 // ankleDorsiflexionRep reads the metric at the rep's bottom and says why

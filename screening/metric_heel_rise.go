@@ -18,8 +18,9 @@ const IndHeelRise = "heel_rise"
 //
 // A vertical lift is seen at full scale from the front and the side, so
 // the metric is the rise of the heel relative to the toe (which stays on
-// the floor as the foot rocks onto its ball) from the shot's standing
-// frames, over the foot's length (feet.go: footLength). BlazePose places a
+// the floor as the foot rocks onto its ball) from standing (the
+// standing frames of the rep's view segment and foot placement,
+// footReferences), over the foot's length (feet.go: footLength). BlazePose places a
 // heel it cannot see, hidden behind the shank or the other leg in a deep
 // squat, too high, while the ankle keypoint stays where it is; a real
 // heel rise lifts the ankle too, by about two thirds as much (a rigid
@@ -50,9 +51,9 @@ func init() {
 		MetricSpec: MetricSpec{
 			Name: MetricHeelRise, Unit: "ratio", PerSide: true, Views: []View{ViewFront, ViewSide}, Movements: allMoves,
 			Label:       "heel rise",
-			Description: "the heel's rise relative to the toe since the shot's standing frames ÷ foot length (0 = heel down; 0.14 ≈ a 3.8 cm heel lift): the lesser of the heel keypoint's rise and the rise the ankle keypoint's lift implies for a foot rocking on its ball",
+			Description: "the heel's rise relative to the toe since standing (the standing frames of the rep's view segment with the foot where it stands in the rep) ÷ foot length (0 = heel down; 0.14 ≈ a 3.8 cm heel lift): the lesser of the heel keypoint's rise and the rise the ankle keypoint's lift implies for a foot rocking on its ball",
 			RepValue:    "largest value over the rep (local quadratic fits over ±0.3 s), in a side view read only when the toe stayed where it stood in at least 80% of the rep's frames that show the foot; the free leg of a single-leg task is not read",
-			Validity:    "heel and foot index each scored at least thresholds.feet.min_score (a foot in plain view), ankle visible, in a side view the toe within thresholds.feet.max_toe_shift_ratio foot lengths of where it stood (a planted foot's toe stays down), the shot's standing frames showing the foot and its standing shank length known; needs a model with foot keypoints",
+			Validity:    "heel and foot index each scored at least thresholds.feet.min_score (a foot in plain view), ankle visible, in a side view the toe within thresholds.feet.max_toe_shift_ratio foot lengths of where it stood (a planted foot's toe stays down), standing frames in the rep's view segment with the foot where it stands in the rep (footmetrics.go: footReferences; a person who turned or stepped before the rep has none) and its standing shank length known; needs a model with foot keypoints",
 			Plausible:   Range{Min: -0.3, Max: 0.7, Source: "geometric bound: on tiptoe the heel rises about 0.6 foot lengths (heel-to-ball 0.73 foot × sin 55°); it cannot sink far below the floor"},
 			Needs:       feetJoints,
 		},
@@ -75,8 +76,7 @@ func heelRiseFrame(fc *frameContext, s, i int) float64 {
 	if f == nil {
 		return nan
 	}
-	k := fc.b.shot[i]
-	ref, F := f.refs[k][s], f.length[k][s]
+	ref, F := f.refAt[s][i], f.length[fc.b.shot[i]][s]
 	if !(F > 0) {
 		return nan
 	}
