@@ -3,7 +3,8 @@
 // squats, step-downs, split-stance lunges or hip hinges with set knee
 // valgus, knee position over a toed-out foot (per rep if wanted), pelvic
 // drop, trunk lean, stance width, depth and tempo, optionally walking into
-// and out of view, projected by a pinhole camera placed in front of,
+// and out of view or stepping to a new place, projected by a pinhole
+// camera placed in front of,
 // beside or at any angle to the person (and turning around the person
 // mid-recording), with pixel noise, dropped keypoints, outliers and
 // left/right swaps, as MoveNet's 17 keypoints or BlazePose's 33 (with
@@ -177,6 +178,12 @@ type Config struct {
 	// WalkInS and WalkOutS walk the person in from beyond the left image
 	// edge and out beyond the right edge, taking this long (0: none).
 	WalkInS, WalkOutS float64
+	// StepM moves the whole person (feet re-planted) by this many metres
+	// sideways (index 0, towards the person's left when facing the camera
+	// at yaw 0) and forward (index 1, towards a camera at yaw 0), between
+	// StepAtS and StepAtS + StepS seconds: a step to a new place.
+	StepM          [2]float64
+	StepAtS, StepS float64
 	// Seed seeds the noise.
 	Seed int64
 }
@@ -941,6 +948,20 @@ func (c *Config) yawAt(t float64) float64 {
 	return c.YawDeg + (c.YawEndDeg-c.YawDeg)*smooth((t-c.TurnAtS)/c.TurnS)
 }
 
+// stepAt is the person's displacement at time t by the step (StepM).
+func (c *Config) stepAt(t float64) vec3 {
+	if c.StepM == [2]float64{} {
+		return vec3{}
+	}
+	u := 1.0
+	if c.StepS > 0 {
+		u = smooth((t - c.StepAtS) / c.StepS)
+	} else if t < c.StepAtS {
+		u = 0
+	}
+	return v3(c.StepM[0], 0, c.StepM[1]).scale(u)
+}
+
 func newCamera(c *Config, t float64) camera {
 	yaw := c.yawAt(t)
 	th := rad(yaw)
@@ -1029,7 +1050,7 @@ func Generate(cfg Config) (*pose.Track, *Truth, error) {
 			}
 			tr.FreeFootDown[i] = fa.y <= ankleH+0.005
 		}
-		off := cam.right.scale(walk)
+		off := cam.right.scale(walk).add(c.stepAt(t))
 		p := pose.NewPose(skel)
 		p.Frame, p.Time = i, t
 		inside := 0

@@ -341,3 +341,45 @@ func TestFeet(t *testing.T) {
 		t.Errorf("free foot not square to its shank: knee %+v ankle %+v toe %+v", k, a, toe)
 	}
 }
+
+// A step (StepM) moves the whole person: seen from the front, 0.5 m to
+// the left moves the ankles 0.5 m × focal ÷ distance pixels in the image
+// (towards +x: the person's left is the camera's right), and 1 m towards
+// the camera scales the standing body by distance ÷ (distance − 1).
+func TestStepMovesThePerson(t *testing.T) {
+	cfg := Config{Reps: 1, LeadS: 4, StepAtS: 1, StepS: 1, BodyFrac: 0.5}
+	base, _, err := Generate(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := 0.5 * 1080 * 4 / height
+	for _, tc := range []struct {
+		name         string
+		step         [2]float64
+		dx, scaleSet float64
+	}{{"left", [2]float64{0.5, 0}, 0.5 * f / 4, 1}, {"forward", [2]float64{0, 1}, 0, 4.0 / 3}} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := cfg
+			c.StepM = tc.step
+			tr, _, err := Generate(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Before the step the person stands where the base one does;
+			// at 3 s (after the step, before the rep) moved.
+			i0, i1 := 10, 90
+			a0, b0 := tr.Poses[i0].At(pose.LeftAnkle), base.Poses[i0].At(pose.LeftAnkle)
+			if math.Abs(a0.X-b0.X) > 1e-9 || math.Abs(a0.Y-b0.Y) > 1e-9 {
+				t.Errorf("before the step the ankle is at %v, want %v", *a0, *b0)
+			}
+			mid := func(p *pose.Pose) float64 { return (p.At(pose.LeftAnkle).X + p.At(pose.RightAnkle).X) / 2 }
+			if got := mid(&tr.Poses[i1]) - mid(&base.Poses[i1]); math.Abs(got-tc.dx) > 0.5 {
+				t.Errorf("ankles moved %.1f px sideways, want %.1f", got, tc.dx)
+			}
+			span := func(p *pose.Pose) float64 { return p.At(pose.LeftAnkle).Y - p.At(pose.Nose).Y }
+			if got := span(&tr.Poses[i1]) / span(&base.Poses[i1]); math.Abs(got-tc.scaleSet) > 0.01 {
+				t.Errorf("body scaled %.3f, want %.3f", got, tc.scaleSet)
+			}
+		})
+	}
+}
