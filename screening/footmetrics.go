@@ -120,7 +120,7 @@ func footReferences(c *conditioned, b *body, f *feet, spans []repSpan, seg []int
 		for k, sp := range spans {
 			shot, g := b.shot[sp.bottom], seg[sp.bottom]
 			anchor := repToe(c, sp, s)
-			tol := toeTolerance(c, f, shot, s, thr)
+			tol := toeTolerance(f, shot, s, thr)
 			reps[k][s] = noRefs
 			if g < 0 || !anchor.ok() || !(tol > 0) {
 				continue
@@ -180,9 +180,19 @@ func repToe(c *conditioned, sp repSpan, s int) Point {
 
 // toeTolerance is how far, in pixels, side s's toe may lie from where it
 // stood in shot k and still count as standing there:
-// thresholds.feet.max_toe_shift_ratio foot lengths.
-func toeTolerance(c *conditioned, f *feet, k, s int, thr *Thresholds) float64 {
-	return thr.Feet.MaxToeShiftRatio * f.length[k][s]
+// thresholds.feet.max_toe_shift_ratio foot lengths, the model's noise
+// (BlazePose's crop is sized to the person, so its keypoint noise is a
+// share of the foot at any image size), widened in quadrature by
+// thresholds.feet.toe_shift_floor_px, the noise of a keypoint on the
+// source's pixel grid, independent of it: on a 45-px foot 0.08 foot
+// lengths is 3.6 px, the keypoint's own one-pixel noise as large. NaN
+// without the foot's length.
+func toeTolerance(f *feet, k, s int, thr *Thresholds) float64 {
+	F := f.length[k][s]
+	if !(F > 0) {
+		return nan
+	}
+	return math.Hypot(thr.Feet.MaxToeShiftRatio*F, thr.Feet.ToeShiftFloorPx)
 }
 
 // heelAboveToe is the height of side s's heel above its toe in frame i,
@@ -226,7 +236,7 @@ func shankFootAngle(c *conditioned, s, i int) float64 {
 // for the foot metrics.
 func toeStill(c *conditioned, b *body, f *feet, s, i int, thr *Thresholds) bool {
 	t, ref := c.at(footJoints[s][1], i), f.refAt[s][i].toe
-	tol := toeTolerance(c, f, b.shot[i], s, thr)
+	tol := toeTolerance(f, b.shot[i], s, thr)
 	return t.ok() && ref.ok() && tol > 0 && dist(t, ref) <= tol
 }
 
@@ -288,7 +298,7 @@ func (rc *repContext) footReason(s int, needHeel, stillRule bool) string {
 	case seen == 0:
 		return "the foot's keypoints never score thresholds.feet.min_score in the rep (foot hidden or out of view)"
 	case stillRule && float64(still) < toeStillShare*float64(seen):
-		return fmt.Sprintf("the toe keypoint strays more than thresholds.feet.max_toe_shift_ratio foot lengths from where it stood in %d of the %d frames that show the foot: the model's foot estimate is not steady, or the foot moved", seen-still, seen)
+		return fmt.Sprintf("the toe keypoint strays more than thresholds.feet.max_toe_shift_ratio foot lengths (widened by thresholds.feet.toe_shift_floor_px) from where it stood in %d of the %d frames that show the foot: the model's foot estimate is not steady, or the foot moved", seen-still, seen)
 	}
 	return ""
 }
