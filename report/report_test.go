@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -26,6 +28,9 @@ var cases = []struct {
 	{"step-down front", synth.Config{Movement: synth.StepDown, Reps: 3, ValgusDeg: [2]float64{15, 3}, NoisePx: 2, Width: 1280, Height: 720}},
 	{"squat side", synth.Config{Movement: synth.Squat, Reps: 2, YawDeg: 90, NoisePx: 1, Width: 640, Height: 480}},
 	{"no reps", synth.Config{Movement: synth.Squat, NoReps: true, Width: 640, Height: 480}},
+	// BlazePose's feet, the stance foot the far one: the foot metrics the
+	// view allows cannot be read.
+	{"single-leg side, hidden stance foot", synth.Config{Movement: synth.SingleLegSquat, StanceRight: true, Feet: true, Reps: 2, YawDeg: 90, NoisePx: 1, Width: 640, Height: 480}},
 }
 
 func TestWriteAllFormatsValidates(t *testing.T) {
@@ -44,6 +49,7 @@ func TestWriteAllFormatsValidates(t *testing.T) {
 			if err := schema.ValidateReport(doc); err != nil {
 				t.Fatal(err)
 			}
+			checkReadable(t, doc)
 			// Nothing but the four files (no temporaries left behind).
 			ents, _ := os.ReadDir(dir)
 			if len(ents) != 4 {
@@ -58,6 +64,41 @@ func TestWriteAllFormatsValidates(t *testing.T) {
 			html, _ := os.ReadFile(filepath.Join(dir, HTMLFile))
 			checkHTML(t, string(html), d)
 		})
+	}
+}
+
+// checkReadable asserts, on report.json as written, that no metric is
+// assessable without a value: an assessable metric in a clip with reps
+// lists the reps that read it, each with a value, and every null side of
+// a rep's metric says why in the rep's not_assessable.
+func checkReadable(t *testing.T, doc []byte) {
+	t.Helper()
+	var r screening.Report
+	if err := json.Unmarshal(doc, &r); err != nil {
+		t.Fatalf("report.json: %v", err)
+	}
+	for _, info := range r.Metrics {
+		if info.Assessable && len(r.Reps) > 0 && len(info.Reps) == 0 {
+			t.Errorf("%s: assessable, yet no rep reads it", info.Name)
+		}
+		for _, k := range info.Reps {
+			if k < 1 || k > len(r.Reps) || !r.Reps[k-1].Metrics[info.Name].HasValue() {
+				t.Errorf("%s: listed as read by rep %d, which has no value", info.Name, k)
+			}
+		}
+	}
+	for _, rep := range r.Reps {
+		for name, v := range rep.Metrics {
+			sides := []screening.Side{screening.SideBoth}
+			if v.PerSide {
+				sides = []screening.Side{screening.SideLeft, screening.SideRight}
+			}
+			for _, sd := range sides {
+				if math.IsNaN(v.Side(sd)) && rep.NotAssessable[name].Side(sd) == "" {
+					t.Errorf("rep %d: %s %s null without a reason", rep.Index, name, sd)
+				}
+			}
+		}
 	}
 }
 

@@ -88,6 +88,7 @@ func TestMetricsFollowTheirSpecs(t *testing.T) {
 					if len(r.Reps) != 2 {
 						t.Fatalf("%d reps, want 2", len(r.Reps))
 					}
+					checkReadable(t, r)
 					for k, m := range screening.MetricSpecs() {
 						has := true
 						for _, j := range m.Needs {
