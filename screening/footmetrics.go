@@ -182,17 +182,21 @@ func repToe(c *conditioned, sp repSpan, s int) Point {
 // stood in shot k and still count as standing there:
 // thresholds.feet.max_toe_shift_ratio foot lengths, the model's noise
 // (BlazePose's crop is sized to the person, so its keypoint noise is a
-// share of the foot at any image size), widened in quadrature by
+// share of the foot at any image size), but never less than
 // thresholds.feet.toe_shift_floor_px, the noise of a keypoint on the
-// source's pixel grid, independent of it: on a 45-px foot 0.08 foot
-// lengths is 3.6 px, the keypoint's own one-pixel noise as large. NaN
+// source's pixel grid, which does not shrink with the foot: on a 24-px
+// foot 0.08 foot lengths is under 2 px. The floor is not added to the
+// ratio: on larger feet a toe keypoint that settles 0.1 foot lengths
+// lower as the shank tilts over it (pooja_side_squat: 4-5 px on a 45-px
+// foot, the standing toe steady within a pixel) is the model's foot
+// estimate moving, which would read as a heel rise, not noise. NaN
 // without the foot's length.
 func toeTolerance(f *feet, k, s int, thr *Thresholds) float64 {
 	F := f.length[k][s]
 	if !(F > 0) {
 		return nan
 	}
-	return math.Hypot(thr.Feet.MaxToeShiftRatio*F, thr.Feet.ToeShiftFloorPx)
+	return math.Max(thr.Feet.MaxToeShiftRatio*F, thr.Feet.ToeShiftFloorPx)
 }
 
 // heelAboveToe is the height of side s's heel above its toe in frame i,
@@ -279,7 +283,7 @@ func (rc *repContext) footReason(s int, needHeel, stillRule bool) string {
 		return ""
 	}
 	if k := rc.rep.Index - 1; k >= 0 && k < len(rc.feet.repRef) && !rc.feet.repRef[k][s].ok() {
-		return "no standing frames in the rep's view segment with the foot where it stands in the rep (the person turned or stepped before it): nothing to measure the foot against"
+		return "no standing frames in the rep's view segment with the toe where it lies at the rep's start and end (the person turned or stepped before the rep, or the toe keypoint is not steady): nothing to measure the foot against"
 	}
 	seen, still := 0, 0
 	for i := rc.sp.start; i <= rc.sp.end; i++ {
@@ -298,7 +302,7 @@ func (rc *repContext) footReason(s int, needHeel, stillRule bool) string {
 	case seen == 0:
 		return "the foot's keypoints never score thresholds.feet.min_score in the rep (foot hidden or out of view)"
 	case stillRule && float64(still) < toeStillShare*float64(seen):
-		return fmt.Sprintf("the toe keypoint strays more than thresholds.feet.max_toe_shift_ratio foot lengths (widened by thresholds.feet.toe_shift_floor_px) from where it stood in %d of the %d frames that show the foot: the model's foot estimate is not steady, or the foot moved", seen-still, seen)
+		return fmt.Sprintf("the toe keypoint strays more than thresholds.feet.max_toe_shift_ratio foot lengths (at least thresholds.feet.toe_shift_floor_px) from where it stood in %d of the %d frames that show the foot: the model's foot estimate is not steady, or the foot moved", seen-still, seen)
 	}
 	return ""
 }

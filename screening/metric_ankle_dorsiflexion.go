@@ -25,7 +25,7 @@ func init() {
 			Label:       "ankle dorsiflexion",
 			Description: "the closing of the angle between the shank (ankle to knee) and the ankle-to-toe line since standing (the standing frames of the rep's view segment with the foot where it stands in the rep), in a side view; 0° = standing, positive with the knee forward over the foot (weight-bearing dorsiflexion proxy, independent of heel rise)",
 			RepValue:    "value at the rep's bottom frame from a local quadratic fit over the valid frames within ±0.2 s; the free leg of a single-leg task is not read",
-			Validity:    "knee and ankle visible, foot index scored at least thresholds.feet.min_score (a foot in plain view) and within thresholds.feet.max_toe_shift_ratio foot lengths (widened by thresholds.feet.toe_shift_floor_px pixels in quadrature) of where it stood, and standing frames in the rep's view segment with the foot where it stands in the rep (footmetrics.go: footReferences; a person who turned or stepped before the rep has none); needs a model with foot keypoints",
+			Validity:    "knee and ankle visible, foot index scored at least thresholds.feet.min_score (a foot in plain view) and within thresholds.feet.max_toe_shift_ratio foot lengths (at least thresholds.feet.toe_shift_floor_px pixels) of where it stood, and standing frames in the rep's view segment with the foot where it stands in the rep (footmetrics.go: footReferences; a person who turned or stepped before the rep has none); needs a model with foot keypoints",
 			Plausible:   Range{Min: -40, Max: 65, Source: "physiological bound: weight-bearing dorsiflexion rarely exceeds 50-55°, plantarflexion on tiptoe about 40-50° from standing"},
 			Needs:       feetJoints,
 		},

@@ -93,9 +93,10 @@ type FeetThresholds struct {
 	// MaxToeShiftRatio is how far, in foot lengths, the toe may lie
 	// from where it stood for a frame to count.
 	MaxToeShiftRatio float64 `json:"max_toe_shift_ratio" mapstructure:"max_toe_shift_ratio"`
-	// ToeShiftFloorPx is the toe keypoint's noise band in source pixels
-	// that adds to MaxToeShiftRatio's (in quadrature): the tolerance
-	// never falls below it, however small the foot in the image.
+	// ToeShiftFloorPx is the least toe tolerance in source pixels, the
+	// toe keypoint's noise band on the source's pixel grid: the
+	// MaxToeShiftRatio tolerance never falls below it, however small
+	// the foot in the image.
 	ToeShiftFloorPx float64 `json:"toe_shift_floor_px" mapstructure:"toe_shift_floor_px"`
 }
 
@@ -191,7 +192,7 @@ const (
 	srcHeelFlag       = "Cook, Burton & Hoogenboom 2006 (FMS deep squat: the heels stay on the floor; those who cannot get a 2x6 board, 3.8 cm, under them): 3.8 cm is 0.14 of an adult's 27 cm foot"
 	srcHeelWatch      = "expert default: half the FMS board's height, about 2 cm, twice the frame-to-frame noise of the heel keypoint (0.02-0.04 foot lengths)"
 	srcFootScore      = "expert default: in the shared side-view clips BlazePose scores a foot hidden behind the other leg (whose heel it then places too high) 0.35-0.8, a foot in plain view above 0.9"
-	srcToeFloor       = "geometric bound: BlazePose reads the foot from a 256-px crop about 1.4 body heights wide (MediaPipe's region: twice the hip-to-scale-point distance, enlarged 1.25 times), so the foot spans the same share of the model's input at any image size and the ratio scales its noise; where the person is under about 180 px tall the crop samples the source finer than its pixels, and in any video a keypoint is located no better than about one source pixel (grid and compression, σ ≈ 1 px); 3 px is three σ, as the ratio is three times the jitter, and it decides below a foot of about 40 px, where 0.08 foot lengths is 3 px"
+	srcToeFloor       = "geometric bound: BlazePose reads the foot from a 256-px crop about 1.4 body heights wide (MediaPipe's region: twice the hip-to-scale-point distance, enlarged 1.25 times), so the foot spans the same share of the model's input at any image size and the ratio scales its noise; where the person is under about 180 px tall the crop samples the source finer than its pixels, and in any video a keypoint is located no better than about one source pixel (grid and compression, σ ≈ 1 px); 3 px is three σ, as the ratio is three times the jitter; it decides below a foot of about 38 px, where 0.08 foot lengths is 3 px"
 	srcToeShift       = "expert default: a planted foot's toe does not move; 0.08 foot lengths is three times the toe keypoint's frame-to-frame jitter on the shared clips, while BlazePose's foot estimate drifting up in a deep squat moves it 0.1-0.15"
 	srcSagittalYaw    = "expert default: beyond 70° a sagittal segment's horizontal image extent is within 6% of its true extent (sin 70° = 0.94); 2D sagittal angles agree with 3D within 1-3° with the camera perpendicular (Schurr et al. 2017)"
 )
@@ -276,7 +277,7 @@ var thresholdSpecs = []ThresholdSpec{
 		Description: "heel_rise and ankle_dorsiflexion_deg read a frame only while the toe lies within this many foot lengths of where it stood",
 		field:       func(t *Thresholds) *float64 { return &t.Feet.MaxToeShiftRatio }},
 	{Key: "thresholds.feet.toe_shift_floor_px", Default: 3, Unit: "px", Min: 0, Max: 50, Source: srcToeFloor,
-		Description: "the toe's tolerance (thresholds.feet.max_toe_shift_ratio foot lengths) is widened by this many source pixels, added in quadrature, so that it never falls below the keypoint noise of a small image",
+		Description: "the toe's tolerance (thresholds.feet.max_toe_shift_ratio foot lengths) is never less than this many source pixels, the keypoint noise of a small image",
 		field:       func(t *Thresholds) *float64 { return &t.Feet.ToeShiftFloorPx }},
 	{Key: "thresholds.lsi.watch", Default: 95, Unit: "%", Min: 0, Max: 100, Source: srcExpert,
 		Description: "limb symmetry index of flexion-type measures below this (lower is worse)",
