@@ -112,11 +112,14 @@ func TestLiveOptions(t *testing.T) {
 
 // maxVerdictLatencyS bounds a rep event's latency_s in these tests. The
 // rep's window comes back within 0.43 s of its end on the stream's clock
-// (screening's TestStreamRepsMatchAnalyze holds it to 0.5 s on every case);
-// the rest is wall time, the frame in hand and the rep's analysis, tens of
-// milliseconds on a quiet machine and a few hundred on a CI machine busy
-// with other tests.
-const maxVerdictLatencyS = 1.0
+// (screening's TestStreamRepsMatchAnalyze holds it to 0.5 s on every case,
+// deterministically); the rest is wall time, the frame in hand and the
+// rep's analysis: tens of milliseconds on a quiet machine, but up to a
+// second (1.51 s seen at a load average of 12 on 2 cores) when the test
+// shares the CPUs with other packages' tests. So this bound only catches
+// verdicts that queue up behind the frames, not the 0.5 s target, which
+// scripts/live-bench.sh measures on a quiet machine.
+const maxVerdictLatencyS = 2.5
 
 // liveResult is a live run's exit code, output and events.
 type liveResult struct {
