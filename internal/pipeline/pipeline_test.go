@@ -267,10 +267,19 @@ func TestRunCancelLeavesNothing(t *testing.T) {
 type colourSource struct {
 	n, i int
 	img  *image.RGBA
+	// fps is the frame rate (0: 10).
+	fps float64
+}
+
+func (s *colourSource) rate() float64 {
+	if s.fps > 0 {
+		return s.fps
+	}
+	return 10
 }
 
 func (s *colourSource) Info() vision.Info {
-	return vision.Info{Path: "colours", Width: 64, Height: 48, FPS: 10, FrameCount: s.n}
+	return vision.Info{Path: "colours", Width: 64, Height: 48, FPS: s.rate(), FrameCount: s.n}
 }
 
 func (s *colourSource) Next(ctx context.Context) (vision.Frame, error) {
@@ -287,7 +296,7 @@ func (s *colourSource) Next(ctx context.Context) (vision.Frame, error) {
 	for y := 0; y < 48; y++ {
 		s.img.SetRGBA(0, y, color.RGBA{0, 255, 0, 255})
 	}
-	f := vision.Frame{Index: s.i, Time: float64(s.i) / 10, Image: s.img}
+	f := vision.Frame{Index: s.i, Time: float64(s.i) / s.rate(), Image: s.img}
 	s.i++
 	return f, nil
 }
@@ -574,7 +583,9 @@ func TestVideoSize(t *testing.T) {
 		{1080, 1920, 0, 1080, 1920},
 		{1080, 1920, -1, 1080, 1920},
 		{1080, 1920, DefaultVideoMaxSide, 540, 960},
-		{1280, 720, DefaultVideoMaxSide, 1280, 720},
+		{1280, 720, DefaultVideoMaxSide, 640, 360},
+		{1920, 1080, DefaultVideoMaxSide, 960, 540},
+		{960, 544, DefaultVideoMaxSide, 960, 544},
 		{1920, 1080, 640, 640, 360},
 	} {
 		if w, h := VideoSize(tc.w, tc.h, tc.max); w != tc.wantW || h != tc.wantH {
