@@ -105,6 +105,8 @@ func TestAnalyzeOptions(t *testing.T) {
 		{name: "negative threads", args: []string{"analyze", "--threads", "-1", "a.mp4"}, wantCode: exitUsage, wantErr: "--threads must be 0 (all CPUs) to"},
 		{name: "lanes beyond the bound", args: []string{"analyze", "--lanes", "200", "a.mp4"}, wantCode: exitUsage, wantErr: "--lanes must be 0 (one per CPU) to"},
 		{name: "lanes from env beyond the bound", args: []string{"analyze", "a.mp4"}, env: map[string]string{"KNEESCREEN_ANALYZE_LANES": "100000"}, wantCode: exitUsage, wantErr: "--lanes must be"},
+		{name: "negative estimate rate", args: []string{"analyze", "--estimate-hz", "-1", "a.mp4"}, wantCode: exitUsage, wantErr: "--estimate-hz must be 0 (every frame) to 1000, got -1"},
+		{name: "estimate rate NaN", args: []string{"analyze", "--estimate-hz", "NaN", "a.mp4"}, wantCode: exitUsage, wantErr: "--estimate-hz must be 0 (every frame) to 1000, got NaN"},
 		{name: "tiny video", args: []string{"analyze", "--video-max-side", "1", "a.mp4"}, wantCode: exitUsage, wantErr: "--video-max-side must be 0 (the input's size) or at least 160 pixels, got 1"},
 		{name: "image fps Inf", args: []string{"analyze", "--image-fps", "Inf", "a.mp4"}, wantCode: exitUsage, wantErr: "--image-fps must be above 0 and at most 1000 frames/s, got +Inf"},
 		{name: "image fps NaN", args: []string{"analyze", "--image-fps", "NaN", "a.mp4"}, wantCode: exitUsage, wantErr: "--image-fps must be above 0"},
@@ -247,7 +249,7 @@ func TestAnalyzeRunsWithFakes(t *testing.T) {
 
 	code, stdout, stderr := runWith("analyze", "--model", "thunder", "--threads", "3", "--lanes", "2", "--symmetric=false",
 		"--movement", "step-down", "--stance", "left", "--formats", "json,video", "--video-max-side", "0", "--image-fps", "12",
-		"--progress", "never", "--out", out, "a.mp4", "bad.mp4", "frames/")
+		"--estimate-hz", "10", "--progress", "never", "--out", out, "a.mp4", "bad.mp4", "frames/")
 	if code != exitFailed {
 		t.Fatalf("exit %d, want %d; stderr %q", code, exitFailed, stderr)
 	}
@@ -263,7 +265,7 @@ func TestAnalyzeRunsWithFakes(t *testing.T) {
 		if c.dir != wantDirs[i] {
 			t.Errorf("input %s written to %s, want %s", c.input, c.dir, wantDirs[i])
 		}
-		if cfg.Track.Symmetric || cfg.Track.Lanes != 2 || cfg.Track.Threads != 3 || cfg.ImageFPS != 12 || cfg.VideoMaxSide != 0 {
+		if cfg.Track.Symmetric || cfg.Track.Lanes != 2 || cfg.Track.Threads != 3 || cfg.ImageFPS != 12 || cfg.VideoMaxSide != 0 || cfg.Track.EstimateHz != 10 {
 			t.Errorf("pipeline config %+v", cfg)
 		}
 		// One thread budget for the command, shared by its analyses.
@@ -301,7 +303,7 @@ func TestAnalyzeRunsWithFakes(t *testing.T) {
 	if code, _, stderr := runWith("analyze", "--progress", "never", "--out", out, "a.mp4"); code != exitOK || len(calls) != 1 {
 		t.Fatalf("exit %d, %d analyses; stderr %q", code, len(calls), stderr)
 	}
-	if cfg := calls[0].cfg; cfg.VideoMaxSide != pipeline.DefaultVideoMaxSide || len(cfg.Formats) != 4 || !cfg.Track.Symmetric || loads[0].Model != "lightning" {
+	if cfg := calls[0].cfg; cfg.VideoMaxSide != pipeline.DefaultVideoMaxSide || len(cfg.Formats) != 4 || !cfg.Track.Symmetric || loads[0].Model != "lightning" || cfg.Track.EstimateHz != 0 {
 		t.Errorf("defaults: video max side %d, formats %v, symmetric %v, model %q", cfg.VideoMaxSide, cfg.Formats, cfg.Track.Symmetric, loads[0].Model)
 	}
 	calls = nil

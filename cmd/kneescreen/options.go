@@ -90,19 +90,31 @@ type PassConfig struct {
 	Symmetric bool `mapstructure:"symmetric"`
 	// Lanes is the number of estimators run in parallel (0: one per CPU).
 	Lanes int `mapstructure:"lanes"`
+	// EstimateHz, when positive, is the lowest rate at which frames are
+	// estimated, the frames between interpolated (0: every frame; see
+	// pipeline.TrackOptions.EstimateHz, which says what it costs).
+	EstimateHz float64 `mapstructure:"estimate-hz"`
 }
+
+// maxEstimateHz bounds --estimate-hz: no video is faster, and a larger
+// number is a typo.
+const maxEstimateHz = 1000
 
 // Validate implements validator.
 func (c *PassConfig) Validate() error {
+	if !(c.EstimateHz >= 0 && c.EstimateHz <= maxEstimateHz) {
+		return fmt.Errorf("--estimate-hz must be 0 (every frame) to %d, got %v", maxEstimateHz, c.EstimateHz)
+	}
 	return checkParallel("--lanes", "one per CPU", c.Lanes)
 }
 
-// addPassFlags declares --symmetric and --lanes.
+// addPassFlags declares --symmetric, --lanes and --estimate-hz.
 func addPassFlags(cmd *cobra.Command, section string) {
 	fs := cmd.Flags()
 	addSymmetricFlag(fs, section)
 	fs.Int("lanes", 0, "pose estimators run in parallel (0: one per CPU)")
-	bindFlags(fs, section, "lanes")
+	fs.Float64("estimate-hz", 0, "estimate poses at this rate or faster and interpolate the frames between: faster, less accurate (0: every frame)")
+	bindFlags(fs, section, "lanes", "estimate-hz")
 }
 
 // addSymmetricFlag declares --symmetric (PassConfig.Symmetric; serve and
@@ -115,7 +127,7 @@ func addSymmetricFlag(fs *pflag.FlagSet, section string) {
 // trackOptions is the pose pass of a model with these settings, drawing
 // its threads from budget when one is given.
 func (c *PassConfig) trackOptions(m Model, threads int, budget *pipeline.Budget) pipeline.TrackOptions {
-	return pipeline.TrackOptions{NewEstimator: estimators(m), Symmetric: c.Symmetric, Lanes: c.Lanes, Threads: threads, Budget: budget}
+	return pipeline.TrackOptions{NewEstimator: estimators(m), Symmetric: c.Symmetric, Lanes: c.Lanes, Threads: threads, Budget: budget, EstimateHz: c.EstimateHz}
 }
 
 // ScreeningConfig is what is screened (analyze). The values are typed and

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/kneescreen/kneescreen/internal/testenv"
+	"github.com/kneescreen/kneescreen/pose"
 	"github.com/kneescreen/kneescreen/screening"
 )
 
@@ -223,8 +225,20 @@ func TestRepMetricsMatchFullRate(t *testing.T) {
 }
 
 // analyseFullRate runs the full-rate reference: every frame and its
-// mirror estimated, with the lane layout the tests use.
-func analyseFullRate(newEst NewEstimatorFunc, path string) (*screening.Report, any, error) {
-	rep, tr, err := analyse(newEst, path, true)
+// mirror estimated (EstimateHz 0, whatever the defaults become), with the
+// lane layout the tests use.
+func analyseFullRate(newEst NewEstimatorFunc, path string) (*screening.Report, *pose.Track, error) {
+	src, err := Open(path, 30)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer src.Close()
+	tr, err := Track(context.Background(), src, TrackOptions{NewEstimator: newEst, Symmetric: true, Threads: 2, Lanes: 2, EstimateHz: 0})
+	if err != nil {
+		return nil, nil, err
+	}
+	o := screening.DefaultOptions()
+	o.SourcePath = path
+	rep, err := screening.Analyze(context.Background(), tr, o)
 	return rep, tr, err
 }

@@ -91,11 +91,12 @@ func (c Config) Fingerprint() string {
 		Symmetric    bool     `json:"symmetric"`
 		Lanes        int      `json:"lanes"`
 		MaxSide      int      `json:"max_side"`
+		EstimateHz   float64  `json:"estimate_hz"`
 		Screening    any      `json:"screening"`
 		Formats      []string `json:"formats"`
 		ImageFPS     float64  `json:"image_fps"`
 		VideoMaxSide int      `json:"video_max_side"`
-	}{c.Analysis.Tool, c.BuildDigest, c.Analysis.Model, c.ModelDigest, c.Track.Symmetric, lanes, c.Track.MaxSide, s, formats, c.ImageFPS, c.VideoMaxSide})
+	}{c.Analysis.Tool, c.BuildDigest, c.Analysis.Model, c.ModelDigest, c.Track.Symmetric, lanes, c.Track.MaxSide, max(0, c.Track.EstimateHz), s, formats, c.ImageFPS, c.VideoMaxSide})
 	if err != nil {
 		// Only a non-finite number gets here (validated options have
 		// none); such settings match nothing.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"math"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -50,6 +51,18 @@ type TrackOptions struct {
 	Budget *Budget
 	// Depth is how many decoded frames may wait per lane (0: 2).
 	Depth int
+	// EstimateHz, when positive, is the lowest rate at which frames are
+	// estimated: a video faster than that has only every k-th frame
+	// estimated, k the largest stride that keeps the rate at or above
+	// EstimateHz (within 1%, so 29.97 fps counts as 30), and the poses of
+	// the frames between are interpolated linearly in time. The first and
+	// last frames are always estimated. 0 or negative (the default), and
+	// sources of unknown frame rate: every frame. It trades accuracy for
+	// speed: at 15 Hz on the shared 30 fps clips a rep's FPPA moves by up
+	// to 4° from estimating every frame (each frame's crop comes from a
+	// pose two frames old, and a rep's extremes are read from fewer
+	// samples), well beyond the 0.5° TestRepMetricsMatchFullRate allows.
+	EstimateHz float64
 	// MaxSide: frames whose longer side exceeds it are reduced by an
 	// integer factor (2x2 or larger box filter) before estimation, and the
 	// keypoints scaled back (0: DefaultMaxSide; negative: never). The model
@@ -70,6 +83,16 @@ type Progress struct {
 	Done, Total int
 	// Elapsed since the pass began.
 	Elapsed time.Duration
+}
+
+// stride is the estimation stride for a source of fps frames per second
+// with TrackOptions.EstimateHz estimateHz: every stride-th frame is
+// estimated.
+func stride(fps, estimateHz float64) int {
+	if !(estimateHz > 0) || !(fps > 0) || math.IsInf(fps, 0) {
+		return 1
+	}
+	return max(1, int(fps/estimateHz*1.01))
 }
 
 // DefaultMaxSide is the default TrackOptions.MaxSide: 720p frames are
@@ -127,6 +150,7 @@ func StreamPoses(ctx context.Context, src vision.FrameSource, opts TrackOptions,
 	defer t.close()
 	info := src.Info()
 	tr := &pose.Track{Width: info.Width, Height: info.Height, FPS: info.FPS}
+	t.stride = stride(info.FPS, opts.EstimateHz)
 
 	// stop ends every stage when each fails.
 	sctx, stop := context.WithCancel(ctx)
@@ -187,6 +211,8 @@ type tracker struct {
 	// firstW, firstH: the size of the first frame, read after the
 	// dispatcher is done.
 	firstW, firstH int
+	// stride: every stride-th frame is estimated (TrackOptions.EstimateHz).
+	stride int
 }
 
 type lane struct {
@@ -206,14 +232,24 @@ type job struct {
 	release func(*image.RGBA)
 	// sx, sy map the estimated image's pixels to the source frame's.
 	sx, sy float64
+	// skipped lists the frames before f, after the previous estimated
+	// one, whose poses are interpolated.
+	skipped []frameTime
+}
+
+// frameTime is a frame known by its index and time, not estimated.
+type frameTime struct {
+	index int
+	time  float64
 }
 
 type result struct {
-	seq    int
-	index  int
-	time   float64
-	mirror bool
-	p      pose.Pose
+	seq     int
+	index   int
+	time    float64
+	mirror  bool
+	p       pose.Pose
+	skipped []frameTime
 }
 
 // newTracker makes the lanes and their estimators. Each estimator holds
@@ -262,13 +298,15 @@ func (t *tracker) dispatch(ctx context.Context) error {
 	if t.opts.Symmetric {
 		groups /= 2
 	}
-	n := 0
-	for f := range t.stream.Frames() {
-		if n == 0 {
-			t.firstW, t.firstH = f.Image.Rect.Dx(), f.Image.Rect.Dy()
-		}
+	n, decoded := 0, 0
+	// held is the last frame skipped, kept until the next one arrives in
+	// case it is the source's last frame, which is estimated.
+	var held *vision.Frame
+	var skipped []frameTime
+	send := func(f vision.Frame) error {
 		j := t.reduce(f)
 		j.seq = n
+		j.skipped, skipped = skipped, nil
 		g := n % groups
 		n++
 		targets := t.lanes[g : g+1]
@@ -284,8 +322,34 @@ func (t *tracker) dispatch(ctx context.Context) error {
 				return ctx.Err()
 			}
 		}
+		return nil
 	}
-	return t.stream.Err()
+	for f := range t.stream.Frames() {
+		if decoded == 0 {
+			t.firstW, t.firstH = f.Image.Rect.Dx(), f.Image.Rect.Dy()
+		}
+		decoded++
+		if held != nil {
+			t.stream.Release(held.Image)
+			held = nil
+		}
+		if (decoded-1)%t.stride != 0 {
+			skipped = append(skipped, frameTime{f.Index, f.Time})
+			held = &f
+			continue
+		}
+		if err := send(f); err != nil {
+			return err
+		}
+	}
+	if err := t.stream.Err(); err != nil {
+		return err
+	}
+	if held != nil {
+		skipped = skipped[:len(skipped)-1]
+		return send(*held)
+	}
+	return nil
 }
 
 // reduce makes the job of frame f: the frame itself, or a copy reduced
@@ -346,7 +410,7 @@ func (l *lane) run(ctx context.Context, results chan<- result) error {
 			}
 		}
 		select {
-		case results <- result{seq: j.seq, index: j.f.Index, time: j.f.Time, mirror: l.mirror, p: p}:
+		case results <- result{seq: j.seq, index: j.f.Index, time: j.f.Time, mirror: l.mirror, p: p, skipped: j.skipped}:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -367,12 +431,16 @@ type collector struct {
 	start    time.Time
 	progress func(Progress)
 	emit     func(pose.Pose) error
+	// prev is the last estimated pose emitted, the start of the next
+	// interpolation.
+	prev pose.Pose
 }
 
 // slot is one frame being put together.
 type slot struct {
-	p    pose.Pose
-	have uint8 // 1 plain, 2 mirror
+	p       pose.Pose
+	have    uint8 // 1 plain, 2 mirror
+	skipped []frameTime
 }
 
 func newCollector(opts TrackOptions, total int, emit func(pose.Pose) error) *collector {
@@ -413,6 +481,7 @@ func (c *collector) add(r result) error {
 		return nil // cannot happen: each frame goes to one lane of each kind
 	}
 	r.p.Frame, r.p.Time = r.index, r.time
+	s.skipped = r.skipped
 	if s.have == 0 {
 		s.p = r.p
 	} else {
@@ -422,7 +491,7 @@ func (c *collector) add(r result) error {
 	if s.have != c.want {
 		return nil
 	}
-	c.done++
+	c.done += 1 + len(s.skipped)
 	if c.progress != nil {
 		c.progress(Progress{Pass: "pose", Done: c.done, Total: c.total, Elapsed: time.Since(c.start)})
 	}
@@ -433,11 +502,52 @@ func (c *collector) add(r result) error {
 		}
 		delete(c.pending, c.next)
 		c.next++
+		for _, ft := range s.skipped {
+			c.emitted++
+			if err := c.emit(interpolate(&c.prev, &s.p, ft)); err != nil {
+				return err
+			}
+		}
 		c.emitted++
+		c.prev = s.p
 		if err := c.emit(s.p); err != nil {
 			return err
 		}
 	}
+}
+
+// interpolate returns the pose of frame ft, which lies between the
+// estimated poses a and b: positions, model coordinates and scores linear
+// in time (in frame index when the times do not increase). When either
+// pose shows nobody, the nearer one is taken whole (the earlier at equal
+// distance): a lost person's keypoints are no position to move towards.
+func interpolate(a, b *pose.Pose, ft frameTime) pose.Pose {
+	t := 0.5
+	if b.Time > a.Time && ft.time >= a.Time && ft.time <= b.Time {
+		t = (ft.time - a.Time) / (b.Time - a.Time)
+	} else if b.Frame > a.Frame {
+		t = float64(ft.index-a.Frame) / float64(b.Frame-a.Frame)
+	}
+	p := pose.Pose{Frame: ft.index, Time: ft.time, Skeleton: a.Skeleton, Keypoints: make([]pose.Keypoint, len(a.Keypoints))}
+	if !a.Person || !b.Person || len(a.Keypoints) != len(b.Keypoints) {
+		near := a
+		if t > 0.5 {
+			near = b
+		}
+		p.Skeleton, p.Person = near.Skeleton, near.Person
+		p.Keypoints = append(p.Keypoints[:0], near.Keypoints...)
+		return p
+	}
+	p.Person = true
+	for j := range p.Keypoints {
+		ka, kb := a.Keypoints[j], b.Keypoints[j]
+		p.Keypoints[j] = pose.Keypoint{
+			X: ka.X + t*(kb.X-ka.X), Y: ka.Y + t*(kb.Y-ka.Y),
+			NX: ka.NX + t*(kb.NX-ka.NX), NY: ka.NY + t*(kb.NY-ka.NY),
+			Score: ka.Score + t*(kb.Score-ka.Score),
+		}
+	}
+	return p
 }
 
 // incomplete reports a frame left without its pose after a clean end.
