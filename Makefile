@@ -29,7 +29,7 @@ FUZZTIME ?= 30s
 FUZZ_TARGETS := vision:FuzzSniff cmd/kneescreen:FuzzConfig models/engine:FuzzLoad report:FuzzDecodeManifest \
 	internal/batch:FuzzDecodeSummary internal/batch:FuzzFolders
 
-.PHONY: help setup setup-test build test lint sample demo analyze clean models fuzz
+.PHONY: help setup setup-test build test lint sample demo analyze clean models fuzz bench
 
 help:
 	@echo "make setup   install the apt packages kneescreen needs (as root or via sudo)"
@@ -37,6 +37,7 @@ help:
 	@echo "make build   build bin/kneescreen"
 	@echo "make test    lint, the whole test suite (Mat leak tracking on), then each fuzz target for 3s"
 	@echo "make lint    gofmt, go vet and staticcheck (also without cgo, and with -tags noasm)"
+	@echo "make bench   analyze's speed in times real time (json, every output, 1080x1920) beside ffmpeg's decoding, and Lightning beside onnxruntime (needs ../shared; run on a quiet machine)"
 	@echo "make fuzz    run each fuzz target for FUZZTIME (default 30s): the sniffer, config, ONNX loader, manifest and report JSON"
 	@echo "make sample  make $(SAMPLE), a short portrait clip with a rotation tag"
 	@echo "make demo    render the synthetic squat clip and analyse it into $(DEMO_OUT)/ (VIDEO=path analyses yours)"
@@ -75,6 +76,12 @@ test: lint
 	$(GO) test -count=1 -tags matprofile -timeout 25m ./...
 	$(GO) test -count=1 -tags noasm ./models/engine/internal/kernels
 	$(MAKE) --no-print-directory fuzz FUZZTIME=3s
+
+# Throughput: scripts/bench.sh times analyze on the shared 720p and
+# 1080x1920 clips (REPEAT runs each, the fastest kept) beside ffmpeg's
+# decode-only speed, and Lightning's inference beside onnxruntime's.
+bench: build
+	scripts/bench.sh
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \

@@ -57,6 +57,12 @@ type BenchResult struct {
 	// inferences, in milliseconds.
 	MsMedian float64 `json:"ms_median"`
 	MsP90    float64 `json:"ms_p90"`
+	// CPUMs is the process's CPU time (user and system, every thread) per
+	// timed inference, in milliseconds: what other work on a busy machine
+	// disturbs least, and what onnxruntime's bench prints beside its
+	// times (scripts/onnxruntime-bench). Omitted where the platform does
+	// not tell.
+	CPUMs float64 `json:"cpu_ms,omitempty"`
 }
 
 // NewCmdBench builds "kneescreen bench".
@@ -71,7 +77,8 @@ func NewCmdBench(app *App, runF func(context.Context, *BenchOptions) error) *cob
 		Long: `bench times each network of the pose model on a fixed model-sized input (so
 it measures the network itself, without decoding, cropping or resizing) and
 prints one JSON line per network:
-{"model","network","threads","runs","ms_median","ms_p90"}. MoveNet is one
+{"model","network","threads","runs","ms_median","ms_p90","cpu_ms"} (cpu_ms:
+the process's CPU time per inference, every thread). MoveNet is one
 network; BlazePose is two, the person detector (which a video runs only
 when it loses the person) and the landmark model (every frame). Warm-up
 runs are not timed.`,
@@ -106,7 +113,7 @@ func runBench(ctx context.Context, opts *BenchOptions) error {
 	}
 	enc := json.NewEncoder(opts.Out)
 	for _, n := range nm.Networks() {
-		ms, err := timeNetwork(ctx, n, cfg.threads(), cfg.Warmup, cfg.Runs)
+		ms, cpuMs, err := timeNetwork(ctx, n, cfg.threads(), cfg.Warmup, cfg.Runs)
 		if err != nil {
 			return fmt.Errorf("bench: %s: %w", n.Name, err)
 		}
@@ -117,6 +124,7 @@ func runBench(ctx context.Context, opts *BenchOptions) error {
 			Runs:     cfg.Runs,
 			MsMedian: roundTo(quantile(ms, 0.5), 3),
 			MsP90:    roundTo(quantile(ms, 0.9), 3),
+			CPUMs:    roundTo(cpuMs, 3),
 		}); err != nil {
 			return fmt.Errorf("bench: writing output: %w", err)
 		}
@@ -125,27 +133,33 @@ func runBench(ctx context.Context, opts *BenchOptions) error {
 }
 
 // timeNetwork runs n warmup times untimed, then runs times, and returns
-// each timed run's milliseconds.
-func timeNetwork(ctx context.Context, n models.Network, threads, warmup, runs int) ([]float64, error) {
+// each timed run's milliseconds and the process's CPU milliseconds per
+// timed run (0 where the platform does not tell).
+func timeNetwork(ctx context.Context, n models.Network, threads, warmup, runs int) ([]float64, float64, error) {
 	r, err := n.NewRun(threads)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer r.Close()
 	for range warmup {
 		if err := r.Run(ctx); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
 	ms := make([]float64, runs)
+	cpu0, cpuKnown := processCPU()
 	for i := range ms {
 		t0 := time.Now()
 		if err := r.Run(ctx); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		ms[i] = float64(time.Since(t0).Microseconds()) / 1000
 	}
-	return ms, nil
+	cpu1, _ := processCPU()
+	if !cpuKnown {
+		return ms, 0, nil
+	}
+	return ms, float64((cpu1-cpu0).Microseconds()) / 1000 / float64(runs), nil
 }
 
 // quantile returns the q-quantile of xs (linear interpolation between

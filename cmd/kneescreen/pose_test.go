@@ -264,7 +264,7 @@ func TestBenchRuns(t *testing.T) {
 	if err := dec.Decode(&r); err != nil {
 		t.Fatal(err)
 	}
-	if r.Model != "lightning" || r.Network != "lightning" || r.Threads != 1 || r.Runs != 3 || !(r.MsMedian > 0) || r.MsP90 < r.MsMedian {
+	if r.Model != "lightning" || r.Network != "lightning" || r.Threads != 1 || r.Runs != 3 || !(r.MsMedian > 0) || r.MsP90 < r.MsMedian || !(r.CPUMs > 0) {
 		t.Errorf("bench result %+v", r)
 	}
 }
