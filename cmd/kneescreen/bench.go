@@ -159,7 +159,7 @@ func timeNetwork(ctx context.Context, n models.Network, threads, warmup, runs in
 	if !cpuKnown {
 		return ms, 0, nil
 	}
-	return ms, float64((cpu1-cpu0).Microseconds()) / 1000 / float64(runs), nil
+	return ms, float64((cpu1 - cpu0).Microseconds()) / 1000 / float64(runs), nil
 }
 
 // quantile returns the q-quantile of xs (linear interpolation between

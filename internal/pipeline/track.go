@@ -287,7 +287,9 @@ func (t *tracker) close() {
 // dispatch deals frames to lanes (both lanes of a pair for a symmetric
 // run), in frame order, so each lane tracks a fixed subsequence and the
 // result does not depend on timing. Frames larger than MaxSide are reduced
-// first.
+// first. With a stride above 1 (EstimateHz) only every stride-th frame and
+// the last are dealt; the others ride along as the next dealt frame's
+// skipped list, for the collector to interpolate.
 func (t *tracker) dispatch(ctx context.Context) error {
 	defer func() {
 		for _, l := range t.lanes {
