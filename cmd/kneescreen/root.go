@@ -17,8 +17,9 @@ package main
 //     keys whose variable is taken: KNEESCREEN_CONFIG, KNEESCREEN_SHARED.
 //   - Flags that several commands share are declared once, in options.go,
 //     as a typed struct and an addXFlags function: ModelConfig (model,
-//     models-dir, threads), PassConfig (symmetric, lanes), ScreeningConfig
-//     (movement, view, stance, sex), OutputConfig (formats, video-max-side).
+//     models-dir, threads), PassConfig (symmetric, lanes, estimate-hz),
+//     ScreeningConfig (movement, view, stance, sex), OutputConfig (formats,
+//     video-max-side).
 //     A command embeds them (mapstructure ",squash") in its Config, so their
 //     keys are in its own section. Enumerations are typed
 //     (screening.Movement, report.Formats, ...) and parsed once, when the

@@ -27,8 +27,8 @@ type FrameEstimator struct {
 }
 
 // NewFrameEstimator makes the estimators of opts (NewEstimator, Symmetric,
-// Threads, MaxSide; the lane settings, Depth, Budget and Progress belong
-// to a pass and are not used).
+// Threads, MaxSide; the lane settings, Depth, Budget, Progress and
+// EstimateHz belong to a pass and are not used).
 func NewFrameEstimator(opts TrackOptions) (*FrameEstimator, error) {
 	if opts.NewEstimator == nil {
 		return nil, ErrNoEstimator
