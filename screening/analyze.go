@@ -349,8 +349,8 @@ func (a *analysis) classifyMovement() {
 	if mv.Unilateral() {
 		a.fallback = trackStance(a.c, a.opts.Stance)
 	}
-	a.stanceAt = framesStance(a.c, a.spans, a.repStance, a.fallback)
-	a.moveAt = framesMovement(a.c, a.spans, a.repMove, mv)
+	a.stanceAt = spreadOverFrames(a.c, a.spans, a.repStance, a.fallback)
+	a.moveAt = spreadOverFrames(a.c, a.spans, a.repMove, mv)
 	switch {
 	case !mv.Unilateral() && mv != MovementUnknown:
 		a.Stance = SideBoth

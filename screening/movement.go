@@ -390,10 +390,11 @@ func trackStance(c *conditioned, forced Side) int {
 	return stanceByTravel(c, repSpan{start: 0, end: c.n() - 1})
 }
 
-// framesStance spreads the reps' stances over all frames: a frame takes
-// the stance of the rep it belongs to, or of the nearest rep in time.
-func framesStance(c *conditioned, reps []repSpan, stances []int, fallback int) []int {
-	out := make([]int, c.n())
+// spreadOverFrames spreads per-rep values (stances, movements) over all
+// frames: a frame takes the value of the rep it belongs to, or of the
+// nearest rep in time; without reps every frame has fallback.
+func spreadOverFrames[T any](c *conditioned, reps []repSpan, perRep []T, fallback T) []T {
+	out := make([]T, c.n())
 	for i := range out {
 		out[i] = fallback
 		best := math.Inf(1)
@@ -406,30 +407,7 @@ func framesStance(c *conditioned, reps []repSpan, stances []int, fallback int) [
 				d = c.t[i] - c.t[r.end]
 			}
 			if d < best {
-				best, out[i] = d, stances[k]
-			}
-		}
-	}
-	return out
-}
-
-// framesMovement spreads the reps' movements over all frames like
-// framesStance; without reps every frame has the clip's movement.
-func framesMovement(c *conditioned, reps []repSpan, moves []Movement, clip Movement) []Movement {
-	out := make([]Movement, c.n())
-	for i := range out {
-		out[i] = clip
-		best := math.Inf(1)
-		for k, r := range reps {
-			var d float64
-			switch {
-			case i < r.start:
-				d = c.t[r.start] - c.t[i]
-			case i > r.end:
-				d = c.t[i] - c.t[r.end]
-			}
-			if d < best {
-				best, out[i] = d, moves[k]
+				best, out[i] = d, perRep[k]
 			}
 		}
 	}
