@@ -11,21 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kneescreen/kneescreen/internal/testenv"
 	"github.com/kneescreen/kneescreen/screening/synth"
 )
-
-func dirNames(t *testing.T, dir string) []string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, e := range entries {
-		out = append(out, e.Name())
-	}
-	return out
-}
 
 func text(s string) func(io.Writer) error {
 	return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
@@ -53,7 +41,7 @@ func TestOutputCommit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := dirNames(t, dir); !slices.Equal(got, []string{VideoFile, "notes.txt", HTMLFile, JSONFile}) {
+	if got := testenv.DirNames(t, dir); !slices.Equal(got, []string{VideoFile, "notes.txt", HTMLFile, JSONFile}) {
 		t.Errorf("after Begin: %v (the killed run's temporary files should be gone)", got)
 	}
 	if err := o.Stage(JSONFile, text("new json")); err != nil {
@@ -81,7 +69,7 @@ func TestOutputCommit(t *testing.T) {
 	if err := o.Commit(m); err != nil {
 		t.Fatal(err)
 	}
-	if got := dirNames(t, dir); !slices.Equal(got, []string{VideoFile, ManifestFile, "notes.txt", JSONFile}) {
+	if got := testenv.DirNames(t, dir); !slices.Equal(got, []string{VideoFile, ManifestFile, "notes.txt", JSONFile}) {
 		t.Errorf("after Commit: %v; want the new files, the manifest and the user's notes", got)
 	}
 	read, err := ReadManifest(dir)
@@ -113,7 +101,7 @@ func TestOutputAbortAndPartialCommit(t *testing.T) {
 	o.Stage(JSONFile, text("new"))
 	o.Reserve(VideoFile)
 	o.Abort()
-	if got := dirNames(t, dir); !slices.Equal(got, []string{ManifestFile, JSONFile}) {
+	if got := testenv.DirNames(t, dir); !slices.Equal(got, []string{ManifestFile, JSONFile}) {
 		t.Errorf("after Abort: %v", got)
 	}
 	o, _ = Begin(dir)
@@ -123,7 +111,7 @@ func TestOutputAbortAndPartialCommit(t *testing.T) {
 	if err := o.Commit(nil); err != nil {
 		t.Fatal(err)
 	}
-	if got := dirNames(t, dir); !slices.Equal(got, []string{JSONFile}) {
+	if got := testenv.DirNames(t, dir); !slices.Equal(got, []string{JSONFile}) {
 		t.Errorf("after a partial Commit: %v, want only report.json", got)
 	}
 	if _, err := ReadManifest(dir); !errors.Is(err, ErrNoManifest) {
@@ -147,7 +135,7 @@ func TestWriteJSONRejectsInvalid(t *testing.T) {
 		t.Errorf("StageReport: %v", err)
 	}
 	o.Abort()
-	if got := dirNames(t, dir); len(got) != 0 {
+	if got := testenv.DirNames(t, dir); len(got) != 0 {
 		t.Errorf("left %v", got)
 	}
 }

@@ -24,20 +24,6 @@ func quickConfig(t testing.TB, formats ...report.Format) Config {
 	return cfg
 }
 
-// names lists a folder's entries.
-func names(t *testing.T, dir string) []string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, e := range entries {
-		out = append(out, e.Name())
-	}
-	return out
-}
-
 // TestRunFolderIsOneRunsOutput: a report folder holds one run's files
 // under a manifest that lists them. A re-run with fewer formats removes
 // the files it no longer writes (fault 4 of the hostile-input review: the
@@ -58,7 +44,7 @@ func TestRunFolderIsOneRunsOutput(t *testing.T) {
 	}
 	want := append([]string{report.ManifestFile}, report.OutputFiles...)
 	slices.Sort(want)
-	if got := names(t, dir); !slices.Equal(got, want) {
+	if got := testenv.DirNames(t, dir); !slices.Equal(got, want) {
 		t.Fatalf("folder holds %v, want %v", got, want)
 	}
 	m := res.Manifest
@@ -82,7 +68,7 @@ func TestRunFolderIsOneRunsOutput(t *testing.T) {
 	if _, err := Run(context.Background(), in, dir, jsonOnly); err != nil {
 		t.Fatal(err)
 	}
-	if got := names(t, dir); !slices.Equal(got, []string{report.ManifestFile, report.JSONFile}) {
+	if got := testenv.DirNames(t, dir); !slices.Equal(got, []string{report.ManifestFile, report.JSONFile}) {
 		t.Errorf("after a json-only re-run the folder holds %v, want only manifest.json and report.json", got)
 	}
 	if _, err := Complete(dir, digest, jsonOnly); err != nil {
@@ -151,7 +137,7 @@ func TestRunVideoFailureKeepsData(t *testing.T) {
 		t.Fatalf("result %+v: want the report without a manifest", res)
 	}
 	want := []string{report.AnglesFile, report.KeypointsFile, report.HTMLFile, report.JSONFile}
-	if got := names(t, dir); !slices.Equal(got, want) {
+	if got := testenv.DirNames(t, dir); !slices.Equal(got, want) {
 		t.Errorf("folder holds %v, want %v", got, want)
 	}
 	html, _ := os.ReadFile(filepath.Join(dir, report.HTMLFile))
@@ -181,7 +167,7 @@ func TestRunFullDisk(t *testing.T) {
 	if res == nil || res.Manifest != nil {
 		t.Fatalf("result %+v: want the report without a manifest", res)
 	}
-	got := names(t, dir)
+	got := testenv.DirNames(t, dir)
 	for _, name := range []string{report.JSONFile, report.KeypointsFile, report.AnglesFile} {
 		if !slices.Contains(got, name) {
 			t.Errorf("%s missing; the folder holds %v", name, got)

@@ -29,3 +29,18 @@ func SmallFS(tb testing.TB, size int) string {
 	})
 	return dir
 }
+
+// DirNames lists the names of a folder's entries, in name order (what a
+// test compares against the files a run should have written).
+func DirNames(tb testing.TB, dir string) []string {
+	tb.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Name())
+	}
+	return out
+}
