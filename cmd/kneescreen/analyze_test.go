@@ -19,24 +19,18 @@ import (
 	"github.com/kneescreen/kneescreen/report"
 	"github.com/kneescreen/kneescreen/schema"
 	"github.com/kneescreen/kneescreen/screening"
+	"github.com/spf13/cobra"
 )
 
 // runAnalyzeCapture runs args with the analyze command's run replaced by
 // one that records its options.
 func runAnalyzeCapture(t *testing.T, args []string) (int, string, *AnalyzeOptions) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	app := &App{Out: &out, Err: &errOut, v: newViper()}
-	root := newRootCmd(app)
-	for _, c := range root.Commands() {
-		if c.Name() == "analyze" {
-			root.RemoveCommand(c)
-		}
-	}
 	var got *AnalyzeOptions
-	root.AddCommand(NewCmdAnalyze(app, func(_ context.Context, o *AnalyzeOptions) error { got = o; return nil }))
-	code := execute(context.Background(), app, root, args)
-	return code, errOut.String(), got
+	code, _, stderr := runCapture(t, "analyze", args, func(app *App) *cobra.Command {
+		return NewCmdAnalyze(app, func(_ context.Context, o *AnalyzeOptions) error { got = o; return nil })
+	})
+	return code, stderr, got
 }
 
 func TestAnalyzeOptions(t *testing.T) {

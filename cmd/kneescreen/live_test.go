@@ -30,24 +30,18 @@ import (
 	"github.com/kneescreen/kneescreen/report"
 	"github.com/kneescreen/kneescreen/screening"
 	"github.com/kneescreen/kneescreen/vision"
+	"github.com/spf13/cobra"
 )
 
 // runLiveCapture runs args with the live command's run replaced by one
 // that records its options.
 func runLiveCapture(t *testing.T, args []string) (int, string, *LiveOptions) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	app := &App{Out: &out, Err: &errOut, v: newViper()}
-	root := newRootCmd(app)
-	for _, c := range root.Commands() {
-		if c.Name() == "live" {
-			root.RemoveCommand(c)
-		}
-	}
 	var got *LiveOptions
-	root.AddCommand(NewCmdLive(app, func(_ context.Context, o *LiveOptions) error { got = o; return nil }))
-	code := execute(context.Background(), app, root, args)
-	return code, errOut.String(), got
+	code, _, stderr := runCapture(t, "live", args, func(app *App) *cobra.Command {
+		return NewCmdLive(app, func(_ context.Context, o *LiveOptions) error { got = o; return nil })
+	})
+	return code, stderr, got
 }
 
 func TestLiveOptions(t *testing.T) {
