@@ -111,7 +111,7 @@ func BenchmarkResample(b *testing.B) {
 			dst := make([]int32, 192*192*3)
 			b.ReportAllocs()
 			for b.Loop() {
-				rs.resample(dst, img, Letterbox(w, h))
+				rs.resample(dst, img, Letterbox(w, h), false)
 			}
 		})
 	}

@@ -212,6 +212,24 @@ func (e *Estimator) Track(ctx context.Context, img image.Image) (pose.Pose, erro
 // TrackInto is Track writing into dst, whose keypoint slice is reused when
 // it has room: steady-state tracking then allocates nothing.
 func (e *Estimator) TrackInto(ctx context.Context, img image.Image, dst *pose.Pose) error {
+	return e.track(ctx, img, false, dst)
+}
+
+// TrackMirrored is Track on the mirror image (flipped left to right) of
+// img, without making that image: the resampler reads the crop's pixels
+// mirrored, which costs nothing beside flipping a whole frame. The pose is
+// exactly what Track on a mirrored copy of img would return, in the mirror
+// image's coordinates (x' = width - x, img's top-left corner at (0, 0)),
+// and the tracking state follows the mirror image: an Estimator tracks
+// either a video's frames or their mirror images, not both.
+func (e *Estimator) TrackMirrored(ctx context.Context, img image.Image) (pose.Pose, error) {
+	var p pose.Pose
+	err := e.track(ctx, img, true, &p)
+	return p, err
+}
+
+// track is Track of img, or of its mirror image when mirrored.
+func (e *Estimator) track(ctx context.Context, img image.Image, mirrored bool, dst *pose.Pose) error {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	full := Letterbox(w, h)
@@ -219,16 +237,21 @@ func (e *Estimator) TrackInto(ctx context.Context, img image.Image, dst *pose.Po
 	if e.tracking && e.trackW == w && e.trackH == h {
 		r = e.next
 	}
-	if err := e.estimateRegion(ctx, img, r, dst); err != nil {
+	estimate, origin := e.estimateRegion, b.Min
+	if mirrored {
+		// A mirror image's pixels start at (0, 0), as a mirrored copy's.
+		estimate, origin = e.estimateMirrored, image.Point{}
+	}
+	if err := estimate(ctx, img, r, dst); err != nil {
 		return err
 	}
 	if !dst.Person && r != full {
-		if err := e.estimateRegion(ctx, img, full, dst); err != nil {
+		if err := estimate(ctx, img, full, dst); err != nil {
 			return err
 		}
 	}
 	e.tracking, e.trackW, e.trackH = true, w, h
-	e.next = nextRegion(dst, w, h, b.Min)
+	e.next = nextRegion(dst, w, h, origin)
 	return nil
 }
 
@@ -251,8 +274,19 @@ func (e *Estimator) estimateRegion(ctx context.Context, img image.Image, r Regio
 		e.reset(dst)
 		return fmt.Errorf("models: %w: empty image", ErrBadImage)
 	}
-	e.rs.resample(e.in, img, r)
+	e.rs.resample(e.in, img, r, false)
 	return e.infer(ctx, r, b.Min, dst)
+}
+
+// estimateMirrored estimates region r of img's mirror image, which the
+// resampler reads straight from img (see resample).
+func (e *Estimator) estimateMirrored(ctx context.Context, img image.Image, r Region, dst *pose.Pose) error {
+	if img.Bounds().Empty() {
+		e.reset(dst)
+		return fmt.Errorf("models: %w: empty image", ErrBadImage)
+	}
+	e.rs.resample(e.in, img, r, true)
+	return e.infer(ctx, r, image.Point{}, dst)
 }
 
 // reset makes dst a zero pose of the Estimator's skeleton, reusing its

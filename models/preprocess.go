@@ -142,8 +142,16 @@ func copyExact(dst []int32, m *image.RGBA, n int) {
 	}
 }
 
-// resample fills dst (n*n*3 int32, NHWC RGB) with region r of img.
-func (rs *resampler) resample(dst []int32, img image.Image, r Region) {
+// resample fills dst (n*n*3 int32, NHWC RGB) with region r of img, or
+// of img's mirror image (flipped left to right) when mirrored. The mirror
+// image is never made: its pixel x is img's w-1-x, read in the order and
+// with the weights a mirrored copy would be read, so the result is the
+// copy's bit for bit. (Resampling img's reflected region and flipping the
+// result would sum each output's taps in the opposite order; a last-bit
+// difference that moves a byte across a rounding boundary then moves
+// MoveNet's argmax-decoded joints by whole heatmap cells now and then,
+// which tracking carries into the following frames.)
+func (rs *resampler) resample(dst []int32, img image.Image, r Region, mirrored bool) {
 	m := rs.toRGBA(img)
 	b := m.Bounds()
 	w, h := b.Dx(), b.Dy()
@@ -180,7 +188,7 @@ func (rs *resampler) resample(dst []int32, img image.Image, r Region) {
 		j0, j1 := max(y0-s, 0), min(y1-s, k)
 		next = max(next, s+j0)
 		for ; next < s+j1; next++ {
-			rs.filterRow(tmp[(next%ring)*n*3:(next%ring+1)*n*3], m, next, x0, x1)
+			rs.filterRow(tmp[(next%ring)*n*3:(next%ring+1)*n*3], m, next, x0, x1, mirrored)
 		}
 		acc := rs.acc[:n*3]
 		clear(acc)
@@ -200,9 +208,13 @@ func (rs *resampler) resample(dst []int32, img image.Image, r Region) {
 
 // filterRow fills t with source row sy filtered horizontally to n pixels;
 // only columns [x0, x1) of the image are read.
-func (rs *resampler) filterRow(t []float32, m *image.RGBA, sy, x0, x1 int) {
+func (rs *resampler) filterRow(t []float32, m *image.RGBA, sy, x0, x1 int, mirrored bool) {
 	b := m.Bounds()
 	src := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+sy):]
+	if mirrored {
+		rs.filterRowMirrored(t, src[:4*b.Dx()], x0, x1)
+		return
+	}
 	for i := range rs.n {
 		s, k, o := rs.xs[i], rs.xn[i], rs.xo[i]
 		// Clip the taps to the image; taps outside read black.
@@ -216,6 +228,27 @@ func (rs *resampler) filterRow(t []float32, m *image.RGBA, sy, x0, x1 int) {
 				cg += f * float32(p[1])
 				cb += f * float32(p[2])
 			}
+		}
+		t[3*i], t[3*i+1], t[3*i+2] = cr, cg, cb
+	}
+}
+
+// filterRowMirrored is filterRow on the mirror image of the row src (4
+// bytes a pixel): the mirror image's column x is src's w-1-x. x0, x1 are
+// in the mirror image's columns.
+func (rs *resampler) filterRowMirrored(t []float32, src []uint8, x0, x1 int) {
+	last := len(src) - 4 // the byte offset of the row's last pixel
+	for i := range rs.n {
+		s, k, o := rs.xs[i], rs.xn[i], rs.xo[i]
+		j0, j1 := max(x0-s, 0), min(x1-s, k)
+		j1 = max(j1, j0) // all taps outside the image: black
+		var cr, cg, cb float32
+		for q, f := range rs.wx[o+j0 : o+j1] {
+			e := last - 4*(s+j0+q)
+			p := src[e : e+3 : e+3]
+			cr += f * float32(p[0])
+			cg += f * float32(p[1])
+			cb += f * float32(p[2])
 		}
 		t[3*i], t[3*i+1], t[3*i+2] = cr, cg, cb
 	}

@@ -52,7 +52,7 @@ func TestLetterboxMatchesReferenceInputs(t *testing.T) {
 				want := newResampler(n).toRGBA(decodeFile(t, filepath.Join(refs, "coco_"+id, fmt.Sprintf("frame_0001_%d.png", n))))
 				b := src.Bounds()
 				got := make([]int32, n*n*3)
-				newResampler(n).resample(got, src, Letterbox(b.Dx(), b.Dy()))
+				newResampler(n).resample(got, src, Letterbox(b.Dx(), b.Dy()), false)
 				var sum, worst float64
 				for y := range n {
 					for x := range n {
@@ -146,7 +146,7 @@ func TestResampleSynthetic(t *testing.T) {
 				buf[i] = -7
 			}
 			got := buf[guard : guard+n*n*3]
-			newResampler(n).resample(got, tc.img, tc.r)
+			newResampler(n).resample(got, tc.img, tc.r, false)
 			for i := range guard {
 				if buf[i] != -7 || buf[len(buf)-1-i] != -7 {
 					t.Fatal("resample wrote outside the tensor")
@@ -189,9 +189,9 @@ func TestResampleSubImageMatchesCopy(t *testing.T) {
 	draw.Draw(nrgba, nrgba.Bounds(), cp, image.Point{}, draw.Src)
 	for _, r := range []Region{Letterbox(640, 480), {X: 100.3, Y: -20.7, Side: 333.3}} {
 		a, b, c := make([]int32, 192*192*3), make([]int32, 192*192*3), make([]int32, 192*192*3)
-		newResampler(192).resample(a, sub, r)
-		newResampler(192).resample(b, cp, r)
-		newResampler(192).resample(c, nrgba, r)
+		newResampler(192).resample(a, sub, r, false)
+		newResampler(192).resample(b, cp, r, false)
+		newResampler(192).resample(c, nrgba, r, false)
 		for i := range a {
 			if a[i] != b[i] || a[i] != c[i] {
 				t.Fatalf("region %+v: element %d: sub-image %d, copy %d, NRGBA %d", r, i, a[i], b[i], c[i])
@@ -205,13 +205,65 @@ func TestResampleDoesNotAllocate(t *testing.T) {
 	rs := newResampler(192)
 	dst := make([]int32, 192*192*3)
 	regions := []Region{Letterbox(1280, 720), {X: 400, Y: 100, Side: 500}, {X: 300.5, Y: 90.25, Side: 480}}
-	rs.resample(dst, img, regions[0]) // first call sizes the buffers
+	rs.resample(dst, img, regions[0], false) // first call sizes the buffers
 	i := 0
 	allocs := testing.AllocsPerRun(20, func() {
-		rs.resample(dst, img, regions[i%len(regions)])
+		rs.resample(dst, img, regions[i%len(regions)], false)
 		i++
 	})
 	if allocs != 0 {
 		t.Errorf("resample allocates %.1f times per frame in steady state, want 0", allocs)
+	}
+}
+
+// mirroredCopy returns img flipped left to right, at (0, 0).
+func mirroredCopy(img *image.RGBA) *image.RGBA {
+	b := img.Bounds()
+	m := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	for y := range b.Dy() {
+		for x := range b.Dx() {
+			m.SetRGBA(b.Dx()-1-x, y, img.RGBAAt(b.Min.X+x, b.Min.Y+y))
+		}
+	}
+	return m
+}
+
+// TestResampleMirroredIsMirroredCopy: resampling the mirror image in place
+// gives, bit for bit, what resampling a mirrored copy gives, for regions
+// inside the frame, across its edges, larger than it (letterbox) and
+// smaller than the model input (enlarging), on frames of odd and even
+// widths and on a sub-image whose pixels do not start at (0, 0).
+func TestResampleMirroredIsMirroredCopy(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	noise := func(w, h int) *image.RGBA {
+		m := image.NewRGBA(image.Rect(0, 0, w, h))
+		for i := range m.Pix {
+			m.Pix[i] = uint8(rng.IntN(256))
+		}
+		return m
+	}
+	big := noise(900, 700)
+	frames := map[string]*image.RGBA{
+		"1280x720":  noise(1280, 720),
+		"641x359":   noise(641, 359),
+		"sub-image": big.SubImage(image.Rect(131, 57, 131+517, 57+611)).(*image.RGBA),
+	}
+	for name, img := range frames {
+		w, h := img.Bounds().Dx(), img.Bounds().Dy()
+		regions := []Region{Letterbox(w, h), {X: 100.3, Y: 20.7, Side: 333.3}, {X: -40.5, Y: -10.25, Side: 280},
+			{X: float64(w) - 150.2, Y: float64(h) - 90.9, Side: 301.7}, {X: 50.5, Y: 60.25, Side: 77.3}}
+		cp := mirroredCopy(img)
+		for _, n := range []int{192, 256} {
+			for _, r := range regions {
+				want, got := make([]int32, n*n*3), make([]int32, n*n*3)
+				newResampler(n).resample(want, cp, r, false)
+				newResampler(n).resample(got, img, r, true)
+				for i := range want {
+					if got[i] != want[i] {
+						t.Fatalf("%s, %d, region %+v: element %d is %d, mirrored copy %d", name, n, r, i, got[i], want[i])
+					}
+				}
+			}
+		}
 	}
 }

@@ -70,8 +70,7 @@ func (e *FrameEstimator) Track(ctx context.Context, img *image.RGBA) (pose.Pose,
 	if e.mirror != nil {
 		go func() {
 			defer close(done)
-			e.mirrored = mirrorRGBA(e.mirrored, src)
-			mp, merr = e.mirror.Track(ctx, e.mirrored)
+			mp, merr = trackMirrored(ctx, e.mirror, src, &e.mirrored)
 		}()
 	} else {
 		close(done)

@@ -631,3 +631,51 @@ func TestLaneStartupStopsOnCancel(t *testing.T) {
 		t.Errorf("%d estimators left open", n)
 	}
 }
+
+// mirrorProbe is a probeEstimator that estimates mirror images itself
+// (MirrorTracker), counting those calls apart.
+type mirrorProbe struct {
+	probeEstimator
+	mirrored *int
+}
+
+func (e mirrorProbe) TrackMirrored(ctx context.Context, img image.Image) (pose.Pose, error) {
+	*e.mirrored++
+	return probeEstimator{new(int)}.Track(ctx, mirrorRGBA(nil, img.(*image.RGBA)))
+}
+
+// TestSymmetricUsesMirrorTracker: a symmetric pass hands the mirror
+// lane's frames to an Estimator's TrackMirrored when it has one (no frame
+// is mirrored for it), and the poses are those of the lanes mirroring
+// whole frames for an Estimator without it.
+func TestSymmetricUsesMirrorTracker(t *testing.T) {
+	run := func(withMirror bool) ([]pose.Pose, int, int) {
+		var mu sync.Mutex
+		var plain, mirrored int
+		newEst := func(int) (Estimator, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if withMirror {
+				return mirrorProbe{probeEstimator{&plain}, &mirrored}, nil
+			}
+			return probeEstimator{&plain}, nil
+		}
+		tr, err := Track(context.Background(), &colourSource{n: 9}, TrackOptions{NewEstimator: newEst, Symmetric: true, Lanes: 2, Threads: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tr.Poses, plain, mirrored
+	}
+	want, plainCalls, _ := run(false)
+	got, plain, mirrored := run(true)
+	if plainCalls != 18 || plain != 9 || mirrored != 9 {
+		t.Fatalf("Track called %d times without MirrorTracker (want 18), %d and TrackMirrored %d times with it (want 9 and 9)", plainCalls, plain, mirrored)
+	}
+	for i := range want {
+		for k := range want[i].Keypoints {
+			if got[i].Keypoints[k] != want[i].Keypoints[k] {
+				t.Fatalf("frame %d keypoint %d: %+v, mirroring whole frames %+v", i, k, got[i].Keypoints[k], want[i].Keypoints[k])
+			}
+		}
+	}
+}

@@ -24,6 +24,28 @@ type Estimator interface {
 	Close()
 }
 
+// MirrorTracker is an Estimator that can estimate the mirror image of a
+// frame without the frame being mirrored (models.Estimator reads only its
+// crop's pixels, mirrored, bit for bit as from a mirrored copy). Lanes
+// that estimate mirror images use it when their Estimator has it and
+// mirror whole frames otherwise.
+type MirrorTracker interface {
+	// TrackMirrored is Track on img flipped left to right; the pose is in
+	// the flipped image's coordinates.
+	TrackMirrored(ctx context.Context, img image.Image) (pose.Pose, error)
+}
+
+// trackMirrored estimates the mirror image of img with est, through
+// MirrorTracker when est has it, else on a mirrored copy kept in
+// *scratch. The pose is in the mirror image's coordinates.
+func trackMirrored(ctx context.Context, est Estimator, img *image.RGBA, scratch **image.RGBA) (pose.Pose, error) {
+	if mt, ok := est.(MirrorTracker); ok {
+		return mt.TrackMirrored(ctx, img)
+	}
+	*scratch = mirrorRGBA(*scratch, img)
+	return est.Track(ctx, *scratch)
+}
+
 // NewEstimatorFunc makes an Estimator that may use threads threads.
 type NewEstimatorFunc func(threads int) (Estimator, error)
 
@@ -219,7 +241,8 @@ type lane struct {
 	est    Estimator
 	mirror bool
 	in     chan job
-	// scratch holds the mirrored frame of a mirror lane.
+	// scratch holds the mirrored frame of a mirror lane whose Estimator
+	// cannot mirror its crop (not a MirrorTracker).
 	scratch *image.RGBA
 }
 
@@ -388,15 +411,14 @@ func (t *tracker) reduce(f vision.Frame) job {
 func (l *lane) run(ctx context.Context, results chan<- result) error {
 	for j := range l.in {
 		img := j.f.Image
+		var p pose.Pose
+		var err error
 		if l.mirror {
-			l.scratch = mirrorRGBA(l.scratch, img)
-			img = l.scratch
+			p, err = trackMirrored(ctx, l.est, img, &l.scratch)
+		} else {
+			p, err = l.est.Track(ctx, img)
 		}
-		if l.mirror && j.refs.Add(-1) == 0 {
-			j.release(j.f.Image)
-		}
-		p, err := l.est.Track(ctx, img)
-		if !l.mirror && j.refs.Add(-1) == 0 {
+		if j.refs.Add(-1) == 0 {
 			j.release(j.f.Image)
 		}
 		if err != nil {
