@@ -48,11 +48,15 @@ type resampler struct {
 	xs, xn, xo []int
 	ys, yn, yo []int
 	wx, wy     []float32
-	// tmp holds horizontally filtered rows (n pixels of 3 floats each) in
-	// a ring indexed by source row.
+	// plan: per output column, the taps inside the image (clipColumns).
+	plan hplan
+	// tmp holds horizontally filtered rows (n pixels of 4 floats each,
+	// the fourth unused) in a ring indexed by source row.
 	tmp []float32
-	// acc accumulates one output row.
+	// acc accumulates one output row (4 floats a pixel).
 	acc []float32
+	// row holds one source row's pixels as floats (4 a pixel).
+	row []float32
 	// rgba receives images of other types, converted once per frame.
 	rgba *image.RGBA
 }
@@ -62,7 +66,8 @@ func newResampler(n int) *resampler {
 		n:  n,
 		xs: make([]int, n), xn: make([]int, n), xo: make([]int, n),
 		ys: make([]int, n), yn: make([]int, n), yo: make([]int, n),
-		acc: make([]float32, 3*n),
+		plan: hplan{start: make([]int32, n), off: make([]int32, n), cnt: make([]int32, n)},
+		acc:  make([]float32, 4*n),
 	}
 }
 
@@ -173,14 +178,21 @@ func (rs *resampler) resample(dst []int32, img image.Image, r Region, mirrored b
 	for _, k := range rs.yn {
 		ring = max(ring, k)
 	}
-	if need := ring * n * 3; cap(rs.tmp) < need {
+	if need := ring * n * 4; cap(rs.tmp) < need {
 		rs.tmp = make([]float32, need)
 	}
-	tmp := rs.tmp[:ring*n*3]
+	tmp := rs.tmp[:ring*n*4]
 	x0 := max(rs.xs[0], 0)
 	x1 := max(min(rs.xs[n-1]+rs.xn[n-1], w), x0)
+	rs.clipColumns(x0, x1)
+	if need := 4 * (x1 - x0); cap(rs.row) < need {
+		rs.row = make([]float32, need)
+	}
+	row := rs.row[:4*(x1-x0)]
+	rs.plan.check(tmp[:n*4], row, rs.wx)
 
 	next := y0 // the next source row to filter horizontally
+	acc := rs.acc[:n*4]
 	for i := range n {
 		s, k, o := rs.ys[i], rs.yn[i], rs.yo[i]
 		wt := rs.wy[o : o+k]
@@ -188,70 +200,50 @@ func (rs *resampler) resample(dst []int32, img image.Image, r Region, mirrored b
 		j0, j1 := max(y0-s, 0), min(y1-s, k)
 		next = max(next, s+j0)
 		for ; next < s+j1; next++ {
-			rs.filterRow(tmp[(next%ring)*n*3:(next%ring+1)*n*3], m, next, x0, x1, mirrored)
+			rs.filterRow(tmp[(next%ring)*n*4:(next%ring+1)*n*4], row, m, next, x0, x1, mirrored)
 		}
-		acc := rs.acc[:n*3]
 		clear(acc)
 		for j := j0; j < j1; j++ {
-			f := wt[j]
 			r := (s + j) % ring
-			for x, v := range tmp[r*n*3 : (r+1)*n*3] {
-				acc[x] += f * v
-			}
+			vaccKernel(acc, tmp[r*n*4:(r+1)*n*4], wt[j])
 		}
-		d := dst[i*n*3 : (i+1)*n*3]
-		for x, v := range acc {
-			d[x] = clampByte(v)
+		clampKernel(dst[i*n*3:(i+1)*n*3], acc, n)
+	}
+}
+
+// clipColumns sets, for every output column, the taps that read source
+// columns [x0, x1) (taps outside read black and are skipped): where they
+// start in the row filterRow converts (whose first pixel is column x0),
+// where their weights start in wx, and how many there are.
+func (rs *resampler) clipColumns(x0, x1 int) {
+	p := &rs.plan
+	p.pixels, p.weights = 0, 0
+	for i := range rs.n {
+		s, k, o := rs.xs[i], rs.xn[i], rs.xo[i]
+		j0, j1 := max(x0-s, 0), min(x1-s, k)
+		j1 = max(j1, j0)
+		p.start[i], p.off[i], p.cnt[i] = int32(s+j0-x0), int32(o+j0), int32(j1-j0)
+		if j1 > j0 {
+			p.pixels, p.weights = max(p.pixels, s+j1-x0), max(p.weights, o+j1)
 		}
 	}
 }
 
-// filterRow fills t with source row sy filtered horizontally to n pixels;
-// only columns [x0, x1) of the image are read.
-func (rs *resampler) filterRow(t []float32, m *image.RGBA, sy, x0, x1 int, mirrored bool) {
+// filterRow fills t (four floats an output pixel) with source row sy
+// filtered horizontally to n pixels, of the row's mirror image when
+// mirrored; only columns [x0, x1) are read (the mirror image's columns
+// when mirrored: its column x is the row's w-1-x). The row's pixels are
+// converted to floats once, into row, as each is read by about two
+// outputs. rs.plan must have been checked against t, row and rs.wx.
+func (rs *resampler) filterRow(t, row []float32, m *image.RGBA, sy, x0, x1 int, mirrored bool) {
 	b := m.Bounds()
-	src := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+sy):]
+	src := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+sy):][:4*b.Dx()]
 	if mirrored {
-		rs.filterRowMirrored(t, src[:4*b.Dx()], x0, x1)
-		return
+		pixelsKernel(row, src, len(src)-4*(x0+1), -4, x1-x0)
+	} else {
+		pixelsKernel(row, src, 4*x0, 4, x1-x0)
 	}
-	for i := range rs.n {
-		s, k, o := rs.xs[i], rs.xn[i], rs.xo[i]
-		// Clip the taps to the image; taps outside read black.
-		j0, j1 := max(x0-s, 0), min(x1-s, k)
-		var cr, cg, cb float32
-		if j0 < j1 {
-			px := src[4*(s+j0) : 4*(s+j1)]
-			for q, f := range rs.wx[o+j0 : o+j1] {
-				p := px[4*q : 4*q+3 : 4*q+3]
-				cr += f * float32(p[0])
-				cg += f * float32(p[1])
-				cb += f * float32(p[2])
-			}
-		}
-		t[3*i], t[3*i+1], t[3*i+2] = cr, cg, cb
-	}
-}
-
-// filterRowMirrored is filterRow on the mirror image of the row src (4
-// bytes a pixel): the mirror image's column x is src's w-1-x. x0, x1 are
-// in the mirror image's columns.
-func (rs *resampler) filterRowMirrored(t []float32, src []uint8, x0, x1 int) {
-	last := len(src) - 4 // the byte offset of the row's last pixel
-	for i := range rs.n {
-		s, k, o := rs.xs[i], rs.xn[i], rs.xo[i]
-		j0, j1 := max(x0-s, 0), min(x1-s, k)
-		j1 = max(j1, j0) // all taps outside the image: black
-		var cr, cg, cb float32
-		for q, f := range rs.wx[o+j0 : o+j1] {
-			e := last - 4*(s+j0+q)
-			p := src[e : e+3 : e+3]
-			cr += f * float32(p[0])
-			cg += f * float32(p[1])
-			cb += f * float32(p[2])
-		}
-		t[3*i], t[3*i+1], t[3*i+2] = cr, cg, cb
-	}
+	hrowKernel(t, row, rs.wx, &rs.plan)
 }
 
 func clampByte(v float32) int32 {

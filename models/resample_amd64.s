@@ -1,0 +1,109 @@
+//go:build !noasm
+
+#include "textflag.h"
+
+// func hrowAVX(t, row, w *float32, start, off, cnt *int32, n int)
+TEXT ·hrowAVX(SB), NOSPLIT, $0-56
+	MOVQ t+0(FP), DI
+	MOVQ row+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ start+24(FP), R8
+	MOVQ off+32(FP), R9
+	MOVQ cnt+40(FP), R10
+	MOVQ n+48(FP), CX
+
+hout:
+	VXORPS   X0, X0, X0
+	MOVLQSX  (R8), AX
+	SHLQ     $4, AX
+	LEAQ     (SI)(AX*1), R11
+	MOVLQSX  (R9), AX
+	LEAQ     (DX)(AX*4), R12
+	MOVLQSX  (R10), BX
+	TESTQ    BX, BX
+	JLE      hstore
+
+htap:
+	// One multiply, then one add, per tap: the Go version's rounding.
+	VBROADCASTSS (R12), X1
+	VMULPS       (R11), X1, X1
+	VADDPS       X1, X0, X0
+	ADDQ         $16, R11
+	ADDQ         $4, R12
+	DECQ         BX
+	JNZ          htap
+
+hstore:
+	VMOVUPS X0, (DI)
+	ADDQ    $16, DI
+	ADDQ    $4, R8
+	ADDQ    $4, R9
+	ADDQ    $4, R10
+	DECQ    CX
+	JNZ     hout
+	RET
+
+// func vaccAVX(acc, row *float32, f float32, n int)
+TEXT ·vaccAVX(SB), NOSPLIT, $0-32
+	MOVQ         acc+0(FP), DI
+	MOVQ         row+8(FP), SI
+	VBROADCASTSS f+16(FP), Y1
+	MOVQ         n+24(FP), CX
+	SHRQ         $3, CX
+
+vloop:
+	VMULPS  (SI), Y1, Y2
+	VADDPS  (DI), Y2, Y2
+	VMOVUPS Y2, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     vloop
+	VZEROUPPER
+	RET
+
+// func pixelsAVX(dst *float32, src *uint8, n, step int)
+TEXT ·pixelsAVX(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	MOVQ step+24(FP), DX
+
+cloop:
+	VPMOVZXBD (SI), X0
+	VCVTDQ2PS X0, X0
+	VMOVUPS   X0, (DI)
+	ADDQ      $16, DI
+	ADDQ      DX, SI
+	DECQ      CX
+	JNZ       cloop
+	RET
+
+DATA clamp_half<>+0(SB)/4, $0x3f000000
+GLOBL clamp_half<>(SB), RODATA|NOPTR, $4
+DATA clamp_max<>+0(SB)/4, $255
+GLOBL clamp_max<>(SB), RODATA|NOPTR, $4
+
+// func clampAVX(dst *int32, acc *float32, n int)
+// Per pixel: int32(v+0.5) truncated, then clamped to 0..255 (clampByte:
+// v+0.5 truncates to 0 for v in (-0.5, 0), and below that the clamp
+// gives 0 as clampByte's v < 0 test does).
+TEXT ·clampAVX(SB), NOSPLIT, $0-24
+	MOVQ         dst+0(FP), DI
+	MOVQ         acc+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS clamp_half<>(SB), X1
+	VPBROADCASTD clamp_max<>(SB), X2
+	VPXOR        X3, X3, X3
+
+kloop:
+	VADDPS     (SI), X1, X0
+	VCVTTPS2DQ X0, X0
+	VPMAXSD    X3, X0, X0
+	VPMINSD    X2, X0, X0
+	VMOVDQU    X0, (DI)
+	ADDQ       $16, SI
+	ADDQ       $12, DI
+	DECQ       CX
+	JNZ        kloop
+	RET
