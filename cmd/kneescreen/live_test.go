@@ -282,9 +282,10 @@ func TestLivePacingAndDropping(t *testing.T) {
 		t.Errorf("captured %v, processed %v, dropped %v", captured, processed, dropped)
 	}
 	// Never queued: a frame is at most a frame period and one estimation
-	// old when shown (plus a busy machine's slack); queued frames would
-	// age by 60 ms at every frame, to seconds by the end.
-	if p95 := final["latency_ms_p95"].(float64); p95 > 33+90+250 {
+	// old when shown, 123 ms, plus what a busy machine adds (380 ms seen
+	// at load 7 on 2 cores); queued frames would age by 60 ms at every
+	// frame, to about 4 s by the end, so 1 s tells the two apart.
+	if p95 := final["latency_ms_p95"].(float64); p95 > 1000 {
 		t.Errorf("p95 latency %.0f ms with a 90 ms estimator", p95)
 	}
 	if len(stats) < 3 {
