@@ -91,7 +91,8 @@ func (rs *resampler) filterRowReference(t []float32, m *image.RGBA, sy, x0, x1 i
 // TestResampleMatchesReference: the resampler with its kernels (the
 // assembly where the CPU has it, the Go versions under -tags noasm) gives
 // the scalar reference's bytes exactly, mirrored or not (the reference
-// reads a mirrored copy), on noise frames of odd and even sizes, a
+// reads a mirrored copy), on noise frames of odd and even sizes (down to
+// one pixel), a
 // sub-image, and regions inside, across the edges, larger than the frame
 // and smaller than the input (GODEBUG=cpu.avx2=off runs the Go kernels
 // without the tag).
@@ -107,6 +108,7 @@ func TestResampleMatchesReference(t *testing.T) {
 	big := noise(1100, 800)
 	for name, img := range map[string]*image.RGBA{
 		"1280x720": noise(1280, 720), "540x960": noise(540, 960), "333x201": noise(333, 201),
+		"1x1": noise(1, 1), "2x3": noise(2, 3), "1x400": noise(1, 400),
 		"sub-image": big.SubImage(image.Rect(211, 37, 211+701, 37+555)).(*image.RGBA),
 	} {
 		w, h := img.Bounds().Dx(), img.Bounds().Dy()
