@@ -85,9 +85,16 @@ func gemmAVX512(rows, nv int) {
 	for v := 0; v < nv; v++ {
 		VMOVUPS(Mem{Base: RBX, Disp: 64 * v}, zmm(24+v))
 	}
+	// A is broadcast into a register of its own (Z27-Z31 in turn) rather
+	// than as an FMA's embedded broadcast operand: on Zen 4 and 5 the
+	// embedded form runs at about 3/4 of the FMA rate (measured 175 vs
+	// 225 GFLOP/s in a register-resident loop), the separate broadcast at
+	// full rate.
 	for i := 0; i < tileM; i++ {
+		bc := zmm(27 + i%5)
+		VBROADCASTSS(Mem{Base: RAX, Disp: 4 * i}, bc)
 		for v := 0; v < nv; v++ {
-			VFMADD231PS_BCST(Mem{Base: RAX, Disp: 4 * i}, zmm(24+v), acc(i, v))
+			VFMADD231PS(zmm(24+v), bc, acc(i, v))
 		}
 	}
 	ADDQ(U32(4*8), RAX) // packed A panels always hold 8 rows
