@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 	"math"
+
+	"github.com/kneescreen/kneescreen/models/engine/internal/kernels"
 )
 
 // unaryOp is an element-wise float function.
@@ -104,9 +106,7 @@ func applyUnary(op unaryOp, y, x []float32) {
 	y = y[:len(x)]
 	switch op {
 	case opSigmoid:
-		for i, v := range x {
-			y[i] = sigmoid(v)
-		}
+		kernels.Sigmoid(y, x)
 	case opSqrt:
 		for i, v := range x {
 			y[i] = float32(math.Sqrt(float64(v)))
@@ -207,45 +207,8 @@ func mathFunc(op unaryOp) func(float64) float64 {
 }
 
 // sigmoid is 1/(1+e^-x), within 3e-7 relative of the exact value.
-func sigmoid(x float32) float32 { return 1 / (1 + expf(-x)) }
+func sigmoid(x float32) float32 { return kernels.SigmoidScalar(x) }
 
-// expf is e^x in float32 to about one unit in the last place (1.4e-7
-// relative), twice as fast as math.Exp in float64, which matters for the
-// sigmoid over MoveNet's heatmaps. It is the classic scheme: x = n·ln2 + r
-// with |r| ≤ ln2/2 (ln2 split in two for an exact reduction), e^r by a
-// degree-7 polynomial (Cephes' expf coefficients), times 2^n.
-func expf(x float32) float32 {
-	switch {
-	case x != x:
-		return x
-	case x > 88.72: // e^x overflows float32
-		return float32(math.Inf(1))
-	case x < -87.33: // e^x is subnormal or zero; flush
-		return 0
-	}
-	const (
-		log2e = 1.44269504088896341
-		ln2hi = 0.693359375
-		ln2lo = -2.12194440e-4
-	)
-	t := x * log2e
-	var n int32
-	if t >= 0 {
-		n = int32(t + 0.5)
-	} else {
-		n = int32(t - 0.5)
-	}
-	fn := float32(n)
-	r := x - fn*ln2hi - fn*ln2lo
-	p := float32(1.9875691500e-4)
-	p = p*r + 1.3981999507e-3
-	p = p*r + 8.3334519073e-3
-	p = p*r + 4.1665795894e-2
-	p = p*r + 1.6666665459e-1
-	p = p*r + 5.0000001201e-1
-	y := p*r*r + r + 1
-	if n > 127 { // 2^n itself would overflow; the product does not
-		return y * 2 * math.Float32frombits(uint32(n+126)<<23)
-	}
-	return y * math.Float32frombits(uint32(n+127)<<23)
-}
+// expf is e^x in float32 to about one unit in the last place
+// (kernels.Expf).
+func expf(x float32) float32 { return kernels.Expf(x) }

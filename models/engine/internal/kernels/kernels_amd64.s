@@ -3708,3 +3708,104 @@ dw5avx2s2_next:
 dw5avx2s2_done:
 	VZEROUPPER
 	RET
+
+DATA sigmoidconsts<>+0(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+4(SB)/4, $0x42c80000
+DATA sigmoidconsts<>+8(SB)/4, $0x3fb8aa3b
+DATA sigmoidconsts<>+12(SB)/4, $0x3f318000
+DATA sigmoidconsts<>+16(SB)/4, $0xb95e8083
+DATA sigmoidconsts<>+20(SB)/4, $0x39506967
+DATA sigmoidconsts<>+24(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+28(SB)/4, $0x3c088908
+DATA sigmoidconsts<>+32(SB)/4, $0x3d2aa9c1
+DATA sigmoidconsts<>+36(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+40(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+44(SB)/4, $0x3f800000
+GLOBL sigmoidconsts<>(SB), RODATA|NOPTR, $48
+
+// func sigmoidAVX512(dst *float32, src *float32, nfull int, mask int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sigmoidAVX512(SB), NOSPLIT, $0-32
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         nfull+16(FP), CX
+	MOVQ         mask+24(FP), AX
+	KMOVW        AX, K1
+	VBROADCASTSS sigmoidconsts<>+0(SB), Z16
+	VBROADCASTSS sigmoidconsts<>+4(SB), Z17
+	VBROADCASTSS sigmoidconsts<>+8(SB), Z18
+	VBROADCASTSS sigmoidconsts<>+12(SB), Z19
+	VBROADCASTSS sigmoidconsts<>+16(SB), Z20
+	VBROADCASTSS sigmoidconsts<>+20(SB), Z21
+	VBROADCASTSS sigmoidconsts<>+24(SB), Z22
+	VBROADCASTSS sigmoidconsts<>+28(SB), Z23
+	VBROADCASTSS sigmoidconsts<>+32(SB), Z24
+	VBROADCASTSS sigmoidconsts<>+36(SB), Z25
+	VBROADCASTSS sigmoidconsts<>+40(SB), Z26
+	VBROADCASTSS sigmoidconsts<>+44(SB), Z27
+	TESTQ        CX, CX
+	JZ           sigmoid_tail
+
+sigmoid_loop:
+	VMOVUPS      (SI), Z0
+	VXORPS       Z2, Z2, Z2
+	VSUBPS       Z0, Z2, Z2
+	VMAXPS       Z16, Z2, Z2
+	VMINPS       Z17, Z2, Z2
+	VMULPS       Z18, Z2, Z3
+	VRNDSCALEPS  $0x00, Z3, Z3
+	VMOVAPS      Z2, Z4
+	VFNMADD231PS Z19, Z3, Z4
+	VFNMADD231PS Z20, Z3, Z4
+	VMOVAPS      Z21, Z5
+	VFMADD213PS  Z22, Z4, Z5
+	VFMADD213PS  Z23, Z4, Z5
+	VFMADD213PS  Z24, Z4, Z5
+	VFMADD213PS  Z25, Z4, Z5
+	VFMADD213PS  Z26, Z4, Z5
+	VMULPS       Z4, Z4, Z6
+	VFMADD213PS  Z4, Z6, Z5
+	VADDPS       Z27, Z5, Z5
+	VSCALEFPS    Z3, Z5, Z5
+	VADDPS       Z27, Z5, Z5
+	VDIVPS       Z5, Z27, Z1
+	VCMPPS       $0x03, Z0, Z0, K2
+	VMOVAPS      Z0, K2, Z1
+	VMOVUPS      Z1, (DI)
+	ADDQ         $0x40, SI
+	ADDQ         $0x40, DI
+	DECQ         CX
+	JNZ          sigmoid_loop
+
+sigmoid_tail:
+	KORTESTW     K1, K1
+	JZ           sigmoid_done
+	VMOVUPS.Z    (SI), K1, Z0
+	VXORPS       Z2, Z2, Z2
+	VSUBPS       Z0, Z2, Z2
+	VMAXPS       Z16, Z2, Z2
+	VMINPS       Z17, Z2, Z2
+	VMULPS       Z18, Z2, Z3
+	VRNDSCALEPS  $0x00, Z3, Z3
+	VMOVAPS      Z2, Z4
+	VFNMADD231PS Z19, Z3, Z4
+	VFNMADD231PS Z20, Z3, Z4
+	VMOVAPS      Z21, Z5
+	VFMADD213PS  Z22, Z4, Z5
+	VFMADD213PS  Z23, Z4, Z5
+	VFMADD213PS  Z24, Z4, Z5
+	VFMADD213PS  Z25, Z4, Z5
+	VFMADD213PS  Z26, Z4, Z5
+	VMULPS       Z4, Z4, Z6
+	VFMADD213PS  Z4, Z6, Z5
+	VADDPS       Z27, Z5, Z5
+	VSCALEFPS    Z3, Z5, Z5
+	VADDPS       Z27, Z5, Z5
+	VDIVPS       Z5, Z27, Z1
+	VCMPPS       $0x03, Z0, Z0, K2
+	VMOVAPS      Z0, K2, Z1
+	VMOVUPS      Z1, K1, (DI)
+
+sigmoid_done:
+	VZEROUPPER
+	RET

@@ -134,3 +134,9 @@ func dw5x5s1AVX2(out *float32, oh int, nfull int, mask *int32, tail int, pad *fl
 //
 //go:noescape
 func dw5x5s2AVX2(out *float32, oh int, nfull int, mask *int32, tail int, pad *float32, pw int, w *float32, res *float32, hasres int, bias float32, lo float32, hi float32)
+
+// sigmoidAVX512 sets dst[i] = 1/(1+e^-src[i]) for nfull blocks of 16 values
+// and a tail block of the lanes set in mask.
+//
+//go:noescape
+func sigmoidAVX512(dst *float32, src *float32, nfull int, mask int)

@@ -90,3 +90,13 @@ func dwPlaneAVX2(d *Depthwise, oh int, out, pad, w, res []float32, bias, lo, hi 
 		dw5x5s2AVX2(&out[0], oh, d.ow/8, &mask[0], tail, &pad[0], d.pw, &w[0], rp, hasRes, bias, lo, hi)
 	}
 }
+
+// sigmoid runs the AVX-512 kernel on whole blocks of 16 and a masked tail;
+// other implementations use the scalar loop.
+func sigmoid(dst, src []float32) {
+	if impl != ImplAVX512 || len(src) == 0 {
+		sigmoidGo(dst, src)
+		return
+	}
+	sigmoidAVX512(&dst[0], &src[0], len(src)/16, (1<<(len(src)%16))-1)
+}

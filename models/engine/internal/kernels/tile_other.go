@@ -11,3 +11,5 @@ func dwPlane() func(d *Depthwise, oh int, out, pad, w, res []float32, bias, lo, 
 func copyRows(dst []float32, ldd int, src []float32, lds, w, h int) {
 	copyRowsGo(dst, ldd, src, lds, w, h)
 }
+
+func sigmoid(dst, src []float32) { sigmoidGo(dst, src) }

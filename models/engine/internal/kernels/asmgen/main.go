@@ -7,6 +7,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -33,6 +34,7 @@ func main() {
 	}
 	gemmAVX2()
 	depthwiseAVX512()
+	sigmoidAVX512()
 	Generate()
 }
 
@@ -815,4 +817,78 @@ func dw5KernelAVX2(s int) {
 			VMOVDQU(Mem{Base: R14}, Y13)
 			VMASKMOVPS(Y0, Y13, Mem{Base: RBX})
 		})
+}
+
+// sigmoidAVX512 computes 1/(1+e^-x), 16 values a step, with Expf's method:
+// e^z = 2^n · e^r, n = round(z·log2 e), r = z - n·ln 2 in two parts, e^r by
+// Cephes' degree-7 polynomial, 2^n applied with VSCALEFPS (which overflows
+// to +Inf and underflows to 0 as the scalar code's edge cases do). z = -x
+// is first clamped to ±100, where the sigmoid is already 0 or 1, so that
+// infinities never meet in r; NaN inputs are passed through.
+func sigmoidAVX512() {
+	consts := GLOBL("sigmoidconsts", RODATA|NOPTR)
+	vals := []float32{-100, 100, 1.44269504088896341, 0.693359375, -2.12194440e-4,
+		1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1, 1}
+	for i, v := range vals {
+		// As bits: avo prints F32(100) as $(100), which the assembler
+		// reads as the integer 100.
+		DATA(4*i, U32(math.Float32bits(v)))
+	}
+	c := func(i int) Mem { return consts.Offset(4 * i) }
+	TEXT("sigmoidAVX512", NOSPLIT, "func(dst, src *float32, nfull, mask int)")
+	Pragma("noescape")
+	Doc("sigmoidAVX512 sets dst[i] = 1/(1+e^-src[i]) for nfull blocks of 16 values",
+		"and a tail block of the lanes set in mask.")
+	Load(Param("dst"), RDI)
+	Load(Param("src"), RSI)
+	Load(Param("nfull"), RCX)
+	Load(Param("mask"), RAX)
+	KMOVW(EAX, K1)
+	for i := range vals {
+		VBROADCASTSS(c(i), zmm(16+i))
+	}
+	lo, hi, log2e, ln2hi, ln2lo, one := Z16, Z17, Z18, Z19, Z20, Z27
+	// body computes the sigmoid of Z0 into Z1.
+	body := func() {
+		VXORPS(Z2, Z2, Z2)
+		VSUBPS(Z0, Z2, Z2) // z = -x
+		VMAXPS(lo, Z2, Z2)
+		VMINPS(hi, Z2, Z2)
+		VMULPS(log2e, Z2, Z3)
+		VRNDSCALEPS(U8(0), Z3, Z3) // n, to nearest
+		VMOVAPS(Z2, Z4)
+		VFNMADD231PS(ln2hi, Z3, Z4) // r = z - n·ln2hi
+		VFNMADD231PS(ln2lo, Z3, Z4) //     - n·ln2lo
+		VMOVAPS(Z21, Z5)
+		for i := 22; i <= 26; i++ {
+			VFMADD213PS(zmm(i), Z4, Z5) // p = p·r + c
+		}
+		VMULPS(Z4, Z4, Z6)
+		VFMADD213PS(Z4, Z6, Z5) // p·r² + r
+		VADDPS(one, Z5, Z5)
+		VSCALEFPS(Z3, Z5, Z5) // e^z
+		VADDPS(one, Z5, Z5)
+		VDIVPS(Z5, one, Z1)
+		VCMPPS(U8(3), Z0, Z0, K2) // unordered: NaN
+		VMOVAPS(Z0, K2, Z1)
+	}
+	TESTQ(RCX, RCX)
+	JZ(LabelRef("sigmoid_tail"))
+	Label("sigmoid_loop")
+	VMOVUPS(Mem{Base: RSI}, Z0)
+	body()
+	VMOVUPS(Z1, Mem{Base: RDI})
+	ADDQ(U8(64), RSI)
+	ADDQ(U8(64), RDI)
+	DECQ(RCX)
+	JNZ(LabelRef("sigmoid_loop"))
+	Label("sigmoid_tail")
+	KORTESTW(K1, K1)
+	JZ(LabelRef("sigmoid_done"))
+	VMOVUPS_Z(Mem{Base: RSI}, K1, Z0)
+	body()
+	VMOVUPS(Z1, K1, Mem{Base: RDI})
+	Label("sigmoid_done")
+	VZEROUPPER()
+	RET()
 }
