@@ -68,9 +68,16 @@ func Im2col(dst []float32, ldd int, src []float32, g *ConvGeom, n0, n1 int) {
 					clear(seg[hi:])
 					if lo < hi {
 						ix := (ox+lo)*g.SW + off
-						if g.SW == 1 {
+						switch g.SW {
+						case 1:
 							copy(seg[lo:hi], in[ix:])
-						} else {
+						case 2:
+							// The rest of the plane, not just of the
+							// row: the vector kernel reads whole
+							// blocks, and odd values past the row's
+							// last even one are read but not kept.
+							evens(seg[lo:hi], plane[iy*g.W+ix:])
+						default:
 							body := seg[lo:hi]
 							in := in[ix : ix+(len(body)-1)*g.SW+1]
 							for i := range body {
@@ -82,5 +89,16 @@ func Im2col(dst []float32, ldd int, src []float32, g *ConvGeom, n0, n1 int) {
 				}
 			}
 		}
+	}
+}
+
+// evensGo sets dst[i] = src[2*i].
+func evensGo(dst, src []float32) {
+	if len(dst) == 0 {
+		return
+	}
+	src = src[:2*len(dst)-1]
+	for i := range dst {
+		dst[i] = src[2*i]
 	}
 }

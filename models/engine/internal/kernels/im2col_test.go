@@ -46,6 +46,10 @@ func TestIm2colConvMatchesReference(t *testing.T) {
 		{7, ConvGeom{C: 2, H: 9, W: 10, KH: 5, KW: 3, SH: 2, SW: 3, DH: 1, DW: 2, PT: 2, PL: 0}, 2, 3},
 		{3, ConvGeom{C: 6, H: 8, W: 8, KH: 1, KW: 1, SH: 2, SW: 2, DH: 1, DW: 1}, 0, 0},
 		{9, ConvGeom{C: 1, H: 5, W: 4, KH: 2, KW: 2, SH: 1, SW: 1, DH: 3, DW: 2, PT: 2, PL: 1}, 0, 2},
+		// Stride 2 with odd sizes and pads on every side: rows of whole
+		// vector blocks, a scalar tail, and blocks at the plane's end.
+		{6, ConvGeom{C: 2, H: 37, W: 71, KH: 3, KW: 3, SH: 2, SW: 2, DH: 1, DW: 1, PT: 1, PL: 1}, 1, 1},
+		{4, ConvGeom{C: 1, H: 5, W: 65, KH: 3, KW: 3, SH: 2, SW: 2, DH: 1, DW: 1, PT: 0, PL: 0}, 2, 2},
 	}
 	forEachImpl(t, func(t *testing.T) {
 		for i, tc := range cases {

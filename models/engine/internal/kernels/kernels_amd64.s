@@ -3809,3 +3809,27 @@ sigmoid_tail:
 sigmoid_done:
 	VZEROUPPER
 	RET
+
+// func evensAVX512(dst *float32, src *float32, nblocks int)
+// Requires: AVX, AVX512F
+TEXT ·evensAVX512(SB), NOSPLIT, $0-24
+	MOVQ    dst+0(FP), DI
+	MOVQ    src+8(FP), SI
+	MOVQ    nblocks+16(FP), CX
+	VMOVUPS dwevens<>+0(SB), Z2
+	TESTQ   CX, CX
+	JZ      evens_done
+
+evens_loop:
+	VMOVUPS   (SI), Z0
+	VMOVAPS   Z2, Z1
+	VPERMI2PS 64(SI), Z0, Z1
+	VMOVUPS   Z1, (DI)
+	ADDQ      $0x80, SI
+	ADDQ      $0x40, DI
+	DECQ      CX
+	JNZ       evens_loop
+
+evens_done:
+	VZEROUPPER
+	RET

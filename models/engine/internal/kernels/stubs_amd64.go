@@ -140,3 +140,8 @@ func dw5x5s2AVX2(out *float32, oh int, nfull int, mask *int32, tail int, pad *fl
 //
 //go:noescape
 func sigmoidAVX512(dst *float32, src *float32, nfull int, mask int)
+
+// evensAVX512 sets dst[i] = src[2*i] for i < 16*nblocks, reading src[:32*nblocks].
+//
+//go:noescape
+func evensAVX512(dst *float32, src *float32, nblocks int)

@@ -100,3 +100,16 @@ func sigmoid(dst, src []float32) {
 	}
 	sigmoidAVX512(&dst[0], &src[0], len(src)/16, (1<<(len(src)%16))-1)
 }
+
+// evens sets dst[i] = src[2*i]; src must hold 2*len(dst)-1 values. AVX-512
+// does the blocks whose 32 source values lie inside src.
+func evens(dst, src []float32) {
+	n := 0
+	if impl == ImplAVX512 {
+		if n = min(len(dst)/16, len(src)/32); n > 0 {
+			evensAVX512(&dst[0], &src[0], n)
+		}
+		n *= 16
+	}
+	evensGo(dst[n:], src[2*n:])
+}

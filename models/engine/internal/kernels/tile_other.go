@@ -13,3 +13,5 @@ func copyRows(dst []float32, ldd int, src []float32, lds, w, h int) {
 }
 
 func sigmoid(dst, src []float32) { sigmoidGo(dst, src) }
+
+func evens(dst, src []float32) { evensGo(dst, src) }

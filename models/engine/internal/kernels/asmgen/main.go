@@ -35,6 +35,7 @@ func main() {
 	gemmAVX2()
 	depthwiseAVX512()
 	sigmoidAVX512()
+	evensAVX512()
 	Generate()
 }
 
@@ -256,6 +257,7 @@ func depthwiseAVX512() {
 	for i := 0; i < 16; i++ {
 		DATA(4*i, U32(2*i+1))
 	}
+	evensIdx = evens
 	dwKernel(1, evens, odds)
 	dwKernel(2, evens, odds)
 	copyRowsAVX512()
@@ -889,6 +891,36 @@ func sigmoidAVX512() {
 	body()
 	VMOVUPS(Z1, K1, Mem{Base: RDI})
 	Label("sigmoid_done")
+	VZEROUPPER()
+	RET()
+}
+
+// evensIdx is the VPERMI2PS index of the even lanes of two vectors.
+var evensIdx Mem
+
+// evensAVX512 gathers every other value, 16 at a time from 32, as the
+// stride-2 depthwise kernels split their input: the stride-2 rows of
+// Im2col.
+func evensAVX512() {
+	TEXT("evensAVX512", NOSPLIT, "func(dst, src *float32, nblocks int)")
+	Pragma("noescape")
+	Doc("evensAVX512 sets dst[i] = src[2*i] for i < 16*nblocks, reading src[:32*nblocks].")
+	Load(Param("dst"), RDI)
+	Load(Param("src"), RSI)
+	Load(Param("nblocks"), RCX)
+	VMOVUPS(evensIdx, Z2)
+	TESTQ(RCX, RCX)
+	JZ(LabelRef("evens_done"))
+	Label("evens_loop")
+	VMOVUPS(Mem{Base: RSI}, Z0)
+	VMOVAPS(Z2, Z1)
+	VPERMI2PS(Mem{Base: RSI, Disp: 64}, Z0, Z1)
+	VMOVUPS(Z1, Mem{Base: RDI})
+	ADDQ(U8(128), RSI)
+	ADDQ(U8(64), RDI)
+	DECQ(RCX)
+	JNZ(LabelRef("evens_loop"))
+	Label("evens_done")
 	VZEROUPPER()
 	RET()
 }
