@@ -11,13 +11,20 @@ import (
 // NCHW channel planes, with bias and an optional clamp. Run copies each
 // input plane into a zero-bordered scratch plane, so the inner loops need no
 // bounds logic for padding, and then sweeps output rows vectorised along the
-// width.
+// width; with AVX-512, 3x3 stride 2 reads the plane in place instead, with
+// masked loads at its edges.
 type Depthwise struct {
 	k              int
 	h, w, oh, ow   int
 	stride         int
 	padTop, padLft int
 	ph, pw         int // scratch plane size
+	// The AVX-512 3x3 stride-2 kernel reads the input plane in place:
+	// rows in the padding come from zero, columns are masked per 16-wide
+	// output block by masks (8 per block: see dwDirectKernel in asmgen).
+	zero   []float32
+	masks  []uint16
+	blocks int
 }
 
 // ErrDepthwiseShape reports a depthwise geometry the kernel does not handle.
@@ -42,7 +49,43 @@ func NewDepthwise(k, h, w, stride, padTop, padLeft, padBottom, padRight int) (*D
 	// for stride 2 both phases), so the scratch rows are wide enough for
 	// that.
 	d.pw = stride*roundUp(ow, 16) + k - 1 + 16
+	if k == 3 && stride == 2 {
+		d.planDirect()
+	}
 	return d, nil
+}
+
+// planDirect makes the zero row and the column masks of the in-place 3x3
+// stride-2 kernel. Block b covers outputs [16b, 16b+16) and loads 32 values
+// from input column 32b-pl (taps 0 and 1 as their even and odd lanes) and
+// 32 from column 32b-pl+2 (tap 2); lane l of a load from column c0 may
+// read column c0+l only where that lies in [0, w).
+func (d *Depthwise) planDirect() {
+	d.zero = make([]float32, d.w)
+	d.blocks = (d.ow + 15) / 16
+	d.masks = make([]uint16, 8*d.blocks)
+	inside := func(c0 int) uint16 {
+		var m uint16
+		for l := 0; l < 16; l++ {
+			if c := c0 + l; c >= 0 && c < d.w {
+				m |= 1 << l
+			}
+		}
+		return m
+	}
+	for b := 0; b < d.blocks; b++ {
+		e := d.masks[8*b : 8*b+8]
+		c0 := 32*b - d.padLft
+		e[0], e[1], e[2], e[3] = inside(c0), inside(c0+16), inside(c0+2), inside(c0+18)
+		for l := 0; l < 16 && 16*b+l < d.ow; l++ {
+			e[4] |= 1 << l
+		}
+		for _, m := range e[:5] {
+			if m != 0xffff {
+				e[5] = 1 // the block needs its masks
+			}
+		}
+	}
 }
 
 // K returns the kernel's side.
@@ -97,6 +140,20 @@ func (d *Depthwise) run(dst, src, weights, bias []float32, ep *Epilogue, c0, c1,
 		if res != nil && len(res) < c1*op {
 			panic(fmt.Sprintf("kernels: depthwise residual has %d values for %d channels of %d", len(res), c1, op))
 		}
+	}
+	if dwDirect(d) {
+		for c := c0; c < c1; c++ {
+			var b float32
+			if bias != nil {
+				b = bias[c]
+			}
+			var r []float32
+			if res != nil {
+				r = res[c*op+oy0*d.ow : c*op+oy1*d.ow]
+			}
+			dwDirectPlane(d, dst[c*op+oy0*d.ow:c*op+oy1*d.ow], src[c*ip:c*ip+ip], weights[kk*c:kk*c+kk], r, oy0, oy1, b, lo, hi)
+		}
+		return
 	}
 	// The band needs padded rows [py0, py1); of those, input rows
 	// [iy0, iy1) exist and the rest stay zero.

@@ -2426,6 +2426,197 @@ dws2_done:
 	VZEROUPPER
 	RET
 
+// func dw3x3s2DirectAVX512(out *float32, oh int, nblocks int, ow int, src *float32, w int, h int, iy int, pl int, zero *float32, masks *uint16, wt *float32, res *float32, hasres int, bias float32, lo float32, hi float32)
+// Requires: AVX, AVX512F, CMOV
+TEXT ·dw3x3s2DirectAVX512(SB), NOSPLIT, $0-124
+	MOVQ         out+0(FP), DI
+	MOVQ         oh+8(FP), R9
+	MOVQ         ow+24(FP), DX
+	SHLQ         $0x02, DX
+	MOVQ         w+40(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         iy+56(FP), R10
+	MOVQ         R10, SI
+	IMULQ        R8, SI
+	MOVQ         pl+64(FP), AX
+	SHLQ         $0x02, AX
+	SUBQ         AX, SI
+	ADDQ         src+32(FP), SI
+	MOVQ         wt+88(FP), CX
+	VBROADCASTSS (CX), Z0
+	VBROADCASTSS 4(CX), Z1
+	VBROADCASTSS 8(CX), Z2
+	VBROADCASTSS 12(CX), Z3
+	VBROADCASTSS 16(CX), Z4
+	VBROADCASTSS 20(CX), Z5
+	VBROADCASTSS 24(CX), Z6
+	VBROADCASTSS 28(CX), Z7
+	VBROADCASTSS 32(CX), Z8
+	MOVQ         res+96(FP), CX
+	SUBQ         DI, CX
+	VBROADCASTSS bias+112(FP), Z9
+	VBROADCASTSS lo+116(FP), Z10
+	VBROADCASTSS hi+120(FP), Z11
+	VMOVUPS      dwevens<>+0(SB), Z13
+	VMOVUPS      dwodds<>+0(SB), Z14
+	TESTQ        R9, R9
+	JZ           dwd2_done
+
+dwd2_row:
+	MOVQ    pl+64(FP), AX
+	SHLQ    $0x02, AX
+	NEGQ    AX
+	ADDQ    zero+72(FP), AX
+	MOVQ    AX, R12
+	LEAQ    (R10), R11
+	CMPQ    R11, h+48(FP)
+	CMOVQCS SI, R12
+	MOVQ    AX, R13
+	LEAQ    1(R10), R11
+	CMPQ    R11, h+48(FP)
+	LEAQ    (SI)(R8*1), R11
+	CMOVQCS R11, R13
+	MOVQ    AX, R14
+	LEAQ    2(R10), R11
+	CMPQ    R11, h+48(FP)
+	LEAQ    (SI)(R8*2), R11
+	CMOVQCS R11, R14
+	MOVQ    masks+80(FP), AX
+	MOVQ    DI, BX
+	MOVQ    nblocks+16(FP), R11
+
+dwd2_x:
+	CMPW        10(AX), $0x00
+	JNE         dwd2_masked
+	VMOVUPS     (R12), Z17
+	VMOVUPS     64(R12), Z18
+	VMOVAPS     Z13, Z19
+	VPERMI2PS   Z18, Z17, Z19
+	VMOVAPS     Z14, Z20
+	VPERMI2PS   Z18, Z17, Z20
+	VMOVUPS     8(R12), Z17
+	VMOVUPS     72(R12), Z18
+	VMOVAPS     Z13, Z21
+	VPERMI2PS   Z18, Z17, Z21
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z19, Z0, Z12
+	VFMADD231PS Z20, Z1, Z12
+	VFMADD231PS Z21, Z2, Z12
+	VMOVUPS     (R13), Z17
+	VMOVUPS     64(R13), Z18
+	VMOVAPS     Z13, Z19
+	VPERMI2PS   Z18, Z17, Z19
+	VMOVAPS     Z14, Z20
+	VPERMI2PS   Z18, Z17, Z20
+	VMOVUPS     8(R13), Z17
+	VMOVUPS     72(R13), Z18
+	VMOVAPS     Z13, Z21
+	VPERMI2PS   Z18, Z17, Z21
+	VMULPS      Z19, Z3, Z15
+	VFMADD231PS Z20, Z4, Z15
+	VFMADD231PS Z21, Z5, Z15
+	VMOVUPS     (R14), Z17
+	VMOVUPS     64(R14), Z18
+	VMOVAPS     Z13, Z19
+	VPERMI2PS   Z18, Z17, Z19
+	VMOVAPS     Z14, Z20
+	VPERMI2PS   Z18, Z17, Z20
+	VMOVUPS     8(R14), Z17
+	VMOVUPS     72(R14), Z18
+	VMOVAPS     Z13, Z21
+	VPERMI2PS   Z18, Z17, Z21
+	VMULPS      Z19, Z6, Z16
+	VFMADD231PS Z20, Z7, Z16
+	VFMADD231PS Z21, Z8, Z16
+	VADDPS      Z15, Z12, Z12
+	VADDPS      Z16, Z12, Z12
+	CMPQ        hasres+104(FP), $0x00
+	JE          dwd2_noresu
+	VADDPS      (BX)(CX*1), Z12, Z12
+
+dwd2_noresu:
+	VMAXPS  Z10, Z12, Z12
+	VMINPS  Z11, Z12, Z12
+	VMOVUPS Z12, (BX)
+	JMP     dwd2_next
+
+dwd2_masked:
+	KMOVW       (AX), K1
+	KMOVW       2(AX), K2
+	KMOVW       4(AX), K3
+	KMOVW       6(AX), K4
+	KMOVW       8(AX), K5
+	VMOVUPS.Z   (R12), K1, Z17
+	VMOVUPS.Z   64(R12), K2, Z18
+	VMOVAPS     Z13, Z19
+	VPERMI2PS   Z18, Z17, Z19
+	VMOVAPS     Z14, Z20
+	VPERMI2PS   Z18, Z17, Z20
+	VMOVUPS.Z   8(R12), K3, Z17
+	VMOVUPS.Z   72(R12), K4, Z18
+	VMOVAPS     Z13, Z21
+	VPERMI2PS   Z18, Z17, Z21
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z19, Z0, Z12
+	VFMADD231PS Z20, Z1, Z12
+	VFMADD231PS Z21, Z2, Z12
+	VMOVUPS.Z   (R13), K1, Z17
+	VMOVUPS.Z   64(R13), K2, Z18
+	VMOVAPS     Z13, Z19
+	VPERMI2PS   Z18, Z17, Z19
+	VMOVAPS     Z14, Z20
+	VPERMI2PS   Z18, Z17, Z20
+	VMOVUPS.Z   8(R13), K3, Z17
+	VMOVUPS.Z   72(R13), K4, Z18
+	VMOVAPS     Z13, Z21
+	VPERMI2PS   Z18, Z17, Z21
+	VMULPS      Z19, Z3, Z15
+	VFMADD231PS Z20, Z4, Z15
+	VFMADD231PS Z21, Z5, Z15
+	VMOVUPS.Z   (R14), K1, Z17
+	VMOVUPS.Z   64(R14), K2, Z18
+	VMOVAPS     Z13, Z19
+	VPERMI2PS   Z18, Z17, Z19
+	VMOVAPS     Z14, Z20
+	VPERMI2PS   Z18, Z17, Z20
+	VMOVUPS.Z   8(R14), K3, Z17
+	VMOVUPS.Z   72(R14), K4, Z18
+	VMOVAPS     Z13, Z21
+	VPERMI2PS   Z18, Z17, Z21
+	VMULPS      Z19, Z6, Z16
+	VFMADD231PS Z20, Z7, Z16
+	VFMADD231PS Z21, Z8, Z16
+	VADDPS      Z15, Z12, Z12
+	VADDPS      Z16, Z12, Z12
+	CMPQ        hasres+104(FP), $0x00
+	JE          dwd2_noresm
+	VMOVUPS.Z   (BX)(CX*1), K5, Z17
+	VADDPS      Z17, Z12, Z12
+
+dwd2_noresm:
+	VMAXPS  Z10, Z12, Z12
+	VMINPS  Z11, Z12, Z12
+	VMOVUPS Z12, K5, (BX)
+
+dwd2_next:
+	ADDQ $0x00000080, R12
+	ADDQ $0x00000080, R13
+	ADDQ $0x00000080, R14
+	ADDQ $0x40, BX
+	ADDQ $0x10, AX
+	DECQ R11
+	JNZ  dwd2_x
+	ADDQ DX, DI
+	ADDQ R8, SI
+	ADDQ R8, SI
+	ADDQ $0x02, R10
+	DECQ R9
+	JNZ  dwd2_row
+
+dwd2_done:
+	VZEROUPPER
+	RET
+
 // func copyRowsAVX512(dst *float32, ldd int, src *float32, lds int, w int, h int, mask int)
 // Requires: AVX, AVX512F
 TEXT ·copyRowsAVX512(SB), NOSPLIT, $0-56

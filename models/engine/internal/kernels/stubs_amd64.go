@@ -93,6 +93,15 @@ func dw3x3s1AVX512(out *float32, oh int, nfull int, mask int, ow int, pad *float
 //go:noescape
 func dw3x3s2AVX512(out *float32, oh int, nfull int, mask int, ow int, pad *float32, pw int, w *float32, res *float32, hasres int, bias float32, lo float32, hi float32)
 
+// dw3x3s2DirectAVX512 computes oh output rows of ow values (nblocks blocks of 16, the
+// store masked by each block's mask table entry) of a 3x3 stride-2 depthwise
+// convolution of the h x w plane src with left pad pl, whose first output row
+// reads input rows iy, iy+1, iy+2; rows outside the plane read the zero row
+// instead.
+//
+//go:noescape
+func dw3x3s2DirectAVX512(out *float32, oh int, nblocks int, ow int, src *float32, w int, h int, iy int, pl int, zero *float32, masks *uint16, wt *float32, res *float32, hasres int, bias float32, lo float32, hi float32)
+
 // copyRowsAVX512 copies h rows of w values from src (row stride lds) to dst
 // (row stride ldd); mask has the low w%16 bits set.
 //

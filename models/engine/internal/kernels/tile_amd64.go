@@ -113,3 +113,18 @@ func evens(dst, src []float32) {
 	}
 	evensGo(dst[n:], src[2*n:])
 }
+
+// dwDirect reports whether d runs on the in-place AVX-512 kernel, which
+// needs no zero-bordered copy of the input.
+func dwDirect(d *Depthwise) bool { return impl == ImplAVX512 && d.k == 3 && d.stride == 2 }
+
+// dwDirectPlane computes output rows [oy0, oy1) of one channel into out from
+// its input plane in.
+func dwDirectPlane(d *Depthwise, out, in, w, res []float32, oy0, oy1 int, bias, lo, hi float32) {
+	rp, hasRes := &out[0], 0
+	if res != nil {
+		rp, hasRes = &res[0], 1
+	}
+	dw3x3s2DirectAVX512(&out[0], oy1-oy0, d.blocks, d.ow, &in[0], d.w, d.h, oy0*d.stride-d.padTop, d.padLft,
+		&d.zero[0], &d.masks[0], &w[0], rp, hasRes, bias, lo, hi)
+}

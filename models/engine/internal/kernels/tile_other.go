@@ -15,3 +15,9 @@ func copyRows(dst []float32, ldd int, src []float32, lds, w, h int) {
 func sigmoid(dst, src []float32) { sigmoidGo(dst, src) }
 
 func evens(dst, src []float32) { evensGo(dst, src) }
+
+func dwDirect(*Depthwise) bool { return false }
+
+func dwDirectPlane(d *Depthwise, out, in, w, res []float32, oy0, oy1 int, bias, lo, hi float32) {
+	panic("kernels: no in-place depthwise kernel in this build")
+}

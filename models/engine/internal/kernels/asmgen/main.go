@@ -260,6 +260,7 @@ func depthwiseAVX512() {
 	evensIdx = evens
 	dwKernel(1, evens, odds)
 	dwKernel(2, evens, odds)
+	dwDirectKernel(evens, odds)
 	copyRowsAVX512()
 	dwKernelAVX2(1)
 	dwKernelAVX2(2)
@@ -921,6 +922,174 @@ func evensAVX512() {
 	DECQ(RCX)
 	JNZ(LabelRef("evens_loop"))
 	Label("evens_done")
+	VZEROUPPER()
+	RET()
+}
+
+const dwDirectSig = "func(out *float32, oh, nblocks, ow int, src *float32, w, h, iy, pl int, zero *float32, masks *uint16, wt *float32, res *float32, hasres int, bias, lo, hi float32)"
+
+// dwDirectKernel is dwKernel for stride 2 reading the input plane in place
+// instead of a zero-bordered copy: each output row takes its three input
+// rows from the plane, or from the zero row where they fall in the padding,
+// and a 16-wide block at the plane's edge loads its taps under masks (from a
+// table with one entry of 8 masks per block) that zero the columns in the
+// padding. Masked-off lanes are never read, so loads may start before a row
+// or run past the plane. The arithmetic is dwKernel's, in the same order.
+//
+// At stride 2 this is about 1.5x the speed of copy and sweep on MoveNet's
+// layers; at stride 1, where every row has two edge blocks, the masked loads
+// cost more than the copy saves, so stride 1 keeps dwKernel.
+func dwDirectKernel(evens, odds Mem) {
+	const s = 2
+	name := "dw3x3s2DirectAVX512"
+	TEXT(name, NOSPLIT, dwDirectSig)
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s computes oh output rows of ow values (nblocks blocks of 16, the", name),
+		"store masked by each block's mask table entry) of a 3x3 stride-2 depthwise",
+		"convolution of the h x w plane src with left pad pl, whose first output row",
+		"reads input rows iy, iy+1, iy+2; rows outside the plane read the zero row",
+		"instead.")
+	Load(Param("out"), RDI)
+	Load(Param("oh"), R9)
+	Load(Param("ow"), RDX)
+	SHLQ(U8(2), RDX)
+	Load(Param("w"), R8)
+	SHLQ(U8(2), R8)
+	Load(Param("iy"), R10)
+	// SI = src + iy*w - pl: row iy's block 0 loads, kept as the rows
+	// advance though it may lie outside the plane (it is then not read).
+	MOVQ(R10, RSI)
+	IMULQ(R8, RSI)
+	Load(Param("pl"), RAX)
+	SHLQ(U8(2), RAX)
+	SUBQ(RAX, RSI)
+	ADDQ(paramAddr("src"), RSI)
+	Load(Param("wt"), RCX)
+	for i := 0; i < 9; i++ {
+		VBROADCASTSS(Mem{Base: RCX, Disp: 4 * i}, zmm(i))
+	}
+	// CX = res - out, so the residual of the output at (BX) is at (BX)(CX*1).
+	Load(Param("res"), RCX)
+	SUBQ(RDI, RCX)
+	VBROADCASTSS(paramAddr("bias"), Z9)
+	VBROADCASTSS(paramAddr("lo"), Z10)
+	VBROADCASTSS(paramAddr("hi"), Z11)
+	VMOVUPS(evens, Z13)
+	VMOVUPS(odds, Z14)
+	pre := "dwd2_"
+	rows := []GPPhysical{R12, R13, R14}
+	accs := []VecPhysical{Z12, Z15, Z16}
+	TESTQ(R9, R9)
+	JZ(LabelRef(pre + "done"))
+	Label(pre + "row")
+	// Row pointers: row iy+ky, or the zero row (less pl) outside [0, h).
+	MOVQ(paramAddr("pl"), RAX)
+	SHLQ(U8(2), RAX)
+	NEGQ(RAX)
+	ADDQ(paramAddr("zero"), RAX)
+	for ky, p := range rows {
+		MOVQ(RAX, p)
+		LEAQ(Mem{Base: R10, Disp: ky}, R11)
+		CMPQ(R11, paramAddr("h"))
+		switch ky {
+		case 0:
+			CMOVQCS(RSI, p)
+		case 1:
+			LEAQ(Mem{Base: RSI, Index: R8, Scale: 1}, R11)
+			CMOVQCS(R11, p)
+		case 2:
+			LEAQ(Mem{Base: RSI, Index: R8, Scale: 2}, R11)
+			CMOVQCS(R11, p)
+		}
+	}
+	MOVQ(paramAddr("masks"), RAX)
+	MOVQ(RDI, RBX)
+	MOVQ(paramAddr("nblocks"), R11)
+	Label(pre + "x")
+	// body emits one block; masked, with the loads at offsets 0, 16, 2
+	// and 18 from column 2x-pl under the block's masks K1-K4 and the store
+	// under K5.
+	body := func(masked bool, sfx string) {
+		if masked {
+			for i, k := range []OpmaskPhysical{K1, K2, K3, K4, K5} {
+				KMOVW(Mem{Base: RAX, Disp: 2 * i}, k)
+			}
+		}
+		load := func(m Mem, k OpmaskPhysical, z VecPhysical) {
+			if masked {
+				VMOVUPS_Z(m, k, z)
+			} else {
+				VMOVUPS(m, z)
+			}
+		}
+		for r, p := range rows {
+			load(Mem{Base: p}, K1, Z17)
+			load(Mem{Base: p, Disp: 64}, K2, Z18)
+			VMOVAPS(Z13, Z19)
+			VPERMI2PS(Z18, Z17, Z19)
+			VMOVAPS(Z14, Z20)
+			VPERMI2PS(Z18, Z17, Z20)
+			load(Mem{Base: p, Disp: 8}, K3, Z17)
+			load(Mem{Base: p, Disp: 72}, K4, Z18)
+			VMOVAPS(Z13, Z21)
+			VPERMI2PS(Z18, Z17, Z21)
+			taps := [3]Op{Z19, Z20, Z21}
+		for j := 0; j < 3; j++ {
+				switch {
+				case r == 0 && j == 0:
+					VMOVAPS(Z9, Z12)
+					VFMADD231PS(taps[j], zmm(0), Z12)
+				case j == 0:
+					VMULPS(taps[j], zmm(3*r), accs[r])
+				default:
+					VFMADD231PS(taps[j], zmm(3*r+j), accs[r])
+				}
+			}
+		}
+		VADDPS(Z15, Z12, Z12)
+		VADDPS(Z16, Z12, Z12)
+		CMPQ(paramAddr("hasres"), U8(0))
+		JE(LabelRef(pre + "nores" + sfx))
+		if masked {
+			VMOVUPS_Z(Mem{Base: RBX, Index: RCX, Scale: 1}, K5, Z17)
+			VADDPS(Z17, Z12, Z12)
+		} else {
+			VADDPS(Mem{Base: RBX, Index: RCX, Scale: 1}, Z12, Z12)
+		}
+		Label(pre + "nores" + sfx)
+		VMAXPS(Z10, Z12, Z12)
+		VMINPS(Z11, Z12, Z12)
+		if masked {
+			VMOVUPS(Z12, K5, Mem{Base: RBX})
+		} else {
+			VMOVUPS(Z12, Mem{Base: RBX})
+		}
+	}
+	// Entry 5 of a block's masks is nonzero when it needs them: a block
+	// inside the plane runs as dwKernel's, with the taps straight from
+	// memory.
+	CMPW(Mem{Base: RAX, Disp: 10}, U8(0))
+	JNE(LabelRef(pre + "masked"))
+	body(false, "u")
+	JMP(LabelRef(pre + "next"))
+	Label(pre + "masked")
+	body(true, "m")
+	Label(pre + "next")
+	for _, p := range rows {
+		ADDQ(U32(64*s), p)
+	}
+	ADDQ(U8(64), RBX)
+	ADDQ(U8(16), RAX)
+	DECQ(R11)
+	JNZ(LabelRef(pre + "x"))
+	ADDQ(RDX, RDI)
+	for i := 0; i < s; i++ {
+		ADDQ(R8, RSI)
+	}
+	ADDQ(U8(s), R10)
+	DECQ(R9)
+	JNZ(LabelRef(pre + "row"))
+	Label(pre + "done")
 	VZEROUPPER()
 	RET()
 }
