@@ -3912,7 +3912,11 @@ DATA sigmoidconsts<>+32(SB)/4, $0x3d2aa9c1
 DATA sigmoidconsts<>+36(SB)/4, $0x3e2aaaaa
 DATA sigmoidconsts<>+40(SB)/4, $0x3f000000
 DATA sigmoidconsts<>+44(SB)/4, $0x3f800000
-GLOBL sigmoidconsts<>(SB), RODATA|NOPTR, $48
+DATA sigmoidconsts<>+48(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+52(SB)/4, $0x42b170a4
+DATA sigmoidconsts<>+56(SB)/4, $0xc2aea8f6
+DATA sigmoidconsts<>+60(SB)/4, $0x7f800000
+GLOBL sigmoidconsts<>(SB), RODATA|NOPTR, $64
 
 // func sigmoidAVX512(dst *float32, src *float32, nfull int, mask int)
 // Requires: AVX, AVX512DQ, AVX512F
@@ -3934,68 +3938,106 @@ TEXT ·sigmoidAVX512(SB), NOSPLIT, $0-32
 	VBROADCASTSS sigmoidconsts<>+36(SB), Z25
 	VBROADCASTSS sigmoidconsts<>+40(SB), Z26
 	VBROADCASTSS sigmoidconsts<>+44(SB), Z27
+	VBROADCASTSS sigmoidconsts<>+48(SB), Z28
+	VBROADCASTSS sigmoidconsts<>+52(SB), Z29
+	VBROADCASTSS sigmoidconsts<>+56(SB), Z30
+	VBROADCASTSS sigmoidconsts<>+60(SB), Z31
 	TESTQ        CX, CX
 	JZ           sigmoid_tail
 
 sigmoid_loop:
-	VMOVUPS      (SI), Z0
-	VXORPS       Z2, Z2, Z2
-	VSUBPS       Z0, Z2, Z2
-	VMAXPS       Z16, Z2, Z2
-	VMINPS       Z17, Z2, Z2
-	VMULPS       Z18, Z2, Z3
-	VRNDSCALEPS  $0x00, Z3, Z3
-	VMOVAPS      Z2, Z4
-	VFNMADD231PS Z19, Z3, Z4
-	VFNMADD231PS Z20, Z3, Z4
-	VMOVAPS      Z21, Z5
-	VFMADD213PS  Z22, Z4, Z5
-	VFMADD213PS  Z23, Z4, Z5
-	VFMADD213PS  Z24, Z4, Z5
-	VFMADD213PS  Z25, Z4, Z5
-	VFMADD213PS  Z26, Z4, Z5
-	VMULPS       Z4, Z4, Z6
-	VFMADD213PS  Z4, Z6, Z5
-	VADDPS       Z27, Z5, Z5
-	VSCALEFPS    Z3, Z5, Z5
-	VADDPS       Z27, Z5, Z5
-	VDIVPS       Z5, Z27, Z1
-	VCMPPS       $0x03, Z0, Z0, K2
-	VMOVAPS      Z0, K2, Z1
-	VMOVUPS      Z1, (DI)
-	ADDQ         $0x40, SI
-	ADDQ         $0x40, DI
-	DECQ         CX
-	JNZ          sigmoid_loop
+	VMOVUPS     (SI), Z0
+	VXORPS      Z6, Z6, Z6
+	VSUBPS      Z0, Z6, Z2
+	VMAXPS      Z16, Z2, Z7
+	VMINPS      Z17, Z7, Z7
+	VMULPS      Z18, Z7, Z3
+	VADDPS      Z28, Z3, Z4
+	VSUBPS      Z28, Z3, Z5
+	VCMPPS      $0x1d, Z6, Z3, K3
+	VRNDSCALEPS $0x03, Z4, Z4
+	VRNDSCALEPS $0x03, Z5, Z5
+	VMOVAPS     Z4, K3, Z5
+	VMULPS      Z19, Z5, Z4
+	VSUBPS      Z4, Z7, Z6
+	VMULPS      Z20, Z5, Z4
+	VSUBPS      Z4, Z6, Z6
+	VMOVAPS     Z21, Z4
+	VMULPS      Z6, Z4, Z4
+	VADDPS      Z22, Z4, Z4
+	VMULPS      Z6, Z4, Z4
+	VADDPS      Z23, Z4, Z4
+	VMULPS      Z6, Z4, Z4
+	VADDPS      Z24, Z4, Z4
+	VMULPS      Z6, Z4, Z4
+	VADDPS      Z25, Z4, Z4
+	VMULPS      Z6, Z4, Z4
+	VADDPS      Z26, Z4, Z4
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z6, Z4, Z4
+	VADDPS      Z6, Z4, Z4
+	VADDPS      Z27, Z4, Z4
+	VSCALEFPS   Z5, Z4, Z4
+	VCMPPS      $0x1e, Z29, Z2, K4
+	VMOVAPS     Z31, K4, Z4
+	VCMPPS      $0x11, Z30, Z2, K5
+	VXORPS      Z6, Z6, Z6
+	VMOVAPS     Z6, K5, Z4
+	VADDPS      Z27, Z4, Z4
+	VDIVPS      Z4, Z27, Z1
+	VCMPPS      $0x03, Z0, Z0, K2
+	VMOVAPS     Z0, K2, Z1
+	VMOVUPS     Z1, (DI)
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DI
+	DECQ        CX
+	JNZ         sigmoid_loop
 
 sigmoid_tail:
-	KORTESTW     K1, K1
-	JZ           sigmoid_done
-	VMOVUPS.Z    (SI), K1, Z0
-	VXORPS       Z2, Z2, Z2
-	VSUBPS       Z0, Z2, Z2
-	VMAXPS       Z16, Z2, Z2
-	VMINPS       Z17, Z2, Z2
-	VMULPS       Z18, Z2, Z3
-	VRNDSCALEPS  $0x00, Z3, Z3
-	VMOVAPS      Z2, Z4
-	VFNMADD231PS Z19, Z3, Z4
-	VFNMADD231PS Z20, Z3, Z4
-	VMOVAPS      Z21, Z5
-	VFMADD213PS  Z22, Z4, Z5
-	VFMADD213PS  Z23, Z4, Z5
-	VFMADD213PS  Z24, Z4, Z5
-	VFMADD213PS  Z25, Z4, Z5
-	VFMADD213PS  Z26, Z4, Z5
-	VMULPS       Z4, Z4, Z6
-	VFMADD213PS  Z4, Z6, Z5
-	VADDPS       Z27, Z5, Z5
-	VSCALEFPS    Z3, Z5, Z5
-	VADDPS       Z27, Z5, Z5
-	VDIVPS       Z5, Z27, Z1
-	VCMPPS       $0x03, Z0, Z0, K2
-	VMOVAPS      Z0, K2, Z1
-	VMOVUPS      Z1, K1, (DI)
+	KORTESTW    K1, K1
+	JZ          sigmoid_done
+	VMOVUPS.Z   (SI), K1, Z0
+	VXORPS      Z6, Z6, Z6
+	VSUBPS      Z0, Z6, Z2
+	VMAXPS      Z16, Z2, Z7
+	VMINPS      Z17, Z7, Z7
+	VMULPS      Z18, Z7, Z3
+	VADDPS      Z28, Z3, Z4
+	VSUBPS      Z28, Z3, Z5
+	VCMPPS      $0x1d, Z6, Z3, K3
+	VRNDSCALEPS $0x03, Z4, Z4
+	VRNDSCALEPS $0x03, Z5, Z5
+	VMOVAPS     Z4, K3, Z5
+	VMULPS      Z19, Z5, Z4
+	VSUBPS      Z4, Z7, Z6
+	VMULPS      Z20, Z5, Z4
+	VSUBPS      Z4, Z6, Z6
+	VMOVAPS     Z21, Z4
+	VMULPS      Z6, Z4, Z4
+	VADDPS      Z22, Z4, Z4
+	VMULPS      Z6, Z4, Z4
+	VADDPS      Z23, Z4, Z4
+	VMULPS      Z6, Z4, Z4
+	VADDPS      Z24, Z4, Z4
+	VMULPS      Z6, Z4, Z4
+	VADDPS      Z25, Z4, Z4
+	VMULPS      Z6, Z4, Z4
+	VADDPS      Z26, Z4, Z4
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z6, Z4, Z4
+	VADDPS      Z6, Z4, Z4
+	VADDPS      Z27, Z4, Z4
+	VSCALEFPS   Z5, Z4, Z4
+	VCMPPS      $0x1e, Z29, Z2, K4
+	VMOVAPS     Z31, K4, Z4
+	VCMPPS      $0x11, Z30, Z2, K5
+	VXORPS      Z6, Z6, Z6
+	VMOVAPS     Z6, K5, Z4
+	VADDPS      Z27, Z4, Z4
+	VDIVPS      Z4, Z27, Z1
+	VCMPPS      $0x03, Z0, Z0, K2
+	VMOVAPS     Z0, K2, Z1
+	VMOVUPS     Z1, K1, (DI)
 
 sigmoid_done:
 	VZEROUPPER

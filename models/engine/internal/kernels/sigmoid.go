@@ -5,9 +5,9 @@ import (
 	"math"
 )
 
-// Sigmoid sets dst[i] = 1/(1+e^-src[i]) for every element of src, within
-// 3e-7 relative of the exact value (SigmoidScalar's accuracy); NaN stays
-// NaN. dst and src may be the same slice. MoveNet's heatmaps take tens of
+// Sigmoid sets dst[i] = SigmoidScalar(src[i]) for every element of src,
+// bit for bit on every implementation (within 3e-7 relative of the exact
+// value); NaN stays NaN. dst and src may be the same slice. MoveNet's heatmaps take tens of
 // thousands of sigmoids per inference, so AVX-512 does 16 at a time.
 func Sigmoid(dst, src []float32) {
 	if len(dst) < len(src) {
@@ -30,7 +30,7 @@ func SigmoidScalar(x float32) float32 { return 1 / (1 + Expf(-x)) }
 // relative), twice as fast as math.Exp in float64. It is the classic
 // scheme: x = n·ln2 + r with |r| ≤ ln2/2 (ln2 split in two for an exact
 // reduction), e^r by a degree-7 polynomial (Cephes' expf coefficients),
-// times 2^n. The AVX-512 sigmoid uses the same steps.
+// times 2^n. The AVX-512 sigmoid does the same float32 operations.
 func Expf(x float32) float32 {
 	switch {
 	case x != x:
@@ -52,15 +52,19 @@ func Expf(x float32) float32 {
 	} else {
 		n = int32(t - 0.5)
 	}
+	// The conversions keep the compiler from fusing a multiply and an add
+	// (as it may on GOAMD64=v3), so that every build rounds alike and the
+	// AVX-512 sigmoid, which does these very operations, matches bit for
+	// bit.
 	fn := float32(n)
-	r := x - fn*ln2hi - fn*ln2lo
+	r := x - float32(fn*ln2hi) - float32(fn*ln2lo)
 	p := float32(1.9875691500e-4)
-	p = p*r + 1.3981999507e-3
-	p = p*r + 8.3334519073e-3
-	p = p*r + 4.1665795894e-2
-	p = p*r + 1.6666665459e-1
-	p = p*r + 5.0000001201e-1
-	y := p*r*r + r + 1
+	p = float32(p*r) + 1.3981999507e-3
+	p = float32(p*r) + 8.3334519073e-3
+	p = float32(p*r) + 4.1665795894e-2
+	p = float32(p*r) + 1.6666665459e-1
+	p = float32(p*r) + 5.0000001201e-1
+	y := float32(float32(p*r)*r) + r + 1
 	if n > 127 { // 2^n itself would overflow; the product does not
 		return y * 2 * math.Float32frombits(uint32(n+126)<<23)
 	}

@@ -6,10 +6,12 @@ import (
 	"testing"
 )
 
-// TestSigmoid compares every implementation with float64 math on lengths
-// that leave every tail size, over the whole range where the sigmoid is
-// neither 0 nor 1, and checks the edges (±Inf, huge values, NaN), in place
-// and with guard bands around the output.
+// TestSigmoid compares every implementation with SigmoidScalar, bit for bit
+// (the engine's fused element-wise chains promise the same bits as the
+// operations one by one), and with float64 math, on lengths that leave
+// every tail size, over the whole range where the sigmoid is neither 0 nor
+// 1 and around Expf's cut-offs, and checks the edges (±Inf, huge values,
+// NaN), in place and with guard bands around the output.
 func TestSigmoid(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(7, 7))
@@ -23,6 +25,9 @@ func TestSigmoid(t *testing.T) {
 			Sigmoid(out.data(), src)
 			out.check(t, "Sigmoid")
 			for i, x := range src {
+				if got, w := out.data()[i], SigmoidScalar(x); math.Float32bits(got) != math.Float32bits(w) {
+					t.Fatalf("sigmoid(%v) = %v, SigmoidScalar gives %v", x, got, w)
+				}
 				want := 1 / (1 + math.Exp(-float64(x)))
 				got := float64(out.data()[i])
 				if want < 1e-38 { // float32 cannot hold it: 0 or a subnormal
@@ -34,11 +39,31 @@ func TestSigmoid(t *testing.T) {
 				worst = math.Max(worst, math.Abs(got-want)/want)
 			}
 		}
+		var xs []float32
 		for x := float32(-87); x < 88; x += 0.00731 {
+			xs = append(xs, x)
+		}
+		// Expf's cut-offs at -x = 88.72 and -87.33, ulp by ulp.
+		for _, c := range []float32{-88.72, 87.33} {
+			x := c
+			for range 40 {
+				x = math.Nextafter32(x, float32(math.Inf(-1)))
+			}
+			for range 80 {
+				xs = append(xs, x)
+				x = math.Nextafter32(x, float32(math.Inf(1)))
+			}
+		}
+		got := make([]float32, len(xs))
+		Sigmoid(got, xs)
+		for i, x := range xs {
+			if w := SigmoidScalar(x); math.Float32bits(got[i]) != math.Float32bits(w) {
+				t.Fatalf("sigmoid(%v) = %v, SigmoidScalar gives %v", x, got[i], w)
+			}
 			want := 1 / (1 + math.Exp(-float64(x)))
-			var got [1]float32
-			Sigmoid(got[:], []float32{x})
-			worst = math.Max(worst, math.Abs(float64(got[0])-want)/want)
+			if want >= 1e-38 {
+				worst = math.Max(worst, math.Abs(float64(got[i])-want)/want)
+			}
 		}
 		t.Logf("largest relative error %.3g", worst)
 		if worst > 3e-7 {
@@ -47,7 +72,7 @@ func TestSigmoid(t *testing.T) {
 		inf := float32(math.Inf(1))
 		edge := []float32{-inf, inf, -1e30, 1e30, 0, float32(math.NaN()), 200, -200}
 		want := []float32{0, 1, 0, 1, 0.5, 0, 1, 0}
-		got := append([]float32(nil), edge...)
+		got = append([]float32(nil), edge...)
 		Sigmoid(got, got) // in place
 		for i, x := range edge {
 			if x != x {

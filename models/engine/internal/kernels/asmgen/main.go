@@ -822,22 +822,23 @@ func dw5KernelAVX2(s int) {
 		})
 }
 
-// sigmoidAVX512 computes 1/(1+e^-x), 16 values a step, with Expf's method:
-// e^z = 2^n · e^r, n = round(z·log2 e), r = z - n·ln 2 in two parts, e^r by
-// Cephes' degree-7 polynomial, 2^n applied with VSCALEFPS (which overflows
-// to +Inf and underflows to 0 as the scalar code's edge cases do). z = -x
-// is first clamped to ±100, where the sigmoid is already 0 or 1, so that
-// infinities never meet in r; NaN inputs are passed through.
+// sigmoidAVX512 computes 1/(1+e^-x), 16 values a step, with exactly the
+// float32 operations of SigmoidScalar and Expf in the same order (no fused
+// multiply-adds), so that it gives the same bits: n = int32(t ± 0.5)
+// truncated, r = z - n·ln2hi - n·ln2lo, Cephes' polynomial, then 2^n with
+// VSCALEFPS (one rounding, as Expf's product) and Expf's edges (+Inf above
+// 88.72, 0 below -87.33) blended in. z = -x is clamped to ±100 for the
+// arithmetic only, so that infinities never meet in r; NaN passes through.
 func sigmoidAVX512() {
 	consts := GLOBL("sigmoidconsts", RODATA|NOPTR)
 	vals := []float32{-100, 100, 1.44269504088896341, 0.693359375, -2.12194440e-4,
-		1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1, 1}
+		1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1,
+		1, 0.5, 88.72, -87.33, float32(math.Inf(1))}
 	for i, v := range vals {
 		// As bits: avo prints F32(100) as $(100), which the assembler
 		// reads as the integer 100.
 		DATA(4*i, U32(math.Float32bits(v)))
 	}
-	c := func(i int) Mem { return consts.Offset(4 * i) }
 	TEXT("sigmoidAVX512", NOSPLIT, "func(dst, src *float32, nfull, mask int)")
 	Pragma("noescape")
 	Doc("sigmoidAVX512 sets dst[i] = 1/(1+e^-src[i]) for nfull blocks of 16 values",
@@ -848,30 +849,44 @@ func sigmoidAVX512() {
 	Load(Param("mask"), RAX)
 	KMOVW(EAX, K1)
 	for i := range vals {
-		VBROADCASTSS(c(i), zmm(16+i))
+		VBROADCASTSS(consts.Offset(4*i), zmm(16+i))
 	}
-	lo, hi, log2e, ln2hi, ln2lo, one := Z16, Z17, Z18, Z19, Z20, Z27
+	lo, hi, log2e, ln2hi, ln2lo := Z16, Z17, Z18, Z19, Z20
+	one, half, over, under, inf := Z27, Z28, Z29, Z30, Z31
 	// body computes the sigmoid of Z0 into Z1.
 	body := func() {
-		VXORPS(Z2, Z2, Z2)
-		VSUBPS(Z0, Z2, Z2) // z = -x
-		VMAXPS(lo, Z2, Z2)
-		VMINPS(hi, Z2, Z2)
-		VMULPS(log2e, Z2, Z3)
-		VRNDSCALEPS(U8(0), Z3, Z3) // n, to nearest
-		VMOVAPS(Z2, Z4)
-		VFNMADD231PS(ln2hi, Z3, Z4) // r = z - n·ln2hi
-		VFNMADD231PS(ln2lo, Z3, Z4) //     - n·ln2lo
-		VMOVAPS(Z21, Z5)
+		VXORPS(Z6, Z6, Z6)
+		VSUBPS(Z0, Z6, Z2) // z = -x
+		VMAXPS(lo, Z2, Z7)
+		VMINPS(hi, Z7, Z7)
+		VMULPS(log2e, Z7, Z3) // t
+		VADDPS(half, Z3, Z4)
+		VSUBPS(half, Z3, Z5)
+		VCMPPS(U8(0x1d), Z6, Z3, K3) // t >= 0
+		VRNDSCALEPS(U8(3), Z4, Z4)   // truncate
+		VRNDSCALEPS(U8(3), Z5, Z5)
+		VMOVAPS(Z4, K3, Z5) // n
+		VMULPS(ln2hi, Z5, Z4)
+		VSUBPS(Z4, Z7, Z6) // r = z - n·ln2hi
+		VMULPS(ln2lo, Z5, Z4)
+		VSUBPS(Z4, Z6, Z6) //     - n·ln2lo
+		VMOVAPS(Z21, Z4)
 		for i := 22; i <= 26; i++ {
-			VFMADD213PS(zmm(i), Z4, Z5) // p = p·r + c
+			VMULPS(Z6, Z4, Z4) // p = p·r + c
+			VADDPS(zmm(i), Z4, Z4)
 		}
-		VMULPS(Z4, Z4, Z6)
-		VFMADD213PS(Z4, Z6, Z5) // p·r² + r
-		VADDPS(one, Z5, Z5)
-		VSCALEFPS(Z3, Z5, Z5) // e^z
-		VADDPS(one, Z5, Z5)
-		VDIVPS(Z5, one, Z1)
+		VMULPS(Z6, Z4, Z4) // p·r·r + r + 1
+		VMULPS(Z6, Z4, Z4)
+		VADDPS(Z6, Z4, Z4)
+		VADDPS(one, Z4, Z4)
+		VSCALEFPS(Z5, Z4, Z4)          // · 2^n
+		VCMPPS(U8(0x1e), over, Z2, K4) // z > 88.72: +Inf
+		VMOVAPS(inf, K4, Z4)
+		VCMPPS(U8(0x11), under, Z2, K5) // z < -87.33: 0
+		VXORPS(Z6, Z6, Z6)
+		VMOVAPS(Z6, K5, Z4)
+		VADDPS(one, Z4, Z4)
+		VDIVPS(Z4, one, Z1)
 		VCMPPS(U8(3), Z0, Z0, K2) // unordered: NaN
 		VMOVAPS(Z0, K2, Z1)
 	}
@@ -1034,7 +1049,7 @@ func dwDirectKernel(evens, odds Mem) {
 			VMOVAPS(Z13, Z21)
 			VPERMI2PS(Z18, Z17, Z21)
 			taps := [3]Op{Z19, Z20, Z21}
-		for j := 0; j < 3; j++ {
+			for j := 0; j < 3; j++ {
 				switch {
 				case r == 0 && j == 0:
 					VMOVAPS(Z9, Z12)
