@@ -1,6 +1,10 @@
 package engine
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/kneescreen/kneescreen/models/engine/internal/kernels"
+)
 
 // Element-wise chains. A run of element-wise operations, each reading only
 // the previous one's output (reshapes in between pass through), such as MoveNet's input normalisation
@@ -149,32 +153,21 @@ func gatherInto[S float32 | int32 | int64](y []float32, x []S, off, st int) {
 
 // chainScalarStage computes y = y op c (or c op y) in place.
 func chainScalarStage(st *chainStage, y []float32, c float32) {
-	switch {
-	case st.op == opAdd:
-		for j := range y {
-			y[j] += c
-		}
-	case st.op == opMul:
-		for j := range y {
-			y[j] *= c
-		}
-	case st.op == opSub && !st.rev:
-		for j := range y {
-			y[j] -= c
-		}
-	case st.op == opSub:
-		for j := range y {
-			y[j] = c - y[j]
-		}
-	case st.op == opDiv && !st.rev:
-		for j := range y {
-			y[j] /= c
-		}
-	case st.op == opDiv:
-		for j := range y {
-			y[j] = c / y[j]
-		}
+	kernels.ArithScalar(arithOf(st.op), y, c, st.rev)
+}
+
+// arithOf maps a chain's binary operation (Add, Sub, Mul or Div) to the
+// kernels package's, whose vector loops give the same bits.
+func arithOf(op binOp) kernels.ArithOp {
+	switch op {
+	case opSub:
+		return kernels.ArithSub
+	case opMul:
+		return kernels.ArithMul
+	case opDiv:
+		return kernels.ArithDiv
 	}
+	return kernels.ArithAdd
 }
 
 // chainPhasedStage applies a constant whose phase advances by step per
@@ -199,33 +192,7 @@ func cond(b bool, x, y float32) float32 {
 
 // chainBinaryStage computes y = y op t (or t op y) in place.
 func chainBinaryStage(st *chainStage, y, t []float32) {
-	t = t[:len(y)]
-	switch {
-	case st.op == opAdd:
-		for j := range y {
-			y[j] += t[j]
-		}
-	case st.op == opMul:
-		for j := range y {
-			y[j] *= t[j]
-		}
-	case st.op == opSub && !st.rev:
-		for j := range y {
-			y[j] -= t[j]
-		}
-	case st.op == opSub:
-		for j := range y {
-			y[j] = t[j] - y[j]
-		}
-	case st.op == opDiv && !st.rev:
-		for j := range y {
-			y[j] /= t[j]
-		}
-	case st.op == opDiv:
-		for j := range y {
-			y[j] = t[j] / y[j]
-		}
-	}
+	kernels.Arith(arithOf(st.op), y, t, st.rev)
 }
 
 // fuseChains finds element-wise chains in the plan and replaces each with

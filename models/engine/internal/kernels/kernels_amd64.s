@@ -4066,3 +4066,381 @@ evens_loop:
 evens_done:
 	VZEROUPPER
 	RET
+
+// func arithVSAddAVX512(y *float32, nfull int, mask int, c float32)
+// Requires: AVX, AVX512F
+TEXT ·arithVSAddAVX512(SB), NOSPLIT, $0-28
+	MOVQ         y+0(FP), DI
+	VBROADCASTSS c+24(FP), Z1
+	MOVQ         nfull+8(FP), CX
+	MOVQ         mask+16(FP), AX
+	KMOVW        AX, K1
+	TESTQ        CX, CX
+	JZ           arithVSAddAVX512_tail
+
+arithVSAddAVX512_loop:
+	VMOVUPS (DI), Z0
+	VADDPS  Z1, Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $0x40, DI
+	DECQ    CX
+	JNZ     arithVSAddAVX512_loop
+
+arithVSAddAVX512_tail:
+	KORTESTW  K1, K1
+	JZ        arithVSAddAVX512_done
+	VMOVUPS.Z (DI), K1, Z0
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (DI)
+
+arithVSAddAVX512_done:
+	VZEROUPPER
+	RET
+
+// func arithVVAddAVX512(y *float32, x *float32, nfull int, mask int)
+// Requires: AVX, AVX512F
+TEXT ·arithVVAddAVX512(SB), NOSPLIT, $0-32
+	MOVQ  y+0(FP), DI
+	MOVQ  x+8(FP), SI
+	MOVQ  nfull+16(FP), CX
+	MOVQ  mask+24(FP), AX
+	KMOVW AX, K1
+	TESTQ CX, CX
+	JZ    arithVVAddAVX512_tail
+
+arithVVAddAVX512_loop:
+	VMOVUPS (DI), Z0
+	VMOVUPS (SI), Z1
+	VADDPS  Z1, Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $0x40, DI
+	ADDQ    $0x40, SI
+	DECQ    CX
+	JNZ     arithVVAddAVX512_loop
+
+arithVVAddAVX512_tail:
+	KORTESTW  K1, K1
+	JZ        arithVVAddAVX512_done
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z (SI), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (DI)
+
+arithVVAddAVX512_done:
+	VZEROUPPER
+	RET
+
+// func arithVSSubAVX512(y *float32, nfull int, mask int, c float32)
+// Requires: AVX, AVX512F
+TEXT ·arithVSSubAVX512(SB), NOSPLIT, $0-28
+	MOVQ         y+0(FP), DI
+	VBROADCASTSS c+24(FP), Z1
+	MOVQ         nfull+8(FP), CX
+	MOVQ         mask+16(FP), AX
+	KMOVW        AX, K1
+	TESTQ        CX, CX
+	JZ           arithVSSubAVX512_tail
+
+arithVSSubAVX512_loop:
+	VMOVUPS (DI), Z0
+	VSUBPS  Z1, Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $0x40, DI
+	DECQ    CX
+	JNZ     arithVSSubAVX512_loop
+
+arithVSSubAVX512_tail:
+	KORTESTW  K1, K1
+	JZ        arithVSSubAVX512_done
+	VMOVUPS.Z (DI), K1, Z0
+	VSUBPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (DI)
+
+arithVSSubAVX512_done:
+	VZEROUPPER
+	RET
+
+// func arithSVSubAVX512(y *float32, nfull int, mask int, c float32)
+// Requires: AVX, AVX512F
+TEXT ·arithSVSubAVX512(SB), NOSPLIT, $0-28
+	MOVQ         y+0(FP), DI
+	VBROADCASTSS c+24(FP), Z1
+	MOVQ         nfull+8(FP), CX
+	MOVQ         mask+16(FP), AX
+	KMOVW        AX, K1
+	TESTQ        CX, CX
+	JZ           arithSVSubAVX512_tail
+
+arithSVSubAVX512_loop:
+	VMOVUPS (DI), Z0
+	VSUBPS  Z0, Z1, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $0x40, DI
+	DECQ    CX
+	JNZ     arithSVSubAVX512_loop
+
+arithSVSubAVX512_tail:
+	KORTESTW  K1, K1
+	JZ        arithSVSubAVX512_done
+	VMOVUPS.Z (DI), K1, Z0
+	VSUBPS    Z0, Z1, Z0
+	VMOVUPS   Z0, K1, (DI)
+
+arithSVSubAVX512_done:
+	VZEROUPPER
+	RET
+
+// func arithVVSubAVX512(y *float32, x *float32, nfull int, mask int)
+// Requires: AVX, AVX512F
+TEXT ·arithVVSubAVX512(SB), NOSPLIT, $0-32
+	MOVQ  y+0(FP), DI
+	MOVQ  x+8(FP), SI
+	MOVQ  nfull+16(FP), CX
+	MOVQ  mask+24(FP), AX
+	KMOVW AX, K1
+	TESTQ CX, CX
+	JZ    arithVVSubAVX512_tail
+
+arithVVSubAVX512_loop:
+	VMOVUPS (DI), Z0
+	VMOVUPS (SI), Z1
+	VSUBPS  Z1, Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $0x40, DI
+	ADDQ    $0x40, SI
+	DECQ    CX
+	JNZ     arithVVSubAVX512_loop
+
+arithVVSubAVX512_tail:
+	KORTESTW  K1, K1
+	JZ        arithVVSubAVX512_done
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z (SI), K1, Z1
+	VSUBPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (DI)
+
+arithVVSubAVX512_done:
+	VZEROUPPER
+	RET
+
+// func arithrVVSubAVX512(y *float32, x *float32, nfull int, mask int)
+// Requires: AVX, AVX512F
+TEXT ·arithrVVSubAVX512(SB), NOSPLIT, $0-32
+	MOVQ  y+0(FP), DI
+	MOVQ  x+8(FP), SI
+	MOVQ  nfull+16(FP), CX
+	MOVQ  mask+24(FP), AX
+	KMOVW AX, K1
+	TESTQ CX, CX
+	JZ    arithrVVSubAVX512_tail
+
+arithrVVSubAVX512_loop:
+	VMOVUPS (DI), Z0
+	VMOVUPS (SI), Z1
+	VSUBPS  Z0, Z1, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $0x40, DI
+	ADDQ    $0x40, SI
+	DECQ    CX
+	JNZ     arithrVVSubAVX512_loop
+
+arithrVVSubAVX512_tail:
+	KORTESTW  K1, K1
+	JZ        arithrVVSubAVX512_done
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z (SI), K1, Z1
+	VSUBPS    Z0, Z1, Z0
+	VMOVUPS   Z0, K1, (DI)
+
+arithrVVSubAVX512_done:
+	VZEROUPPER
+	RET
+
+// func arithVSMulAVX512(y *float32, nfull int, mask int, c float32)
+// Requires: AVX, AVX512F
+TEXT ·arithVSMulAVX512(SB), NOSPLIT, $0-28
+	MOVQ         y+0(FP), DI
+	VBROADCASTSS c+24(FP), Z1
+	MOVQ         nfull+8(FP), CX
+	MOVQ         mask+16(FP), AX
+	KMOVW        AX, K1
+	TESTQ        CX, CX
+	JZ           arithVSMulAVX512_tail
+
+arithVSMulAVX512_loop:
+	VMOVUPS (DI), Z0
+	VMULPS  Z1, Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $0x40, DI
+	DECQ    CX
+	JNZ     arithVSMulAVX512_loop
+
+arithVSMulAVX512_tail:
+	KORTESTW  K1, K1
+	JZ        arithVSMulAVX512_done
+	VMOVUPS.Z (DI), K1, Z0
+	VMULPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (DI)
+
+arithVSMulAVX512_done:
+	VZEROUPPER
+	RET
+
+// func arithVVMulAVX512(y *float32, x *float32, nfull int, mask int)
+// Requires: AVX, AVX512F
+TEXT ·arithVVMulAVX512(SB), NOSPLIT, $0-32
+	MOVQ  y+0(FP), DI
+	MOVQ  x+8(FP), SI
+	MOVQ  nfull+16(FP), CX
+	MOVQ  mask+24(FP), AX
+	KMOVW AX, K1
+	TESTQ CX, CX
+	JZ    arithVVMulAVX512_tail
+
+arithVVMulAVX512_loop:
+	VMOVUPS (DI), Z0
+	VMOVUPS (SI), Z1
+	VMULPS  Z1, Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $0x40, DI
+	ADDQ    $0x40, SI
+	DECQ    CX
+	JNZ     arithVVMulAVX512_loop
+
+arithVVMulAVX512_tail:
+	KORTESTW  K1, K1
+	JZ        arithVVMulAVX512_done
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z (SI), K1, Z1
+	VMULPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (DI)
+
+arithVVMulAVX512_done:
+	VZEROUPPER
+	RET
+
+// func arithVSDivAVX512(y *float32, nfull int, mask int, c float32)
+// Requires: AVX, AVX512F
+TEXT ·arithVSDivAVX512(SB), NOSPLIT, $0-28
+	MOVQ         y+0(FP), DI
+	VBROADCASTSS c+24(FP), Z1
+	MOVQ         nfull+8(FP), CX
+	MOVQ         mask+16(FP), AX
+	KMOVW        AX, K1
+	TESTQ        CX, CX
+	JZ           arithVSDivAVX512_tail
+
+arithVSDivAVX512_loop:
+	VMOVUPS (DI), Z0
+	VDIVPS  Z1, Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $0x40, DI
+	DECQ    CX
+	JNZ     arithVSDivAVX512_loop
+
+arithVSDivAVX512_tail:
+	KORTESTW  K1, K1
+	JZ        arithVSDivAVX512_done
+	VMOVUPS.Z (DI), K1, Z0
+	VDIVPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (DI)
+
+arithVSDivAVX512_done:
+	VZEROUPPER
+	RET
+
+// func arithSVDivAVX512(y *float32, nfull int, mask int, c float32)
+// Requires: AVX, AVX512F
+TEXT ·arithSVDivAVX512(SB), NOSPLIT, $0-28
+	MOVQ         y+0(FP), DI
+	VBROADCASTSS c+24(FP), Z1
+	MOVQ         nfull+8(FP), CX
+	MOVQ         mask+16(FP), AX
+	KMOVW        AX, K1
+	TESTQ        CX, CX
+	JZ           arithSVDivAVX512_tail
+
+arithSVDivAVX512_loop:
+	VMOVUPS (DI), Z0
+	VDIVPS  Z0, Z1, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $0x40, DI
+	DECQ    CX
+	JNZ     arithSVDivAVX512_loop
+
+arithSVDivAVX512_tail:
+	KORTESTW  K1, K1
+	JZ        arithSVDivAVX512_done
+	VMOVUPS.Z (DI), K1, Z0
+	VDIVPS    Z0, Z1, Z0
+	VMOVUPS   Z0, K1, (DI)
+
+arithSVDivAVX512_done:
+	VZEROUPPER
+	RET
+
+// func arithVVDivAVX512(y *float32, x *float32, nfull int, mask int)
+// Requires: AVX, AVX512F
+TEXT ·arithVVDivAVX512(SB), NOSPLIT, $0-32
+	MOVQ  y+0(FP), DI
+	MOVQ  x+8(FP), SI
+	MOVQ  nfull+16(FP), CX
+	MOVQ  mask+24(FP), AX
+	KMOVW AX, K1
+	TESTQ CX, CX
+	JZ    arithVVDivAVX512_tail
+
+arithVVDivAVX512_loop:
+	VMOVUPS (DI), Z0
+	VMOVUPS (SI), Z1
+	VDIVPS  Z1, Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $0x40, DI
+	ADDQ    $0x40, SI
+	DECQ    CX
+	JNZ     arithVVDivAVX512_loop
+
+arithVVDivAVX512_tail:
+	KORTESTW  K1, K1
+	JZ        arithVVDivAVX512_done
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z (SI), K1, Z1
+	VDIVPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (DI)
+
+arithVVDivAVX512_done:
+	VZEROUPPER
+	RET
+
+// func arithrVVDivAVX512(y *float32, x *float32, nfull int, mask int)
+// Requires: AVX, AVX512F
+TEXT ·arithrVVDivAVX512(SB), NOSPLIT, $0-32
+	MOVQ  y+0(FP), DI
+	MOVQ  x+8(FP), SI
+	MOVQ  nfull+16(FP), CX
+	MOVQ  mask+24(FP), AX
+	KMOVW AX, K1
+	TESTQ CX, CX
+	JZ    arithrVVDivAVX512_tail
+
+arithrVVDivAVX512_loop:
+	VMOVUPS (DI), Z0
+	VMOVUPS (SI), Z1
+	VDIVPS  Z0, Z1, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $0x40, DI
+	ADDQ    $0x40, SI
+	DECQ    CX
+	JNZ     arithrVVDivAVX512_loop
+
+arithrVVDivAVX512_tail:
+	KORTESTW  K1, K1
+	JZ        arithrVVDivAVX512_done
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z (SI), K1, Z1
+	VDIVPS    Z0, Z1, Z0
+	VMOVUPS   Z0, K1, (DI)
+
+arithrVVDivAVX512_done:
+	VZEROUPPER
+	RET

@@ -154,3 +154,75 @@ func sigmoidAVX512(dst *float32, src *float32, nfull int, mask int)
 //
 //go:noescape
 func evensAVX512(dst *float32, src *float32, nblocks int)
+
+// arithVSAddAVX512 sets y[i] = y[i] op c with op Add for nfull blocks of 16 values
+// and a tail block of the lanes set in mask.
+//
+//go:noescape
+func arithVSAddAVX512(y *float32, nfull int, mask int, c float32)
+
+// arithVVAddAVX512 sets y[i] = y[i] op x[i] with op Add for nfull blocks of 16 values
+// and a tail block of the lanes set in mask.
+//
+//go:noescape
+func arithVVAddAVX512(y *float32, x *float32, nfull int, mask int)
+
+// arithVSSubAVX512 sets y[i] = y[i] op c with op Sub for nfull blocks of 16 values
+// and a tail block of the lanes set in mask.
+//
+//go:noescape
+func arithVSSubAVX512(y *float32, nfull int, mask int, c float32)
+
+// arithSVSubAVX512 sets y[i] = c op y[i] with op Sub for nfull blocks of 16 values
+// and a tail block of the lanes set in mask.
+//
+//go:noescape
+func arithSVSubAVX512(y *float32, nfull int, mask int, c float32)
+
+// arithVVSubAVX512 sets y[i] = y[i] op x[i] with op Sub for nfull blocks of 16 values
+// and a tail block of the lanes set in mask.
+//
+//go:noescape
+func arithVVSubAVX512(y *float32, x *float32, nfull int, mask int)
+
+// arithrVVSubAVX512 sets y[i] = x[i] op y[i] with op Sub for nfull blocks of 16 values
+// and a tail block of the lanes set in mask.
+//
+//go:noescape
+func arithrVVSubAVX512(y *float32, x *float32, nfull int, mask int)
+
+// arithVSMulAVX512 sets y[i] = y[i] op c with op Mul for nfull blocks of 16 values
+// and a tail block of the lanes set in mask.
+//
+//go:noescape
+func arithVSMulAVX512(y *float32, nfull int, mask int, c float32)
+
+// arithVVMulAVX512 sets y[i] = y[i] op x[i] with op Mul for nfull blocks of 16 values
+// and a tail block of the lanes set in mask.
+//
+//go:noescape
+func arithVVMulAVX512(y *float32, x *float32, nfull int, mask int)
+
+// arithVSDivAVX512 sets y[i] = y[i] op c with op Div for nfull blocks of 16 values
+// and a tail block of the lanes set in mask.
+//
+//go:noescape
+func arithVSDivAVX512(y *float32, nfull int, mask int, c float32)
+
+// arithSVDivAVX512 sets y[i] = c op y[i] with op Div for nfull blocks of 16 values
+// and a tail block of the lanes set in mask.
+//
+//go:noescape
+func arithSVDivAVX512(y *float32, nfull int, mask int, c float32)
+
+// arithVVDivAVX512 sets y[i] = y[i] op x[i] with op Div for nfull blocks of 16 values
+// and a tail block of the lanes set in mask.
+//
+//go:noescape
+func arithVVDivAVX512(y *float32, x *float32, nfull int, mask int)
+
+// arithrVVDivAVX512 sets y[i] = x[i] op y[i] with op Div for nfull blocks of 16 values
+// and a tail block of the lanes set in mask.
+//
+//go:noescape
+func arithrVVDivAVX512(y *float32, x *float32, nfull int, mask int)

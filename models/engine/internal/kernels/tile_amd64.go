@@ -128,3 +128,50 @@ func dwDirectPlane(d *Depthwise, out, in, w, res []float32, oy0, oy1 int, bias, 
 	dw3x3s2DirectAVX512(&out[0], oy1-oy0, d.blocks, d.ow, &in[0], d.w, d.h, oy0*d.stride-d.padTop, d.padLft,
 		&d.zero[0], &d.masks[0], &w[0], rp, hasRes, bias, lo, hi)
 }
+
+// arithScalar runs the AVX-512 element-wise kernels on blocks of 16 and a
+// masked tail (direct calls: through a function value the arguments would
+// escape).
+func arithScalar(op ArithOp, y []float32, c float32, rev bool) {
+	if impl != ImplAVX512 || len(y) == 0 {
+		arithScalarGo(op, y, c, rev)
+		return
+	}
+	p, n, m := &y[0], len(y)/16, (1<<(len(y)%16))-1
+	switch {
+	case op == ArithAdd:
+		arithVSAddAVX512(p, n, m, c)
+	case op == ArithMul:
+		arithVSMulAVX512(p, n, m, c)
+	case op == ArithSub && !rev:
+		arithVSSubAVX512(p, n, m, c)
+	case op == ArithSub:
+		arithSVSubAVX512(p, n, m, c)
+	case op == ArithDiv && !rev:
+		arithVSDivAVX512(p, n, m, c)
+	case op == ArithDiv:
+		arithSVDivAVX512(p, n, m, c)
+	}
+}
+
+func arithVec(op ArithOp, y, x []float32, rev bool) {
+	if impl != ImplAVX512 || len(y) == 0 {
+		arithVecGo(op, y, x, rev)
+		return
+	}
+	p, q, n, m := &y[0], &x[0], len(y)/16, (1<<(len(y)%16))-1
+	switch {
+	case op == ArithAdd:
+		arithVVAddAVX512(p, q, n, m)
+	case op == ArithMul:
+		arithVVMulAVX512(p, q, n, m)
+	case op == ArithSub && !rev:
+		arithVVSubAVX512(p, q, n, m)
+	case op == ArithSub:
+		arithrVVSubAVX512(p, q, n, m)
+	case op == ArithDiv && !rev:
+		arithVVDivAVX512(p, q, n, m)
+	case op == ArithDiv:
+		arithrVVDivAVX512(p, q, n, m)
+	}
+}

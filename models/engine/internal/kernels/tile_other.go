@@ -21,3 +21,7 @@ func dwDirect(*Depthwise) bool { return false }
 func dwDirectPlane(d *Depthwise, out, in, w, res []float32, oy0, oy1 int, bias, lo, hi float32) {
 	panic("kernels: no in-place depthwise kernel in this build")
 }
+
+func arithScalar(op ArithOp, y []float32, c float32, rev bool) { arithScalarGo(op, y, c, rev) }
+
+func arithVec(op ArithOp, y, x []float32, rev bool) { arithVecGo(op, y, x, rev) }

@@ -36,6 +36,7 @@ func main() {
 	depthwiseAVX512()
 	sigmoidAVX512()
 	evensAVX512()
+	arithAVX512()
 	Generate()
 }
 
@@ -1105,6 +1106,98 @@ func dwDirectKernel(evens, odds Mem) {
 	DECQ(R9)
 	JNZ(LabelRef(pre + "row"))
 	Label(pre + "done")
+	VZEROUPPER()
+	RET()
+}
+
+// arithAVX512 generates the element-wise kernels of Arith and ArithScalar:
+// y = y op x (or x op y) in place, x a vector or a broadcast scalar, 16
+// values a step and a masked tail. Each is one IEEE operation per element,
+// the same bits as Go's.
+func arithAVX512() {
+	type opInst func(mxyz, xyz, xyz1 Op) // avo order: xyz1 = xyz op mxyz
+	ops := []struct {
+		name string
+		f    opInst
+		comm bool
+	}{
+		{"Add", func(a, b, c Op) { VADDPS(a, b, c) }, true},
+		{"Sub", func(a, b, c Op) { VSUBPS(a, b, c) }, false},
+		{"Mul", func(a, b, c Op) { VMULPS(a, b, c) }, true},
+		{"Div", func(a, b, c Op) { VDIVPS(a, b, c) }, false},
+	}
+	for _, o := range ops {
+		for _, form := range []string{"VS", "SV", "VV", "rVV"} {
+			if o.comm && (form == "SV" || form == "rVV") {
+				continue // the same as VS and VV
+			}
+			arithKernel(form, o.name, o.f)
+		}
+	}
+}
+
+// arithKernel emits arith<form><op>AVX512: VS y = y op c, SV y = c op y,
+// VV y = y op x, rVV y = x op y.
+func arithKernel(form, op string, f func(mxyz, xyz, xyz1 Op)) {
+	name := "arith" + form + op + "AVX512"
+	vector := form == "VV" || form == "rVV"
+	sig := "func(y *float32, nfull, mask int, c float32)"
+	what := map[string]string{"VS": "y[i] op c", "SV": "c op y[i]", "VV": "y[i] op x[i]", "rVV": "x[i] op y[i]"}[form]
+	if vector {
+		sig = "func(y, x *float32, nfull, mask int)"
+	}
+	TEXT(name, NOSPLIT, sig)
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s sets y[i] = %s with op %s for nfull blocks of 16 values", name, what, op),
+		"and a tail block of the lanes set in mask.")
+	Load(Param("y"), RDI)
+	if vector {
+		Load(Param("x"), RSI)
+	} else {
+		VBROADCASTSS(paramAddr("c"), Z1)
+	}
+	Load(Param("nfull"), RCX)
+	Load(Param("mask"), RAX)
+	KMOVW(EAX, K1)
+	lbl := func(l string) string { return name + "_" + l }
+	body := func(tail bool) {
+		if tail {
+			VMOVUPS_Z(Mem{Base: RDI}, K1, Z0)
+			if vector {
+				VMOVUPS_Z(Mem{Base: RSI}, K1, Z1)
+			}
+		} else {
+			VMOVUPS(Mem{Base: RDI}, Z0)
+			if vector {
+				VMOVUPS(Mem{Base: RSI}, Z1)
+			}
+		}
+		if form == "VS" || form == "VV" {
+			f(Z1, Z0, Z0) // y op x
+		} else {
+			f(Z0, Z1, Z0) // x op y
+		}
+		if tail {
+			VMOVUPS(Z0, K1, Mem{Base: RDI})
+		} else {
+			VMOVUPS(Z0, Mem{Base: RDI})
+		}
+	}
+	TESTQ(RCX, RCX)
+	JZ(LabelRef(lbl("tail")))
+	Label(lbl("loop"))
+	body(false)
+	ADDQ(U8(64), RDI)
+	if vector {
+		ADDQ(U8(64), RSI)
+	}
+	DECQ(RCX)
+	JNZ(LabelRef(lbl("loop")))
+	Label(lbl("tail"))
+	KORTESTW(K1, K1)
+	JZ(LabelRef(lbl("done")))
+	body(true)
+	Label(lbl("done"))
 	VZEROUPPER()
 	RET()
 }

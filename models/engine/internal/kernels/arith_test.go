@@ -1,0 +1,77 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestArith checks every operation, form and implementation bit for bit
+// against the Go expression, on every tail length, with zeros, infinities
+// and NaN among the operands (division by zero included), and guard bands
+// around the output and the vector operand.
+func TestArith(t *testing.T) {
+	special := []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 1e-40, 3e38}
+	forEachImpl(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(3, 4))
+		for op := ArithAdd; op <= ArithDiv; op++ {
+			for _, rev := range []bool{false, true} {
+				t.Run(fmt.Sprintf("op%d_rev%v", op, rev), func(t *testing.T) {
+					for n := 0; n <= 70; n++ {
+						y0 := randSlice(r, n)
+						x := newGuarded(n)
+						copy(x.data(), randSlice(r, n))
+						for i := 0; i < n; i += 5 {
+							y0[i] = special[r.IntN(len(special))]
+							x.data()[min(n-1, i+r.IntN(5))] = special[r.IntN(len(special))]
+						}
+						c := special[r.IntN(len(special))]
+						if n%2 == 0 {
+							c = float32(r.NormFloat64())
+						}
+						ys, yv := newGuarded(n), newGuarded(n)
+						copy(ys.data(), y0)
+						copy(yv.data(), y0)
+						ArithScalar(op, ys.data(), c, rev)
+						Arith(op, yv.data(), x.data(), rev)
+						ys.check(t, "ArithScalar")
+						yv.check(t, "Arith")
+						x.check(t, "Arith operand")
+						for i, a := range y0 {
+							if w := goArith(op, a, c, rev); !sameFloat(ys.data()[i], w) {
+								t.Fatalf("n %d: %v op %v = %v, want %v", n, a, c, ys.data()[i], w)
+							}
+							if w := goArith(op, a, x.data()[i], rev); !sameFloat(yv.data()[i], w) {
+								t.Fatalf("n %d: %v op %v = %v, want %v", n, a, x.data()[i], yv.data()[i], w)
+							}
+						}
+					}
+				})
+			}
+		}
+	})
+}
+
+func goArith(op ArithOp, y, x float32, rev bool) float32 {
+	if rev {
+		y, x = x, y
+	}
+	switch op {
+	case ArithAdd:
+		return y + x
+	case ArithSub:
+		return y - x
+	case ArithMul:
+		return y * x
+	}
+	return y / x
+}
+
+// sameFloat is bit equality, with any NaN equal to any other.
+func sameFloat(a, b float32) bool {
+	if a != a || b != b {
+		return a != a && b != b
+	}
+	return math.Float32bits(a) == math.Float32bits(b)
+}
