@@ -193,6 +193,14 @@ func (p *PackedA) MulBlock(dst []float32, ldc int, b []float32, ldb int, ep *Epi
 				for q := 0; q < npan; q++ {
 					col := nb + q*TileN
 					cw := min(TileN, n1-col)
+					if cw == 36 && kerns.k36 != nil && r0 == pn*TileM && r1-r0 == TileM {
+						rp := &rtmp[0]
+						if res != nil {
+							rp = &res[r0*ldr+col]
+						}
+						kerns.k36(kl, a, &b[k0*ldb+col], ldb, &dst[r0*ldc+col], ldc, bias, rp, ldr, lo, hi, flags)
+						continue
+					}
 					kern, kr, kw := kerns.pick(r1-pn*TileM, cw)
 					bp, bld := &b[k0*ldb+col], ldb
 					if cw != TileN && cw != kw {
@@ -231,6 +239,9 @@ func (p *PackedA) MulBlock(dst []float32, ldc int, b []float32, ldb int, ep *Epi
 type kernelSet struct {
 	narrow bool
 	k      [4][3]tileFunc
+	// k36, when set, computes the top 8 rows and left 36 columns of a
+	// tile, reading only those columns of B: a whole 6x6 image.
+	k36 tileFunc
 }
 
 func fullOnly(f tileFunc) kernelSet {

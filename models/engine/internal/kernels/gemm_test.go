@@ -65,6 +65,11 @@ func gemmCases() []gemmCase {
 		{"n-80", 3, 30, 80, true, false, false},
 		{"m-2", 2, 40, 96, true, true, true},
 		{"m-4", 36, 21, 112, false, false, true},
+		// 36 columns (a 6x6 image) on the 8x36 kernel: K blocks,
+		// residual, clamp, and rows that leave a partial panel.
+		{"n-36-k-blocks", 77, 1100, 36, true, true, true},
+		{"n-36-res", 160, 160, 36, true, false, true},
+		{"n-84", 24, 40, 84, true, true, false},
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	for i := 0; i < 12; i++ {
@@ -103,33 +108,36 @@ func testMulBlockCases(t *testing.T) {
 				want, scale := refGemm(a, tc.m, tc.k, b, ldb, tc.n, bias, ep, ldc)
 				p := PackA(a, tc.k, tc.m, tc.k, bias)
 
-				// Whole matrix in one call, then in uneven blocks that do not
-				// line up with tiles, each block in its own guarded buffer
-				// region: elements outside the block must stay untouched.
+				// In uneven blocks that do not line up with tiles, each block
+				// in its own guarded buffer region (elements outside the
+				// block must stay untouched), then the whole matrix in one
+				// call (whole tiles, such as 36 columns on the 8x36 kernel).
 				splits := [][4]int{{0, tc.m, 0, tc.n}}
 				if tc.m > 3 && tc.n > 5 {
 					mh, nh := tc.m/3+1, tc.n/2+1
 					splits = [][4]int{{0, mh, 0, nh}, {mh, tc.m, 0, nh}, {0, mh, nh, tc.n}, {mh, tc.m, nh, tc.n}}
 				}
-				dst := newGuarded(tc.m * ldc)
 				scr := newGuarded(GemmScratchLen)
-				for _, s := range splits {
-					p.MulBlock(dst.data(), ldc, b, ldb, ep, s[0], s[1], s[2], s[3], scr.data())
-				}
-				dst.check(t, "dst")
-				scr.check(t, "scratch")
-				d := dst.data()
-				for i := 0; i < tc.m; i++ {
-					for j := 0; j < ldc; j++ {
-						got := d[i*ldc+j]
-						if j >= tc.n {
-							if math.Float32bits(got) != 0x7fc0dead {
-								t.Fatalf("padding column (%d,%d) written", i, j)
+				for _, splits := range [][][4]int{splits, {{0, tc.m, 0, tc.n}}} {
+					dst := newGuarded(tc.m * ldc)
+					for _, s := range splits {
+						p.MulBlock(dst.data(), ldc, b, ldb, ep, s[0], s[1], s[2], s[3], scr.data())
+					}
+					dst.check(t, "dst")
+					scr.check(t, "scratch")
+					d := dst.data()
+					for i := 0; i < tc.m; i++ {
+						for j := 0; j < ldc; j++ {
+							got := d[i*ldc+j]
+							if j >= tc.n {
+								if math.Float32bits(got) != 0x7fc0dead {
+									t.Fatalf("padding column (%d,%d) written", i, j)
+								}
+								continue
 							}
-							continue
-						}
-						if !closeEnough(got, want[i*tc.n+j], scale[i*tc.n+j]) {
-							t.Fatalf("(%d,%d) = %g, want %g", i, j, got, want[i*tc.n+j])
+							if !closeEnough(got, want[i*tc.n+j], scale[i*tc.n+j]) {
+								t.Fatalf("(%d,%d) = %g, want %g (blocks %v)", i, j, got, want[i*tc.n+j], splits)
+							}
 						}
 					}
 				}

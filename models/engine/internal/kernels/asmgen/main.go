@@ -32,6 +32,7 @@ func main() {
 			gemmAVX512(rows, nv)
 		}
 	}
+	gemm8x36AVX512()
 	gemmAVX2()
 	depthwiseAVX512()
 	sigmoidAVX512()
@@ -1198,6 +1199,133 @@ func arithKernel(form, op string, f func(mxyz, xyz, xyz1 Op)) {
 	JZ(LabelRef(lbl("done")))
 	body(true)
 	Label(lbl("done"))
+	VZEROUPPER()
+	RET()
+}
+
+func ymmN(i int) VecPhysical {
+	return []VecPhysical{Y16, Y17, Y18, Y19, Y20, Y21, Y22, Y23, Y24, Y25, Y26, Y27, Y28, Y29, Y30, Y31}[i-16]
+}
+
+func xmmN(i int) VecPhysical {
+	return []VecPhysical{X16, X17, X18, X19, X20, X21, X22, X23, X24, X25, X26, X27, X28, X29, X30, X31}[i-16]
+}
+
+// gemm8x36AVX512 is the 8x32 kernel plus 4 more columns, for products 36
+// columns wide (MoveNet Lightning's 6x6 layers), where a 48-wide tile
+// wastes a quarter of its multiply-adds. The 4 columns are held the other
+// way round, a YMM per column with the 8 rows in its lanes: per k the
+// packed A panel is one 8-value load and each column's B value a
+// broadcast, 4 YMM multiply-adds instead of 8 ZMM ones. At the end they are
+// transposed into rows of 4. Every output is the same sum in the same order
+// as in gemm8x48AVX512 (one multiply-add per k, then C, bias, residual,
+// clamp), so the results are the same bits.
+func gemm8x36AVX512() {
+	const name = "gemm8x36AVX512"
+	TEXT(name, NOSPLIT, tileSig)
+	Pragma("noescape")
+	Doc(name+" is tileGo for AVX-512F, computing only the top 8 rows and",
+		"left 36 columns of the tile.")
+	loadTileArgs()
+	lbl := func(l string) string { return name + "_" + l }
+	const nv = 2
+	acc := func(i, v int) VecPhysical { return zmm(i*nv + v) }
+	col := func(j int) VecPhysical { return ymmN(16 + j) } // column 32+j, rows in lanes
+	for i := 0; i < 16; i++ {
+		VPXORD(zmm(i), zmm(i), zmm(i))
+	}
+	for j := 0; j < 4; j++ {
+		VPXORD(col(j), col(j), col(j))
+	}
+	TESTQ(R9, R9)
+	JZ(LabelRef(lbl("epilogue")))
+	Label(lbl("loop"))
+	VMOVUPS(Mem{Base: RBX}, Z20)
+	VMOVUPS(Mem{Base: RBX, Disp: 64}, Z21)
+	for i := 0; i < 8; i++ {
+		bc := zmm(22 + i%5)
+		VBROADCASTSS(Mem{Base: RAX, Disp: 4 * i}, bc)
+		for v := 0; v < nv; v++ {
+			VFMADD231PS(zmm(20+v), bc, acc(i, v))
+		}
+	}
+	VMOVUPS(Mem{Base: RAX}, Y27) // the panel's 8 rows at this k
+	for j := 0; j < 4; j++ {
+		VBROADCASTSS(Mem{Base: RBX, Disp: 128 + 4*j}, ymmN(28+j))
+		VFMADD231PS(ymmN(28+j), Y27, col(j))
+	}
+	ADDQ(U32(4*8), RAX)
+	ADDQ(R10, RBX)
+	DECQ(R9)
+	JNZ(LabelRef(lbl("loop")))
+
+	Label(lbl("epilogue"))
+	// The four columns become eight rows of 4 in X16-X23 (row i in
+	// xmmN(16+i); Z0-Z15 hold the other 32 columns): pairs of columns
+	// interleaved, then pairs of pairs; the upper 128 bits hold rows 4-7.
+	VUNPCKLPS(col(1), col(0), Y20) // c0[0] c1[0] c0[1] c1[1] | rows 4, 5
+	VUNPCKHPS(col(1), col(0), Y21) // rows 2, 3 | 6, 7
+	VUNPCKLPS(col(3), col(2), Y22)
+	VUNPCKHPS(col(3), col(2), Y23)
+	VSHUFPS(U8(0x44), Y22, Y20, Y24) // row 0 | row 4
+	VSHUFPS(U8(0xee), Y22, Y20, Y25) // row 1 | row 5
+	VSHUFPS(U8(0x44), Y23, Y21, Y26) // row 2 | row 6
+	VSHUFPS(U8(0xee), Y23, Y21, Y27) // row 3 | row 7
+	for r := 0; r < 4; r++ {
+		VEXTRACTF32X4(U8(1), ymmN(24+r), xmmN(20+r))
+		VMOVAPS(xmmN(24+r), xmmN(16+r))
+	}
+	tail := func(i int) VecPhysical { return xmmN(16 + i) }
+	TESTQ(U32(flagAccumulate), paramAddr("flags"))
+	JZ(LabelRef(lbl("noacc")))
+	MOVQ(RCX, R11)
+	for i := 0; i < 8; i++ {
+		for v := 0; v < nv; v++ {
+			VADDPS(Mem{Base: R11, Disp: disp512(v)}, acc(i, v), acc(i, v))
+		}
+		VADDPS(Mem{Base: R11, Disp: 128}, tail(i), tail(i))
+		ADDQ(RDX, R11)
+	}
+	Label(lbl("noacc"))
+	TESTQ(U32(flagFinal), paramAddr("flags"))
+	JZ(LabelRef(lbl("store")))
+	for i := 0; i < 8; i++ {
+		VBROADCASTSS(Mem{Base: RSI, Disp: 4 * i}, Z24)
+		for v := 0; v < nv; v++ {
+			VADDPS(Z24, acc(i, v), acc(i, v))
+		}
+		VADDPS(X24, tail(i), tail(i))
+	}
+	TESTQ(U32(flagResidual), paramAddr("flags"))
+	JZ(LabelRef(lbl("clamp")))
+	MOVQ(RDI, R11)
+	for i := 0; i < 8; i++ {
+		for v := 0; v < nv; v++ {
+			VADDPS(Mem{Base: R11, Disp: disp512(v)}, acc(i, v), acc(i, v))
+		}
+		VADDPS(Mem{Base: R11, Disp: 128}, tail(i), tail(i))
+		ADDQ(R8, R11)
+	}
+	Label(lbl("clamp"))
+	VBROADCASTSS(paramAddr("lo"), Z27)
+	VBROADCASTSS(paramAddr("hi"), Z28)
+	for i := 0; i < 8; i++ {
+		for v := 0; v < nv; v++ {
+			VMAXPS(Z27, acc(i, v), acc(i, v))
+			VMINPS(Z28, acc(i, v), acc(i, v))
+		}
+		VMAXPS(X27, tail(i), tail(i))
+		VMINPS(X28, tail(i), tail(i))
+	}
+	Label(lbl("store"))
+	MOVQ(RCX, R11)
+	for i := 0; i < 8; i++ {
+		for v := 0; v < nv; v++ {
+			VMOVUPS(acc(i, v), Mem{Base: R11, Disp: disp512(v)})
+		}
+		VMOVUPS(tail(i), Mem{Base: R11, Disp: 128})
+		ADDQ(RDX, R11)
+	}
 	VZEROUPPER()
 	RET()
 }
