@@ -141,18 +141,7 @@ func (d *Depthwise) run(dst, src, weights, bias []float32, ep *Epilogue, c0, c1,
 			panic(fmt.Sprintf("kernels: depthwise residual has %d values for %d channels of %d", len(res), c1, op))
 		}
 	}
-	if dwDirect(d) {
-		for c := c0; c < c1; c++ {
-			var b float32
-			if bias != nil {
-				b = bias[c]
-			}
-			var r []float32
-			if res != nil {
-				r = res[c*op+oy0*d.ow : c*op+oy1*d.ow]
-			}
-			dwDirectPlane(d, dst[c*op+oy0*d.ow:c*op+oy1*d.ow], src[c*ip:c*ip+ip], weights[kk*c:kk*c+kk], r, oy0, oy1, b, lo, hi)
-		}
+	if dwDirect(d, dst, src, weights, bias, res, c0, c1, oy0, oy1, lo, hi) {
 		return
 	}
 	// The band needs padded rows [py0, py1); of those, input rows

@@ -114,19 +114,28 @@ func evens(dst, src []float32) {
 	evensGo(dst[n:], src[2*n:])
 }
 
-// dwDirect reports whether d runs on the in-place AVX-512 kernel, which
-// needs no zero-bordered copy of the input.
-func dwDirect(d *Depthwise) bool { return impl == ImplAVX512 && d.k == 3 && d.stride == 2 }
-
-// dwDirectPlane computes output rows [oy0, oy1) of one channel into out from
-// its input plane in.
-func dwDirectPlane(d *Depthwise, out, in, w, res []float32, oy0, oy1 int, bias, lo, hi float32) {
-	rp, hasRes := &out[0], 0
-	if res != nil {
-		rp, hasRes = &res[0], 1
+// dwDirect computes output rows [oy0, oy1) of channels [c0, c1) as
+// Depthwise.run on the in-place AVX-512 kernel, which needs no
+// zero-bordered copy of the input, and reports whether d takes that path.
+func dwDirect(d *Depthwise, dst, src, weights, bias, res []float32, c0, c1, oy0, oy1 int, lo, hi float32) bool {
+	if impl != ImplAVX512 || d.k != 3 || d.stride != 2 {
+		return false
 	}
-	dw3x3s2DirectAVX512(&out[0], oy1-oy0, d.blocks, d.ow, &in[0], d.w, d.h, oy0*d.stride-d.padTop, d.padLft,
-		&d.zero[0], &d.masks[0], &w[0], rp, hasRes, bias, lo, hi)
+	ip, op := d.h*d.w, d.oh*d.ow
+	for c := c0; c < c1; c++ {
+		var b float32
+		if bias != nil {
+			b = bias[c]
+		}
+		out := dst[c*op+oy0*d.ow : c*op+oy1*d.ow]
+		rp, hasRes := &out[0], 0
+		if res != nil {
+			rp, hasRes = &res[c*op+oy0*d.ow : c*op+oy1*d.ow][0], 1
+		}
+		dw3x3s2DirectAVX512(&out[0], oy1-oy0, d.blocks, d.ow, &src[c*ip : c*ip+ip][0], d.w, d.h, oy0*d.stride-d.padTop, d.padLft,
+			&d.zero[0], &d.masks[0], &weights[9*c : 9*c+9][0], rp, hasRes, b, lo, hi)
+	}
+	return true
 }
 
 // arithScalar runs the AVX-512 element-wise kernels on blocks of 16 and a

@@ -16,10 +16,8 @@ func sigmoid(dst, src []float32) { sigmoidGo(dst, src) }
 
 func evens(dst, src []float32) { evensGo(dst, src) }
 
-func dwDirect(*Depthwise) bool { return false }
-
-func dwDirectPlane(d *Depthwise, out, in, w, res []float32, oy0, oy1 int, bias, lo, hi float32) {
-	panic("kernels: no in-place depthwise kernel in this build")
+func dwDirect(d *Depthwise, dst, src, weights, bias, res []float32, c0, c1, oy0, oy1 int, lo, hi float32) bool {
+	return false
 }
 
 func arithScalar(op ArithOp, y []float32, c float32, rev bool) { arithScalarGo(op, y, c, rev) }
