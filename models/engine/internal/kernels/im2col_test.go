@@ -121,3 +121,23 @@ func TestInsideCols(t *testing.T) {
 		}
 	}
 }
+
+// TestEvens checks the stride-2 gather on every implementation, for every
+// length up to a few blocks, with the source exactly as long as needed and
+// guard bands around the destination.
+func TestEvens(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(2, 3))
+		for n := 0; n <= 70; n++ {
+			src := randSlice(r, max(2*n-1, 0))
+			dst := newGuarded(n)
+			evens(dst.data(), src)
+			dst.check(t, "evens")
+			for i, v := range dst.data() {
+				if v != src[2*i] {
+					t.Fatalf("n %d: dst[%d] = %v, want %v", n, i, v, src[2*i])
+				}
+			}
+		}
+	})
+}

@@ -4335,15 +4335,21 @@ sigmoid_done:
 	VZEROUPPER
 	RET
 
-// func evensAVX512(dst *float32, src *float32, nblocks int)
+// func evensAVX512(dst *float32, src *float32, nblocks int, lomask int, himask int, outmask int)
 // Requires: AVX, AVX512F
-TEXT ·evensAVX512(SB), NOSPLIT, $0-24
+TEXT ·evensAVX512(SB), NOSPLIT, $0-48
 	MOVQ    dst+0(FP), DI
 	MOVQ    src+8(FP), SI
 	MOVQ    nblocks+16(FP), CX
+	MOVQ    lomask+24(FP), AX
+	KMOVW   AX, K1
+	MOVQ    himask+32(FP), AX
+	KMOVW   AX, K2
+	MOVQ    outmask+40(FP), AX
+	KMOVW   AX, K3
 	VMOVUPS dwevens<>+0(SB), Z2
 	TESTQ   CX, CX
-	JZ      evens_done
+	JZ      evens_tail
 
 evens_loop:
 	VMOVUPS   (SI), Z0
@@ -4354,6 +4360,15 @@ evens_loop:
 	ADDQ      $0x40, DI
 	DECQ      CX
 	JNZ       evens_loop
+
+evens_tail:
+	KORTESTW  K3, K3
+	JZ        evens_done
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K2, Z3
+	VMOVAPS   Z2, Z1
+	VPERMI2PS Z3, Z0, Z1
+	VMOVUPS   Z1, K3, (DI)
 
 evens_done:
 	VZEROUPPER

@@ -101,17 +101,23 @@ func sigmoid(dst, src []float32) {
 	sigmoidAVX512(&dst[0], &src[0], len(src)/16, (1<<(len(src)%16))-1)
 }
 
-// evens sets dst[i] = src[2*i]; src must hold 2*len(dst)-1 values. AVX-512
-// does the blocks whose 32 source values lie inside src.
+// evens sets dst[i] = src[2*i]; src must hold 2*len(dst)-1 values.
 func evens(dst, src []float32) {
-	n := 0
-	if impl == ImplAVX512 {
-		if n = min(len(dst)/16, len(src)/32); n > 0 {
-			evensAVX512(&dst[0], &src[0], n)
-		}
-		n *= 16
+	n := len(dst)
+	if impl != ImplAVX512 || n == 0 {
+		evensGo(dst, src)
+		return
 	}
-	evensGo(dst[n:], src[2*n:])
+	_ = src[2*n-2]
+	// A whole block reads 32 values, one past its last even one: when src
+	// ends there, the last block goes as the tail. The tail's t outputs
+	// read 2t-1 values, up to 16 in the first half, the rest in the second.
+	nb, t := n/16, n%16
+	if nb > 0 && 32*nb > len(src) {
+		nb, t = nb-1, t+16
+	}
+	in := max(2*t-1, 0)
+	evensAVX512(&dst[0], &src[0], nb, (1<<min(in, 16))-1, (1<<max(in-16, 0))-1, (1<<t)-1)
 }
 
 // dwDirect computes output rows [oy0, oy1) of channels [c0, c1) as

@@ -918,17 +918,26 @@ var evensIdx Mem
 
 // evensAVX512 gathers every other value, 16 at a time from 32, as the
 // stride-2 depthwise kernels split their input: the stride-2 rows of
-// Im2col.
+// Im2col. A last partial block loads only the values it keeps (and the odd
+// ones between) under masks, so nothing past them is read.
 func evensAVX512() {
-	TEXT("evensAVX512", NOSPLIT, "func(dst, src *float32, nblocks int)")
+	TEXT("evensAVX512", NOSPLIT, "func(dst, src *float32, nblocks, lomask, himask, outmask int)")
 	Pragma("noescape")
-	Doc("evensAVX512 sets dst[i] = src[2*i] for i < 16*nblocks, reading src[:32*nblocks].")
+	Doc("evensAVX512 sets dst[i] = src[2*i] for nblocks blocks of 16 and a tail",
+		"block that loads src under lomask and himask (its two halves) and stores",
+		"dst under outmask.")
 	Load(Param("dst"), RDI)
 	Load(Param("src"), RSI)
 	Load(Param("nblocks"), RCX)
+	Load(Param("lomask"), RAX)
+	KMOVW(EAX, K1)
+	Load(Param("himask"), RAX)
+	KMOVW(EAX, K2)
+	Load(Param("outmask"), RAX)
+	KMOVW(EAX, K3)
 	VMOVUPS(evensIdx, Z2)
 	TESTQ(RCX, RCX)
-	JZ(LabelRef("evens_done"))
+	JZ(LabelRef("evens_tail"))
 	Label("evens_loop")
 	VMOVUPS(Mem{Base: RSI}, Z0)
 	VMOVAPS(Z2, Z1)
@@ -938,6 +947,14 @@ func evensAVX512() {
 	ADDQ(U8(64), RDI)
 	DECQ(RCX)
 	JNZ(LabelRef("evens_loop"))
+	Label("evens_tail")
+	KORTESTW(K3, K3)
+	JZ(LabelRef("evens_done"))
+	VMOVUPS_Z(Mem{Base: RSI}, K1, Z0)
+	VMOVUPS_Z(Mem{Base: RSI, Disp: 64}, K2, Z3)
+	VMOVAPS(Z2, Z1)
+	VPERMI2PS(Z3, Z0, Z1)
+	VMOVUPS(Z1, K3, Mem{Base: RDI})
 	Label("evens_done")
 	VZEROUPPER()
 	RET()
