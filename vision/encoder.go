@@ -45,9 +45,19 @@ var ErrNoFFmpeg = errors.New("vision: no ffmpeg with libx264 on PATH (install ff
 // the same size and quality; ultrafast 7.5 ms but files three times as
 // large; superfast 10.5 ms, files twice as large. CRF 21 keeps the old
 // writer's fidelity (the tests' frame-index greys stay as close).
+//
+// One thread (x264Threads): at the annotated video's reduced size, libx264's
+// frame threads cost more than they give on two cores (640x360 at
+// veryfast: 2.3-2.6 ms of CPU per frame on one thread, 3.1-3.3 with its
+// default 1.5 threads per core, the file the same size), and the encoder
+// is one of three stages running at once (decode, draw, encode). Faster
+// presets and tunes measured no cheaper per frame at that size (superfast,
+// fastdecode, a shorter lookahead: within 5%) for files up to three times
+// as large.
 const (
-	x264Preset = "veryfast"
-	x264CRF    = "21"
+	x264Preset  = "veryfast"
+	x264CRF     = "21"
+	x264Threads = "1"
 )
 
 // h264Support caches, per ffmpeg executable, whether it has libx264.
@@ -82,6 +92,19 @@ func ffmpegH264() bool {
 	}
 	h264Support.m[path] = ok
 	return ok
+}
+
+// PrefetchEncoderCheck asks the ffmpeg on PATH in the background whether
+// it has libx264, unless EncoderEnv rules ffmpeg out, so that
+// CreateVideoEncoder later finds the answer ready (a caller asking
+// meanwhile waits for it) instead of starting ffmpeg once more when the
+// video is about to be written: about 0.2 s of CPU and more of wall time,
+// which for a clip of a few seconds is a tenth of its analysis. Commands
+// call it when they start, while loading the model leaves a core idle.
+func PrefetchEncoderCheck() {
+	if enc, err := EncoderFromEnv(); err == nil && enc != EncoderOpenCV {
+		go ffmpegH264()
+	}
 }
 
 // EncoderFromEnv returns the encoder EncoderEnv chooses (EncoderAuto when
@@ -149,7 +172,7 @@ func startFFmpeg(ctx context.Context, out string, fps float64, width, height int
 	args := []string{"-hide_banner", "-nostats", "-v", "error",
 		"-f", "rawvideo", "-pix_fmt", "rgba", "-s", fmt.Sprintf("%dx%d", width, height),
 		"-framerate", strconv.FormatFloat(fps, 'g', -1, 64), "-i", "-",
-		"-an", "-c:v", "libx264", "-preset", x264Preset, "-crf", x264CRF, "-pix_fmt", "yuv420p"}
+		"-an", "-c:v", "libx264", "-preset", x264Preset, "-crf", x264CRF, "-threads", x264Threads, "-pix_fmt", "yuv420p"}
 	switch strings.ToLower(out[strings.LastIndexByte(out, '.')+1:]) {
 	case "mp4", "mov", "m4v":
 		// Index first, so players can start before the whole file is read.

@@ -24,6 +24,7 @@ import (
 	"github.com/kneescreen/kneescreen/internal/pipeline"
 	"github.com/kneescreen/kneescreen/report"
 	"github.com/kneescreen/kneescreen/screening"
+	"github.com/kneescreen/kneescreen/vision"
 )
 
 // AnalyzeConfig is the analyze command's configuration (section
@@ -242,6 +243,11 @@ func prepareAnalyze(opts *AnalyzeOptions) (a *analyzeRun, release func(), err er
 			unlock()
 		}
 	}()
+	if c.Formats[report.FormatVideo] {
+		// Answered while the model loads, not when the first video is
+		// about to be written.
+		vision.PrefetchEncoderCheck()
+	}
 	m, err := opts.LoadModel(c.ModelConfig)
 	if err != nil {
 		return nil, nil, &UsageError{Err: err}
