@@ -22,6 +22,7 @@ type capture struct {
 	rgba     gocv.Mat    // scratch for the colour conversion
 	img      *image.RGBA // the buffer Next lends out
 	rotation int
+	reduce   int // > 1: frames are reduced this many times (SetReduction)
 	closed   bool
 }
 
@@ -47,6 +48,9 @@ func (c *capture) image(dst *image.RGBA) (*image.RGBA, error) {
 	if flag, ok := rotateFlag(c.rotation); ok {
 		gocv.Rotate(c.bgr, &c.rotated, flag)
 		src = c.rotated
+	}
+	if c.reduce > 1 && src.Type() == gocv.MatTypeCV8UC3 {
+		return reduceBGR(src, c.reduce, dst)
 	}
 	return matToRGBA(src, &c.rgba, dst)
 }

@@ -72,3 +72,61 @@ func rgbaToBGR(img *image.RGBA, rgba, dst *gocv.Mat) error {
 	gocv.CvtColor(*rgba, dst, gocv.ColorRGBAToBGR)
 	return nil
 }
+
+// reduceBGR writes the 8-bit BGR Mat src reduced k times in each direction
+// into dst as RGBA (reused when it has the reduced size): each channel the
+// rounded mean of a k x k block, (sum + k*k/2) / (k*k), alpha 255, the
+// right and bottom pixels that fill no block dropped. It reads the Mat
+// once, where converting to RGBA, copying and reducing would go over the
+// full-size frame three times.
+func reduceBGR(src gocv.Mat, k int, dst *image.RGBA) (*image.RGBA, error) {
+	W, H := src.Cols(), src.Rows()
+	w, h := W/k, H/k
+	if w == 0 || h == 0 {
+		return nil, fmt.Errorf("frame of %dx%d is smaller than its reduction %d", W, H, k)
+	}
+	data, err := src.DataPtrUint8()
+	if err != nil {
+		return nil, err
+	}
+	row := 3 * W
+	if !src.IsContinuous() || len(data) < row*H {
+		return nil, fmt.Errorf("decoded Mat holds %d bytes, want %d", len(data), row*H)
+	}
+	if dst == nil || dst.Rect.Dx() != w || dst.Rect.Dy() != h {
+		dst = image.NewRGBA(image.Rect(0, 0, w, h))
+	}
+	if k == 2 {
+		// The common case (1080p, 1080x1920), unrolled.
+		for y := 0; y < h; y++ {
+			r0 := data[2*y*row:][:6*w]
+			r1 := data[(2*y+1)*row:][:6*w]
+			d := dst.Pix[dst.PixOffset(dst.Rect.Min.X, dst.Rect.Min.Y+y):][:4*w]
+			for x := 0; x < w; x++ {
+				a, b, o := r0[6*x:6*x+6:6*x+6], r1[6*x:6*x+6:6*x+6], d[4*x:4*x+4:4*x+4]
+				o[0] = uint8((uint(a[2]) + uint(a[5]) + uint(b[2]) + uint(b[5]) + 2) >> 2)
+				o[1] = uint8((uint(a[1]) + uint(a[4]) + uint(b[1]) + uint(b[4]) + 2) >> 2)
+				o[2] = uint8((uint(a[0]) + uint(a[3]) + uint(b[0]) + uint(b[3]) + 2) >> 2)
+				o[3] = 255
+			}
+		}
+		return dst, nil
+	}
+	n := uint(k * k)
+	for y := 0; y < h; y++ {
+		d := dst.Pix[dst.PixOffset(dst.Rect.Min.X, dst.Rect.Min.Y+y):][:4*w]
+		for x := 0; x < w; x++ {
+			var r, g, b uint
+			for yy := 0; yy < k; yy++ {
+				px := data[(y*k+yy)*row+3*x*k:][:3*k]
+				for xx := 0; xx < 3*k; xx += 3 {
+					b += uint(px[xx])
+					g += uint(px[xx+1])
+					r += uint(px[xx+2])
+				}
+			}
+			d[4*x], d[4*x+1], d[4*x+2], d[4*x+3] = uint8((r+n/2)/n), uint8((g+n/2)/n), uint8((b+n/2)/n), 255
+		}
+	}
+	return dst, nil
+}

@@ -6,7 +6,9 @@
 //
 // Every source is a FrameSource: Next returns frames in order and io.EOF
 // at the end. Stream runs a source in its own goroutine behind a small
-// bounded channel for pipelines that decode while they compute. Probe
+// bounded channel for pipelines that decode while they compute. A Video
+// can hand out its frames reduced (SetReduction), bit for bit what reducing
+// them afterwards gives, at less cost. Probe
 // describes a file; CreateVideo and CreateVideoEncoder write one (H.264
 // through an ffmpeg pipe when ffmpeg has libx264, OpenCV's writer
 // otherwise).

@@ -75,6 +75,15 @@ func videoReduction(w, h, videoMaxSide int) int {
 // than keeping a video's frames in memory (a 30 s 720p clip is 3 GB of
 // RGBA) or compressing them for later. Without a Video sink it stops after
 // the last kept frame.
+//
+// A vision.Video is asked to reduce its frames itself (SetReduction: the
+// same pixels as boxReduce without the full-size copy); whatever size
+// src's frames have, the keypoints, in the pixels of tr's frame size, are
+// scaled to it, and frames no larger than VideoMaxSide are drawn on as
+// they come. With a Video sink,
+// src must yield one frame per pose of tr (a source that decodes fewer is
+// an error: a video shorter than its analysis is not written); frames past
+// the last pose are not read.
 func Render(ctx context.Context, src vision.FrameSource, rep *screening.Report, tr *pose.Track, opts RenderOptions) (map[int]image.Image, error) {
 	keep := map[int]bool{}
 	last := -1
@@ -90,51 +99,81 @@ func Render(ctx context.Context, src vision.FrameSource, rep *screening.Report, 
 	if opts.Video == nil && len(keep) == 0 {
 		return kept, nil
 	}
+	poses := -1 // frames the video must have; -1: as many as src has
+	if tr != nil && len(tr.Poses) > 0 {
+		poses = len(tr.Poses)
+	}
+	total := src.Info().FrameCount
+	if poses > 0 {
+		total = poses
+	}
+	if r, ok := src.(frameReducer); ok {
+		// vision.Video reduces straight from the decoded frame, without
+		// the full-size copy (the same pixels as boxReduce).
+		if info := src.Info(); info.Width > 0 && info.Height > 0 {
+			if k := videoReduction(info.Width, info.Height, opts.VideoMaxSide); k > 1 {
+				r.SetReduction(k)
+			}
+		}
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	stream := vision.Stream(gctx, src, 3)
 	defer stream.Close()
 	// Encoding runs in its own goroutine so it overlaps with decoding and
-	// drawing the next frames.
-	toWrite := make(chan *image.RGBA, 2)
-	// Reduced frames are recycled through smallPool.
+	// drawing the next frames. A frame drawn on as decoded goes back to
+	// the stream once written; a reduced copy to smallPool.
+	type drawn struct {
+		img     *image.RGBA
+		release func(*image.RGBA)
+	}
+	toWrite := make(chan drawn, 2)
 	smallPool := make(chan *image.RGBA, 4)
+	recycle := func(img *image.RGBA) {
+		select {
+		case smallPool <- img:
+		default:
+		}
+	}
 	g.Go(func() error {
-		for img := range toWrite {
-			if err := opts.Video.Write(img); err != nil {
+		for d := range toWrite {
+			if err := opts.Video.Write(d.img); err != nil {
 				return fmt.Errorf("pipeline: writing annotated video: %w", err)
 			}
-			select {
-			case smallPool <- img:
-			default:
-			}
+			d.release(d.img)
 		}
 		return nil
 	})
+	rendered := 0
 	g.Go(func() error {
 		defer close(toWrite)
 		d := overlay.NewDrawer()
 		ann := overlay.NewAnnotator(rep, tr)
 		var o overlay.Overlay
 		start := time.Now()
-		total := src.Info().FrameCount
 		for f := range stream.Frames() {
 			w, h := f.Image.Rect.Dx(), f.Image.Rect.Dy()
-			// Draw on the frame at the video's size: a reduced copy
-			// (recycled) or, at full size, a copy the writer owns, so
-			// the decoder never waits for the encoder's buffer.
-			var dst *image.RGBA
-			select {
-			case dst = <-smallPool:
-			default:
+			// The size the keypoints are in: tr's frames, or these.
+			sw, sh := w, h
+			if tr != nil && tr.Width > 0 && tr.Height > 0 {
+				sw, sh = tr.Width, tr.Height
 			}
+			// Draw on the frame itself, which the stream gave us and
+			// which goes back to it once written, or on a reduced copy
+			// (recycled), so the decoder never waits for the encoder's
+			// buffer.
+			dst, release := f.Image, stream.Release
 			if k := videoReduction(w, h, opts.VideoMaxSide); k > 1 {
-				dst = boxReduce(dst, f.Image, k)
-			} else {
-				dst = copyInto(dst, f.Image)
+				var small *image.RGBA
+				select {
+				case small = <-smallPool:
+				default:
+				}
+				dst, release = boxReduce(small, f.Image, k), recycle
+				stream.Release(f.Image)
 			}
-			stream.Release(f.Image)
-			ann.Fill(f.Index, &o, float64(dst.Rect.Dx())/float64(w), float64(dst.Rect.Dy())/float64(h))
+			ann.Fill(f.Index, &o, float64(dst.Rect.Dx())/float64(sw), float64(dst.Rect.Dy())/float64(sh))
 			d.Draw(dst, &o)
+			rendered++
 			if keep[f.Index] {
 				kept[f.Index] = downscale(dst, maxSide)
 			}
@@ -142,39 +181,33 @@ func Render(ctx context.Context, src vision.FrameSource, rep *screening.Report, 
 				opts.Progress(Progress{Pass: "render", Done: f.Index + 1, Total: total, Elapsed: time.Since(start)})
 			}
 			if opts.Video == nil {
-				select {
-				case smallPool <- dst:
-				default:
-				}
+				release(dst)
 				if f.Index >= last {
 					return nil
 				}
 				continue
 			}
 			select {
-			case toWrite <- dst:
+			case toWrite <- drawn{dst, release}:
 			case <-gctx.Done():
 				return gctx.Err()
 			}
+			if rendered == poses {
+				return nil // the frames after the last pose are not the analysis's
+			}
 		}
-		return stream.Err()
+		if err := stream.Err(); err != nil {
+			return err
+		}
+		if opts.Video != nil && poses > 0 && rendered < poses {
+			return fmt.Errorf("pipeline: the video decoded %d frames this time against %d in the pose pass", rendered, poses)
+		}
+		return nil
 	})
 	if err := g.Wait(); err != nil {
 		return kept, err
 	}
 	return kept, ctx.Err()
-}
-
-// copyInto copies src into dst (reused when it has src's size).
-func copyInto(dst, src *image.RGBA) *image.RGBA {
-	w, h := src.Rect.Dx(), src.Rect.Dy()
-	if dst == nil || dst.Rect.Dx() != w || dst.Rect.Dy() != h {
-		dst = image.NewRGBA(image.Rect(0, 0, w, h))
-	}
-	for y := 0; y < h; y++ {
-		copy(dst.Pix[y*dst.Stride:][:4*w], src.Pix[src.PixOffset(src.Rect.Min.X, src.Rect.Min.Y+y):][:4*w])
-	}
-	return dst
 }
 
 // downscale returns a copy of img whose longer side is at most maxSide.

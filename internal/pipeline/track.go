@@ -173,6 +173,7 @@ func StreamPoses(ctx context.Context, src vision.FrameSource, opts TrackOptions,
 	info := src.Info()
 	tr := &pose.Track{Width: info.Width, Height: info.Height, FPS: info.FPS}
 	t.stride = stride(info.FPS, opts.EstimateHz)
+	t.presetReduction(src, info)
 
 	// stop ends every stage when each fails.
 	sctx, stop := context.WithCancel(ctx)
@@ -235,6 +236,9 @@ type tracker struct {
 	firstW, firstH int
 	// stride: every stride-th frame is estimated (TrackOptions.EstimateHz).
 	stride int
+	// srcW, srcH: the full frame size when the source reduces its frames
+	// itself (presetReduction), else 0.
+	srcW, srcH int
 }
 
 type lane struct {
@@ -383,6 +387,10 @@ func (t *tracker) dispatch(ctx context.Context) error {
 func (t *tracker) reduce(f vision.Frame) job {
 	w, h := f.Image.Rect.Dx(), f.Image.Rect.Dy()
 	j := job{f: f, release: t.stream.Release, sx: 1, sy: 1}
+	if w < t.srcW {
+		j.sx, j.sy = float64(t.srcW)/float64(w), float64(t.srcH)/float64(h)
+		return j
+	}
 	k := reduction(w, h, t.opts.MaxSide)
 	if k <= 1 {
 		return j
