@@ -238,10 +238,14 @@ func (rs *resampler) clipColumns(x0, x1 int) {
 func (rs *resampler) filterRow(t, row []float32, m *image.RGBA, sy, x0, x1 int, mirrored bool) {
 	b := m.Bounds()
 	src := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+sy):][:4*b.Dx()]
+	var next []uint8
+	if sy+1 < b.Dy() {
+		next = m.Pix[m.PixOffset(b.Min.X, b.Min.Y+sy+1):][:4*b.Dx()]
+	}
 	if mirrored {
-		pixelsKernel(row, src, len(src)-4*(x0+1), -4, x1-x0)
+		pixelsKernel(row, src, len(src)-4*(x0+1), -4, x1-x0, next)
 	} else {
-		pixelsKernel(row, src, 4*x0, 4, x1-x0)
+		pixelsKernel(row, src, 4*x0, 4, x1-x0, next)
 	}
 	hrowKernel(t, row, rs.wx, &rs.plan)
 }

@@ -25,7 +25,7 @@ func vaccAVX(acc, row *float32, f float32, n int)
 func clampAVX(dst *int32, acc *float32, n int)
 
 //go:noescape
-func pixelsAVX(dst *float32, src *uint8, n, step int)
+func pixelsAVX(dst *float32, src *uint8, n, step int, ahead uintptr)
 
 // hrowAsm relies on p.check having held (the caller's duty, as for the
 // Go version, which would panic instead).
@@ -60,12 +60,17 @@ func vaccAsm(acc, row []float32, f float32) {
 	vaccAVX(unsafe.SliceData(acc), unsafe.SliceData(row), f, n)
 }
 
-func pixelsAsm(dst []float32, src []uint8, first, step, n int) {
+func pixelsAsm(dst []float32, src []uint8, first, step, n int, next []uint8) {
 	if n == 0 {
 		return
 	}
 	_ = dst[4*n-1]
 	last := first + (n-1)*step
 	_, _ = src[min(first, last)], src[max(first, last)+3]
-	pixelsAVX(unsafe.SliceData(dst), &src[first], n, step)
+	var ahead uintptr
+	if len(next) > max(first, last)+3 {
+		// An address the assembly only prefetches, never reads.
+		ahead = uintptr(unsafe.Pointer(&next[first]))
+	}
+	pixelsAVX(unsafe.SliceData(dst), &src[first], n, step, ahead)
 }

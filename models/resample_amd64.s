@@ -62,25 +62,37 @@ vloop:
 	VZEROUPPER
 	RET
 
-// func pixelsAVX(dst *float32, src *uint8, n, step int)
+// func pixelsAVX(dst *float32, src *uint8, n, step int, ahead uintptr)
 // Two pixels an iteration: 8 bytes widened to 8 floats. Read mirrored
 // (step -4), the two pixels of a load are the wrong way round and swap
-// halves.
-TEXT ·pixelsAVX(SB), NOSPLIT, $0-32
+// halves. ahead, when not 0, is the same pixel of the next row, fetched
+// into the cache as this row is read: the row starts are a stride apart,
+// which the hardware's stream prefetcher only catches a few lines in.
+TEXT ·pixelsAVX(SB), NOSPLIT, $0-40
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
 	MOVQ n+16(FP), CX
 	MOVQ step+24(FP), DX
+	MOVQ ahead+32(FP), R8
+	TESTQ R8, R8
+	JNZ  prefetching
+
+	// No next row: prefetch this one's lines, which are read anyway.
+	MOVQ SI, R8
+
+prefetching:
 	CMPQ DX, $0
 	JL   mirrored
 
 forward:
 	CMPQ      CX, $2
 	JL        tail
+	PREFETCHT0 (R8)
 	VPMOVZXBD (SI), Y0
 	VCVTDQ2PS Y0, Y0
 	VMOVUPS   Y0, (DI)
 	ADDQ      $8, SI
+	ADDQ      $8, R8
 	ADDQ      $32, DI
 	SUBQ      $2, CX
 	JMP       forward
@@ -88,11 +100,13 @@ forward:
 mirrored:
 	CMPQ      CX, $2
 	JL        tail
+	PREFETCHT0 -4(R8)
 	VPMOVZXBD -4(SI), Y0
 	VCVTDQ2PS Y0, Y0
 	VPERMQ    $0x4e, Y0, Y0
 	VMOVUPS   Y0, (DI)
 	SUBQ      $8, SI
+	SUBQ      $8, R8
 	ADDQ      $32, DI
 	SUBQ      $2, CX
 	JMP       mirrored

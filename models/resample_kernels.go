@@ -42,7 +42,8 @@ var vaccKernel = vaccGo
 
 // pixelsKernel converts n pixels of 4 bytes, starting at src[first] and
 // stepping by step bytes (4, or -4 to read a row mirrored), to floats in
-// dst (four a pixel).
+// dst (four a pixel). next, when not nil, is the next row that will be
+// read, laid out like src, for a kernel to prefetch.
 var pixelsKernel = pixelsGo
 
 func hrowGo(t, row, w []float32, p *hplan) {
@@ -71,7 +72,7 @@ func vaccGo(acc, row []float32, f float32) {
 	}
 }
 
-func pixelsGo(dst []float32, src []uint8, first, step, n int) {
+func pixelsGo(dst []float32, src []uint8, first, step, n int, _ []uint8) {
 	for x, e := 0, first; x < n; x, e = x+1, e+step {
 		p, d := src[e:e+4:e+4], dst[4*x:4*x+4:4*x+4]
 		d[0], d[1], d[2], d[3] = float32(p[0]), float32(p[1]), float32(p[2]), float32(p[3])
