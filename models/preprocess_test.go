@@ -216,6 +216,15 @@ func TestResampleDoesNotAllocate(t *testing.T) {
 	}
 }
 
+// noiseRGBA returns a w x h image of random bytes drawn from rng.
+func noiseRGBA(rng *rand.Rand, w, h int) *image.RGBA {
+	m := image.NewRGBA(image.Rect(0, 0, w, h))
+	for i := range m.Pix {
+		m.Pix[i] = uint8(rng.IntN(256))
+	}
+	return m
+}
+
 // mirroredCopy returns img flipped left to right, at (0, 0).
 func mirroredCopy(img *image.RGBA) *image.RGBA {
 	b := img.Bounds()
@@ -235,13 +244,7 @@ func mirroredCopy(img *image.RGBA) *image.RGBA {
 // widths and on a sub-image whose pixels do not start at (0, 0).
 func TestResampleMirroredIsMirroredCopy(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 5))
-	noise := func(w, h int) *image.RGBA {
-		m := image.NewRGBA(image.Rect(0, 0, w, h))
-		for i := range m.Pix {
-			m.Pix[i] = uint8(rng.IntN(256))
-		}
-		return m
-	}
+	noise := func(w, h int) *image.RGBA { return noiseRGBA(rng, w, h) }
 	big := noise(900, 700)
 	frames := map[string]*image.RGBA{
 		"1280x720":  noise(1280, 720),

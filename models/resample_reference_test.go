@@ -98,13 +98,7 @@ func (rs *resampler) filterRowReference(t []float32, m *image.RGBA, sy, x0, x1 i
 // without the tag).
 func TestResampleMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(17, 19))
-	noise := func(w, h int) *image.RGBA {
-		m := image.NewRGBA(image.Rect(0, 0, w, h))
-		for i := range m.Pix {
-			m.Pix[i] = uint8(rng.IntN(256))
-		}
-		return m
-	}
+	noise := func(w, h int) *image.RGBA { return noiseRGBA(rng, w, h) }
 	big := noise(1100, 800)
 	for name, img := range map[string]*image.RGBA{
 		"1280x720": noise(1280, 720), "540x960": noise(540, 960), "333x201": noise(333, 201),

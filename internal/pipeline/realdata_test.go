@@ -108,17 +108,7 @@ func testSymmetric() bool { return os.Getenv("KNEESCREEN_TEST_SYMMETRIC") != "0"
 // it, and a report always comes out (no person or wrong view included).
 // Clips are analysed in parallel, one core each.
 func TestRealVideos(t *testing.T) {
-	dir := testenv.Shared(t, "realdata/videos")
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var paths []string
-	for _, e := range ents {
-		if !e.IsDir() {
-			paths = append(paths, filepath.Join(dir, e.Name()))
-		}
-	}
+	paths := sharedClips(t)
 	sym := testSymmetric()
 	// Warm the cache in parallel: one clip per core (each lane uses one
 	// thread).
