@@ -377,17 +377,7 @@ func dwKernel(s int, evens, odds Mem) {
 				VPERMI2PS(Mem{Base: p, Disp: 72}, Z17, Z21)
 				taps = [3]Op{Z19, Z20, Z21}
 			}
-			for j := 0; j < 3; j++ {
-				switch {
-				case r == 0 && j == 0:
-					VMOVAPS(Z9, Z12)
-					VFMADD231PS(taps[j], zmm(0), Z12)
-				case j == 0:
-					VMULPS(taps[j], zmm(3*r), accs[r])
-				default:
-					VFMADD231PS(taps[j], zmm(3*r+j), accs[r])
-				}
-			}
+			dwRowTapsAVX512(r, taps, accs)
 		}
 		VADDPS(Z15, Z12, Z12)
 		VADDPS(Z16, Z12, Z12)
@@ -1068,17 +1058,7 @@ func dwDirectKernel(evens, odds Mem) {
 			VMOVAPS(Z13, Z21)
 			VPERMI2PS(Z18, Z17, Z21)
 			taps := [3]Op{Z19, Z20, Z21}
-			for j := 0; j < 3; j++ {
-				switch {
-				case r == 0 && j == 0:
-					VMOVAPS(Z9, Z12)
-					VFMADD231PS(taps[j], zmm(0), Z12)
-				case j == 0:
-					VMULPS(taps[j], zmm(3*r), accs[r])
-				default:
-					VFMADD231PS(taps[j], zmm(3*r+j), accs[r])
-				}
-			}
+			dwRowTapsAVX512(r, taps, accs)
 		}
 		VADDPS(Z15, Z12, Z12)
 		VADDPS(Z16, Z12, Z12)
@@ -1345,4 +1325,24 @@ func gemm8x36AVX512() {
 	}
 	VZEROUPPER()
 	RET()
+}
+
+// dwRowTapsAVX512 emits the three taps of row r of a 3x3 depthwise
+// convolution on the AVX-512 registers: weights in Z0-Z8, bias in Z9, one
+// accumulator per row (accs, Z12 the first, seeded with the bias). Both
+// the padded-copy and the in-place stride-2 kernels use it, so they round
+// alike: row 0 starts from the bias, the other rows from their first
+// product, each tap fused into its row's sum in order.
+func dwRowTapsAVX512(r int, taps [3]Op, accs []VecPhysical) {
+	for j := 0; j < 3; j++ {
+		switch {
+		case r == 0 && j == 0:
+			VMOVAPS(Z9, Z12)
+			VFMADD231PS(taps[j], zmm(0), Z12)
+		case j == 0:
+			VMULPS(taps[j], zmm(3*r), accs[r])
+		default:
+			VFMADD231PS(taps[j], zmm(3*r+j), accs[r])
+		}
+	}
 }
