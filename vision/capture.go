@@ -20,6 +20,7 @@ type capture struct {
 	bgr      gocv.Mat    // as decoded
 	rotated  gocv.Mat    // bgr turned upright, when rotation != 0
 	rgba     gocv.Mat    // scratch for the colour conversion
+	small    gocv.Mat    // scratch for the reduced BGR frame
 	img      *image.RGBA // the buffer Next lends out
 	rotation int
 	reduce   int // > 1: frames are reduced this many times (SetReduction)
@@ -27,7 +28,7 @@ type capture struct {
 }
 
 func newCapture(vc *gocv.VideoCapture, rotation int) *capture {
-	return &capture{vc: vc, bgr: gocv.NewMat(), rotated: gocv.NewMat(), rgba: gocv.NewMat(), rotation: rotation}
+	return &capture{vc: vc, bgr: gocv.NewMat(), rotated: gocv.NewMat(), rgba: gocv.NewMat(), small: gocv.NewMat(), rotation: rotation}
 }
 
 // read decodes the next frame into c.bgr; false at the end of the stream.
@@ -50,7 +51,7 @@ func (c *capture) image(dst *image.RGBA) (*image.RGBA, error) {
 		src = c.rotated
 	}
 	if c.reduce > 1 && src.Type() == gocv.MatTypeCV8UC3 {
-		return reduceBGR(src, c.reduce, dst)
+		return reduceBGR(src, c.reduce, &c.small, &c.rgba, dst)
 	}
 	return matToRGBA(src, &c.rgba, dst)
 }
@@ -64,6 +65,7 @@ func (c *capture) close() {
 	c.bgr.Close()
 	c.rotated.Close()
 	c.rgba.Close()
+	c.small.Close()
 	c.img = nil
 }
 

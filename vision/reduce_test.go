@@ -1,13 +1,17 @@
 package vision
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"image"
 	"io"
+	"math/rand/v2"
 	"path/filepath"
 	"testing"
+
+	"gocv.io/x/gocv"
 )
 
 // boxReference reduces img k times in each direction: the rounded mean of
@@ -85,6 +89,54 @@ func TestSetReductionMatchesReducedFrames(t *testing.T) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// TestReduceBGRMatchesReference holds reduceBGR, OpenCV's area resize for
+// the factor 2 and the Go loop for others, to boxReference byte for byte on
+// noise frames (every rounding case occurs), odd sizes whose last column
+// or row fills no block, the 1x1 result and a phone's 1080x1920, with the
+// scratch Mats and the destination reused across sizes as a Video does.
+func TestReduceBGRMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	small, tmp := gocv.NewMat(), gocv.NewMat()
+	defer small.Close()
+	defer tmp.Close()
+	var dst *image.RGBA
+	for _, sz := range []image.Point{{2, 2}, {3, 3}, {5, 2}, {166, 98}, {167, 99}, {640, 361}, {1080, 1920}} {
+		for _, k := range []int{2, 3} {
+			if sz.X < k || sz.Y < k {
+				continue
+			}
+			bgr := make([]byte, 3*sz.X*sz.Y)
+			for i := range bgr {
+				bgr[i] = uint8(rng.Uint32())
+			}
+			src, err := gocv.NewMatFromBytes(sz.Y, sz.X, gocv.MatTypeCV8UC3, bgr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			full := image.NewRGBA(image.Rect(0, 0, sz.X, sz.Y))
+			for i := 0; i < sz.X*sz.Y; i++ {
+				full.Pix[4*i], full.Pix[4*i+1], full.Pix[4*i+2], full.Pix[4*i+3] = bgr[3*i+2], bgr[3*i+1], bgr[3*i], 255
+			}
+			want := boxReference(full, k)
+			dst, err = reduceBGR(src, k, &small, &tmp, dst)
+			src.Close()
+			if err != nil {
+				t.Fatalf("%v k=%d: %v", sz, k, err)
+			}
+			if dst.Rect != want.Rect {
+				t.Fatalf("%v k=%d: %v, want %v", sz, k, dst.Rect, want.Rect)
+			}
+			if !bytes.Equal(dst.Pix, want.Pix) {
+				for i := range want.Pix {
+					if dst.Pix[i] != want.Pix[i] {
+						t.Fatalf("%v k=%d: byte %d (pixel %d, channel %d) is %d, want %d", sz, k, i, i/4, i%4, dst.Pix[i], want.Pix[i])
+					}
+				}
+			}
 		}
 	}
 }
