@@ -43,6 +43,12 @@ type Config struct {
 	// ONNX file) in Fingerprint, so a changed model file is a change of
 	// settings; "" leaves the model known by Analysis.Model alone.
 	ModelDigest string
+	// FrameStore configures the temporary file in which pass one keeps
+	// its frames, at the annotated video's size, for the annotated pass
+	// to draw on instead of decoding the input a second time; only when
+	// the video or the HTML report is selected. The outputs are the same
+	// with or without it.
+	FrameStore FrameStoreOptions
 	// BuildDigest identifies the program doing the analysis (the SHA-256
 	// of its executable) in Fingerprint, so a rebuilt program does not take
 	// an earlier build's output for its own even when both call themselves
@@ -105,9 +111,14 @@ func Run(ctx context.Context, input, dir string, cfg Config) (*Result, error) {
 			return nil, err
 		}
 	}
+	var keep *frameStore
+	if cfg.Formats[report.FormatVideo] || cfg.Formats[report.FormatHTML] {
+		keep = newFrameStore(cfg.FrameStore, src, cfg.Track.MaxSide, cfg.VideoMaxSide)
+		defer keep.Close()
+	}
 	tcfg := cfg.Track
 	tcfg.Progress = cfg.Progress
-	tr, err := Track(ctx, src, tcfg)
+	tr, err := track(ctx, src, tcfg, keep)
 	src.Close()
 	if err != nil {
 		return nil, err
@@ -139,7 +150,8 @@ func Run(ctx context.Context, input, dir string, cfg Config) (*Result, error) {
 	}
 	var partErr error // a file that could not be made; the others are kept
 	if cfg.Formats[report.FormatVideo] || cfg.Formats[report.FormatHTML] {
-		frames, codec, err := annotate(ctx, input, out, cfg, rep, tr)
+		frames, codec, err := annotate(ctx, input, keep, out, cfg, rep, tr)
+		keep.Close()
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -182,10 +194,11 @@ func Run(ctx context.Context, input, dir string, cfg Config) (*Result, error) {
 
 // annotate runs the render pass: the annotated video when selected
 // (reserved in out, verified by the writer before it is kept), and the
-// bottom frame of every rep for the HTML report. On a failure the video
-// is dropped from out and the frames drawn so far are returned with the
-// error.
-func annotate(ctx context.Context, input string, out *report.Output, cfg Config, rep *screening.Report, tr *pose.Track) (map[int]image.Image, string, error) {
+// bottom frame of every rep for the HTML report, drawn on the frames keep
+// holds when it holds them all, else on the input decoded again. On a
+// failure the video is dropped from out and the frames drawn so far are
+// returned with the error.
+func annotate(ctx context.Context, input string, keep *frameStore, out *report.Output, cfg Config, rep *screening.Report, tr *pose.Track) (map[int]image.Image, string, error) {
 	ro := RenderOptions{Progress: cfg.Progress, VideoMaxSide: cfg.VideoMaxSide}
 	if cfg.Formats[report.FormatHTML] {
 		for _, r := range rep.Reps {
@@ -221,9 +234,12 @@ func annotate(ctx context.Context, input string, out *report.Output, cfg Config,
 	if ro.Video == nil && len(ro.Keep) == 0 {
 		return nil, "", nil
 	}
-	src, err := Open(input, cfg.ImageFPS)
-	if err != nil {
-		return nil, "", fail(err)
+	src := keep.source(len(tr.Poses))
+	if src == nil {
+		var err error
+		if src, err = Open(input, cfg.ImageFPS); err != nil {
+			return nil, "", fail(err)
+		}
 	}
 	frames, err := Render(ctx, src, rep, tr, ro)
 	src.Close()

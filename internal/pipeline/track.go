@@ -130,8 +130,13 @@ var ErrNoEstimator = errors.New("pipeline: no estimator")
 // On an error after some frames, the partial track (the frames complete up
 // to the error, in order) is returned with the error.
 func Track(ctx context.Context, src vision.FrameSource, opts TrackOptions) (*pose.Track, error) {
+	return track(ctx, src, opts, nil)
+}
+
+// track is Track keeping every decoded frame in keep (nil: none).
+func track(ctx context.Context, src vision.FrameSource, opts TrackOptions, keep *frameStore) (*pose.Track, error) {
 	var poses []pose.Pose
-	tr, err := StreamPoses(ctx, src, opts, func(p pose.Pose) error {
+	tr, err := streamPoses(ctx, src, opts, keep, func(p pose.Pose) error {
 		poses = append(poses, p)
 		return nil
 	})
@@ -153,6 +158,12 @@ func Track(ctx context.Context, src vision.FrameSource, opts TrackOptions) (*pos
 // the poses' skeleton, without the poses. It is nil only when no estimator
 // could be made.
 func StreamPoses(ctx context.Context, src vision.FrameSource, opts TrackOptions, each func(pose.Pose) error) (*pose.Track, error) {
+	return streamPoses(ctx, src, opts, nil, each)
+}
+
+// streamPoses is StreamPoses keeping every decoded frame in keep (nil:
+// none) for Run's annotated pass.
+func streamPoses(ctx context.Context, src vision.FrameSource, opts TrackOptions, keep *frameStore, each func(pose.Pose) error) (*pose.Track, error) {
 	if opts.NewEstimator == nil {
 		return nil, ErrNoEstimator
 	}
@@ -170,6 +181,7 @@ func StreamPoses(ctx context.Context, src vision.FrameSource, opts TrackOptions,
 		return nil, err
 	}
 	defer t.close()
+	t.keep = keep
 	info := src.Info()
 	tr := &pose.Track{Width: info.Width, Height: info.Height, FPS: info.FPS}
 	t.stride = stride(info.FPS, opts.EstimateHz)
@@ -239,6 +251,8 @@ type tracker struct {
 	// srcW, srcH: the full frame size when the source reduces its frames
 	// itself (presetReduction), else 0.
 	srcW, srcH int
+	// keep, when set, is given every decoded frame (Run's frame store).
+	keep *frameStore
 }
 
 type lane struct {
@@ -358,6 +372,8 @@ func (t *tracker) dispatch(ctx context.Context) error {
 			t.firstW, t.firstH = f.Image.Rect.Dx(), f.Image.Rect.Dy()
 		}
 		decoded++
+		// Before the frame is dealt: lanes release it when done.
+		t.keep.add(f)
 		if held != nil {
 			t.stream.Release(held.Image)
 			held = nil
