@@ -16,6 +16,12 @@
 // counts, estimates them with a FrameEstimator instead: the pass's
 // settings, one frame at a time, a symmetric frame's two images at once.
 //
+// When Run writes the annotated video or the HTML report, pass one keeps
+// every frame at the size the annotated pass draws on in a capped,
+// unlinked temporary file (FrameStoreOptions), and that pass reads them
+// back instead of decoding the input again; a clip the store cannot hold
+// is decoded twice, with the same result.
+//
 // Run writes its folder as one report.Output: the files are staged while it
 // works (report.json and the CSVs first, so a failed annotated video cannot
 // lose them) and published together under a manifest naming the input's

@@ -69,11 +69,11 @@ func videoReduction(w, h, videoMaxSide int) int {
 	return reduction(w, h, videoMaxSide)
 }
 
-// Render decodes src a second time and draws the analysis on every frame:
+// Render reads src's frames again and draws the analysis on every frame:
 // skeleton from the conditioned keypoints, hip-knee-ankle angles, rep
-// counter and legs coloured by their indicators. Re-decoding costs far less
-// than keeping a video's frames in memory (a 30 s 720p clip is 3 GB of
-// RGBA) or compressing them for later. Without a Video sink it stops after
+// counter and legs coloured by their indicators. src is the input decoded
+// a second time, or (Run) the frames pass one kept in its frame store at
+// the size drawn on, the same pixels. Without a Video sink it stops after
 // the last kept frame.
 //
 // A vision.Video is asked to reduce its frames itself (SetReduction: the
