@@ -247,12 +247,15 @@ func TestDepthwiseBandMatchesRun(t *testing.T) {
 							y0, y1 := d.BandRows(oy0, oy1)
 							// A band may hold more rows than the outputs read.
 							y0, y1 = max(0, y0-extra), min(c.h, y1+extra)
+							// Planes further apart than the band's rows, with
+							// NaN in between that must not be read.
 							rows := y1 - y0
-							buf := newGuarded(c.c * rows * c.w)
+							ldp := (rows + extra) * c.w
+							buf := newGuarded((c.c-1)*ldp + rows*c.w)
 							for ch := 0; ch < c.c; ch++ {
-								copy(buf.data()[ch*rows*c.w:(ch+1)*rows*c.w], src[ch*c.h*c.w+y0*c.w:ch*c.h*c.w+y1*c.w])
+								copy(buf.data()[ch*ldp:ch*ldp+rows*c.w], src[ch*c.h*c.w+y0*c.w:ch*c.h*c.w+y1*c.w])
 							}
-							d.RunBand(dst.data(), buf.data(), y0, rows, wt, bias, ep, c.c, oy0, oy1, scr.data())
+							d.RunBand(dst.data(), buf.data(), y0, rows, ldp, wt, bias, ep, c.c, oy0, oy1, scr.data())
 						}
 						dst.check(t, "dst")
 						scr.check(t, "scratch")

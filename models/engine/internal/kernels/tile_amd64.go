@@ -141,7 +141,7 @@ func dwDirect(d *Depthwise, dst []float32, sb srcBand, weights, bias, res []floa
 		if res != nil {
 			rp, hasRes = &res[c*op+oy0*d.ow : c*op+oy1*d.ow][0], 1
 		}
-		dw3x3s2DirectAVX512(&out[0], oy1-oy0, d.blocks, d.ow, &src[c*ip : c*ip+ip][0], d.w, sb.rows, oy0*d.stride-d.padTop-sb.y0, d.padLft,
+		dw3x3s2DirectAVX512(&out[0], oy1-oy0, d.blocks, d.ow, &src[c*sb.ldp : c*sb.ldp+ip][0], d.w, sb.rows, oy0*d.stride-d.padTop-sb.y0, d.padLft,
 			&d.zero[0], &d.masks[0], &weights[9*c : 9*c+9][0], rp, hasRes, b, lo, hi)
 	}
 	return true
