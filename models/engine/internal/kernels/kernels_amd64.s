@@ -4348,6 +4348,36 @@ sigmoid_done:
 	VZEROUPPER
 	RET
 
+// func sqrtAVX512(dst *float32, src *float32, nfull int, mask int)
+// Requires: AVX, AVX512F
+TEXT ·sqrtAVX512(SB), NOSPLIT, $0-32
+	MOVQ  dst+0(FP), DI
+	MOVQ  src+8(FP), SI
+	MOVQ  nfull+16(FP), CX
+	MOVQ  mask+24(FP), AX
+	KMOVW AX, K1
+	TESTQ CX, CX
+	JZ    sqrtAVX512_tail
+
+sqrtAVX512_loop:
+	VSQRTPS (SI), Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $0x40, DI
+	ADDQ    $0x40, SI
+	DECQ    CX
+	JNZ     sqrtAVX512_loop
+
+sqrtAVX512_tail:
+	KORTESTW  K1, K1
+	JZ        sqrtAVX512_done
+	VMOVUPS.Z (SI), K1, Z0
+	VSQRTPS   Z0, Z0
+	VMOVUPS   Z0, K1, (DI)
+
+sqrtAVX512_done:
+	VZEROUPPER
+	RET
+
 // func evensAVX512(dst *float32, src *float32, nblocks int, lomask int, himask int, outmask int)
 // Requires: AVX, AVX512F
 TEXT ·evensAVX512(SB), NOSPLIT, $0-48

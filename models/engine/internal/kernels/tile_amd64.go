@@ -101,6 +101,15 @@ func sigmoid(dst, src []float32) {
 	sigmoidAVX512(&dst[0], &src[0], len(src)/16, (1<<(len(src)%16))-1)
 }
 
+// sqrt is Sqrt on the AVX-512 kernel, or the scalar loop.
+func sqrt(dst, src []float32) {
+	if impl != ImplAVX512 || len(src) == 0 {
+		sqrtGo(dst, src)
+		return
+	}
+	sqrtAVX512(&dst[0], &src[0], len(src)/16, (1<<(len(src)%16))-1)
+}
+
 // evens sets dst[i] = src[2*i]; src must hold 2*len(dst)-1 values.
 func evens(dst, src []float32) {
 	n := len(dst)
