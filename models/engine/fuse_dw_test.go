@@ -12,12 +12,11 @@ import (
 // expandDWCase is a 1x1 expansion (+ Clip 0..6) followed by a k x k
 // depthwise convolution [+ Add residual] [+ Clip 0..6].
 type expandDWCase struct {
-	name                 string
-	n, c, m, h, w        int
-	k, stride            int
-	pads                 [4]int64
-	residual, dwClamp    bool
-	expandClamp, dwGroup bool
+	name              string
+	n, c, m, h, w     int
+	k, stride         int
+	pads              [4]int64
+	residual, dwClamp bool
 }
 
 func (tc expandDWCase) spec(r *rand.Rand) (graphSpec, []*Tensor) {
