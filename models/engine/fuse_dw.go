@@ -47,14 +47,7 @@ func fuseExpandDepthwise(p *plan) {
 	if !fuseExpandEnabled {
 		return
 	}
-	readers := map[*value]int{}
-	for _, on := range p.ops {
-		for _, v := range on.inputs {
-			if v != nil {
-				readers[v]++
-			}
-		}
-	}
+	readers := readerCounts(p)
 	for _, on := range p.ops {
 		dk := on.conv
 		if on.dead || dk == nil || dk.fast == nil || dk.fast.kind != fastDepthwise || on.k != kernel(dk) {
