@@ -31,6 +31,8 @@ func TestBroadcastDifferential(t *testing.T) {
 			{{1, 50, 3}, {3}},      // channel vector over pixels: tiled b, partial last group
 			{{3}, {200, 3}},        // tiled a
 			{{2, 3, 4}, {2, 1, 4}}, // repeating operand that changes per block
+			{{3, 70}, {3, 70}},     // rows long enough for the vector kernels
+			{{4, 100}, {100}},      // and one operand's row repeated
 		}
 		operand := func() []int {
 			s := append([]int(nil), out[r.IntN(rank):]...)

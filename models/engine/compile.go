@@ -230,6 +230,8 @@ func (c *compiler) compile(inputs, outputs []int64) (*plan, error) {
 	p.ops = liveOps(p.ops, p.outputs)
 	fuse(p)
 	p.ops = liveOps(p.ops, p.outputs)
+	fuseExpandDepthwise(p)
+	p.ops = liveOps(p.ops, p.outputs)
 	fuseChains(p)
 	p.ops = liveOps(p.ops, p.outputs)
 	foldTransposeIntoGather(p)

@@ -23,6 +23,9 @@
 //   - a convolution absorbs a following residual Add and Relu or Clip
 //     (fuse.go), so that bias, residual and clamp are applied while the
 //     output is still in cache;
+//   - a 1x1 expansion convolution whose only reader is a depthwise
+//     convolution runs with it in bands of rows that stay in cache, when
+//     the expanded tensor is large (fuse_dw.go);
 //   - runs of element-wise operations with periodic constant operands, such
 //     as MoveNet's input normalisation, become one pass (chain.go);
 //   - every intermediate value gets a buffer slot; values whose lifetimes do

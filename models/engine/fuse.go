@@ -10,14 +10,7 @@ import (
 // the same shape) → Relu or Clip with constant bounds. The merged
 // operations drop out of the plan.
 func fuse(p *plan) {
-	readers := map[*value]int{}
-	for _, on := range p.ops {
-		for _, v := range on.inputs {
-			if v != nil {
-				readers[v]++
-			}
-		}
-	}
+	readers := readerCounts(p)
 	// fusable returns the convolution producing v when v is read only by the
 	// operation being fused and is not a graph output.
 	fusable := func(v *value) *opNode {
@@ -152,6 +145,20 @@ func fusePads(p *plan) {
 	}
 }
 
+// readerCounts counts, for each value, the inputs of the plan's operations
+// that read it.
+func readerCounts(p *plan) map[*value]int {
+	readers := map[*value]int{}
+	for _, on := range p.ops {
+		for _, v := range on.inputs {
+			if v != nil {
+				readers[v]++
+			}
+		}
+	}
+	return readers
+}
+
 func hasClamp(k *convKernel) bool {
 	return !math.IsInf(float64(k.lo), -1) || !math.IsInf(float64(k.hi), 1)
 }
@@ -173,14 +180,7 @@ func constClampBounds(on *opNode) (lo, hi float32, ok bool) {
 // feeds it, when nothing else reads the transposed tensor: the gather
 // touches a few elements, the transpose all of them.
 func foldTransposeIntoGather(p *plan) {
-	readers := map[*value]int{}
-	for _, on := range p.ops {
-		for _, v := range on.inputs {
-			if v != nil {
-				readers[v]++
-			}
-		}
-	}
+	readers := readerCounts(p)
 	for _, on := range p.ops {
 		gk, ok := on.k.(*gatherNDKernel)
 		if !ok || on.dead {

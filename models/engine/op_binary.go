@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 	"math"
+
+	"github.com/kneescreen/kneescreen/models/engine/internal/kernels"
 )
 
 func init() {
@@ -143,6 +145,10 @@ func (s *binStep) Range(lo, hi int) {
 		c0 := r * n0
 		switch s.c.DType {
 		case Float32:
+			if sa0 == 1 && sb0 == 1 && n0 >= vecRow && s.k.op <= opDiv {
+				binRowsVec(s.k.op, s.c.F32[c0:c0+rows*n0], n0, s.a.F32, oa, sa1, s.b.F32, ob, sb1)
+				break
+			}
 			bin2D(s.k.op, s.c.F32[c0:c0+rows*n0], n0, s.a.F32, oa, sa1, sa0, s.b.F32, ob, sb1, sb0, s.f32)
 		case Int32:
 			bin2D(s.k.op, s.c.I32[c0:c0+rows*n0], n0, s.a.I32, oa, sa1, sa0, s.b.I32, ob, sb1, sb0, s.i32)
@@ -150,6 +156,28 @@ func (s *binStep) Range(lo, hi int) {
 			bin2D(s.k.op, s.c.I64[c0:c0+rows*n0], n0, s.a.I64, oa, sa1, sa0, s.b.I64, ob, sb1, sb0, s.i64)
 		}
 		r += rows
+	}
+}
+
+// vecRow is the row length from which float32 Add, Sub, Mul and Div of two
+// contiguous rows run on the vector kernels (a copy, then the operation in
+// place) instead of bin2D's scalar loops.
+const vecRow = 64
+
+// binRowsVec is bin2D for float32 Add, Sub, Mul or Div of contiguous rows
+// (sa0 = sb0 = 1) on kernels.Arith: one IEEE operation per element, as
+// bin2D's loops, so the same bits.
+func binRowsVec(op binOp, c []float32, n0 int, a []float32, oa, sa1 int, b []float32, ob, sb1 int) {
+	for i := 0; i < len(c)/n0; i++ {
+		cr := c[i*n0 : i*n0+n0]
+		ar, br := a[oa+i*sa1:oa+i*sa1+n0], b[ob+i*sb1:ob+i*sb1+n0]
+		if &cr[0] == &br[0] {
+			// Written in place over b: b op= a with the operands swapped.
+			kernels.Arith(arithOf(op), cr, ar, true)
+			continue
+		}
+		copy(cr, ar)
+		kernels.Arith(arithOf(op), cr, br, false)
 	}
 }
 

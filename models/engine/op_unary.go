@@ -108,9 +108,7 @@ func applyUnary(op unaryOp, y, x []float32) {
 	case opSigmoid:
 		kernels.Sigmoid(y, x)
 	case opSqrt:
-		for i, v := range x {
-			y[i] = float32(math.Sqrt(float64(v)))
-		}
+		kernels.Sqrt(y, x) // the bits of float32(math.Sqrt(float64(v)))
 	case opFloor:
 		for i, v := range x {
 			y[i] = float32(math.Floor(float64(v)))

@@ -106,7 +106,7 @@ func (d *Depthwise) ScratchLen() int { return d.ph * d.pw }
 // channel and bias one per channel (or nil). Concurrent calls need their own
 // scratch.
 func (d *Depthwise) Run(dst, src, weights, bias []float32, ep *Epilogue, c0, c1 int, scratch []float32) {
-	d.run(dst, src, weights, bias, ep, c0, c1, 0, d.oh, scratch)
+	d.run(dst, d.whole(src), weights, bias, ep, c0, c1, 0, d.oh, scratch)
 }
 
 // RunRows is Run for output rows [oy0, oy1) of channels [0, channels): a
@@ -114,16 +114,55 @@ func (d *Depthwise) Run(dst, src, weights, bias []float32, ep *Epilogue, c0, c1 
 // the next 1x1 convolution reads, so a worker keeps its data in its own
 // cache.
 func (d *Depthwise) RunRows(dst, src, weights, bias []float32, ep *Epilogue, channels, oy0, oy1 int, scratch []float32) {
+	d.checkRows(oy0, oy1)
+	d.run(dst, d.whole(src), weights, bias, ep, 0, channels, oy0, oy1, scratch)
+}
+
+// RunBand is RunRows over a band of the input: src holds, for each of the
+// channels, only input rows [y0, y0+rows), in planes ldp values apart
+// (ldp >= rows*w), which must be every row of the image that output rows
+// [oy0, oy1) read (BandRows). A convolution producing the input can so
+// hand over a band that stays in cache instead of whole planes. Each output
+// is computed with the same operations in the same order as by Run.
+func (d *Depthwise) RunBand(dst, src []float32, y0, rows, ldp int, weights, bias []float32, ep *Epilogue, channels, oy0, oy1 int, scratch []float32) {
+	d.checkRows(oy0, oy1)
+	if oy0 == oy1 {
+		return
+	}
+	if b0, b1 := d.BandRows(oy0, oy1); y0 < 0 || rows < 0 || y0+rows > d.h || y0 > b0 || y0+rows < b1 || ldp < rows*d.w {
+		panic(fmt.Sprintf("kernels: depthwise band of input rows [%d,%d) (plane stride %d) for output rows [%d,%d), which read [%d,%d) of %d", y0, y0+rows, ldp, oy0, oy1, b0, b1, d.h))
+	}
+	d.run(dst, srcBand{src: src, y0: y0, rows: rows, ldp: ldp}, weights, bias, ep, 0, channels, oy0, oy1, scratch)
+}
+
+// BandRows returns the input rows [y0, y1) that output rows [oy0, oy1)
+// read: the rows of their windows that lie inside the image.
+func (d *Depthwise) BandRows(oy0, oy1 int) (y0, y1 int) {
+	return max(oy0*d.stride-d.padTop, 0), min((oy1-1)*d.stride+d.k-d.padTop, d.h)
+}
+
+func (d *Depthwise) checkRows(oy0, oy1 int) {
 	if oy0 < 0 || oy1 > d.oh || oy0 > oy1 {
 		panic(fmt.Sprintf("kernels: depthwise rows [%d,%d) of %d", oy0, oy1, d.oh))
 	}
-	d.run(dst, src, weights, bias, ep, 0, channels, oy0, oy1, scratch)
 }
 
-func (d *Depthwise) run(dst, src, weights, bias []float32, ep *Epilogue, c0, c1, oy0, oy1 int, scratch []float32) {
-	ip, op := d.h*d.w, d.oh*d.ow
+// srcBand is the input of a depthwise call: input rows [y0, y0+rows) of
+// each channel, in planes ldp values apart.
+type srcBand struct {
+	src           []float32
+	y0, rows, ldp int
+}
+
+func (d *Depthwise) whole(src []float32) srcBand {
+	return srcBand{src: src, rows: d.h, ldp: d.h * d.w}
+}
+
+func (d *Depthwise) run(dst []float32, sb srcBand, weights, bias []float32, ep *Epilogue, c0, c1, oy0, oy1 int, scratch []float32) {
+	ip, op := sb.rows*d.w, d.oh*d.ow
+	src := sb.src
 	kk := d.k * d.k
-	if c0 < 0 || c0 > c1 || len(src) < c1*ip || len(dst) < c1*op || len(weights) < kk*c1 ||
+	if c0 < 0 || c0 > c1 || (c1 > 0 && len(src) < (c1-1)*sb.ldp+ip) || len(dst) < c1*op || len(weights) < kk*c1 ||
 		(bias != nil && len(bias) < c1) || len(scratch) < d.ScratchLen() {
 		panic(fmt.Sprintf("kernels: depthwise channels [%d,%d) with src %d dst %d weights %d scratch %d", c0, c1, len(src), len(dst), len(weights), len(scratch)))
 	}
@@ -141,7 +180,7 @@ func (d *Depthwise) run(dst, src, weights, bias []float32, ep *Epilogue, c0, c1,
 			panic(fmt.Sprintf("kernels: depthwise residual has %d values for %d channels of %d", len(res), c1, op))
 		}
 	}
-	if dwDirect(d, dst, src, weights, bias, res, c0, c1, oy0, oy1, lo, hi) {
+	if dwDirect(d, dst, sb, weights, bias, res, c0, c1, oy0, oy1, lo, hi) {
 		return
 	}
 	// The band needs padded rows [py0, py1); of those, input rows
@@ -153,9 +192,9 @@ func (d *Depthwise) run(dst, src, weights, bias []float32, ep *Epilogue, c0, c1,
 	cols := min(d.w, d.pw-d.padLft)
 	plane := dwPlane()
 	for c := c0; c < c1; c++ {
-		in := src[c*ip : c*ip+ip]
+		in := src[c*sb.ldp : c*sb.ldp+ip]
 		if iy0 < iy1 {
-			copyRows(pad[(iy0+d.padTop-py0)*d.pw+d.padLft:], d.pw, in[iy0*d.w:], d.w, cols, iy1-iy0)
+			copyRows(pad[(iy0+d.padTop-py0)*d.pw+d.padLft:], d.pw, in[(iy0-sb.y0)*d.w:], d.w, cols, iy1-iy0)
 		}
 		var b float32
 		if bias != nil {

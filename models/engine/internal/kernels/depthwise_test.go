@@ -200,3 +200,73 @@ func BenchmarkDepthwise(b *testing.B) {
 		}
 	}
 }
+
+// TestDepthwiseBandMatchesRun holds RunBand, which reads only a band of
+// input rows, to Run's bits: the fused expansion + depthwise convolutions
+// of the engine rely on every output being computed alike either way.
+func TestDepthwiseBandMatchesRun(t *testing.T) {
+	type tc struct{ k, c, h, w, stride, pt, pl, pb, pr int }
+	cases := []tc{
+		{3, 3, 96, 96, 2, 0, 0, 1, 1}, // MoveNet's stride-2 layers
+		{3, 4, 48, 48, 1, 1, 1, 1, 1}, // and stride 1
+		{3, 2, 1, 9, 1, 1, 1, 1, 1},   // one row
+		{3, 2, 1, 17, 2, 1, 1, 1, 1},
+		{3, 2, 2, 5, 2, 0, 0, 1, 1},
+		{3, 2, 7, 33, 2, 1, 1, 1, 1},
+		{3, 2, 17, 16, 1, 0, 2, 2, 0},
+		{3, 2, 9, 31, 2, 2, 0, 0, 2},
+		{5, 2, 33, 47, 2, 1, 1, 2, 2},
+		{5, 2, 2, 3, 1, 4, 4, 4, 4},
+	}
+	r := rand.New(rand.NewPCG(8, 3))
+	for i := 0; i < 12; i++ {
+		k := 3 + 2*r.IntN(2)
+		cases = append(cases, tc{k, 1 + r.IntN(4), 1 + r.IntN(30), 1 + r.IntN(70), 1 + r.IntN(2), r.IntN(k), r.IntN(k), r.IntN(k), r.IntN(k)})
+	}
+	forEachImpl(t, func(t *testing.T) {
+		for _, c := range cases {
+			t.Run(fmt.Sprintf("k%d_c%d_%dx%d_s%d_p%d%d%d%d", c.k, c.c, c.h, c.w, c.stride, c.pt, c.pl, c.pb, c.pr), func(t *testing.T) {
+				d, err := NewDepthwise(c.k, c.h, c.w, c.stride, c.pt, c.pl, c.pb, c.pr)
+				if errors.Is(err, ErrDepthwiseShape) {
+					t.Skip("geometry has no output")
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				oh, ow := d.OutSize()
+				ep := &Epilogue{Clamp: true, Lo: -1, Hi: 1.5, Residual: randSlice(r, c.c*oh*ow)}
+				src, wt, bias := randSlice(r, c.c*c.h*c.w), randSlice(r, c.c*c.k*c.k), randSlice(r, c.c)
+				want := make([]float32, c.c*oh*ow)
+				scr := newGuarded(d.ScratchLen())
+				d.Run(want, src, wt, bias, ep, 0, c.c, scr.data())
+				for _, band := range []int{1, 2, 3, 5, oh} {
+					for _, extra := range []int{0, 1} {
+						dst := newGuarded(c.c * oh * ow)
+						for oy0 := 0; oy0 < oh; oy0 += band {
+							oy1 := min(oh, oy0+band)
+							y0, y1 := d.BandRows(oy0, oy1)
+							// A band may hold more rows than the outputs read.
+							y0, y1 = max(0, y0-extra), min(c.h, y1+extra)
+							// Planes further apart than the band's rows, with
+							// NaN in between that must not be read.
+							rows := y1 - y0
+							ldp := (rows + extra) * c.w
+							buf := newGuarded((c.c-1)*ldp + rows*c.w)
+							for ch := 0; ch < c.c; ch++ {
+								copy(buf.data()[ch*ldp:ch*ldp+rows*c.w], src[ch*c.h*c.w+y0*c.w:ch*c.h*c.w+y1*c.w])
+							}
+							d.RunBand(dst.data(), buf.data(), y0, rows, ldp, wt, bias, ep, c.c, oy0, oy1, scr.data())
+						}
+						dst.check(t, "dst")
+						scr.check(t, "scratch")
+						for i, got := range dst.data() {
+							if math.Float32bits(got) != math.Float32bits(want[i]) {
+								t.Fatalf("bands of %d rows (+%d): element %d = %g, Run gives %g", band, extra, i, got, want[i])
+							}
+						}
+					}
+				}
+			})
+		}
+	})
+}

@@ -5,7 +5,7 @@
 #include "textflag.h"
 
 // func gemm8x16AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·gemm8x16AVX512(SB), NOSPLIT, $0-88
 	MOVQ   kl+0(FP), R9
 	MOVQ   a+8(FP), AX
@@ -48,6 +48,7 @@ gemm8x16AVX512_loop:
 	VFMADD231PS  Z24, Z28, Z6
 	VBROADCASTSS 28(AX), Z29
 	VFMADD231PS  Z24, Z29, Z7
+	PREFETCHT0   2048(AX)
 	ADDQ         $0x00000020, AX
 	ADDQ         R10, BX
 	DECQ         R9
@@ -155,7 +156,7 @@ gemm8x16AVX512_store:
 	RET
 
 // func gemm8x32AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·gemm8x32AVX512(SB), NOSPLIT, $0-88
 	MOVQ   kl+0(FP), R9
 	MOVQ   a+8(FP), AX
@@ -215,6 +216,7 @@ gemm8x32AVX512_loop:
 	VBROADCASTSS 28(AX), Z29
 	VFMADD231PS  Z24, Z29, Z14
 	VFMADD231PS  Z25, Z29, Z15
+	PREFETCHT0   2048(AX)
 	ADDQ         $0x00000020, AX
 	ADDQ         R10, BX
 	DECQ         R9
@@ -370,7 +372,7 @@ gemm8x32AVX512_store:
 	RET
 
 // func gemm8x48AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·gemm8x48AVX512(SB), NOSPLIT, $0-88
 	MOVQ   kl+0(FP), R9
 	MOVQ   a+8(FP), AX
@@ -447,6 +449,7 @@ gemm8x48AVX512_loop:
 	VFMADD231PS  Z24, Z29, Z21
 	VFMADD231PS  Z25, Z29, Z22
 	VFMADD231PS  Z26, Z29, Z23
+	PREFETCHT0   2048(AX)
 	ADDQ         $0x00000020, AX
 	ADDQ         R10, BX
 	DECQ         R9
@@ -650,7 +653,7 @@ gemm8x48AVX512_store:
 	RET
 
 // func gemm4x16AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·gemm4x16AVX512(SB), NOSPLIT, $0-88
 	MOVQ   kl+0(FP), R9
 	MOVQ   a+8(FP), AX
@@ -681,6 +684,7 @@ gemm4x16AVX512_loop:
 	VFMADD231PS  Z24, Z29, Z2
 	VBROADCASTSS 12(AX), Z30
 	VFMADD231PS  Z24, Z30, Z3
+	PREFETCHT0   2048(AX)
 	ADDQ         $0x00000020, AX
 	ADDQ         R10, BX
 	DECQ         R9
@@ -748,7 +752,7 @@ gemm4x16AVX512_store:
 	RET
 
 // func gemm4x32AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·gemm4x32AVX512(SB), NOSPLIT, $0-88
 	MOVQ   kl+0(FP), R9
 	MOVQ   a+8(FP), AX
@@ -788,6 +792,7 @@ gemm4x32AVX512_loop:
 	VBROADCASTSS 12(AX), Z30
 	VFMADD231PS  Z24, Z30, Z6
 	VFMADD231PS  Z25, Z30, Z7
+	PREFETCHT0   2048(AX)
 	ADDQ         $0x00000020, AX
 	ADDQ         R10, BX
 	DECQ         R9
@@ -879,7 +884,7 @@ gemm4x32AVX512_store:
 	RET
 
 // func gemm4x48AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·gemm4x48AVX512(SB), NOSPLIT, $0-88
 	MOVQ   kl+0(FP), R9
 	MOVQ   a+8(FP), AX
@@ -928,6 +933,7 @@ gemm4x48AVX512_loop:
 	VFMADD231PS  Z24, Z30, Z9
 	VFMADD231PS  Z25, Z30, Z10
 	VFMADD231PS  Z26, Z30, Z11
+	PREFETCHT0   2048(AX)
 	ADDQ         $0x00000020, AX
 	ADDQ         R10, BX
 	DECQ         R9
@@ -1043,7 +1049,7 @@ gemm4x48AVX512_store:
 	RET
 
 // func gemm2x16AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·gemm2x16AVX512(SB), NOSPLIT, $0-88
 	MOVQ   kl+0(FP), R9
 	MOVQ   a+8(FP), AX
@@ -1068,6 +1074,7 @@ gemm2x16AVX512_loop:
 	VFMADD231PS  Z24, Z27, Z0
 	VBROADCASTSS 4(AX), Z28
 	VFMADD231PS  Z24, Z28, Z1
+	PREFETCHT0   2048(AX)
 	ADDQ         $0x00000020, AX
 	ADDQ         R10, BX
 	DECQ         R9
@@ -1115,7 +1122,7 @@ gemm2x16AVX512_store:
 	RET
 
 // func gemm2x32AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·gemm2x32AVX512(SB), NOSPLIT, $0-88
 	MOVQ   kl+0(FP), R9
 	MOVQ   a+8(FP), AX
@@ -1145,6 +1152,7 @@ gemm2x32AVX512_loop:
 	VBROADCASTSS 4(AX), Z28
 	VFMADD231PS  Z24, Z28, Z2
 	VFMADD231PS  Z25, Z28, Z3
+	PREFETCHT0   2048(AX)
 	ADDQ         $0x00000020, AX
 	ADDQ         R10, BX
 	DECQ         R9
@@ -1204,7 +1212,7 @@ gemm2x32AVX512_store:
 	RET
 
 // func gemm2x48AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·gemm2x48AVX512(SB), NOSPLIT, $0-88
 	MOVQ   kl+0(FP), R9
 	MOVQ   a+8(FP), AX
@@ -1239,6 +1247,7 @@ gemm2x48AVX512_loop:
 	VFMADD231PS  Z24, Z28, Z3
 	VFMADD231PS  Z25, Z28, Z4
 	VFMADD231PS  Z26, Z28, Z5
+	PREFETCHT0   2048(AX)
 	ADDQ         $0x00000020, AX
 	ADDQ         R10, BX
 	DECQ         R9
@@ -1310,7 +1319,7 @@ gemm2x48AVX512_store:
 	RET
 
 // func gemm1x16AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·gemm1x16AVX512(SB), NOSPLIT, $0-88
 	MOVQ   kl+0(FP), R9
 	MOVQ   a+8(FP), AX
@@ -1332,6 +1341,7 @@ gemm1x16AVX512_loop:
 	VMOVUPS      (BX), Z24
 	VBROADCASTSS (AX), Z27
 	VFMADD231PS  Z24, Z27, Z0
+	PREFETCHT0   2048(AX)
 	ADDQ         $0x00000020, AX
 	ADDQ         R10, BX
 	DECQ         R9
@@ -1369,7 +1379,7 @@ gemm1x16AVX512_store:
 	RET
 
 // func gemm1x32AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·gemm1x32AVX512(SB), NOSPLIT, $0-88
 	MOVQ   kl+0(FP), R9
 	MOVQ   a+8(FP), AX
@@ -1394,6 +1404,7 @@ gemm1x32AVX512_loop:
 	VBROADCASTSS (AX), Z27
 	VFMADD231PS  Z24, Z27, Z0
 	VFMADD231PS  Z25, Z27, Z1
+	PREFETCHT0   2048(AX)
 	ADDQ         $0x00000020, AX
 	ADDQ         R10, BX
 	DECQ         R9
@@ -1437,7 +1448,7 @@ gemm1x32AVX512_store:
 	RET
 
 // func gemm1x48AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·gemm1x48AVX512(SB), NOSPLIT, $0-88
 	MOVQ   kl+0(FP), R9
 	MOVQ   a+8(FP), AX
@@ -1465,6 +1476,7 @@ gemm1x48AVX512_loop:
 	VFMADD231PS  Z24, Z27, Z0
 	VFMADD231PS  Z25, Z27, Z1
 	VFMADD231PS  Z26, Z27, Z2
+	PREFETCHT0   2048(AX)
 	ADDQ         $0x00000020, AX
 	ADDQ         R10, BX
 	DECQ         R9
@@ -1514,7 +1526,7 @@ gemm1x48AVX512_store:
 	RET
 
 // func gemm8x36AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
-// Requires: AVX, AVX512F, AVX512VL, FMA3
+// Requires: AVX, AVX512F, AVX512VL, FMA3, MMX+
 TEXT ·gemm8x36AVX512(SB), NOSPLIT, $0-88
 	MOVQ   kl+0(FP), R9
 	MOVQ   a+8(FP), AX
@@ -1579,6 +1591,7 @@ gemm8x36AVX512_loop:
 	VFMADD231PS  Z20, Z24, Z14
 	VFMADD231PS  Z21, Z24, Z15
 	VMOVUPS      (AX), Y27
+	PREFETCHT0   2048(AX)
 	VBROADCASTSS 128(BX), Y28
 	VFMADD231PS  Y28, Y27, Y16
 	VBROADCASTSS 132(BX), Y29
@@ -4332,6 +4345,36 @@ sigmoid_tail:
 	VMOVUPS     Z1, K1, (DI)
 
 sigmoid_done:
+	VZEROUPPER
+	RET
+
+// func sqrtAVX512(dst *float32, src *float32, nfull int, mask int)
+// Requires: AVX, AVX512F
+TEXT ·sqrtAVX512(SB), NOSPLIT, $0-32
+	MOVQ  dst+0(FP), DI
+	MOVQ  src+8(FP), SI
+	MOVQ  nfull+16(FP), CX
+	MOVQ  mask+24(FP), AX
+	KMOVW AX, K1
+	TESTQ CX, CX
+	JZ    sqrtAVX512_tail
+
+sqrtAVX512_loop:
+	VSQRTPS (SI), Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $0x40, DI
+	ADDQ    $0x40, SI
+	DECQ    CX
+	JNZ     sqrtAVX512_loop
+
+sqrtAVX512_tail:
+	KORTESTW  K1, K1
+	JZ        sqrtAVX512_done
+	VMOVUPS.Z (SI), K1, Z0
+	VSQRTPS   Z0, Z0
+	VMOVUPS   Z0, K1, (DI)
+
+sqrtAVX512_done:
 	VZEROUPPER
 	RET
 

@@ -23,6 +23,23 @@ func sigmoidGo(dst, src []float32) {
 	}
 }
 
+// Sqrt sets dst[i] = float32(math.Sqrt(float64(src[i]))) for every element
+// of src, bit for bit on every implementation (see sqrtAVX512 in asmgen).
+// dst and src may be the same slice.
+func Sqrt(dst, src []float32) {
+	if len(dst) < len(src) {
+		panic(fmt.Sprintf("kernels: Sqrt of %d values into %d", len(src), len(dst)))
+	}
+	sqrt(dst[:len(src)], src)
+}
+
+func sqrtGo(dst, src []float32) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = float32(math.Sqrt(float64(v)))
+	}
+}
+
 // SigmoidScalar is 1/(1+e^-x) by Expf.
 func SigmoidScalar(x float32) float32 { return 1 / (1 + Expf(-x)) }
 

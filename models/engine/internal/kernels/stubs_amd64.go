@@ -156,6 +156,12 @@ func dw5x5s2AVX2(out *float32, oh int, nfull int, mask *int32, tail int, pad *fl
 //go:noescape
 func sigmoidAVX512(dst *float32, src *float32, nfull int, mask int)
 
+// sqrtAVX512 sets dst[i] = sqrt(src[i]) for nfull blocks of 16 values and a
+// tail block of the lanes set in mask.
+//
+//go:noescape
+func sqrtAVX512(dst *float32, src *float32, nfull int, mask int)
+
 // evensAVX512 sets dst[i] = src[2*i] for nblocks blocks of 16 and a tail
 // block that loads src under lomask and himask (its two halves) and stores
 // dst under outmask.

@@ -101,6 +101,15 @@ func sigmoid(dst, src []float32) {
 	sigmoidAVX512(&dst[0], &src[0], len(src)/16, (1<<(len(src)%16))-1)
 }
 
+// sqrt is Sqrt on the AVX-512 kernel, or the scalar loop.
+func sqrt(dst, src []float32) {
+	if impl != ImplAVX512 || len(src) == 0 {
+		sqrtGo(dst, src)
+		return
+	}
+	sqrtAVX512(&dst[0], &src[0], len(src)/16, (1<<(len(src)%16))-1)
+}
+
 // evens sets dst[i] = src[2*i]; src must hold 2*len(dst)-1 values.
 func evens(dst, src []float32) {
 	n := len(dst)
@@ -123,11 +132,14 @@ func evens(dst, src []float32) {
 // dwDirect computes output rows [oy0, oy1) of channels [c0, c1) as
 // Depthwise.run on the in-place AVX-512 kernel, which needs no
 // zero-bordered copy of the input, and reports whether d takes that path.
-func dwDirect(d *Depthwise, dst, src, weights, bias, res []float32, c0, c1, oy0, oy1 int, lo, hi float32) bool {
+func dwDirect(d *Depthwise, dst []float32, sb srcBand, weights, bias, res []float32, c0, c1, oy0, oy1 int, lo, hi float32) bool {
 	if impl != ImplAVX512 || d.k != 3 || d.stride != 2 {
 		return false
 	}
-	ip, op := d.h*d.w, d.oh*d.ow
+	// The kernel reads the band as a plane of sb.rows rows: rows outside
+	// it are outside the image (RunBand checks), which it reads as zero.
+	src := sb.src
+	ip, op := sb.rows*d.w, d.oh*d.ow
 	for c := c0; c < c1; c++ {
 		var b float32
 		if bias != nil {
@@ -138,7 +150,7 @@ func dwDirect(d *Depthwise, dst, src, weights, bias, res []float32, c0, c1, oy0,
 		if res != nil {
 			rp, hasRes = &res[c*op+oy0*d.ow : c*op+oy1*d.ow][0], 1
 		}
-		dw3x3s2DirectAVX512(&out[0], oy1-oy0, d.blocks, d.ow, &src[c*ip : c*ip+ip][0], d.w, d.h, oy0*d.stride-d.padTop, d.padLft,
+		dw3x3s2DirectAVX512(&out[0], oy1-oy0, d.blocks, d.ow, &src[c*sb.ldp : c*sb.ldp+ip][0], d.w, sb.rows, oy0*d.stride-d.padTop-sb.y0, d.padLft,
 			&d.zero[0], &d.masks[0], &weights[9*c : 9*c+9][0], rp, hasRes, b, lo, hi)
 	}
 	return true

@@ -16,7 +16,9 @@ func sigmoid(dst, src []float32) { sigmoidGo(dst, src) }
 
 func evens(dst, src []float32) { evensGo(dst, src) }
 
-func dwDirect(d *Depthwise, dst, src, weights, bias, res []float32, c0, c1, oy0, oy1 int, lo, hi float32) bool {
+func sqrt(dst, src []float32) { sqrtGo(dst, src) }
+
+func dwDirect(d *Depthwise, dst []float32, sb srcBand, weights, bias, res []float32, c0, c1, oy0, oy1 int, lo, hi float32) bool {
 	return false
 }
 
