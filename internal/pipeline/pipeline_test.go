@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"image/color"
 	"image/png"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -445,31 +447,73 @@ func TestTrackReducesLargeFrames(t *testing.T) {
 	}
 }
 
+// TestBoxReduce holds boxReduce to the definition (each channel the
+// rounded mean of its k x k block, alpha 255 whatever the source's, edge
+// pixels that fill no block dropped) byte for byte: noise frames, so every
+// rounding case occurs, widths around the AVX2 kernel's 4-pixel step (its
+// Go tail alone, both, 720p), sub-images with a non-zero origin and a
+// stride wider than the row, factors 2 and 3. reduce2Go, the kernel's Go
+// version, is checked on its own too (GODEBUG=cpu.avx2=off and -tags noasm
+// make it boxReduce's).
 func TestBoxReduce(t *testing.T) {
-	src := image.NewRGBA(image.Rect(1, 1, 12, 10)) // odd size, non-zero origin
-	for y := 1; y < 10; y++ {
-		for x := 1; x < 12; x++ {
-			src.SetRGBA(x, y, color.RGBA{uint8(x * 20), uint8(y * 25), uint8(x * y), 255})
-		}
-	}
-	for _, k := range []int{2, 3} {
-		got := boxReduce(nil, src, k)
-		if got.Rect.Dx() != 11/k || got.Rect.Dy() != 9/k {
-			t.Fatalf("k=%d: size %v", k, got.Rect)
-		}
-		for y := 0; y < got.Rect.Dy(); y++ {
-			for x := 0; x < got.Rect.Dx(); x++ {
+	rng := rand.New(rand.NewPCG(3, 5))
+	reference := func(src *image.RGBA, k int) *image.RGBA {
+		w, h := src.Rect.Dx()/k, src.Rect.Dy()/k
+		dst := image.NewRGBA(image.Rect(0, 0, w, h))
+		n := k * k
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
 				var s [3]int
 				for yy := 0; yy < k; yy++ {
 					for xx := 0; xx < k; xx++ {
-						c := src.RGBAAt(1+x*k+xx, 1+y*k+yy)
+						c := src.RGBAAt(src.Rect.Min.X+x*k+xx, src.Rect.Min.Y+y*k+yy)
 						s[0], s[1], s[2] = s[0]+int(c.R), s[1]+int(c.G), s[2]+int(c.B)
 					}
 				}
-				n := k * k
-				want := color.RGBA{uint8((s[0] + n/2) / n), uint8((s[1] + n/2) / n), uint8((s[2] + n/2) / n), 255}
-				if c := got.RGBAAt(x, y); c != want {
-					t.Fatalf("k=%d (%d,%d): %v, want %v", k, x, y, c, want)
+				dst.SetRGBA(x, y, color.RGBA{uint8((s[0] + n/2) / n), uint8((s[1] + n/2) / n), uint8((s[2] + n/2) / n), 255})
+			}
+		}
+		return dst
+	}
+	type sized struct{ w, h int }
+	var sizes []sized
+	for w := 1; w <= 21; w++ {
+		sizes = append(sizes, sized{w, 1 + w%4})
+	}
+	sizes = append(sizes, sized{11, 9}, sized{1280, 720}, sized{1081, 1921})
+	kernels := []struct {
+		name   string
+		reduce func(dst, src *image.RGBA, k int) *image.RGBA
+	}{
+		{"boxReduce", boxReduce},
+		{"reduce2Go", func(dst, src *image.RGBA, k int) *image.RGBA {
+			saved := reduce2Kernel
+			reduce2Kernel = reduce2Go
+			defer func() { reduce2Kernel = saved }()
+			return boxReduce(dst, src, k)
+		}},
+	}
+	for _, sz := range sizes {
+		for _, k := range []int{2, 3} {
+			// A sub-image of a larger noise frame: origin (3, 1), stride
+			// wider than the row.
+			full := image.NewRGBA(image.Rect(0, 0, 2*sz.w+5, 2*sz.h+3))
+			for i := range full.Pix {
+				full.Pix[i] = uint8(rng.Uint32())
+			}
+			src := full.SubImage(image.Rect(3, 1, 3+2*sz.w+1, 1+2*sz.h+1)).(*image.RGBA)
+			want := reference(src, k)
+			for _, kn := range kernels {
+				got := kn.reduce(nil, src, k)
+				if got.Rect != want.Rect {
+					t.Fatalf("%s %dx%d k=%d: size %v, want %v", kn.name, src.Rect.Dx(), src.Rect.Dy(), k, got.Rect, want.Rect)
+				}
+				if !bytes.Equal(got.Pix, want.Pix) {
+					for i := range want.Pix {
+						if got.Pix[i] != want.Pix[i] {
+							t.Fatalf("%s %dx%d k=%d: byte %d (pixel %d) is %d, want %d", kn.name, src.Rect.Dx(), src.Rect.Dy(), k, i, i/4, got.Pix[i], want.Pix[i])
+						}
+					}
 				}
 			}
 		}

@@ -653,18 +653,12 @@ func boxReduce(dst, src *image.RGBA, k int) *image.RGBA {
 		dst = image.NewRGBA(image.Rect(0, 0, w, h))
 	}
 	if k == 2 {
-		// The common case (1080p, 1080x1920), unrolled.
+		// The common case (1080p, 1080x1920; 720p for the annotated
+		// video), a row at a time on the AVX2 kernel where there is one.
 		for y := 0; y < h; y++ {
 			r0 := src.Pix[src.PixOffset(src.Rect.Min.X, src.Rect.Min.Y+2*y):][:8*w]
 			r1 := src.Pix[src.PixOffset(src.Rect.Min.X, src.Rect.Min.Y+2*y+1):][:8*w]
-			d := dst.Pix[y*dst.Stride:][:4*w]
-			for x := 0; x < w; x++ {
-				a, b, o := r0[8*x:8*x+8:8*x+8], r1[8*x:8*x+8:8*x+8], d[4*x:4*x+4:4*x+4]
-				o[0] = uint8((uint(a[0]) + uint(a[4]) + uint(b[0]) + uint(b[4]) + 2) >> 2)
-				o[1] = uint8((uint(a[1]) + uint(a[5]) + uint(b[1]) + uint(b[5]) + 2) >> 2)
-				o[2] = uint8((uint(a[2]) + uint(a[6]) + uint(b[2]) + uint(b[6]) + 2) >> 2)
-				o[3] = 255
-			}
+			reduce2Kernel(dst.Pix[y*dst.Stride:][:4*w], r0, r1, w)
 		}
 		return dst
 	}
@@ -685,6 +679,24 @@ func boxReduce(dst, src *image.RGBA, k int) *image.RGBA {
 		}
 	}
 	return dst
+}
+
+// reduce2Kernel writes w pixels of a factor-2 reduction into d from the
+// 2w pixels of rows r0 and r1: reduce2Go, or its AVX2 version
+// (reduce_amd64.s), which does the same integer arithmetic.
+var reduce2Kernel = reduce2Go
+
+// reduce2Go is boxReduce's factor 2 for one row: per channel the rounded
+// mean (a+b+c+d+2)>>2 of a 2x2 block, alpha 255.
+func reduce2Go(d, r0, r1 []byte, w int) {
+	r0, r1, d = r0[:8*w], r1[:8*w], d[:4*w]
+	for x := 0; x < w; x++ {
+		a, b, o := r0[8*x:8*x+8:8*x+8], r1[8*x:8*x+8:8*x+8], d[4*x:4*x+4:4*x+4]
+		o[0] = uint8((uint(a[0]) + uint(a[4]) + uint(b[0]) + uint(b[4]) + 2) >> 2)
+		o[1] = uint8((uint(a[1]) + uint(a[5]) + uint(b[1]) + uint(b[5]) + 2) >> 2)
+		o[2] = uint8((uint(a[2]) + uint(a[6]) + uint(b[2]) + uint(b[6]) + 2) >> 2)
+		o[3] = 255
+	}
 }
 
 // mirrorRGBA writes src flipped left-right into dst (reused when it has
