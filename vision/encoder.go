@@ -189,11 +189,18 @@ func startFFmpeg(ctx context.Context, out string, fps float64, width, height int
 	// reaches kneescreen only, which decides whether the video is
 	// finished (a live recording) or stopped.
 	p.cmd.SysProcAttr = ownProcessGroup(childAttr())
-	var err error
-	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
+	r, w, err := os.Pipe()
+	if err != nil {
 		return nil, err
 	}
-	if err := p.cmd.Start(); err != nil {
+	// A pipe that holds a whole frame (up to 1 MiB): with the default 64
+	// KiB the two processes take turns 14 times for each 640x360 frame.
+	growPipe(w, 4*width*height)
+	p.cmd.Stdin, p.stdin = r, w
+	err = p.cmd.Start()
+	r.Close() // the child's now
+	if err != nil {
+		w.Close()
 		return nil, err
 	}
 	return p, nil
