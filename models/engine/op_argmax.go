@@ -1,6 +1,10 @@
 package engine
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/kneescreen/kneescreen/models/engine/internal/kernels"
+)
 
 func init() {
 	register("ArgMax", compileArgMax)
@@ -58,7 +62,7 @@ func (k *argMaxKernel) bind(in, out []*Tensor) step {
 	return stepFunc(func(*pool) error {
 		switch x.DType {
 		case Float32:
-			argMax(k, x.F32, y.I64)
+			argMaxF32(k, x.F32, y.I64)
 		case Int32:
 			argMax(k, x.I32, y.I64)
 		case Int64:
@@ -66,6 +70,21 @@ func (k *argMaxKernel) bind(in, out []*Tensor) step {
 		}
 		return nil
 	})
+}
+
+// argMaxF32 is argMax for float32. The first-index ArgMax across
+// columns (inner > 1, MoveNet's heatmap argmax over 2304 pixels of 17
+// keypoints) runs on kernels.ArgMaxCols, which walks the columns down the
+// rows together with argMax's test on each element: the same indices.
+func argMaxF32(k *argMaxKernel, x []float32, y []int64) {
+	if k.last || k.min || k.inner < 2 {
+		argMax(k, x, y)
+		return
+	}
+	n := k.dim * k.inner
+	for o := 0; o < k.outer; o++ {
+		kernels.ArgMaxCols(y[o*k.inner:(o+1)*k.inner], x[o*n:(o+1)*n], k.dim, k.inner)
+	}
 }
 
 // argMax scans each (outer, inner) column along the axis. NaNs never win.

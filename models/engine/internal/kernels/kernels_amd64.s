@@ -4794,3 +4794,49 @@ arithrVVDivAVX512_tail:
 arithrVVDivAVX512_done:
 	VZEROUPPER
 	RET
+
+// func argMaxColsAVX512(x *float32, rows int, stride int, mask0 int, mask1 int, idx *int32)
+// Requires: AVX, AVX512F
+TEXT ·argMaxColsAVX512(SB), NOSPLIT, $0-48
+	MOVQ         x+0(FP), DI
+	MOVQ         rows+8(FP), CX
+	MOVQ         stride+16(FP), DX
+	SHLQ         $0x02, DX
+	MOVQ         mask0+24(FP), AX
+	KMOVW        AX, K1
+	MOVQ         mask1+32(FP), AX
+	KMOVW        AX, K2
+	MOVQ         idx+40(FP), SI
+	VMOVUPS.Z    (DI), K1, Z0
+	VMOVUPS.Z    64(DI), K2, Z1
+	VPXORD       Z2, Z2, Z2
+	VPXORD       Z3, Z3, Z3
+	VPXORD       Z4, Z4, Z4
+	MOVL         $0x00000001, AX
+	VPBROADCASTD AX, Z5
+	DECQ         CX
+	JZ           argMaxColsAVX512_done
+
+argMaxColsAVX512_loop:
+	ADDQ      DX, DI
+	VPADDD    Z5, Z4, Z4
+	VMOVUPS.Z (DI), K1, Z6
+	VMOVUPS.Z 64(DI), K2, Z7
+	VCMPPS    $0x1e, Z0, Z6, K3
+	VCMPPS    $0x03, Z0, Z0, K4
+	VCMPPS    $0x1e, Z1, Z7, K5
+	VCMPPS    $0x03, Z1, Z1, K6
+	KORW      K4, K3, K3
+	KORW      K6, K5, K5
+	VMOVAPS   Z6, K3, Z0
+	VMOVDQA32 Z4, K3, Z2
+	VMOVAPS   Z7, K5, Z1
+	VMOVDQA32 Z4, K5, Z3
+	DECQ      CX
+	JNZ       argMaxColsAVX512_loop
+
+argMaxColsAVX512_done:
+	VMOVDQU32 Z2, K1, (SI)
+	VMOVDQU32 Z3, K2, 64(SI)
+	VZEROUPPER
+	RET

@@ -240,3 +240,10 @@ func arithVVDivAVX512(y *float32, x *float32, nfull int, mask int)
 //
 //go:noescape
 func arithrVVDivAVX512(y *float32, x *float32, nfull int, mask int)
+
+// argMaxColsAVX512 sets idx[c] to the row of the largest x[r*stride+c] over rows
+// [0, rows), ties to the first and a NaN best replaced by the next row,
+// for the columns c < 16 set in mask0 and 16 + c set in mask1.
+//
+//go:noescape
+func argMaxColsAVX512(x *float32, rows int, stride int, mask0 int, mask1 int, idx *int32)

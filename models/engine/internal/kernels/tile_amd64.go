@@ -202,3 +202,20 @@ func arithVec(op ArithOp, y, x []float32, rev bool) {
 		arithrVVDivAVX512(p, q, n, m)
 	}
 }
+
+// argMaxCols is ArgMaxCols on the AVX-512 kernel, 32 columns a call, or
+// the scalar loop.
+func argMaxCols(idx []int64, x []float32, rows, stride int) {
+	if impl != ImplAVX512 || !argMaxColsFits(rows) {
+		argMaxColsGo(idx, x, rows, stride)
+		return
+	}
+	var rowOf [32]int32
+	for c0 := 0; c0 < len(idx); c0 += 32 {
+		n := min(32, len(idx)-c0)
+		argMaxColsAVX512(&x[c0], rows, stride, 1<<min(n, 16)-1, 1<<max(n-16, 0)-1, &rowOf[0])
+		for i, r := range rowOf[:n] {
+			idx[c0+i] = int64(r)
+		}
+	}
+}

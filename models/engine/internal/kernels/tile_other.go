@@ -25,3 +25,5 @@ func dwDirect(d *Depthwise, dst []float32, sb srcBand, weights, bias, res []floa
 func arithScalar(op ArithOp, y []float32, c float32, rev bool) { arithScalarGo(op, y, c, rev) }
 
 func arithVec(op ArithOp, y, x []float32, rev bool) { arithVecGo(op, y, x, rev) }
+
+func argMaxCols(idx []int64, x []float32, rows, stride int) { argMaxColsGo(idx, x, rows, stride) }

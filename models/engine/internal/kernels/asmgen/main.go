@@ -39,6 +39,7 @@ func main() {
 	sqrtAVX512()
 	evensAVX512()
 	arithAVX512()
+	argMaxColsAVX512()
 	Generate()
 }
 
@@ -1395,4 +1396,60 @@ func dwRowTapsAVX512(r int, taps [3]Op, accs []VecPhysical) {
 			VFMADD231PS(taps[j], zmm(3*r+j), accs[r])
 		}
 	}
+}
+
+// argMaxColsAVX512 emits the column argmax of ArgMaxCols: two blocks of 16
+// columns walked down the rows together (two independent dependency
+// chains). Per lane it is the scalar loop's test, v > best (false on NaN)
+// or best is NaN, with the row index taken on the same condition: the
+// same index, ties to the first row.
+func argMaxColsAVX512() {
+	const name = "argMaxColsAVX512"
+	TEXT(name, NOSPLIT, "func(x *float32, rows, stride, mask0, mask1 int, idx *int32)")
+	Pragma("noescape")
+	Doc(name+" sets idx[c] to the row of the largest x[r*stride+c] over rows",
+		"[0, rows), ties to the first and a NaN best replaced by the next row,",
+		"for the columns c < 16 set in mask0 and 16 + c set in mask1.")
+	Load(Param("x"), RDI)
+	Load(Param("rows"), RCX)
+	Load(Param("stride"), RDX)
+	SHLQ(U8(2), RDX)
+	Load(Param("mask0"), RAX)
+	KMOVW(EAX, K1)
+	Load(Param("mask1"), RAX)
+	KMOVW(EAX, K2)
+	Load(Param("idx"), RSI)
+	lbl := func(l string) string { return name + "_" + l }
+	// Z0, Z1: best values; Z2, Z3: their rows; Z4: this row; Z5: ones.
+	VMOVUPS_Z(Mem{Base: RDI}, K1, Z0)
+	VMOVUPS_Z(Mem{Base: RDI, Disp: 64}, K2, Z1)
+	VPXORD(Z2, Z2, Z2)
+	VPXORD(Z3, Z3, Z3)
+	VPXORD(Z4, Z4, Z4)
+	MOVL(U32(1), EAX)
+	VPBROADCASTD(EAX, Z5)
+	DECQ(RCX)
+	JZ(LabelRef(lbl("done")))
+	Label(lbl("loop"))
+	ADDQ(RDX, RDI)
+	VPADDD(Z5, Z4, Z4)
+	VMOVUPS_Z(Mem{Base: RDI}, K1, Z6)
+	VMOVUPS_Z(Mem{Base: RDI, Disp: 64}, K2, Z7)
+	VCMPPS(U8(0x1e), Z0, Z6, K3) // v > best, false on NaN
+	VCMPPS(U8(3), Z0, Z0, K4)    // best is NaN
+	VCMPPS(U8(0x1e), Z1, Z7, K5)
+	VCMPPS(U8(3), Z1, Z1, K6)
+	KORW(K4, K3, K3)
+	KORW(K6, K5, K5)
+	VMOVAPS(Z6, K3, Z0)
+	VMOVDQA32(Z4, K3, Z2)
+	VMOVAPS(Z7, K5, Z1)
+	VMOVDQA32(Z4, K5, Z3)
+	DECQ(RCX)
+	JNZ(LabelRef(lbl("loop")))
+	Label(lbl("done"))
+	VMOVDQU32(Z2, K1, Mem{Base: RSI})
+	VMOVDQU32(Z3, K2, Mem{Base: RSI, Disp: 64})
+	VZEROUPPER()
+	RET()
 }
