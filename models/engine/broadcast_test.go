@@ -33,6 +33,8 @@ func TestBroadcastDifferential(t *testing.T) {
 			{{2, 3, 4}, {2, 1, 4}}, // repeating operand that changes per block
 			{{3, 70}, {3, 70}},     // rows long enough for the vector kernels
 			{{4, 100}, {100}},      // and one operand's row repeated
+			{{48, 48, 1}, {1, 17}}, // a column against a row (MoveNet's grids)
+			{{19}, {2, 3, 1}},      // a row against a column
 		}
 		operand := func() []int {
 			s := append([]int(nil), out[r.IntN(rank):]...)

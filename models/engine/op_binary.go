@@ -149,6 +149,9 @@ func (s *binStep) Range(lo, hi int) {
 				binRowsVec(s.k.op, s.c.F32[c0:c0+rows*n0], n0, s.a.F32, oa, sa1, s.b.F32, ob, sb1)
 				break
 			}
+			if binRowsOuter(s.k.op, s.c.F32[c0:c0+rows*n0], n0, s.a.F32, oa, sa1, sa0, s.b.F32, ob, sb1, sb0) {
+				break
+			}
 			bin2D(s.k.op, s.c.F32[c0:c0+rows*n0], n0, s.a.F32, oa, sa1, sa0, s.b.F32, ob, sb1, sb0, s.f32)
 		case Int32:
 			bin2D(s.k.op, s.c.I32[c0:c0+rows*n0], n0, s.a.I32, oa, sa1, sa0, s.b.I32, ob, sb1, sb0, s.i32)
@@ -179,6 +182,31 @@ func binRowsVec(op binOp, c []float32, n0 int, a []float32, oa, sa1 int, b []flo
 		copy(cr, ar)
 		kernels.Arith(arithOf(op), cr, br, false)
 	}
+}
+
+// outerRow is the row length from which a column broadcast against a row
+// runs on kernels.ArithRows (one vector operation per 16 values of a row)
+// instead of bin2D's scalar loops.
+const outerRow = 8
+
+// binRowsOuter is bin2D for float32 Add, Sub, Mul or Div of a column
+// against a row, c[i][j] = a[i] op b[j] or a[j] op b[i] (MoveNet's
+// [48, 48, 1] - [1, 17] grids), on kernels.ArithRows: one IEEE operation
+// per element with the operands in bin2D's order, so the same bits. It
+// reports false, doing nothing, for other operands.
+func binRowsOuter(op binOp, c []float32, n0 int, a []float32, oa, sa1, sa0 int, b []float32, ob, sb1, sb0 int) bool {
+	if op > opDiv || n0 < outerRow || len(c) == 0 || &c[0] == &a[oa] || &c[0] == &b[ob] {
+		return false
+	}
+	switch {
+	case sa0 == 0 && sb0 == 1 && sb1 == 0: // a scalar a[i] per row, one row of b
+		kernels.ArithRows(arithOf(op), c, n0, a[oa:], sa1, b[ob:ob+n0], true)
+	case sa0 == 1 && sb0 == 0 && sa1 == 0: // one row of a, a scalar b[i] per row
+		kernels.ArithRows(arithOf(op), c, n0, b[ob:], sb1, a[oa:oa+n0], false)
+	default:
+		return false
+	}
+	return true
 }
 
 // tiledRange does groups [lo, hi) of tileRows rows, each as one row of

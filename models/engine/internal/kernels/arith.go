@@ -86,3 +86,59 @@ func arithVecGo(op ArithOp, y, x []float32, rev bool) {
 		}
 	}
 }
+
+// ArithRows sets, for every row i < len(c)/n, c[i*n+j] = v[j] op s[i*ss],
+// or s[i*ss] op v[j] when rev: one vector against a scalar per row, as a
+// broadcast binary operation of a column (a [H, W, 1] grid) against a row
+// (a [1, K] vector) produces. One float32 operation per element with the
+// operands in that order, the same bits as the Go expression. v must hold
+// at least n values and s (rows-1)*ss+1.
+func ArithRows(op ArithOp, c []float32, n int, s []float32, ss int, v []float32, rev bool) {
+	if n <= 0 || len(c)%n != 0 || len(v) < n || ss < 0 || (len(c) > 0 && len(s) < (len(c)/n-1)*ss+1) {
+		panic(fmt.Sprintf("kernels: ArithRows of %d values in rows of %d, %d scalars at stride %d, vector of %d", len(c), n, len(s), ss, len(v)))
+	}
+	if len(c) == 0 {
+		return
+	}
+	arithRows(op, c, n, s, ss, v[:n], rev)
+}
+
+func arithRowsGo(op ArithOp, c []float32, n int, s []float32, ss int, v []float32, rev bool) {
+	for i := 0; i < len(c)/n; i++ {
+		cr, x := c[i*n:i*n+n], s[i*ss]
+		switch {
+		case op == ArithAdd && !rev:
+			for j := range cr {
+				cr[j] = v[j] + x
+			}
+		case op == ArithAdd:
+			for j := range cr {
+				cr[j] = x + v[j]
+			}
+		case op == ArithSub && !rev:
+			for j := range cr {
+				cr[j] = v[j] - x
+			}
+		case op == ArithSub:
+			for j := range cr {
+				cr[j] = x - v[j]
+			}
+		case op == ArithMul && !rev:
+			for j := range cr {
+				cr[j] = v[j] * x
+			}
+		case op == ArithMul:
+			for j := range cr {
+				cr[j] = x * v[j]
+			}
+		case op == ArithDiv && !rev:
+			for j := range cr {
+				cr[j] = v[j] / x
+			}
+		default:
+			for j := range cr {
+				cr[j] = x / v[j]
+			}
+		}
+	}
+}

@@ -4840,3 +4840,379 @@ argMaxColsAVX512_done:
 	VMOVDQU32 Z3, K2, 64(SI)
 	VZEROUPPER
 	RET
+
+// func arithRowsAddAVX512(c *float32, rows int, nfull int, mask int, s *float32, ssBytes int, v *float32, rowBytes int)
+// Requires: AVX, AVX512F
+TEXT ·arithRowsAddAVX512(SB), NOSPLIT, $0-64
+	MOVQ  c+0(FP), DI
+	MOVQ  rows+8(FP), CX
+	MOVQ  nfull+16(FP), R8
+	MOVQ  mask+24(FP), AX
+	KMOVW AX, K1
+	MOVQ  s+32(FP), SI
+	MOVQ  ssBytes+40(FP), DX
+	MOVQ  v+48(FP), R9
+	MOVQ  rowBytes+56(FP), R10
+	TESTQ CX, CX
+	JZ    arithRowsAddAVX512_done
+
+arithRowsAddAVX512_row:
+	VBROADCASTSS (SI), Z1
+	XORQ         AX, AX
+	MOVQ         R8, R11
+	TESTQ        R11, R11
+	JZ           arithRowsAddAVX512_tail
+
+arithRowsAddAVX512_block:
+	VMOVUPS (R9)(AX*1), Z0
+	VADDPS  Z1, Z0, Z2
+	VMOVUPS Z2, (DI)(AX*1)
+	ADDQ    $0x40, AX
+	DECQ    R11
+	JNZ     arithRowsAddAVX512_block
+
+arithRowsAddAVX512_tail:
+	KORTESTW  K1, K1
+	JZ        arithRowsAddAVX512_next
+	VMOVUPS.Z (R9)(AX*1), K1, Z0
+	VADDPS    Z1, Z0, Z2
+	VMOVUPS   Z2, K1, (DI)(AX*1)
+
+arithRowsAddAVX512_next:
+	ADDQ R10, DI
+	ADDQ DX, SI
+	DECQ CX
+	JNZ  arithRowsAddAVX512_row
+
+arithRowsAddAVX512_done:
+	VZEROUPPER
+	RET
+
+// func arithRowsRAddAVX512(c *float32, rows int, nfull int, mask int, s *float32, ssBytes int, v *float32, rowBytes int)
+// Requires: AVX, AVX512F
+TEXT ·arithRowsRAddAVX512(SB), NOSPLIT, $0-64
+	MOVQ  c+0(FP), DI
+	MOVQ  rows+8(FP), CX
+	MOVQ  nfull+16(FP), R8
+	MOVQ  mask+24(FP), AX
+	KMOVW AX, K1
+	MOVQ  s+32(FP), SI
+	MOVQ  ssBytes+40(FP), DX
+	MOVQ  v+48(FP), R9
+	MOVQ  rowBytes+56(FP), R10
+	TESTQ CX, CX
+	JZ    arithRowsRAddAVX512_done
+
+arithRowsRAddAVX512_row:
+	VBROADCASTSS (SI), Z1
+	XORQ         AX, AX
+	MOVQ         R8, R11
+	TESTQ        R11, R11
+	JZ           arithRowsRAddAVX512_tail
+
+arithRowsRAddAVX512_block:
+	VMOVUPS (R9)(AX*1), Z0
+	VADDPS  Z0, Z1, Z2
+	VMOVUPS Z2, (DI)(AX*1)
+	ADDQ    $0x40, AX
+	DECQ    R11
+	JNZ     arithRowsRAddAVX512_block
+
+arithRowsRAddAVX512_tail:
+	KORTESTW  K1, K1
+	JZ        arithRowsRAddAVX512_next
+	VMOVUPS.Z (R9)(AX*1), K1, Z0
+	VADDPS    Z0, Z1, Z2
+	VMOVUPS   Z2, K1, (DI)(AX*1)
+
+arithRowsRAddAVX512_next:
+	ADDQ R10, DI
+	ADDQ DX, SI
+	DECQ CX
+	JNZ  arithRowsRAddAVX512_row
+
+arithRowsRAddAVX512_done:
+	VZEROUPPER
+	RET
+
+// func arithRowsSubAVX512(c *float32, rows int, nfull int, mask int, s *float32, ssBytes int, v *float32, rowBytes int)
+// Requires: AVX, AVX512F
+TEXT ·arithRowsSubAVX512(SB), NOSPLIT, $0-64
+	MOVQ  c+0(FP), DI
+	MOVQ  rows+8(FP), CX
+	MOVQ  nfull+16(FP), R8
+	MOVQ  mask+24(FP), AX
+	KMOVW AX, K1
+	MOVQ  s+32(FP), SI
+	MOVQ  ssBytes+40(FP), DX
+	MOVQ  v+48(FP), R9
+	MOVQ  rowBytes+56(FP), R10
+	TESTQ CX, CX
+	JZ    arithRowsSubAVX512_done
+
+arithRowsSubAVX512_row:
+	VBROADCASTSS (SI), Z1
+	XORQ         AX, AX
+	MOVQ         R8, R11
+	TESTQ        R11, R11
+	JZ           arithRowsSubAVX512_tail
+
+arithRowsSubAVX512_block:
+	VMOVUPS (R9)(AX*1), Z0
+	VSUBPS  Z1, Z0, Z2
+	VMOVUPS Z2, (DI)(AX*1)
+	ADDQ    $0x40, AX
+	DECQ    R11
+	JNZ     arithRowsSubAVX512_block
+
+arithRowsSubAVX512_tail:
+	KORTESTW  K1, K1
+	JZ        arithRowsSubAVX512_next
+	VMOVUPS.Z (R9)(AX*1), K1, Z0
+	VSUBPS    Z1, Z0, Z2
+	VMOVUPS   Z2, K1, (DI)(AX*1)
+
+arithRowsSubAVX512_next:
+	ADDQ R10, DI
+	ADDQ DX, SI
+	DECQ CX
+	JNZ  arithRowsSubAVX512_row
+
+arithRowsSubAVX512_done:
+	VZEROUPPER
+	RET
+
+// func arithRowsRSubAVX512(c *float32, rows int, nfull int, mask int, s *float32, ssBytes int, v *float32, rowBytes int)
+// Requires: AVX, AVX512F
+TEXT ·arithRowsRSubAVX512(SB), NOSPLIT, $0-64
+	MOVQ  c+0(FP), DI
+	MOVQ  rows+8(FP), CX
+	MOVQ  nfull+16(FP), R8
+	MOVQ  mask+24(FP), AX
+	KMOVW AX, K1
+	MOVQ  s+32(FP), SI
+	MOVQ  ssBytes+40(FP), DX
+	MOVQ  v+48(FP), R9
+	MOVQ  rowBytes+56(FP), R10
+	TESTQ CX, CX
+	JZ    arithRowsRSubAVX512_done
+
+arithRowsRSubAVX512_row:
+	VBROADCASTSS (SI), Z1
+	XORQ         AX, AX
+	MOVQ         R8, R11
+	TESTQ        R11, R11
+	JZ           arithRowsRSubAVX512_tail
+
+arithRowsRSubAVX512_block:
+	VMOVUPS (R9)(AX*1), Z0
+	VSUBPS  Z0, Z1, Z2
+	VMOVUPS Z2, (DI)(AX*1)
+	ADDQ    $0x40, AX
+	DECQ    R11
+	JNZ     arithRowsRSubAVX512_block
+
+arithRowsRSubAVX512_tail:
+	KORTESTW  K1, K1
+	JZ        arithRowsRSubAVX512_next
+	VMOVUPS.Z (R9)(AX*1), K1, Z0
+	VSUBPS    Z0, Z1, Z2
+	VMOVUPS   Z2, K1, (DI)(AX*1)
+
+arithRowsRSubAVX512_next:
+	ADDQ R10, DI
+	ADDQ DX, SI
+	DECQ CX
+	JNZ  arithRowsRSubAVX512_row
+
+arithRowsRSubAVX512_done:
+	VZEROUPPER
+	RET
+
+// func arithRowsMulAVX512(c *float32, rows int, nfull int, mask int, s *float32, ssBytes int, v *float32, rowBytes int)
+// Requires: AVX, AVX512F
+TEXT ·arithRowsMulAVX512(SB), NOSPLIT, $0-64
+	MOVQ  c+0(FP), DI
+	MOVQ  rows+8(FP), CX
+	MOVQ  nfull+16(FP), R8
+	MOVQ  mask+24(FP), AX
+	KMOVW AX, K1
+	MOVQ  s+32(FP), SI
+	MOVQ  ssBytes+40(FP), DX
+	MOVQ  v+48(FP), R9
+	MOVQ  rowBytes+56(FP), R10
+	TESTQ CX, CX
+	JZ    arithRowsMulAVX512_done
+
+arithRowsMulAVX512_row:
+	VBROADCASTSS (SI), Z1
+	XORQ         AX, AX
+	MOVQ         R8, R11
+	TESTQ        R11, R11
+	JZ           arithRowsMulAVX512_tail
+
+arithRowsMulAVX512_block:
+	VMOVUPS (R9)(AX*1), Z0
+	VMULPS  Z1, Z0, Z2
+	VMOVUPS Z2, (DI)(AX*1)
+	ADDQ    $0x40, AX
+	DECQ    R11
+	JNZ     arithRowsMulAVX512_block
+
+arithRowsMulAVX512_tail:
+	KORTESTW  K1, K1
+	JZ        arithRowsMulAVX512_next
+	VMOVUPS.Z (R9)(AX*1), K1, Z0
+	VMULPS    Z1, Z0, Z2
+	VMOVUPS   Z2, K1, (DI)(AX*1)
+
+arithRowsMulAVX512_next:
+	ADDQ R10, DI
+	ADDQ DX, SI
+	DECQ CX
+	JNZ  arithRowsMulAVX512_row
+
+arithRowsMulAVX512_done:
+	VZEROUPPER
+	RET
+
+// func arithRowsRMulAVX512(c *float32, rows int, nfull int, mask int, s *float32, ssBytes int, v *float32, rowBytes int)
+// Requires: AVX, AVX512F
+TEXT ·arithRowsRMulAVX512(SB), NOSPLIT, $0-64
+	MOVQ  c+0(FP), DI
+	MOVQ  rows+8(FP), CX
+	MOVQ  nfull+16(FP), R8
+	MOVQ  mask+24(FP), AX
+	KMOVW AX, K1
+	MOVQ  s+32(FP), SI
+	MOVQ  ssBytes+40(FP), DX
+	MOVQ  v+48(FP), R9
+	MOVQ  rowBytes+56(FP), R10
+	TESTQ CX, CX
+	JZ    arithRowsRMulAVX512_done
+
+arithRowsRMulAVX512_row:
+	VBROADCASTSS (SI), Z1
+	XORQ         AX, AX
+	MOVQ         R8, R11
+	TESTQ        R11, R11
+	JZ           arithRowsRMulAVX512_tail
+
+arithRowsRMulAVX512_block:
+	VMOVUPS (R9)(AX*1), Z0
+	VMULPS  Z0, Z1, Z2
+	VMOVUPS Z2, (DI)(AX*1)
+	ADDQ    $0x40, AX
+	DECQ    R11
+	JNZ     arithRowsRMulAVX512_block
+
+arithRowsRMulAVX512_tail:
+	KORTESTW  K1, K1
+	JZ        arithRowsRMulAVX512_next
+	VMOVUPS.Z (R9)(AX*1), K1, Z0
+	VMULPS    Z0, Z1, Z2
+	VMOVUPS   Z2, K1, (DI)(AX*1)
+
+arithRowsRMulAVX512_next:
+	ADDQ R10, DI
+	ADDQ DX, SI
+	DECQ CX
+	JNZ  arithRowsRMulAVX512_row
+
+arithRowsRMulAVX512_done:
+	VZEROUPPER
+	RET
+
+// func arithRowsDivAVX512(c *float32, rows int, nfull int, mask int, s *float32, ssBytes int, v *float32, rowBytes int)
+// Requires: AVX, AVX512F
+TEXT ·arithRowsDivAVX512(SB), NOSPLIT, $0-64
+	MOVQ  c+0(FP), DI
+	MOVQ  rows+8(FP), CX
+	MOVQ  nfull+16(FP), R8
+	MOVQ  mask+24(FP), AX
+	KMOVW AX, K1
+	MOVQ  s+32(FP), SI
+	MOVQ  ssBytes+40(FP), DX
+	MOVQ  v+48(FP), R9
+	MOVQ  rowBytes+56(FP), R10
+	TESTQ CX, CX
+	JZ    arithRowsDivAVX512_done
+
+arithRowsDivAVX512_row:
+	VBROADCASTSS (SI), Z1
+	XORQ         AX, AX
+	MOVQ         R8, R11
+	TESTQ        R11, R11
+	JZ           arithRowsDivAVX512_tail
+
+arithRowsDivAVX512_block:
+	VMOVUPS (R9)(AX*1), Z0
+	VDIVPS  Z1, Z0, Z2
+	VMOVUPS Z2, (DI)(AX*1)
+	ADDQ    $0x40, AX
+	DECQ    R11
+	JNZ     arithRowsDivAVX512_block
+
+arithRowsDivAVX512_tail:
+	KORTESTW  K1, K1
+	JZ        arithRowsDivAVX512_next
+	VMOVUPS.Z (R9)(AX*1), K1, Z0
+	VDIVPS    Z1, Z0, Z2
+	VMOVUPS   Z2, K1, (DI)(AX*1)
+
+arithRowsDivAVX512_next:
+	ADDQ R10, DI
+	ADDQ DX, SI
+	DECQ CX
+	JNZ  arithRowsDivAVX512_row
+
+arithRowsDivAVX512_done:
+	VZEROUPPER
+	RET
+
+// func arithRowsRDivAVX512(c *float32, rows int, nfull int, mask int, s *float32, ssBytes int, v *float32, rowBytes int)
+// Requires: AVX, AVX512F
+TEXT ·arithRowsRDivAVX512(SB), NOSPLIT, $0-64
+	MOVQ  c+0(FP), DI
+	MOVQ  rows+8(FP), CX
+	MOVQ  nfull+16(FP), R8
+	MOVQ  mask+24(FP), AX
+	KMOVW AX, K1
+	MOVQ  s+32(FP), SI
+	MOVQ  ssBytes+40(FP), DX
+	MOVQ  v+48(FP), R9
+	MOVQ  rowBytes+56(FP), R10
+	TESTQ CX, CX
+	JZ    arithRowsRDivAVX512_done
+
+arithRowsRDivAVX512_row:
+	VBROADCASTSS (SI), Z1
+	XORQ         AX, AX
+	MOVQ         R8, R11
+	TESTQ        R11, R11
+	JZ           arithRowsRDivAVX512_tail
+
+arithRowsRDivAVX512_block:
+	VMOVUPS (R9)(AX*1), Z0
+	VDIVPS  Z0, Z1, Z2
+	VMOVUPS Z2, (DI)(AX*1)
+	ADDQ    $0x40, AX
+	DECQ    R11
+	JNZ     arithRowsRDivAVX512_block
+
+arithRowsRDivAVX512_tail:
+	KORTESTW  K1, K1
+	JZ        arithRowsRDivAVX512_next
+	VMOVUPS.Z (R9)(AX*1), K1, Z0
+	VDIVPS    Z0, Z1, Z2
+	VMOVUPS   Z2, K1, (DI)(AX*1)
+
+arithRowsRDivAVX512_next:
+	ADDQ R10, DI
+	ADDQ DX, SI
+	DECQ CX
+	JNZ  arithRowsRDivAVX512_row
+
+arithRowsRDivAVX512_done:
+	VZEROUPPER
+	RET

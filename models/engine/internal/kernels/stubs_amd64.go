@@ -247,3 +247,59 @@ func arithrVVDivAVX512(y *float32, x *float32, nfull int, mask int)
 //
 //go:noescape
 func argMaxColsAVX512(x *float32, rows int, stride int, mask0 int, mask1 int, idx *int32)
+
+// arithRowsAddAVX512 sets c[i*n+j] = v[j] op s[i*ss] with op Add for rows i, nfull
+// blocks of 16 values j and a tail block of the lanes set in mask (n
+// values, rowBytes = 4n).
+//
+//go:noescape
+func arithRowsAddAVX512(c *float32, rows int, nfull int, mask int, s *float32, ssBytes int, v *float32, rowBytes int)
+
+// arithRowsRAddAVX512 sets c[i*n+j] = s[i*ss] op v[j] with op Add for rows i, nfull
+// blocks of 16 values j and a tail block of the lanes set in mask (n
+// values, rowBytes = 4n).
+//
+//go:noescape
+func arithRowsRAddAVX512(c *float32, rows int, nfull int, mask int, s *float32, ssBytes int, v *float32, rowBytes int)
+
+// arithRowsSubAVX512 sets c[i*n+j] = v[j] op s[i*ss] with op Sub for rows i, nfull
+// blocks of 16 values j and a tail block of the lanes set in mask (n
+// values, rowBytes = 4n).
+//
+//go:noescape
+func arithRowsSubAVX512(c *float32, rows int, nfull int, mask int, s *float32, ssBytes int, v *float32, rowBytes int)
+
+// arithRowsRSubAVX512 sets c[i*n+j] = s[i*ss] op v[j] with op Sub for rows i, nfull
+// blocks of 16 values j and a tail block of the lanes set in mask (n
+// values, rowBytes = 4n).
+//
+//go:noescape
+func arithRowsRSubAVX512(c *float32, rows int, nfull int, mask int, s *float32, ssBytes int, v *float32, rowBytes int)
+
+// arithRowsMulAVX512 sets c[i*n+j] = v[j] op s[i*ss] with op Mul for rows i, nfull
+// blocks of 16 values j and a tail block of the lanes set in mask (n
+// values, rowBytes = 4n).
+//
+//go:noescape
+func arithRowsMulAVX512(c *float32, rows int, nfull int, mask int, s *float32, ssBytes int, v *float32, rowBytes int)
+
+// arithRowsRMulAVX512 sets c[i*n+j] = s[i*ss] op v[j] with op Mul for rows i, nfull
+// blocks of 16 values j and a tail block of the lanes set in mask (n
+// values, rowBytes = 4n).
+//
+//go:noescape
+func arithRowsRMulAVX512(c *float32, rows int, nfull int, mask int, s *float32, ssBytes int, v *float32, rowBytes int)
+
+// arithRowsDivAVX512 sets c[i*n+j] = v[j] op s[i*ss] with op Div for rows i, nfull
+// blocks of 16 values j and a tail block of the lanes set in mask (n
+// values, rowBytes = 4n).
+//
+//go:noescape
+func arithRowsDivAVX512(c *float32, rows int, nfull int, mask int, s *float32, ssBytes int, v *float32, rowBytes int)
+
+// arithRowsRDivAVX512 sets c[i*n+j] = s[i*ss] op v[j] with op Div for rows i, nfull
+// blocks of 16 values j and a tail block of the lanes set in mask (n
+// values, rowBytes = 4n).
+//
+//go:noescape
+func arithRowsRDivAVX512(c *float32, rows int, nfull int, mask int, s *float32, ssBytes int, v *float32, rowBytes int)

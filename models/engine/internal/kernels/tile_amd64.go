@@ -219,3 +219,25 @@ func argMaxCols(idx []int64, x []float32, rows, stride int) {
 		}
 	}
 }
+
+// arithRowsKernels are the AVX-512 kernels of ArithRows by operation,
+// v op s then s op v.
+var arithRowsKernels = [4][2]func(c *float32, rows, nfull, mask int, s *float32, ssBytes int, v *float32, rowBytes int){
+	ArithAdd: {arithRowsAddAVX512, arithRowsRAddAVX512},
+	ArithSub: {arithRowsSubAVX512, arithRowsRSubAVX512},
+	ArithMul: {arithRowsMulAVX512, arithRowsRMulAVX512},
+	ArithDiv: {arithRowsDivAVX512, arithRowsRDivAVX512},
+}
+
+// arithRows is ArithRows on the AVX-512 kernels, or the scalar loops.
+func arithRows(op ArithOp, c []float32, n int, s []float32, ss int, v []float32, rev bool) {
+	if impl != ImplAVX512 {
+		arithRowsGo(op, c, n, s, ss, v, rev)
+		return
+	}
+	r := 0
+	if rev {
+		r = 1
+	}
+	arithRowsKernels[op][r](&c[0], len(c)/n, n/16, 1<<(n%16)-1, &s[0], 4*ss, &v[0], 4*n)
+}

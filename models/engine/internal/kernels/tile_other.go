@@ -27,3 +27,7 @@ func arithScalar(op ArithOp, y []float32, c float32, rev bool) { arithScalarGo(o
 func arithVec(op ArithOp, y, x []float32, rev bool) { arithVecGo(op, y, x, rev) }
 
 func argMaxCols(idx []int64, x []float32, rows, stride int) { argMaxColsGo(idx, x, rows, stride) }
+
+func arithRows(op ArithOp, c []float32, n int, s []float32, ss int, v []float32, rev bool) {
+	arithRowsGo(op, c, n, s, ss, v, rev)
+}

@@ -40,6 +40,7 @@ func main() {
 	evensAVX512()
 	arithAVX512()
 	argMaxColsAVX512()
+	arithRowsAVX512()
 	Generate()
 }
 
@@ -1450,6 +1451,87 @@ func argMaxColsAVX512() {
 	Label(lbl("done"))
 	VMOVDQU32(Z2, K1, Mem{Base: RSI})
 	VMOVDQU32(Z3, K2, Mem{Base: RSI, Disp: 64})
+	VZEROUPPER()
+	RET()
+}
+
+// arithRowsAVX512 generates the kernels of ArithRows: rows of c, each one
+// vector v against one scalar of s (broadcast), 16 values a step and a
+// masked tail. Each is one IEEE operation per element with the operands
+// in the Go expression's order, the same bits.
+func arithRowsAVX512() {
+	ops := []struct {
+		name string
+		f    func(mxyz, xyz, xyz1 Op) // avo order: xyz1 = xyz op mxyz
+	}{
+		{"Add", func(a, b, c Op) { VADDPS(a, b, c) }},
+		{"Sub", func(a, b, c Op) { VSUBPS(a, b, c) }},
+		{"Mul", func(a, b, c Op) { VMULPS(a, b, c) }},
+		{"Div", func(a, b, c Op) { VDIVPS(a, b, c) }},
+	}
+	for _, o := range ops {
+		for _, rev := range []bool{false, true} {
+			arithRowsKernel(o.name, rev, o.f)
+		}
+	}
+}
+
+// arithRowsKernel emits arithRows<op>AVX512 (c = v op s) or
+// arithRowsR<op>AVX512 (c = s op v).
+func arithRowsKernel(op string, rev bool, f func(mxyz, xyz, xyz1 Op)) {
+	name, what := "arithRows"+op+"AVX512", "v[j] op s[i*ss]"
+	if rev {
+		name, what = "arithRowsR"+op+"AVX512", "s[i*ss] op v[j]"
+	}
+	TEXT(name, NOSPLIT, "func(c *float32, rows, nfull, mask int, s *float32, ssBytes int, v *float32, rowBytes int)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s sets c[i*n+j] = %s with op %s for rows i, nfull", name, what, op),
+		"blocks of 16 values j and a tail block of the lanes set in mask (n",
+		"values, rowBytes = 4n).")
+	Load(Param("c"), RDI)
+	Load(Param("rows"), RCX)
+	Load(Param("nfull"), R8)
+	Load(Param("mask"), RAX)
+	KMOVW(EAX, K1)
+	Load(Param("s"), RSI)
+	Load(Param("ssBytes"), RDX)
+	Load(Param("v"), R9)
+	Load(Param("rowBytes"), R10)
+	lbl := func(l string) string { return name + "_" + l }
+	apply := func() {
+		if rev {
+			f(Z0, Z1, Z2) // s op v
+		} else {
+			f(Z1, Z0, Z2) // v op s
+		}
+	}
+	TESTQ(RCX, RCX)
+	JZ(LabelRef(lbl("done")))
+	Label(lbl("row"))
+	VBROADCASTSS(Mem{Base: RSI}, Z1)
+	XORQ(RAX, RAX)
+	MOVQ(R8, R11)
+	TESTQ(R11, R11)
+	JZ(LabelRef(lbl("tail")))
+	Label(lbl("block"))
+	VMOVUPS(Mem{Base: R9, Index: RAX, Scale: 1}, Z0)
+	apply()
+	VMOVUPS(Z2, Mem{Base: RDI, Index: RAX, Scale: 1})
+	ADDQ(U8(64), RAX)
+	DECQ(R11)
+	JNZ(LabelRef(lbl("block")))
+	Label(lbl("tail"))
+	KORTESTW(K1, K1)
+	JZ(LabelRef(lbl("next")))
+	VMOVUPS_Z(Mem{Base: R9, Index: RAX, Scale: 1}, K1, Z0)
+	apply()
+	VMOVUPS(Z2, K1, Mem{Base: RDI, Index: RAX, Scale: 1})
+	Label(lbl("next"))
+	ADDQ(R10, RDI)
+	ADDQ(RDX, RSI)
+	DECQ(RCX)
+	JNZ(LabelRef(lbl("row")))
+	Label(lbl("done"))
 	VZEROUPPER()
 	RET()
 }
