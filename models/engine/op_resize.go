@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 	"math"
+
+	"github.com/kneescreen/kneescreen/models/engine/internal/kernels"
 )
 
 func init() {
@@ -247,6 +249,10 @@ func (s *resizeStep) Range(lo, hi int) {
 	for pl := lo; pl < hi; pl++ {
 		src := s.x.F32[pl*k.ih*k.iw : (pl+1)*k.ih*k.iw]
 		dst := s.y.F32[pl*k.oh*k.ow : (pl+1)*k.oh*k.ow]
+		if k.linear && k.ow <= resizeRowMax {
+			resizeLinearPlane(k, dst, src)
+			continue
+		}
 		for oy, ty := range k.ys {
 			row := dst[oy*k.ow : (oy+1)*k.ow]
 			r0 := src[ty.i0*k.iw : (ty.i0+1)*k.iw]
@@ -263,5 +269,45 @@ func (s *resizeStep) Range(lo, hi int) {
 				row[ox] = top + (bot-top)*ty.w
 			}
 		}
+	}
+}
+
+// resizeRowMax is the widest output row resizeLinearPlane keeps on the
+// stack (two rows of it).
+const resizeRowMax = 256
+
+// resizeLinearPlane is Range's linear loop for one plane with the top and
+// bottom lerps of each source row computed once and kept while the next
+// output rows read them (the row taps only move forward), instead of
+// twice per output row: with 2x upsampling each is read by about four
+// output rows. Every value is the same expression on the same operands
+// as Range's loop, so the same bits.
+func resizeLinearPlane(k *resizeKernel, dst, src []float32) {
+	var buf [2][resizeRowMax]float32
+	rows := [2]int{-1, -1} // the source row held in buf[i]
+	lerp := func(iy int) []float32 {
+		for i, r := range rows {
+			if r == iy {
+				return buf[i][:k.ow]
+			}
+		}
+		// Replace the older row: taps move forward, so the one with the
+		// smaller index is not read again.
+		i := 0
+		if rows[1] < rows[0] {
+			i = 1
+		}
+		rows[i] = iy
+		h := buf[i][:k.ow]
+		r := src[iy*k.iw : (iy+1)*k.iw]
+		for ox, tx := range k.xs {
+			h[ox] = r[tx.i0] + (r[tx.i1]-r[tx.i0])*tx.w
+		}
+		return h
+	}
+	for oy, ty := range k.ys {
+		row := dst[oy*k.ow : (oy+1)*k.ow]
+		// top + (bot-top)*ty.w, three roundings as Range's expression.
+		kernels.Lerp(row, lerp(ty.i0), lerp(ty.i1), ty.w)
 	}
 }

@@ -142,3 +142,25 @@ func arithRowsGo(op ArithOp, c []float32, n int, s []float32, ss int, v []float3
 		}
 	}
 }
+
+// Lerp sets dst[i] = a[i] + (b[i]-a[i])*w for every element of dst, the
+// same bits as that Go expression on every implementation: three
+// separately rounded float32 operations on amd64 below GOAMD64=v3, the
+// compiler's fused form where it fuses (then without the vector kernel). a and b must be at least as long
+// as dst.
+func Lerp(dst, a, b []float32, w float32) {
+	if len(a) < len(dst) || len(b) < len(dst) {
+		panic(fmt.Sprintf("kernels: Lerp of %d values from %d and %d", len(dst), len(a), len(b)))
+	}
+	if len(dst) == 0 {
+		return
+	}
+	lerp(dst, a[:len(dst)], b[:len(dst)], w)
+}
+
+func lerpGo(dst, a, b []float32, w float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	for i := range dst {
+		dst[i] = a[i] + (b[i]-a[i])*w
+	}
+}

@@ -5216,3 +5216,43 @@ arithRowsRDivAVX512_next:
 arithRowsRDivAVX512_done:
 	VZEROUPPER
 	RET
+
+// func lerpAVX512(dst *float32, a *float32, b *float32, nfull int, mask int, w float32)
+// Requires: AVX, AVX512F
+TEXT ·lerpAVX512(SB), NOSPLIT, $0-44
+	MOVQ         dst+0(FP), DI
+	MOVQ         a+8(FP), SI
+	MOVQ         b+16(FP), DX
+	MOVQ         nfull+24(FP), CX
+	MOVQ         mask+32(FP), AX
+	KMOVW        AX, K1
+	VBROADCASTSS w+40(FP), Z3
+	TESTQ        CX, CX
+	JZ           lerpAVX512_tail
+
+lerpAVX512_loop:
+	VMOVUPS (SI), Z0
+	VMOVUPS (DX), Z1
+	VSUBPS  Z0, Z1, Z2
+	VMULPS  Z3, Z2, Z2
+	VADDPS  Z2, Z0, Z2
+	VMOVUPS Z2, (DI)
+	ADDQ    $0x40, DI
+	ADDQ    $0x40, SI
+	ADDQ    $0x40, DX
+	DECQ    CX
+	JNZ     lerpAVX512_loop
+
+lerpAVX512_tail:
+	KORTESTW  K1, K1
+	JZ        lerpAVX512_done
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z (DX), K1, Z1
+	VSUBPS    Z0, Z1, Z2
+	VMULPS    Z3, Z2, Z2
+	VADDPS    Z2, Z0, Z2
+	VMOVUPS   Z2, K1, (DI)
+
+lerpAVX512_done:
+	VZEROUPPER
+	RET

@@ -303,3 +303,9 @@ func arithRowsDivAVX512(c *float32, rows int, nfull int, mask int, s *float32, s
 //
 //go:noescape
 func arithRowsRDivAVX512(c *float32, rows int, nfull int, mask int, s *float32, ssBytes int, v *float32, rowBytes int)
+
+// lerpAVX512 sets dst[i] = a[i] + (b[i]-a[i])*w for nfull blocks of 16 values
+// and a tail block of the lanes set in mask.
+//
+//go:noescape
+func lerpAVX512(dst *float32, a *float32, b *float32, nfull int, mask int, w float32)

@@ -241,3 +241,13 @@ func arithRows(op ArithOp, c []float32, n int, s []float32, ss int, v []float32,
 	}
 	arithRowsKernels[op][r](&c[0], len(c)/n, n/16, 1<<(n%16)-1, &s[0], 4*ss, &v[0], 4*n)
 }
+
+// lerp is Lerp on the AVX-512 kernel, or the scalar loop (also where the
+// compiler fuses the Go expression, which the kernel does not).
+func lerp(dst, a, b []float32, w float32) {
+	if impl != ImplAVX512 || goFusesFMA {
+		lerpGo(dst, a, b, w)
+		return
+	}
+	lerpAVX512(&dst[0], &a[0], &b[0], len(dst)/16, 1<<(len(dst)%16)-1, w)
+}

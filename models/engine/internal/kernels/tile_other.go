@@ -31,3 +31,5 @@ func argMaxCols(idx []int64, x []float32, rows, stride int) { argMaxColsGo(idx, 
 func arithRows(op ArithOp, c []float32, n int, s []float32, ss int, v []float32, rev bool) {
 	arithRowsGo(op, c, n, s, ss, v, rev)
 }
+
+func lerp(dst, a, b []float32, w float32) { lerpGo(dst, a, b, w) }

@@ -41,6 +41,7 @@ func main() {
 	arithAVX512()
 	argMaxColsAVX512()
 	arithRowsAVX512()
+	lerpAVX512()
 	Generate()
 }
 
@@ -1531,6 +1532,52 @@ func arithRowsKernel(op string, rev bool, f func(mxyz, xyz, xyz1 Op)) {
 	ADDQ(RDX, RSI)
 	DECQ(RCX)
 	JNZ(LabelRef(lbl("row")))
+	Label(lbl("done"))
+	VZEROUPPER()
+	RET()
+}
+
+// lerpAVX512 emits dst = a + (b-a)*w as three separately rounded
+// operations (no FMA), the Go expression's, 16 values a step and a masked
+// tail.
+func lerpAVX512() {
+	const name = "lerpAVX512"
+	TEXT(name, NOSPLIT, "func(dst, a, b *float32, nfull, mask int, w float32)")
+	Pragma("noescape")
+	Doc(name+" sets dst[i] = a[i] + (b[i]-a[i])*w for nfull blocks of 16 values",
+		"and a tail block of the lanes set in mask.")
+	Load(Param("dst"), RDI)
+	Load(Param("a"), RSI)
+	Load(Param("b"), RDX)
+	Load(Param("nfull"), RCX)
+	Load(Param("mask"), RAX)
+	KMOVW(EAX, K1)
+	VBROADCASTSS(paramAddr("w"), Z3)
+	lbl := func(l string) string { return name + "_" + l }
+	body := func() {
+		VSUBPS(Z0, Z1, Z2) // b - a
+		VMULPS(Z3, Z2, Z2) // (b-a)*w
+		VADDPS(Z2, Z0, Z2) // a + (b-a)*w
+	}
+	TESTQ(RCX, RCX)
+	JZ(LabelRef(lbl("tail")))
+	Label(lbl("loop"))
+	VMOVUPS(Mem{Base: RSI}, Z0)
+	VMOVUPS(Mem{Base: RDX}, Z1)
+	body()
+	VMOVUPS(Z2, Mem{Base: RDI})
+	ADDQ(U8(64), RDI)
+	ADDQ(U8(64), RSI)
+	ADDQ(U8(64), RDX)
+	DECQ(RCX)
+	JNZ(LabelRef(lbl("loop")))
+	Label(lbl("tail"))
+	KORTESTW(K1, K1)
+	JZ(LabelRef(lbl("done")))
+	VMOVUPS_Z(Mem{Base: RSI}, K1, Z0)
+	VMOVUPS_Z(Mem{Base: RDX}, K1, Z1)
+	body()
+	VMOVUPS(Z2, K1, Mem{Base: RDI})
 	Label(lbl("done"))
 	VZEROUPPER()
 	RET()

@@ -1,0 +1,9 @@
+//go:build !amd64.v3
+
+package kernels
+
+// goFusesFMA reports whether the Go compiler may fuse x*y + z into one FMA
+// on this build (GOAMD64=v3 or above), which the kernels that promise the
+// Go expression's bits must then follow. amd64 below v3 rounds each
+// operation; other architectures never reach the assembly kernels.
+const goFusesFMA = false
