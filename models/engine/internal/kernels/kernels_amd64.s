@@ -5256,3 +5256,32 @@ lerpAVX512_tail:
 lerpAVX512_done:
 	VZEROUPPER
 	RET
+
+// func gather3AVX512(dst *float32, src *int32, nblocks int, perm *int32)
+// Requires: AVX, AVX512F
+TEXT ·gather3AVX512(SB), NOSPLIT, $0-32
+	MOVQ      dst+0(FP), DI
+	MOVQ      src+8(FP), SI
+	MOVQ      nblocks+16(FP), CX
+	MOVQ      perm+24(FP), AX
+	VMOVDQU32 (AX), Z4
+	VMOVDQU32 64(AX), Z5
+	TESTQ     CX, CX
+	JZ        gather3AVX512_done
+
+gather3AVX512_loop:
+	VMOVDQU32 (SI), Z0
+	VMOVDQU32 64(SI), Z1
+	VMOVDQU32 128(SI), Z2
+	VPERMT2D  Z1, Z4, Z0
+	VPERMT2D  Z2, Z5, Z0
+	VCVTDQ2PS Z0, Z0
+	VMOVUPS   Z0, (DI)
+	ADDQ      $0x40, DI
+	ADDQ      $0xc0, SI
+	DECQ      CX
+	JNZ       gather3AVX512_loop
+
+gather3AVX512_done:
+	VZEROUPPER
+	RET

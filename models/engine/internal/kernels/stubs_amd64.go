@@ -309,3 +309,9 @@ func arithRowsRDivAVX512(c *float32, rows int, nfull int, mask int, s *float32, 
 //
 //go:noescape
 func lerpAVX512(dst *float32, a *float32, b *float32, nfull int, mask int, w float32)
+
+// gather3AVX512 sets dst[j] = float32(src[3*j]) for nblocks blocks of 16 values j;
+// perm holds the two permutes' indices (32 int32s).
+//
+//go:noescape
+func gather3AVX512(dst *float32, src *int32, nblocks int, perm *int32)

@@ -251,3 +251,32 @@ func lerp(dst, a, b []float32, w float32) {
 	}
 	lerpAVX512(&dst[0], &a[0], &b[0], len(dst)/16, 1<<(len(dst)%16)-1, w)
 }
+
+// gather3Perm are gather3AVX512's permute indices: lanes 0-10 take source
+// 3j of the first two vectors (0-31), then lanes 11-15 take source 3j-32 of
+// the third (as 16+) while lanes 0-10 keep their value.
+var gather3Perm = func() (p [32]int32) {
+	for j := range 16 {
+		p[j] = int32(min(3*j, 31))
+		p[16+j] = int32(j)
+		if j >= 11 {
+			p[16+j] = int32(16 + 3*j - 32)
+		}
+	}
+	return p
+}()
+
+// gatherInt32 is GatherInt32 with stride 3 on the AVX-512 kernel for the
+// blocks whose 48 source values lie inside src, the rest in the scalar
+// loop.
+func gatherInt32(dst []float32, src []int32, off, stride int) {
+	if impl != ImplAVX512 || stride != 3 {
+		gatherInt32Go(dst, src, off, stride)
+		return
+	}
+	nb := min(len(dst), (len(src)-off)/3) / 16
+	if nb > 0 {
+		gather3AVX512(&dst[0], &src[off], nb, &gather3Perm[0])
+	}
+	gatherInt32Go(dst[16*nb:], src, off+48*nb, stride)
+}

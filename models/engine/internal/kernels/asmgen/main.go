@@ -42,6 +42,7 @@ func main() {
 	argMaxColsAVX512()
 	arithRowsAVX512()
 	lerpAVX512()
+	gather3AVX512()
 	Generate()
 }
 
@@ -1578,6 +1579,42 @@ func lerpAVX512() {
 	VMOVUPS_Z(Mem{Base: RDX}, K1, Z1)
 	body()
 	VMOVUPS(Z2, K1, Mem{Base: RDI})
+	Label(lbl("done"))
+	VZEROUPPER()
+	RET()
+}
+
+// gather3AVX512 emits the stride-3 int32 gather of GatherInt32: each
+// block of 16 outputs is 48 consecutive source values in three vectors,
+// whose every third lane two two-table permutes pick, then VCVTDQ2PS
+// converts with the default rounding, as Go's float32(int32).
+func gather3AVX512() {
+	const name = "gather3AVX512"
+	TEXT(name, NOSPLIT, "func(dst *float32, src *int32, nblocks int, perm *int32)")
+	Pragma("noescape")
+	Doc(name+" sets dst[j] = float32(src[3*j]) for nblocks blocks of 16 values j;",
+		"perm holds the two permutes' indices (32 int32s).")
+	Load(Param("dst"), RDI)
+	Load(Param("src"), RSI)
+	Load(Param("nblocks"), RCX)
+	Load(Param("perm"), RAX)
+	VMOVDQU32(Mem{Base: RAX}, Z4)
+	VMOVDQU32(Mem{Base: RAX, Disp: 64}, Z5)
+	lbl := func(l string) string { return name + "_" + l }
+	TESTQ(RCX, RCX)
+	JZ(LabelRef(lbl("done")))
+	Label(lbl("loop"))
+	VMOVDQU32(Mem{Base: RSI}, Z0)
+	VMOVDQU32(Mem{Base: RSI, Disp: 64}, Z1)
+	VMOVDQU32(Mem{Base: RSI, Disp: 128}, Z2)
+	VPERMT2D(Z1, Z4, Z0) // lanes 0-10: source 0, 3, ..., 30 of Z0:Z1
+	VPERMT2D(Z2, Z5, Z0) // lanes 11-15: source 33, ..., 45 from Z2
+	VCVTDQ2PS(Z0, Z0)
+	VMOVUPS(Z0, Mem{Base: RDI})
+	ADDQ(U8(64), RDI)
+	ADDQ(Imm(192), RSI)
+	DECQ(RCX)
+	JNZ(LabelRef(lbl("loop")))
 	Label(lbl("done"))
 	VZEROUPPER()
 	RET()
