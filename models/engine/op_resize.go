@@ -153,6 +153,17 @@ func compileResize(c *opCtx) error {
 			*tab = append(*tab, t)
 		}
 	}
+	if k.linear {
+		i0, i1, w := make([]int32, len(k.xs)), make([]int32, len(k.xs)), make([]float32, len(k.xs))
+		for j, t := range k.xs {
+			i0[j], i1[j], w[j] = int32(t.i0), int32(t.i1), t.w
+		}
+		taps, err := kernels.NewTaps(i0, i1, w, k.iw)
+		if err != nil {
+			return err
+		}
+		k.taps = taps
+	}
 	c.setOut(Float32, out)
 	c.k = k
 	return nil
@@ -225,6 +236,7 @@ type resizeKernel struct {
 	planes, ih, iw, oh, ow int
 	linear                 bool
 	ys, xs                 []resizeTap
+	taps                   *kernels.Taps // xs of a linear resize, for kernels.Taps.Lerp
 }
 
 type resizeStep struct {
@@ -249,25 +261,35 @@ func (s *resizeStep) Range(lo, hi int) {
 	for pl := lo; pl < hi; pl++ {
 		src := s.x.F32[pl*k.ih*k.iw : (pl+1)*k.ih*k.iw]
 		dst := s.y.F32[pl*k.oh*k.ow : (pl+1)*k.oh*k.ow]
-		if k.linear && k.ow <= resizeRowMax {
-			resizeLinearPlane(k, dst, src)
-			continue
-		}
-		for oy, ty := range k.ys {
-			row := dst[oy*k.ow : (oy+1)*k.ow]
-			r0 := src[ty.i0*k.iw : (ty.i0+1)*k.iw]
-			if !k.linear {
+		switch {
+		case !k.linear:
+			for oy, ty := range k.ys {
+				row := dst[oy*k.ow : (oy+1)*k.ow]
+				r0 := src[ty.i0*k.iw : (ty.i0+1)*k.iw]
 				for ox, tx := range k.xs {
 					row[ox] = r0[tx.i0]
 				}
-				continue
 			}
-			r1 := src[ty.i1*k.iw : (ty.i1+1)*k.iw]
-			for ox, tx := range k.xs {
-				top := r0[tx.i0] + (r0[tx.i1]-r0[tx.i0])*tx.w
-				bot := r1[tx.i0] + (r1[tx.i1]-r1[tx.i0])*tx.w
-				row[ox] = top + (bot-top)*ty.w
-			}
+		case k.ow <= resizeRowMax:
+			resizeLinearPlane(k, dst, src)
+		default:
+			resizeLinearScan(k, dst, src)
+		}
+	}
+}
+
+// resizeLinearScan is the linear interpolation of one plane as
+// TensorFlow's arithmetic states it, output by output; resizeLinearPlane
+// computes the same expressions with less work.
+func resizeLinearScan(k *resizeKernel, dst, src []float32) {
+	for oy, ty := range k.ys {
+		row := dst[oy*k.ow : (oy+1)*k.ow]
+		r0 := src[ty.i0*k.iw : (ty.i0+1)*k.iw]
+		r1 := src[ty.i1*k.iw : (ty.i1+1)*k.iw]
+		for ox, tx := range k.xs {
+			top := r0[tx.i0] + (r0[tx.i1]-r0[tx.i0])*tx.w
+			bot := r1[tx.i0] + (r1[tx.i1]-r1[tx.i0])*tx.w
+			row[ox] = top + (bot-top)*ty.w
 		}
 	}
 }
@@ -276,38 +298,39 @@ func (s *resizeStep) Range(lo, hi int) {
 // stack (two rows of it).
 const resizeRowMax = 256
 
-// resizeLinearPlane is Range's linear loop for one plane with the top and
-// bottom lerps of each source row computed once and kept while the next
-// output rows read them (the row taps only move forward), instead of
-// twice per output row: with 2x upsampling each is read by about four
-// output rows. Every value is the same expression on the same operands
-// as Range's loop, so the same bits.
+// resizeLinearPlane is resizeLinearScan with the horizontal lerp of each
+// source row computed once and kept while the next output rows read it
+// (the row taps move forward), instead of twice per output row: with 2x
+// upsampling each is read by about four output rows. Every value is the
+// same expression on the same operands as the scan's, so the same bits.
 func resizeLinearPlane(k *resizeKernel, dst, src []float32) {
 	var buf [2][resizeRowMax]float32
 	rows := [2]int{-1, -1} // the source row held in buf[i]
-	lerp := func(iy int) []float32 {
+	// slot returns the buffer holding source row iy's lerp, computing it
+	// into a buffer other than keep's on a miss.
+	slot := func(iy, keep int) int {
 		for i, r := range rows {
 			if r == iy {
-				return buf[i][:k.ow]
+				return i
 			}
 		}
-		// Replace the older row: taps move forward, so the one with the
-		// smaller index is not read again.
 		i := 0
-		if rows[1] < rows[0] {
+		switch {
+		case keep >= 0:
+			i = 1 - keep
+		case rows[1] < rows[0]: // the row read longest ago
 			i = 1
 		}
 		rows[i] = iy
-		h := buf[i][:k.ow]
-		r := src[iy*k.iw : (iy+1)*k.iw]
-		for ox, tx := range k.xs {
-			h[ox] = r[tx.i0] + (r[tx.i1]-r[tx.i0])*tx.w
-		}
-		return h
+		// r[tx.i0] + (r[tx.i1]-r[tx.i0])*tx.w for every output column.
+		k.taps.Lerp(buf[i][:k.ow], src[iy*k.iw:(iy+1)*k.iw])
+		return i
 	}
 	for oy, ty := range k.ys {
 		row := dst[oy*k.ow : (oy+1)*k.ow]
-		// top + (bot-top)*ty.w, three roundings as Range's expression.
-		kernels.Lerp(row, lerp(ty.i0), lerp(ty.i1), ty.w)
+		top := slot(ty.i0, -1)
+		bot := slot(ty.i1, top)
+		// top + (bot-top)*ty.w, three roundings as the scan's expression.
+		kernels.Lerp(row, buf[top][:k.ow], buf[bot][:k.ow], ty.w)
 	}
 }

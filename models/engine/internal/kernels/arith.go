@@ -164,3 +164,48 @@ func lerpGo(dst, a, b []float32, w float32) {
 		dst[i] = a[i] + (b[i]-a[i])*w
 	}
 }
+
+// Taps are the horizontal taps of bilinear resizing: output j is
+// r[I0[j]] + (r[I1[j]]-r[I0[j]])*W[j] of a source row r of RowLen values.
+// NewTaps checks them once, so that Lerp need not per row.
+type Taps struct {
+	i0, i1 []int32
+	w      []float32
+	rowLen int
+}
+
+// NewTaps returns the taps of len(w) outputs over rows of rowLen values;
+// every index must lie in [0, rowLen).
+func NewTaps(i0, i1 []int32, w []float32, rowLen int) (*Taps, error) {
+	n := len(w)
+	if len(i0) != n || len(i1) != n {
+		return nil, fmt.Errorf("kernels: %d and %d taps for %d weights", len(i0), len(i1), n)
+	}
+	for j := range n {
+		if i0[j] < 0 || int(i0[j]) >= rowLen || i1[j] < 0 || int(i1[j]) >= rowLen {
+			return nil, fmt.Errorf("kernels: tap %d (%d, %d) outside a row of %d", j, i0[j], i1[j], rowLen)
+		}
+	}
+	return &Taps{i0: i0, i1: i1, w: w, rowLen: rowLen}, nil
+}
+
+// Lerp sets dst[j] = r[i0[j]] + (r[i1[j]]-r[i0[j]])*w[j] for every output
+// j, the same bits as that Go expression on every implementation (see the
+// function Lerp). dst must hold the outputs and r a row; AVX-512 takes
+// rows of up to 32 values in registers.
+func (t *Taps) Lerp(dst, r []float32) {
+	n := len(t.w)
+	if len(dst) < n || len(r) < t.rowLen {
+		panic(fmt.Sprintf("kernels: Taps.Lerp of %d outputs into %d from a row of %d, want %d", n, len(dst), len(r), t.rowLen))
+	}
+	if n == 0 {
+		return
+	}
+	lerpTaps(dst[:n], r[:t.rowLen], t.i0, t.i1, t.w)
+}
+
+func lerpTapsGo(dst, r []float32, i0, i1 []int32, w []float32) {
+	for j := range dst {
+		dst[j] = r[i0[j]] + (r[i1[j]]-r[i0[j]])*w[j]
+	}
+}

@@ -5285,3 +5285,57 @@ gather3AVX512_loop:
 gather3AVX512_done:
 	VZEROUPPER
 	RET
+
+// func lerpTapsAVX512(dst *float32, r *float32, rmask0 int, rmask1 int, i0 *int32, i1 *int32, w *float32, nfull int, mask int)
+// Requires: AVX, AVX512F
+TEXT ·lerpTapsAVX512(SB), NOSPLIT, $0-72
+	MOVQ      r+8(FP), SI
+	MOVQ      rmask0+16(FP), AX
+	KMOVW     AX, K2
+	MOVQ      rmask1+24(FP), AX
+	KMOVW     AX, K3
+	VMOVUPS.Z (SI), K2, Z0
+	VMOVUPS.Z 64(SI), K3, Z1
+	MOVQ      dst+0(FP), DI
+	MOVQ      i0+32(FP), R8
+	MOVQ      i1+40(FP), R9
+	MOVQ      w+48(FP), R10
+	MOVQ      nfull+56(FP), CX
+	MOVQ      mask+64(FP), AX
+	KMOVW     AX, K1
+	TESTQ     CX, CX
+	JZ        lerpTapsAVX512_tail
+
+lerpTapsAVX512_loop:
+	VMOVDQU32 (R8), Z2
+	VMOVDQU32 (R9), Z3
+	VMOVUPS   (R10), Z4
+	VPERMI2PS Z1, Z0, Z2
+	VPERMI2PS Z1, Z0, Z3
+	VSUBPS    Z2, Z3, Z3
+	VMULPS    Z4, Z3, Z3
+	VADDPS    Z3, Z2, Z3
+	VMOVUPS   Z3, (DI)
+	ADDQ      $0x40, DI
+	ADDQ      $0x40, R8
+	ADDQ      $0x40, R9
+	ADDQ      $0x40, R10
+	DECQ      CX
+	JNZ       lerpTapsAVX512_loop
+
+lerpTapsAVX512_tail:
+	KORTESTW    K1, K1
+	JZ          lerpTapsAVX512_done
+	VMOVDQU32.Z (R8), K1, Z2
+	VMOVDQU32.Z (R9), K1, Z3
+	VMOVUPS.Z   (R10), K1, Z4
+	VPERMI2PS   Z1, Z0, Z2
+	VPERMI2PS   Z1, Z0, Z3
+	VSUBPS      Z2, Z3, Z3
+	VMULPS      Z4, Z3, Z3
+	VADDPS      Z3, Z2, Z3
+	VMOVUPS     Z3, K1, (DI)
+
+lerpTapsAVX512_done:
+	VZEROUPPER
+	RET

@@ -315,3 +315,10 @@ func lerpAVX512(dst *float32, a *float32, b *float32, nfull int, mask int, w flo
 //
 //go:noescape
 func gather3AVX512(dst *float32, src *int32, nblocks int, perm *int32)
+
+// lerpTapsAVX512 sets dst[j] = r[i0[j]] + (r[i1[j]]-r[i0[j]])*w[j] for nfull blocks
+// of 16 values j and a tail block of the lanes set in mask; r's 32 lanes
+// are those set in rmask0 and rmask1 (the rest read as 0).
+//
+//go:noescape
+func lerpTapsAVX512(dst *float32, r *float32, rmask0 int, rmask1 int, i0 *int32, i1 *int32, w *float32, nfull int, mask int)

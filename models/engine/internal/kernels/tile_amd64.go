@@ -280,3 +280,14 @@ func gatherInt32(dst []float32, src []int32, off, stride int) {
 	}
 	gatherInt32Go(dst[16*nb:], src, off+48*nb, stride)
 }
+
+// lerpTaps is Taps.Lerp on the AVX-512 kernel for rows of up to 32 values,
+// or the scalar loop.
+func lerpTaps(dst, r []float32, i0, i1 []int32, w []float32) {
+	if impl != ImplAVX512 || goFusesFMA || len(r) > 32 {
+		lerpTapsGo(dst, r, i0, i1, w)
+		return
+	}
+	n := len(dst)
+	lerpTapsAVX512(&dst[0], &r[0], 1<<min(len(r), 16)-1, 1<<max(len(r)-16, 0)-1, &i0[0], &i1[0], &w[0], n/16, 1<<(n%16)-1)
+}

@@ -35,3 +35,5 @@ func arithRows(op ArithOp, c []float32, n int, s []float32, ss int, v []float32,
 func lerp(dst, a, b []float32, w float32) { lerpGo(dst, a, b, w) }
 
 func gatherInt32(dst []float32, src []int32, off, stride int) { gatherInt32Go(dst, src, off, stride) }
+
+func lerpTaps(dst, r []float32, i0, i1 []int32, w []float32) { lerpTapsGo(dst, r, i0, i1, w) }

@@ -43,6 +43,7 @@ func main() {
 	arithRowsAVX512()
 	lerpAVX512()
 	gather3AVX512()
+	lerpTapsAVX512()
 	Generate()
 }
 
@@ -1615,6 +1616,72 @@ func gather3AVX512() {
 	ADDQ(Imm(192), RSI)
 	DECQ(RCX)
 	JNZ(LabelRef(lbl("loop")))
+	Label(lbl("done"))
+	VZEROUPPER()
+	RET()
+}
+
+// lerpTapsAVX512 emits LerpTaps for rows of at most 32 values: the row
+// sits in two registers, and two-table permutes look up each block's taps
+// (no gathers); then b - a, times w, plus a, each rounded, as Go's
+// expression.
+func lerpTapsAVX512() {
+	const name = "lerpTapsAVX512"
+	TEXT(name, NOSPLIT, "func(dst, r *float32, rmask0, rmask1 int, i0, i1 *int32, w *float32, nfull, mask int)")
+	Pragma("noescape")
+	Doc(name+" sets dst[j] = r[i0[j]] + (r[i1[j]]-r[i0[j]])*w[j] for nfull blocks",
+		"of 16 values j and a tail block of the lanes set in mask; r's 32 lanes",
+		"are those set in rmask0 and rmask1 (the rest read as 0).")
+	Load(Param("r"), RSI)
+	Load(Param("rmask0"), RAX)
+	KMOVW(EAX, K2)
+	Load(Param("rmask1"), RAX)
+	KMOVW(EAX, K3)
+	VMOVUPS_Z(Mem{Base: RSI}, K2, Z0)
+	VMOVUPS_Z(Mem{Base: RSI, Disp: 64}, K3, Z1)
+	Load(Param("dst"), RDI)
+	Load(Param("i0"), R8)
+	Load(Param("i1"), R9)
+	Load(Param("w"), R10)
+	Load(Param("nfull"), RCX)
+	Load(Param("mask"), RAX)
+	KMOVW(EAX, K1)
+	lbl := func(l string) string { return name + "_" + l }
+	body := func(tail bool) {
+		if tail {
+			VMOVDQU32_Z(Mem{Base: R8}, K1, Z2)
+			VMOVDQU32_Z(Mem{Base: R9}, K1, Z3)
+			VMOVUPS_Z(Mem{Base: R10}, K1, Z4)
+		} else {
+			VMOVDQU32(Mem{Base: R8}, Z2)
+			VMOVDQU32(Mem{Base: R9}, Z3)
+			VMOVUPS(Mem{Base: R10}, Z4)
+		}
+		VPERMI2PS(Z1, Z0, Z2) // a = r[i0]
+		VPERMI2PS(Z1, Z0, Z3) // b = r[i1]
+		VSUBPS(Z2, Z3, Z3)    // b - a
+		VMULPS(Z4, Z3, Z3)    // (b-a)*w
+		VADDPS(Z3, Z2, Z3)    // a + (b-a)*w
+		if tail {
+			VMOVUPS(Z3, K1, Mem{Base: RDI})
+		} else {
+			VMOVUPS(Z3, Mem{Base: RDI})
+		}
+	}
+	TESTQ(RCX, RCX)
+	JZ(LabelRef(lbl("tail")))
+	Label(lbl("loop"))
+	body(false)
+	ADDQ(U8(64), RDI)
+	ADDQ(U8(64), R8)
+	ADDQ(U8(64), R9)
+	ADDQ(U8(64), R10)
+	DECQ(RCX)
+	JNZ(LabelRef(lbl("loop")))
+	Label(lbl("tail"))
+	KORTESTW(K1, K1)
+	JZ(LabelRef(lbl("done")))
+	body(true)
 	Label(lbl("done"))
 	VZEROUPPER()
 	RET()
