@@ -1,9 +1,6 @@
 package kernels
 
-import (
-	"fmt"
-	"math"
-)
+import "fmt"
 
 // ArgMaxCols sets idx[c], for every column c < len(idx), to the row r in
 // [0, rows) of the largest x[r*stride+c]: the first such row on ties, and
@@ -42,7 +39,3 @@ func argMaxColsGo(idx []int64, x []float32, rows, stride int) {
 		idx[c] = int64(best)
 	}
 }
-
-// argMaxColsFits reports whether row indices fit the AVX-512 kernel's
-// int32 lanes.
-func argMaxColsFits(rows int) bool { return rows <= math.MaxInt32 }

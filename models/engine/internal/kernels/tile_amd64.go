@@ -2,6 +2,8 @@
 
 package kernels
 
+import "math"
+
 var avx512Kernels = kernelSet{narrow: true, k: [4][3]tileFunc{
 	{gemm1x16AVX512, gemm1x32AVX512, gemm1x48AVX512},
 	{gemm2x16AVX512, gemm2x32AVX512, gemm2x48AVX512},
@@ -291,3 +293,7 @@ func lerpTaps(dst, r []float32, i0, i1 []int32, w []float32) {
 	n := len(dst)
 	lerpTapsAVX512(&dst[0], &r[0], 1<<min(len(r), 16)-1, 1<<max(len(r)-16, 0)-1, &i0[0], &i1[0], &w[0], n/16, 1<<(n%16)-1)
 }
+
+// argMaxColsFits reports whether row indices fit the AVX-512 kernel's
+// int32 lanes.
+func argMaxColsFits(rows int) bool { return rows <= math.MaxInt32 }

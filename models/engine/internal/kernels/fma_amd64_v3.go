@@ -1,4 +1,4 @@
-//go:build amd64.v3
+//go:build !noasm && amd64 && amd64.v3
 
 package kernels
 
