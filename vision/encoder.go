@@ -46,18 +46,22 @@ var ErrNoFFmpeg = errors.New("vision: no ffmpeg with libx264 on PATH (install ff
 // large; superfast 10.5 ms, files twice as large. CRF 21 keeps the old
 // writer's fidelity (the tests' frame-index greys stay as close).
 //
-// One thread (x264Threads): at the annotated video's reduced size, libx264's
-// frame threads cost more than they give on two cores (640x360 at
-// veryfast: 2.3-2.6 ms of CPU per frame on one thread, 3.1-3.3 with its
-// default 1.5 threads per core, the file the same size), and the encoder
-// is one of three stages running at once (decode, draw, encode). Faster
-// presets and tunes measured no cheaper per frame at that size (superfast,
-// fastdecode, a shorter lookahead: within 5%) for files up to three times
-// as large.
+// Two threads (x264Threads). The annotated pass draws on frames pass one
+// kept (no second decode), so ffmpeg (RGBA to YUV and libx264) is its
+// slowest stage and would keep one core busy while the other waits: with
+// two threads `analyze` on the shared 720p clip took 9.2-9.8 s of wall
+// time against 9.9-10.6 s with one (medians of alternating runs, every
+// output, 2 cores), at the same CPU time and the same pixels; on a
+// 1080x1920 clip 2.59 against 2.69 s. (Measured before the frame store,
+// while the pass still decoded, one thread had cost less CPU: 640x360 at
+// veryfast 2.3-2.6 ms per frame against 3.1-3.3 with libx264's default
+// 1.5 threads per core.) Faster presets and tunes measured no cheaper per
+// frame at that size (superfast, fastdecode, a shorter lookahead: within
+// 5%) for files up to three times as large.
 const (
 	x264Preset  = "veryfast"
 	x264CRF     = "21"
-	x264Threads = "1"
+	x264Threads = "2"
 )
 
 // h264Support caches, per ffmpeg executable, whether it has libx264.
