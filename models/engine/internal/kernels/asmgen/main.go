@@ -898,23 +898,40 @@ func sigmoidAVX512() {
 		VCMPPS(U8(3), Z0, Z0, K2) // unordered: NaN
 		VMOVAPS(Z0, K2, Z1)
 	}
+	blocks16("sigmoid", func(tail bool) {
+		if tail {
+			VMOVUPS_Z(Mem{Base: RSI}, K1, Z0)
+			body()
+			VMOVUPS(Z1, K1, Mem{Base: RDI})
+			return
+		}
+		VMOVUPS(Mem{Base: RSI}, Z0)
+		body()
+		VMOVUPS(Z1, Mem{Base: RDI})
+	}, RSI, RDI)
+}
+
+// blocks16 emits the loop of the element-wise kernels: step(false) for each
+// of the RCX full blocks of 16 values, each pointer of ptrs advanced by 64
+// bytes after it, then step(true) once for the tail lanes set in K1 (not at
+// all when K1 is empty), VZEROUPPER and RET. Its labels are prefix_loop,
+// prefix_tail and prefix_done.
+func blocks16(prefix string, step func(tail bool), ptrs ...Op) {
+	lbl := func(l string) string { return prefix + "_" + l }
 	TESTQ(RCX, RCX)
-	JZ(LabelRef("sigmoid_tail"))
-	Label("sigmoid_loop")
-	VMOVUPS(Mem{Base: RSI}, Z0)
-	body()
-	VMOVUPS(Z1, Mem{Base: RDI})
-	ADDQ(U8(64), RSI)
-	ADDQ(U8(64), RDI)
+	JZ(LabelRef(lbl("tail")))
+	Label(lbl("loop"))
+	step(false)
+	for _, p := range ptrs {
+		ADDQ(U8(64), p)
+	}
 	DECQ(RCX)
-	JNZ(LabelRef("sigmoid_loop"))
-	Label("sigmoid_tail")
+	JNZ(LabelRef(lbl("loop")))
+	Label(lbl("tail"))
 	KORTESTW(K1, K1)
-	JZ(LabelRef("sigmoid_done"))
-	VMOVUPS_Z(Mem{Base: RSI}, K1, Z0)
-	body()
-	VMOVUPS(Z1, K1, Mem{Base: RDI})
-	Label("sigmoid_done")
+	JZ(LabelRef(lbl("done")))
+	step(true)
+	Label(lbl("done"))
 	VZEROUPPER()
 	RET()
 }
@@ -1173,7 +1190,6 @@ func arithKernel(form, op string, f func(mxyz, xyz, xyz1 Op)) {
 	Load(Param("nfull"), RCX)
 	Load(Param("mask"), RAX)
 	KMOVW(EAX, K1)
-	lbl := func(l string) string { return name + "_" + l }
 	body := func(tail bool) {
 		if tail {
 			VMOVUPS_Z(Mem{Base: RDI}, K1, Z0)
@@ -1197,23 +1213,11 @@ func arithKernel(form, op string, f func(mxyz, xyz, xyz1 Op)) {
 			VMOVUPS(Z0, Mem{Base: RDI})
 		}
 	}
-	TESTQ(RCX, RCX)
-	JZ(LabelRef(lbl("tail")))
-	Label(lbl("loop"))
-	body(false)
-	ADDQ(U8(64), RDI)
+	ptrs := []Op{RDI}
 	if vector {
-		ADDQ(U8(64), RSI)
+		ptrs = append(ptrs, RSI)
 	}
-	DECQ(RCX)
-	JNZ(LabelRef(lbl("loop")))
-	Label(lbl("tail"))
-	KORTESTW(K1, K1)
-	JZ(LabelRef(lbl("done")))
-	body(true)
-	Label(lbl("done"))
-	VZEROUPPER()
-	RET()
+	blocks16(name, body, ptrs...)
 }
 
 // sqrtAVX512 emits dst = sqrt(src), 16 values a step and a masked tail.
@@ -1233,25 +1237,16 @@ func sqrtAVX512() {
 	Load(Param("nfull"), RCX)
 	Load(Param("mask"), RAX)
 	KMOVW(EAX, K1)
-	lbl := func(l string) string { return name + "_" + l }
-	TESTQ(RCX, RCX)
-	JZ(LabelRef(lbl("tail")))
-	Label(lbl("loop"))
-	VSQRTPS(Mem{Base: RSI}, Z0)
-	VMOVUPS(Z0, Mem{Base: RDI})
-	ADDQ(U8(64), RDI)
-	ADDQ(U8(64), RSI)
-	DECQ(RCX)
-	JNZ(LabelRef(lbl("loop")))
-	Label(lbl("tail"))
-	KORTESTW(K1, K1)
-	JZ(LabelRef(lbl("done")))
-	VMOVUPS_Z(Mem{Base: RSI}, K1, Z0)
-	VSQRTPS(Z0, Z0)
-	VMOVUPS(Z0, K1, Mem{Base: RDI})
-	Label(lbl("done"))
-	VZEROUPPER()
-	RET()
+	blocks16(name, func(tail bool) {
+		if tail {
+			VMOVUPS_Z(Mem{Base: RSI}, K1, Z0)
+			VSQRTPS(Z0, Z0)
+			VMOVUPS(Z0, K1, Mem{Base: RDI})
+			return
+		}
+		VSQRTPS(Mem{Base: RSI}, Z0)
+		VMOVUPS(Z0, Mem{Base: RDI})
+	}, RDI, RSI)
 }
 
 func ymmN(i int) VecPhysical {
@@ -1555,34 +1550,24 @@ func lerpAVX512() {
 	Load(Param("mask"), RAX)
 	KMOVW(EAX, K1)
 	VBROADCASTSS(paramAddr("w"), Z3)
-	lbl := func(l string) string { return name + "_" + l }
 	body := func() {
 		VSUBPS(Z0, Z1, Z2) // b - a
 		VMULPS(Z3, Z2, Z2) // (b-a)*w
 		VADDPS(Z2, Z0, Z2) // a + (b-a)*w
 	}
-	TESTQ(RCX, RCX)
-	JZ(LabelRef(lbl("tail")))
-	Label(lbl("loop"))
-	VMOVUPS(Mem{Base: RSI}, Z0)
-	VMOVUPS(Mem{Base: RDX}, Z1)
-	body()
-	VMOVUPS(Z2, Mem{Base: RDI})
-	ADDQ(U8(64), RDI)
-	ADDQ(U8(64), RSI)
-	ADDQ(U8(64), RDX)
-	DECQ(RCX)
-	JNZ(LabelRef(lbl("loop")))
-	Label(lbl("tail"))
-	KORTESTW(K1, K1)
-	JZ(LabelRef(lbl("done")))
-	VMOVUPS_Z(Mem{Base: RSI}, K1, Z0)
-	VMOVUPS_Z(Mem{Base: RDX}, K1, Z1)
-	body()
-	VMOVUPS(Z2, K1, Mem{Base: RDI})
-	Label(lbl("done"))
-	VZEROUPPER()
-	RET()
+	blocks16(name, func(tail bool) {
+		if tail {
+			VMOVUPS_Z(Mem{Base: RSI}, K1, Z0)
+			VMOVUPS_Z(Mem{Base: RDX}, K1, Z1)
+			body()
+			VMOVUPS(Z2, K1, Mem{Base: RDI})
+			return
+		}
+		VMOVUPS(Mem{Base: RSI}, Z0)
+		VMOVUPS(Mem{Base: RDX}, Z1)
+		body()
+		VMOVUPS(Z2, Mem{Base: RDI})
+	}, RDI, RSI, RDX)
 }
 
 // gather3AVX512 emits the stride-3 int32 gather of GatherInt32: each
