@@ -45,13 +45,7 @@ func BenchmarkRenderPass(b *testing.B) {
 			b.Fatal(err)
 		}
 		for _, name := range []string{"vision-reduced", "full-size"} {
-			open := func() (vision.FrameSource, error) {
-				src, err := Open(path, 30)
-				if err == nil && name == "full-size" {
-					src = plainSource{src}
-				}
-				return src, err
-			}
+			open := func() vision.FrameSource { return openVideo(b, path, 30, name == "full-size") }
 			b.Run(clip+"/"+name, func(b *testing.B) {
 				frames := 0
 				c0 := cpuTime()
@@ -67,17 +61,14 @@ func BenchmarkRenderPass(b *testing.B) {
 
 // renderOnce renders and encodes the annotated video of one clip into a
 // temporary file, returning the frames written.
-func renderOnce(b *testing.B, open func() (vision.FrameSource, error), rep *screening.Report, tr *pose.Track) int {
+func renderOnce(b *testing.B, open func() vision.FrameSource, rep *screening.Report, tr *pose.Track) int {
 	b.Helper()
 	w, h := VideoSize(tr.Width, tr.Height, DefaultVideoMaxSide)
 	vw, err := vision.CreateVideoEncoder(context.Background(), filepath.Join(b.TempDir(), report.VideoFile), tr.FPS, w, h, vision.EncoderAuto)
 	if err != nil {
 		b.Fatal(err)
 	}
-	src, err := open()
-	if err != nil {
-		b.Fatal(err)
-	}
+	src := open()
 	defer src.Close()
 	if _, err := Render(context.Background(), src, rep, tr, RenderOptions{Video: vw, VideoMaxSide: DefaultVideoMaxSide}); err != nil {
 		vw.Abort()

@@ -79,14 +79,8 @@ func TestRenderReducingSourceDrawsTheSame(t *testing.T) {
 	tr := standingTrack(n, w, h)
 	render := func(wrap bool) []*image.RGBA {
 		t.Helper()
-		src, err := Open(path, 25)
-		if err != nil {
-			t.Fatal(err)
-		}
+		src := openVideo(t, path, 25, wrap)
 		defer src.Close()
-		if wrap {
-			src = plainSource{src}
-		}
 		sink := &frameSink{}
 		if _, err := Render(context.Background(), src, nil, tr, RenderOptions{Video: sink, VideoMaxSide: w / 2}); err != nil {
 			t.Fatal(err)
@@ -185,6 +179,21 @@ func (pixelEstimator) Close() {}
 // plainSource hides a source's SetReduction.
 type plainSource struct{ vision.FrameSource }
 
+// openVideo opens path as Run does (a folder's images timed at fps); plain
+// hides the source's SetReduction, so whoever reads it reduces full-size
+// frames itself.
+func openVideo(tb testing.TB, path string, fps float64, plain bool) vision.FrameSource {
+	tb.Helper()
+	src, err := Open(path, fps)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if plain {
+		src = plainSource{src}
+	}
+	return src
+}
+
 // TestTrackSourceReductionIsExact: pass one on a video file, whose frames
 // vision reduces itself (SetReduction), gives exactly the poses it gives
 // when it reduces the full-size frames itself, keypoints scaled back to
@@ -213,14 +222,8 @@ func TestTrackSourceReductionIsExact(t *testing.T) {
 	newEst := func(int) (Estimator, error) { return pixelEstimator{}, nil }
 	for _, maxSide := range []int{80, 60} { // reductions 2 and 3
 		track := func(wrap bool) *pose.Track {
-			src, err := Open(path, 25)
-			if err != nil {
-				t.Fatal(err)
-			}
+			src := openVideo(t, path, 25, wrap)
 			defer src.Close()
-			if wrap {
-				src = plainSource{src}
-			}
 			tr, err := Track(context.Background(), src, TrackOptions{NewEstimator: newEst, Lanes: 1, MaxSide: maxSide})
 			if err != nil {
 				t.Fatal(err)
