@@ -103,16 +103,13 @@ func reduceBGR(src gocv.Mat, k int, small, tmp *gocv.Mat, dst *image.RGBA) (*ima
 		gocv.Resize(roi, small, image.Pt(w, h), 0, 0, gocv.InterpolationArea)
 		return matToRGBA(*small, tmp, dst)
 	}
-	return reduceBGRLoop(src, k, dst)
+	return reduceBGRLoop(src, k, w, h, dst)
 }
 
-// reduceBGRLoop is reduceBGR for any factor, in Go.
-func reduceBGRLoop(src gocv.Mat, k int, dst *image.RGBA) (*image.RGBA, error) {
+// reduceBGRLoop is reduceBGR for any factor, in Go, into w x h = src's
+// size / k (not empty: reduceBGR checks).
+func reduceBGRLoop(src gocv.Mat, k, w, h int, dst *image.RGBA) (*image.RGBA, error) {
 	W, H := src.Cols(), src.Rows()
-	w, h := W/k, H/k
-	if w == 0 || h == 0 {
-		return nil, fmt.Errorf("frame of %dx%d is smaller than its reduction %d", W, H, k)
-	}
 	data, err := src.DataPtrUint8()
 	if err != nil {
 		return nil, err
