@@ -140,3 +140,92 @@ func TestReduceBGRMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// TestMatToRGBA: the conversion gives the same bytes whether OpenCV writes
+// straight into the destination's pixels (a whole image, as the sources
+// allocate) or into the scratch Mat that is then copied (a sub-image, whose
+// rows are not contiguous), for BGR, BGRA and gray Mats of odd sizes; the
+// destination is reused when its size fits and its pixels are the ones
+// written.
+func TestMatToRGBA(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	tmp := gocv.NewMat()
+	defer tmp.Close()
+	for _, ch := range []int{3, 4, 1} {
+		for _, sz := range []image.Point{{1, 1}, {3, 2}, {167, 99}, {1280, 720}} {
+			t.Run(fmt.Sprintf("%dch/%dx%d", ch, sz.X, sz.Y), func(t *testing.T) {
+				raw := make([]byte, ch*sz.X*sz.Y)
+				for i := range raw {
+					raw[i] = uint8(rng.Uint32())
+				}
+				types := map[int]gocv.MatType{1: gocv.MatTypeCV8UC1, 3: gocv.MatTypeCV8UC3, 4: gocv.MatTypeCV8UC4}
+				src, err := gocv.NewMatFromBytes(sz.Y, sz.X, types[ch], raw)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer src.Close()
+				want := image.NewRGBA(image.Rect(0, 0, sz.X, sz.Y))
+				for i := 0; i < sz.X*sz.Y; i++ {
+					p := want.Pix[4*i : 4*i+4]
+					switch ch {
+					case 1:
+						p[0], p[1], p[2], p[3] = raw[i], raw[i], raw[i], 255
+					case 3:
+						p[0], p[1], p[2], p[3] = raw[3*i+2], raw[3*i+1], raw[3*i], 255
+					case 4:
+						p[0], p[1], p[2], p[3] = raw[4*i+2], raw[4*i+1], raw[4*i], raw[4*i+3]
+					}
+				}
+				// A whole image, filled with a value the conversion must
+				// overwrite everywhere.
+				whole := image.NewRGBA(want.Rect)
+				for i := range whole.Pix {
+					whole.Pix[i] = 0x5a
+				}
+				// The scratch Mat stays empty when OpenCV wrote the pixels
+				// in place.
+				scratch := gocv.NewMat()
+				defer scratch.Close()
+				got, err := matToRGBA(src, &scratch, whole)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got != whole || !bytes.Equal(got.Pix, want.Pix) {
+					t.Fatalf("into a whole image: reused %v, bytes equal %v", got == whole, bytes.Equal(got.Pix, want.Pix))
+				}
+				if !scratch.Empty() {
+					t.Error("a whole image was converted through the scratch Mat and copied, not in place")
+				}
+				// A sub-image with a border that must stay untouched.
+				big := image.NewRGBA(image.Rect(0, 0, sz.X+2, sz.Y+2))
+				for i := range big.Pix {
+					big.Pix[i] = 0x5a
+				}
+				sub := big.SubImage(image.Rect(1, 1, sz.X+1, sz.Y+1)).(*image.RGBA)
+				if got, err = matToRGBA(src, &tmp, sub); err != nil {
+					t.Fatal(err)
+				}
+				if got != sub {
+					t.Fatal("the sub-image was not reused")
+				}
+				for y := 0; y < sz.Y+2; y++ {
+					for x := 0; x < sz.X+2; x++ {
+						var w []byte
+						if x >= 1 && y >= 1 && x <= sz.X && y <= sz.Y {
+							w = want.Pix[want.PixOffset(x-1, y-1):][:4]
+						} else {
+							w = []byte{0x5a, 0x5a, 0x5a, 0x5a}
+						}
+						if g := big.Pix[big.PixOffset(x, y):][:4]; !bytes.Equal(g, w) {
+							t.Fatalf("sub-image: pixel (%d,%d) of the parent is %v, want %v", x, y, g, w)
+						}
+					}
+				}
+				// No destination: a new image.
+				if got, err = matToRGBA(src, &tmp, nil); err != nil || !bytes.Equal(got.Pix, want.Pix) {
+					t.Fatalf("new image: err %v", err)
+				}
+			})
+		}
+	}
+}
