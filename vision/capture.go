@@ -17,18 +17,18 @@ const (
 // state: the VideoCapture and the Mats reused for every frame.
 type capture struct {
 	vc       *gocv.VideoCapture
-	bgr      gocv.Mat    // as decoded
-	rotated  gocv.Mat    // bgr turned upright, when rotation != 0
-	rgba     gocv.Mat    // scratch for the colour conversion
-	small    gocv.Mat    // scratch for the reduced BGR frame
-	img      *image.RGBA // the buffer Next lends out
+	bgr      gocv.Mat     // as decoded
+	rotated  gocv.Mat     // bgr turned upright, when rotation != 0
+	rgba     *rgbaScratch // scratch for the colour conversion
+	small    gocv.Mat     // scratch for the reduced BGR frame
+	img      *image.RGBA  // the buffer Next lends out
 	rotation int
 	reduce   int // > 1: frames are reduced this many times (SetReduction)
 	closed   bool
 }
 
 func newCapture(vc *gocv.VideoCapture, rotation int) *capture {
-	return &capture{vc: vc, bgr: gocv.NewMat(), rotated: gocv.NewMat(), rgba: gocv.NewMat(), small: gocv.NewMat(), rotation: rotation}
+	return &capture{vc: vc, bgr: gocv.NewMat(), rotated: gocv.NewMat(), rgba: newRGBAScratch(), small: gocv.NewMat(), rotation: rotation}
 }
 
 // read decodes the next frame into c.bgr; false at the end of the stream.
@@ -51,9 +51,9 @@ func (c *capture) image(dst *image.RGBA) (*image.RGBA, error) {
 		src = c.rotated
 	}
 	if c.reduce > 1 && src.Type() == gocv.MatTypeCV8UC3 {
-		return reduceBGR(src, c.reduce, &c.small, &c.rgba, dst)
+		return reduceBGR(src, c.reduce, &c.small, c.rgba, dst)
 	}
-	return matToRGBA(src, &c.rgba, dst)
+	return matToRGBA(src, c.rgba, dst)
 }
 
 func (c *capture) close() {
@@ -64,7 +64,7 @@ func (c *capture) close() {
 	c.vc.Close()
 	c.bgr.Close()
 	c.rotated.Close()
-	c.rgba.Close()
+	c.rgba.close()
 	c.small.Close()
 	c.img = nil
 }

@@ -7,6 +7,32 @@ import (
 	"gocv.io/x/gocv"
 )
 
+// rgbaScratch holds what matToRGBA reuses from one frame to the next.
+type rgbaScratch struct {
+	// tmp receives the converted frame when it cannot be written in place.
+	tmp gocv.Mat
+	// hdr is a Mat header over the pixels (first byte pix) of the image
+	// last converted in place, kept while the caller reuses that image.
+	hdr gocv.Mat
+	pix *byte
+}
+
+func newRGBAScratch() *rgbaScratch {
+	return &rgbaScratch{tmp: gocv.NewMat()}
+}
+
+func (s *rgbaScratch) close() {
+	s.tmp.Close()
+	s.dropHeader()
+}
+
+func (s *rgbaScratch) dropHeader() {
+	if s.pix != nil {
+		s.hdr.Close()
+		s.pix = nil
+	}
+}
+
 // matToRGBA converts an 8-bit BGR, BGRA or gray Mat to RGBA into dst,
 // which is reused when it already has the Mat's size (otherwise a new
 // image is allocated and returned). This is the one place where OpenCV
@@ -15,10 +41,9 @@ import (
 // When dst's pixels are one contiguous block (as the frames the sources
 // allocate are), cvtColor writes straight into them through a Mat header
 // over dst.Pix (GoCV's NewMatFromBytes, which keeps no copy): a 720p frame
-// is 3.7 MB that would otherwise be converted into tmp, a scratch Mat the
-// caller keeps across calls, and then copied, about 0.3 ms a frame. The
-// bytes are the same either way.
-func matToRGBA(src gocv.Mat, tmp *gocv.Mat, dst *image.RGBA) (*image.RGBA, error) {
+// is 3.7 MB that would otherwise be converted into s.tmp and then copied,
+// about 0.3 ms a frame. The bytes are the same either way.
+func matToRGBA(src gocv.Mat, s *rgbaScratch, dst *image.RGBA) (*image.RGBA, error) {
 	if src.Empty() {
 		return nil, fmt.Errorf("empty Mat")
 	}
@@ -35,12 +60,12 @@ func matToRGBA(src gocv.Mat, tmp *gocv.Mat, dst *image.RGBA) (*image.RGBA, error
 	}
 	row := 4 * w
 	if dst.Stride == row && dst.Rect.Min == (image.Point{}) && len(dst.Pix) >= row*h {
-		if ok, err := convertInPlace(src, code, dst.Pix[:row*h], w, h); err != nil || ok {
+		if ok, err := s.convertInPlace(src, code, dst.Pix[:row*h], w, h); err != nil || ok {
 			return dst, err
 		}
 	}
-	gocv.CvtColor(src, tmp, code)
-	data, err := tmp.DataPtrUint8()
+	gocv.CvtColor(src, &s.tmp, code)
+	data, err := s.tmp.DataPtrUint8()
 	if err != nil {
 		return nil, err
 	}
@@ -69,22 +94,30 @@ func toRGBACode(n int) (gocv.ColorConversionCode, error) {
 }
 
 // convertInPlace converts src with code into pix, w x h RGBA pixels with
-// no gap between rows, through a Mat header over pix. It reports false
-// (and pix is to be ignored) if OpenCV put the result anywhere else, which
-// it does only when the header's size or type is not the result's; the
-// caller then converts the usual way.
-func convertInPlace(src gocv.Mat, code gocv.ColorConversionCode, pix []byte, w, h int) (bool, error) {
-	m, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV8UC4, pix)
+// no gap between rows, through a Mat header over pix (made again only when
+// pix is not the last call's). It reports false, pix to be ignored, if
+// OpenCV put the result anywhere else, which it does only when the
+// header's size or type is not the result's; the caller then converts the
+// usual way.
+func (s *rgbaScratch) convertInPlace(src gocv.Mat, code gocv.ColorConversionCode, pix []byte, w, h int) (bool, error) {
+	if s.pix != &pix[0] || s.hdr.Cols() != w || s.hdr.Rows() != h {
+		s.dropHeader()
+		m, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV8UC4, pix)
+		if err != nil {
+			return false, err
+		}
+		s.hdr, s.pix = m, &pix[0]
+	}
+	gocv.CvtColor(src, &s.hdr, code)
+	data, err := s.hdr.DataPtrUint8()
 	if err != nil {
 		return false, err
 	}
-	defer m.Close()
-	gocv.CvtColor(src, &m, code)
-	data, err := m.DataPtrUint8()
-	if err != nil {
-		return false, err
+	if len(data) != len(pix) || &data[0] != &pix[0] {
+		s.dropHeader()
+		return false, nil
 	}
-	return len(data) == len(pix) && &data[0] == &pix[0], nil
+	return true, nil
 }
 
 // rgbaToBGR copies img into the 8UC4 scratch Mat rgba (reallocated when its
@@ -112,7 +145,7 @@ func rgbaToBGR(img *image.RGBA, rgba, dst *gocv.Mat) error {
 // into dst as RGBA (reused when it has the reduced size): each channel the
 // rounded mean of a k x k block, (sum + k*k/2) / (k*k), alpha 255, the
 // right and bottom pixels that fill no block dropped. small and tmp are
-// scratch Mats the caller keeps across calls.
+// scratch the caller keeps across calls.
 //
 // The common factor 2 (1080p, a phone's 1080x1920) goes through OpenCV's
 // area resize, whose integer-scale path computes exactly (a+b+c+d+2)>>2 per
@@ -121,7 +154,7 @@ func rgbaToBGR(img *image.RGBA, rgba, dst *gocv.Mat) error {
 // (and is the reference the tests hold the OpenCV path to). Either way the
 // full-size frame is read once, where converting it to RGBA, copying and
 // reducing would go over it three times.
-func reduceBGR(src gocv.Mat, k int, small, tmp *gocv.Mat, dst *image.RGBA) (*image.RGBA, error) {
+func reduceBGR(src gocv.Mat, k int, small *gocv.Mat, tmp *rgbaScratch, dst *image.RGBA) (*image.RGBA, error) {
 	W, H := src.Cols(), src.Rows()
 	w, h := W/k, H/k
 	if w == 0 || h == 0 {

@@ -32,7 +32,7 @@ type Images struct {
 	files []string
 	index int
 	bgr   gocv.Mat
-	rgba  gocv.Mat
+	rgba  *rgbaScratch
 	img   *image.RGBA
 	open  bool
 }
@@ -60,7 +60,7 @@ func OpenImages(dir string, fps float64) (*Images, error) {
 		return nil, sourceErr(dir, ErrNoImages)
 	}
 	sort.Strings(files)
-	im := &Images{files: files, bgr: gocv.NewMat(), rgba: gocv.NewMat(), open: true}
+	im := &Images{files: files, bgr: gocv.NewMat(), rgba: newRGBAScratch(), open: true}
 	if err := im.load(0); err != nil {
 		im.Close()
 		return nil, err
@@ -106,7 +106,7 @@ func (im *Images) nextInto(ctx context.Context, dst *image.RGBA) (Frame, error) 
 			return Frame{}, err
 		}
 	}
-	img, err := matToRGBA(im.bgr, &im.rgba, dst)
+	img, err := matToRGBA(im.bgr, im.rgba, dst)
 	if err != nil {
 		return Frame{}, sourceErr(im.files[im.index], err)
 	}
@@ -120,7 +120,7 @@ func (im *Images) Close() error {
 	if im.open {
 		im.open = false
 		im.bgr.Close()
-		im.rgba.Close()
+		im.rgba.close()
 		im.img = nil
 	}
 	return nil
