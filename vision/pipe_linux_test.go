@@ -5,18 +5,19 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/kneescreen/kneescreen/internal/yuv"
 	"golang.org/x/sys/unix"
 )
 
 // TestFFmpegPipeHoldsAFrame: the pipe to ffmpeg is grown to hold a whole
-// 640x360 RGBA frame (921,600 bytes; Linux's default is 64 KiB), and capped
-// at 1 MiB for larger frames, so the two processes do not take turns every
-// 64 KiB of each frame.
+// 640x360 frame as sent (I420, 345,600 bytes; Linux's default is 64 KiB),
+// and capped at 1 MiB for larger frames, so the two processes do not take
+// turns every 64 KiB of each frame.
 func TestFFmpegPipeHoldsAFrame(t *testing.T) {
 	needTool(t, "ffmpeg")
 	for _, c := range []struct {
 		w, h, min int
-	}{{640, 360, 4 * 640 * 360}, {1920, 1080, 1 << 20}} {
+	}{{640, 360, yuv.Size(640, 360)}, {1920, 1080, 1 << 20}} {
 		p, err := startFFmpeg(context.Background(), filepath.Join(t.TempDir(), "a.mp4"), 30, c.w, c.h)
 		if err != nil {
 			t.Fatal(err)
