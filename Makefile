@@ -70,14 +70,15 @@ build:
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/kneescreen ./cmd/kneescreen
 
 # -tags matprofile makes GoCV count live Mats so tests can prove none leak.
-# The noasm run covers the engine kernels', the crop resampler's and the
-# frame reduction's pure-Go paths, which the default build only uses on CPUs
-# without AVX2.
+# The noasm run covers the engine kernels', the crop resampler's, the
+# frame reduction's and the RGBA-to-I420 conversion's pure-Go paths, which
+# the default build only uses on CPUs without AVX2.
 test: lint
 	$(GO) test -count=1 -tags matprofile -timeout 25m ./...
 	$(GO) test -count=1 -tags noasm ./models/engine/internal/kernels
 	$(GO) test -count=1 -tags noasm -run 'Resample|Mirror' ./models
 	$(GO) test -count=1 -tags noasm -run 'BoxReduce' ./internal/pipeline
+	$(GO) test -count=1 -tags noasm ./internal/yuv
 	$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 
 # Throughput: scripts/bench.sh times analyze on the shared 720p and
@@ -96,10 +97,10 @@ lint: $(STATICCHECK)
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	CGO_ENABLED=0 $(GO) vet $(NOCGO_PKGS)
-	$(GO) vet -tags noasm ./models/... ./internal/pipeline
+	$(GO) vet -tags noasm ./models/... ./internal/pipeline ./internal/yuv
 	$(STATICCHECK) ./...
 	CGO_ENABLED=0 $(STATICCHECK) $(NOCGO_PKGS)
-	$(STATICCHECK) -tags noasm ./models/... ./internal/pipeline
+	$(STATICCHECK) -tags noasm ./models/... ./internal/pipeline ./internal/yuv
 
 $(STATICCHECK):
 	GOBIN=$(CURDIR)/$(dir $(STATICCHECK)) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
