@@ -176,11 +176,12 @@ type ffmpegPipe struct {
 }
 
 // Frames go to ffmpeg as yuv420p (I420), converted here, rather than as
-// RGBA for ffmpeg's swscale to convert: the AVX2 conversion costs about
-// 0.3 ms a 720p frame, swscale's several times that, and the pipe carries
-// 1.5 bytes a pixel instead of 4. (900 frames of 640x360 piped from a
-// file into the same command line: 2.2 s wall and 2.9 s CPU as RGBA, 1.4 s
-// and 1.8 s as yuv420p.)
+// RGBA for ffmpeg's swscale to convert: the AVX2 conversion costs 0.2-0.3
+// ms of CPU a 720p frame (yuv.BenchmarkFromRGBA), ffmpeg's reading and
+// converting one about 4 ms, and the pipe carries 1.5 bytes a pixel
+// instead of 4. (900 frames of 640x360 piped from a file into the same
+// command line: 2.2 s wall and 2.9 s CPU as RGBA, 1.4 s and 1.8 s as
+// yuv420p.)
 //
 // The stream is tagged (x264 writes the tags into the H.264 VUI, which
 // browsers and players honour) as what the frames are: limited range, the
