@@ -25,7 +25,22 @@ type Depthwise struct {
 	zero   []float32
 	masks  []uint16
 	blocks int
+	// The AVX-512 3x3 stride-1 kernel for small planes with ow = w sweeps
+	// each whole plane as one run of oh*ow outputs, reading the input in
+	// place: flatMasks has 16 entries per 16-wide block (see dwFlatKernel
+	// in asmgen), flatShift is pt*w + pl. Nil when the geometry does not
+	// fit.
+	flatMasks  []uint16
+	flatBlocks int
+	flatShift  int
 }
+
+// flatMaxPlane is the largest output plane the flat stride-1 kernel takes.
+// Its mask table grows with the plane, and on wider rows dwKernel's
+// 16-wide blocks waste few lanes (none at 48 or 96) while its masked loads
+// cost more than the copy saves (see dwDirectKernel in asmgen); the planes
+// the engine splits by channels (under 1024 values) are the ones that gain.
+const flatMaxPlane = 1024
 
 // ErrDepthwiseShape reports a depthwise geometry the kernel does not handle.
 var ErrDepthwiseShape = errors.New("kernels: unsupported depthwise geometry")
@@ -51,6 +66,9 @@ func NewDepthwise(k, h, w, stride, padTop, padLeft, padBottom, padRight int) (*D
 	d.pw = stride*roundUp(ow, 16) + k - 1 + 16
 	if k == 3 && stride == 2 {
 		d.planDirect()
+	}
+	if k == 3 && stride == 1 && ow == w && oh*ow <= flatMaxPlane {
+		d.planFlat()
 	}
 	return d, nil
 }
@@ -83,6 +101,42 @@ func (d *Depthwise) planDirect() {
 		for _, m := range e[:5] {
 			if m != 0xffff {
 				e[5] = 1 // the block needs its masks
+			}
+		}
+	}
+}
+
+// planFlat makes the mask table of the flat 3x3 stride-1 kernel. Block b
+// covers outputs i in [16b, 16b+16) of the plane, at (oy, ox) = (i/ow,
+// i%ow); entry 3ky+kx holds the lanes whose tap (oy+ky-pt, ox+kx-pl) lies in
+// the input plane, entry 9 the lanes inside the output plane (the store's)
+// and entry 10 is nonzero when a column's taps differ by row, so that the
+// kernel needs all nine masks rather than three.
+func (d *Depthwise) planFlat() {
+	n := d.oh * d.ow
+	d.flatBlocks = (n + 15) / 16
+	d.flatShift = d.padTop*d.w + d.padLft
+	d.flatMasks = make([]uint16, 16*d.flatBlocks)
+	for b := 0; b < d.flatBlocks; b++ {
+		e := d.flatMasks[16*b : 16*b+16]
+		for l := 0; l < 16; l++ {
+			i := 16*b + l
+			if i >= n {
+				break
+			}
+			e[9] |= 1 << l
+			oy, ox := i/d.ow, i%d.ow
+			for ky := 0; ky < 3; ky++ {
+				for kx := 0; kx < 3; kx++ {
+					if iy, ix := oy+ky-d.padTop, ox+kx-d.padLft; iy >= 0 && iy < d.h && ix >= 0 && ix < d.w {
+						e[3*ky+kx] |= 1 << l
+					}
+				}
+			}
+		}
+		for kx := 0; kx < 3; kx++ {
+			if e[kx] != e[3+kx] || e[kx] != e[6+kx] {
+				e[10] = 1 // the block touches the first or last row
 			}
 		}
 	}
@@ -179,6 +233,9 @@ func (d *Depthwise) run(dst []float32, sb srcBand, weights, bias []float32, ep *
 		if res != nil && len(res) < c1*op {
 			panic(fmt.Sprintf("kernels: depthwise residual has %d values for %d channels of %d", len(res), c1, op))
 		}
+	}
+	if dwFlat(d, dst, sb, weights, bias, res, c0, c1, oy0, oy1, lo, hi) {
+		return
 	}
 	if dwDirect(d, dst, sb, weights, bias, res, c0, c1, oy0, oy1, lo, hi) {
 		return

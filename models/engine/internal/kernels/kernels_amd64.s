@@ -2922,6 +2922,132 @@ dwd2_done:
 	VZEROUPPER
 	RET
 
+// func dw3x3s1FlatAVX512(out *float32, op int, src *float32, ldp int, w int, shift int, nch int, nblocks int, masks *uint16, wt *float32, bias *float32, bstep int, res *float32, hasres int, lo float32, hi float32)
+// Requires: AVX, AVX512F
+TEXT ·dw3x3s1FlatAVX512(SB), NOSPLIT, $0-120
+	MOVQ         out+0(FP), DI
+	MOVQ         op+8(FP), DX
+	SHLQ         $0x02, DX
+	MOVQ         w+32(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         shift+40(FP), AX
+	SHLQ         $0x02, AX
+	MOVQ         src+16(FP), SI
+	SUBQ         AX, SI
+	MOVQ         res+96(FP), CX
+	SUBQ         DI, CX
+	VBROADCASTSS lo+112(FP), Z10
+	VBROADCASTSS hi+116(FP), Z11
+	XORQ         R9, R9
+
+dwf_ch:
+	CMPQ         R9, nch+48(FP)
+	JGE          dwf_done
+	MOVQ         wt+72(FP), R13
+	IMUL3Q       $0x00000024, R9, R11
+	VBROADCASTSS (R13)(R11*1), Z0
+	VBROADCASTSS 4(R13)(R11*1), Z1
+	VBROADCASTSS 8(R13)(R11*1), Z2
+	VBROADCASTSS 12(R13)(R11*1), Z3
+	VBROADCASTSS 16(R13)(R11*1), Z4
+	VBROADCASTSS 20(R13)(R11*1), Z5
+	VBROADCASTSS 24(R13)(R11*1), Z6
+	VBROADCASTSS 28(R13)(R11*1), Z7
+	VBROADCASTSS 32(R13)(R11*1), Z8
+	MOVQ         bstep+88(FP), R11
+	IMULQ        R9, R11
+	MOVQ         bias+80(FP), R13
+	VBROADCASTSS (R13)(R11*4), Z9
+	MOVQ         SI, R12
+	MOVQ         DI, BX
+	MOVQ         masks+64(FP), AX
+	MOVQ         nblocks+56(FP), R11
+
+dwf_x:
+	CMPW        20(AX), $0x00
+	JNE         dwf_edge
+	KMOVW       (AX), K1
+	VMOVUPS.Z   (R12), K1, Z17
+	KMOVW       2(AX), K2
+	VMOVUPS.Z   4(R12), K2, Z18
+	KMOVW       4(AX), K3
+	VMOVUPS.Z   8(R12), K3, Z19
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z17, Z0, Z12
+	VFMADD231PS Z18, Z1, Z12
+	VFMADD231PS Z19, Z2, Z12
+	VMOVUPS.Z   (R12)(R8*1), K1, Z20
+	VMOVUPS.Z   4(R12)(R8*1), K2, Z21
+	VMOVUPS.Z   8(R12)(R8*1), K3, Z22
+	VMULPS      Z20, Z3, Z15
+	VFMADD231PS Z21, Z4, Z15
+	VFMADD231PS Z22, Z5, Z15
+	VMOVUPS.Z   (R12)(R8*2), K1, Z23
+	VMOVUPS.Z   4(R12)(R8*2), K2, Z24
+	VMOVUPS.Z   8(R12)(R8*2), K3, Z25
+	VMULPS      Z23, Z6, Z16
+	VFMADD231PS Z24, Z7, Z16
+	VFMADD231PS Z25, Z8, Z16
+	JMP         dwf_sum
+
+dwf_edge:
+	KMOVW       (AX), K1
+	VMOVUPS.Z   (R12), K1, Z17
+	KMOVW       2(AX), K2
+	VMOVUPS.Z   4(R12), K2, Z18
+	KMOVW       4(AX), K3
+	VMOVUPS.Z   8(R12), K3, Z19
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z17, Z0, Z12
+	VFMADD231PS Z18, Z1, Z12
+	VFMADD231PS Z19, Z2, Z12
+	KMOVW       6(AX), K4
+	VMOVUPS.Z   (R12)(R8*1), K4, Z20
+	KMOVW       8(AX), K5
+	VMOVUPS.Z   4(R12)(R8*1), K5, Z21
+	KMOVW       10(AX), K6
+	VMOVUPS.Z   8(R12)(R8*1), K6, Z22
+	VMULPS      Z20, Z3, Z15
+	VFMADD231PS Z21, Z4, Z15
+	VFMADD231PS Z22, Z5, Z15
+	KMOVW       12(AX), K1
+	VMOVUPS.Z   (R12)(R8*2), K1, Z23
+	KMOVW       14(AX), K2
+	VMOVUPS.Z   4(R12)(R8*2), K2, Z24
+	KMOVW       16(AX), K3
+	VMOVUPS.Z   8(R12)(R8*2), K3, Z25
+	VMULPS      Z23, Z6, Z16
+	VFMADD231PS Z24, Z7, Z16
+	VFMADD231PS Z25, Z8, Z16
+
+dwf_sum:
+	VADDPS    Z15, Z12, Z12
+	VADDPS    Z16, Z12, Z12
+	KMOVW     18(AX), K7
+	CMPQ      hasres+104(FP), $0x00
+	JE        dwf_nores
+	VMOVUPS.Z (BX)(CX*1), K7, Z26
+	VADDPS    Z26, Z12, Z12
+
+dwf_nores:
+	VMAXPS  Z10, Z12, Z12
+	VMINPS  Z11, Z12, Z12
+	VMOVUPS Z12, K7, (BX)
+	ADDQ    $0x40, R12
+	ADDQ    $0x40, BX
+	ADDQ    $0x20, AX
+	DECQ    R11
+	JNZ     dwf_x
+	ADDQ    DX, DI
+	MOVQ    ldp+24(FP), AX
+	LEAQ    (SI)(AX*4), SI
+	INCQ    R9
+	JMP     dwf_ch
+
+dwf_done:
+	VZEROUPPER
+	RET
+
 // func copyRowsAVX512(dst *float32, ldd int, src *float32, lds int, w int, h int, mask int)
 // Requires: AVX, AVX512F
 TEXT ·copyRowsAVX512(SB), NOSPLIT, $0-56

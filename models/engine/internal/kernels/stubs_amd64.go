@@ -108,6 +108,15 @@ func dw3x3s2AVX512(out *float32, oh int, nfull int, mask int, ow int, pad *float
 //go:noescape
 func dw3x3s2DirectAVX512(out *float32, oh int, nblocks int, ow int, src *float32, w int, h int, iy int, pl int, zero *float32, masks *uint16, wt *float32, res *float32, hasres int, bias float32, lo float32, hi float32)
 
+// dw3x3s1FlatAVX512 computes nch channels of a 3x3 stride-1 depthwise convolution
+// whose output planes (op values apart at out) have the input planes' width w
+// (planes ldp values apart at src): nblocks blocks of 16 outputs each, tap
+// (ky, kx) of output i at input i + ky*w + kx - shift, under the block's
+// masks. Channel c has weights wt[9c:9c+9] and bias bias[c*bstep].
+//
+//go:noescape
+func dw3x3s1FlatAVX512(out *float32, op int, src *float32, ldp int, w int, shift int, nch int, nblocks int, masks *uint16, wt *float32, bias *float32, bstep int, res *float32, hasres int, lo float32, hi float32)
+
 // copyRowsAVX512 copies h rows of w values from src (row stride lds) to dst
 // (row stride ldd); mask has the low w%16 bits set.
 //

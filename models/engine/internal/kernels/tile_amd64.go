@@ -158,6 +158,40 @@ func dwDirect(d *Depthwise, dst []float32, sb srcBand, weights, bias, res []floa
 	return true
 }
 
+// dwFlatEnabled lets tests compare the flat kernel with the copy and sweep
+// it replaces.
+var dwFlatEnabled = true
+
+// zeroBias is the bias of channels without one: the flat kernel reads it
+// with a step of 0 for every channel.
+var zeroBias = [1]float32{}
+
+// dwFlat computes output rows [oy0, oy1) of channels [c0, c1) as
+// Depthwise.run on the flat AVX-512 kernel in one call, and reports whether
+// it took them: only whole planes (every row, the input unbanded) of a
+// geometry planFlat covered.
+func dwFlat(d *Depthwise, dst []float32, sb srcBand, weights, bias, res []float32, c0, c1, oy0, oy1 int, lo, hi float32) bool {
+	if impl != ImplAVX512 || !dwFlatEnabled || d.flatMasks == nil || oy0 != 0 || oy1 != d.oh || sb.y0 != 0 || sb.rows != d.h {
+		return false
+	}
+	if c0 == c1 {
+		return true
+	}
+	op := d.oh * d.ow
+	out := &dst[c0*op]
+	bp, bstep := &zeroBias[0], 0
+	if bias != nil {
+		bp, bstep = &bias[c0], 1
+	}
+	rp, hasRes := out, 0
+	if res != nil {
+		rp, hasRes = &res[c0*op], 1
+	}
+	dw3x3s1FlatAVX512(out, op, &sb.src[c0*sb.ldp], sb.ldp, d.w, d.flatShift, c1-c0, d.flatBlocks, &d.flatMasks[0],
+		&weights[9*c0], bp, bstep, rp, hasRes, lo, hi)
+	return true
+}
+
 // arithScalar runs the AVX-512 element-wise kernels on blocks of 16 and a
 // masked tail (direct calls: through a function value the arguments would
 // escape).

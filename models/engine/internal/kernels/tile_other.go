@@ -22,6 +22,10 @@ func dwDirect(d *Depthwise, dst []float32, sb srcBand, weights, bias, res []floa
 	return false
 }
 
+func dwFlat(d *Depthwise, dst []float32, sb srcBand, weights, bias, res []float32, c0, c1, oy0, oy1 int, lo, hi float32) bool {
+	return false
+}
+
 func arithScalar(op ArithOp, y []float32, c float32, rev bool) { arithScalarGo(op, y, c, rev) }
 
 func arithVec(op ArithOp, y, x []float32, rev bool) { arithVecGo(op, y, x, rev) }

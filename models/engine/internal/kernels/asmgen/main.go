@@ -279,6 +279,7 @@ func depthwiseAVX512() {
 	dwKernel(1, evens, odds)
 	dwKernel(2, evens, odds)
 	dwDirectKernel(evens, odds)
+	dwFlatKernel()
 	copyRowsAVX512()
 	dwKernelAVX2(1)
 	dwKernelAVX2(2)
@@ -984,6 +985,130 @@ func evensAVX512() {
 }
 
 const dwDirectSig = "func(out *float32, oh, nblocks, ow int, src *float32, w, h, iy, pl int, zero *float32, masks *uint16, wt *float32, res *float32, hasres int, bias, lo, hi float32)"
+
+const dwFlatSig = "func(out *float32, op int, src *float32, ldp, w, shift, nch, nblocks int, masks *uint16, wt *float32, bias *float32, bstep int, res *float32, hasres int, lo, hi float32)"
+
+// dwFlatKernel is dwKernel for stride 1 over whole small planes whose
+// output rows are as wide as the input's (ow = w), for several channels a
+// call. Output i = oy*w + ox of such a plane reads input i + ky*w + kx -
+// shift for tap (ky, kx), shift = pt*w + pl: a fixed offset per tap. So
+// the plane is swept as one run of oh*w outputs, 16 a step across row
+// ends, each tap loaded under its mask from a table (16 entries per block:
+// the nine taps' then the store's) that zeroes the lanes whose tap lies in
+// the padding, as the zero border of dwKernel's copy does, and entry 10
+// nonzero when the taps of one column differ by row. Masked-off lanes are
+// never read, so loads may start before the plane.
+//
+// On 12x12 and 6x6 planes dwKernel's rows use 12 and 6 of 16 lanes, and
+// each channel pays a call, a copy into the zero-bordered scratch and
+// dwKernel's set-up; here every lane of every block but the last works and
+// a call covers all channels. The arithmetic is dwKernel's, in the same
+// order.
+func dwFlatKernel() {
+	name := "dw3x3s1FlatAVX512"
+	TEXT(name, NOSPLIT, dwFlatSig)
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s computes nch channels of a 3x3 stride-1 depthwise convolution", name),
+		"whose output planes (op values apart at out) have the input planes' width w",
+		"(planes ldp values apart at src): nblocks blocks of 16 outputs each, tap",
+		"(ky, kx) of output i at input i + ky*w + kx - shift, under the block's",
+		"masks. Channel c has weights wt[9c:9c+9] and bias bias[c*bstep].")
+	Load(Param("out"), RDI)
+	Load(Param("op"), RDX)
+	SHLQ(U8(2), RDX)
+	Load(Param("w"), R8)
+	SHLQ(U8(2), R8)
+	// SI = src - shift: block 0's row-0 taps, read only where masked in.
+	Load(Param("shift"), RAX)
+	SHLQ(U8(2), RAX)
+	Load(Param("src"), RSI)
+	SUBQ(RAX, RSI)
+	// CX = res - out, so the residual of the output at (BX) is at (BX)(CX*1).
+	Load(Param("res"), RCX)
+	SUBQ(RDI, RCX)
+	VBROADCASTSS(paramAddr("lo"), Z10)
+	VBROADCASTSS(paramAddr("hi"), Z11)
+	pre := "dwf_"
+	accs := []VecPhysical{Z12, Z15, Z16}
+	XORQ(R9, R9) // channel index
+	Label(pre + "ch")
+	CMPQ(R9, paramAddr("nch"))
+	JGE(LabelRef(pre + "done"))
+	Load(Param("wt"), R13)
+	IMUL3Q(U32(36), R9, R11)
+	for i := 0; i < 9; i++ {
+		VBROADCASTSS(Mem{Base: R13, Index: R11, Scale: 1, Disp: 4 * i}, zmm(i))
+	}
+	MOVQ(paramAddr("bstep"), R11)
+	IMULQ(R9, R11)
+	Load(Param("bias"), R13)
+	VBROADCASTSS(Mem{Base: R13, Index: R11, Scale: 4}, Z9)
+	MOVQ(RSI, R12)
+	MOVQ(RDI, RBX)
+	Load(Param("masks"), RAX)
+	MOVQ(paramAddr("nblocks"), R11)
+	Label(pre + "x")
+	// taps emits the nine masked loads and the FMAs. A block whose taps of
+	// every row share their column's mask (entry 10 is zero: it touches
+	// neither the plane's first nor its last row) loads three masks, the
+	// others one per tap; each tap then loads into its own temporary, so
+	// that loads run ahead of the FMA chains.
+	taps := func(edge bool) {
+		kregs := []OpmaskPhysical{K1, K2, K3, K4, K5, K6}
+		for ky := 0; ky < 3; ky++ {
+			var taps [3]Op
+			for kx := 0; kx < 3; kx++ {
+				t := 3*ky + kx
+				k := kregs[kx]
+				if edge {
+					k = kregs[t%len(kregs)]
+					KMOVW(Mem{Base: RAX, Disp: 2 * t}, k)
+				} else if ky == 0 {
+					KMOVW(Mem{Base: RAX, Disp: 2 * kx}, k)
+				}
+				z := zmm(17 + t)
+				m := Mem{Base: R12, Disp: 4 * kx}
+				if ky > 0 {
+					m = Mem{Base: R12, Index: R8, Scale: uint8(ky), Disp: 4 * kx}
+				}
+				VMOVUPS_Z(m, k, z)
+				taps[kx] = z
+			}
+			dwRowTapsAVX512(ky, taps, accs)
+		}
+	}
+	CMPW(Mem{Base: RAX, Disp: 20}, U8(0))
+	JNE(LabelRef(pre + "edge"))
+	taps(false)
+	JMP(LabelRef(pre + "sum"))
+	Label(pre + "edge")
+	taps(true)
+	Label(pre + "sum")
+	VADDPS(Z15, Z12, Z12)
+	VADDPS(Z16, Z12, Z12)
+	KMOVW(Mem{Base: RAX, Disp: 18}, K7)
+	CMPQ(paramAddr("hasres"), U8(0))
+	JE(LabelRef(pre + "nores"))
+	VMOVUPS_Z(Mem{Base: RBX, Index: RCX, Scale: 1}, K7, Z26)
+	VADDPS(Z26, Z12, Z12)
+	Label(pre + "nores")
+	VMAXPS(Z10, Z12, Z12)
+	VMINPS(Z11, Z12, Z12)
+	VMOVUPS(Z12, K7, Mem{Base: RBX})
+	ADDQ(U8(64), R12)
+	ADDQ(U8(64), RBX)
+	ADDQ(U8(32), RAX)
+	DECQ(R11)
+	JNZ(LabelRef(pre + "x"))
+	ADDQ(RDX, RDI)
+	MOVQ(paramAddr("ldp"), RAX)
+	LEAQ(Mem{Base: RSI, Index: RAX, Scale: 4}, RSI)
+	INCQ(R9)
+	JMP(LabelRef(pre + "ch"))
+	Label(pre + "done")
+	VZEROUPPER()
+	RET()
+}
 
 // dwDirectKernel is dwKernel for stride 2 reading the input plane in place
 // instead of a zero-bordered copy: each output row takes its three input
