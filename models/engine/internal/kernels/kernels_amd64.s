@@ -3030,19 +3030,27 @@ dwf_sum:
 	VADDPS    Z26, Z12, Z12
 
 dwf_nores:
-	VMAXPS  Z10, Z12, Z12
-	VMINPS  Z11, Z12, Z12
-	VMOVUPS Z12, K7, (BX)
-	ADDQ    $0x40, R12
-	ADDQ    $0x40, BX
-	ADDQ    $0x20, AX
-	DECQ    R11
-	JNZ     dwf_x
-	ADDQ    DX, DI
-	MOVQ    ldp+24(FP), AX
-	LEAQ    (SI)(AX*4), SI
-	INCQ    R9
-	JMP     dwf_ch
+	VMAXPS   Z10, Z12, Z12
+	VMINPS   Z11, Z12, Z12
+	KORTESTW K7, K7
+	JCS      dwf_full
+	VMOVUPS  Z12, K7, (BX)
+	JMP      dwf_stored
+
+dwf_full:
+	VMOVUPS Z12, (BX)
+
+dwf_stored:
+	ADDQ $0x40, R12
+	ADDQ $0x40, BX
+	ADDQ $0x20, AX
+	DECQ R11
+	JNZ  dwf_x
+	ADDQ DX, DI
+	MOVQ ldp+24(FP), AX
+	LEAQ (SI)(AX*4), SI
+	INCQ R9
+	JMP  dwf_ch
 
 dwf_done:
 	VZEROUPPER

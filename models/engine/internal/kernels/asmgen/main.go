@@ -1094,7 +1094,16 @@ func dwFlatKernel() {
 	Label(pre + "nores")
 	VMAXPS(Z10, Z12, Z12)
 	VMINPS(Z11, Z12, Z12)
+	// Full blocks store unmasked, as dwKernel's do: a masked store is
+	// never faster and on some cores slower; only the plane's last block,
+	// when partial, needs its mask.
+	KORTESTW(K7, K7)
+	JCS(LabelRef(pre + "full"))
 	VMOVUPS(Z12, K7, Mem{Base: RBX})
+	JMP(LabelRef(pre + "stored"))
+	Label(pre + "full")
+	VMOVUPS(Z12, Mem{Base: RBX})
+	Label(pre + "stored")
 	ADDQ(U8(64), R12)
 	ADDQ(U8(64), RBX)
 	ADDQ(U8(32), RAX)
