@@ -193,6 +193,17 @@ func (p *PackedA) MulBlock(dst []float32, ldc int, b []float32, ldb int, ep *Epi
 				for q := 0; q < npan; q++ {
 					col := nb + q*TileN
 					cw := min(TileN, n1-col)
+					if cw == TileN && r0 == pn*TileM && r1-r0 == TileM && kerns.tiles != nil && gemmTilesEnabled {
+						// This and the following full tiles of the block.
+						nt := min(npan-q, (n1-col)/TileN)
+						rp := &rtmp[0]
+						if res != nil {
+							rp = &res[r0*ldr+col]
+						}
+						kerns.tiles(kl, a, &b[k0*ldb+col], ldb, &dst[r0*ldc+col], ldc, bias, rp, ldr, lo, hi, flags, nt)
+						q += nt - 1
+						continue
+					}
 					if cw == 36 && kerns.k36 != nil && r0 == pn*TileM && r1-r0 == TileM {
 						rp := &rtmp[0]
 						if res != nil {
@@ -242,7 +253,18 @@ type kernelSet struct {
 	// k36, when set, computes the top 8 rows and left 36 columns of a
 	// tile, reading only those columns of B: a whole 6x6 image.
 	k36 tileFunc
+	// tiles, when set, is the full-tile kernel over ntiles tiles side by
+	// side, so that a row panel's run of full tiles costs one call.
+	tiles tilesFunc
 }
+
+// tilesFunc is a tileFunc over ntiles >= 1 tiles side by side: b, c and r
+// move TileN columns on per tile.
+type tilesFunc func(kl int, a, b *float32, ldb int, c *float32, ldc int, bias, r *float32, ldr int, lo, hi float32, flags, ntiles int)
+
+// gemmTilesEnabled lets tests compare MulBlock's runs of full tiles on
+// kernelSet.tiles with one call per tile.
+var gemmTilesEnabled = true
 
 func fullOnly(f tileFunc) kernelSet {
 	s := kernelSet{}

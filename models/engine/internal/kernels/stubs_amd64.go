@@ -76,6 +76,12 @@ func gemm1x32AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int
 //go:noescape
 func gemm1x48AVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int)
 
+// gemm8x48TilesAVX512 is gemm8x48AVX512 for ntiles >= 1 tiles side by side: b, c and r
+// move 48 columns on per tile.
+//
+//go:noescape
+func gemm8x48TilesAVX512(kl int, a *float32, b *float32, ldb int, c *float32, ldc int, bias *float32, r *float32, ldr int, lo float32, hi float32, flags int, ntiles int)
+
 // gemm8x36AVX512 is tileGo for AVX-512F, computing only the top 8 rows and
 // left 36 columns of the tile.
 //

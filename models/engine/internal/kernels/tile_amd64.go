@@ -9,7 +9,7 @@ var avx512Kernels = kernelSet{narrow: true, k: [4][3]tileFunc{
 	{gemm2x16AVX512, gemm2x32AVX512, gemm2x48AVX512},
 	{gemm4x16AVX512, gemm4x32AVX512, gemm4x48AVX512},
 	{gemm8x16AVX512, gemm8x32AVX512, gemm8x48AVX512},
-}, k36: gemm8x36AVX512}
+}, k36: gemm8x36AVX512, tiles: gemm8x48TilesAVX512}
 
 var avx2Kernels = fullOnly(gemmTileAVX2)
 
