@@ -109,9 +109,11 @@ func (d *Depthwise) planDirect() {
 // planFlat makes the mask table of the flat 3x3 stride-1 kernel. Block b
 // covers outputs i in [16b, 16b+16) of the plane, at (oy, ox) = (i/ow,
 // i%ow); entry 3ky+kx holds the lanes whose tap (oy+ky-pt, ox+kx-pl) lies in
-// the input plane, entry 9 the lanes inside the output plane (the store's)
-// and entry 10 is nonzero when a column's taps differ by row, so that the
-// kernel needs all nine masks rather than three.
+// the input plane, entry 9 the lanes inside the output plane (the store's),
+// entry 10 is nonzero when a column's taps differ by row, so that the
+// kernel needs all nine masks rather than three, and entries 11 and 12
+// hold which of the 32 values from a row's kx = 0 tap on the three taps
+// read (for blocks with entry 10 zero).
 func (d *Depthwise) planFlat() {
 	n := d.oh * d.ow
 	d.flatBlocks = (n + 15) / 16
@@ -139,6 +141,10 @@ func (d *Depthwise) planFlat() {
 				e[10] = 1 // the block touches the first or last row
 			}
 		}
+		// The values a row's taps read, from its kx = 0 tap on: only
+		// those load (the rest may lie outside the plane).
+		m := uint32(e[0]) | uint32(e[1])<<1 | uint32(e[2])<<2
+		e[11], e[12] = uint16(m), uint16(m>>16)
 	}
 }
 

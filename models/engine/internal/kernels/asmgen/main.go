@@ -1034,9 +1034,11 @@ const dwFlatSig = "func(out *float32, op int, src *float32, ldp, w, shift, nch, 
 // the plane is swept as one run of oh*w outputs, 16 a step across row
 // ends, each tap loaded under its mask from a table (16 entries per block:
 // the nine taps' then the store's) that zeroes the lanes whose tap lies in
-// the padding, as the zero border of dwKernel's copy does, and entry 10
-// nonzero when the taps of one column differ by row. Masked-off lanes are
-// never read, so loads may start before the plane.
+// the padding, as the zero border of dwKernel's copy does, entry 10
+// nonzero when the taps of one column differ by row, and entries 11 and 12
+// the union of a row's taps' masks over its 32 values from kx = 0 (bits
+// m0 | m1<<1 | m2<<2). Masked-off lanes are never read, so loads may start
+// before the plane.
 //
 // On 12x12 and 6x6 planes dwKernel's rows use 12 and 6 of 16 lanes, and
 // each channel pays a call, a copy into the zero-bordered scratch and
@@ -1087,13 +1089,40 @@ func dwFlatKernel() {
 	Load(Param("masks"), RAX)
 	MOVQ(paramAddr("nblocks"), R11)
 	Label(pre + "x")
-	// taps emits the nine masked loads and the FMAs. A block whose taps of
-	// every row share their column's mask (entry 10 is zero: it touches
-	// neither the plane's first nor its last row) loads three masks, the
-	// others one per tap; each tap then loads into its own temporary, so
-	// that loads run ahead of the FMA chains.
+	// taps emits the taps' loads and the FMAs. A block whose taps of every
+	// row share their column's mask (entry 10 is zero: it touches neither
+	// the plane's first nor its last row) shares them; the others load
+	// each tap under its own mask into its own temporary, so that loads
+	// run ahead of the FMA chains.
 	taps := func(edge bool) {
 		kregs := []OpmaskPhysical{K1, K2, K3, K4, K5, K6}
+		if !edge {
+			// Two loads a row instead of three: 32 values under the
+			// union of the row's three tap masks (entries 11, 12), each
+			// tap then taken from them shifted by kx under its own mask
+			// (entries 0-2, the same for every row), which zeroes the
+			// lanes whose tap lies in the padding as the masked loads do.
+			// About a tenth faster on 24x24 and 12x12 planes.
+			for i, k := range []OpmaskPhysical{K1, K2, K3, K4, K5} {
+				KMOVW(Mem{Base: RAX, Disp: []int{22, 24, 0, 2, 4}[i]}, k)
+			}
+			for ky := 0; ky < 3; ky++ {
+				lo, hi := zmm(26+2*ky), zmm(27+2*ky)
+				m := Mem{Base: R12}
+				if ky > 0 {
+					m = Mem{Base: R12, Index: R8, Scale: uint8(ky)}
+				}
+				VMOVUPS_Z(m, K1, lo)
+				m.Disp = 64
+				VMOVUPS_Z(m, K2, hi)
+				t := [3]Op{zmm(17 + 3*ky), zmm(18 + 3*ky), zmm(19 + 3*ky)}
+				VMOVAPS_Z(lo, K3, t[0])
+				VALIGND_Z(U8(1), lo, hi, K4, t[1])
+				VALIGND_Z(U8(2), lo, hi, K5, t[2])
+				dwRowTapsAVX512(ky, t, accs)
+			}
+			return
+		}
 		for ky := 0; ky < 3; ky++ {
 			var taps [3]Op
 			for kx := 0; kx < 3; kx++ {
