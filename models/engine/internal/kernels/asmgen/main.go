@@ -418,9 +418,15 @@ func dwKernel(s int, evens, odds Mem) {
 		for r, p := range []GPPhysical{R12, R13, R14} {
 			var taps [3]Op
 			if s == 1 {
-				for j := 0; j < 3; j++ {
-					taps[j] = Mem{Base: p, Disp: 4 * j}
-				}
+				// One pair of loads a row, the taps shifted out of it
+				// (the zero-bordered row is wide enough for 32 values
+				// from any block): fewer loads than one per tap.
+				lo, hi := zmm(26+2*r), zmm(27+2*r)
+				VMOVUPS(Mem{Base: p}, lo)
+				VMOVUPS(Mem{Base: p, Disp: 64}, hi)
+				VALIGND(U8(1), lo, hi, zmm(17+2*r))
+				VALIGND(U8(2), lo, hi, zmm(18+2*r))
+				taps = [3]Op{lo, zmm(17 + 2*r), zmm(18 + 2*r)}
 			} else {
 				VMOVUPS(Mem{Base: p}, Z17)
 				VMOVUPS(Mem{Base: p, Disp: 64}, Z18)
