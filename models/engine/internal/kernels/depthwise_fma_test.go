@@ -24,12 +24,12 @@ func fma32(a, b, c float32) float32 {
 	return f
 }
 
-// refDepthwise3s1AVX512 is the 3x3 stride-1 depthwise convolution with the
+// refDepthwise3AVX512 is the 3x3 depthwise convolution with the
 // AVX-512 kernels' operations in their order (dwRowTapsAVX512 in asmgen):
 // per input row ky one accumulator, row 0 starting from the bias and rows 1
 // and 2 from a product, each tap fused in; then (acc0 + acc1) + acc2, the
 // residual, and the clamp. Taps in the padding read 0.
-func refDepthwise3s1AVX512(src []float32, c, h, w, pt, pl, oh, ow int, wt, bias, res []float32, lo, hi float32) []float32 {
+func refDepthwise3AVX512(src []float32, c, h, w, stride, pt, pl, oh, ow int, wt, bias, res []float32, lo, hi float32) []float32 {
 	out := make([]float32, c*oh*ow)
 	for ch := 0; ch < c; ch++ {
 		at := func(y, x int) float32 {
@@ -43,7 +43,7 @@ func refDepthwise3s1AVX512(src []float32, c, h, w, pt, pl, oh, ow int, wt, bias,
 			for ox := 0; ox < ow; ox++ {
 				var acc [3]float32
 				for ky := 0; ky < 3; ky++ {
-					t := func(kx int) float32 { return at(oy+ky-pt, ox+kx-pl) }
+					t := func(kx int) float32 { return at(oy*stride+ky-pt, ox*stride+kx-pl) }
 					if ky == 0 {
 						acc[0] = fma32(k[0], t(0), bias[ch])
 					} else {
@@ -65,44 +65,53 @@ func refDepthwise3s1AVX512(src []float32, c, h, w, pt, pl, oh, ow int, wt, bias,
 	return out
 }
 
-// TestDepthwise3s1BitsMatchFMAReference holds both AVX-512 3x3 stride-1
-// paths, the flat kernel of small planes and the copy and row sweep of the
-// others, to refDepthwise3s1AVX512 bit for bit, so that a change to either
-// that reorders or re-rounds a sum fails here and not only in
-// TestLightningOutputBits. Shapes cover one row, one column, widths on
-// either side of the 16-lane blocks, planes past the flat kernel's limit
-// and asymmetric pads.
-func TestDepthwise3s1BitsMatchFMAReference(t *testing.T) {
+// TestDepthwise3BitsMatchFMAReference holds the AVX-512 3x3 paths (stride
+// 1: the flat kernel of small planes and the copy and row sweep of the
+// others; stride 2: the in-place kernel) to refDepthwise3AVX512 bit for
+// bit, so that a change that reorders or re-rounds a sum fails here and
+// not only in TestLightningOutputBits. Shapes cover one row, one column,
+// widths on either side of the 16-lane blocks (32 input columns a block at
+// stride 2), planes past the flat kernel's limit and asymmetric pads.
+func TestDepthwise3BitsMatchFMAReference(t *testing.T) {
 	if bestImpl() < ImplAVX512 {
 		t.Skip("no AVX-512 on this machine")
 	}
 	saved := impl
 	defer func() { impl = saved }()
 	impl = ImplAVX512
-	type tc struct{ c, h, w, pt, pl, pb, pr int }
+	type tc struct{ c, h, w, stride, pt, pl, pb, pr int }
 	cases := []tc{
-		{3, 6, 6, 1, 1, 1, 1}, {2, 12, 12, 1, 1, 1, 1}, {2, 24, 24, 1, 1, 1, 1}, {1, 48, 48, 1, 1, 1, 1},
-		{2, 1, 1, 1, 1, 1, 1}, {2, 1, 33, 1, 1, 1, 1}, {2, 31, 1, 1, 1, 1, 1}, {2, 5, 15, 1, 1, 1, 1},
-		{2, 5, 17, 1, 1, 1, 1}, {1, 40, 33, 1, 1, 1, 1}, {2, 9, 10, 0, 2, 2, 0}, {2, 7, 20, 2, 0, 0, 1},
+		{3, 6, 6, 1, 1, 1, 1, 1}, {2, 12, 12, 1, 1, 1, 1, 1}, {2, 24, 24, 1, 1, 1, 1, 1}, {1, 48, 48, 1, 1, 1, 1, 1},
+		{2, 1, 1, 1, 1, 1, 1, 1}, {2, 1, 33, 1, 1, 1, 1, 1}, {2, 31, 1, 1, 1, 1, 1, 1}, {2, 5, 15, 1, 1, 1, 1, 1},
+		{2, 5, 17, 1, 1, 1, 1, 1}, {1, 40, 33, 1, 1, 1, 1, 1}, {2, 9, 10, 1, 0, 2, 2, 0}, {2, 7, 20, 1, 2, 0, 0, 1},
+		// Stride 2: Lightning's (TensorFlow SAME: pads after), odd sizes,
+		// outputs on either side of 16 (inputs of 31 to 34 columns a
+		// block), one row and one column.
+		{3, 12, 12, 2, 0, 0, 1, 1}, {2, 24, 24, 2, 0, 0, 1, 1}, {1, 96, 96, 2, 0, 0, 1, 1}, {2, 13, 31, 2, 1, 1, 1, 1},
+		{2, 5, 32, 2, 0, 0, 1, 1}, {2, 5, 33, 2, 1, 1, 1, 1}, {2, 4, 34, 2, 0, 1, 1, 1}, {2, 1, 65, 2, 1, 1, 1, 1},
+		{2, 17, 1, 2, 1, 1, 1, 1}, {2, 9, 64, 2, 2, 2, 0, 0}, {2, 9, 67, 2, 0, 0, 2, 2},
 	}
 	r := rand.New(rand.NewPCG(21, 2))
-	for i := 0; i < 8; i++ {
-		cases = append(cases, tc{1 + r.IntN(3), 1 + r.IntN(30), 1 + r.IntN(50), r.IntN(3), r.IntN(3), r.IntN(3), r.IntN(3)})
+	for i := 0; i < 12; i++ {
+		cases = append(cases, tc{1 + r.IntN(3), 1 + r.IntN(30), 1 + r.IntN(80), 1 + i%2, r.IntN(3), r.IntN(3), r.IntN(3), r.IntN(3)})
 	}
 	for _, c := range cases {
-		d, err := NewDepthwise(3, c.h, c.w, 1, c.pt, c.pl, c.pb, c.pr)
+		d, err := NewDepthwise(3, c.h, c.w, c.stride, c.pt, c.pl, c.pb, c.pr)
 		if err != nil {
 			continue // no output
 		}
-		t.Run(fmt.Sprintf("c%d_%dx%d_p%d%d%d%d_flat%v", c.c, c.h, c.w, c.pt, c.pl, c.pb, c.pr, d.flatMasks != nil), func(t *testing.T) {
+		t.Run(fmt.Sprintf("c%d_%dx%d_s%d_p%d%d%d%d_flat%v", c.c, c.h, c.w, c.stride, c.pt, c.pl, c.pb, c.pr, d.flatMasks != nil), func(t *testing.T) {
 			oh, ow := d.OutSize()
 			src, wt, bias, res := randSlice(r, c.c*c.h*c.w), randSlice(r, 9*c.c), randSlice(r, c.c), randSlice(r, c.c*oh*ow)
-			want := refDepthwise3s1AVX512(src, c.c, c.h, c.w, c.pt, c.pl, oh, ow, wt, bias, res, -2, 2.5)
-			got := make([]float32, len(want))
-			d.Run(got, src, wt, bias, &Epilogue{Clamp: true, Lo: -2, Hi: 2.5, Residual: res}, 0, c.c, make([]float32, d.ScratchLen()))
-			for i := range got {
-				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-					t.Fatalf("element %d = %g (%#x), the reference %g (%#x)", i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+			want := refDepthwise3AVX512(src, c.c, c.h, c.w, c.stride, c.pt, c.pl, oh, ow, wt, bias, res, -2, 2.5)
+			got := newGuarded(len(want))
+			in := newGuarded(len(src))
+			copy(in.data(), src)
+			d.Run(got.data(), in.data(), wt, bias, &Epilogue{Clamp: true, Lo: -2, Hi: 2.5, Residual: res}, 0, c.c, make([]float32, d.ScratchLen()))
+			got.check(t, "dst")
+			for i, g := range got.data() {
+				if math.Float32bits(g) != math.Float32bits(want[i]) {
+					t.Fatalf("element %d = %g (%#x), the reference %g (%#x)", i, g, math.Float32bits(g), want[i], math.Float32bits(want[i]))
 				}
 			}
 		})
