@@ -75,9 +75,11 @@ func NewDepthwise(k, h, w, stride, padTop, padLeft, padBottom, padRight int) (*D
 
 // planDirect makes the zero row and the column masks of the in-place 3x3
 // stride-2 kernel. Block b covers outputs [16b, 16b+16) and loads 32 values
-// from input column 32b-pl (taps 0 and 1 as their even and odd lanes) and
-// 32 from column 32b-pl+2 (tap 2); lane l of a load from column c0 may
-// read column c0+l only where that lies in [0, w).
+// from input column c0 = 32b-pl (taps 0 and 1 as their even and odd lanes;
+// tap 2 is tap 0 one lane on) and column c0+32 alone (tap 2's last lane);
+// lane l of a load from column c may read column c+l only where that lies
+// in [0, w). Entries: 0 and 1 the masks of the 32 values, 2 that of column
+// c0+32 (lane 0), 4 the store's, 5 nonzero when the block needs masks.
 func (d *Depthwise) planDirect() {
 	d.zero = make([]float32, d.w)
 	d.blocks = (d.ow + 15) / 16
@@ -94,14 +96,12 @@ func (d *Depthwise) planDirect() {
 	for b := 0; b < d.blocks; b++ {
 		e := d.masks[8*b : 8*b+8]
 		c0 := 32*b - d.padLft
-		e[0], e[1], e[2], e[3] = inside(c0), inside(c0+16), inside(c0+2), inside(c0+18)
+		e[0], e[1], e[2] = inside(c0), inside(c0+16), inside(c0+32)&1
 		for l := 0; l < 16 && 16*b+l < d.ow; l++ {
 			e[4] |= 1 << l
 		}
-		for _, m := range e[:5] {
-			if m != 0xffff {
-				e[5] = 1 // the block needs its masks
-			}
+		if e[0] != 0xffff || e[1] != 0xffff || e[2] != 1 || e[4] != 0xffff {
+			e[5] = 1 // the block needs its masks
 		}
 	}
 }

@@ -1271,13 +1271,16 @@ func dwDirectKernel(evens, odds Mem) {
 	MOVQ(RDI, RBX)
 	MOVQ(paramAddr("nblocks"), R11)
 	Label(pre + "x")
-	// body emits one block; masked, with the loads at offsets 0, 16, 2
-	// and 18 from column 2x-pl under the block's masks K1-K4 and the store
-	// under K5.
+	// body emits one block; masked, with the loads at offsets 0, 16 and
+	// 32 from column 2x-pl under the block's masks K1-K3 (see planDirect)
+	// and the store under K5.
 	body := func(masked bool, sfx string) {
 		if masked {
-			for i, k := range []OpmaskPhysical{K1, K2, K3, K4, K5} {
-				KMOVW(Mem{Base: RAX, Disp: 2 * i}, k)
+			for _, m := range []struct {
+				entry int
+				k     OpmaskPhysical
+			}{{0, K1}, {1, K2}, {2, K3}, {4, K5}} {
+				KMOVW(Mem{Base: RAX, Disp: 2 * m.entry}, m.k)
 			}
 		}
 		load := func(m Mem, k OpmaskPhysical, z VecPhysical) {
@@ -1294,10 +1297,15 @@ func dwDirectKernel(evens, odds Mem) {
 			VPERMI2PS(Z18, Z17, Z19)
 			VMOVAPS(Z14, Z20)
 			VPERMI2PS(Z18, Z17, Z20)
-			load(Mem{Base: p, Disp: 8}, K3, Z17)
-			load(Mem{Base: p, Disp: 72}, K4, Z18)
-			VMOVAPS(Z13, Z21)
-			VPERMI2PS(Z18, Z17, Z21)
+			// Tap 2 is tap 0 one lane on, the block's last lane taking
+			// column 32 (under K3, a one-lane mask): one narrow load and
+			// a VALIGND instead of two loads and a permute.
+			if masked {
+				VMOVUPS_Z(Mem{Base: p, Disp: 128}, K3, Z17)
+			} else {
+				VBROADCASTSS(Mem{Base: p, Disp: 128}, Z17)
+			}
+			VALIGND(U8(1), Z19, Z17, Z21)
 			taps := [3]Op{Z19, Z20, Z21}
 			dwRowTapsAVX512(r, taps, accs)
 		}
