@@ -12,7 +12,9 @@ import (
 // input plane into a zero-bordered scratch plane, so the inner loops need no
 // bounds logic for padding, and then sweeps output rows vectorised along the
 // width; with AVX-512, 3x3 stride 2 reads the plane in place instead, with
-// masked loads at its edges.
+// masked loads at its edges, and 3x3 stride 1 on small planes as wide as
+// their input sweeps whole planes of every channel in one call, in place
+// (planFlat).
 type Depthwise struct {
 	k              int
 	h, w, oh, ow   int
