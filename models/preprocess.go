@@ -66,7 +66,7 @@ func newResampler(n int) *resampler {
 		n:  n,
 		xs: make([]int, n), xn: make([]int, n), xo: make([]int, n),
 		ys: make([]int, n), yn: make([]int, n), yo: make([]int, n),
-		plan: hplan{start: make([]int32, n), off: make([]int32, n), cnt: make([]int32, n)},
+		plan: hplan{start: make([]int32, n), off: make([]int32, n), cnt: make([]int32, n), first: make([]int32, 0, n)},
 		acc:  make([]float32, 4*n),
 	}
 }
@@ -226,6 +226,9 @@ func (rs *resampler) clipColumns(x0, x1 int) {
 		if j1 > j0 {
 			p.pixels, p.weights = max(p.pixels, s+j1-x0), max(p.weights, o+j1)
 		}
+	}
+	if hrowLanes > 0 {
+		p.pad(rs.wx, x1-x0, hrowLanes)
 	}
 }
 

@@ -8,15 +8,25 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
-// The AVX2 kernels (resample_amd64.s). x/sys/cpu honours GODEBUG=cpu.avx2=off.
+// The AVX2 and AVX-512 kernels (resample_amd64.s). x/sys/cpu honours
+// GODEBUG=cpu.avx2=off and cpu.avx512f=off.
 func init() {
 	if cpu.X86.HasAVX2 {
-		hrowKernel, vaccKernel, pixelsKernel, clampKernel = hrowAsm, vaccAsm, pixelsAsm, clampAsm
+		resampleKernelSets = append(resampleKernelSets, resampleKernels{name: "avx2",
+			hrow: hrowPaddedAsm(2, hrow2AVX), lanes: 2, clamp: clampAsm, vacc: vaccAsm, pixels: pixelsAsm(false)})
 	}
+	if cpu.X86.HasAVX2 && cpu.X86.HasAVX512F {
+		resampleKernelSets = append(resampleKernelSets, resampleKernels{name: "avx512",
+			hrow: hrowPaddedAsm(4, hrow4AVX512), lanes: 4, clamp: clampAsm, vacc: vaccAsm, pixels: pixelsAsm(true)})
+	}
+	useKernels(resampleKernelSets[len(resampleKernelSets)-1])
 }
 
 //go:noescape
-func hrowAVX(t, row, w *float32, start, off, cnt *int32, n int)
+func hrow2AVX(t, row, wide *float32, first *int32, groups, taps int)
+
+//go:noescape
+func hrow4AVX512(t, row, wide *float32, first *int32, groups, taps int)
 
 //go:noescape
 func vaccAVX(acc, row *float32, f float32, n int)
@@ -25,13 +35,27 @@ func vaccAVX(acc, row *float32, f float32, n int)
 func clampAVX(dst *int32, acc *float32, n int)
 
 //go:noescape
+func pixelsAVX512(dst *float32, src *uint8, n, step int, ahead uintptr)
+
+//go:noescape
 func pixelsAVX(dst *float32, src *uint8, n, step int, ahead uintptr)
 
-// hrowAsm relies on p.check having held (the caller's duty, as for the
-// Go version, which would panic instead).
-func hrowAsm(t, row, w []float32, p *hplan) {
-	if n := len(p.cnt); n > 0 {
-		hrowAVX(unsafe.SliceData(t), unsafe.SliceData(row), unsafe.SliceData(w), unsafe.SliceData(p.start), unsafe.SliceData(p.off), unsafe.SliceData(p.cnt), n)
+// hrowPaddedAsm returns an hrowKernel that runs kernel, which filters
+// groups of lanes outputs from the padded plan, on the full groups and
+// hrowPaddedGo on the outputs left over. It relies on p.check having
+// held, as hrowAsm does.
+func hrowPaddedAsm(lanes int, kernel func(t, row, wide *float32, first *int32, groups, taps int)) func(t, row, w []float32, p *hplan) {
+	return func(t, row, _ []float32, p *hplan) {
+		n := len(p.cnt)
+		if p.taps == 0 {
+			// No output has a tap in the image: all are black.
+			clear(t[:4*n])
+			return
+		}
+		if groups := n / lanes; groups > 0 {
+			kernel(unsafe.SliceData(t), unsafe.SliceData(row), unsafe.SliceData(p.wide), unsafe.SliceData(p.first), groups, p.taps)
+		}
+		hrowPaddedGo(t, row, p, n-n%lanes)
 	}
 }
 
@@ -60,17 +84,31 @@ func vaccAsm(acc, row []float32, f float32) {
 	vaccAVX(unsafe.SliceData(acc), unsafe.SliceData(row), f, n)
 }
 
-func pixelsAsm(dst []float32, src []uint8, first, step, n int, next []uint8) {
-	if n == 0 {
-		return
+// pixelsAsm returns a pixelsKernel: pixelsAVX512 on the multiple of four
+// pixels when wide, then pixelsAVX on the rest.
+func pixelsAsm(wide bool) func(dst []float32, src []uint8, first, step, n int, next []uint8) {
+	return func(dst []float32, src []uint8, first, step, n int, next []uint8) {
+		if n == 0 {
+			return
+		}
+		_ = dst[4*n-1]
+		last := first + (n-1)*step
+		_, _ = src[min(first, last)], src[max(first, last)+3]
+		var ahead uintptr
+		if len(next) > max(first, last)+3 {
+			// An address the assembly only prefetches, never reads.
+			ahead = uintptr(unsafe.Pointer(&next[first]))
+		}
+		if n4 := n &^ 3; wide && n4 > 0 {
+			pixelsAVX512(unsafe.SliceData(dst), &src[first], n4, step, ahead)
+			if n4 == n {
+				return
+			}
+			if ahead != 0 {
+				ahead += uintptr(n4 * step)
+			}
+			dst, first, n = dst[4*n4:], first+n4*step, n-n4
+		}
+		pixelsAVX(unsafe.SliceData(dst), &src[first], n, step, ahead)
 	}
-	_ = dst[4*n-1]
-	last := first + (n-1)*step
-	_, _ = src[min(first, last)], src[max(first, last)+3]
-	var ahead uintptr
-	if len(next) > max(first, last)+3 {
-		// An address the assembly only prefetches, never reads.
-		ahead = uintptr(unsafe.Pointer(&next[first]))
-	}
-	pixelsAVX(unsafe.SliceData(dst), &src[first], n, step, ahead)
 }

@@ -2,45 +2,100 @@
 
 #include "textflag.h"
 
-// func hrowAVX(t, row, w *float32, start, off, cnt *int32, n int)
-TEXT ·hrowAVX(SB), NOSPLIT, $0-56
+// func hrow2AVX(t, row, wide *float32, first *int32, groups, taps int)
+// Two outputs a ymm, one in each 128-bit half, from the padded plan
+// (hplan.pad): each tap loads the two outputs' pixels (each half from its
+// own window) and their weights (the plan lays them out as the register
+// is), then multiplies and adds, so each half sums its output's taps in
+// order as hrowGo does.
+TEXT ·hrow2AVX(SB), NOSPLIT, $0-48
 	MOVQ t+0(FP), DI
 	MOVQ row+8(FP), SI
-	MOVQ w+16(FP), DX
-	MOVQ start+24(FP), R8
-	MOVQ off+32(FP), R9
-	MOVQ cnt+40(FP), R10
-	MOVQ n+48(FP), CX
+	MOVQ wide+16(FP), DX
+	MOVQ first+24(FP), R8
+	MOVQ groups+32(FP), CX
+	MOVQ taps+40(FP), R9
+	SHLQ $4, R9 // bytes of pixels a window
 
-hout:
-	VXORPS   X0, X0, X0
-	MOVLQSX  (R8), AX
-	SHLQ     $4, AX
-	LEAQ     (SI)(AX*1), R11
-	MOVLQSX  (R9), AX
-	LEAQ     (DX)(AX*4), R12
-	MOVLQSX  (R10), BX
-	TESTQ    BX, BX
-	JLE      hstore
+h2group:
+	MOVLQSX (R8), AX
+	SHLQ    $4, AX
+	LEAQ    (SI)(AX*1), R11
+	MOVLQSX 4(R8), AX
+	SHLQ    $4, AX
+	LEAQ    (SI)(AX*1), R12
+	VXORPS  Y0, Y0, Y0
+	XORQ    BX, BX
 
-htap:
-	// One multiply, then one add, per tap: the Go version's rounding.
-	VBROADCASTSS (R12), X1
-	VMULPS       (R11), X1, X1
-	VADDPS       X1, X0, X0
-	ADDQ         $16, R11
-	ADDQ         $4, R12
-	DECQ         BX
-	JNZ          htap
+h2tap:
+	VMOVUPS     (R11)(BX*1), X1
+	VINSERTF128 $1, (R12)(BX*1), Y1, Y1
+	VMULPS      (DX), Y1, Y1
+	VADDPS      Y1, Y0, Y0
+	ADDQ        $32, DX
+	ADDQ        $16, BX
+	CMPQ        BX, R9
+	JLT         h2tap
 
-hstore:
-	VMOVUPS X0, (DI)
-	ADDQ    $16, DI
-	ADDQ    $4, R8
-	ADDQ    $4, R9
-	ADDQ    $4, R10
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, DI
+	ADDQ    $8, R8
 	DECQ    CX
-	JNZ     hout
+	JNZ     h2group
+	VZEROUPPER
+	RET
+
+// func hrow4AVX512(t, row, wide *float32, first *int32, groups, taps int)
+// hrow2AVX with four outputs a zmm, one in each 128-bit quarter.
+TEXT ·hrow4AVX512(SB), NOSPLIT, $0-48
+	MOVQ t+0(FP), DI
+	MOVQ row+8(FP), SI
+	MOVQ wide+16(FP), DX
+	MOVQ first+24(FP), R8
+	MOVQ groups+32(FP), CX
+	MOVQ taps+40(FP), R9
+	SHLQ $4, R9 // bytes of pixels a window
+	MOVL $0x00f0, AX
+	KMOVW AX, K1
+	MOVL $0x0f00, AX
+	KMOVW AX, K2
+	MOVL $0xf000, AX
+	KMOVW AX, K3
+
+h4group:
+	MOVLQSX (R8), AX
+	SHLQ    $4, AX
+	LEAQ    (SI)(AX*1), R11
+	MOVLQSX 4(R8), AX
+	SHLQ    $4, AX
+	LEAQ    (SI)(AX*1), R12
+	MOVLQSX 8(R8), AX
+	SHLQ    $4, AX
+	LEAQ    (SI)(AX*1), R13
+	MOVLQSX 12(R8), AX
+	SHLQ    $4, AX
+	LEAQ    (SI)(AX*1), R14
+	VXORPS  Z0, Z0, Z0
+	XORQ    BX, BX
+
+h4tap:
+	VMOVUPS      (R11)(BX*1), X1
+	VBROADCASTF32X4 (R12)(BX*1), K1, Z1
+	VBROADCASTF32X4 (R13)(BX*1), K2, Z1
+	VBROADCASTF32X4 (R14)(BX*1), K3, Z1
+	VMULPS       (DX), Z1, Z1
+	VADDPS       Z1, Z0, Z0
+	ADDQ         $64, DX
+	ADDQ         $16, BX
+	CMPQ         BX, R9
+	JLT          h4tap
+
+	VMOVUPS Z0, (DI)
+	ADDQ    $64, DI
+	ADDQ    $16, R8
+	DECQ    CX
+	JNZ     h4group
+	VZEROUPPER
 	RET
 
 // func vaccAVX(acc, row *float32, f float32, n int)
@@ -119,6 +174,58 @@ tail:
 	VMOVUPS   X0, (DI)
 
 done:
+	VZEROUPPER
+	RET
+
+// func pixelsAVX512(dst *float32, src *uint8, n, step int, ahead uintptr)
+// pixelsAVX four pixels an iteration: 16 bytes widened to 16 floats. Read
+// mirrored, the four pixels of a load are reversed (VPSHUFD $0x1b) before
+// they are widened. n must be a multiple of 4 (pixelsAsm gives pixelsAVX
+// the rest).
+TEXT ·pixelsAVX512(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	MOVQ step+24(FP), DX
+	MOVQ ahead+32(FP), R8
+	TESTQ R8, R8
+	JNZ  prefetching4
+
+	// No next row: prefetch this one's lines, which are read anyway.
+	MOVQ SI, R8
+
+prefetching4:
+	CMPQ DX, $0
+	JL   mirrored4
+
+forward4:
+	TESTQ      CX, CX
+	JZ         done4
+	PREFETCHT0 (R8)
+	VPMOVZXBD  (SI), Z0
+	VCVTDQ2PS  Z0, Z0
+	VMOVUPS    Z0, (DI)
+	ADDQ       $16, SI
+	ADDQ       $16, R8
+	ADDQ       $64, DI
+	SUBQ       $4, CX
+	JMP        forward4
+
+mirrored4:
+	TESTQ      CX, CX
+	JZ         done4
+	PREFETCHT0 -12(R8)
+	VPSHUFD    $0x1b, -12(SI), X0
+	VPMOVZXBD  X0, Z0
+	VCVTDQ2PS  Z0, Z0
+	VMOVUPS    Z0, (DI)
+	SUBQ       $16, SI
+	SUBQ       $16, R8
+	ADDQ       $64, DI
+	SUBQ       $4, CX
+	JMP        mirrored4
+
+done4:
 	VZEROUPPER
 	RET
 

@@ -15,14 +15,73 @@ package models
 type hplan struct {
 	start, off, cnt []int32
 	pixels, weights int
+
+	// The padded plan (pad), which the SIMD kernels that filter lanes
+	// outputs side by side read instead (lanes > 0). Every output has
+	// taps taps, the most any output of the call has: its own, in order,
+	// and taps of weight 0 before or after them. A zero-weight tap adds
+	// +0 to a sum of non-negative terms (pixels are 0..255, weights >= 0),
+	// which leaves it bit for bit as it was, so the sums are the unpadded
+	// ones; in exchange a group of outputs runs the same number of taps,
+	// one SIMD multiply and add each for the whole group, with no
+	// per-output loop exit to mispredict. first[i] is output i's first
+	// pixel; wide holds, for each group of lanes outputs (the last group
+	// possibly partial) and each of its taps, every output's weight four
+	// times (once per float of its pixel), so a tap's weights are one
+	// load.
+	lanes, taps int
+	first       []int32
+	wide        []float32
 }
 
-// check panics unless the plan reads only rows of at least p.pixels
-// pixels and weights within w, and writes within t (four floats an
-// output).
+// check panics unless the plan (and the padded plan, if there is one)
+// reads only rows of at least p.pixels pixels and weights within w, and
+// writes within t (four floats an output).
 func (p *hplan) check(t, row, w []float32) {
-	if len(t) < 4*len(p.cnt) || len(row) < 4*p.pixels || len(w) < p.weights || len(p.start) < len(p.cnt) || len(p.off) < len(p.cnt) {
+	n := len(p.cnt)
+	if len(t) < 4*n || len(row) < 4*p.pixels || len(w) < p.weights || len(p.start) < n || len(p.off) < n {
 		panic("models: resampler plan out of range")
+	}
+	if p.lanes > 0 && (len(p.first) < n || len(p.wide) < 4*p.taps*p.lanes*((n+p.lanes-1)/p.lanes)) {
+		panic("models: resampler padded plan out of range")
+	}
+}
+
+// pad builds the padded plan for kernels that filter lanes outputs side
+// by side, from start, off and cnt, their weights w and the row length
+// (pixels). An output's window of p.taps pixels starts at its first tap
+// unless that would run past the row's end, in which case it ends at the
+// row's end and the padding comes first; either way it holds the output's
+// own taps (cnt <= the row length, as taps are clipped to the row) and
+// reads only the row.
+func (p *hplan) pad(w []float32, pixels, lanes int) {
+	n := len(p.cnt)
+	p.lanes, p.taps = lanes, 0
+	for _, c := range p.cnt {
+		p.taps = max(p.taps, int(c))
+	}
+	k := p.taps
+	p.first = p.first[:0]
+	groups := (n + lanes - 1) / lanes
+	if need := 4 * k * lanes * groups; cap(p.wide) < need {
+		p.wide = make([]float32, need)
+	}
+	p.wide = p.wide[:4*k*lanes*groups]
+	clear(p.wide)
+	for i := range n {
+		s, o, c := int(p.start[i]), int(p.off[i]), int(p.cnt[i])
+		a := max(min(s, pixels-k), 0)
+		p.first = append(p.first, int32(a))
+		p.pixels = max(p.pixels, a+k)
+		if c == 0 {
+			continue // all weights 0 (and off may lie past w)
+		}
+		g, l := i/lanes, i%lanes
+		for j, f := range w[o : o+c] {
+			q := s - a + j
+			e := 4 * ((g*k+q)*lanes + l)
+			p.wide[e], p.wide[e+1], p.wide[e+2], p.wide[e+3] = f, f, f, f
+		}
 	}
 }
 
@@ -30,6 +89,10 @@ func (p *hplan) check(t, row, w []float32) {
 // an output pixel), each sum starting from zero. p.check(t, row, w) must
 // hold.
 var hrowKernel = hrowGo
+
+// hrowLanes is how many outputs hrowKernel filters side by side, from the
+// padded plan (hplan.pad); 0 for hrowGo, which reads start, off and cnt.
+var hrowLanes = 0
 
 // clampKernel writes n output pixels: the first three floats of every four
 // in acc, rounded and clamped to 0..255 as clampByte does, to dst (three
@@ -46,6 +109,27 @@ var vaccKernel = vaccGo
 // read, laid out like src, for a kernel to prefetch.
 var pixelsKernel = pixelsGo
 
+// resampleKernels is one implementation of the resampler's inner loops.
+type resampleKernels struct {
+	name   string
+	hrow   func(t, row, w []float32, p *hplan)
+	lanes  int // hrow's hrowLanes
+	clamp  func(dst []int32, acc []float32, n int)
+	vacc   func(acc, row []float32, f float32)
+	pixels func(dst []float32, src []uint8, first, step, n int, next []uint8)
+}
+
+// resampleKernelSets lists the implementations this build and CPU run,
+// the Go versions first and the fastest last, which init selects; the
+// tests hold each to the Go versions.
+var resampleKernelSets = []resampleKernels{{name: "go", hrow: hrowGo, clamp: clampGo, vacc: vaccGo, pixels: pixelsGo}}
+
+// useKernels makes k the resampler's kernels. Not safe while a resample
+// runs.
+func useKernels(k resampleKernels) {
+	hrowKernel, hrowLanes, clampKernel, vaccKernel, pixelsKernel = k.hrow, k.lanes, k.clamp, k.vacc, k.pixels
+}
+
 func hrowGo(t, row, w []float32, p *hplan) {
 	start, off, cnt := p.start, p.off, p.cnt
 	for i := range cnt {
@@ -59,6 +143,29 @@ func hrowGo(t, row, w []float32, p *hplan) {
 				c2 += f * v[2]
 				c3 += f * v[3]
 			}
+		}
+		d := t[4*i : 4*i+4 : 4*i+4]
+		d[0], d[1], d[2], d[3] = c0, c1, c2, c3
+	}
+}
+
+// hrowPaddedGo filters outputs from..len(p.cnt)-1 of one row as the SIMD
+// kernels do, from the padded plan: the outputs that do not fill a last
+// group, and the reference the kernels' tests hold them to. p.check(t,
+// row, nil) must hold.
+func hrowPaddedGo(t, row []float32, p *hplan, from int) {
+	k, lanes := p.taps, p.lanes
+	for i := from; i < len(p.cnt); i++ {
+		var c0, c1, c2, c3 float32
+		a, g, l := int(p.first[i]), i/lanes, i%lanes
+		px := row[4*a : 4*(a+k)]
+		for q := range k {
+			f := p.wide[4*((g*k+q)*lanes+l)]
+			v := px[4*q : 4*q+4 : 4*q+4]
+			c0 += f * v[0]
+			c1 += f * v[1]
+			c2 += f * v[2]
+			c3 += f * v[3]
 		}
 		d := t[4*i : 4*i+4 : 4*i+4]
 		d[0], d[1], d[2], d[3] = c0, c1, c2, c3

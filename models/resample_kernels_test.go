@@ -1,0 +1,192 @@
+package models
+
+import (
+	"fmt"
+	"image"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// randomRegions returns regions of a w x h frame drawn from rng: inside
+// it, across its edges, wholly beside it, far larger than it (reducing by
+// up to about 30x) and smaller than the model input (enlarging), down to
+// a fraction of a pixel.
+func randomRegions(rng *rand.Rand, w, h int) []Region {
+	big := float64(max(w, h))
+	rs := []Region{Letterbox(w, h), {X: 0.25, Y: 0.5, Side: 0.4}, {X: -5000, Y: -40, Side: 3 * big}, {X: float64(w) + 3, Y: 0, Side: 50}}
+	for range 12 {
+		var side float64
+		switch rng.IntN(3) {
+		case 0:
+			side = 0.2 + rng.Float64()*20 // enlarging, from under a pixel
+		case 1:
+			side = 20 + rng.Float64()*big // about the frame's size
+		default:
+			side = big + rng.Float64()*5*big // larger than the frame
+		}
+		rs = append(rs, Region{X: rng.Float64()*float64(w)*1.4 - 0.2*float64(w) - side/2, Y: rng.Float64()*float64(h)*1.4 - 0.2*float64(h) - side/2, Side: side})
+	}
+	return rs
+}
+
+// TestResampleKernelsMatchGo: every kernel set this build and CPU run (on
+// amd64 with AVX-512: the Go versions, AVX2 and AVX-512) gives the Go
+// versions' output bytes exactly, mirrored or not, on noise frames of
+// several shapes (a sub-image among them), random regions and model sizes
+// including odd ones (whose last outputs do not fill a SIMD group).
+// Under -tags noasm there is only the Go set, and the test checks the
+// padded plan instead, in TestHrowPaddedMatchesHrowGo.
+func TestResampleKernelsMatchGo(t *testing.T) {
+	if len(resampleKernelSets) == 1 {
+		t.Skip("this build has only the Go kernels")
+	}
+	defer useKernels(resampleKernelSets[len(resampleKernelSets)-1])
+	rng := rand.New(rand.NewPCG(23, 29))
+	big := noiseRGBA(rng, 900, 700)
+	frames := []struct {
+		name string
+		img  *image.RGBA
+	}{
+		{"1280x720", noiseRGBA(rng, 1280, 720)}, {"1080x1920", noiseRGBA(rng, 1080, 1920)},
+		{"97x61", noiseRGBA(rng, 97, 61)}, {"1x1", noiseRGBA(rng, 1, 1)}, {"3x2", noiseRGBA(rng, 3, 2)},
+		{"sub-image", big.SubImage(image.Rect(101, 33, 101+611, 33+505)).(*image.RGBA)},
+	}
+	for _, k := range resampleKernelSets[1:] {
+		for _, f := range frames {
+			w, h := f.img.Bounds().Dx(), f.img.Bounds().Dy()
+			for _, n := range []int{192, 256, 7, 1} {
+				t.Run(fmt.Sprintf("%s/%s/%d", k.name, f.name, n), func(t *testing.T) {
+					got, want := newResampler(n), newResampler(n) // reused, as an Estimator does
+					a, b := make([]int32, n*n*3), make([]int32, n*n*3)
+					for _, r := range randomRegions(rng, w, h) {
+						for _, mirrored := range []bool{false, true} {
+							useKernels(resampleKernelSets[0])
+							want.resample(b, f.img, r, mirrored)
+							useKernels(k)
+							got.resample(a, f.img, r, mirrored)
+							for i := range a {
+								if a[i] != b[i] {
+									t.Fatalf("region %+v, mirrored %v: element %d is %d, Go kernels %d", r, mirrored, i, a[i], b[i])
+								}
+							}
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestHrowPaddedMatchesHrowGo: on the plans real regions give, filtering
+// from the padded plan (hplan.pad) gives hrowGo's sums bit for bit, with
+// groups of 1 to 4 outputs, in Go (hrowPaddedGo, the SIMD kernels'
+// reference, run on every architecture) and with every hrow kernel this
+// build and CPU run. Rows are random pixel values 0..255, which is what
+// the resampler gives the kernels. The sums are compared as bits, which
+// is stronger than the output bytes TestResampleKernelsMatchGo compares.
+func TestHrowPaddedMatchesHrowGo(t *testing.T) {
+	defer useKernels(resampleKernelSets[len(resampleKernelSets)-1])
+	useKernels(resampleKernelSets[0]) // plans from clipColumns without padding
+	rng := rand.New(rand.NewPCG(31, 37))
+	for _, sz := range [][2]int{{1280, 720}, {1080, 1920}, {53, 40}, {1, 9}} {
+		w, h := sz[0], sz[1]
+		img := noiseRGBA(rng, w, h)
+		for _, n := range []int{192, 5} {
+			rs := newResampler(n)
+			for ri, r := range randomRegions(rng, w, h) {
+				// resample sizes the buffers and plans the columns.
+				rs.resample(make([]int32, n*n*3), img, r, false)
+				p := rs.plan
+				row := rs.row[:cap(rs.row)]
+				for i := range row {
+					row[i] = float32(rng.IntN(256))
+				}
+				pixels := len(row) / 4
+				if p.pixels > pixels {
+					t.Fatalf("plan reads %d pixels of a %d-pixel row", p.pixels, pixels)
+				}
+				want := make([]float32, 4*n)
+				hrowGo(want, row, rs.wx, &p)
+				check := func(name string, got []float32) {
+					t.Helper()
+					for i := range got {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("%dx%d, n %d, region %d %+v, %s: float %d is %v, hrowGo %v", w, h, n, ri, r, name, i, got[i], want[i])
+						}
+					}
+				}
+				for lanes := 1; lanes <= 4; lanes++ {
+					q := p
+					q.first, q.wide = nil, nil
+					q.pad(rs.wx, rowPixels(rs, img), lanes)
+					q.check(want, row, rs.wx)
+					got := make([]float32, 4*n)
+					hrowPaddedGo(got, row, &q, 0)
+					check(fmt.Sprintf("hrowPaddedGo, %d lanes", lanes), got)
+					for _, k := range resampleKernelSets[1:] {
+						if k.lanes == lanes {
+							got := make([]float32, 4*n)
+							k.hrow(got, row, rs.wx, &q)
+							check(k.name, got)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// rowPixels is the length of the row filterRow converts for the last
+// resample call: the image columns its taps reach.
+func rowPixels(rs *resampler, img *image.RGBA) int {
+	n, w := rs.n, img.Bounds().Dx()
+	x0 := max(rs.xs[0], 0)
+	return max(min(rs.xs[n-1]+rs.xn[n-1], w), x0) - x0
+}
+
+// TestPixelsKernelsMatchGo: every pixels kernel converts rows as pixelsGo
+// does, forward and mirrored, for every count of pixels up to 40 (all
+// remainders of the SIMD steps) and a long row, at every offset of a
+// row's start.
+func TestPixelsKernelsMatchGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(41, 43))
+	src := make([]uint8, 4*700)
+	for i := range src {
+		src[i] = uint8(rng.IntN(256))
+	}
+	for _, k := range resampleKernelSets[1:] {
+		for _, n := range append(rangeInts(41), 700) {
+			for _, step := range []int{4, -4} {
+				for shift := range 3 {
+					first := 4 * shift
+					if step < 0 {
+						first = len(src) - 4 - 4*shift
+					}
+					if n > 700-shift {
+						continue
+					}
+					want, got := make([]float32, 4*n+8), make([]float32, 4*n+8)
+					for i := range got {
+						got[i], want[i] = -1, -1 // what is past n must stay
+					}
+					pixelsGo(want, src, first, step, n, nil)
+					k.pixels(got, src, first, step, n, src)
+					for i := range got {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("%s, n %d, step %d, first %d: float %d is %v, pixelsGo %v", k.name, n, step, first, i, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func rangeInts(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i
+	}
+	return s
+}
