@@ -5,7 +5,9 @@ package models
 // has a Go version, used where the assembly is not (other architectures,
 // -tags noasm, CPUs without AVX) and as the assembly's reference; both
 // round exactly alike: a float32 multiply and then a float32 add per tap,
-// in tap order, never fused.
+// in tap order, never fused. (The Go spec lets a compiler fuse x += f*v
+// into one FMA, as Go's does on arm64 and with GOAMD64=v3; the explicit
+// float32(f*v) conversions forbid it.)
 
 // hplan lays out the horizontal taps of every output column of one
 // resample call: output i sums its cnt[i] taps q, weight w[off[i]+q] times
@@ -138,10 +140,10 @@ func hrowGo(t, row, w []float32, p *hplan) {
 			p := row[4*start[i] : 4*(start[i]+c)]
 			for q, f := range w[off[i] : off[i]+c] {
 				v := p[4*q : 4*q+4 : 4*q+4]
-				c0 += f * v[0]
-				c1 += f * v[1]
-				c2 += f * v[2]
-				c3 += f * v[3]
+				c0 += float32(f * v[0])
+				c1 += float32(f * v[1])
+				c2 += float32(f * v[2])
+				c3 += float32(f * v[3])
 			}
 		}
 		d := t[4*i : 4*i+4 : 4*i+4]
@@ -162,10 +164,10 @@ func hrowPaddedGo(t, row []float32, p *hplan, from int) {
 		for q := range k {
 			f := p.wide[4*((g*k+q)*lanes+l)]
 			v := px[4*q : 4*q+4 : 4*q+4]
-			c0 += f * v[0]
-			c1 += f * v[1]
-			c2 += f * v[2]
-			c3 += f * v[3]
+			c0 += float32(f * v[0])
+			c1 += float32(f * v[1])
+			c2 += float32(f * v[2])
+			c3 += float32(f * v[3])
 		}
 		d := t[4*i : 4*i+4 : 4*i+4]
 		d[0], d[1], d[2], d[3] = c0, c1, c2, c3
@@ -175,7 +177,7 @@ func hrowPaddedGo(t, row []float32, p *hplan, from int) {
 func vaccGo(acc, row []float32, f float32) {
 	row = row[:len(acc)]
 	for x, v := range row {
-		acc[x] += f * v
+		acc[x] += float32(f * v)
 	}
 }
 

@@ -55,7 +55,7 @@ func (rs *resampler) resampleReference(dst []int32, img image.Image, r Region) {
 			f := wt[j]
 			r := (s + j) % ring
 			for x, v := range tmp[r*n*3 : (r+1)*n*3] {
-				acc[x] += f * v
+				acc[x] += float32(f * v)
 			}
 		}
 		d := dst[i*n*3 : (i+1)*n*3]
@@ -79,9 +79,9 @@ func (rs *resampler) filterRowReference(t []float32, m *image.RGBA, sy, x0, x1 i
 			px := src[4*(s+j0) : 4*(s+j1)]
 			for q, f := range rs.wx[o+j0 : o+j1] {
 				p := px[4*q : 4*q+3 : 4*q+3]
-				cr += f * float32(p[0])
-				cg += f * float32(p[1])
-				cb += f * float32(p[2])
+				cr += float32(f * float32(p[0]))
+				cg += float32(f * float32(p[1]))
+				cb += float32(f * float32(p[2]))
 			}
 		}
 		t[3*i], t[3*i+1], t[3*i+2] = cr, cg, cb
