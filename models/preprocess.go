@@ -55,6 +55,8 @@ type resampler struct {
 	tmp []float32
 	// acc accumulates one output row (4 floats a pixel).
 	acc []float32
+	// rows holds where, in tmp, the rows one output row sums start.
+	rows []int32
 	// row holds one source row's pixels as floats (4 a pixel).
 	row []float32
 	// rgba receives images of other types, converted once per frame.
@@ -181,6 +183,9 @@ func (rs *resampler) resample(dst []int32, img image.Image, r Region, mirrored b
 	if need := ring * n * 4; cap(rs.tmp) < need {
 		rs.tmp = make([]float32, need)
 	}
+	if cap(rs.rows) < ring {
+		rs.rows = make([]int32, 0, ring)
+	}
 	tmp := rs.tmp[:ring*n*4]
 	x0 := max(rs.xs[0], 0)
 	x1 := max(min(rs.xs[n-1]+rs.xn[n-1], w), x0)
@@ -202,12 +207,14 @@ func (rs *resampler) resample(dst []int32, img image.Image, r Region, mirrored b
 		for ; next < s+j1; next++ {
 			rs.filterRow(tmp[(next%ring)*n*4:(next%ring+1)*n*4], row, m, next, x0, x1, mirrored)
 		}
-		clear(acc)
-		for j := j0; j < j1; j++ {
-			r := (s + j) % ring
-			vaccKernel(acc, tmp[r*n*4:(r+1)*n*4], wt[j])
+		rows, f := rs.rows[:0], wt[:0]
+		if j0 < j1 {
+			f = wt[j0:j1]
+			for j := j0; j < j1; j++ {
+				rows = append(rows, int32((s+j)%ring*n*4))
+			}
 		}
-		clampKernel(dst[i*n*3:(i+1)*n*3], acc, n)
+		vsumKernel(dst[i*n*3:(i+1)*n*3], acc, tmp, rows, f, n)
 	}
 }
 

@@ -13,11 +13,11 @@ import (
 func init() {
 	if cpu.X86.HasAVX2 {
 		resampleKernelSets = append(resampleKernelSets, resampleKernels{name: "avx2",
-			hrow: hrowPaddedAsm(2, hrow2AVX), lanes: 2, clamp: clampAsm, vacc: vaccAsm, pixels: pixelsAsm(false)})
+			hrow: hrowPaddedAsm(2, hrow2AVX), lanes: 2, vsum: vsumWith(vaccAsm, clampAsm), pixels: pixelsAsm(false)})
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasAVX512F {
 		resampleKernelSets = append(resampleKernelSets, resampleKernels{name: "avx512",
-			hrow: hrowPaddedAsm(4, hrow4AVX512), lanes: 4, clamp: clampAsm, vacc: vaccAsm, pixels: pixelsAsm(true)})
+			hrow: hrowPaddedAsm(4, hrow4AVX512), lanes: 4, vsum: vsumAsm, pixels: pixelsAsm(true)})
 	}
 	useKernels(resampleKernelSets[len(resampleKernelSets)-1])
 }
@@ -27,6 +27,9 @@ func hrow2AVX(t, row, wide *float32, first *int32, groups, taps int)
 
 //go:noescape
 func hrow4AVX512(t, row, wide *float32, first *int32, groups, taps int)
+
+//go:noescape
+func vsumAVX512(dst *int32, tmp *float32, rows *int32, w *float32, k, n int)
 
 //go:noescape
 func vaccAVX(acc, row *float32, f float32, n int)
@@ -56,6 +59,26 @@ func hrowPaddedAsm(lanes int, kernel func(t, row, wide *float32, first *int32, g
 			kernel(unsafe.SliceData(t), unsafe.SliceData(row), unsafe.SliceData(p.wide), unsafe.SliceData(p.first), groups, p.taps)
 		}
 		hrowPaddedGo(t, row, p, n-n%lanes)
+	}
+}
+
+// vsumAsm runs vsumAVX512 on the multiple of 8 pixels and the Go version
+// on the rest, having checked that every row it reads lies within tmp.
+func vsumAsm(dst []int32, acc, tmp []float32, rows []int32, w []float32, n int) {
+	if n == 0 {
+		return
+	}
+	_ = dst[3*n-1]
+	_ = w[:len(rows)]
+	for _, r := range rows {
+		_ = tmp[r:int(r)+4*n]
+	}
+	n8 := n &^ 7
+	if n8 > 0 {
+		vsumAVX512(unsafe.SliceData(dst), unsafe.SliceData(tmp), unsafe.SliceData(rows), unsafe.SliceData(w), len(rows), n8)
+	}
+	if n8 < n {
+		vsumGo(dst[3*n8:], acc, tmp[4*n8:], rows, w, n-n8)
 	}
 }
 

@@ -98,6 +98,86 @@ h4tap:
 	VZEROUPPER
 	RET
 
+DATA vsum_pack<>+0(SB)/4, $0
+DATA vsum_pack<>+4(SB)/4, $1
+DATA vsum_pack<>+8(SB)/4, $2
+DATA vsum_pack<>+12(SB)/4, $4
+DATA vsum_pack<>+16(SB)/4, $5
+DATA vsum_pack<>+20(SB)/4, $6
+DATA vsum_pack<>+24(SB)/4, $8
+DATA vsum_pack<>+28(SB)/4, $9
+DATA vsum_pack<>+32(SB)/4, $10
+DATA vsum_pack<>+36(SB)/4, $12
+DATA vsum_pack<>+40(SB)/4, $13
+DATA vsum_pack<>+44(SB)/4, $14
+DATA vsum_pack<>+48(SB)/4, $15
+DATA vsum_pack<>+52(SB)/4, $15
+DATA vsum_pack<>+56(SB)/4, $15
+DATA vsum_pack<>+60(SB)/4, $15
+GLOBL vsum_pack<>(SB), RODATA|NOPTR, $64
+
+// func vsumAVX512(dst *int32, tmp *float32, rows *int32, w *float32, k, n int)
+// The vertical pass and the clamp in one, eight pixels (two zmm) at a
+// time: each accumulator starts at zero and adds w[j] times row j, a
+// multiply and then an add, for j in order (as vaccAVX into a cleared
+// row does), stays in a register across the rows, and is then clamped as
+// clampAVX does; VPERMD packs the three colours of each of its four
+// pixels into twelve int32, which a masked store writes. n is a multiple
+// of 8.
+TEXT ·vsumAVX512(SB), NOSPLIT, $0-48
+	MOVQ         dst+0(FP), DI
+	MOVQ         tmp+8(FP), SI
+	MOVQ         rows+16(FP), R8
+	MOVQ         w+24(FP), R9
+	MOVQ         k+32(FP), R10
+	MOVQ         n+40(FP), CX
+	SHRQ         $3, CX
+	VBROADCASTSS clamp_half<>(SB), Z4
+	VPBROADCASTD clamp_max<>(SB), Z5
+	VPXORD       Z6, Z6, Z6
+	VMOVDQU32    vsum_pack<>(SB), Z7
+	MOVL         $0x0fff, AX
+	KMOVW        AX, K1
+
+vchunk:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	XORQ   BX, BX
+	TESTQ  R10, R10
+	JZ     vclamp
+
+vrow:
+	MOVLQSX      (R8)(BX*4), AX
+	LEAQ         (SI)(AX*4), R11
+	VBROADCASTSS (R9)(BX*4), Z3
+	VMULPS       (R11), Z3, Z2
+	VADDPS       Z2, Z0, Z0
+	VMULPS       64(R11), Z3, Z2
+	VADDPS       Z2, Z1, Z1
+	INCQ         BX
+	CMPQ         BX, R10
+	JLT          vrow
+
+vclamp:
+	VADDPS     Z4, Z0, Z0
+	VCVTTPS2DQ Z0, Z0
+	VPMAXSD    Z6, Z0, Z0
+	VPMINSD    Z5, Z0, Z0
+	VPERMD     Z0, Z7, Z0
+	VMOVDQU32  Z0, K1, (DI)
+	VADDPS     Z4, Z1, Z1
+	VCVTTPS2DQ Z1, Z1
+	VPMAXSD    Z6, Z1, Z1
+	VPMINSD    Z5, Z1, Z1
+	VPERMD     Z1, Z7, Z1
+	VMOVDQU32  Z1, K1, 48(DI)
+	ADDQ       $96, DI
+	ADDQ       $128, SI
+	DECQ       CX
+	JNZ        vchunk
+	VZEROUPPER
+	RET
+
 // func vaccAVX(acc, row *float32, f float32, n int)
 TEXT ·vaccAVX(SB), NOSPLIT, $0-32
 	MOVQ         acc+0(FP), DI

@@ -96,14 +96,30 @@ var hrowKernel = hrowGo
 // padded plan (hplan.pad); 0 for hrowGo, which reads start, off and cnt.
 var hrowLanes = 0
 
-// clampKernel writes n output pixels: the first three floats of every four
-// in acc, rounded and clamped to 0..255 as clampByte does, to dst (three
-// int32 a pixel).
-var clampKernel = clampGo
+// vsumKernel writes one output row, dst (n pixels of three int32): each
+// of its floats sums, from zero and in order of j, w[j] times the float
+// in the same place of the filtered row that starts at tmp[rows[j]] (n
+// pixels of four floats), and is rounded and clamped to 0..255 as
+// clampByte does (the fourth float of a pixel is dropped). acc (4n
+// floats) is scratch. len(w) == len(rows), and every row lies within tmp.
+var vsumKernel = vsumGo
 
-// vaccKernel adds f times row to acc, element by element (len(acc)
-// floats, a multiple of 8).
-var vaccKernel = vaccGo
+var vsumGo = vsumWith(vaccGo, clampGo)
+
+// vsumWith returns a vsumKernel made of a kernel that adds f times a row
+// to an accumulator row (len(acc) floats, a multiple of 8 when
+// assembly) and one that clamps it into output bytes (clampGo's
+// contract).
+func vsumWith(vacc func(acc, row []float32, f float32), clamp func(dst []int32, acc []float32, n int)) func(dst []int32, acc, tmp []float32, rows []int32, w []float32, n int) {
+	return func(dst []int32, acc, tmp []float32, rows []int32, w []float32, n int) {
+		acc = acc[:4*n]
+		clear(acc)
+		for j, r := range rows {
+			vacc(acc, tmp[r:int(r)+4*n], w[j])
+		}
+		clamp(dst, acc, n)
+	}
+}
 
 // pixelsKernel converts n pixels of 4 bytes, starting at src[first] and
 // stepping by step bytes (4, or -4 to read a row mirrored), to floats in
@@ -116,20 +132,19 @@ type resampleKernels struct {
 	name   string
 	hrow   func(t, row, w []float32, p *hplan)
 	lanes  int // hrow's hrowLanes
-	clamp  func(dst []int32, acc []float32, n int)
-	vacc   func(acc, row []float32, f float32)
+	vsum   func(dst []int32, acc, tmp []float32, rows []int32, w []float32, n int)
 	pixels func(dst []float32, src []uint8, first, step, n int, next []uint8)
 }
 
 // resampleKernelSets lists the implementations this build and CPU run,
 // the Go versions first and the fastest last, which init selects; the
 // tests hold each to the Go versions.
-var resampleKernelSets = []resampleKernels{{name: "go", hrow: hrowGo, clamp: clampGo, vacc: vaccGo, pixels: pixelsGo}}
+var resampleKernelSets = []resampleKernels{{name: "go", hrow: hrowGo, vsum: vsumGo, pixels: pixelsGo}}
 
 // useKernels makes k the resampler's kernels. Not safe while a resample
 // runs.
 func useKernels(k resampleKernels) {
-	hrowKernel, hrowLanes, clampKernel, vaccKernel, pixelsKernel = k.hrow, k.lanes, k.clamp, k.vacc, k.pixels
+	hrowKernel, hrowLanes, vsumKernel, pixelsKernel = k.hrow, k.lanes, k.vsum, k.pixels
 }
 
 func hrowGo(t, row, w []float32, p *hplan) {
