@@ -71,7 +71,7 @@ func vsumAsm(dst []int32, acc, tmp []float32, rows []int32, w []float32, n int) 
 	_ = dst[3*n-1]
 	_ = w[:len(rows)]
 	for _, r := range rows {
-		_ = tmp[r:int(r)+4*n]
+		_ = tmp[r : int(r)+4*n]
 	}
 	n8 := n &^ 7
 	if n8 > 0 {
