@@ -55,6 +55,9 @@ type resampler struct {
 	tmp []float32
 	// acc accumulates one output row (4 floats a pixel).
 	acc []float32
+	// windowed: this call's rows are filtered by the window plan
+	// (hplan.windows), from the source bytes.
+	windowed bool
 	// rows holds where, in tmp, the rows one output row sums start.
 	rows []int32
 	// row holds one source row's pixels as floats (4 a pixel).
@@ -195,6 +198,11 @@ func (rs *resampler) resample(dst []int32, img image.Image, r Region, mirrored b
 	}
 	row := rs.row[:4*(x1-x0)]
 	rs.plan.check(tmp[:n*4], row, rs.wx)
+	// Filter straight from the frame's bytes where a kernel can.
+	rs.windowed = hrowWindowsKernel != nil && rs.plan.windows(w, x0, mirrored)
+	if rs.windowed {
+		rs.plan.checkWindows(4 * w)
+	}
 
 	next := y0 // the next source row to filter horizontally
 	acc := rs.acc[:n*4]
@@ -251,6 +259,10 @@ func (rs *resampler) filterRow(t, row []float32, m *image.RGBA, sy, x0, x1 int, 
 	var next []uint8
 	if sy+1 < b.Dy() {
 		next = m.Pix[m.PixOffset(b.Min.X, b.Min.Y+sy+1):][:4*b.Dx()]
+	}
+	if rs.windowed {
+		hrowWindowsKernel(t, src, &rs.plan)
+		return
 	}
 	if mirrored {
 		pixelsKernel(row, src, len(src)-4*(x0+1), -4, x1-x0, next)

@@ -19,6 +19,11 @@ func init() {
 		resampleKernelSets = append(resampleKernelSets, resampleKernels{name: "avx512",
 			hrow: hrowPaddedAsm(4, hrow4AVX512), lanes: 4, vsum: vsumAsm, pixels: pixelsAsm(true)})
 	}
+	if cpu.X86.HasAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VBMI {
+		k := resampleKernelSets[len(resampleKernelSets)-1]
+		k.name, k.hrowWindows = "avx512vbmi", hrowWinAsm
+		resampleKernelSets = append(resampleKernelSets, k)
+	}
 	useKernels(resampleKernelSets[len(resampleKernelSets)-1])
 }
 
@@ -27,6 +32,9 @@ func hrow2AVX(t, row, wide *float32, first *int32, groups, taps int)
 
 //go:noescape
 func hrow4AVX512(t, row, wide *float32, first *int32, groups, taps int)
+
+//go:noescape
+func hrowWinAVX512(t *float32, src *uint8, wide *float32, base *int32, idx *uint8, groups, taps int)
 
 //go:noescape
 func vsumAVX512(dst *int32, tmp *float32, rows *int32, w *float32, k, n int)
@@ -80,6 +88,17 @@ func vsumAsm(dst []int32, acc, tmp []float32, rows []int32, w []float32, n int) 
 	if n8 < n {
 		vsumGo(dst[3*n8:], acc, tmp[4*n8:], rows, w, n-n8)
 	}
+}
+
+// hrowWinAsm runs hrowWinAVX512 on the full groups of four outputs and
+// hrowWindowsGo on the rest; it relies on p.check and p.checkWindows
+// having held.
+func hrowWinAsm(t []float32, src []uint8, p *hplan) {
+	n := len(p.cnt)
+	if groups := n / 4; groups > 0 {
+		hrowWinAVX512(unsafe.SliceData(t), unsafe.SliceData(src), unsafe.SliceData(p.wide), unsafe.SliceData(p.winBase), unsafe.SliceData(p.winIdx), groups, p.taps)
+	}
+	hrowWindowsGo(t, src, p, n-n%4)
 }
 
 func clampAsm(dst []int32, acc []float32, n int) {

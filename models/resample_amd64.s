@@ -98,6 +98,49 @@ h4tap:
 	VZEROUPPER
 	RET
 
+// func hrowWinAVX512(t *float32, src *uint8, wide *float32, base *int32, idx *uint8, groups, taps int)
+// Four outputs a zmm, as hrow4AVX512, but from the source row's bytes by
+// the window plan (hplan.windows): each group loads its 128-byte window
+// into Z5:Z6 once, and each tap picks its pixels' bytes out of it with
+// VPERMI2B, zeroing the three upper bytes of every int32 (mask K1), then
+// converts them to floats and multiplies and adds as hrow4AVX512 does.
+TEXT ·hrowWinAVX512(SB), NOSPLIT, $0-56
+	MOVQ t+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ wide+16(FP), DX
+	MOVQ base+24(FP), R8
+	MOVQ idx+32(FP), R10
+	MOVQ groups+40(FP), CX
+	MOVQ taps+48(FP), R9
+	MOVQ $0x1111111111111111, AX
+	KMOVQ AX, K1
+
+hwgroup:
+	MOVLQSX   (R8), AX
+	VMOVDQU8  (SI)(AX*1), Z5
+	VMOVDQU8  64(SI)(AX*1), Z6
+	VXORPS    Z0, Z0, Z0
+	MOVQ      R9, BX
+
+hwtap:
+	VMOVDQU8    (R10), Z1
+	VPERMI2B.Z  Z6, Z5, K1, Z1
+	VCVTDQ2PS   Z1, Z1
+	VMULPS      (DX), Z1, Z1
+	VADDPS      Z1, Z0, Z0
+	ADDQ        $64, DX
+	ADDQ        $64, R10
+	DECQ        BX
+	JNZ         hwtap
+
+	VMOVUPS Z0, (DI)
+	ADDQ    $64, DI
+	ADDQ    $4, R8
+	DECQ    CX
+	JNZ     hwgroup
+	VZEROUPPER
+	RET
+
 DATA vsum_pack<>+0(SB)/4, $0
 DATA vsum_pack<>+4(SB)/4, $1
 DATA vsum_pack<>+8(SB)/4, $2

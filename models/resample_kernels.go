@@ -34,7 +34,22 @@ type hplan struct {
 	lanes, taps int
 	first       []int32
 	wide        []float32
+
+	// The window plan (windows), for a kernel that filters groups of
+	// four outputs straight from the source row's bytes, with no pass
+	// converting the row to floats first: each group's taps read one
+	// window of windowBytes bytes of the row, from byte winBase[g]; for
+	// each tap, winIdx holds 64 indices into the window, one for each
+	// byte of the sixteen int32 its four pixels widen to (every fourth,
+	// a pixel's channel, is the int32's low byte; the other three are
+	// zero and unused).
+	winBase []int32
+	winIdx  []uint8
 }
+
+// windowBytes is the width of a window plan's windows: 32 pixels, which
+// holds a group of four outputs' taps when reducing by up to about 6.
+const windowBytes = 128
 
 // check panics unless the plan (and the padded plan, if there is one)
 // reads only rows of at least p.pixels pixels and weights within w, and
@@ -46,6 +61,19 @@ func (p *hplan) check(t, row, w []float32) {
 	}
 	if p.lanes > 0 && (len(p.first) < n || len(p.wide) < 4*p.taps*p.lanes*((n+p.lanes-1)/p.lanes)) {
 		panic("models: resampler padded plan out of range")
+	}
+}
+
+// checkWindows panics unless the window plan reads within rows of
+// rowBytes bytes.
+func (p *hplan) checkWindows(rowBytes int) {
+	if len(p.winBase) < (len(p.cnt)+3)/4 || len(p.winIdx) < 64*p.taps*len(p.winBase) {
+		panic("models: resampler window plan out of range")
+	}
+	for _, b := range p.winBase {
+		if b < 0 || int(b)+windowBytes > rowBytes {
+			panic("models: resampler window out of range")
+		}
 	}
 }
 
@@ -92,6 +120,11 @@ func (p *hplan) pad(w []float32, pixels, lanes int) {
 // hold.
 var hrowKernel = hrowGo
 
+// hrowWindowsKernel, when not nil, filters source row src (w pixels of 4
+// bytes) into t by the window plan (hplan.windows), for which p.check(t,
+// nil, nil) and p.checkWindows(len(src)) must hold.
+var hrowWindowsKernel func(t []float32, src []uint8, p *hplan)
+
 // hrowLanes is how many outputs hrowKernel filters side by side, from the
 // padded plan (hplan.pad); 0 for hrowGo, which reads start, off and cnt.
 var hrowLanes = 0
@@ -132,6 +165,10 @@ type resampleKernels struct {
 	name   string
 	hrow   func(t, row, w []float32, p *hplan)
 	lanes  int // hrow's hrowLanes
+	// hrowWindows, when not nil, filters a source row's bytes by the
+	// window plan (hplan.windows), and needs hrow's padded plan to have
+	// four lanes.
+	hrowWindows func(t []float32, src []uint8, p *hplan)
 	vsum   func(dst []int32, acc, tmp []float32, rows []int32, w []float32, n int)
 	pixels func(dst []float32, src []uint8, first, step, n int, next []uint8)
 }
@@ -144,7 +181,7 @@ var resampleKernelSets = []resampleKernels{{name: "go", hrow: hrowGo, vsum: vsum
 // useKernels makes k the resampler's kernels. Not safe while a resample
 // runs.
 func useKernels(k resampleKernels) {
-	hrowKernel, hrowLanes, vsumKernel, pixelsKernel = k.hrow, k.lanes, k.vsum, k.pixels
+	hrowKernel, hrowLanes, vsumKernel, pixelsKernel, hrowWindowsKernel = k.hrow, k.lanes, k.vsum, k.pixels, k.hrowWindows
 }
 
 func hrowGo(t, row, w []float32, p *hplan) {
@@ -163,6 +200,72 @@ func hrowGo(t, row, w []float32, p *hplan) {
 		}
 		d := t[4*i : 4*i+4 : 4*i+4]
 		d[0], d[1], d[2], d[3] = c0, c1, c2, c3
+	}
+}
+
+// windows builds the window plan from the padded plan (which must have
+// four lanes) for source rows of w pixels of which the row buffer holds
+// columns x0 onwards, read mirrored (the buffer's pixel j is then column
+// w-1-(x0+j)) or not. It reports whether every group fits a window; if
+// not, or the row is narrower than a window, the plan is unusable and the
+// caller converts rows to floats instead.
+func (p *hplan) windows(w, x0 int, mirrored bool) bool {
+	n, k := len(p.cnt), p.taps
+	if p.lanes != 4 || 4*w < windowBytes || k == 0 {
+		return false
+	}
+	col := func(j int) int { // the source column of buffer pixel j
+		if mirrored {
+			return w - 1 - (x0 + j)
+		}
+		return x0 + j
+	}
+	groups := (n + 3) / 4
+	p.winBase = p.winBase[:0]
+	if need := 64 * k * groups; cap(p.winIdx) < need {
+		p.winIdx = make([]uint8, need)
+	}
+	p.winIdx = p.winIdx[:64*k*groups]
+	clear(p.winIdx)
+	for g := range groups {
+		lo, hi := 4*w, 0 // the bytes the group reads
+		for i := 4 * g; i < min(4*g+4, n); i++ {
+			a, b := col(int(p.first[i])), col(int(p.first[i])+k-1)
+			lo, hi = min(lo, 4*min(a, b)), max(hi, 4*max(a, b)+4)
+		}
+		base := min(lo, 4*w-windowBytes)
+		if hi-base > windowBytes {
+			return false
+		}
+		p.winBase = append(p.winBase, int32(base))
+		for i := 4 * g; i < min(4*g+4, n); i++ {
+			for q := range k {
+				e := 64*(g*k+q) + 16*(i%4)
+				c := 4*col(int(p.first[i])+q) - base
+				p.winIdx[e], p.winIdx[e+4], p.winIdx[e+8], p.winIdx[e+12] = uint8(c), uint8(c+1), uint8(c+2), uint8(c+3)
+			}
+		}
+	}
+	return true
+}
+
+// hrowWindowsGo filters outputs from..len(p.cnt)-1 of source row src (w
+// pixels of 4 bytes) by the window plan: the outputs that do not fill a
+// last group, and the reference the window kernel's tests hold it to.
+func hrowWindowsGo(t []float32, src []uint8, p *hplan, from int) {
+	k := p.taps
+	for i := from; i < len(p.cnt); i++ {
+		var c [4]float32
+		g, l := i/4, i%4
+		win := src[p.winBase[g] : int(p.winBase[g])+windowBytes]
+		for q := range k {
+			f := p.wide[4*((g*k+q)*4+l)]
+			e := 64*(g*k+q) + 16*l
+			for ch := range c {
+				c[ch] += float32(f * float32(win[p.winIdx[e+4*ch]]))
+			}
+		}
+		copy(t[4*i:4*i+4], c[:])
 	}
 }
 

@@ -55,7 +55,7 @@ func TestResampleKernelsMatchGo(t *testing.T) {
 	for _, k := range resampleKernelSets[1:] {
 		for _, f := range frames {
 			w, h := f.img.Bounds().Dx(), f.img.Bounds().Dy()
-			for _, n := range []int{192, 256, 7, 1} {
+			for _, n := range []int{192, 256, 13, 7, 1} {
 				t.Run(fmt.Sprintf("%s/%s/%d", k.name, f.name, n), func(t *testing.T) {
 					got, want := newResampler(n), newResampler(n) // reused, as an Estimator does
 					a, b := make([]int32, n*n*3), make([]int32, n*n*3)
@@ -80,69 +80,118 @@ func TestResampleKernelsMatchGo(t *testing.T) {
 
 // TestHrowPaddedMatchesHrowGo: on the plans real regions give, filtering
 // from the padded plan (hplan.pad) gives hrowGo's sums bit for bit, with
-// groups of 1 to 4 outputs, in Go (hrowPaddedGo, the SIMD kernels'
-// reference, run on every architecture) and with every hrow kernel this
-// build and CPU run. Rows are random pixel values 0..255, which is what
-// the resampler gives the kernels. The sums are compared as bits, which
-// is stronger than the output bytes TestResampleKernelsMatchGo compares.
+// groups of 1 to 4 outputs, and so does filtering a source row's bytes by
+// the window plan (hplan.windows), forward and mirrored: in Go
+// (hrowPaddedGo and hrowWindowsGo, the SIMD kernels' references, run on
+// every architecture) and with every kernel this build and CPU run. The
+// rows are rows of noise frames, converted as filterRow does. The sums
+// are compared as bits, which is stronger than the output bytes
+// TestResampleKernelsMatchGo compares.
 func TestHrowPaddedMatchesHrowGo(t *testing.T) {
 	defer useKernels(resampleKernelSets[len(resampleKernelSets)-1])
 	useKernels(resampleKernelSets[0]) // plans from clipColumns without padding
 	rng := rand.New(rand.NewPCG(31, 37))
+	windowed, cases := 0, 0
 	for _, sz := range [][2]int{{1280, 720}, {1080, 1920}, {53, 40}, {1, 9}} {
 		w, h := sz[0], sz[1]
 		img := noiseRGBA(rng, w, h)
-		for _, n := range []int{192, 5} {
+		for _, n := range []int{192, 13, 5} {
 			rs := newResampler(n)
 			for ri, r := range randomRegions(rng, w, h) {
-				// resample sizes the buffers and plans the columns.
-				rs.resample(make([]int32, n*n*3), img, r, false)
-				p := rs.plan
-				row := rs.row[:cap(rs.row)]
-				for i := range row {
-					row[i] = float32(rng.IntN(256))
-				}
-				pixels := len(row) / 4
-				if p.pixels > pixels {
-					t.Fatalf("plan reads %d pixels of a %d-pixel row", p.pixels, pixels)
-				}
-				want := make([]float32, 4*n)
-				hrowGo(want, row, rs.wx, &p)
-				check := func(name string, got []float32) {
-					t.Helper()
-					for i := range got {
-						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-							t.Fatalf("%dx%d, n %d, region %d %+v, %s: float %d is %v, hrowGo %v", w, h, n, ri, r, name, i, got[i], want[i])
+				for _, mirrored := range []bool{false, true} {
+					// resample sizes the buffers and plans the columns.
+					rs.resample(make([]int32, n*n*3), img, r, mirrored)
+					p := rs.plan
+					x0 := max(rs.xs[0], 0)
+					pixels := max(min(rs.xs[n-1]+rs.xn[n-1], w), x0) - x0
+					if p.pixels > pixels {
+						t.Fatalf("plan reads %d pixels of a %d-pixel row", p.pixels, pixels)
+					}
+					y := rng.IntN(h)
+					src := img.Pix[y*img.Stride : y*img.Stride+4*w]
+					row := make([]float32, 4*pixels)
+					if mirrored {
+						pixelsGo(row, src, len(src)-4*(x0+1), -4, pixels, nil)
+					} else {
+						pixelsGo(row, src, 4*x0, 4, pixels, nil)
+					}
+					want := make([]float32, 4*n)
+					hrowGo(want, row, rs.wx, &p)
+					check := func(name string, got []float32) {
+						t.Helper()
+						for i := range got {
+							if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+								t.Fatalf("%dx%d, n %d, region %d %+v, mirrored %v, %s: float %d is %v, hrowGo %v", w, h, n, ri, r, mirrored, name, i, got[i], want[i])
+							}
 						}
 					}
-				}
-				for lanes := 1; lanes <= 4; lanes++ {
-					q := p
-					q.first, q.wide = nil, nil
-					q.pad(rs.wx, rowPixels(rs, img), lanes)
-					q.check(want, row, rs.wx)
-					got := make([]float32, 4*n)
-					hrowPaddedGo(got, row, &q, 0)
-					check(fmt.Sprintf("hrowPaddedGo, %d lanes", lanes), got)
-					for _, k := range resampleKernelSets[1:] {
-						if k.lanes == lanes {
-							got := make([]float32, 4*n)
-							k.hrow(got, row, rs.wx, &q)
-							check(k.name, got)
+					for lanes := 1; lanes <= 4; lanes++ {
+						q := p
+						q.first, q.wide, q.winBase, q.winIdx = nil, nil, nil, nil
+						q.pad(rs.wx, pixels, lanes)
+						q.check(want, row, rs.wx)
+						got := make([]float32, 4*n)
+						hrowPaddedGo(got, row, &q, 0)
+						check(fmt.Sprintf("hrowPaddedGo, %d lanes", lanes), got)
+						for _, k := range resampleKernelSets[1:] {
+							if k.lanes == lanes {
+								got := make([]float32, 4*n)
+								k.hrow(got, row, rs.wx, &q)
+								check(k.name, got)
+							}
+						}
+						if lanes != 4 || !q.windows(w, x0, mirrored) {
+							continue
+						}
+						windowed++
+						q.checkWindows(len(src))
+						got = make([]float32, 4*n)
+						hrowWindowsGo(got, src, &q, 0)
+						check("hrowWindowsGo", got)
+						for _, k := range resampleKernelSets[1:] {
+							if k.hrowWindows != nil {
+								got := make([]float32, 4*n)
+								k.hrowWindows(got, src, &q)
+								check(k.name+" windows", got)
+							}
 						}
 					}
+					cases++
 				}
 			}
 		}
 	}
+	// Windows fit reductions up to about 6 on rows of 32 pixels or more;
+	// many of the random regions are larger.
+	t.Logf("%d of %d cases filtered by windows", windowed, cases)
+	if windowed == 0 {
+		t.Error("no case filtered by windows")
+	}
 }
 
-// rowPixels is the length of the row filterRow converts for the last
-// resample call: the image columns its taps reach.
-func rowPixels(rs *resampler, img *image.RGBA) int {
-	n, w := rs.n, img.Bounds().Dx()
-	x0 := max(rs.xs[0], 0)
-	return max(min(rs.xs[n-1]+rs.xn[n-1], w), x0) - x0
+// TestWindowsFitTrackedCrops: the crops tracking makes of 720p and
+// portrait frames (a standing person, the frame's height or less) fit
+// the window plan, forward and mirrored, so that the window kernel, not
+// the slower conversion path, serves them.
+func TestWindowsFitTrackedCrops(t *testing.T) {
+	for _, tc := range []struct {
+		w, h int
+		r    Region
+	}{
+		{1280, 720, Region{X: 400.3, Y: 120.6, Side: 480.7}},
+		{1280, 720, Region{X: 290.8, Y: -10.2, Side: 740.4}},
+		{1080, 1920, Region{X: 90.4, Y: 500.7, Side: 1100.2}},
+	} {
+		for _, mirrored := range []bool{false, true} {
+			rs := newResampler(192)
+			rs.resample(make([]int32, 192*192*3), image.NewRGBA(image.Rect(0, 0, tc.w, tc.h)), tc.r, mirrored)
+			p := rs.plan
+			p.pad(rs.wx, max(min(rs.xs[191]+rs.xn[191], tc.w), 0)-max(rs.xs[0], 0), 4)
+			if !p.windows(tc.w, max(rs.xs[0], 0), mirrored) {
+				t.Errorf("%dx%d, region %+v, mirrored %v: does not fit the window plan", tc.w, tc.h, tc.r, mirrored)
+			}
+		}
+	}
 }
 
 // TestPixelsKernelsMatchGo: every pixels kernel converts rows as pixelsGo
