@@ -162,15 +162,15 @@ var pixelsKernel = pixelsGo
 
 // resampleKernels is one implementation of the resampler's inner loops.
 type resampleKernels struct {
-	name   string
-	hrow   func(t, row, w []float32, p *hplan)
-	lanes  int // hrow's hrowLanes
+	name  string
+	hrow  func(t, row, w []float32, p *hplan)
+	lanes int // hrow's hrowLanes
 	// hrowWindows, when not nil, filters a source row's bytes by the
 	// window plan (hplan.windows), and needs hrow's padded plan to have
 	// four lanes.
 	hrowWindows func(t []float32, src []uint8, p *hplan)
-	vsum   func(dst []int32, acc, tmp []float32, rows []int32, w []float32, n int)
-	pixels func(dst []float32, src []uint8, first, step, n int, next []uint8)
+	vsum        func(dst []int32, acc, tmp []float32, rows []int32, w []float32, n int)
+	pixels      func(dst []float32, src []uint8, first, step, n int, next []uint8)
 }
 
 // resampleKernelSets lists the implementations this build and CPU run,
