@@ -261,7 +261,7 @@ func (rs *resampler) filterRow(t, row []float32, m *image.RGBA, sy, x0, x1 int, 
 		next = m.Pix[m.PixOffset(b.Min.X, b.Min.Y+sy+1):][:4*b.Dx()]
 	}
 	if rs.windowed {
-		hrowWindowsKernel(t, src, &rs.plan)
+		hrowWindowsKernel(t, src, &rs.plan, next)
 		return
 	}
 	if mirrored {

@@ -34,7 +34,7 @@ func hrow2AVX(t, row, wide *float32, first *int32, groups, taps int)
 func hrow4AVX512(t, row, wide *float32, first *int32, groups, taps int)
 
 //go:noescape
-func hrowWinAVX512(t *float32, src *uint8, wide *float32, base *int32, idx *uint8, groups, taps int)
+func hrowWinAVX512(t *float32, src *uint8, wide *float32, base *int32, idx *uint8, groups, taps int, next *uint8)
 
 //go:noescape
 func vsumAVX512(dst *int32, tmp *float32, rows *int32, w *float32, k, n int)
@@ -93,10 +93,13 @@ func vsumAsm(dst []int32, acc, tmp []float32, rows []int32, w []float32, n int) 
 // hrowWinAsm runs hrowWinAVX512 on the full groups of four outputs and
 // hrowWindowsGo on the rest; it relies on p.check and p.checkWindows
 // having held.
-func hrowWinAsm(t []float32, src []uint8, p *hplan) {
+func hrowWinAsm(t []float32, src []uint8, p *hplan, next []uint8) {
 	n := len(p.cnt)
+	if len(next) < len(src) {
+		next = src // nothing to prefetch but this row
+	}
 	if groups := n / 4; groups > 0 {
-		hrowWinAVX512(unsafe.SliceData(t), unsafe.SliceData(src), unsafe.SliceData(p.wide), unsafe.SliceData(p.winBase), unsafe.SliceData(p.winIdx), groups, p.taps)
+		hrowWinAVX512(unsafe.SliceData(t), unsafe.SliceData(src), unsafe.SliceData(p.wide), unsafe.SliceData(p.winBase), unsafe.SliceData(p.winIdx), groups, p.taps, unsafe.SliceData(next))
 	}
 	hrowWindowsGo(t, src, p, n-n%4)
 }

@@ -98,13 +98,15 @@ h4tap:
 	VZEROUPPER
 	RET
 
-// func hrowWinAVX512(t *float32, src *uint8, wide *float32, base *int32, idx *uint8, groups, taps int)
+// func hrowWinAVX512(t *float32, src *uint8, wide *float32, base *int32, idx *uint8, groups, taps int, next *uint8)
 // Four outputs a zmm, as hrow4AVX512, but from the source row's bytes by
 // the window plan (hplan.windows): each group loads its 128-byte window
 // into Z5:Z6 once, and each tap picks its pixels' bytes out of it with
 // VPERMI2B, zeroing the three upper bytes of every int32 (mask K1), then
 // converts them to floats and multiplies and adds as hrow4AVX512 does.
-TEXT ·hrowWinAVX512(SB), NOSPLIT, $0-56
+// It prefetches the same window of the next row, next (as pixelsAVX
+// does, for the same reason; src itself if there is none).
+TEXT ·hrowWinAVX512(SB), NOSPLIT, $0-64
 	MOVQ t+0(FP), DI
 	MOVQ src+8(FP), SI
 	MOVQ wide+16(FP), DX
@@ -112,11 +114,15 @@ TEXT ·hrowWinAVX512(SB), NOSPLIT, $0-56
 	MOVQ idx+32(FP), R10
 	MOVQ groups+40(FP), CX
 	MOVQ taps+48(FP), R9
+	MOVQ next+56(FP), R11
 	MOVQ $0x1111111111111111, AX
 	KMOVQ AX, K1
 
 hwgroup:
 	MOVLQSX   (R8), AX
+	// One line a group: the groups' windows overlap, and step through
+	// the row by less than a line.
+	PREFETCHT0 64(R11)(AX*1)
 	VMOVDQU8  (SI)(AX*1), Z5
 	VMOVDQU8  64(SI)(AX*1), Z6
 	VXORPS    Z0, Z0, Z0

@@ -122,8 +122,10 @@ var hrowKernel = hrowGo
 
 // hrowWindowsKernel, when not nil, filters source row src (w pixels of 4
 // bytes) into t by the window plan (hplan.windows), for which p.check(t,
-// nil, nil) and p.checkWindows(len(src)) must hold.
-var hrowWindowsKernel func(t []float32, src []uint8, p *hplan)
+// nil, nil) and p.checkWindows(len(src)) must hold. next, when not nil,
+// is the next row that will be read, laid out like src, for a kernel to
+// prefetch.
+var hrowWindowsKernel func(t []float32, src []uint8, p *hplan, next []uint8)
 
 // hrowLanes is how many outputs hrowKernel filters side by side, from the
 // padded plan (hplan.pad); 0 for hrowGo, which reads start, off and cnt.
@@ -168,7 +170,7 @@ type resampleKernels struct {
 	// hrowWindows, when not nil, filters a source row's bytes by the
 	// window plan (hplan.windows), and needs hrow's padded plan to have
 	// four lanes.
-	hrowWindows func(t []float32, src []uint8, p *hplan)
+	hrowWindows func(t []float32, src []uint8, p *hplan, next []uint8)
 	vsum        func(dst []int32, acc, tmp []float32, rows []int32, w []float32, n int)
 	pixels      func(dst []float32, src []uint8, first, step, n int, next []uint8)
 }

@@ -151,7 +151,7 @@ func TestHrowPaddedMatchesHrowGo(t *testing.T) {
 						for _, k := range resampleKernelSets[1:] {
 							if k.hrowWindows != nil {
 								got := make([]float32, 4*n)
-								k.hrowWindows(got, src, &q)
+								k.hrowWindows(got, src, &q, nil)
 								check(k.name+" windows", got)
 							}
 						}
