@@ -250,9 +250,11 @@ func (rs *resampler) clipColumns(x0, x1 int) {
 // filterRow fills t (four floats an output pixel) with source row sy
 // filtered horizontally to n pixels, of the row's mirror image when
 // mirrored; only columns [x0, x1) are read (the mirror image's columns
-// when mirrored: its column x is the row's w-1-x). The row's pixels are
-// converted to floats once, into row, as each is read by about two
-// outputs. rs.plan must have been checked against t, row and rs.wx.
+// when mirrored: its column x is the row's w-1-x). Where the window plan
+// serves this call (rs.windowed) the kernel reads the row's bytes;
+// otherwise the row's pixels are converted to floats once, into row, as
+// each is read by about two outputs. rs.plan must have been checked
+// against t, row and rs.wx (and its windows against the row's length).
 func (rs *resampler) filterRow(t, row []float32, m *image.RGBA, sy, x0, x1 int, mirrored bool) {
 	b := m.Bounds()
 	src := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+sy):][:4*b.Dx()]

@@ -8,8 +8,11 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
-// The AVX2 and AVX-512 kernels (resample_amd64.s). x/sys/cpu honours
-// GODEBUG=cpu.avx2=off and cpu.avx512f=off.
+// The assembly kernels (resample_amd64.s), in three sets: AVX2 (two
+// outputs a ymm), AVX-512 (four a zmm, and the vertical pass fused with
+// the clamp) and, where the CPU has AVX-512 VBMI's byte permutes, AVX-512
+// reading the frame's bytes through the window plan. x/sys/cpu honours
+// GODEBUG=cpu.avx2=off, cpu.avx512f=off and cpu.avx512vbmi=off.
 func init() {
 	if cpu.X86.HasAVX2 {
 		resampleKernelSets = append(resampleKernelSets, resampleKernels{name: "avx2",
