@@ -52,28 +52,32 @@ func TestResampleKernelsMatchGo(t *testing.T) {
 		{"97x61", noiseRGBA(rng, 97, 61)}, {"1x1", noiseRGBA(rng, 1, 1)}, {"3x2", noiseRGBA(rng, 3, 2)},
 		{"sub-image", big.SubImage(image.Rect(101, 33, 101+611, 33+505)).(*image.RGBA)},
 	}
-	for _, k := range resampleKernelSets[1:] {
-		for _, f := range frames {
-			w, h := f.img.Bounds().Dx(), f.img.Bounds().Dy()
-			for _, n := range []int{192, 256, 13, 7, 1} {
-				t.Run(fmt.Sprintf("%s/%s/%d", k.name, f.name, n), func(t *testing.T) {
-					got, want := newResampler(n), newResampler(n) // reused, as an Estimator does
-					a, b := make([]int32, n*n*3), make([]int32, n*n*3)
-					for _, r := range randomRegions(rng, w, h) {
-						for _, mirrored := range []bool{false, true} {
-							useKernels(resampleKernelSets[0])
-							want.resample(b, f.img, r, mirrored)
+	for _, f := range frames {
+		w, h := f.img.Bounds().Dx(), f.img.Bounds().Dy()
+		for _, n := range []int{192, 256, 13, 7, 1} {
+			t.Run(fmt.Sprintf("%s/%d", f.name, n), func(t *testing.T) {
+				// Resamplers reused, as an Estimator does.
+				want, got := newResampler(n), make([]*resampler, len(resampleKernelSets))
+				for i := range got {
+					got[i] = newResampler(n)
+				}
+				a, b := make([]int32, n*n*3), make([]int32, n*n*3)
+				for _, r := range randomRegions(rng, w, h) {
+					for _, mirrored := range []bool{false, true} {
+						useKernels(resampleKernelSets[0])
+						want.resample(b, f.img, r, mirrored)
+						for ki, k := range resampleKernelSets[1:] {
 							useKernels(k)
-							got.resample(a, f.img, r, mirrored)
+							got[ki].resample(a, f.img, r, mirrored)
 							for i := range a {
 								if a[i] != b[i] {
-									t.Fatalf("region %+v, mirrored %v: element %d is %d, Go kernels %d", r, mirrored, i, a[i], b[i])
+									t.Fatalf("%s kernels, region %+v, mirrored %v: element %d is %d, Go kernels %d", k.name, r, mirrored, i, a[i], b[i])
 								}
 							}
 						}
 					}
-				})
-			}
+				}
+			})
 		}
 	}
 }
