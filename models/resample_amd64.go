@@ -49,10 +49,7 @@ func vaccAVX(acc, row *float32, f float32, n int)
 func clampAVX(dst *int32, acc *float32, n int)
 
 //go:noescape
-func pixelsAVX512(dst *float32, src *uint8, n, step int, ahead uintptr)
-
-//go:noescape
-func pixelsAVX(dst *float32, src *uint8, n, step int, ahead uintptr)
+func pixelsAVX(dst *float32, src *uint8, n, step int, ahead uintptr, quads bool)
 
 // hrowPaddedAsm returns an hrowKernel that runs kernel, which filters
 // groups of lanes outputs from the padded plan, on the full groups and
@@ -132,9 +129,9 @@ func vaccAsm(acc, row []float32, f float32) {
 	vaccAVX(unsafe.SliceData(acc), unsafe.SliceData(row), f, n)
 }
 
-// pixelsAsm returns a pixelsKernel: pixelsAVX512 on the multiple of four
-// pixels when wide, then pixelsAVX on the rest.
-func pixelsAsm(wide bool) func(dst []float32, src []uint8, first, step, n int, next []uint8) {
+// pixelsAsm returns a pixelsKernel: pixelsAVX, four pixels a step when
+// quads (AVX-512).
+func pixelsAsm(quads bool) func(dst []float32, src []uint8, first, step, n int, next []uint8) {
 	return func(dst []float32, src []uint8, first, step, n int, next []uint8) {
 		if n == 0 {
 			return
@@ -147,16 +144,6 @@ func pixelsAsm(wide bool) func(dst []float32, src []uint8, first, step, n int, n
 			// An address the assembly only prefetches, never reads.
 			ahead = uintptr(unsafe.Pointer(&next[first]))
 		}
-		if n4 := n &^ 3; wide && n4 > 0 {
-			pixelsAVX512(unsafe.SliceData(dst), &src[first], n4, step, ahead)
-			if n4 == n {
-				return
-			}
-			if ahead != 0 {
-				ahead += uintptr(n4 * step)
-			}
-			dst, first, n = dst[4*n4:], first+n4*step, n-n4
-		}
-		pixelsAVX(unsafe.SliceData(dst), &src[first], n, step, ahead)
+		pixelsAVX(unsafe.SliceData(dst), &src[first], n, step, ahead, quads)
 	}
 }

@@ -2,6 +2,13 @@
 
 #include "textflag.h"
 
+// WINDOW sets reg to the address in the row (SI) of the first pixel of
+// the window of the output whose first[] entry is at off(R8). Clobbers AX.
+#define WINDOW(off, reg) \
+	MOVLQSX off(R8), AX \
+	SHLQ    $4, AX \
+	LEAQ    (SI)(AX*1), reg
+
 // func hrow2AVX(t, row, wide *float32, first *int32, groups, taps int)
 // Two outputs a ymm, one in each 128-bit half, from the padded plan
 // (hplan.pad): each tap loads the two outputs' pixels (each half from its
@@ -18,12 +25,8 @@ TEXT ·hrow2AVX(SB), NOSPLIT, $0-48
 	SHLQ $4, R9 // bytes of pixels a window
 
 h2group:
-	MOVLQSX (R8), AX
-	SHLQ    $4, AX
-	LEAQ    (SI)(AX*1), R11
-	MOVLQSX 4(R8), AX
-	SHLQ    $4, AX
-	LEAQ    (SI)(AX*1), R12
+	WINDOW(0, R11)
+	WINDOW(4, R12)
 	VXORPS  Y0, Y0, Y0
 	XORQ    BX, BX
 
@@ -46,7 +49,9 @@ h2tap:
 	RET
 
 // func hrow4AVX512(t, row, wide *float32, first *int32, groups, taps int)
-// hrow2AVX with four outputs a zmm, one in each 128-bit quarter.
+// hrow2AVX with four outputs a zmm, one in each 128-bit quarter: the
+// first output's pixel is loaded and the others' are broadcast into their
+// quarters under masks K1-K3 (measured as fast as VINSERTF32X4).
 TEXT ·hrow4AVX512(SB), NOSPLIT, $0-48
 	MOVQ t+0(FP), DI
 	MOVQ row+8(FP), SI
@@ -63,32 +68,24 @@ TEXT ·hrow4AVX512(SB), NOSPLIT, $0-48
 	KMOVW AX, K3
 
 h4group:
-	MOVLQSX (R8), AX
-	SHLQ    $4, AX
-	LEAQ    (SI)(AX*1), R11
-	MOVLQSX 4(R8), AX
-	SHLQ    $4, AX
-	LEAQ    (SI)(AX*1), R12
-	MOVLQSX 8(R8), AX
-	SHLQ    $4, AX
-	LEAQ    (SI)(AX*1), R13
-	MOVLQSX 12(R8), AX
-	SHLQ    $4, AX
-	LEAQ    (SI)(AX*1), R14
+	WINDOW(0, R11)
+	WINDOW(4, R12)
+	WINDOW(8, R13)
+	WINDOW(12, R14)
 	VXORPS  Z0, Z0, Z0
 	XORQ    BX, BX
 
 h4tap:
-	VMOVUPS      (R11)(BX*1), X1
+	VMOVUPS         (R11)(BX*1), X1
 	VBROADCASTF32X4 (R12)(BX*1), K1, Z1
 	VBROADCASTF32X4 (R13)(BX*1), K2, Z1
 	VBROADCASTF32X4 (R14)(BX*1), K3, Z1
-	VMULPS       (DX), Z1, Z1
-	VADDPS       Z1, Z0, Z0
-	ADDQ         $64, DX
-	ADDQ         $16, BX
-	CMPQ         BX, R9
-	JLT          h4tap
+	VMULPS          (DX), Z1, Z1
+	VADDPS          Z1, Z0, Z0
+	ADDQ            $64, DX
+	ADDQ            $16, BX
+	CMPQ            BX, R9
+	JLT             h4tap
 
 	VMOVUPS Z0, (DI)
 	ADDQ    $64, DI
@@ -246,18 +243,22 @@ vloop:
 	VZEROUPPER
 	RET
 
-// func pixelsAVX(dst *float32, src *uint8, n, step int, ahead uintptr)
-// Two pixels an iteration: 8 bytes widened to 8 floats. Read mirrored
-// (step -4), the two pixels of a load are the wrong way round and swap
-// halves. ahead, when not 0, is the same pixel of the next row, fetched
-// into the cache as this row is read: the row starts are a stride apart,
-// which the hardware's stream prefetcher only catches a few lines in.
-TEXT ·pixelsAVX(SB), NOSPLIT, $0-40
+// func pixelsAVX(dst *float32, src *uint8, n, step int, ahead uintptr, quads bool)
+// Two pixels an iteration: 8 bytes widened to 8 floats; with quads (which
+// needs AVX-512), four pixels an iteration first, 16 bytes widened to 16
+// floats, and the rest two at a time. Read mirrored (step -4), the pixels
+// of a load are the wrong way round: two swap halves after widening,
+// four are reversed (VPSHUFD $0x1b) before. ahead, when not 0, is the
+// same pixel of the next row, fetched into the cache as this row is read:
+// the row starts are a stride apart, which the hardware's stream
+// prefetcher only catches a few lines in.
+TEXT ·pixelsAVX(SB), NOSPLIT, $0-41
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
 	MOVQ n+16(FP), CX
 	MOVQ step+24(FP), DX
 	MOVQ ahead+32(FP), R8
+	MOVB quads+40(FP), R9
 	TESTQ R8, R8
 	JNZ  prefetching
 
@@ -266,7 +267,22 @@ TEXT ·pixelsAVX(SB), NOSPLIT, $0-40
 
 prefetching:
 	CMPQ DX, $0
-	JL   mirrored
+	JL   mirroring
+	TESTB R9, R9
+	JZ   forward
+
+forward4:
+	CMPQ       CX, $4
+	JL         forward
+	PREFETCHT0 (R8)
+	VPMOVZXBD  (SI), Z0
+	VCVTDQ2PS  Z0, Z0
+	VMOVUPS    Z0, (DI)
+	ADDQ       $16, SI
+	ADDQ       $16, R8
+	ADDQ       $64, DI
+	SUBQ       $4, CX
+	JMP        forward4
 
 forward:
 	CMPQ      CX, $2
@@ -280,6 +296,24 @@ forward:
 	ADDQ      $32, DI
 	SUBQ      $2, CX
 	JMP       forward
+
+mirroring:
+	TESTB R9, R9
+	JZ    mirrored
+
+mirrored4:
+	CMPQ       CX, $4
+	JL         mirrored
+	PREFETCHT0 -12(R8)
+	VPSHUFD    $0x1b, -12(SI), X0
+	VPMOVZXBD  X0, Z0
+	VCVTDQ2PS  Z0, Z0
+	VMOVUPS    Z0, (DI)
+	SUBQ       $16, SI
+	SUBQ       $16, R8
+	ADDQ       $64, DI
+	SUBQ       $4, CX
+	JMP        mirrored4
 
 mirrored:
 	CMPQ      CX, $2
@@ -303,58 +337,6 @@ tail:
 	VMOVUPS   X0, (DI)
 
 done:
-	VZEROUPPER
-	RET
-
-// func pixelsAVX512(dst *float32, src *uint8, n, step int, ahead uintptr)
-// pixelsAVX four pixels an iteration: 16 bytes widened to 16 floats. Read
-// mirrored, the four pixels of a load are reversed (VPSHUFD $0x1b) before
-// they are widened. n must be a multiple of 4 (pixelsAsm gives pixelsAVX
-// the rest).
-TEXT ·pixelsAVX512(SB), NOSPLIT, $0-40
-	MOVQ dst+0(FP), DI
-	MOVQ src+8(FP), SI
-	MOVQ n+16(FP), CX
-	MOVQ step+24(FP), DX
-	MOVQ ahead+32(FP), R8
-	TESTQ R8, R8
-	JNZ  prefetching4
-
-	// No next row: prefetch this one's lines, which are read anyway.
-	MOVQ SI, R8
-
-prefetching4:
-	CMPQ DX, $0
-	JL   mirrored4
-
-forward4:
-	TESTQ      CX, CX
-	JZ         done4
-	PREFETCHT0 (R8)
-	VPMOVZXBD  (SI), Z0
-	VCVTDQ2PS  Z0, Z0
-	VMOVUPS    Z0, (DI)
-	ADDQ       $16, SI
-	ADDQ       $16, R8
-	ADDQ       $64, DI
-	SUBQ       $4, CX
-	JMP        forward4
-
-mirrored4:
-	TESTQ      CX, CX
-	JZ         done4
-	PREFETCHT0 -12(R8)
-	VPSHUFD    $0x1b, -12(SI), X0
-	VPMOVZXBD  X0, Z0
-	VCVTDQ2PS  Z0, Z0
-	VMOVUPS    Z0, (DI)
-	SUBQ       $16, SI
-	SUBQ       $16, R8
-	ADDQ       $64, DI
-	SUBQ       $4, CX
-	JMP        mirrored4
-
-done4:
 	VZEROUPPER
 	RET
 

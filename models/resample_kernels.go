@@ -190,20 +190,25 @@ func useKernels(k resampleKernels) {
 func hrowGo(t, row, w []float32, p *hplan) {
 	start, off, cnt := p.start, p.off, p.cnt
 	for i := range cnt {
-		var c0, c1, c2, c3 float32
+		var sum [4]float32
 		if c := cnt[i]; c > 0 {
 			p := row[4*start[i] : 4*(start[i]+c)]
 			for q, f := range w[off[i] : off[i]+c] {
-				v := p[4*q : 4*q+4 : 4*q+4]
-				c0 += float32(f * v[0])
-				c1 += float32(f * v[1])
-				c2 += float32(f * v[2])
-				c3 += float32(f * v[3])
+				addTap(&sum, f, p[4*q:])
 			}
 		}
-		d := t[4*i : 4*i+4 : 4*i+4]
-		d[0], d[1], d[2], d[3] = c0, c1, c2, c3
+		copy(t[4*i:4*i+4], sum[:])
 	}
+}
+
+// addTap adds f times pixel v (its first four floats) to sum: a float32
+// multiply, then a float32 add, per float.
+func addTap(sum *[4]float32, f float32, v []float32) {
+	v = v[:4]
+	sum[0] += float32(f * v[0])
+	sum[1] += float32(f * v[1])
+	sum[2] += float32(f * v[2])
+	sum[3] += float32(f * v[3])
 }
 
 // windows builds the window plan from the padded plan (which must have
@@ -279,19 +284,13 @@ func hrowWindowsGo(t []float32, src []uint8, p *hplan, from int) {
 func hrowPaddedGo(t, row []float32, p *hplan, from int) {
 	k, lanes := p.taps, p.lanes
 	for i := from; i < len(p.cnt); i++ {
-		var c0, c1, c2, c3 float32
+		var sum [4]float32
 		a, g, l := int(p.first[i]), i/lanes, i%lanes
 		px := row[4*a : 4*(a+k)]
 		for q := range k {
-			f := p.wide[4*((g*k+q)*lanes+l)]
-			v := px[4*q : 4*q+4 : 4*q+4]
-			c0 += float32(f * v[0])
-			c1 += float32(f * v[1])
-			c2 += float32(f * v[2])
-			c3 += float32(f * v[3])
+			addTap(&sum, p.wide[4*((g*k+q)*lanes+l)], px[4*q:])
 		}
-		d := t[4*i : 4*i+4 : 4*i+4]
-		d[0], d[1], d[2], d[3] = c0, c1, c2, c3
+		copy(t[4*i:4*i+4], sum[:])
 	}
 }
 
