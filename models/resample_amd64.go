@@ -12,7 +12,8 @@ import (
 // outputs a ymm), AVX-512 (four a zmm, and the vertical pass fused with
 // the clamp) and, where the CPU has AVX-512 VBMI's byte permutes, AVX-512
 // reading the frame's bytes through the window plan. x/sys/cpu honours
-// GODEBUG=cpu.avx2=off, cpu.avx512f=off and cpu.avx512vbmi=off.
+// GODEBUG=cpu.avx2=off, cpu.avx512f=off and cpu.avx512vbmi=off (the
+// runtime warns that it does not know the last; x/sys/cpu does).
 func init() {
 	if cpu.X86.HasAVX2 {
 		resampleKernelSets = append(resampleKernelSets, resampleKernels{name: "avx2",
