@@ -11,8 +11,11 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/kneescreen/kneescreen/screening"
 )
@@ -189,33 +192,49 @@ func WriteHTML(w io.Writer, d *Data) error {
 		plots = append(plots, plotSpec{title: "Frontal plane projection angle (FPPA)", ylabel: "FPPA (°, + = valgus)", metric: screening.MetricFPPA})
 	}
 	plots = append(plots, plotSpec{title: "Knee flexion (180° − hip-knee-ankle angle in the image)", ylabel: "knee flexion (°)", metric: screening.MetricKneeFlexion, anyValid: true})
-	for _, ps := range plots {
-		png, err := metricPlot(r, ps)
-		if err != nil {
-			return err
+	// The plots and the frames' JPEGs do not depend on one another: made
+	// at once, on every core, they take about half the time. The page is
+	// written at the very end of an analysis, when nothing else runs.
+	pngs := make([][]byte, len(plots))
+	var reps []screening.Rep
+	for _, rp := range r.Reps {
+		if _, ok := d.Frames[rp.BottomFrame]; ok {
+			reps = append(reps, rp)
 		}
-		if png == nil {
+	}
+	jpegs := make([][]byte, len(reps))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, ps := range plots {
+		g.Go(func() (err error) {
+			pngs[i], err = metricPlot(r, ps)
+			return err
+		})
+	}
+	for i, rp := range reps {
+		g.Go(func() (err error) {
+			jpegs[i], err = jpegOf(d.Frames[rp.BottomFrame])
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for i, ps := range plots {
+		if pngs[i] == nil {
 			continue
 		}
 		note := "Shaded: repetitions (dashed line: bottom). Faint dashed stretches are values not valid for reading, e.g. while a thigh points at the camera."
 		if ps.metric == screening.MetricKneeFlexion && r.View != screening.ViewSide {
 			note = "Image angle: in a front view it understates true knee flexion (the thigh is foreshortened). Shaded: repetitions."
 		}
-		pg.Plots = append(pg.Plots, plotImg{Title: ps.title, Note: note, Src: dataURI("image/png", png)})
+		pg.Plots = append(pg.Plots, plotImg{Title: ps.title, Note: note, Src: dataURI("image/png", pngs[i])})
 	}
-	for _, rp := range r.Reps {
-		img, ok := d.Frames[rp.BottomFrame]
-		if !ok {
-			continue
-		}
-		jp, err := jpegOf(img)
-		if err != nil {
-			return err
-		}
+	for i, rp := range reps {
 		pg.Frames = append(pg.Frames, frameImg{
 			Caption: fmt.Sprintf("Rep %d, bottom at %.2f s (frame %d), %s view (yaw %s)", rp.Index, rp.BottomS, rp.BottomFrame, rp.View, fmtValue(float64(rp.YawDeg), "deg")),
 			Verdict: repVerdicts(rp),
-			Src:     dataURI("image/jpeg", jp),
+			Src:     dataURI("image/jpeg", jpegs[i]),
 		})
 	}
 	return htmlTemplate.Execute(w, &pg)
