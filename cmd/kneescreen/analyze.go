@@ -226,7 +226,8 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions) error {
 // it finds the inputs and their folders, takes the output folder (created
 // and locked), loads the model, builds the one pipeline.Config all inputs
 // share and, for a batch, starts batch.json. Its errors are usage errors.
-// release gives the folder back.
+// release gives the folder back and closes the first input if it was
+// opened ahead and not analysed.
 func prepareAnalyze(opts *AnalyzeOptions) (a *analyzeRun, release func(), err error) {
 	c := &opts.Config
 	plan, err := batch.NewPlan(opts.Inputs, c.Recursive, c.Out)
@@ -237,10 +238,21 @@ func prepareAnalyze(opts *AnalyzeOptions) (a *analyzeRun, release func(), err er
 	if err != nil {
 		return nil, nil, &UsageError{Err: err}
 	}
-	unlock := func() { lock.Release() }
+	// The first input is opened (probed, its first frame decoded) while
+	// the model loads: each is a tenth of a second or more of one core
+	// before the first inference. Its errors are still the input's, met
+	// when the analysis takes the source.
+	var ahead *pipeline.Ahead
+	if len(plan.Inputs) > 0 {
+		ahead = pipeline.OpenAhead(plan.Inputs[0].Path, c.ImageFPS)
+	}
+	cleanup := func() {
+		ahead.Close()
+		lock.Release()
+	}
 	defer func() {
 		if err != nil {
-			unlock()
+			cleanup()
 		}
 	}()
 	if c.Formats[report.FormatVideo] {
@@ -266,6 +278,7 @@ func prepareAnalyze(opts *AnalyzeOptions) (a *analyzeRun, release func(), err er
 	}
 	a = &analyzeRun{opts: opts, plan: plan, jobs: jobs, single: len(plan.Inputs) == 1 && !c.Recursive,
 		cfg: analysisConfig(m, budget, mc, c.PassConfig, c.OutputConfig, opts.Screening, c.ImageFPS)}
+	a.cfg.Ahead = ahead
 	if !a.single {
 		// What a batch run killed while writing its own files left.
 		if _, err := atomicfile.RemoveTemps(c.Out, batch.RecordFile, batch.IndexFile, batch.SummaryFile); err != nil {
@@ -279,7 +292,7 @@ func prepareAnalyze(opts *AnalyzeOptions) (a *analyzeRun, release func(), err er
 	if plan.Skipped > 0 {
 		fmt.Fprintf(opts.Out, "analyze: %d files without a video extension passed over\n", plan.Skipped)
 	}
-	return a, unlock, nil
+	return a, cleanup, nil
 }
 
 // runInputs analyses the inputs, jobs at once: each is skipped when its

@@ -54,6 +54,10 @@ type Config struct {
 	// an earlier build's output for its own even when both call themselves
 	// by one version; "" leaves it to Analysis.Tool.
 	BuildDigest string
+	// Ahead, when it is for Run's input, is that input already being
+	// opened (OpenAhead); Run takes its source instead of opening the
+	// input again. It is not a setting: it changes no output.
+	Ahead *Ahead
 }
 
 // Result is what Run produced.
@@ -100,7 +104,10 @@ func Run(ctx context.Context, input, dir string, cfg Config) (*Result, error) {
 	if len(cfg.Formats) == 0 {
 		return nil, fmt.Errorf("pipeline: no output format selected")
 	}
-	src, err := Open(input, cfg.ImageFPS)
+	src, err, ok := cfg.Ahead.take(input, cfg.ImageFPS)
+	if !ok {
+		src, err = Open(input, cfg.ImageFPS)
+	}
 	if err != nil {
 		return nil, err
 	}
