@@ -6,9 +6,9 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// fromGorgonia copies a tensor decoded by onnx-go into the engine's own
-// tensor type. Gorgonia hands one-element tensors back as a bare value
-// rather than a slice.
+// fromGorgonia converts a tensor decoded by onnx-go into the engine's own
+// tensor type, taking its float32 data and copying the rest. Gorgonia hands
+// one-element tensors back as a bare value rather than a slice.
 func fromGorgonia(t tensor.Tensor) (*Tensor, error) {
 	if t == nil {
 		return nil, fmt.Errorf("no tensor")
@@ -18,7 +18,12 @@ func fromGorgonia(t tensor.Tensor) (*Tensor, error) {
 	var out *Tensor
 	switch d := t.Data().(type) {
 	case []float32:
-		out = &Tensor{DType: Float32, Shape: shape, F32: append([]float32(nil), d...)}
+		// Taken, not copied: the weights are most of a model's bytes, and
+		// copying them was half the CPU time of loading Lightning (the
+		// copy faults in fresh pages). onnx-go decodes each initialiser
+		// into a slice of its own that nothing else keeps once the model
+		// is compiled, and the engine never writes to a constant.
+		out = &Tensor{DType: Float32, Shape: shape, F32: d}
 	case float32:
 		out = &Tensor{DType: Float32, Shape: shape, F32: []float32{d}}
 	case []float64:
