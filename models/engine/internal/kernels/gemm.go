@@ -172,9 +172,10 @@ func (p *PackedA) MulBlock(dst []float32, ldc int, b []float32, ldb int, ep *Epi
 		npan := (nl + TileN - 1) / TileN
 		for k0 := 0; k0 < p.k; k0 += blockK {
 			kl := min(blockK, p.k-k0)
-			if last := (npan - 1) * TileN; nl-last < TileN {
-				packPartialB(bpart[:kl*TileN], b[k0*ldb+nb+last:], ldb, kl, nl-last)
-			}
+			// A last panel narrower than TileN is copied into bpart when a
+			// kernel first needs it: the 8x36 kernel reads B in place, so
+			// on 6x6 images (every panel on it) the copy is never made.
+			packed := false
 			flags := 0
 			if k0 > 0 {
 				flags |= flagAccumulate
@@ -215,6 +216,10 @@ func (p *PackedA) MulBlock(dst []float32, ldc int, b []float32, ldb int, ep *Epi
 					kern, kr, kw := kerns.pick(r1-pn*TileM, cw)
 					bp, bld := &b[k0*ldb+col], ldb
 					if cw != TileN && cw != kw {
+						if !packed {
+							packPartialB(bpart[:kl*TileN], b[k0*ldb+col:], ldb, kl, cw)
+							packed = true
+						}
 						bp, bld = &bpart[0], TileN
 					}
 					if r0 == pn*TileM && r1-r0 == kr && cw == kw {
