@@ -92,3 +92,50 @@ func TestMulBlockTilesMatchesPerTile(t *testing.T) {
 		})
 	}
 }
+
+// TestGemm36MatchesTile holds gemm8x36AVX512 to the bits of gemm8x48AVX512
+// on the first 36 columns of a tile, for depths from 1 through a whole K
+// block and between, under every flag combination and clamp bounds that
+// bite, with row strides past the 36 columns whose values (sentinels in C,
+// NaN in B and the residual beyond column 36) it must neither write nor
+// let into its results.
+func TestGemm36MatchesTile(t *testing.T) {
+	if bestImpl() < ImplAVX512 {
+		t.Skip("no AVX-512 on this machine")
+	}
+	r := rand.New(rand.NewPCG(11, 36))
+	nan := float32(math.NaN())
+	for _, kl := range []int{0, 1, 2, 3, 7, 37, 160, 511, 512} {
+		for _, flags := range []int{0, flagFinal, flagAccumulate, flagAccumulate | flagFinal, flagFinal | flagResidual, flagAccumulate | flagFinal | flagResidual} {
+			t.Run(fmt.Sprintf("k%d_flags%b", kl, flags), func(t *testing.T) {
+				ld := 36 + 12 + r.IntN(20) // room for the 48-column reference
+				a, bias := randSlice(r, max(kl, 1)*TileM), randSlice(r, TileM)
+				b, res, prev := randSlice(r, max(kl, 1)*ld), randSlice(r, TileM*ld), randSlice(r, TileM*ld)
+				lo, hi := float32(-1-r.Float64()), float32(1+2*r.Float64())
+				want := append([]float32(nil), prev...)
+				gemm8x48AVX512(kl, &a[0], &b[0], ld, &want[0], ld, &bias[0], &res[0], ld, lo, hi, flags)
+				for i := range b {
+					if i%ld >= 36 {
+						b[i] = nan
+					}
+				}
+				for i := range res {
+					if i%ld >= 36 {
+						res[i] = nan
+					}
+				}
+				got := append([]float32(nil), prev...)
+				gemm8x36AVX512(kl, &a[0], &b[0], ld, &got[0], ld, &bias[0], &res[0], ld, lo, hi, flags)
+				for i := range got {
+					w := want[i]
+					if i%ld >= 36 || i/ld >= TileM {
+						w = prev[i] // outside the kernel's 8x36 corner
+					}
+					if math.Float32bits(got[i]) != math.Float32bits(w) {
+						t.Fatalf("(%d,%d) = %g, want %g", i/ld, i%ld, got[i], w)
+					}
+				}
+			})
+		}
+	}
+}

@@ -1475,13 +1475,17 @@ func xmmN(i int) VecPhysical {
 
 // gemm8x36AVX512 is the 8x32 kernel plus 4 more columns, for products 36
 // columns wide (MoveNet Lightning's 6x6 layers), where a 48-wide tile
-// wastes a quarter of its multiply-adds. The 4 columns are held the other
-// way round, a YMM per column with the 8 rows in its lanes: per k the
-// packed A panel is one 8-value load and each column's B value a
-// broadcast, 4 YMM multiply-adds instead of 8 ZMM ones. At the end they are
-// transposed into rows of 4. Every output is the same sum in the same order
-// as in gemm8x48AVX512 (one multiply-add per k, then C, bias, residual,
-// clamp), so the results are the same bits.
+// wastes a quarter of its multiply-adds. The 8x4 corner of columns 32-35
+// is held in two ZMMs, lane 2i+c of the first being row i of column 32+c
+// and of the second row i of column 34+c: per k the packed A panel's 8
+// values are loaded and spread to pairs ([a0 a0 a1 a1 ... a7 a7], one
+// VPERMPS) and each pair of B values is broadcast as one 64-bit value
+// ([b32 b33 b32 b33 ...]), so the 36 columns cost 18 ZMM multiply-adds a
+// k, every lane used. (Four YMMs of a column each, rows in the lanes, took
+// 20.) At the end the pairs are interleaved into rows of 4. Every output
+// is the same sum in the same order as in gemm8x48AVX512 (one multiply-add
+// per k from zero, then C, bias, residual, clamp), so the results are the
+// same bits.
 func gemm8x36AVX512() {
 	const name = "gemm8x36AVX512"
 	TEXT(name, NOSPLIT, tileSig)
@@ -1492,31 +1496,35 @@ func gemm8x36AVX512() {
 	lbl := func(l string) string { return name + "_" + l }
 	const nv = 2
 	acc := func(i, v int) VecPhysical { return zmm(i*nv + v) }
-	col := func(j int) VecPhysical { return ymmN(16 + j) } // column 32+j, rows in lanes
-	for i := 0; i < 16; i++ {
+	for i := 0; i < 18; i++ { // Z16, Z17: columns 32-33 and 34-35
 		VPXORD(zmm(i), zmm(i), zmm(i))
 	}
-	for j := 0; j < 4; j++ {
-		VPXORD(col(j), col(j), col(j))
-	}
+	// Z30 = VPERMPS indices 0 0 1 1 ... 7 7, from bytes.
+	MOVQ(U64(0x0303020201010000), R11)
+	MOVQ(U64(0x0707060605050404), R12)
+	VMOVQ(R11, X30)
+	VPINSRQ(U8(1), R12, X30, X30)
+	VPMOVZXBD(X30, Z30)
 	TESTQ(R9, R9)
 	JZ(LabelRef(lbl("epilogue")))
 	Label(lbl("loop"))
 	VMOVUPS(Mem{Base: RBX}, Z20)
 	VMOVUPS(Mem{Base: RBX, Disp: 64}, Z21)
+	VMOVUPS(Mem{Base: RAX}, Y27) // the panel's 8 rows at this k
+	VPERMPS(Z27, Z30, Z27)       // ... in pairs
 	for i := 0; i < 8; i++ {
 		bc := zmm(22 + i%5)
 		VBROADCASTSS(Mem{Base: RAX, Disp: 4 * i}, bc)
 		for v := 0; v < nv; v++ {
 			VFMADD231PS(zmm(20+v), bc, acc(i, v))
 		}
+		if i == 3 || i == 7 {
+			j := i / 4 // columns 32+2j, 33+2j
+			VBROADCASTSD(Mem{Base: RBX, Disp: 128 + 8*j}, zmm(28+j))
+			VFMADD231PS(zmm(28+j), Z27, zmm(16+j))
+		}
 	}
-	VMOVUPS(Mem{Base: RAX}, Y27)                    // the panel's 8 rows at this k
 	PREFETCHT0(Mem{Base: RAX, Disp: prefetchADist}) // as gemmAVX512 does
-	for j := 0; j < 4; j++ {
-		VBROADCASTSS(Mem{Base: RBX, Disp: 128 + 4*j}, ymmN(28+j))
-		VFMADD231PS(ymmN(28+j), Y27, col(j))
-	}
 	ADDQ(U32(4*8), RAX)
 	ADDQ(R10, RBX)
 	DECQ(R9)
@@ -1524,19 +1532,17 @@ func gemm8x36AVX512() {
 
 	Label(lbl("epilogue"))
 	// The four columns become eight rows of 4 in X16-X23 (row i in
-	// xmmN(16+i); Z0-Z15 hold the other 32 columns): pairs of columns
-	// interleaved, then pairs of pairs; the upper 128 bits hold rows 4-7.
-	VUNPCKLPS(col(1), col(0), Y20) // c0[0] c1[0] c0[1] c1[1] | rows 4, 5
-	VUNPCKHPS(col(1), col(0), Y21) // rows 2, 3 | 6, 7
-	VUNPCKLPS(col(3), col(2), Y22)
-	VUNPCKHPS(col(3), col(2), Y23)
-	VSHUFPS(U8(0x44), Y22, Y20, Y24) // row 0 | row 4
-	VSHUFPS(U8(0xee), Y22, Y20, Y25) // row 1 | row 5
-	VSHUFPS(U8(0x44), Y23, Y21, Y26) // row 2 | row 6
-	VSHUFPS(U8(0xee), Y23, Y21, Y27) // row 3 | row 7
-	for r := 0; r < 4; r++ {
-		VEXTRACTF32X4(U8(1), ymmN(24+r), xmmN(20+r))
-		VMOVAPS(xmmN(24+r), xmmN(16+r))
+	// xmmN(16+i); Z0-Z15 hold the other 32 columns): interleaving the
+	// pairs' 64-bit halves puts rows 0, 2, 4, 6 in the 128-bit lanes of
+	// Z24 and rows 1, 3, 5, 7 in those of Z25.
+	VUNPCKLPD(Z17, Z16, Z24)
+	VUNPCKHPD(Z17, Z16, Z25)
+	for h := 0; h < 2; h++ {
+		src := zmm(24 + h)
+		VMOVAPS(xmmN(24+h), xmmN(16+h))
+		for l := 1; l < 4; l++ {
+			VEXTRACTF32X4(U8(l), src, xmmN(16+2*l+h))
+		}
 	}
 	tail := func(i int) VecPhysical { return xmmN(16 + i) }
 	TESTQ(U32(flagAccumulate), paramAddr("flags"))
