@@ -65,3 +65,31 @@ func BenchmarkGemm(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGemmRowBlocks runs Lightning's 6x6 1x1 convolutions as the
+// engine does at two threads: in four blocks of rows, one MulBlock call
+// each, so that what a call costs besides its tiles (such as copying B)
+// counts four times as in a model run.
+func BenchmarkGemmRowBlocks(b *testing.B) {
+	saved := impl
+	defer func() { impl = saved }()
+	const parts = 4
+	for _, s := range []struct{ m, k int }{{960, 160}, {160, 960}, {320, 960}, {1280, 320}, {64, 1280}} {
+		g := newGemmBench(s.m, s.k, 6*6)
+		ep := &Epilogue{Clamp: true, Lo: 0, Hi: 6}
+		for _, i := range Available() {
+			impl = i
+			b.Run(g.name(i.String()), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					for q := range parts {
+						m0, m1 := SplitRows(g.m, parts, q)
+						g.p.MulBlock(g.out, g.n, g.in, g.n, ep, m0, m1, 0, g.n, g.scr)
+					}
+				}
+				flops := 2 * float64(g.m) * float64(g.k) * float64(g.n)
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
