@@ -1465,10 +1465,6 @@ func sqrtAVX512() {
 	}, RDI, RSI)
 }
 
-func ymmN(i int) VecPhysical {
-	return []VecPhysical{Y16, Y17, Y18, Y19, Y20, Y21, Y22, Y23, Y24, Y25, Y26, Y27, Y28, Y29, Y30, Y31}[i-16]
-}
-
 func xmmN(i int) VecPhysical {
 	return []VecPhysical{X16, X17, X18, X19, X20, X21, X22, X23, X24, X25, X26, X27, X28, X29, X30, X31}[i-16]
 }
