@@ -1492,15 +1492,16 @@ func gemm8x36AVX512() {
 	lbl := func(l string) string { return name + "_" + l }
 	const nv = 2
 	acc := func(i, v int) VecPhysical { return zmm(i*nv + v) }
+	// Z30 = VPERMPS indices 0 0 1 1 ... 7 7, from bytes put together in
+	// X0 (VEX forms: in X16-X31 VPINSRQ would need AVX512DQ).
+	MOVQ(U64(0x0303020201010000), R11)
+	MOVQ(U64(0x0707060605050404), R12)
+	VMOVQ(R11, X0)
+	VPINSRQ(U8(1), R12, X0, X0)
+	VPMOVZXBD(X0, Z30)
 	for i := 0; i < 18; i++ { // Z16, Z17: columns 32-33 and 34-35
 		VPXORD(zmm(i), zmm(i), zmm(i))
 	}
-	// Z30 = VPERMPS indices 0 0 1 1 ... 7 7, from bytes.
-	MOVQ(U64(0x0303020201010000), R11)
-	MOVQ(U64(0x0707060605050404), R12)
-	VMOVQ(R11, X30)
-	VPINSRQ(U8(1), R12, X30, X30)
-	VPMOVZXBD(X30, Z30)
 	TESTQ(R9, R9)
 	JZ(LabelRef(lbl("epilogue")))
 	Label(lbl("loop"))
