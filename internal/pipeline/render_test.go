@@ -5,9 +5,12 @@ import (
 	"context"
 	"image"
 	"image/color"
+	"math/rand/v2"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	xdraw "golang.org/x/image/draw"
 
 	"github.com/kneescreen/kneescreen/pose"
 	"github.com/kneescreen/kneescreen/vision"
@@ -240,5 +243,57 @@ func TestTrackSourceReductionIsExact(t *testing.T) {
 				t.Errorf("MaxSide %d frame %d: nose %+v, reducing here gives %+v", maxSide, i, a, b)
 			}
 		}
+	}
+}
+
+// TestShrinkerIdentityIsCatmullRom: the kept frames' copies are the pixels
+// Catmull-Rom scaling gives, both when they are reduced (one scaler made
+// for the first frame and reused) and when the frame is no larger than
+// the cap, where shrinker copies instead of scaling. The frames are noise
+// (fixed seed) with opaque alpha, like decoded video, so any pixel the
+// copy got wrong would show.
+func TestShrinkerIdentityIsCatmullRom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	noise := func(w, h int) *image.RGBA {
+		img := image.NewRGBA(image.Rect(0, 0, w, h))
+		for i := range img.Pix {
+			img.Pix[i] = uint8(rng.IntN(256))
+			if i%4 == 3 {
+				img.Pix[i] = 255
+			}
+		}
+		return img
+	}
+	for _, tc := range []struct {
+		name          string
+		w, h, maxSide int
+		wantW, wantH  int
+	}{
+		{"landscape at the cap", 640, 360, 640, 640, 360},
+		{"smaller than the cap", 321, 239, 640, 321, 239},
+		{"portrait reduced", 540, 960, 640, 360, 640},
+		{"landscape reduced", 1280, 720, 640, 640, 360},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			k := shrinker{maxSide: tc.maxSide}
+			for range 2 { // the second frame reuses the scaler
+				src := noise(tc.w, tc.h)
+				got, ok := k.shrink(src).(*image.RGBA)
+				if !ok {
+					t.Fatalf("shrink returned %T, want *image.RGBA", got)
+				}
+				if got.Rect.Dx() != tc.wantW || got.Rect.Dy() != tc.wantH {
+					t.Fatalf("shrunk to %v, want %dx%d", got.Rect, tc.wantW, tc.wantH)
+				}
+				want := image.NewRGBA(image.Rect(0, 0, tc.wantW, tc.wantH))
+				xdraw.CatmullRom.Scale(want, want.Rect, src, src.Rect, xdraw.Src, nil)
+				if !bytes.Equal(got.Pix, want.Pix) {
+					t.Fatal("pixels differ from Catmull-Rom scaling")
+				}
+				if &got.Pix[0] == &src.Pix[0] {
+					t.Fatal("shrink returned the frame itself, not a copy")
+				}
+			}
+		})
 	}
 }
