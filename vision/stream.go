@@ -14,6 +14,18 @@ type intoSource interface {
 	nextInto(ctx context.Context, dst *image.RGBA) (Frame, error)
 }
 
+// IntoSource is a FrameSource, of another package, that like this
+// package's own sources can read its next frame into a caller's image, so
+// that Stream hands its frames out without copying each one from the
+// image Next returns into one of its own.
+type IntoSource interface {
+	FrameSource
+	// NextInto is Next writing into dst, which it reuses when dst has the
+	// frame's size (else it makes a new image). The frame's image belongs
+	// to the caller.
+	NextInto(ctx context.Context, dst *image.RGBA) (Frame, error)
+}
+
 // nextReusing is FrameSource.Next for this package's sources: it decodes
 // into *buf, the image the previous call returned, and keeps the new image
 // there. That is why a Frame from Next is only valid until the next call.
@@ -65,6 +77,7 @@ func (s *FrameStream) run(ctx context.Context, src FrameSource) {
 	defer close(s.done)
 	defer close(s.frames)
 	into, direct := src.(intoSource)
+	other, otherDirect := src.(IntoSource)
 	for {
 		var dst *image.RGBA
 		select {
@@ -75,6 +88,8 @@ func (s *FrameStream) run(ctx context.Context, src FrameSource) {
 		var err error
 		if direct {
 			f, err = into.nextInto(ctx, dst)
+		} else if otherDirect {
+			f, err = other.NextInto(ctx, dst)
 		} else if f, err = src.Next(ctx); err == nil {
 			f.Image = copyRGBA(dst, f.Image)
 		}

@@ -92,6 +92,62 @@ func TestStreamReusesReleasedImages(t *testing.T) {
 	}
 }
 
+// intoFake is a fakeSource of another package's kind (IntoSource): its
+// frames are read into the images Stream gives it, and Next must not be
+// called.
+type intoFake struct {
+	fakeSource
+	t     *testing.T
+	given map[*image.RGBA]bool // the buffers NextInto was handed
+}
+
+func (s *intoFake) Next(context.Context) (Frame, error) {
+	s.t.Error("Stream called Next on an IntoSource")
+	return Frame{}, io.EOF
+}
+
+func (s *intoFake) NextInto(ctx context.Context, dst *image.RGBA) (Frame, error) {
+	if dst != nil {
+		s.given[dst] = true
+	}
+	s.img = dst
+	return s.fakeSource.Next(ctx)
+}
+
+// TestStreamReadsIntoSourceBuffers: an IntoSource reads frames into the
+// buffers released back to the stream (NextInto, never Next and the
+// stream's copy), and every frame arrives in order.
+func TestStreamReadsIntoSourceBuffers(t *testing.T) {
+	src := &intoFake{fakeSource: fakeSource{n: 30}, t: t, given: map[*image.RGBA]bool{}}
+	s := Stream(context.Background(), src, 2)
+	defer s.Close()
+	released := map[*image.RGBA]bool{}
+	n := 0
+	for f := range s.Frames() {
+		if f.Index != n || f.Image.Pix[0] != byte(n) {
+			t.Fatalf("frame %d: index %d, pixel %d", n, f.Index, f.Image.Pix[0])
+		}
+		released[f.Image] = true
+		s.Release(f.Image)
+		n++
+	}
+	if err := s.Err(); err != nil || n != 30 {
+		t.Fatalf("%d frames, Err %v; want 30, nil", n, err)
+	}
+	if len(src.given) == 0 {
+		t.Error("NextInto was never handed a released buffer")
+	}
+	for img := range src.given {
+		if !released[img] {
+			t.Error("NextInto was handed a buffer never released")
+		}
+	}
+	// depth 2 in the channel, 1 being read, 1 with the receiver.
+	if len(released) > 2+1+1 {
+		t.Errorf("%d distinct images for 30 released frames; buffers are not reused", len(released))
+	}
+}
+
 func TestStreamIsBounded(t *testing.T) {
 	const depth = 2
 	src := &fakeSource{n: 1000}

@@ -295,6 +295,17 @@ func (r *storeReader) Info() vision.Info {
 
 // Next implements vision.FrameSource.
 func (r *storeReader) Next(ctx context.Context) (vision.Frame, error) {
+	f, err := r.NextInto(ctx, r.img)
+	if err == nil {
+		r.img = f.Image
+	}
+	return f, err
+}
+
+// NextInto implements vision.IntoSource: the next frame read straight into
+// dst when it is an image of the stored size (as the frames a
+// vision.Stream hands back are), so the stream need not copy it.
+func (r *storeReader) NextInto(ctx context.Context, dst *image.RGBA) (vision.Frame, error) {
 	if err := ctx.Err(); err != nil {
 		return vision.Frame{}, err
 	}
@@ -304,15 +315,15 @@ func (r *storeReader) Next(ctx context.Context) (vision.Frame, error) {
 	if r.next >= r.s.written {
 		return vision.Frame{}, io.EOF
 	}
-	if r.img == nil {
-		r.img = image.NewRGBA(image.Rect(0, 0, r.s.w, r.s.h))
+	if dst == nil || dst.Rect != image.Rect(0, 0, r.s.w, r.s.h) || dst.Stride != 4*r.s.w {
+		dst = image.NewRGBA(image.Rect(0, 0, r.s.w, r.s.h))
 	}
-	if _, err := r.s.f.ReadAt(r.img.Pix, int64(r.next)*int64(len(r.img.Pix))); err != nil {
+	if _, err := r.s.f.ReadAt(dst.Pix[:4*r.s.w*r.s.h], int64(r.next)*int64(4*r.s.w*r.s.h)); err != nil {
 		return vision.Frame{}, fmt.Errorf("pipeline: frame store: frame %d: %w", r.next, err)
 	}
 	m := r.s.meta[r.next]
 	r.next++
-	return vision.Frame{Index: m.index, Time: m.time, Image: r.img}, nil
+	return vision.Frame{Index: m.index, Time: m.time, Image: dst}, nil
 }
 
 // Close implements vision.FrameSource; the store closes with the run.

@@ -161,6 +161,39 @@ func TestFrameStoreRoundTrip(t *testing.T) {
 			if int(spy.reads.Load()) != n {
 				t.Errorf("%d reads, want %d", spy.reads.Load(), n)
 			}
+			// Read again as Render does, through a vision.Stream, which
+			// gets each frame read straight into one of its buffers
+			// (NextInto): the same frames.
+			want := func(i int) *image.RGBA {
+				if tc.k > 1 {
+					return boxReduce(nil, src.all[i], tc.k)
+				}
+				return src.all[i]
+			}
+			stream := vision.Stream(context.Background(), s.source(n), 2)
+			i := 0
+			for f := range stream.Frames() {
+				if w := want(i); f.Index != i || f.Image.Rect != w.Rect || !bytes.Equal(f.Image.Pix, w.Pix) {
+					t.Fatalf("streamed frame %d came as frame %d, %v; want its pixels at %v", i, f.Index, f.Image.Rect, w.Rect)
+				}
+				stream.Release(f.Image)
+				i++
+			}
+			if err := stream.Err(); err != nil || i != n {
+				t.Fatalf("streamed %d frames, then %v; want %d and the end", i, err, n)
+			}
+			stream.Close()
+			// NextInto fills the image it is given when that has the
+			// stored size, and makes one otherwise.
+			into := s.source(n).(vision.IntoSource)
+			buf := image.NewRGBA(image.Rect(0, 0, tc.w/tc.k, tc.h/tc.k))
+			if f, err := into.NextInto(context.Background(), buf); err != nil || f.Image != buf || !bytes.Equal(buf.Pix, want(0).Pix) {
+				t.Errorf("NextInto a buffer of the stored size: %v, same buffer %v", err, err == nil && f.Image == buf)
+			}
+			odd := image.NewRGBA(image.Rect(0, 0, tc.w/tc.k+1, tc.h/tc.k))
+			if f, err := into.NextInto(context.Background(), odd); err != nil || f.Image == odd || !bytes.Equal(f.Image.Pix, want(1).Pix) {
+				t.Errorf("NextInto a buffer of another size: %v, same buffer %v", err, err == nil && f.Image == odd)
+			}
 			if s.source(n+1) != nil {
 				t.Errorf("a store one frame short of pass one is used")
 			}
