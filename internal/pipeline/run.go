@@ -123,6 +123,13 @@ func Run(ctx context.Context, input, dir string, cfg Config) (*Result, error) {
 		keep = newFrameStore(cfg.FrameStore, src, cfg.Track.MaxSide, cfg.VideoMaxSide)
 		defer keep.Close()
 	}
+	// The annotated video's encoder starts now and waits for its frames,
+	// its start-up overlapping pass one (startVideo).
+	out, early := startVideo(ctx, dir, src.Info(), cfg)
+	if out != nil {
+		defer out.Abort()
+	}
+	defer early.abort()
 	tcfg := cfg.Track
 	tcfg.Progress = cfg.Progress
 	tr, err := track(ctx, src, tcfg, keep)
@@ -138,11 +145,12 @@ func Run(ctx context.Context, input, dir string, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
-	out, err := report.Begin(dir)
-	if err != nil {
-		return nil, err
+	if out == nil {
+		if out, err = report.Begin(dir); err != nil {
+			return nil, err
+		}
+		defer out.Abort()
 	}
-	defer out.Abort()
 	res := &Result{Report: rep, Track: tr}
 	data := &report.Data{Report: rep, Track: tr, Analysis: cfg.Analysis}
 	// The data files first: nothing the annotated pass does can lose them.
@@ -157,25 +165,26 @@ func Run(ctx context.Context, input, dir string, cfg Config) (*Result, error) {
 	}
 	var partErr error // a file that could not be made; the others are kept
 	if cfg.Formats[report.FormatVideo] || cfg.Formats[report.FormatHTML] {
-		frames, codec, err := annotate(ctx, input, keep, out, cfg, rep, tr)
+		frames, video, err := annotate(ctx, input, keep, out, cfg, rep, tr, early)
 		keep.Close()
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		partErr = err
 		data.Frames = frames
+		codec, verr, herr := finishAnnotated(ctx, out, data, video, cfg.Formats[report.FormatHTML])
 		if codec != "" {
 			res.VideoCodec = codec
-			data.VideoName = report.VideoFile
 		}
-		if cfg.Formats[report.FormatHTML] {
-			if err := out.StageReport(ctx, data, report.HTMLFile); err != nil {
-				if partErr != nil {
-					err = fmt.Errorf("%w; %w", partErr, err) // one line
-				}
-				partErr = err
+		// One line: the render pass's failure, the video's, the page's.
+		for _, e := range []error{verr, herr} {
+			if e != nil && err != nil {
+				e = fmt.Errorf("%w; %w", err, e)
+			}
+			if e != nil {
+				err = e
 			}
 		}
+		partErr = err
 	}
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
@@ -200,12 +209,14 @@ func Run(ctx context.Context, input, dir string, cfg Config) (*Result, error) {
 }
 
 // annotate runs the render pass: the annotated video when selected
-// (reserved in out, verified by the writer before it is kept), and the
-// bottom frame of every rep for the HTML report, drawn on the frames keep
-// holds when it holds them all, else on the input decoded again. On a
+// (reserved in out; early's when it was started for this size and rate),
+// and the bottom frame of every rep for the HTML report, drawn on the
+// frames keep holds when it holds them all, else on the input decoded
+// again. It returns the kept frames and the video's writer with every
+// frame written, for finishAnnotated to close (nil without a video). On a
 // failure the video is dropped from out and the frames drawn so far are
 // returned with the error.
-func annotate(ctx context.Context, input string, keep *frameStore, out *report.Output, cfg Config, rep *screening.Report, tr *pose.Track) (map[int]image.Image, string, error) {
+func annotate(ctx context.Context, input string, keep *frameStore, out *report.Output, cfg Config, rep *screening.Report, tr *pose.Track, early *earlyVideo) (map[int]image.Image, *vision.VideoWriter, error) {
 	ro := RenderOptions{Progress: cfg.Progress, VideoMaxSide: cfg.VideoMaxSide}
 	if cfg.Formats[report.FormatHTML] {
 		for _, r := range rep.Reps {
@@ -221,44 +232,39 @@ func annotate(ctx context.Context, input string, keep *frameStore, out *report.O
 		return fmt.Errorf("pipeline: %s not written: %w", filepath.Join(out.Dir(), report.VideoFile), err)
 	}
 	if cfg.Formats[report.FormatVideo] && len(tr.Poses) > 0 {
-		fps := tr.FPS
-		if fps <= 0 {
-			fps = cfg.ImageFPS
-		}
-		if fps <= 0 {
-			fps = 30
-		}
-		path, err := out.Reserve(report.VideoFile)
-		if err != nil {
-			return nil, "", err
-		}
+		fps := videoFPS(tr.FPS, cfg.ImageFPS)
 		w, h := VideoSize(tr.Width, tr.Height, cfg.VideoMaxSide)
-		if vw, err = vision.CreateVideoEncoder(ctx, path, fps, w, h, vision.EncoderAuto); err != nil {
-			return nil, "", fail(err)
+		if vw = early.take(fps, w, h); vw == nil {
+			if early != nil {
+				out.Drop(report.VideoFile) // early's file, given up
+			}
+			path, err := out.Reserve(report.VideoFile)
+			if err != nil {
+				return nil, nil, err
+			}
+			if vw, err = vision.CreateVideoEncoder(ctx, path, fps, w, h, vision.EncoderAuto); err != nil {
+				return nil, nil, fail(err)
+			}
 		}
 		ro.Video = vw
+	} else if early != nil {
+		early.abort()
+		out.Drop(report.VideoFile)
 	}
 	if ro.Video == nil && len(ro.Keep) == 0 {
-		return nil, "", nil
+		return nil, nil, nil
 	}
 	src := keep.source(len(tr.Poses))
 	if src == nil {
 		var err error
 		if src, err = Open(input, cfg.ImageFPS); err != nil {
-			return nil, "", fail(err)
+			return nil, nil, fail(err)
 		}
 	}
 	frames, err := Render(ctx, src, rep, tr, ro)
 	src.Close()
-	if vw == nil {
-		return frames, "", err
+	if err != nil && vw != nil {
+		return frames, nil, fail(err)
 	}
-	if err != nil {
-		return frames, "", fail(err)
-	}
-	if err := vw.Close(); err != nil {
-		vw = nil
-		return frames, "", fail(err)
-	}
-	return frames, vw.Codec(), nil
+	return frames, vw, err
 }

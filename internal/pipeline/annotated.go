@@ -1,0 +1,141 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/kneescreen/kneescreen/report"
+	"github.com/kneescreen/kneescreen/vision"
+)
+
+// earlyVideo is the annotated video's writer, started before pass one for
+// the size and rate the input announces. A nil *earlyVideo is none.
+type earlyVideo struct {
+	vw            *vision.VideoWriter
+	fps           float64
+	width, height int
+}
+
+// startVideo begins the report folder dir and starts the annotated
+// video's ffmpeg for an input announcing info, before pass one: the
+// process then loads its libraries (ffmpeg links most of FFmpeg's, about
+// 0.2 s of CPU and more of wall time) and opens its input while pass one
+// runs, and blocks reading its first frame, writing nothing, until the
+// annotated pass sends it. Started when that pass begins, as before, the
+// start-up was on the critical path: the encoder is that pass's slowest
+// stage, and the pass waited for it.
+//
+// It returns the begun folder (nil: Run begins it after pass one, as
+// when no video is written) and the writer, nil when it is not started: no
+// video selected, an input of unknown size, a folder that does not exist
+// yet (an analysis that fails must not leave one behind), or an encoder
+// that is not ffmpeg (EncoderEnv says opencv, or ffmpeg cannot write this
+// video: then EncoderAuto picks OpenCV's writer later, in-process, with
+// no start-up to hide). The folder's files are untouched: Begin removes
+// only what a killed run left, and the reserved file goes with Abort.
+func startVideo(ctx context.Context, dir string, info vision.Info, cfg Config) (*report.Output, *earlyVideo) {
+	if !cfg.Formats[report.FormatVideo] || info.Width <= 0 || info.Height <= 0 {
+		return nil, nil
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, nil
+	}
+	if enc, err := vision.EncoderFromEnv(); err != nil || enc == vision.EncoderOpenCV {
+		return nil, nil
+	}
+	out, err := report.Begin(dir)
+	if err != nil {
+		return nil, nil // Run begins it again after pass one and says why
+	}
+	path, err := out.Reserve(report.VideoFile)
+	if err != nil {
+		return out, nil
+	}
+	e := &earlyVideo{fps: videoFPS(info.FPS, cfg.ImageFPS)}
+	e.width, e.height = VideoSize(info.Width, info.Height, cfg.VideoMaxSide)
+	if e.vw, err = vision.CreateVideoEncoder(ctx, path, e.fps, e.width, e.height, vision.EncoderFFmpeg); err != nil {
+		out.Drop(report.VideoFile)
+		return out, nil
+	}
+	return out, e
+}
+
+// take returns the early writer when it was started for this rate and
+// size, else stops it and returns nil (the caller drops its file).
+func (e *earlyVideo) take(fps float64, width, height int) *vision.VideoWriter {
+	if e == nil {
+		return nil
+	}
+	if e.fps != fps || e.width != width || e.height != height {
+		e.abort()
+		return nil
+	}
+	vw := e.vw
+	e.vw = nil // the caller's now
+	return vw
+}
+
+// abort stops the early writer's ffmpeg, unless taken. Safe on nil.
+func (e *earlyVideo) abort() {
+	if e != nil && e.vw != nil {
+		e.vw.Abort()
+		e.vw = nil
+	}
+}
+
+// videoFPS is the annotated video's frame rate for an input of fps frames
+// a second (0 or less when unknown): fps, else imageFPS, else 30.
+func videoFPS(fps, imageFPS float64) float64 {
+	if fps <= 0 {
+		fps = imageFPS
+	}
+	if fps <= 0 {
+		fps = 30
+	}
+	return fps
+}
+
+// finishAnnotated closes the annotated video, whose frames are all
+// written (nil: none), and stages report.html when html is set, at the
+// same time: closing waits for ffmpeg to encode the frames still in its
+// lookahead and write the index, then checks the file by opening it,
+// mostly on one core, while the page's plots and JPEGs take both. The
+// page is made linking the video; if the video then fails it is made
+// again without the link (as it was made after the video before). It returns the video's codec ("" without one)
+// and the video's and the page's errors; a failed video is dropped from
+// out.
+func finishAnnotated(ctx context.Context, out *report.Output, data *report.Data, video *vision.VideoWriter, html bool) (codec string, videoErr, htmlErr error) {
+	var page chan error
+	if html {
+		d := *data
+		if video != nil {
+			d.VideoName = report.VideoFile
+		}
+		page = make(chan error, 1)
+		go func() { page <- out.StageReport(ctx, &d, report.HTMLFile) }()
+	}
+	if video != nil {
+		if err := video.Close(); err != nil {
+			videoErr = fmt.Errorf("pipeline: %s not written: %w", filepath.Join(out.Dir(), report.VideoFile), err)
+		} else {
+			codec = video.Codec()
+			data.VideoName = report.VideoFile
+		}
+	}
+	if page != nil {
+		htmlErr = <-page
+	}
+	// out is the page's until here.
+	if videoErr != nil {
+		// Made again without the link, also when it failed: a full disk
+		// the video was filling has room once the video is dropped.
+		out.Drop(report.VideoFile)
+		if html {
+			out.Drop(report.HTMLFile)
+			htmlErr = out.StageReport(ctx, data, report.HTMLFile)
+		}
+	}
+	return codec, videoErr, htmlErr
+}
