@@ -187,15 +187,9 @@ func WriteHTML(w io.Writer, d *Data) error {
 		{"person height", fmt.Sprintf("%.0f%% of the image", 100*q.PersonHeightFraction)},
 		{"smoothing", smoothing(q.FilterCutoffHz)},
 	}
-	plots := []plotSpec{}
-	if anyRepIn(r, screening.ViewFront) || (len(r.Reps) == 0 && r.View == screening.ViewFront) {
-		plots = append(plots, plotSpec{title: "Frontal plane projection angle (FPPA)", ylabel: "FPPA (°, + = valgus)", metric: screening.MetricFPPA})
-	}
-	plots = append(plots, plotSpec{title: "Knee flexion (180° − hip-knee-ankle angle in the image)", ylabel: "knee flexion (°)", metric: screening.MetricKneeFlexion, anyValid: true})
-	// The plots and the frames' JPEGs do not depend on one another: made
-	// at once, on every core, they take about half the time. The page is
-	// written at the very end of an analysis, when nothing else runs.
-	pngs := make([][]byte, len(plots))
+	// The plots (unless made ahead) and the frames' JPEGs do not depend on
+	// one another: made at once, on every core, they take about half the
+	// time.
 	var reps []screening.Rep
 	for _, rp := range r.Reps {
 		if _, ok := d.Frames[rp.BottomFrame]; ok {
@@ -205,11 +199,10 @@ func WriteHTML(w io.Writer, d *Data) error {
 	jpegs := make([][]byte, len(reps))
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i, ps := range plots {
-		g.Go(func() (err error) {
-			pngs[i], err = metricPlot(r, ps)
-			return err
-		})
+	plots, ahead := d.Plots, true
+	if plots == nil || plots.report != r {
+		plots, ahead = &Plots{report: r}, false
+		plots.start(&g)
 	}
 	for i, rp := range reps {
 		g.Go(func() (err error) {
@@ -220,16 +213,10 @@ func WriteHTML(w io.Writer, d *Data) error {
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	for i, ps := range plots {
-		if pngs[i] == nil {
-			continue
-		}
-		note := "Shaded: repetitions (dashed line: bottom). Faint dashed stretches are values not valid for reading, e.g. while a thigh points at the camera."
-		if ps.metric == screening.MetricKneeFlexion && r.View != screening.ViewSide {
-			note = "Image angle: in a front view it understates true knee flexion (the thigh is foreshortened). Shaded: repetitions."
-		}
-		pg.Plots = append(pg.Plots, plotImg{Title: ps.title, Note: note, Src: dataURI("image/png", pngs[i])})
+	if !ahead {
+		plots.collect()
 	}
+	pg.Plots = plots.imgs
 	for i, rp := range reps {
 		pg.Frames = append(pg.Frames, frameImg{
 			Caption: fmt.Sprintf("Rep %d, bottom at %.2f s (frame %d), %s view (yaw %s)", rp.Index, rp.BottomS, rp.BottomFrame, rp.View, fmtValue(float64(rp.YawDeg), "deg")),
@@ -238,6 +225,64 @@ func WriteHTML(w io.Writer, d *Data) error {
 		})
 	}
 	return htmlTemplate.Execute(w, &pg)
+}
+
+// Plots are report.html's plots of one report, made by MakePlots ahead
+// of the page.
+type Plots struct {
+	report *screening.Report
+	pngs   [][]byte
+	specs  []plotSpec
+	imgs   []plotImg
+}
+
+// MakePlots draws the HTML report's plots of r, the page's costliest part
+// (about a tenth of a second of CPU each, rasterising and deflating), so
+// that a caller can make them while other work runs (an analysis: while
+// it writes the data files and draws the annotated video) and hand them
+// to WriteHTML in Data.Plots. The page is the same either way.
+func MakePlots(r *screening.Report) (*Plots, error) {
+	p := &Plots{report: r}
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	p.start(&g)
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	p.collect()
+	return p, nil
+}
+
+// start draws the plots in g's goroutines; collect, once g is waited for,
+// makes the page's entries.
+func (p *Plots) start(g *errgroup.Group) {
+	r := p.report
+	if anyRepIn(r, screening.ViewFront) || (len(r.Reps) == 0 && r.View == screening.ViewFront) {
+		p.specs = append(p.specs, plotSpec{title: "Frontal plane projection angle (FPPA)", ylabel: "FPPA (°, + = valgus)", metric: screening.MetricFPPA})
+	}
+	p.specs = append(p.specs, plotSpec{title: "Knee flexion (180° − hip-knee-ankle angle in the image)", ylabel: "knee flexion (°)", metric: screening.MetricKneeFlexion, anyValid: true})
+	p.pngs = make([][]byte, len(p.specs))
+	for i, ps := range p.specs {
+		g.Go(func() (err error) {
+			p.pngs[i], err = metricPlot(r, ps)
+			return err
+		})
+	}
+}
+
+// collect makes the page's plot entries from the PNGs, once the plots
+// start drew are done.
+func (p *Plots) collect() {
+	for i, ps := range p.specs {
+		if p.pngs[i] == nil {
+			continue
+		}
+		note := "Shaded: repetitions (dashed line: bottom). Faint dashed stretches are values not valid for reading, e.g. while a thigh points at the camera."
+		if ps.metric == screening.MetricKneeFlexion && p.report.View != screening.ViewSide {
+			note = "Image angle: in a front view it understates true knee flexion (the thigh is foreshortened). Shaded: repetitions."
+		}
+		p.imgs = append(p.imgs, plotImg{Title: ps.title, Note: note, Src: dataURI("image/png", p.pngs[i])})
+	}
 }
 
 func smoothing(cut float64) string {

@@ -96,6 +96,9 @@ type Data struct {
 	// VideoName is the annotated video's file name when one was written
 	// beside the report (linked from the HTML), "" otherwise.
 	VideoName string
+	// Plots are the HTML report's plots when made ahead (MakePlots of
+	// Report); nil, or another report's, has WriteHTML draw them.
+	Plots *Plots
 }
 
 // Write writes the selected formats (except video) into dir, which must

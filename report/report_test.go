@@ -371,3 +371,50 @@ func TestKeypointsCSVFollowsSkeleton(t *testing.T) {
 		t.Errorf("COCO pose in a BlazePose file: left heel x %q (want empty), left knee x %q (want 7)", rows[2][heel], rows[2][knee])
 	}
 }
+
+// TestHTMLPlotsMadeAhead: a page given its plots made ahead (MakePlots) is
+// byte for byte the page that draws them itself, for a front view (two
+// plots) and a side view (one); plots of another report are not used.
+func TestHTMLPlotsMadeAhead(t *testing.T) {
+	page := func(d *Data) []byte {
+		t.Helper()
+		var b bytes.Buffer
+		if err := WriteHTML(&b, d); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	front := analyzed(t, synth.Config{Movement: synth.Squat, Reps: 3, NoisePx: 1, Width: 1280, Height: 720})
+	side := analyzed(t, synth.Config{Movement: synth.Squat, Reps: 2, NoisePx: 1, Width: 1280, Height: 720, YawDeg: 90})
+	for _, tc := range []struct {
+		name  string
+		d     *Data
+		plots int
+	}{{"front", front, 2}, {"side", side, 1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			want := page(tc.d)
+			p, err := MakePlots(tc.d.Report)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.imgs) != tc.plots {
+				t.Errorf("%d plots made ahead, want %d", len(p.imgs), tc.plots)
+			}
+			d := *tc.d
+			d.Plots = p
+			if !bytes.Equal(page(&d), want) {
+				t.Error("the page with plots made ahead differs")
+			}
+			other := front
+			if tc.d == front {
+				other = side
+			}
+			if d.Plots, err = MakePlots(other.Report); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(page(&d), want) {
+				t.Error("the page used another report's plots")
+			}
+		})
+	}
+}

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/kneescreen/kneescreen/report"
+	"github.com/kneescreen/kneescreen/screening"
 	"github.com/kneescreen/kneescreen/vision"
 )
 
@@ -97,16 +99,34 @@ func videoFPS(fps, imageFPS float64) float64 {
 	return fps
 }
 
+// plotsAhead starts drawing report.html's plots of rep, which need only
+// the screening, to be made beside the data files and the annotated pass
+// (mostly ffmpeg's) rather than after them; the function returned waits
+// for them. It gives nil when they failed: WriteHTML then draws them
+// itself and says why.
+func plotsAhead(rep *screening.Report) func() *report.Plots {
+	ch := make(chan *report.Plots, 1)
+	go func() {
+		p, err := report.MakePlots(rep)
+		if err != nil {
+			p = nil
+		}
+		ch <- p
+	}()
+	return sync.OnceValue(func() *report.Plots { return <-ch })
+}
+
 // finishAnnotated closes the annotated video, whose frames are all
-// written (nil: none), and stages report.html when html is set, at the
-// same time: closing waits for ffmpeg to encode the frames still in its
-// lookahead and write the index, then checks the file by opening it,
-// mostly on one core, while the page's plots and JPEGs take both. The
-// page is made linking the video; if the video then fails it is made
-// again without the link (as it was made after the video before). It returns the video's codec ("" without one)
-// and the video's and the page's errors; a failed video is dropped from
-// out.
-func finishAnnotated(ctx context.Context, out *report.Output, data *report.Data, video *vision.VideoWriter, html bool) (codec string, videoErr, htmlErr error) {
+// written (nil: none), and stages report.html when html is set (with the
+// plots plotsAhead made, when plots is set), at the same time: closing
+// waits for ffmpeg to encode the frames still in its lookahead and write
+// the index, then checks the file by opening it, mostly on one core, while
+// the page's plots and JPEGs take both. The page is made linking the
+// video; if the video then fails it is made again without the link (as it
+// was made after the video before). It returns the video's codec (""
+// without one) and the video's and the page's errors; a failed video is
+// dropped from out.
+func finishAnnotated(ctx context.Context, out *report.Output, data *report.Data, video *vision.VideoWriter, html bool, plots func() *report.Plots) (codec string, videoErr, htmlErr error) {
 	var page chan error
 	if html {
 		d := *data
@@ -114,7 +134,12 @@ func finishAnnotated(ctx context.Context, out *report.Output, data *report.Data,
 			d.VideoName = report.VideoFile
 		}
 		page = make(chan error, 1)
-		go func() { page <- out.StageReport(ctx, &d, report.HTMLFile) }()
+		go func() {
+			if plots != nil {
+				d.Plots = plots()
+			}
+			page <- out.StageReport(ctx, &d, report.HTMLFile)
+		}()
 	}
 	if video != nil {
 		if err := video.Close(); err != nil {
@@ -133,6 +158,9 @@ func finishAnnotated(ctx context.Context, out *report.Output, data *report.Data,
 		// the video was filling has room once the video is dropped.
 		out.Drop(report.VideoFile)
 		if html {
+			if plots != nil {
+				data.Plots = plots()
+			}
 			out.Drop(report.HTMLFile)
 			htmlErr = out.StageReport(ctx, data, report.HTMLFile)
 		}

@@ -153,6 +153,10 @@ func Run(ctx context.Context, input, dir string, cfg Config) (*Result, error) {
 	}
 	res := &Result{Report: rep, Track: tr}
 	data := &report.Data{Report: rep, Track: tr, Analysis: cfg.Analysis}
+	var plots func() *report.Plots
+	if cfg.Formats[report.FormatHTML] {
+		plots = plotsAhead(rep)
+	}
 	// The data files first: nothing the annotated pass does can lose them.
 	var dataFiles []string
 	for _, name := range cfg.Formats.Files() {
@@ -171,7 +175,7 @@ func Run(ctx context.Context, input, dir string, cfg Config) (*Result, error) {
 			return nil, ctx.Err()
 		}
 		data.Frames = frames
-		codec, verr, herr := finishAnnotated(ctx, out, data, video, cfg.Formats[report.FormatHTML])
+		codec, verr, herr := finishAnnotated(ctx, out, data, video, cfg.Formats[report.FormatHTML], plots)
 		if codec != "" {
 			res.VideoCodec = codec
 		}
