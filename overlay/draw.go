@@ -119,8 +119,8 @@ var (
 	fontErr  error
 )
 
-// Drawer draws overlays, reusing its rasteriser and font faces from frame
-// to frame. It is not safe for concurrent use; make one per goroutine.
+// Drawer draws overlays, reusing its rasteriser, font faces and their
+// glyphs from frame to frame. It is not safe for concurrent use; make one per goroutine.
 type Drawer struct {
 	z     vector.Rasterizer
 	faces map[int]font.Face
@@ -221,8 +221,9 @@ func (d *Drawer) face(size int) font.Face {
 	if err != nil {
 		return nil
 	}
-	d.faces[size] = f
-	return f
+	c := newGlyphCache(f)
+	d.faces[size] = c
+	return c
 }
 
 // segment draws a thick anti-aliased line between two joints when both are

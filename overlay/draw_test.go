@@ -1,10 +1,17 @@
 package overlay
 
 import (
+	"bytes"
 	"image"
 	"image/color"
 	"math"
+	"strconv"
 	"testing"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/gofont/gobold"
+	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/math/fixed"
 
 	"github.com/kneescreen/kneescreen/pose"
 	"github.com/kneescreen/kneescreen/screening"
@@ -154,5 +161,57 @@ func BenchmarkOverlay720p(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		d.Draw(img, o)
+	}
+}
+
+// TestGlyphCacheDrawsTheSame: text drawn through the glyph cache is pixel
+// for pixel the text the face draws itself, at whole-pixel and sub-pixel
+// dots, negative ones (text running off the frame's left or top) and
+// repeated strings (cache hits), at the sizes the overlay uses; and the
+// cache keeps each rune and sub-pixel offset once.
+func TestGlyphCacheDrawsTheSame(t *testing.T) {
+	fontOnce.Do(func() { fontBold, fontErr = opentype.Parse(gobold.TTF) })
+	if fontErr != nil {
+		t.Fatal(fontErr)
+	}
+	texts := []string{"L 163°", "R 171°", "rep 2 of 5", "squat, front view", "FPPA L 12.5  R -3.0", "L 163°"}
+	dots := []fixed.Point26_6{
+		fixed.P(10, 30), fixed.P(11, 31), {X: 10<<6 + 17, Y: 30<<6 + 40}, {X: -(3<<6 + 5), Y: 12<<6 + 63}, fixed.P(-20, -2), {X: 250<<6 + 32, Y: 95 << 6},
+	}
+	for _, size := range []int{10, 13, 26, 39} {
+		t.Run(strconv.Itoa(size), func(t *testing.T) {
+			plain, err := opentype.NewFace(fontBold, &opentype.FaceOptions{Size: float64(size), DPI: 72, Hinting: font.HintingFull})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cached := newGlyphCache(plain)
+			for range 2 { // the second round draws from the cache only
+				for _, dot := range dots {
+					for _, s := range texts {
+						want := fillRGBA(320, 120, color.RGBA{20, 40, 60, 255})
+						got := fillRGBA(320, 120, color.RGBA{20, 40, 60, 255})
+						for _, c := range []struct {
+							dst  *image.RGBA
+							face font.Face
+						}{{want, plain}, {got, cached}} {
+							dr := font.Drawer{Dst: c.dst, Face: c.face, Src: image.NewUniform(color.RGBA{250, 200, 0, 255}), Dot: dot}
+							dr.DrawString(s)
+						}
+						if !bytes.Equal(got.Pix, want.Pix) {
+							t.Fatalf("%q at %v: cached glyphs draw other pixels", s, dot)
+						}
+					}
+				}
+			}
+			runes := map[rune]bool{}
+			for _, s := range texts {
+				for _, r := range s {
+					runes[r] = true
+				}
+			}
+			if n := len(cached.glyphs); n < len(runes) || n > len(runes)*64*64 {
+				t.Errorf("%d glyphs cached for %d runes", n, len(runes))
+			}
+		})
 	}
 }
