@@ -190,7 +190,7 @@ func (e *Estimator) Estimate(ctx context.Context, img image.Image) (pose.Pose, e
 func (e *Estimator) EstimateInto(ctx context.Context, img image.Image, dst *pose.Pose) error {
 	b := img.Bounds()
 	if b.Dx() == e.size && b.Dy() == e.size {
-		copyExact(e.in, e.rs.toRGBA(img), e.size)
+		copyExact(e.in, e.rs.frame(img), e.size)
 		return e.infer(ctx, Region{Side: float64(e.size)}, b.Min, dst)
 	}
 	return e.estimateRegion(ctx, img, Letterbox(b.Dx(), b.Dy()), dst)

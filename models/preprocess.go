@@ -4,6 +4,8 @@ import (
 	"image"
 	"image/draw"
 	"math"
+
+	"github.com/kneescreen/kneescreen/internal/bgr"
 )
 
 // Region is a square window of a source image, in source pixels, that is
@@ -29,7 +31,7 @@ func (r Region) ToSource(nx, ny float64) (x, y float64) {
 	return r.X + nx*r.Side, r.Y + ny*r.Side
 }
 
-// resampler scales a square region of an RGBA image to an n x n RGB int32
+// resampler scales a square region of an RGBA or BGR image to an n x n RGB int32
 // tensor (NHWC, values 0..255). Its buffers are reused between calls so the
 // steady state does not allocate.
 //
@@ -64,6 +66,43 @@ type resampler struct {
 	row []float32
 	// rgba receives images of other types, converted once per frame.
 	rgba *image.RGBA
+}
+
+// layout is how a pixel lies in a frame's bytes: bpp bytes, of which
+// red, green and blue are at offsets r, g and b. x is the byte the window
+// kernel widens into a pixel's fourth float, which no output uses
+// (alpha, or blue again for BGR): any byte of the pixel will do.
+type layout struct{ bpp, r, g, b, x int }
+
+// The layouts the resampler reads: *image.RGBA's, and *bgr.Image's
+// (OpenCV's decoded frames).
+var (
+	layoutRGBA = layout{bpp: 4, r: 0, g: 1, b: 2, x: 3}
+	layoutBGR  = layout{bpp: 3, r: 2, g: 1, b: 0, x: 0}
+)
+
+// pixels is a frame as the resampler reads it: w x h pixels of layout l,
+// row y starting at pix[y*stride].
+type pixels struct {
+	pix    []uint8
+	stride int
+	w, h   int
+	l      layout
+}
+
+// row returns the bytes of row y.
+func (p *pixels) row(y int) []uint8 { return p.pix[y*p.stride:][:p.l.bpp*p.w] }
+
+// frame returns img's pixels: a *bgr.Image's as they are, others as
+// toRGBA gives them.
+func (rs *resampler) frame(img image.Image) pixels {
+	if m, ok := img.(*bgr.Image); ok {
+		b := m.Rect
+		return pixels{pix: m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], stride: m.Stride, w: b.Dx(), h: b.Dy(), l: layoutBGR}
+	}
+	m := rs.toRGBA(img)
+	b := m.Rect
+	return pixels{pix: m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], stride: m.Stride, w: b.Dx(), h: b.Dy(), l: layoutRGBA}
 }
 
 func newResampler(n int) *resampler {
@@ -123,8 +162,9 @@ func (rs *resampler) taps(origin, side float64, lo, hi int, start, count, off []
 	return w
 }
 
-// toRGBA returns img as an *image.RGBA, converting other types into a reused
-// buffer with image/draw (which has fast paths for the decoder types).
+// toRGBA returns img as an *image.RGBA, converting other types into a
+// reused buffer (with image/draw, which has fast paths for the decoder
+// types, or bgr's own conversion).
 func (rs *resampler) toRGBA(img image.Image) *image.RGBA {
 	if m, ok := img.(*image.RGBA); ok {
 		return m
@@ -133,21 +173,25 @@ func (rs *resampler) toRGBA(img image.Image) *image.RGBA {
 	if rs.rgba == nil || rs.rgba.Bounds() != b {
 		rs.rgba = image.NewRGBA(b)
 	}
+	if m, ok := img.(*bgr.Image); ok {
+		return m.ToRGBA(rs.rgba)
+	}
 	draw.Draw(rs.rgba, b, img, b.Min, draw.Src)
 	return rs.rgba
 }
 
 // copyExact writes an n x n image to dst unchanged: the model sees exactly
 // these pixels.
-func copyExact(dst []int32, m *image.RGBA, n int) {
-	b := m.Bounds()
+func copyExact(dst []int32, m pixels, n int) {
+	l := m.l
 	for y := range n {
-		row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+		row := m.row(y)
 		d := dst[y*n*3 : (y+1)*n*3]
 		for x := range n {
-			d[3*x] = int32(row[4*x])
-			d[3*x+1] = int32(row[4*x+1])
-			d[3*x+2] = int32(row[4*x+2])
+			p := row[l.bpp*x:]
+			d[3*x] = int32(p[l.r])
+			d[3*x+1] = int32(p[l.g])
+			d[3*x+2] = int32(p[l.b])
 		}
 	}
 }
@@ -162,9 +206,8 @@ func copyExact(dst []int32, m *image.RGBA, n int) {
 // MoveNet's argmax-decoded joints by whole heatmap cells now and then,
 // which tracking carries into the following frames.)
 func (rs *resampler) resample(dst []int32, img image.Image, r Region, mirrored bool) {
-	m := rs.toRGBA(img)
-	b := m.Bounds()
-	w, h := b.Dx(), b.Dy()
+	m := rs.frame(img)
+	w, h := m.w, m.h
 	n := rs.n
 	// The square in whole source pixels (the region is in image coordinates
 	// relative to Bounds().Min).
@@ -199,9 +242,9 @@ func (rs *resampler) resample(dst []int32, img image.Image, r Region, mirrored b
 	row := rs.row[:4*(x1-x0)]
 	rs.plan.check(tmp[:n*4], row, rs.wx)
 	// Filter straight from the frame's bytes where a kernel can.
-	rs.windowed = hrowWindowsKernel != nil && rs.plan.windows(w, x0, mirrored)
+	rs.windowed = hrowWindowsKernel != nil && rs.plan.windows(w, x0, mirrored, m.l)
 	if rs.windowed {
-		rs.plan.checkWindows(4 * w)
+		rs.plan.checkWindows(m.l.bpp * w)
 	}
 
 	next := y0 // the next source row to filter horizontally
@@ -213,7 +256,7 @@ func (rs *resampler) resample(dst []int32, img image.Image, r Region, mirrored b
 		j0, j1 := max(y0-s, 0), min(y1-s, k)
 		next = max(next, s+j0)
 		for ; next < s+j1; next++ {
-			rs.filterRow(tmp[(next%ring)*n*4:(next%ring+1)*n*4], row, m, next, x0, x1, mirrored)
+			rs.filterRow(tmp[(next%ring)*n*4:(next%ring+1)*n*4], row, &m, next, x0, x1, mirrored)
 		}
 		rows, f := rs.rows[:0], wt[:0]
 		if j0 < j1 {
@@ -255,21 +298,24 @@ func (rs *resampler) clipColumns(x0, x1 int) {
 // otherwise the row's pixels are converted to floats once, into row, as
 // each is read by about two outputs. rs.plan must have been checked
 // against t, row and rs.wx (and its windows against the row's length).
-func (rs *resampler) filterRow(t, row []float32, m *image.RGBA, sy, x0, x1 int, mirrored bool) {
-	b := m.Bounds()
-	src := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+sy):][:4*b.Dx()]
+func (rs *resampler) filterRow(t, row []float32, m *pixels, sy, x0, x1 int, mirrored bool) {
+	src := m.row(sy)
 	var next []uint8
-	if sy+1 < b.Dy() {
-		next = m.Pix[m.PixOffset(b.Min.X, b.Min.Y+sy+1):][:4*b.Dx()]
+	if sy+1 < m.h {
+		next = m.row(sy + 1)
 	}
 	if rs.windowed {
 		hrowWindowsKernel(t, src, &rs.plan, next)
 		return
 	}
+	bpp, convert := 4, pixelsKernel
+	if m.l == layoutBGR {
+		bpp, convert = 3, pixelsBGRKernel
+	}
 	if mirrored {
-		pixelsKernel(row, src, len(src)-4*(x0+1), -4, x1-x0, next)
+		convert(row, src, len(src)-bpp*(x0+1), -bpp, x1-x0, next)
 	} else {
-		pixelsKernel(row, src, 4*x0, 4, x1-x0, next)
+		convert(row, src, bpp*x0, bpp, x1-x0, next)
 	}
 	hrowKernel(t, row, rs.wx, &rs.plan)
 }

@@ -17,11 +17,11 @@ import (
 func init() {
 	if cpu.X86.HasAVX2 {
 		resampleKernelSets = append(resampleKernelSets, resampleKernels{name: "avx2",
-			hrow: hrowPaddedAsm(2, hrow2AVX), lanes: 2, vsum: vsumWith(vaccAsm, clampAsm), pixels: pixelsAsm(false)})
+			hrow: hrowPaddedAsm(2, hrow2AVX), lanes: 2, vsum: vsumWith(vaccAsm, clampAsm), pixels: pixelsAsm(false), pixelsBGR: pixelsBGRGo})
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasAVX512F {
 		resampleKernelSets = append(resampleKernelSets, resampleKernels{name: "avx512",
-			hrow: hrowPaddedAsm(4, hrow4AVX512), lanes: 4, vsum: vsumAsm, pixels: pixelsAsm(true)})
+			hrow: hrowPaddedAsm(4, hrow4AVX512), lanes: 4, vsum: vsumAsm, pixels: pixelsAsm(true), pixelsBGR: pixelsBGRGo})
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VBMI {
 		k := resampleKernelSets[len(resampleKernelSets)-1]

@@ -43,13 +43,16 @@ type hplan struct {
 	// each tap, winIdx holds 64 indices into the window, one for each
 	// byte of the sixteen int32 its four pixels widen to (every fourth,
 	// a pixel's channel, is the int32's low byte; the other three are
-	// zero and unused).
+	// zero and unused). The indices put each pixel's red, green and blue
+	// in its first three int32 whatever the row's layout, so the kernel
+	// reads RGBA and BGR rows alike.
 	winBase []int32
 	winIdx  []uint8
 }
 
-// windowBytes is the width of a window plan's windows: 32 pixels, which
-// holds a group of four outputs' taps when reducing by up to about 6.
+// windowBytes is the width of a window plan's windows: 32 RGBA pixels
+// (42 BGR), which holds a group of four outputs' taps when reducing by up
+// to about 6 (8 for BGR).
 const windowBytes = 128
 
 // check panics unless the plan (and the padded plan, if there is one)
@@ -163,6 +166,11 @@ func vsumWith(vacc func(acc, row []float32, f float32), clamp func(dst []int32, 
 // read, laid out like src, for a kernel to prefetch.
 var pixelsKernel = pixelsGo
 
+// pixelsBGRKernel is pixelsKernel for pixels of 3 bytes, blue, green, red
+// (step 3, or -3 mirrored): each pixel's floats are red, green, blue and
+// an unused fourth, as pixelsKernel gives for the same RGBA pixel.
+var pixelsBGRKernel = pixelsBGRGo
+
 // resampleKernels is one implementation of the resampler's inner loops.
 type resampleKernels struct {
 	name  string
@@ -174,17 +182,19 @@ type resampleKernels struct {
 	hrowWindows func(t []float32, src []uint8, p *hplan, next []uint8)
 	vsum        func(dst []int32, acc, tmp []float32, rows []int32, w []float32, n int)
 	pixels      func(dst []float32, src []uint8, first, step, n int, next []uint8)
+	// pixelsBGR is pixels for BGR rows (pixelsBGRKernel's contract).
+	pixelsBGR func(dst []float32, src []uint8, first, step, n int, next []uint8)
 }
 
 // resampleKernelSets lists the implementations this build and CPU run,
 // the Go versions first and the fastest last, which init selects; the
 // tests hold each to the Go versions.
-var resampleKernelSets = []resampleKernels{{name: "go", hrow: hrowGo, vsum: vsumGo, pixels: pixelsGo}}
+var resampleKernelSets = []resampleKernels{{name: "go", hrow: hrowGo, vsum: vsumGo, pixels: pixelsGo, pixelsBGR: pixelsBGRGo}}
 
 // useKernels makes k the resampler's kernels. Not safe while a resample
 // runs.
 func useKernels(k resampleKernels) {
-	hrowKernel, hrowLanes, vsumKernel, pixelsKernel, hrowWindowsKernel = k.hrow, k.lanes, k.vsum, k.pixels, k.hrowWindows
+	hrowKernel, hrowLanes, vsumKernel, pixelsKernel, pixelsBGRKernel, hrowWindowsKernel = k.hrow, k.lanes, k.vsum, k.pixels, k.pixelsBGR, k.hrowWindows
 }
 
 func hrowGo(t, row, w []float32, p *hplan) {
@@ -212,14 +222,14 @@ func addTap(sum *[4]float32, f float32, v []float32) {
 }
 
 // windows builds the window plan from the padded plan (which must have
-// four lanes) for source rows of w pixels of which the row buffer holds
-// columns x0 onwards, read mirrored (the buffer's pixel j is then column
-// w-1-(x0+j)) or not. It reports whether every group fits a window; if
-// not, or the row is narrower than a window, the plan is unusable and the
-// caller converts rows to floats instead.
-func (p *hplan) windows(w, x0 int, mirrored bool) bool {
-	n, k := len(p.cnt), p.taps
-	if p.lanes != 4 || 4*w < windowBytes || k == 0 {
+// four lanes) for source rows of w pixels of layout l of which the row
+// buffer holds columns x0 onwards, read mirrored (the buffer's pixel j is
+// then column w-1-(x0+j)) or not. It reports whether every group fits a
+// window; if not, or the row is narrower than a window, the plan is
+// unusable and the caller converts rows to floats instead.
+func (p *hplan) windows(w, x0 int, mirrored bool, l layout) bool {
+	n, k, bpp := len(p.cnt), p.taps, l.bpp
+	if p.lanes != 4 || bpp*w < windowBytes || k == 0 {
 		return false
 	}
 	col := func(j int) int { // the source column of buffer pixel j
@@ -236,12 +246,12 @@ func (p *hplan) windows(w, x0 int, mirrored bool) bool {
 	p.winIdx = p.winIdx[:64*k*groups]
 	clear(p.winIdx)
 	for g := range groups {
-		lo, hi := 4*w, 0 // the bytes the group reads
+		lo, hi := bpp*w, 0 // the bytes the group reads
 		for i := 4 * g; i < min(4*g+4, n); i++ {
 			a, b := col(int(p.first[i])), col(int(p.first[i])+k-1)
-			lo, hi = min(lo, 4*min(a, b)), max(hi, 4*max(a, b)+4)
+			lo, hi = min(lo, bpp*min(a, b)), max(hi, bpp*max(a, b)+bpp)
 		}
-		base := min(lo, 4*w-windowBytes)
+		base := min(lo, bpp*w-windowBytes)
 		if hi-base > windowBytes {
 			return false
 		}
@@ -249,16 +259,16 @@ func (p *hplan) windows(w, x0 int, mirrored bool) bool {
 		for i := 4 * g; i < min(4*g+4, n); i++ {
 			for q := range k {
 				e := 64*(g*k+q) + 16*(i%4)
-				c := 4*col(int(p.first[i])+q) - base
-				p.winIdx[e], p.winIdx[e+4], p.winIdx[e+8], p.winIdx[e+12] = uint8(c), uint8(c+1), uint8(c+2), uint8(c+3)
+				c := bpp*col(int(p.first[i])+q) - base
+				p.winIdx[e], p.winIdx[e+4], p.winIdx[e+8], p.winIdx[e+12] = uint8(c+l.r), uint8(c+l.g), uint8(c+l.b), uint8(c+l.x)
 			}
 		}
 	}
 	return true
 }
 
-// hrowWindowsGo filters outputs from..len(p.cnt)-1 of source row src (w
-// pixels of 4 bytes) by the window plan: the outputs that do not fill a
+// hrowWindowsGo filters outputs from..len(p.cnt)-1 of source row src by
+// the window plan: the outputs that do not fill a
 // last group, and the reference the window kernel's tests hold it to.
 func hrowWindowsGo(t []float32, src []uint8, p *hplan, from int) {
 	k := p.taps
@@ -305,6 +315,13 @@ func pixelsGo(dst []float32, src []uint8, first, step, n int, _ []uint8) {
 	for x, e := 0, first; x < n; x, e = x+1, e+step {
 		p, d := src[e:e+4:e+4], dst[4*x:4*x+4:4*x+4]
 		d[0], d[1], d[2], d[3] = float32(p[0]), float32(p[1]), float32(p[2]), float32(p[3])
+	}
+}
+
+func pixelsBGRGo(dst []float32, src []uint8, first, step, n int, _ []uint8) {
+	for x, e := 0, first; x < n; x, e = x+1, e+step {
+		p, d := src[e:e+3:e+3], dst[4*x:4*x+4:4*x+4]
+		d[0], d[1], d[2], d[3] = float32(p[2]), float32(p[1]), float32(p[0]), 0
 	}
 }
 

@@ -85,7 +85,8 @@ func TestResampleKernelsMatchGo(t *testing.T) {
 // TestHrowPaddedMatchesHrowGo: on the plans real regions give, filtering
 // from the padded plan (hplan.pad) gives hrowGo's sums bit for bit, with
 // groups of 1 to 4 outputs, and so does filtering a source row's bytes by
-// the window plan (hplan.windows), forward and mirrored: in Go
+// the window plan (hplan.windows), forward and mirrored, of the row as
+// RGBA and as BGR (the same red, green and blue sums): in Go
 // (hrowPaddedGo and hrowWindowsGo, the SIMD kernels' references, run on
 // every architecture) and with every kernel this build and CPU run. The
 // rows are rows of noise frames, converted as filterRow does. The sums
@@ -144,7 +145,7 @@ func TestHrowPaddedMatchesHrowGo(t *testing.T) {
 								check(k.name, got)
 							}
 						}
-						if lanes != 4 || !q.windows(w, x0, mirrored) {
+						if lanes != 4 || !q.windows(w, x0, mirrored, layoutRGBA) {
 							continue
 						}
 						windowed++
@@ -157,6 +158,25 @@ func TestHrowPaddedMatchesHrowGo(t *testing.T) {
 								got := make([]float32, 4*n)
 								k.hrowWindows(got, src, &q, nil)
 								check(k.name+" windows", got)
+							}
+						}
+						// The same row as BGR: the same red, green and
+						// blue sums (the fourth float is another byte's).
+						if !q.windows(w, x0, mirrored, layoutBGR) {
+							t.Fatalf("%dx%d, region %d: fits the window plan as RGBA, not as BGR", w, h, ri)
+						}
+						src3 := bgrRow(src)
+						q.checkWindows(len(src3))
+						for _, k := range append([]resampleKernels{{name: "go", hrowWindows: func(t []float32, src []uint8, p *hplan, _ []uint8) { hrowWindowsGo(t, src, p, 0) }}}, resampleKernelSets[1:]...) {
+							if k.hrowWindows == nil {
+								continue
+							}
+							got := make([]float32, 4*n)
+							k.hrowWindows(got, src3, &q, nil)
+							for i := range got {
+								if i%4 != 3 && math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+									t.Fatalf("%dx%d, n %d, region %d %+v, mirrored %v, %s windows on BGR: float %d is %v, hrowGo on RGBA %v", w, h, n, ri, r, mirrored, k.name, i, got[i], want[i])
+								}
 							}
 						}
 					}
@@ -175,7 +195,7 @@ func TestHrowPaddedMatchesHrowGo(t *testing.T) {
 
 // TestWindowsFitTrackedCrops: the crops tracking makes of 720p and
 // portrait frames (a standing person, the frame's height or less) fit
-// the window plan, forward and mirrored, so that the window kernel, not
+// the window plan, forward and mirrored, RGBA and BGR, so that the window kernel, not
 // the slower conversion path, serves them.
 func TestWindowsFitTrackedCrops(t *testing.T) {
 	for _, tc := range []struct {
@@ -191,8 +211,10 @@ func TestWindowsFitTrackedCrops(t *testing.T) {
 			rs.resample(make([]int32, 192*192*3), image.NewRGBA(image.Rect(0, 0, tc.w, tc.h)), tc.r, mirrored)
 			p := rs.plan
 			p.pad(rs.wx, max(min(rs.xs[191]+rs.xn[191], tc.w), 0)-max(rs.xs[0], 0), 4)
-			if !p.windows(tc.w, max(rs.xs[0], 0), mirrored) {
-				t.Errorf("%dx%d, region %+v, mirrored %v: does not fit the window plan", tc.w, tc.h, tc.r, mirrored)
+			for _, l := range []layout{layoutRGBA, layoutBGR} {
+				if !p.windows(tc.w, max(rs.xs[0], 0), mirrored, l) {
+					t.Errorf("%dx%d, region %+v, mirrored %v, %d bytes a pixel: does not fit the window plan", tc.w, tc.h, tc.r, mirrored, l.bpp)
+				}
 			}
 		}
 	}
