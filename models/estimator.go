@@ -215,6 +215,12 @@ func (e *Estimator) TrackInto(ctx context.Context, img image.Image, dst *pose.Po
 	return e.track(ctx, img, false, dst)
 }
 
+// ReadsBGR reports that the Estimator reads BGR frames (*bgr.Image, as
+// vision decodes them) as they are, bit for bit as the same pixels in
+// RGBA and no slower, so a pipeline may hand it decoded frames
+// unconverted.
+func (e *Estimator) ReadsBGR() bool { return true }
+
 // TrackMirrored is Track on the mirror image (flipped left to right) of
 // img, without making that image: the resampler reads the crop's pixels
 // mirrored, which costs nothing beside flipping a whole frame. The pose is

@@ -61,7 +61,7 @@ func (c *Camera) Info() Info { return c.info }
 func (c *Camera) Next(ctx context.Context) (Frame, error) { return nextReusing(ctx, c, &c.c.img) }
 
 // nextInto is Next writing into dst (see intoSource).
-func (c *Camera) nextInto(ctx context.Context, dst *image.RGBA) (Frame, error) {
+func (c *Camera) nextInto(ctx context.Context, dst image.Image) (Frame, error) {
 	ok, err := c.c.read(ctx)
 	if err != nil {
 		if errors.Is(err, ctx.Err()) {
@@ -76,11 +76,11 @@ func (c *Camera) nextInto(ctx context.Context, dst *image.RGBA) (Frame, error) {
 	if c.index == 0 {
 		c.start = now
 	}
-	img, err := c.c.image(dst)
+	f, err := c.c.frame(dst)
 	if err != nil {
 		return Frame{}, sourceErr(c.info.Path, fmt.Errorf("frame %d: %w", c.index, err))
 	}
-	f := Frame{Index: c.index, Time: now.Sub(c.start).Seconds(), Image: img}
+	f.Index, f.Time = c.index, now.Sub(c.start).Seconds()
 	c.index++
 	return f, nil
 }

@@ -5,6 +5,8 @@ import (
 	"image"
 
 	"gocv.io/x/gocv"
+
+	"github.com/kneescreen/kneescreen/internal/bgr"
 )
 
 // OpenCV property ids that gocv v0.31 does not name (videoio.hpp).
@@ -21,9 +23,10 @@ type capture struct {
 	rotated  gocv.Mat     // bgr turned upright, when rotation != 0
 	rgba     *rgbaScratch // scratch for the colour conversion
 	small    gocv.Mat     // scratch for the reduced BGR frame
-	img      *image.RGBA  // the buffer Next lends out
+	img      image.Image  // the buffer Next lends out
 	rotation int
-	reduce   int // > 1: frames are reduced this many times (SetReduction)
+	reduce   int  // > 1: frames are reduced this many times (SetReduction)
+	bgrOut   bool // hand out BGR frames where exact (Video.SetBGR)
 	closed   bool
 }
 
@@ -42,18 +45,36 @@ func (c *capture) read(ctx context.Context) (bool, error) {
 	return c.vc.Read(&c.bgr) && !c.bgr.Empty(), nil
 }
 
-// image turns the frame last read upright and converts it into dst
-// (reused when it has the right size, see matToRGBA).
-func (c *capture) image(dst *image.RGBA) (*image.RGBA, error) {
+// frame turns the frame last read upright and converts it into dst
+// (reused when it has the right size and type, see matToRGBA), as a
+// Frame's Image, or its BGR where c.bgrOut asks for it and the reduction
+// can be made exactly in BGR (reduceBGR's integer-scale OpenCV path).
+func (c *capture) frame(dst image.Image) (Frame, error) {
 	src := c.bgr
 	if flag, ok := rotateFlag(c.rotation); ok {
 		gocv.Rotate(c.bgr, &c.rotated, flag)
 		src = c.rotated
 	}
-	if c.reduce > 1 && src.Type() == gocv.MatTypeCV8UC3 {
-		return reduceBGR(src, c.reduce, &c.small, c.rgba, dst)
+	if c.bgrOut && src.Type() == gocv.MatTypeCV8UC3 && c.reduce <= 2 {
+		if c.reduce == 2 {
+			if err := reduce2BGR(src, &c.small); err != nil {
+				return Frame{}, err
+			}
+			src = c.small
+		}
+		m, _ := dst.(*bgr.Image)
+		m, err := matToBGR(src, m)
+		return Frame{BGR: m}, err
 	}
-	return matToRGBA(src, c.rgba, dst)
+	rgba, _ := dst.(*image.RGBA)
+	var img *image.RGBA
+	var err error
+	if c.reduce > 1 && src.Type() == gocv.MatTypeCV8UC3 {
+		img, err = reduceBGR(src, c.reduce, &c.small, c.rgba, rgba)
+	} else {
+		img, err = matToRGBA(src, c.rgba, rgba)
+	}
+	return Frame{Image: img}, err
 }
 
 func (c *capture) close() {

@@ -5,6 +5,8 @@ import (
 	"image"
 
 	"gocv.io/x/gocv"
+
+	"github.com/kneescreen/kneescreen/internal/bgr"
 )
 
 // rgbaScratch holds what matToRGBA reuses from one frame to the next.
@@ -161,17 +163,106 @@ func reduceBGR(src gocv.Mat, k int, small *gocv.Mat, tmp *rgbaScratch, dst *imag
 		return nil, fmt.Errorf("frame of %dx%d is smaller than its reduction %d", W, H, k)
 	}
 	if k == 2 {
-		// The region that fills whole blocks, so that OpenCV takes its
-		// integer-scale path (an odd width or height would not).
-		roi := src
-		if W != 2*w || H != 2*h {
-			roi = src.Region(image.Rect(0, 0, 2*w, 2*h))
-			defer roi.Close()
+		if err := reduce2BGR(src, small); err != nil {
+			return nil, err
 		}
-		gocv.Resize(roi, small, image.Pt(w, h), 0, 0, gocv.InterpolationArea)
 		return matToRGBA(*small, tmp, dst)
 	}
 	return reduceBGRLoop(src, k, w, h, dst)
+}
+
+// reduce2BGR writes the 8-bit BGR Mat src reduced twice in each direction
+// into dst, still BGR: reduceBGR's factor 2, before the colour conversion.
+func reduce2BGR(src gocv.Mat, dst *gocv.Mat) error {
+	W, H := src.Cols(), src.Rows()
+	w, h := W/2, H/2
+	if w == 0 || h == 0 {
+		return fmt.Errorf("frame of %dx%d is smaller than its reduction 2", W, H)
+	}
+	// The region that fills whole blocks, so that OpenCV takes its
+	// integer-scale path (an odd width or height would not).
+	roi := src
+	if W != 2*w || H != 2*h {
+		roi = src.Region(image.Rect(0, 0, 2*w, 2*h))
+		defer roi.Close()
+	}
+	gocv.Resize(roi, dst, image.Pt(w, h), 0, 0, gocv.InterpolationArea)
+	return nil
+}
+
+// matToBGR copies the 8-bit BGR Mat src into dst, reused when it has the
+// Mat's size (otherwise a new image is allocated and returned): the one
+// place where OpenCV's BGR pixels become Go pixels.
+func matToBGR(src gocv.Mat, dst *bgr.Image) (*bgr.Image, error) {
+	if src.Empty() || src.Type() != gocv.MatTypeCV8UC3 {
+		return nil, fmt.Errorf("want an 8-bit BGR Mat, have type %v", src.Type())
+	}
+	w, h := src.Cols(), src.Rows()
+	if dst == nil || dst.Rect.Dx() != w || dst.Rect.Dy() != h {
+		dst = bgr.New(image.Rect(0, 0, w, h))
+	}
+	data, err := src.DataPtrUint8()
+	if err != nil {
+		return nil, err
+	}
+	row := 3 * w
+	step := src.Step()
+	if len(data) < step*(h-1)+row {
+		return nil, fmt.Errorf("decoded Mat holds %d bytes, want %d", len(data), step*(h-1)+row)
+	}
+	if step == row && dst.Stride == row {
+		copy(dst.Pix[:row*h], data[:row*h])
+		return dst, nil
+	}
+	for y := range h {
+		copy(dst.Pix[y*dst.Stride:][:row], data[y*step:][:row])
+	}
+	return dst, nil
+}
+
+// BGRConverter makes RGBA frames, reduced or not, from BGR frames
+// (Frame.BGR) with reduceBGR's OpenCV paths: exactly the pixels the
+// source would have handed out as Image. It keeps OpenCV scratch between
+// calls; Close frees it. One goroutine at a time.
+type BGRConverter struct {
+	small gocv.Mat
+	rgba  *rgbaScratch
+}
+
+// NewBGRConverter returns a converter; Close it when done.
+func NewBGRConverter() *BGRConverter {
+	return &BGRConverter{small: gocv.NewMat(), rgba: newRGBAScratch()}
+}
+
+// ToRGBA writes src reduced k times in each direction (k <= 1: as it is)
+// into dst as RGBA, reused when it has the result's size, and returns it:
+// what SetReduction(k) makes of the same decoded frame. src's rows must
+// be packed (Stride three bytes a pixel), as a source's frames are.
+func (c *BGRConverter) ToRGBA(dst *image.RGBA, src *bgr.Image, k int) (*image.RGBA, error) {
+	w, h := src.Rect.Dx(), src.Rect.Dy()
+	if src.Stride != 3*w || len(src.Pix) < 3*w*h || w == 0 || h == 0 {
+		return nil, fmt.Errorf("vision: BGR frame of %dx%d with stride %d is not packed", w, h, src.Stride)
+	}
+	m, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV8UC3, src.Pix[:3*w*h])
+	if err != nil {
+		return nil, fmt.Errorf("vision: BGR frame: %w", err)
+	}
+	defer m.Close()
+	if k > 1 {
+		return reduceBGR(m, k, &c.small, c.rgba, dst)
+	}
+	return matToRGBA(m, c.rgba, dst)
+}
+
+// Close frees the converter's OpenCV memory. It is safe to call more
+// than once.
+func (c *BGRConverter) Close() {
+	if c.rgba == nil {
+		return
+	}
+	c.small.Close()
+	c.rgba.close()
+	c.rgba = nil
 }
 
 // reduceBGRLoop is reduceBGR for any factor, in Go, into w x h = src's

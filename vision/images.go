@@ -33,7 +33,7 @@ type Images struct {
 	index int
 	bgr   gocv.Mat
 	rgba  *rgbaScratch
-	img   *image.RGBA
+	img   image.Image
 	open  bool
 }
 
@@ -91,7 +91,7 @@ func (im *Images) Info() Info { return im.info }
 func (im *Images) Next(ctx context.Context) (Frame, error) { return nextReusing(ctx, im, &im.img) }
 
 // nextInto is Next writing into dst (see intoSource).
-func (im *Images) nextInto(ctx context.Context, dst *image.RGBA) (Frame, error) {
+func (im *Images) nextInto(ctx context.Context, dst image.Image) (Frame, error) {
 	if !im.open {
 		return Frame{}, sourceErr(im.info.Path, errClosed)
 	}
@@ -106,7 +106,8 @@ func (im *Images) nextInto(ctx context.Context, dst *image.RGBA) (Frame, error) 
 			return Frame{}, err
 		}
 	}
-	img, err := matToRGBA(im.bgr, im.rgba, dst)
+	rgba, _ := dst.(*image.RGBA)
+	img, err := matToRGBA(im.bgr, im.rgba, rgba)
 	if err != nil {
 		return Frame{}, sourceErr(im.files[im.index], err)
 	}

@@ -6,12 +6,16 @@ import (
 	"image"
 	"io"
 	"sync"
+
+	"github.com/kneescreen/kneescreen/internal/bgr"
 )
 
 // intoSource is implemented by this package's sources: Next decoding into
 // a caller's buffer, so Stream hands out frames without an extra copy.
+// The buffer is an *image.RGBA or a *bgr.Image (a Video handing out BGR);
+// one of the other type, or nil, is not used.
 type intoSource interface {
-	nextInto(ctx context.Context, dst *image.RGBA) (Frame, error)
+	nextInto(ctx context.Context, dst image.Image) (Frame, error)
 }
 
 // IntoSource is a FrameSource, of another package, that like this
@@ -29,10 +33,10 @@ type IntoSource interface {
 // nextReusing is FrameSource.Next for this package's sources: it decodes
 // into *buf, the image the previous call returned, and keeps the new image
 // there. That is why a Frame from Next is only valid until the next call.
-func nextReusing(ctx context.Context, src intoSource, buf **image.RGBA) (Frame, error) {
+func nextReusing(ctx context.Context, src intoSource, buf *image.Image) (Frame, error) {
 	f, err := src.nextInto(ctx, *buf)
 	if err == nil {
-		*buf = f.Image
+		*buf = f.Pixels()
 	}
 	return f, err
 }
@@ -46,7 +50,7 @@ func nextReusing(ctx context.Context, src intoSource, buf **image.RGBA) (Frame, 
 // of allocating a new image per frame.
 type FrameStream struct {
 	frames chan Frame
-	free   chan *image.RGBA
+	free   chan image.Image
 	cancel context.CancelFunc
 	done   chan struct{}
 	once   sync.Once
@@ -65,7 +69,7 @@ func Stream(ctx context.Context, src FrameSource, depth int) *FrameStream {
 	ctx, cancel := context.WithCancel(ctx)
 	s := &FrameStream{
 		frames: make(chan Frame, depth),
-		free:   make(chan *image.RGBA, depth+2),
+		free:   make(chan image.Image, depth+2),
 		cancel: cancel,
 		done:   make(chan struct{}),
 	}
@@ -79,7 +83,7 @@ func (s *FrameStream) run(ctx context.Context, src FrameSource) {
 	into, direct := src.(intoSource)
 	other, otherDirect := src.(IntoSource)
 	for {
-		var dst *image.RGBA
+		var dst image.Image
 		select {
 		case dst = <-s.free:
 		default:
@@ -91,7 +95,8 @@ func (s *FrameStream) run(ctx context.Context, src FrameSource) {
 		} else if otherDirect {
 			f, err = other.NextInto(ctx, dst)
 		} else if f, err = src.Next(ctx); err == nil {
-			f.Image = copyRGBA(dst, f.Image)
+			rgba, _ := dst.(*image.RGBA)
+			f.Image = copyRGBA(rgba, f.Image)
 		}
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
@@ -111,10 +116,19 @@ func (s *FrameStream) run(ctx context.Context, src FrameSource) {
 // Frames returns the channel of decoded frames, closed at the end.
 func (s *FrameStream) Frames() <-chan Frame { return s.frames }
 
-// Release hands img back for the decoder to reuse. The caller must not use
-// img afterwards. Releasing is optional.
-func (s *FrameStream) Release(img *image.RGBA) {
-	if img == nil {
+// Release hands img, a frame's Image or BGR, back for the decoder to
+// reuse. The caller must not use img afterwards. Releasing is optional.
+func (s *FrameStream) Release(img image.Image) {
+	switch m := img.(type) {
+	case *image.RGBA:
+		if m == nil {
+			return
+		}
+	case *bgr.Image:
+		if m == nil {
+			return
+		}
+	default:
 		return
 	}
 	select {

@@ -146,16 +146,16 @@ func (v *Video) Info() Info { return v.info }
 func (v *Video) Next(ctx context.Context) (Frame, error) { return nextReusing(ctx, v, &v.c.img) }
 
 // nextInto is Next writing into dst (see intoSource).
-func (v *Video) nextInto(ctx context.Context, dst *image.RGBA) (Frame, error) {
+func (v *Video) nextInto(ctx context.Context, dst image.Image) (Frame, error) {
 	t, err := v.advance(ctx)
 	if err != nil {
 		return Frame{}, err
 	}
-	img, err := v.c.image(dst)
+	f, err := v.c.frame(dst)
 	if err != nil {
 		return Frame{}, sourceErr(v.info.Path, fmt.Errorf("frame %d: %w", v.index, err))
 	}
-	f := Frame{Index: v.index, Time: t, Image: img}
+	f.Index, f.Time = v.index, t
 	v.index++
 	return f, nil
 }
@@ -234,6 +234,15 @@ func (v *Video) endError() error {
 // reduced to 540x960, half of what handing it to Go costs). Info still
 // describes the full-size frames.
 func (v *Video) SetReduction(k int) { v.c.reduce = k }
+
+// SetBGR makes the frames Next returns from now on BGR frames (Frame.BGR)
+// when on: the decoded bytes turned upright and reduced as for Image, but
+// not converted to RGBA, for a consumer that reads BGR (the pose
+// estimator's crop resampler) and would otherwise pay for converting
+// every full-size frame. Frames whose reduction OpenCV cannot make
+// exactly as SetReduction's (factors above 2) and frames not decoded as
+// 8-bit BGR still come as Image.
+func (v *Video) SetBGR(on bool) { v.c.bgrOut = on }
 
 // Close implements FrameSource.
 func (v *Video) Close() error {

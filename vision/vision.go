@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"image"
+
+	"github.com/kneescreen/kneescreen/internal/bgr"
 )
 
 // Frame is one decoded picture.
@@ -23,8 +25,21 @@ type Frame struct {
 	// are timed by the monotonic clock at capture.
 	Time float64
 	// Image is the frame upright (rotation metadata applied), with
-	// Bounds().Min at (0, 0).
+	// Bounds().Min at (0, 0); nil when BGR holds the frame.
 	Image *image.RGBA
+	// BGR, from a Video set to hand out BGR frames (SetBGR), is the frame
+	// as Image would be but with OpenCV's decoded bytes, three a pixel,
+	// not converted to RGBA; nil otherwise. Exactly one of Image and BGR
+	// is set.
+	BGR *bgr.Image
+}
+
+// Pixels returns the frame's image: Image or BGR, whichever is set.
+func (f Frame) Pixels() image.Image {
+	if f.BGR != nil {
+		return f.BGR
+	}
+	return f.Image
 }
 
 // Kind says what a source reads from.

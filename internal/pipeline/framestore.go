@@ -62,6 +62,8 @@ type frameStore struct {
 
 	queue chan *image.RGBA
 	free  chan *image.RGBA
+	// conv makes the stored frames of BGR frames (made on the first).
+	conv *vision.BGRConverter
 	done  chan struct{}
 	// dropped is set when the store cannot be complete; err says why.
 	dropped atomic.Bool
@@ -188,9 +190,11 @@ func (s *frameStore) drop(err error) {
 }
 
 // add keeps frame f, the next frame pass one decoded: reduced to the
-// stored size when it is the full frame, copied when it already has it.
-// f.Image is only read, before add returns. It is called by one goroutine
-// (the dispatcher) and may block while the writer is two frames behind.
+// stored size when it is the full frame, copied when it already has it;
+// a BGR frame is converted to RGBA (and reduced) by vision, as the
+// source would have made it. f's image is only read, before add returns.
+// It is called by one goroutine (the dispatcher) and may block while the
+// writer is two frames behind.
 func (s *frameStore) add(f vision.Frame) {
 	if s == nil || s.dropped.Load() {
 		return
@@ -200,15 +204,31 @@ func (s *frameStore) add(f vision.Frame) {
 	case buf = <-s.free:
 	default:
 	}
-	src := f.Image
-	switch w, h := src.Rect.Dx(), src.Rect.Dy(); {
+	b := f.Pixels().Bounds()
+	k := 0 // the reduction to the stored size
+	switch w, h := b.Dx(), b.Dy(); {
 	case w == s.w && h == s.h:
-		buf = copyFrame(buf, src)
+		k = 1
 	case s.k > 1 && w == s.fullW && h == s.fullH:
-		buf = boxReduce(buf, src, s.k)
+		k = s.k
 	default:
 		s.drop(fmt.Errorf("frame %d is %dx%d, not %dx%d", f.Index, w, h, s.fullW, s.fullH))
 		return
+	}
+	switch {
+	case f.BGR != nil:
+		if s.conv == nil {
+			s.conv = vision.NewBGRConverter()
+		}
+		var err error
+		if buf, err = s.conv.ToRGBA(buf, f.BGR, k); err != nil {
+			s.drop(fmt.Errorf("frame %d: %w", f.Index, err))
+			return
+		}
+	case k == 1:
+		buf = copyFrame(buf, f.Image)
+	default:
+		buf = boxReduce(buf, f.Image, k)
 	}
 	s.meta = append(s.meta, frameTime{f.Index, f.Time})
 	s.queue <- buf
@@ -274,6 +294,9 @@ func (s *frameStore) Close() {
 	}
 	s.closed = true
 	s.finish()
+	if s.conv != nil {
+		s.conv.Close()
+	}
 	_ = s.f.Close() // unlinked or removed: nothing written is lost
 	storeReserved.Lock()
 	storeReserved.bytes -= s.limit

@@ -11,6 +11,28 @@ type frameReducer interface {
 	SetReduction(k int)
 }
 
+// bgrSource is a source that can hand out its frames as BGR
+// (vision.Video.SetBGR).
+type bgrSource interface {
+	SetBGR(on bool)
+}
+
+// presetBGR has a source that can hand out BGR frames do so when every
+// lane's Estimator reads them (BGRReader). The source stays set so, as
+// in presetReduction.
+func (t *tracker) presetBGR(src vision.FrameSource) {
+	s, ok := src.(bgrSource)
+	if !ok {
+		return
+	}
+	for _, l := range t.lanes {
+		if r, ok := l.est.(BGRReader); !ok || !r.ReadsBGR() {
+			return
+		}
+	}
+	s.SetBGR(true)
+}
+
 // presetReduction asks a source that can reduce its own frames to do the
 // reduction pass one needs (MaxSide), so that reduce only has to scale the
 // keypoints back. The source stays set so: Track's source is read by

@@ -161,7 +161,7 @@ func Render(ctx context.Context, src vision.FrameSource, rep *screening.Report, 
 			// which goes back to it once written, or on a reduced copy
 			// (recycled), so the decoder never waits for the encoder's
 			// buffer.
-			dst, release := f.Image, stream.Release
+			dst, release := f.Image, func(img *image.RGBA) { stream.Release(img) }
 			if k := videoReduction(w, h, opts.VideoMaxSide); k > 1 {
 				var small *image.RGBA
 				select {

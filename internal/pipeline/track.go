@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/kneescreen/kneescreen/internal/bgr"
 	"github.com/kneescreen/kneescreen/pose"
 	"github.com/kneescreen/kneescreen/vision"
 )
@@ -35,15 +36,37 @@ type MirrorTracker interface {
 	TrackMirrored(ctx context.Context, img image.Image) (pose.Pose, error)
 }
 
+// BGRReader is an Estimator that reads BGR frames (*bgr.Image, which
+// vision.Video hands out with SetBGR) as it reads RGBA ones, bit for bit
+// and no slower (models.Estimator). When every lane's Estimator is one,
+// pass one has a video source hand out its decoded frames unconverted,
+// which saves converting every full-size frame to RGBA.
+type BGRReader interface {
+	ReadsBGR() bool
+}
+
 // trackMirrored estimates the mirror image of img with est, through
 // MirrorTracker when est has it, else on a mirrored copy kept in
-// *scratch. The pose is in the mirror image's coordinates.
-func trackMirrored(ctx context.Context, est Estimator, img *image.RGBA, scratch **image.RGBA) (pose.Pose, error) {
+// *scratch (of img as RGBA, see asRGBA). The pose is in the mirror
+// image's coordinates.
+func trackMirrored(ctx context.Context, est Estimator, img image.Image, scratch **image.RGBA) (pose.Pose, error) {
 	if mt, ok := est.(MirrorTracker); ok {
 		return mt.TrackMirrored(ctx, img)
 	}
-	*scratch = mirrorRGBA(*scratch, img)
+	*scratch = mirrorRGBA(*scratch, asRGBA(img))
 	return est.Track(ctx, *scratch)
+}
+
+// asRGBA returns a frame's image as RGBA: an *image.RGBA as it is, a BGR
+// frame (vision.Video.SetBGR) converted in Go. Pass one converts only
+// where something other than the estimator needs the pixels: mirroring
+// for an estimator that cannot mirror its crop, reducing a frame the
+// source did not reduce.
+func asRGBA(img image.Image) *image.RGBA {
+	if m, ok := img.(*bgr.Image); ok {
+		return m.ToRGBA(nil)
+	}
+	return img.(*image.RGBA)
 }
 
 // NewEstimatorFunc makes an Estimator that may use threads threads.
@@ -186,6 +209,7 @@ func streamPoses(ctx context.Context, src vision.FrameSource, opts TrackOptions,
 	tr := &pose.Track{Width: info.Width, Height: info.Height, FPS: info.FPS}
 	t.stride = stride(info.FPS, opts.EstimateHz)
 	t.presetReduction(src, info)
+	t.presetBGR(src)
 
 	// stop ends every stage when each fails.
 	sctx, stop := context.WithCancel(ctx)
@@ -269,8 +293,8 @@ type job struct {
 	// seq numbers the frames in the order they were dealt.
 	seq  int
 	refs *atomic.Int32
-	// release hands f.Image back once every lane is done with it.
-	release func(*image.RGBA)
+	// release hands f's image back once every lane is done with it.
+	release func(image.Image)
 	// sx, sy map the estimated image's pixels to the source frame's.
 	sx, sy float64
 	// skipped lists the frames before f, after the previous estimated
@@ -369,13 +393,14 @@ func (t *tracker) dispatch(ctx context.Context) error {
 	}
 	for f := range t.stream.Frames() {
 		if decoded == 0 {
-			t.firstW, t.firstH = f.Image.Rect.Dx(), f.Image.Rect.Dy()
+			b := f.Pixels().Bounds()
+			t.firstW, t.firstH = b.Dx(), b.Dy()
 		}
 		decoded++
 		// Before the frame is dealt: lanes release it when done.
 		t.keep.add(f)
 		if held != nil {
-			t.stream.Release(held.Image)
+			t.stream.Release(held.Pixels())
 			held = nil
 		}
 		if (decoded-1)%t.stride != 0 {
@@ -401,7 +426,8 @@ func (t *tracker) dispatch(ctx context.Context) error {
 // below MaxSide (recycled through smallPool) with the scale back to the
 // source's pixels.
 func (t *tracker) reduce(f vision.Frame) job {
-	w, h := f.Image.Rect.Dx(), f.Image.Rect.Dy()
+	b := f.Pixels().Bounds()
+	w, h := b.Dx(), b.Dy()
 	j := job{f: f, release: t.stream.Release, sx: 1, sy: 1}
 	if w < t.srcW {
 		j.sx, j.sy = float64(t.srcW)/float64(w), float64(t.srcH)/float64(h)
@@ -416,13 +442,13 @@ func (t *tracker) reduce(f vision.Frame) job {
 	case small = <-t.smallPool:
 	default:
 	}
-	small = boxReduce(small, f.Image, k)
-	t.stream.Release(f.Image)
-	j.f.Image = small
+	small = boxReduce(small, asRGBA(f.Pixels()), k)
+	t.stream.Release(f.Pixels())
+	j.f.Image, j.f.BGR = small, nil
 	j.sx, j.sy = float64(w)/float64(small.Rect.Dx()), float64(h)/float64(small.Rect.Dy())
-	j.release = func(img *image.RGBA) {
+	j.release = func(img image.Image) {
 		select {
-		case t.smallPool <- img:
+		case t.smallPool <- img.(*image.RGBA):
 		default:
 		}
 	}
@@ -434,7 +460,7 @@ func (t *tracker) reduce(f vision.Frame) job {
 // every lane that shares it is done with it.
 func (l *lane) run(ctx context.Context, results chan<- result) error {
 	for j := range l.in {
-		img := j.f.Image
+		img := j.f.Pixels()
 		var p pose.Pose
 		var err error
 		if l.mirror {
@@ -443,13 +469,13 @@ func (l *lane) run(ctx context.Context, results chan<- result) error {
 			p, err = l.est.Track(ctx, img)
 		}
 		if j.refs.Add(-1) == 0 {
-			j.release(j.f.Image)
+			j.release(img)
 		}
 		if err != nil {
 			return fmt.Errorf("pipeline: frame %d: %w", j.f.Index, err)
 		}
 		if l.mirror {
-			p.Mirror(float64(img.Rect.Dx()))
+			p.Mirror(float64(img.Bounds().Dx()))
 		}
 		if j.sx != 1 || j.sy != 1 {
 			for k := range p.Keypoints {
