@@ -64,7 +64,7 @@ type frameStore struct {
 	free  chan *image.RGBA
 	// conv makes the stored frames of BGR frames (made on the first).
 	conv *vision.BGRConverter
-	done  chan struct{}
+	done chan struct{}
 	// dropped is set when the store cannot be complete; err says why.
 	dropped atomic.Bool
 	mu      sync.Mutex
