@@ -64,7 +64,7 @@ func BenchmarkNext1080p(b *testing.B) {
 func BenchmarkDecodeOnly1080p(b *testing.B) {
 	ctx := context.Background()
 	benchmarkVideo(b, 1080, 1920, func(v *Video) error {
-		_, err := v.advance(ctx)
+		_, err := v.advance(ctx, nil)
 		if err == nil {
 			v.index++
 		}

@@ -2,6 +2,7 @@ package vision
 
 import (
 	"context"
+	"fmt"
 	"image"
 
 	"gocv.io/x/gocv"
@@ -27,7 +28,10 @@ type capture struct {
 	rotation int
 	reduce   int  // > 1: frames are reduced this many times (SetReduction)
 	bgrOut   bool // hand out BGR frames where exact (Video.SetBGR)
-	closed   bool
+	// ready is the frame last read when it was decoded straight into Go
+	// memory (readInto), nil when it is in bgr.
+	ready  *bgr.Image
+	closed bool
 }
 
 func newCapture(vc *gocv.VideoCapture, rotation int) *capture {
@@ -36,13 +40,43 @@ func newCapture(vc *gocv.VideoCapture, rotation int) *capture {
 
 // read decodes the next frame into c.bgr; false at the end of the stream.
 func (c *capture) read(ctx context.Context) (bool, error) {
+	return c.readInto(ctx, nil)
+}
+
+// readInto is read, decoding straight into a BGR frame's pixels (dst's,
+// when it is a *bgr.Image of the right size, else a new one), into
+// c.ready, when the frame is handed out as BGR just as decoded (no
+// rotation or reduction): OpenCV then copies its converted frame into Go
+// memory instead of into c.bgr, from which it would be copied again.
+func (c *capture) readInto(ctx context.Context, dst image.Image) (bool, error) {
 	if c.closed {
 		return false, errClosed
 	}
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
-	return c.vc.Read(&c.bgr) && !c.bgr.Empty(), nil
+	c.ready = nil
+	// The size and type of the frame before are the guess at this one's:
+	// if OpenCV's differ it writes elsewhere, which is checked.
+	if !c.bgrOut || c.rotation != 0 || c.reduce > 1 || c.bgr.Empty() || c.bgr.Type() != gocv.MatTypeCV8UC3 {
+		return c.vc.Read(&c.bgr) && !c.bgr.Empty(), nil
+	}
+	var ok bool
+	m, elsewhere, err := intoBGR(dst, c.bgr.Cols(), c.bgr.Rows(), func(out *gocv.Mat) {
+		ok = c.vc.Read(out) && !out.Empty()
+	})
+	if err != nil {
+		return false, err
+	}
+	if m == nil {
+		// OpenCV put the frame in memory of its own (or none): it is
+		// the frame read, as if read into c.bgr.
+		c.bgr.Close()
+		c.bgr = elsewhere
+		return ok, nil
+	}
+	c.ready = m
+	return ok, nil
 }
 
 // frame turns the frame last read upright and converts it into dst
@@ -50,21 +84,17 @@ func (c *capture) read(ctx context.Context) (bool, error) {
 // Frame's Image, or its BGR where c.bgrOut asks for it and the reduction
 // can be made exactly in BGR (reduceBGR's integer-scale OpenCV path).
 func (c *capture) frame(dst image.Image) (Frame, error) {
+	if m := c.ready; m != nil {
+		c.ready = nil
+		return Frame{BGR: m}, nil
+	}
+	if c.bgrOut && c.bgr.Type() == gocv.MatTypeCV8UC3 && c.reduce <= 2 {
+		return c.frameBGR(dst)
+	}
 	src := c.bgr
 	if flag, ok := rotateFlag(c.rotation); ok {
 		gocv.Rotate(c.bgr, &c.rotated, flag)
 		src = c.rotated
-	}
-	if c.bgrOut && src.Type() == gocv.MatTypeCV8UC3 && c.reduce <= 2 {
-		if c.reduce == 2 {
-			if err := reduce2BGR(src, &c.small); err != nil {
-				return Frame{}, err
-			}
-			src = c.small
-		}
-		m, _ := dst.(*bgr.Image)
-		m, err := matToBGR(src, m)
-		return Frame{BGR: m}, err
 	}
 	rgba, _ := dst.(*image.RGBA)
 	var img *image.RGBA
@@ -75,6 +105,68 @@ func (c *capture) frame(dst image.Image) (Frame, error) {
 		img, err = matToRGBA(src, c.rgba, rgba)
 	}
 	return Frame{Image: img}, err
+}
+
+// frameBGR is frame's BGR frame of the 8-bit BGR frame in c.bgr (not
+// decoded into Go memory): its last step (turning it upright, reducing it
+// or just copying it) writes straight into the Go frame's pixels, so
+// that it costs no extra copy.
+func (c *capture) frameBGR(dst image.Image) (Frame, error) {
+	src := c.bgr
+	w, h := src.Cols(), src.Rows()
+	op := func(out *gocv.Mat) { src.CopyTo(out) }
+	flag, rotated := rotateFlag(c.rotation)
+	if rotated && c.rotation != 180 {
+		w, h = h, w
+	}
+	if rotated {
+		op = func(out *gocv.Mat) { gocv.Rotate(src, out, flag) }
+	}
+	if c.reduce == 2 {
+		if rotated {
+			gocv.Rotate(c.bgr, &c.rotated, flag)
+			src = c.rotated
+		}
+		w, h = w/2, h/2
+		if w == 0 || h == 0 {
+			return Frame{}, fmt.Errorf("frame of %dx%d is smaller than its reduction 2", src.Cols(), src.Rows())
+		}
+		op = func(out *gocv.Mat) { _ = reduce2BGR(src, out) } // its one error is the size, checked
+	}
+	m, elsewhere, err := intoBGR(dst, w, h, op)
+	if err != nil {
+		return Frame{}, err
+	}
+	if m == nil {
+		defer elsewhere.Close()
+		m, err = matToBGR(elsewhere, nil)
+	}
+	return Frame{BGR: m}, err
+}
+
+// intoBGR runs op with a Mat header over the pixels of a w x h BGR frame
+// as its output: dst's when it is a *bgr.Image of that size, else a new
+// one. OpenCV writes into an output Mat of the right size and type in
+// place, so the frame is usually returned, filled; otherwise (op's result
+// of another size or type, or none) it returns nil and the Mat op left,
+// for the caller to use and close.
+func intoBGR(dst image.Image, w, h int, op func(out *gocv.Mat)) (*bgr.Image, gocv.Mat, error) {
+	m, _ := dst.(*bgr.Image)
+	if m == nil || m.Rect != image.Rect(0, 0, w, h) || m.Stride != 3*w {
+		m = bgr.New(image.Rect(0, 0, w, h))
+	}
+	out, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV8UC3, m.Pix[:3*w*h])
+	if err != nil {
+		return nil, gocv.Mat{}, fmt.Errorf("frame of %dx%d: %w", w, h, err)
+	}
+	op(&out)
+	if !out.Empty() && out.Type() == gocv.MatTypeCV8UC3 && out.Cols() == w && out.Rows() == h {
+		if data, err := out.DataPtrUint8(); err == nil && len(data) > 0 && &data[0] == &m.Pix[0] {
+			out.Close()
+			return m, gocv.Mat{}, nil
+		}
+	}
+	return nil, out, nil
 }
 
 func (c *capture) close() {

@@ -44,7 +44,7 @@ func Probe(ctx context.Context, path string) (ProbeResult, error) {
 	}
 	last := 0.0
 	for {
-		t, err := v.advance(ctx)
+		t, err := v.advance(ctx, nil)
 		if errors.Is(err, io.EOF) {
 			break
 		}

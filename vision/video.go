@@ -147,7 +147,7 @@ func (v *Video) Next(ctx context.Context) (Frame, error) { return nextReusing(ct
 
 // nextInto is Next writing into dst (see intoSource).
 func (v *Video) nextInto(ctx context.Context, dst image.Image) (Frame, error) {
-	t, err := v.advance(ctx)
+	t, err := v.advance(ctx, dst)
 	if err != nil {
 		return Frame{}, err
 	}
@@ -163,7 +163,7 @@ func (v *Video) nextInto(ctx context.Context, dst image.Image) (Frame, error) {
 // advance reads the next frame (or takes the one read ahead) and returns
 // its time; io.EOF at the end, ErrTruncated when the end comes far too
 // early for the header's frame count.
-func (v *Video) advance(ctx context.Context) (float64, error) {
+func (v *Video) advance(ctx context.Context, dst image.Image) (float64, error) {
 	if v.c.closed {
 		return 0, sourceErr(v.info.Path, errClosed)
 	}
@@ -173,7 +173,7 @@ func (v *Video) advance(ctx context.Context) (float64, error) {
 	if v.pending {
 		v.pending = false
 	} else {
-		ok, err := v.c.read(ctx)
+		ok, err := v.c.readInto(ctx, dst)
 		if err != nil {
 			return 0, err
 		}
