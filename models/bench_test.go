@@ -122,8 +122,9 @@ func BenchmarkResample(b *testing.B) {
 // and mirrored (the symmetric-inference lane): a person-sized square of a
 // 1280x720 frame (the region is of the size a tracked, standing adult
 // gives, off the pixel grid as tracked regions are), a region wider than
-// the frame, and a crop of a 1080x1920 portrait frame. The frames are noise
-// from a fixed seed: the work does not depend on the pixel values.
+// the frame, and a crop of a 1080x1920 portrait frame, from the frame as
+// RGBA and as BGR (as pass one hands decoded frames over). The frames are
+// noise from a fixed seed: the work does not depend on the pixel values.
 func BenchmarkResampleCrop(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	landscape, portrait := noiseRGBA(rng, 1280, 720), noiseRGBA(rng, 1080, 1920)
@@ -136,15 +137,21 @@ func BenchmarkResampleCrop(b *testing.B) {
 		{"720p/side700", landscape, Region{X: 290.8, Y: 10.2, Side: 700.4}},
 		{"1080x1920/side900", portrait, Region{X: 90.4, Y: 500.7, Side: 900.2}},
 	} {
-		for _, mirrored := range []bool{false, true} {
-			b.Run(fmt.Sprintf("%s/mirrored=%v", tc.name, mirrored), func(b *testing.B) {
-				rs := newResampler(192)
-				dst := make([]int32, 192*192*3)
-				b.ReportAllocs()
-				for b.Loop() {
-					rs.resample(dst, tc.img, tc.r, mirrored)
-				}
-			})
+		for _, format := range []string{"rgba", "bgr"} {
+			var img image.Image = tc.img
+			if format == "bgr" {
+				img = bgrOf(tc.img, 0)
+			}
+			for _, mirrored := range []bool{false, true} {
+				b.Run(fmt.Sprintf("%s/%s/mirrored=%v", tc.name, format, mirrored), func(b *testing.B) {
+					rs := newResampler(192)
+					dst := make([]int32, 192*192*3)
+					b.ReportAllocs()
+					for b.Loop() {
+						rs.resample(dst, img, tc.r, mirrored)
+					}
+				})
+			}
 		}
 	}
 }
