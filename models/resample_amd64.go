@@ -17,11 +17,11 @@ import (
 func init() {
 	if cpu.X86.HasAVX2 {
 		resampleKernelSets = append(resampleKernelSets, resampleKernels{name: "avx2",
-			hrow: hrowPaddedAsm(2, hrow2AVX), lanes: 2, vsum: vsumWith(vaccAsm, clampAsm), pixels: pixelsAsm(false), pixelsBGR: pixelsBGRGo})
+			hrow: hrowPaddedAsm(2, hrow2AVX), lanes: 2, vsum: vsumWith(vaccAsm, clampAsm), pixels: pixelsAsm(false), pixelsBGR: pixelsBGRAsm(false)})
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasAVX512F {
 		resampleKernelSets = append(resampleKernelSets, resampleKernels{name: "avx512",
-			hrow: hrowPaddedAsm(4, hrow4AVX512), lanes: 4, vsum: vsumAsm, pixels: pixelsAsm(true), pixelsBGR: pixelsBGRGo})
+			hrow: hrowPaddedAsm(4, hrow4AVX512), lanes: 4, vsum: vsumAsm, pixels: pixelsAsm(true), pixelsBGR: pixelsBGRAsm(true)})
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VBMI {
 		k := resampleKernelSets[len(resampleKernelSets)-1]
@@ -48,6 +48,9 @@ func vaccAVX(acc, row *float32, f float32, n int)
 
 //go:noescape
 func clampAVX(dst *int32, acc *float32, n int)
+
+//go:noescape
+func pixelsBGRAVX(dst *float32, src *uint8, quads int, mirrored bool, ahead uintptr, wide bool)
 
 //go:noescape
 func pixelsAVX(dst *float32, src *uint8, n, step int, ahead uintptr, quads bool)
@@ -146,5 +149,40 @@ func pixelsAsm(quads bool) func(dst []float32, src []uint8, first, step, n int, 
 			ahead = uintptr(unsafe.Pointer(&next[first]))
 		}
 		pixelsAVX(unsafe.SliceData(dst), &src[first], n, step, ahead, quads)
+	}
+}
+
+// pixelsBGRAsm returns a pixelsBGRKernel: pixelsBGRAVX (one zmm a quad of
+// pixels when wide, AVX-512) on the quads of pixels whose 16-byte loads
+// stay within src, pixelsBGRGo on the rest.
+func pixelsBGRAsm(wide bool) func(dst []float32, src []uint8, first, step, n int, next []uint8) {
+	return func(dst []float32, src []uint8, first, step, n int, next []uint8) {
+		if n == 0 {
+			return
+		}
+		_ = dst[4*n-1]
+		last := first + (n-1)*step
+		_, _ = src[min(first, last)], src[max(first, last)+2]
+		// Quads q read bytes first+12q .. +16 forward, first+2-12q-16 ..
+		// first+2-12q mirrored.
+		room := len(src) - first - 16 // bytes past the first load's end
+		if step < 0 {
+			room = first - 13 // bytes before the first load's start
+		}
+		quads := 0
+		if room >= 0 {
+			quads = min(n/4, room/12+1)
+		}
+		if quads > 0 {
+			var ahead uintptr
+			if len(next) > max(first, last)+2 {
+				// An address the assembly only prefetches, never reads.
+				ahead = uintptr(unsafe.Pointer(&next[first]))
+			}
+			pixelsBGRAVX(unsafe.SliceData(dst), &src[first], quads, step < 0, ahead, wide)
+		}
+		if done := 4 * quads; done < n {
+			pixelsBGRGo(dst[4*done:], src, first+done*step, step, n-done, nil)
+		}
 	}
 }

@@ -368,3 +368,75 @@ kloop:
 	DECQ       CX
 	JNZ        kloop
 	RET
+
+// The VPSHUFB masks of pixelsBGRAVX: four BGR pixels (12 of 16 bytes
+// loaded) to four R, G, B, 0 quads, in the order read (forward: the
+// pixels at bytes 0, 3, 6, 9; mirrored: at 13, 10, 7, 4, the load ending
+// with the first pixel's last byte). 0x80 gives a zero byte.
+DATA bgr_fwd<>+0(SB)/8, $0x8003040580000102
+DATA bgr_fwd<>+8(SB)/8, $0x80090a0b80060708
+GLOBL bgr_fwd<>(SB), RODATA|NOPTR, $16
+DATA bgr_rev<>+0(SB)/8, $0x800a0b0c800d0e0f
+DATA bgr_rev<>+8(SB)/8, $0x8004050680070809
+GLOBL bgr_rev<>(SB), RODATA|NOPTR, $16
+
+// func pixelsBGRAVX(dst *float32, src *uint8, quads int, mirrored bool, ahead uintptr, wide bool)
+// Four BGR pixels an iteration, quads times: 16 bytes loaded from src
+// (forward; mirrored, the 16 bytes ending 3 bytes past src, the pixels
+// then read from src backwards), shuffled to R, G, B, 0 bytes a pixel,
+// widened to int32 and converted to floats (one zmm with wide, AVX-512;
+// else two ymm). ahead, when not 0, is prefetched along as pixelsAVX
+// does.
+TEXT ·pixelsBGRAVX(SB), NOSPLIT, $0-41
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ quads+16(FP), CX
+	MOVB mirrored+24(FP), DX
+	MOVQ ahead+32(FP), R8
+	MOVB wide+40(FP), R9
+	TESTQ R8, R8
+	JNZ  bgrahead
+	MOVQ SI, R8
+
+bgrahead:
+	MOVQ $12, R10
+	VMOVDQU bgr_fwd<>(SB), X7
+	TESTB DX, DX
+	JZ    bgrloop
+	VMOVDQU bgr_rev<>(SB), X7
+	SUBQ  $13, SI
+	SUBQ  $13, R8
+	NEGQ  R10
+
+bgrloop:
+	TESTQ CX, CX
+	JZ    bgrdone
+	PREFETCHT0 (R8)
+	VMOVDQU    (SI), X0
+	VPSHUFB    X7, X0, X0
+	TESTB      R9, R9
+	JZ         bgrnarrow
+	VPMOVZXBD  X0, Z1
+	VCVTDQ2PS  Z1, Z1
+	VMOVUPS    Z1, (DI)
+	JMP        bgrnext
+
+bgrnarrow:
+	VPMOVZXBD  X0, Y1
+	VPSRLDQ    $8, X0, X0
+	VPMOVZXBD  X0, Y2
+	VCVTDQ2PS  Y1, Y1
+	VCVTDQ2PS  Y2, Y2
+	VMOVUPS    Y1, (DI)
+	VMOVUPS    Y2, 32(DI)
+
+bgrnext:
+	ADDQ R10, SI
+	ADDQ R10, R8
+	ADDQ $64, DI
+	DECQ CX
+	JMP  bgrloop
+
+bgrdone:
+	VZEROUPPER
+	RET

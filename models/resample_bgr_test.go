@@ -94,20 +94,39 @@ func TestResampleBGRMatchesRGBA(t *testing.T) {
 // TestPixelsBGRKernelsMatchGo: every BGR pixels kernel converts rows as
 // pixelsGo converts the same pixels as RGBA (red, green and blue; the
 // fourth float is unused), forward and mirrored, for every count of
-// pixels up to 40 and a long row, at several offsets, and writes nothing
-// past its n pixels.
+// pixels up to 40 and a long row, at several offsets, on rows of 1 to 40
+// pixels and 700, and writes nothing past its n pixels. (Where the
+// system allows, TestPixelsBGRKernelsStayInRow runs the same on rows
+// fenced by unreadable pages.)
 func TestPixelsBGRKernelsMatchGo(t *testing.T) {
 	rng := rand.New(rand.NewPCG(67, 71))
-	rgba := make([]uint8, 4*700)
+	for _, length := range append(rangeInts(41)[1:], 700) {
+		rgba, src := noiseBGRRow(rng, length, make([]uint8, 3*length))
+		checkPixelsBGR(t, rgba, src, length)
+	}
+}
+
+// noiseBGRRow fills src (3*length bytes) with the BGR pixels of a noise
+// RGBA row of length pixels, which it returns with src.
+func noiseBGRRow(rng *rand.Rand, length int, src []uint8) ([]uint8, []uint8) {
+	rgba := make([]uint8, 4*length)
 	for i := range rgba {
 		rgba[i] = uint8(rng.IntN(256))
 	}
-	src := bgrRow(rgba)
+	copy(src, bgrRow(rgba))
+	return rgba, src[: 3*length : 3*length]
+}
+
+func checkPixelsBGR(t *testing.T, rgba, src []uint8, length int) {
+	t.Helper()
 	for _, k := range resampleKernelSets {
 		for _, n := range append(rangeInts(41), 700) {
+			if n > length {
+				continue
+			}
 			for _, step := range []int{3, -3} {
 				for shift := range 3 {
-					if n > 700-shift {
+					if n > length-shift {
 						continue
 					}
 					first, first4 := 3*shift, 4*shift
