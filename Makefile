@@ -16,7 +16,7 @@ APT_PACKAGES := libopencv-dev ffmpeg pkg-config build-essential make git ca-cert
 TEST_APT_PACKAGES := chromium xvfb
 # Packages that must build and test without cgo (no GoCV below cmd and vision;
 # internal/layering tests the same list).
-NOCGO_PKGS := ./pose/... ./models/... ./screening/... ./overlay/... ./server ./server/auth/... ./server/store/... ./server/queue/... ./server/worker/... ./server/web/... ./internal/live ./internal/yuv
+NOCGO_PKGS := ./pose/... ./models/... ./screening/... ./overlay/... ./server ./server/auth/... ./server/store/... ./server/queue/... ./server/worker/... ./server/web/... ./internal/live ./internal/yuv ./internal/bgr
 SAMPLE := testdata/generated/sample.mp4
 # staticcheck, installed from the Go module proxy at this version into
 # bin/ (a versioned folder, so a bump reinstalls).

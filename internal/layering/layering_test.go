@@ -16,7 +16,7 @@ import (
 // NOCGO_PKGS vets the same list without cgo.
 var pureGo = []string{"./pose/...", "./models/...", "./screening/...", "./overlay/...",
 	"./server", "./server/auth/...", "./server/store/...", "./server/queue/...", "./server/worker/...", "./server/web/...",
-	"./internal/live", "./internal/yuv"}
+	"./internal/live", "./internal/yuv", "./internal/bgr"}
 
 // cgoEdges are the only packages allowed to import GoCV.
 var cgoEdges = []string{"github.com/kneescreen/kneescreen/vision", "github.com/kneescreen/kneescreen/cmd/kneescreen"}
