@@ -8,7 +8,11 @@
 // at the end. Stream runs a source in its own goroutine behind a small
 // bounded channel for pipelines that decode while they compute. A Video
 // can hand out its frames reduced (SetReduction), bit for bit what reducing
-// them afterwards gives, at less cost. Probe
+// them afterwards gives, at less cost, and as BGR (SetBGR, Frame.BGR, an
+// internal/bgr image) for a consumer that reads OpenCV's byte order, such
+// as the pose estimator's resampler, so a frame need not be converted to
+// RGBA at all; BGRConverter makes RGBA of such a frame where it is still
+// needed, exactly as the source would have. Probe
 // describes a file; CreateVideo and CreateVideoEncoder write one (H.264
 // through an ffmpeg pipe when ffmpeg has libx264, OpenCV's writer
 // otherwise).
