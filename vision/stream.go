@@ -93,7 +93,8 @@ func (s *FrameStream) run(ctx context.Context, src FrameSource) {
 		if direct {
 			f, err = into.nextInto(ctx, dst)
 		} else if otherDirect {
-			f, err = other.NextInto(ctx, dst)
+			rgba, _ := dst.(*image.RGBA) // IntoSource frames are RGBA
+			f, err = other.NextInto(ctx, rgba)
 		} else if f, err = src.Next(ctx); err == nil {
 			rgba, _ := dst.(*image.RGBA)
 			f.Image = copyRGBA(rgba, f.Image)
