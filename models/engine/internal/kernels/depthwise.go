@@ -11,9 +11,9 @@ import (
 // NCHW channel planes, with bias and an optional clamp. Run copies each
 // input plane into a zero-bordered scratch plane, so the inner loops need no
 // bounds logic for padding, and then sweeps output rows vectorised along the
-// width; with AVX-512, 3x3 stride 2 reads the plane in place instead, with
-// masked loads at its edges, and 3x3 stride 1 on small planes as wide as
-// their input sweeps whole planes of every channel in one call, in place
+// width; with AVX-512, 3x3 reads the plane in place instead, with masked
+// loads at its edges (planDirect), and 3x3 stride 1 on small planes as wide
+// as their input sweeps whole planes of every channel in one call, in place
 // (planFlat).
 type Depthwise struct {
 	k              int
@@ -21,9 +21,9 @@ type Depthwise struct {
 	stride         int
 	padTop, padLft int
 	ph, pw         int // scratch plane size
-	// The AVX-512 3x3 stride-2 kernel reads the input plane in place:
-	// rows in the padding come from zero, columns are masked per 16-wide
-	// output block by masks (8 per block: see dwDirectKernel in asmgen).
+	// The AVX-512 3x3 kernels read the input plane in place: rows in the
+	// padding come from zero, columns are masked per 16-wide output block
+	// by masks (8 per block: see planDirect).
 	zero   []float32
 	masks  []uint16
 	blocks int
@@ -38,10 +38,10 @@ type Depthwise struct {
 }
 
 // flatMaxPlane is the largest output plane the flat stride-1 kernel takes.
-// Its mask table grows with the plane, and on wider rows dwKernel's
-// 16-wide blocks waste few lanes (none at 48 or 96) while its masked loads
-// cost more than the copy saves (see dwDirectKernel in asmgen); the planes
-// the engine splits by channels (under 1024 values) are the ones that gain.
+// Its mask table grows with the plane, and on wider rows the row kernels'
+// 16-wide blocks waste few lanes (none at 48 or 96) and their inner blocks
+// need no masks (see dwDirect1Kernel in asmgen); the planes the engine
+// splits by channels (under 1024 values) are the ones that gain.
 const flatMaxPlane = 1024
 
 // ErrDepthwiseShape reports a depthwise geometry the kernel does not handle.
@@ -66,7 +66,7 @@ func NewDepthwise(k, h, w, stride, padTop, padLeft, padBottom, padRight int) (*D
 	// for stride 2 both phases), so the scratch rows are wide enough for
 	// that.
 	d.pw = stride*roundUp(ow, 16) + k - 1 + 16
-	if k == 3 && stride == 2 {
+	if k == 3 {
 		d.planDirect()
 	}
 	if k == 3 && stride == 1 && ow == w && oh*ow <= flatMaxPlane {
@@ -76,12 +76,20 @@ func NewDepthwise(k, h, w, stride, padTop, padLeft, padBottom, padRight int) (*D
 }
 
 // planDirect makes the zero row and the column masks of the in-place 3x3
-// stride-2 kernel. Block b covers outputs [16b, 16b+16) and loads 32 values
-// from input column c0 = 32b-pl (taps 0 and 1 as their even and odd lanes;
-// tap 2 is tap 0 one lane on) and column c0+32 alone (tap 2's last lane);
-// lane l of a load from column c may read column c+l only where that lies
-// in [0, w). Entries: 0 and 1 the masks of the 32 values, 2 that of column
-// c0+32 (lane 0), 4 the store's, 5 nonzero when the block needs masks.
+// kernels; lane l of a load from column c may read column c+l only where
+// that lies in [0, w). Block b covers outputs [16b, 16b+16); entry 4 is
+// the mask of its store and entry 5 nonzero when it needs its masks (at
+// stride 1: 1, or 2 and 3 when only its first or last vector lies wholly
+// outside the plane, which the kernel then takes as zero without masks).
+//
+// At stride 2 block b loads 32 values from input column c0 = 32b-pl (taps
+// 0 and 1 as their even and odd lanes; tap 2 is tap 0 one lane on) and
+// column c0+32 alone (tap 2's last lane): entries 0 and 1 are the masks of
+// the 32 values, 2 that of column c0+32 (lane 0).
+//
+// At stride 1 it loads 16 values from each of columns 16b-16, 16b and
+// 16b+16, entries 0 to 2 (the first only for pl > 0, the last only for
+// pl < 2; see dwDirect1Kernel).
 func (d *Depthwise) planDirect() {
 	d.zero = make([]float32, d.w)
 	d.blocks = (d.ow + 15) / 16
@@ -97,13 +105,31 @@ func (d *Depthwise) planDirect() {
 	}
 	for b := 0; b < d.blocks; b++ {
 		e := d.masks[8*b : 8*b+8]
-		c0 := 32*b - d.padLft
-		e[0], e[1], e[2] = inside(c0), inside(c0+16), inside(c0+32)&1
 		for l := 0; l < 16 && 16*b+l < d.ow; l++ {
 			e[4] |= 1 << l
 		}
-		if e[0] != 0xffff || e[1] != 0xffff || e[2] != 1 || e[4] != 0xffff {
-			e[5] = 1 // the block needs its masks
+		masked := e[4] != 0xffff
+		if d.stride == 2 {
+			c0 := 32*b - d.padLft
+			e[0], e[1], e[2] = inside(c0), inside(c0+16), inside(c0+32)&1
+			masked = masked || e[0] != 0xffff || e[1] != 0xffff || e[2] != 1
+		} else {
+			// Of the outer vectors only the lanes next to the middle one
+			// reach a tap: pl of the first, 2-pl of the last.
+			first, last := uint16(0xffff<<(16-d.padLft)), uint16(1<<(2-d.padLft)-1)
+			e[0], e[1], e[2] = inside(16*b-16)&first, inside(16*b), inside(16*b+16)&last
+			switch {
+			case !masked && e[0] == 0 && first != 0 && e[1] == 0xffff && e[2] == last:
+				e[5] = 2 // the first vector outside the plane: zero
+				continue
+			case !masked && e[0] == first && e[1] == 0xffff && e[2] == 0 && last != 0:
+				e[5] = 3 // the last one
+				continue
+			}
+			masked = masked || e[0] != first || e[1] != 0xffff || e[2] != last
+		}
+		if masked {
+			e[5] = 1
 		}
 	}
 }

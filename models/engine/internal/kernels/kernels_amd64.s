@@ -3220,6 +3220,682 @@ dwd2_done:
 	VZEROUPPER
 	RET
 
+// func dw3x3s1p0DirectAVX512(out *float32, oh int, nblocks int, ow int, src *float32, w int, h int, iy int, pl int, zero *float32, masks *uint16, wt *float32, res *float32, hasres int, bias float32, lo float32, hi float32)
+// Requires: AVX, AVX512DQ, AVX512F, CMOV
+TEXT ·dw3x3s1p0DirectAVX512(SB), NOSPLIT, $0-124
+	MOVQ         out+0(FP), DI
+	MOVQ         oh+8(FP), R9
+	MOVQ         ow+24(FP), DX
+	SHLQ         $0x02, DX
+	MOVQ         w+40(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         iy+56(FP), R10
+	MOVQ         R10, SI
+	IMULQ        R8, SI
+	ADDQ         src+32(FP), SI
+	MOVQ         wt+88(FP), CX
+	VBROADCASTSS (CX), Z0
+	VBROADCASTSS 4(CX), Z1
+	VBROADCASTSS 8(CX), Z2
+	VBROADCASTSS 12(CX), Z3
+	VBROADCASTSS 16(CX), Z4
+	VBROADCASTSS 20(CX), Z5
+	VBROADCASTSS 24(CX), Z6
+	VBROADCASTSS 28(CX), Z7
+	VBROADCASTSS 32(CX), Z8
+	MOVQ         res+96(FP), CX
+	SUBQ         DI, CX
+	VBROADCASTSS bias+112(FP), Z9
+	VBROADCASTSS lo+116(FP), Z10
+	VBROADCASTSS hi+120(FP), Z11
+	VXORPS       Z13, Z13, Z13
+	TESTQ        R9, R9
+	JZ           dwd1p0_done
+
+dwd1p0_row:
+	MOVQ    zero+72(FP), AX
+	MOVQ    AX, R12
+	LEAQ    (R10), R11
+	CMPQ    R11, h+48(FP)
+	CMOVQCS SI, R12
+	MOVQ    AX, R13
+	LEAQ    1(R10), R11
+	CMPQ    R11, h+48(FP)
+	LEAQ    (SI)(R8*1), R11
+	CMOVQCS R11, R13
+	MOVQ    AX, R14
+	LEAQ    2(R10), R11
+	CMPQ    R11, h+48(FP)
+	LEAQ    (SI)(R8*2), R11
+	CMOVQCS R11, R14
+	MOVQ    masks+80(FP), AX
+	MOVQ    DI, BX
+	MOVQ    nblocks+16(FP), R11
+
+dwd1p0_x:
+	CMPW         10(AX), $0x01
+	JE           dwd1p0_edge1
+	CMPW         10(AX), $0x02
+	JE           dwd1p0_edge2
+	CMPW         10(AX), $0x03
+	JE           dwd1p0_edge3
+	VMOVUPS      (R12), Z18
+	VBROADCASTSD 64(R12), Z19
+	VALIGND      $0x01, Z18, Z19, Z20
+	VALIGND      $0x02, Z18, Z19, Z21
+	VMOVAPS      Z9, Z12
+	VFMADD231PS  Z18, Z0, Z12
+	VFMADD231PS  Z20, Z1, Z12
+	VFMADD231PS  Z21, Z2, Z12
+	VMOVUPS      (R13), Z23
+	VBROADCASTSD 64(R13), Z24
+	VALIGND      $0x01, Z23, Z24, Z25
+	VALIGND      $0x02, Z23, Z24, Z26
+	VMULPS       Z23, Z3, Z15
+	VFMADD231PS  Z25, Z4, Z15
+	VFMADD231PS  Z26, Z5, Z15
+	VMOVUPS      (R14), Z28
+	VBROADCASTSD 64(R14), Z29
+	VALIGND      $0x01, Z28, Z29, Z30
+	VALIGND      $0x02, Z28, Z29, Z31
+	VMULPS       Z28, Z6, Z16
+	VFMADD231PS  Z30, Z7, Z16
+	VFMADD231PS  Z31, Z8, Z16
+	VADDPS       Z15, Z12, Z12
+	VADDPS       Z16, Z12, Z12
+	CMPQ         hasres+104(FP), $0x00
+	JE           dwd1p0_noresu
+	VADDPS       (BX)(CX*1), Z12, Z12
+
+dwd1p0_noresu:
+	VMAXPS  Z10, Z12, Z12
+	VMINPS  Z11, Z12, Z12
+	VMOVUPS Z12, (BX)
+	JMP     dwd1p0_next
+
+dwd1p0_edge2:
+	VMOVUPS      (R12), Z18
+	VBROADCASTSD 64(R12), Z19
+	VALIGND      $0x01, Z18, Z19, Z20
+	VALIGND      $0x02, Z18, Z19, Z21
+	VMOVAPS      Z9, Z12
+	VFMADD231PS  Z18, Z0, Z12
+	VFMADD231PS  Z20, Z1, Z12
+	VFMADD231PS  Z21, Z2, Z12
+	VMOVUPS      (R13), Z23
+	VBROADCASTSD 64(R13), Z24
+	VALIGND      $0x01, Z23, Z24, Z25
+	VALIGND      $0x02, Z23, Z24, Z26
+	VMULPS       Z23, Z3, Z15
+	VFMADD231PS  Z25, Z4, Z15
+	VFMADD231PS  Z26, Z5, Z15
+	VMOVUPS      (R14), Z28
+	VBROADCASTSD 64(R14), Z29
+	VALIGND      $0x01, Z28, Z29, Z30
+	VALIGND      $0x02, Z28, Z29, Z31
+	VMULPS       Z28, Z6, Z16
+	VFMADD231PS  Z30, Z7, Z16
+	VFMADD231PS  Z31, Z8, Z16
+	VADDPS       Z15, Z12, Z12
+	VADDPS       Z16, Z12, Z12
+	CMPQ         hasres+104(FP), $0x00
+	JE           dwd1p0_norese2
+	VADDPS       (BX)(CX*1), Z12, Z12
+
+dwd1p0_norese2:
+	VMAXPS  Z10, Z12, Z12
+	VMINPS  Z11, Z12, Z12
+	VMOVUPS Z12, (BX)
+	JMP     dwd1p0_next
+
+dwd1p0_edge3:
+	VMOVUPS     (R12), Z18
+	VALIGND     $0x01, Z18, Z13, Z20
+	VALIGND     $0x02, Z18, Z13, Z21
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z18, Z0, Z12
+	VFMADD231PS Z20, Z1, Z12
+	VFMADD231PS Z21, Z2, Z12
+	VMOVUPS     (R13), Z23
+	VALIGND     $0x01, Z23, Z13, Z25
+	VALIGND     $0x02, Z23, Z13, Z26
+	VMULPS      Z23, Z3, Z15
+	VFMADD231PS Z25, Z4, Z15
+	VFMADD231PS Z26, Z5, Z15
+	VMOVUPS     (R14), Z28
+	VALIGND     $0x01, Z28, Z13, Z30
+	VALIGND     $0x02, Z28, Z13, Z31
+	VMULPS      Z28, Z6, Z16
+	VFMADD231PS Z30, Z7, Z16
+	VFMADD231PS Z31, Z8, Z16
+	VADDPS      Z15, Z12, Z12
+	VADDPS      Z16, Z12, Z12
+	CMPQ        hasres+104(FP), $0x00
+	JE          dwd1p0_norese3
+	VADDPS      (BX)(CX*1), Z12, Z12
+
+dwd1p0_norese3:
+	VMAXPS  Z10, Z12, Z12
+	VMINPS  Z11, Z12, Z12
+	VMOVUPS Z12, (BX)
+	JMP     dwd1p0_next
+
+dwd1p0_edge1:
+	KMOVW       2(AX), K2
+	KMOVW       4(AX), K3
+	KMOVW       8(AX), K5
+	VMOVUPS.Z   (R12), K2, Z18
+	VMOVUPS.Z   64(R12), K3, Z19
+	VALIGND     $0x01, Z18, Z19, Z20
+	VALIGND     $0x02, Z18, Z19, Z21
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z18, Z0, Z12
+	VFMADD231PS Z20, Z1, Z12
+	VFMADD231PS Z21, Z2, Z12
+	VMOVUPS.Z   (R13), K2, Z23
+	VMOVUPS.Z   64(R13), K3, Z24
+	VALIGND     $0x01, Z23, Z24, Z25
+	VALIGND     $0x02, Z23, Z24, Z26
+	VMULPS      Z23, Z3, Z15
+	VFMADD231PS Z25, Z4, Z15
+	VFMADD231PS Z26, Z5, Z15
+	VMOVUPS.Z   (R14), K2, Z28
+	VMOVUPS.Z   64(R14), K3, Z29
+	VALIGND     $0x01, Z28, Z29, Z30
+	VALIGND     $0x02, Z28, Z29, Z31
+	VMULPS      Z28, Z6, Z16
+	VFMADD231PS Z30, Z7, Z16
+	VFMADD231PS Z31, Z8, Z16
+	VADDPS      Z15, Z12, Z12
+	VADDPS      Z16, Z12, Z12
+	CMPQ        hasres+104(FP), $0x00
+	JE          dwd1p0_norese1
+	VMOVUPS.Z   (BX)(CX*1), K5, Z17
+	VADDPS      Z17, Z12, Z12
+
+dwd1p0_norese1:
+	VMAXPS   Z10, Z12, Z12
+	VMINPS   Z11, Z12, Z12
+	KORTESTW K5, K5
+	JCS      dwd1p0_full
+	VMOVUPS  Z12, K5, (BX)
+	JMP      dwd1p0_next
+
+dwd1p0_full:
+	VMOVUPS Z12, (BX)
+
+dwd1p0_next:
+	ADDQ $0x40, R12
+	ADDQ $0x40, R13
+	ADDQ $0x40, R14
+	ADDQ $0x40, BX
+	ADDQ $0x10, AX
+	DECQ R11
+	JNZ  dwd1p0_x
+	ADDQ DX, DI
+	ADDQ R8, SI
+	INCQ R10
+	DECQ R9
+	JNZ  dwd1p0_row
+
+dwd1p0_done:
+	VZEROUPPER
+	RET
+
+// func dw3x3s1p1DirectAVX512(out *float32, oh int, nblocks int, ow int, src *float32, w int, h int, iy int, pl int, zero *float32, masks *uint16, wt *float32, res *float32, hasres int, bias float32, lo float32, hi float32)
+// Requires: AVX, AVX512DQ, AVX512F, CMOV
+TEXT ·dw3x3s1p1DirectAVX512(SB), NOSPLIT, $0-124
+	MOVQ         out+0(FP), DI
+	MOVQ         oh+8(FP), R9
+	MOVQ         ow+24(FP), DX
+	SHLQ         $0x02, DX
+	MOVQ         w+40(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         iy+56(FP), R10
+	MOVQ         R10, SI
+	IMULQ        R8, SI
+	ADDQ         src+32(FP), SI
+	MOVQ         wt+88(FP), CX
+	VBROADCASTSS (CX), Z0
+	VBROADCASTSS 4(CX), Z1
+	VBROADCASTSS 8(CX), Z2
+	VBROADCASTSS 12(CX), Z3
+	VBROADCASTSS 16(CX), Z4
+	VBROADCASTSS 20(CX), Z5
+	VBROADCASTSS 24(CX), Z6
+	VBROADCASTSS 28(CX), Z7
+	VBROADCASTSS 32(CX), Z8
+	MOVQ         res+96(FP), CX
+	SUBQ         DI, CX
+	VBROADCASTSS bias+112(FP), Z9
+	VBROADCASTSS lo+116(FP), Z10
+	VBROADCASTSS hi+120(FP), Z11
+	VXORPS       Z13, Z13, Z13
+	TESTQ        R9, R9
+	JZ           dwd1p1_done
+
+dwd1p1_row:
+	MOVQ    zero+72(FP), AX
+	MOVQ    AX, R12
+	LEAQ    (R10), R11
+	CMPQ    R11, h+48(FP)
+	CMOVQCS SI, R12
+	MOVQ    AX, R13
+	LEAQ    1(R10), R11
+	CMPQ    R11, h+48(FP)
+	LEAQ    (SI)(R8*1), R11
+	CMOVQCS R11, R13
+	MOVQ    AX, R14
+	LEAQ    2(R10), R11
+	CMPQ    R11, h+48(FP)
+	LEAQ    (SI)(R8*2), R11
+	CMOVQCS R11, R14
+	MOVQ    masks+80(FP), AX
+	MOVQ    DI, BX
+	MOVQ    nblocks+16(FP), R11
+
+dwd1p1_x:
+	CMPW         10(AX), $0x01
+	JE           dwd1p1_edge1
+	CMPW         10(AX), $0x02
+	JE           dwd1p1_edge2
+	CMPW         10(AX), $0x03
+	JE           dwd1p1_edge3
+	VBROADCASTSS -4(R12), Z17
+	VMOVUPS      (R12), Z18
+	VBROADCASTSS 64(R12), Z19
+	VALIGND      $0x0f, Z17, Z18, Z20
+	VALIGND      $0x01, Z18, Z19, Z21
+	VMOVAPS      Z9, Z12
+	VFMADD231PS  Z20, Z0, Z12
+	VFMADD231PS  Z18, Z1, Z12
+	VFMADD231PS  Z21, Z2, Z12
+	VBROADCASTSS -4(R13), Z22
+	VMOVUPS      (R13), Z23
+	VBROADCASTSS 64(R13), Z24
+	VALIGND      $0x0f, Z22, Z23, Z25
+	VALIGND      $0x01, Z23, Z24, Z26
+	VMULPS       Z25, Z3, Z15
+	VFMADD231PS  Z23, Z4, Z15
+	VFMADD231PS  Z26, Z5, Z15
+	VBROADCASTSS -4(R14), Z27
+	VMOVUPS      (R14), Z28
+	VBROADCASTSS 64(R14), Z29
+	VALIGND      $0x0f, Z27, Z28, Z30
+	VALIGND      $0x01, Z28, Z29, Z31
+	VMULPS       Z30, Z6, Z16
+	VFMADD231PS  Z28, Z7, Z16
+	VFMADD231PS  Z31, Z8, Z16
+	VADDPS       Z15, Z12, Z12
+	VADDPS       Z16, Z12, Z12
+	CMPQ         hasres+104(FP), $0x00
+	JE           dwd1p1_noresu
+	VADDPS       (BX)(CX*1), Z12, Z12
+
+dwd1p1_noresu:
+	VMAXPS  Z10, Z12, Z12
+	VMINPS  Z11, Z12, Z12
+	VMOVUPS Z12, (BX)
+	JMP     dwd1p1_next
+
+dwd1p1_edge2:
+	VMOVUPS      (R12), Z18
+	VBROADCASTSS 64(R12), Z19
+	VALIGND      $0x0f, Z13, Z18, Z20
+	VALIGND      $0x01, Z18, Z19, Z21
+	VMOVAPS      Z9, Z12
+	VFMADD231PS  Z20, Z0, Z12
+	VFMADD231PS  Z18, Z1, Z12
+	VFMADD231PS  Z21, Z2, Z12
+	VMOVUPS      (R13), Z23
+	VBROADCASTSS 64(R13), Z24
+	VALIGND      $0x0f, Z13, Z23, Z25
+	VALIGND      $0x01, Z23, Z24, Z26
+	VMULPS       Z25, Z3, Z15
+	VFMADD231PS  Z23, Z4, Z15
+	VFMADD231PS  Z26, Z5, Z15
+	VMOVUPS      (R14), Z28
+	VBROADCASTSS 64(R14), Z29
+	VALIGND      $0x0f, Z13, Z28, Z30
+	VALIGND      $0x01, Z28, Z29, Z31
+	VMULPS       Z30, Z6, Z16
+	VFMADD231PS  Z28, Z7, Z16
+	VFMADD231PS  Z31, Z8, Z16
+	VADDPS       Z15, Z12, Z12
+	VADDPS       Z16, Z12, Z12
+	CMPQ         hasres+104(FP), $0x00
+	JE           dwd1p1_norese2
+	VADDPS       (BX)(CX*1), Z12, Z12
+
+dwd1p1_norese2:
+	VMAXPS  Z10, Z12, Z12
+	VMINPS  Z11, Z12, Z12
+	VMOVUPS Z12, (BX)
+	JMP     dwd1p1_next
+
+dwd1p1_edge3:
+	VBROADCASTSS -4(R12), Z17
+	VMOVUPS      (R12), Z18
+	VALIGND      $0x0f, Z17, Z18, Z20
+	VALIGND      $0x01, Z18, Z13, Z21
+	VMOVAPS      Z9, Z12
+	VFMADD231PS  Z20, Z0, Z12
+	VFMADD231PS  Z18, Z1, Z12
+	VFMADD231PS  Z21, Z2, Z12
+	VBROADCASTSS -4(R13), Z22
+	VMOVUPS      (R13), Z23
+	VALIGND      $0x0f, Z22, Z23, Z25
+	VALIGND      $0x01, Z23, Z13, Z26
+	VMULPS       Z25, Z3, Z15
+	VFMADD231PS  Z23, Z4, Z15
+	VFMADD231PS  Z26, Z5, Z15
+	VBROADCASTSS -4(R14), Z27
+	VMOVUPS      (R14), Z28
+	VALIGND      $0x0f, Z27, Z28, Z30
+	VALIGND      $0x01, Z28, Z13, Z31
+	VMULPS       Z30, Z6, Z16
+	VFMADD231PS  Z28, Z7, Z16
+	VFMADD231PS  Z31, Z8, Z16
+	VADDPS       Z15, Z12, Z12
+	VADDPS       Z16, Z12, Z12
+	CMPQ         hasres+104(FP), $0x00
+	JE           dwd1p1_norese3
+	VADDPS       (BX)(CX*1), Z12, Z12
+
+dwd1p1_norese3:
+	VMAXPS  Z10, Z12, Z12
+	VMINPS  Z11, Z12, Z12
+	VMOVUPS Z12, (BX)
+	JMP     dwd1p1_next
+
+dwd1p1_edge1:
+	KMOVW       (AX), K1
+	KMOVW       2(AX), K2
+	KMOVW       4(AX), K3
+	KMOVW       8(AX), K5
+	VMOVUPS.Z   -64(R12), K1, Z17
+	VMOVUPS.Z   (R12), K2, Z18
+	VMOVUPS.Z   64(R12), K3, Z19
+	VALIGND     $0x0f, Z17, Z18, Z20
+	VALIGND     $0x01, Z18, Z19, Z21
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z20, Z0, Z12
+	VFMADD231PS Z18, Z1, Z12
+	VFMADD231PS Z21, Z2, Z12
+	VMOVUPS.Z   -64(R13), K1, Z22
+	VMOVUPS.Z   (R13), K2, Z23
+	VMOVUPS.Z   64(R13), K3, Z24
+	VALIGND     $0x0f, Z22, Z23, Z25
+	VALIGND     $0x01, Z23, Z24, Z26
+	VMULPS      Z25, Z3, Z15
+	VFMADD231PS Z23, Z4, Z15
+	VFMADD231PS Z26, Z5, Z15
+	VMOVUPS.Z   -64(R14), K1, Z27
+	VMOVUPS.Z   (R14), K2, Z28
+	VMOVUPS.Z   64(R14), K3, Z29
+	VALIGND     $0x0f, Z27, Z28, Z30
+	VALIGND     $0x01, Z28, Z29, Z31
+	VMULPS      Z30, Z6, Z16
+	VFMADD231PS Z28, Z7, Z16
+	VFMADD231PS Z31, Z8, Z16
+	VADDPS      Z15, Z12, Z12
+	VADDPS      Z16, Z12, Z12
+	CMPQ        hasres+104(FP), $0x00
+	JE          dwd1p1_norese1
+	VMOVUPS.Z   (BX)(CX*1), K5, Z17
+	VADDPS      Z17, Z12, Z12
+
+dwd1p1_norese1:
+	VMAXPS   Z10, Z12, Z12
+	VMINPS   Z11, Z12, Z12
+	KORTESTW K5, K5
+	JCS      dwd1p1_full
+	VMOVUPS  Z12, K5, (BX)
+	JMP      dwd1p1_next
+
+dwd1p1_full:
+	VMOVUPS Z12, (BX)
+
+dwd1p1_next:
+	ADDQ $0x40, R12
+	ADDQ $0x40, R13
+	ADDQ $0x40, R14
+	ADDQ $0x40, BX
+	ADDQ $0x10, AX
+	DECQ R11
+	JNZ  dwd1p1_x
+	ADDQ DX, DI
+	ADDQ R8, SI
+	INCQ R10
+	DECQ R9
+	JNZ  dwd1p1_row
+
+dwd1p1_done:
+	VZEROUPPER
+	RET
+
+// func dw3x3s1p2DirectAVX512(out *float32, oh int, nblocks int, ow int, src *float32, w int, h int, iy int, pl int, zero *float32, masks *uint16, wt *float32, res *float32, hasres int, bias float32, lo float32, hi float32)
+// Requires: AVX, AVX512DQ, AVX512F, CMOV
+TEXT ·dw3x3s1p2DirectAVX512(SB), NOSPLIT, $0-124
+	MOVQ         out+0(FP), DI
+	MOVQ         oh+8(FP), R9
+	MOVQ         ow+24(FP), DX
+	SHLQ         $0x02, DX
+	MOVQ         w+40(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         iy+56(FP), R10
+	MOVQ         R10, SI
+	IMULQ        R8, SI
+	ADDQ         src+32(FP), SI
+	MOVQ         wt+88(FP), CX
+	VBROADCASTSS (CX), Z0
+	VBROADCASTSS 4(CX), Z1
+	VBROADCASTSS 8(CX), Z2
+	VBROADCASTSS 12(CX), Z3
+	VBROADCASTSS 16(CX), Z4
+	VBROADCASTSS 20(CX), Z5
+	VBROADCASTSS 24(CX), Z6
+	VBROADCASTSS 28(CX), Z7
+	VBROADCASTSS 32(CX), Z8
+	MOVQ         res+96(FP), CX
+	SUBQ         DI, CX
+	VBROADCASTSS bias+112(FP), Z9
+	VBROADCASTSS lo+116(FP), Z10
+	VBROADCASTSS hi+120(FP), Z11
+	VXORPS       Z13, Z13, Z13
+	TESTQ        R9, R9
+	JZ           dwd1p2_done
+
+dwd1p2_row:
+	MOVQ    zero+72(FP), AX
+	MOVQ    AX, R12
+	LEAQ    (R10), R11
+	CMPQ    R11, h+48(FP)
+	CMOVQCS SI, R12
+	MOVQ    AX, R13
+	LEAQ    1(R10), R11
+	CMPQ    R11, h+48(FP)
+	LEAQ    (SI)(R8*1), R11
+	CMOVQCS R11, R13
+	MOVQ    AX, R14
+	LEAQ    2(R10), R11
+	CMPQ    R11, h+48(FP)
+	LEAQ    (SI)(R8*2), R11
+	CMOVQCS R11, R14
+	MOVQ    masks+80(FP), AX
+	MOVQ    DI, BX
+	MOVQ    nblocks+16(FP), R11
+
+dwd1p2_x:
+	CMPW         10(AX), $0x01
+	JE           dwd1p2_edge1
+	CMPW         10(AX), $0x02
+	JE           dwd1p2_edge2
+	CMPW         10(AX), $0x03
+	JE           dwd1p2_edge3
+	VBROADCASTSD -8(R12), Z17
+	VMOVUPS      (R12), Z18
+	VALIGND      $0x0e, Z17, Z18, Z20
+	VALIGND      $0x0f, Z17, Z18, Z21
+	VMOVAPS      Z9, Z12
+	VFMADD231PS  Z20, Z0, Z12
+	VFMADD231PS  Z21, Z1, Z12
+	VFMADD231PS  Z18, Z2, Z12
+	VBROADCASTSD -8(R13), Z22
+	VMOVUPS      (R13), Z23
+	VALIGND      $0x0e, Z22, Z23, Z25
+	VALIGND      $0x0f, Z22, Z23, Z26
+	VMULPS       Z25, Z3, Z15
+	VFMADD231PS  Z26, Z4, Z15
+	VFMADD231PS  Z23, Z5, Z15
+	VBROADCASTSD -8(R14), Z27
+	VMOVUPS      (R14), Z28
+	VALIGND      $0x0e, Z27, Z28, Z30
+	VALIGND      $0x0f, Z27, Z28, Z31
+	VMULPS       Z30, Z6, Z16
+	VFMADD231PS  Z31, Z7, Z16
+	VFMADD231PS  Z28, Z8, Z16
+	VADDPS       Z15, Z12, Z12
+	VADDPS       Z16, Z12, Z12
+	CMPQ         hasres+104(FP), $0x00
+	JE           dwd1p2_noresu
+	VADDPS       (BX)(CX*1), Z12, Z12
+
+dwd1p2_noresu:
+	VMAXPS  Z10, Z12, Z12
+	VMINPS  Z11, Z12, Z12
+	VMOVUPS Z12, (BX)
+	JMP     dwd1p2_next
+
+dwd1p2_edge2:
+	VMOVUPS     (R12), Z18
+	VALIGND     $0x0e, Z13, Z18, Z20
+	VALIGND     $0x0f, Z13, Z18, Z21
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z20, Z0, Z12
+	VFMADD231PS Z21, Z1, Z12
+	VFMADD231PS Z18, Z2, Z12
+	VMOVUPS     (R13), Z23
+	VALIGND     $0x0e, Z13, Z23, Z25
+	VALIGND     $0x0f, Z13, Z23, Z26
+	VMULPS      Z25, Z3, Z15
+	VFMADD231PS Z26, Z4, Z15
+	VFMADD231PS Z23, Z5, Z15
+	VMOVUPS     (R14), Z28
+	VALIGND     $0x0e, Z13, Z28, Z30
+	VALIGND     $0x0f, Z13, Z28, Z31
+	VMULPS      Z30, Z6, Z16
+	VFMADD231PS Z31, Z7, Z16
+	VFMADD231PS Z28, Z8, Z16
+	VADDPS      Z15, Z12, Z12
+	VADDPS      Z16, Z12, Z12
+	CMPQ        hasres+104(FP), $0x00
+	JE          dwd1p2_norese2
+	VADDPS      (BX)(CX*1), Z12, Z12
+
+dwd1p2_norese2:
+	VMAXPS  Z10, Z12, Z12
+	VMINPS  Z11, Z12, Z12
+	VMOVUPS Z12, (BX)
+	JMP     dwd1p2_next
+
+dwd1p2_edge3:
+	VBROADCASTSD -8(R12), Z17
+	VMOVUPS      (R12), Z18
+	VALIGND      $0x0e, Z17, Z18, Z20
+	VALIGND      $0x0f, Z17, Z18, Z21
+	VMOVAPS      Z9, Z12
+	VFMADD231PS  Z20, Z0, Z12
+	VFMADD231PS  Z21, Z1, Z12
+	VFMADD231PS  Z18, Z2, Z12
+	VBROADCASTSD -8(R13), Z22
+	VMOVUPS      (R13), Z23
+	VALIGND      $0x0e, Z22, Z23, Z25
+	VALIGND      $0x0f, Z22, Z23, Z26
+	VMULPS       Z25, Z3, Z15
+	VFMADD231PS  Z26, Z4, Z15
+	VFMADD231PS  Z23, Z5, Z15
+	VBROADCASTSD -8(R14), Z27
+	VMOVUPS      (R14), Z28
+	VALIGND      $0x0e, Z27, Z28, Z30
+	VALIGND      $0x0f, Z27, Z28, Z31
+	VMULPS       Z30, Z6, Z16
+	VFMADD231PS  Z31, Z7, Z16
+	VFMADD231PS  Z28, Z8, Z16
+	VADDPS       Z15, Z12, Z12
+	VADDPS       Z16, Z12, Z12
+	CMPQ         hasres+104(FP), $0x00
+	JE           dwd1p2_norese3
+	VADDPS       (BX)(CX*1), Z12, Z12
+
+dwd1p2_norese3:
+	VMAXPS  Z10, Z12, Z12
+	VMINPS  Z11, Z12, Z12
+	VMOVUPS Z12, (BX)
+	JMP     dwd1p2_next
+
+dwd1p2_edge1:
+	KMOVW       (AX), K1
+	KMOVW       2(AX), K2
+	KMOVW       8(AX), K5
+	VMOVUPS.Z   -64(R12), K1, Z17
+	VMOVUPS.Z   (R12), K2, Z18
+	VALIGND     $0x0e, Z17, Z18, Z20
+	VALIGND     $0x0f, Z17, Z18, Z21
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z20, Z0, Z12
+	VFMADD231PS Z21, Z1, Z12
+	VFMADD231PS Z18, Z2, Z12
+	VMOVUPS.Z   -64(R13), K1, Z22
+	VMOVUPS.Z   (R13), K2, Z23
+	VALIGND     $0x0e, Z22, Z23, Z25
+	VALIGND     $0x0f, Z22, Z23, Z26
+	VMULPS      Z25, Z3, Z15
+	VFMADD231PS Z26, Z4, Z15
+	VFMADD231PS Z23, Z5, Z15
+	VMOVUPS.Z   -64(R14), K1, Z27
+	VMOVUPS.Z   (R14), K2, Z28
+	VALIGND     $0x0e, Z27, Z28, Z30
+	VALIGND     $0x0f, Z27, Z28, Z31
+	VMULPS      Z30, Z6, Z16
+	VFMADD231PS Z31, Z7, Z16
+	VFMADD231PS Z28, Z8, Z16
+	VADDPS      Z15, Z12, Z12
+	VADDPS      Z16, Z12, Z12
+	CMPQ        hasres+104(FP), $0x00
+	JE          dwd1p2_norese1
+	VMOVUPS.Z   (BX)(CX*1), K5, Z17
+	VADDPS      Z17, Z12, Z12
+
+dwd1p2_norese1:
+	VMAXPS   Z10, Z12, Z12
+	VMINPS   Z11, Z12, Z12
+	KORTESTW K5, K5
+	JCS      dwd1p2_full
+	VMOVUPS  Z12, K5, (BX)
+	JMP      dwd1p2_next
+
+dwd1p2_full:
+	VMOVUPS Z12, (BX)
+
+dwd1p2_next:
+	ADDQ $0x40, R12
+	ADDQ $0x40, R13
+	ADDQ $0x40, R14
+	ADDQ $0x40, BX
+	ADDQ $0x10, AX
+	DECQ R11
+	JNZ  dwd1p2_x
+	ADDQ DX, DI
+	ADDQ R8, SI
+	INCQ R10
+	DECQ R9
+	JNZ  dwd1p2_row
+
+dwd1p2_done:
+	VZEROUPPER
+	RET
+
 // func dw3x3s1FlatAVX512(out *float32, op int, src *float32, ldp int, w int, shift int, nch int, nblocks int, masks *uint16, wt *float32, bias *float32, bstep int, res *float32, hasres int, lo float32, hi float32)
 // Requires: AVX, AVX512F
 TEXT ·dw3x3s1FlatAVX512(SB), NOSPLIT, $0-120

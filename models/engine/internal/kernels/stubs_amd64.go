@@ -114,6 +114,33 @@ func dw3x3s2AVX512(out *float32, oh int, nfull int, mask int, ow int, pad *float
 //go:noescape
 func dw3x3s2DirectAVX512(out *float32, oh int, nblocks int, ow int, src *float32, w int, h int, iy int, pl int, zero *float32, masks *uint16, wt *float32, res *float32, hasres int, bias float32, lo float32, hi float32)
 
+// dw3x3s1p0DirectAVX512 computes oh output rows of ow values (nblocks blocks of 16, the
+// store masked by each block's mask table entry) of a 3x3 stride-1 depthwise
+// convolution with left pad 0 of the h x w plane src, whose first output
+// row reads input rows iy, iy+1, iy+2; rows outside the plane read the zero
+// row instead. Argument pl is unused.
+//
+//go:noescape
+func dw3x3s1p0DirectAVX512(out *float32, oh int, nblocks int, ow int, src *float32, w int, h int, iy int, pl int, zero *float32, masks *uint16, wt *float32, res *float32, hasres int, bias float32, lo float32, hi float32)
+
+// dw3x3s1p1DirectAVX512 computes oh output rows of ow values (nblocks blocks of 16, the
+// store masked by each block's mask table entry) of a 3x3 stride-1 depthwise
+// convolution with left pad 1 of the h x w plane src, whose first output
+// row reads input rows iy, iy+1, iy+2; rows outside the plane read the zero
+// row instead. Argument pl is unused.
+//
+//go:noescape
+func dw3x3s1p1DirectAVX512(out *float32, oh int, nblocks int, ow int, src *float32, w int, h int, iy int, pl int, zero *float32, masks *uint16, wt *float32, res *float32, hasres int, bias float32, lo float32, hi float32)
+
+// dw3x3s1p2DirectAVX512 computes oh output rows of ow values (nblocks blocks of 16, the
+// store masked by each block's mask table entry) of a 3x3 stride-1 depthwise
+// convolution with left pad 2 of the h x w plane src, whose first output
+// row reads input rows iy, iy+1, iy+2; rows outside the plane read the zero
+// row instead. Argument pl is unused.
+//
+//go:noescape
+func dw3x3s1p2DirectAVX512(out *float32, oh int, nblocks int, ow int, src *float32, w int, h int, iy int, pl int, zero *float32, masks *uint16, wt *float32, res *float32, hasres int, bias float32, lo float32, hi float32)
+
 // dw3x3s1FlatAVX512 computes nch channels of a 3x3 stride-1 depthwise convolution
 // whose output planes (op values apart at out) have the input planes' width w
 // (planes ldp values apart at src): nblocks blocks of 16 outputs each, tap

@@ -131,17 +131,22 @@ func evens(dst, src []float32) {
 	evensAVX512(&dst[0], &src[0], nb, (1<<min(in, 16))-1, (1<<max(in-16, 0))-1, (1<<t)-1)
 }
 
+// dwDirect1Enabled lets tests compare the in-place stride-1 kernels with
+// the copy and sweep they replace.
+var dwDirect1Enabled = true
+
 // dwDirect computes output rows [oy0, oy1) of channels [c0, c1) as
-// Depthwise.run on the in-place AVX-512 kernel, which needs no
+// Depthwise.run on the in-place AVX-512 kernels, which need no
 // zero-bordered copy of the input, and reports whether d takes that path.
 func dwDirect(d *Depthwise, dst []float32, sb srcBand, weights, bias, res []float32, c0, c1, oy0, oy1 int, lo, hi float32) bool {
-	if impl != ImplAVX512 || d.k != 3 || d.stride != 2 {
+	if impl != ImplAVX512 || d.k != 3 || (d.stride == 1 && !dwDirect1Enabled) {
 		return false
 	}
 	// The kernel reads the band as a plane of sb.rows rows: rows outside
 	// it are outside the image (RunBand checks), which it reads as zero.
 	src := sb.src
 	ip, op := sb.rows*d.w, d.oh*d.ow
+	iy := oy0*d.stride - d.padTop - sb.y0
 	for c := c0; c < c1; c++ {
 		var b float32
 		if bias != nil {
@@ -152,8 +157,23 @@ func dwDirect(d *Depthwise, dst []float32, sb srcBand, weights, bias, res []floa
 		if res != nil {
 			rp, hasRes = &res[c*op+oy0*d.ow : c*op+oy1*d.ow][0], 1
 		}
-		dw3x3s2DirectAVX512(&out[0], oy1-oy0, d.blocks, d.ow, &src[c*sb.ldp : c*sb.ldp+ip][0], d.w, sb.rows, oy0*d.stride-d.padTop-sb.y0, d.padLft,
-			&d.zero[0], &d.masks[0], &weights[9*c : 9*c+9][0], rp, hasRes, b, lo, hi)
+		in, wt := &src[c*sb.ldp : c*sb.ldp+ip][0], &weights[9*c : 9*c+9][0]
+		// Direct calls: through a function value the arguments would
+		// escape.
+		switch {
+		case d.stride == 2:
+			dw3x3s2DirectAVX512(&out[0], oy1-oy0, d.blocks, d.ow, in, d.w, sb.rows, iy, d.padLft,
+				&d.zero[0], &d.masks[0], wt, rp, hasRes, b, lo, hi)
+		case d.padLft == 0:
+			dw3x3s1p0DirectAVX512(&out[0], oy1-oy0, d.blocks, d.ow, in, d.w, sb.rows, iy, 0,
+				&d.zero[0], &d.masks[0], wt, rp, hasRes, b, lo, hi)
+		case d.padLft == 1:
+			dw3x3s1p1DirectAVX512(&out[0], oy1-oy0, d.blocks, d.ow, in, d.w, sb.rows, iy, 1,
+				&d.zero[0], &d.masks[0], wt, rp, hasRes, b, lo, hi)
+		default:
+			dw3x3s1p2DirectAVX512(&out[0], oy1-oy0, d.blocks, d.ow, in, d.w, sb.rows, iy, 2,
+				&d.zero[0], &d.masks[0], wt, rp, hasRes, b, lo, hi)
+		}
 	}
 	return true
 }

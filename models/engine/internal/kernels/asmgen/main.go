@@ -318,6 +318,9 @@ func depthwiseAVX512() {
 	dwKernel(1, evens, odds)
 	dwKernel(2, evens, odds)
 	dwDirectKernel(evens, odds)
+	for pl := 0; pl < 3; pl++ {
+		dwDirect1Kernel(pl)
+	}
 	dwFlatKernel()
 	copyRowsAVX512()
 	dwKernelAVX2(1)
@@ -1202,8 +1205,7 @@ func dwFlatKernel() {
 // or run past the plane. The arithmetic is dwKernel's, in the same order.
 //
 // At stride 2 this is about 1.5x the speed of copy and sweep on MoveNet's
-// layers; at stride 1, where every row has two edge blocks, the masked loads
-// cost more than the copy saves, so stride 1 keeps dwKernel.
+// layers. Stride 1 has its own kernel, dwDirect1Kernel.
 func dwDirectKernel(evens, odds Mem) {
 	const s = 2
 	name := "dw3x3s2DirectAVX512"
@@ -1252,21 +1254,7 @@ func dwDirectKernel(evens, odds Mem) {
 	SHLQ(U8(2), RAX)
 	NEGQ(RAX)
 	ADDQ(paramAddr("zero"), RAX)
-	for ky, p := range rows {
-		MOVQ(RAX, p)
-		LEAQ(Mem{Base: R10, Disp: ky}, R11)
-		CMPQ(R11, paramAddr("h"))
-		switch ky {
-		case 0:
-			CMOVQCS(RSI, p)
-		case 1:
-			LEAQ(Mem{Base: RSI, Index: R8, Scale: 1}, R11)
-			CMOVQCS(R11, p)
-		case 2:
-			LEAQ(Mem{Base: RSI, Index: R8, Scale: 2}, R11)
-			CMOVQCS(R11, p)
-		}
-	}
+	dwDirectRowPtrs(rows)
 	MOVQ(paramAddr("masks"), RAX)
 	MOVQ(RDI, RBX)
 	MOVQ(paramAddr("nblocks"), R11)
@@ -1350,6 +1338,211 @@ func dwDirectKernel(evens, odds Mem) {
 		ADDQ(R8, RSI)
 	}
 	ADDQ(U8(s), R10)
+	DECQ(R9)
+	JNZ(LabelRef(pre + "row"))
+	Label(pre + "done")
+	VZEROUPPER()
+	RET()
+}
+
+// dwDirectRowPtrs points rows[ky] at input row iy+ky (R10 + ky; row iy is at
+// SI, rows R8 bytes apart) where that lies in [0, h), else at AX (the zero
+// row).
+func dwDirectRowPtrs(rows []GPPhysical) {
+	for ky, p := range rows {
+		MOVQ(RAX, p)
+		LEAQ(Mem{Base: R10, Disp: ky}, R11)
+		CMPQ(R11, paramAddr("h"))
+		switch ky {
+		case 0:
+			CMOVQCS(RSI, p)
+		case 1:
+			LEAQ(Mem{Base: RSI, Index: R8, Scale: 1}, R11)
+			CMOVQCS(R11, p)
+		case 2:
+			LEAQ(Mem{Base: RSI, Index: R8, Scale: 2}, R11)
+			CMOVQCS(R11, p)
+		}
+	}
+}
+
+// dwDirect1Kernel is dwKernel for stride 1 and left pad pl, reading the
+// input plane in place as dwDirectKernel does. Block b of a row covers
+// outputs [16b, 16b+16), whose tap kx reads columns 16b+kx-pl on; it loads
+// three aligned vectors of each input row, columns 16b-16, 16b and 16b+16
+// on, and takes each tap from two of them with VALIGND (or as the middle
+// one, for kx = pl). dwKernel instead loads 32 values from column 16b-pl of
+// the zero-bordered copy; on a row that starts on a cache line (Lightning's
+// 96 and 48 wide planes) those loads all straddle two lines, which on the
+// cores measured cost nearly as much as the arithmetic. Vectors outside the
+// plane load under masks from a table (see planDirect), as the stride-2
+// kernel's, except where a vector lies wholly outside it (the first and
+// last block of a row whose width is a multiple of 16): that one is zero.
+// Of an outer vector only the pl or 2-pl lanes next to the middle one reach
+// a tap, so inner blocks broadcast those instead of loading 16 values.
+// The arithmetic is dwKernel's, in the same order.
+//
+// On Lightning's planes this is about 1.4x (48x48) to 1.6x (96x96) the
+// speed of copy and sweep; with all three vectors loaded whole, and the
+// edge blocks under masks, it was barely faster than the copy.
+func dwDirect1Kernel(pl int) {
+	name := fmt.Sprintf("dw3x3s1p%dDirectAVX512", pl)
+	TEXT(name, NOSPLIT, dwDirectSig)
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s computes oh output rows of ow values (nblocks blocks of 16, the", name),
+		"store masked by each block's mask table entry) of a 3x3 stride-1 depthwise",
+		fmt.Sprintf("convolution with left pad %d of the h x w plane src, whose first output", pl),
+		"row reads input rows iy, iy+1, iy+2; rows outside the plane read the zero",
+		"row instead. Argument pl is unused.")
+	Load(Param("out"), RDI)
+	Load(Param("oh"), R9)
+	Load(Param("ow"), RDX)
+	SHLQ(U8(2), RDX)
+	Load(Param("w"), R8)
+	SHLQ(U8(2), R8)
+	Load(Param("iy"), R10)
+	// SI = src + iy*w: row iy, kept as the rows advance though it may lie
+	// outside the plane (it is then not read).
+	MOVQ(R10, RSI)
+	IMULQ(R8, RSI)
+	ADDQ(paramAddr("src"), RSI)
+	Load(Param("wt"), RCX)
+	for i := 0; i < 9; i++ {
+		VBROADCASTSS(Mem{Base: RCX, Disp: 4 * i}, zmm(i))
+	}
+	// CX = res - out, so the residual of the output at (BX) is at (BX)(CX*1).
+	Load(Param("res"), RCX)
+	SUBQ(RDI, RCX)
+	VBROADCASTSS(paramAddr("bias"), Z9)
+	VBROADCASTSS(paramAddr("lo"), Z10)
+	VBROADCASTSS(paramAddr("hi"), Z11)
+	pre := fmt.Sprintf("dwd1p%d_", pl)
+	VXORPS(Z13, Z13, Z13)
+	rows := []GPPhysical{R12, R13, R14}
+	accs := []VecPhysical{Z12, Z15, Z16}
+	TESTQ(R9, R9)
+	JZ(LabelRef(pre + "done"))
+	Label(pre + "row")
+	MOVQ(paramAddr("zero"), RAX)
+	dwDirectRowPtrs(rows)
+	MOVQ(paramAddr("masks"), RAX)
+	MOVQ(RDI, RBX)
+	MOVQ(paramAddr("nblocks"), R11)
+	Label(pre + "x")
+	// Vector v of the three (columns 16b-16, 16b, 16b+16 on) is needed
+	// when a tap reads it: the first for pl > 0, the last for pl < 2.
+	need := [3]bool{pl > 0, true, pl < 2}
+	// body emits one block: edge 1 with vector v loaded under the block's
+	// mask K1+v (entry v) and the store under K5 (entry 4); edge 2 and 3
+	// with the first or the last vector zero (Z13), the rest unmasked: the
+	// first and last block of a row inside a plane of 16k columns; edge 0
+	// all unmasked.
+	body := func(edge int, sfx string) {
+		masked := edge == 1
+		kregs := [3]OpmaskPhysical{K1, K2, K3}
+		if masked {
+			for v, k := range kregs {
+				if need[v] {
+					KMOVW(Mem{Base: RAX, Disp: 2 * v}, k)
+				}
+			}
+			KMOVW(Mem{Base: RAX, Disp: 8}, K5)
+		}
+		for r, p := range rows {
+			var vec [3]VecPhysical
+			for v := range vec {
+				vec[v] = zmm(17 + 5*r + v)
+				if !need[v] {
+					continue
+				}
+				m := Mem{Base: p, Disp: 64 * (v - 1)}
+				switch {
+				case masked:
+					VMOVUPS_Z(m, kregs[v], vec[v])
+				case v == 1:
+					VMOVUPS(m, vec[v])
+				case (edge == 2 && v == 0) || (edge == 3 && v == 2):
+					vec[v] = Z13
+				case pl == 1 && v == 0:
+					// Only the last lane (column 16b-1) or the first
+					// two (16b+16, 16b+17) of an outer vector reach a
+					// tap: a broadcast of them is one narrow load.
+					VBROADCASTSS(Mem{Base: p, Disp: -4}, vec[v])
+				case v == 0:
+					VBROADCASTSD(Mem{Base: p, Disp: -8}, vec[v])
+				case pl == 1:
+					VBROADCASTSS(m, vec[v])
+				default:
+					VBROADCASTSD(m, vec[v])
+				}
+			}
+			var taps [3]Op
+			tmp := 20 + 5*r // two temporaries: the taps other than kx = pl
+			for kx := range taps {
+				o := kx - pl
+				if o == 0 {
+					taps[kx] = vec[1]
+					continue
+				}
+				t := zmm(tmp)
+				tmp++
+				if o < 0 {
+					VALIGND(U8(16+o), vec[0], vec[1], t)
+				} else {
+					VALIGND(U8(o), vec[1], vec[2], t)
+				}
+				taps[kx] = t
+			}
+			dwRowTapsAVX512(r, taps, accs)
+		}
+		VADDPS(Z15, Z12, Z12)
+		VADDPS(Z16, Z12, Z12)
+		CMPQ(paramAddr("hasres"), U8(0))
+		JE(LabelRef(pre + "nores" + sfx))
+		if masked {
+			VMOVUPS_Z(Mem{Base: RBX, Index: RCX, Scale: 1}, K5, Z17)
+			VADDPS(Z17, Z12, Z12)
+		} else {
+			VADDPS(Mem{Base: RBX, Index: RCX, Scale: 1}, Z12, Z12)
+		}
+		Label(pre + "nores" + sfx)
+		VMAXPS(Z10, Z12, Z12)
+		VMINPS(Z11, Z12, Z12)
+		if !masked {
+			VMOVUPS(Z12, Mem{Base: RBX})
+			JMP(LabelRef(pre + "next"))
+			return
+		}
+		// A row's first block is masked for its loads only: it stores
+		// whole, as dwKernel's blocks do (see dwFlatKernel).
+		KORTESTW(K5, K5)
+		JCS(LabelRef(pre + "full"))
+		VMOVUPS(Z12, K5, Mem{Base: RBX})
+		JMP(LabelRef(pre + "next"))
+		Label(pre + "full")
+		VMOVUPS(Z12, Mem{Base: RBX})
+	}
+	// Entry 5 of a block's masks says which body it takes.
+	for _, e := range []int{1, 2, 3} {
+		CMPW(Mem{Base: RAX, Disp: 10}, U8(e))
+		JE(LabelRef(fmt.Sprintf("%sedge%d", pre, e)))
+	}
+	body(0, "u")
+	for _, e := range []int{2, 3, 1} {
+		Label(fmt.Sprintf("%sedge%d", pre, e))
+		body(e, fmt.Sprintf("e%d", e))
+	}
+	Label(pre + "next")
+	for _, p := range rows {
+		ADDQ(U8(64), p)
+	}
+	ADDQ(U8(64), RBX)
+	ADDQ(U8(16), RAX)
+	DECQ(R11)
+	JNZ(LabelRef(pre + "x"))
+	ADDQ(RDX, RDI)
+	ADDQ(R8, RSI)
+	INCQ(R10)
 	DECQ(R9)
 	JNZ(LabelRef(pre + "row"))
 	Label(pre + "done")
