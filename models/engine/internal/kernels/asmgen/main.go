@@ -444,21 +444,9 @@ func dwKernel(s int, evens, odds Mem) {
 			}
 			dwRowTapsAVX512(r, taps, accs)
 		}
-		VADDPS(Z15, Z12, Z12)
-		VADDPS(Z16, Z12, Z12)
 		skip := fmt.Sprintf("dws%d_nores%d", s, len(dwLabels))
 		dwLabels = append(dwLabels, skip)
-		CMPQ(paramAddr("hasres"), U8(0))
-		JE(LabelRef(skip))
-		if tail {
-			VMOVUPS_Z(Mem{Base: RBX, Index: RCX, Scale: 1}, K1, Z17)
-			VADDPS(Z17, Z12, Z12)
-		} else {
-			VADDPS(Mem{Base: RBX, Index: RCX, Scale: 1}, Z12, Z12)
-		}
-		Label(skip)
-		VMAXPS(Z10, Z12, Z12)
-		VMINPS(Z11, Z12, Z12)
+		dwSum(skip, tail, K1)
 	}
 	dwRows(fmt.Sprintf("dws%d_", s), s, 64,
 		func() {
@@ -1216,31 +1204,8 @@ func dwDirectKernel(evens, odds Mem) {
 		"convolution of the h x w plane src with left pad pl, whose first output row",
 		"reads input rows iy, iy+1, iy+2; rows outside the plane read the zero row",
 		"instead.")
-	Load(Param("out"), RDI)
-	Load(Param("oh"), R9)
-	Load(Param("ow"), RDX)
-	SHLQ(U8(2), RDX)
-	Load(Param("w"), R8)
-	SHLQ(U8(2), R8)
-	Load(Param("iy"), R10)
-	// SI = src + iy*w - pl: row iy's block 0 loads, kept as the rows
-	// advance though it may lie outside the plane (it is then not read).
-	MOVQ(R10, RSI)
-	IMULQ(R8, RSI)
-	Load(Param("pl"), RAX)
-	SHLQ(U8(2), RAX)
-	SUBQ(RAX, RSI)
-	ADDQ(paramAddr("src"), RSI)
-	Load(Param("wt"), RCX)
-	for i := 0; i < 9; i++ {
-		VBROADCASTSS(Mem{Base: RCX, Disp: 4 * i}, zmm(i))
-	}
-	// CX = res - out, so the residual of the output at (BX) is at (BX)(CX*1).
-	Load(Param("res"), RCX)
-	SUBQ(RDI, RCX)
-	VBROADCASTSS(paramAddr("bias"), Z9)
-	VBROADCASTSS(paramAddr("lo"), Z10)
-	VBROADCASTSS(paramAddr("hi"), Z11)
+	// SI = src + iy*w - pl: row iy's block 0 loads.
+	dwDirectParams(true)
 	VMOVUPS(evens, Z13)
 	VMOVUPS(odds, Z14)
 	pre := "dwd2_"
@@ -1297,19 +1262,7 @@ func dwDirectKernel(evens, odds Mem) {
 			taps := [3]Op{Z19, Z20, Z21}
 			dwRowTapsAVX512(r, taps, accs)
 		}
-		VADDPS(Z15, Z12, Z12)
-		VADDPS(Z16, Z12, Z12)
-		CMPQ(paramAddr("hasres"), U8(0))
-		JE(LabelRef(pre + "nores" + sfx))
-		if masked {
-			VMOVUPS_Z(Mem{Base: RBX, Index: RCX, Scale: 1}, K5, Z17)
-			VADDPS(Z17, Z12, Z12)
-		} else {
-			VADDPS(Mem{Base: RBX, Index: RCX, Scale: 1}, Z12, Z12)
-		}
-		Label(pre + "nores" + sfx)
-		VMAXPS(Z10, Z12, Z12)
-		VMINPS(Z11, Z12, Z12)
+		dwSum(pre+"nores"+sfx, masked, K5)
 		if masked {
 			VMOVUPS(Z12, K5, Mem{Base: RBX})
 		} else {
@@ -1343,6 +1296,58 @@ func dwDirectKernel(evens, odds Mem) {
 	Label(pre + "done")
 	VZEROUPPER()
 	RET()
+}
+
+// dwDirectParams loads the arguments of the in-place kernels: DI out, R9
+// oh, DX and R8 the output and input rows in bytes, R10 iy, SI src + iy*w
+// (less pl when subPl), kept as the rows advance though it may lie outside
+// the plane (it is then not read); the weights in Z0-Z8, bias Z9, clamp
+// bounds Z10, Z11, and CX = res - out, so that the residual of the output
+// at (BX) is at (BX)(CX*1).
+func dwDirectParams(subPl bool) {
+	Load(Param("out"), RDI)
+	Load(Param("oh"), R9)
+	Load(Param("ow"), RDX)
+	SHLQ(U8(2), RDX)
+	Load(Param("w"), R8)
+	SHLQ(U8(2), R8)
+	Load(Param("iy"), R10)
+	MOVQ(R10, RSI)
+	IMULQ(R8, RSI)
+	if subPl {
+		Load(Param("pl"), RAX)
+		SHLQ(U8(2), RAX)
+		SUBQ(RAX, RSI)
+	}
+	ADDQ(paramAddr("src"), RSI)
+	Load(Param("wt"), RCX)
+	for i := 0; i < 9; i++ {
+		VBROADCASTSS(Mem{Base: RCX, Disp: 4 * i}, zmm(i))
+	}
+	Load(Param("res"), RCX)
+	SUBQ(RDI, RCX)
+	VBROADCASTSS(paramAddr("bias"), Z9)
+	VBROADCASTSS(paramAddr("lo"), Z10)
+	VBROADCASTSS(paramAddr("hi"), Z11)
+}
+
+// dwSum ends a block of the 3x3 AVX-512 kernels: the three row
+// accumulators summed into Z12, the residual at (BX)(CX*1) added (loaded
+// under k when masked) and the clamp; nores labels the clamp.
+func dwSum(nores string, masked bool, k OpmaskPhysical) {
+	VADDPS(Z15, Z12, Z12)
+	VADDPS(Z16, Z12, Z12)
+	CMPQ(paramAddr("hasres"), U8(0))
+	JE(LabelRef(nores))
+	if masked {
+		VMOVUPS_Z(Mem{Base: RBX, Index: RCX, Scale: 1}, k, Z17)
+		VADDPS(Z17, Z12, Z12)
+	} else {
+		VADDPS(Mem{Base: RBX, Index: RCX, Scale: 1}, Z12, Z12)
+	}
+	Label(nores)
+	VMAXPS(Z10, Z12, Z12)
+	VMINPS(Z11, Z12, Z12)
 }
 
 // dwDirectRowPtrs points rows[ky] at input row iy+ky (R10 + ky; row iy is at
@@ -1394,28 +1399,8 @@ func dwDirect1Kernel(pl int) {
 		fmt.Sprintf("convolution with left pad %d of the h x w plane src, whose first output", pl),
 		"row reads input rows iy, iy+1, iy+2; rows outside the plane read the zero",
 		"row instead. Argument pl is unused.")
-	Load(Param("out"), RDI)
-	Load(Param("oh"), R9)
-	Load(Param("ow"), RDX)
-	SHLQ(U8(2), RDX)
-	Load(Param("w"), R8)
-	SHLQ(U8(2), R8)
-	Load(Param("iy"), R10)
-	// SI = src + iy*w: row iy, kept as the rows advance though it may lie
-	// outside the plane (it is then not read).
-	MOVQ(R10, RSI)
-	IMULQ(R8, RSI)
-	ADDQ(paramAddr("src"), RSI)
-	Load(Param("wt"), RCX)
-	for i := 0; i < 9; i++ {
-		VBROADCASTSS(Mem{Base: RCX, Disp: 4 * i}, zmm(i))
-	}
-	// CX = res - out, so the residual of the output at (BX) is at (BX)(CX*1).
-	Load(Param("res"), RCX)
-	SUBQ(RDI, RCX)
-	VBROADCASTSS(paramAddr("bias"), Z9)
-	VBROADCASTSS(paramAddr("lo"), Z10)
-	VBROADCASTSS(paramAddr("hi"), Z11)
+	// SI = src + iy*w: row iy.
+	dwDirectParams(false)
 	pre := fmt.Sprintf("dwd1p%d_", pl)
 	VXORPS(Z13, Z13, Z13)
 	rows := []GPPhysical{R12, R13, R14}
@@ -1495,19 +1480,7 @@ func dwDirect1Kernel(pl int) {
 			}
 			dwRowTapsAVX512(r, taps, accs)
 		}
-		VADDPS(Z15, Z12, Z12)
-		VADDPS(Z16, Z12, Z12)
-		CMPQ(paramAddr("hasres"), U8(0))
-		JE(LabelRef(pre + "nores" + sfx))
-		if masked {
-			VMOVUPS_Z(Mem{Base: RBX, Index: RCX, Scale: 1}, K5, Z17)
-			VADDPS(Z17, Z12, Z12)
-		} else {
-			VADDPS(Mem{Base: RBX, Index: RCX, Scale: 1}, Z12, Z12)
-		}
-		Label(pre + "nores" + sfx)
-		VMAXPS(Z10, Z12, Z12)
-		VMINPS(Z11, Z12, Z12)
+		dwSum(pre+"nores"+sfx, masked, K5)
 		if !masked {
 			VMOVUPS(Z12, Mem{Base: RBX})
 			JMP(LabelRef(pre + "next"))
