@@ -3221,7 +3221,7 @@ dwd2_done:
 	RET
 
 // func dw3x3s1p0DirectAVX512(out *float32, oh int, nblocks int, ow int, src *float32, w int, h int, iy int, pl int, zero *float32, masks *uint16, wt *float32, res *float32, hasres int, bias float32, lo float32, hi float32)
-// Requires: AVX, AVX512DQ, AVX512F, CMOV
+// Requires: AVX, AVX512F, CMOV
 TEXT ·dw3x3s1p0DirectAVX512(SB), NOSPLIT, $0-124
 	MOVQ         out+0(FP), DI
 	MOVQ         oh+8(FP), R9
@@ -3248,7 +3248,7 @@ TEXT ·dw3x3s1p0DirectAVX512(SB), NOSPLIT, $0-124
 	VBROADCASTSS bias+112(FP), Z9
 	VBROADCASTSS lo+116(FP), Z10
 	VBROADCASTSS hi+120(FP), Z11
-	VXORPS       Z13, Z13, Z13
+	VPXORD       Z13, Z13, Z13
 	TESTQ        R9, R9
 	JZ           dwd1p0_done
 
@@ -3443,7 +3443,7 @@ dwd1p0_done:
 	RET
 
 // func dw3x3s1p1DirectAVX512(out *float32, oh int, nblocks int, ow int, src *float32, w int, h int, iy int, pl int, zero *float32, masks *uint16, wt *float32, res *float32, hasres int, bias float32, lo float32, hi float32)
-// Requires: AVX, AVX512DQ, AVX512F, CMOV
+// Requires: AVX, AVX512F, CMOV
 TEXT ·dw3x3s1p1DirectAVX512(SB), NOSPLIT, $0-124
 	MOVQ         out+0(FP), DI
 	MOVQ         oh+8(FP), R9
@@ -3470,7 +3470,7 @@ TEXT ·dw3x3s1p1DirectAVX512(SB), NOSPLIT, $0-124
 	VBROADCASTSS bias+112(FP), Z9
 	VBROADCASTSS lo+116(FP), Z10
 	VBROADCASTSS hi+120(FP), Z11
-	VXORPS       Z13, Z13, Z13
+	VPXORD       Z13, Z13, Z13
 	TESTQ        R9, R9
 	JZ           dwd1p1_done
 
@@ -3675,7 +3675,7 @@ dwd1p1_done:
 	RET
 
 // func dw3x3s1p2DirectAVX512(out *float32, oh int, nblocks int, ow int, src *float32, w int, h int, iy int, pl int, zero *float32, masks *uint16, wt *float32, res *float32, hasres int, bias float32, lo float32, hi float32)
-// Requires: AVX, AVX512DQ, AVX512F, CMOV
+// Requires: AVX, AVX512F, CMOV
 TEXT ·dw3x3s1p2DirectAVX512(SB), NOSPLIT, $0-124
 	MOVQ         out+0(FP), DI
 	MOVQ         oh+8(FP), R9
@@ -3702,7 +3702,7 @@ TEXT ·dw3x3s1p2DirectAVX512(SB), NOSPLIT, $0-124
 	VBROADCASTSS bias+112(FP), Z9
 	VBROADCASTSS lo+116(FP), Z10
 	VBROADCASTSS hi+120(FP), Z11
-	VXORPS       Z13, Z13, Z13
+	VPXORD       Z13, Z13, Z13
 	TESTQ        R9, R9
 	JZ           dwd1p2_done
 

@@ -1402,7 +1402,7 @@ func dwDirect1Kernel(pl int) {
 	// SI = src + iy*w: row iy.
 	dwDirectParams(false)
 	pre := fmt.Sprintf("dwd1p%d_", pl)
-	VXORPS(Z13, Z13, Z13)
+	VPXORD(Z13, Z13, Z13) // AVX512F (VXORPS on a ZMM is AVX512DQ)
 	rows := []GPPhysical{R12, R13, R14}
 	accs := []VecPhysical{Z12, Z15, Z16}
 	TESTQ(R9, R9)
