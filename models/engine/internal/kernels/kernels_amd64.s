@@ -3273,12 +3273,8 @@ dwd1p0_row:
 	MOVQ    nblocks+16(FP), R11
 
 dwd1p0_x:
-	CMPW         10(AX), $0x01
-	JE           dwd1p0_edge1
-	CMPW         10(AX), $0x02
-	JE           dwd1p0_edge2
-	CMPW         10(AX), $0x03
-	JE           dwd1p0_edge3
+	CMPW         10(AX), $0x00
+	JNE          dwd1p0_edge
 	VMOVUPS      (R12), Z18
 	VBROADCASTSD 64(R12), Z19
 	VALIGND      $0x01, Z18, Z19, Z20
@@ -3308,6 +3304,42 @@ dwd1p0_x:
 	VADDPS       (BX)(CX*1), Z12, Z12
 
 dwd1p0_noresu:
+	VMAXPS  Z10, Z12, Z12
+	VMINPS  Z11, Z12, Z12
+	VMOVUPS Z12, (BX)
+	JMP     dwd1p0_next
+
+dwd1p0_edge:
+	CMPW        10(AX), $0x01
+	JE          dwd1p0_edge1
+	CMPW        10(AX), $0x02
+	JE          dwd1p0_edge2
+	VMOVUPS     (R12), Z18
+	VALIGND     $0x01, Z18, Z13, Z20
+	VALIGND     $0x02, Z18, Z13, Z21
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z18, Z0, Z12
+	VFMADD231PS Z20, Z1, Z12
+	VFMADD231PS Z21, Z2, Z12
+	VMOVUPS     (R13), Z23
+	VALIGND     $0x01, Z23, Z13, Z25
+	VALIGND     $0x02, Z23, Z13, Z26
+	VMULPS      Z23, Z3, Z15
+	VFMADD231PS Z25, Z4, Z15
+	VFMADD231PS Z26, Z5, Z15
+	VMOVUPS     (R14), Z28
+	VALIGND     $0x01, Z28, Z13, Z30
+	VALIGND     $0x02, Z28, Z13, Z31
+	VMULPS      Z28, Z6, Z16
+	VFMADD231PS Z30, Z7, Z16
+	VFMADD231PS Z31, Z8, Z16
+	VADDPS      Z15, Z12, Z12
+	VADDPS      Z16, Z12, Z12
+	CMPQ        hasres+104(FP), $0x00
+	JE          dwd1p0_norese3
+	VADDPS      (BX)(CX*1), Z12, Z12
+
+dwd1p0_norese3:
 	VMAXPS  Z10, Z12, Z12
 	VMINPS  Z11, Z12, Z12
 	VMOVUPS Z12, (BX)
@@ -3343,38 +3375,6 @@ dwd1p0_edge2:
 	VADDPS       (BX)(CX*1), Z12, Z12
 
 dwd1p0_norese2:
-	VMAXPS  Z10, Z12, Z12
-	VMINPS  Z11, Z12, Z12
-	VMOVUPS Z12, (BX)
-	JMP     dwd1p0_next
-
-dwd1p0_edge3:
-	VMOVUPS     (R12), Z18
-	VALIGND     $0x01, Z18, Z13, Z20
-	VALIGND     $0x02, Z18, Z13, Z21
-	VMOVAPS     Z9, Z12
-	VFMADD231PS Z18, Z0, Z12
-	VFMADD231PS Z20, Z1, Z12
-	VFMADD231PS Z21, Z2, Z12
-	VMOVUPS     (R13), Z23
-	VALIGND     $0x01, Z23, Z13, Z25
-	VALIGND     $0x02, Z23, Z13, Z26
-	VMULPS      Z23, Z3, Z15
-	VFMADD231PS Z25, Z4, Z15
-	VFMADD231PS Z26, Z5, Z15
-	VMOVUPS     (R14), Z28
-	VALIGND     $0x01, Z28, Z13, Z30
-	VALIGND     $0x02, Z28, Z13, Z31
-	VMULPS      Z28, Z6, Z16
-	VFMADD231PS Z30, Z7, Z16
-	VFMADD231PS Z31, Z8, Z16
-	VADDPS      Z15, Z12, Z12
-	VADDPS      Z16, Z12, Z12
-	CMPQ        hasres+104(FP), $0x00
-	JE          dwd1p0_norese3
-	VADDPS      (BX)(CX*1), Z12, Z12
-
-dwd1p0_norese3:
 	VMAXPS  Z10, Z12, Z12
 	VMINPS  Z11, Z12, Z12
 	VMOVUPS Z12, (BX)
@@ -3495,12 +3495,8 @@ dwd1p1_row:
 	MOVQ    nblocks+16(FP), R11
 
 dwd1p1_x:
-	CMPW         10(AX), $0x01
-	JE           dwd1p1_edge1
-	CMPW         10(AX), $0x02
-	JE           dwd1p1_edge2
-	CMPW         10(AX), $0x03
-	JE           dwd1p1_edge3
+	CMPW         10(AX), $0x00
+	JNE          dwd1p1_edge
 	VBROADCASTSS -4(R12), Z17
 	VMOVUPS      (R12), Z18
 	VBROADCASTSS 64(R12), Z19
@@ -3538,6 +3534,45 @@ dwd1p1_noresu:
 	VMOVUPS Z12, (BX)
 	JMP     dwd1p1_next
 
+dwd1p1_edge:
+	CMPW         10(AX), $0x01
+	JE           dwd1p1_edge1
+	CMPW         10(AX), $0x02
+	JE           dwd1p1_edge2
+	VBROADCASTSS -4(R12), Z17
+	VMOVUPS      (R12), Z18
+	VALIGND      $0x0f, Z17, Z18, Z20
+	VALIGND      $0x01, Z18, Z13, Z21
+	VMOVAPS      Z9, Z12
+	VFMADD231PS  Z20, Z0, Z12
+	VFMADD231PS  Z18, Z1, Z12
+	VFMADD231PS  Z21, Z2, Z12
+	VBROADCASTSS -4(R13), Z22
+	VMOVUPS      (R13), Z23
+	VALIGND      $0x0f, Z22, Z23, Z25
+	VALIGND      $0x01, Z23, Z13, Z26
+	VMULPS       Z25, Z3, Z15
+	VFMADD231PS  Z23, Z4, Z15
+	VFMADD231PS  Z26, Z5, Z15
+	VBROADCASTSS -4(R14), Z27
+	VMOVUPS      (R14), Z28
+	VALIGND      $0x0f, Z27, Z28, Z30
+	VALIGND      $0x01, Z28, Z13, Z31
+	VMULPS       Z30, Z6, Z16
+	VFMADD231PS  Z28, Z7, Z16
+	VFMADD231PS  Z31, Z8, Z16
+	VADDPS       Z15, Z12, Z12
+	VADDPS       Z16, Z12, Z12
+	CMPQ         hasres+104(FP), $0x00
+	JE           dwd1p1_norese3
+	VADDPS       (BX)(CX*1), Z12, Z12
+
+dwd1p1_norese3:
+	VMAXPS  Z10, Z12, Z12
+	VMINPS  Z11, Z12, Z12
+	VMOVUPS Z12, (BX)
+	JMP     dwd1p1_next
+
 dwd1p1_edge2:
 	VMOVUPS      (R12), Z18
 	VBROADCASTSS 64(R12), Z19
@@ -3568,41 +3603,6 @@ dwd1p1_edge2:
 	VADDPS       (BX)(CX*1), Z12, Z12
 
 dwd1p1_norese2:
-	VMAXPS  Z10, Z12, Z12
-	VMINPS  Z11, Z12, Z12
-	VMOVUPS Z12, (BX)
-	JMP     dwd1p1_next
-
-dwd1p1_edge3:
-	VBROADCASTSS -4(R12), Z17
-	VMOVUPS      (R12), Z18
-	VALIGND      $0x0f, Z17, Z18, Z20
-	VALIGND      $0x01, Z18, Z13, Z21
-	VMOVAPS      Z9, Z12
-	VFMADD231PS  Z20, Z0, Z12
-	VFMADD231PS  Z18, Z1, Z12
-	VFMADD231PS  Z21, Z2, Z12
-	VBROADCASTSS -4(R13), Z22
-	VMOVUPS      (R13), Z23
-	VALIGND      $0x0f, Z22, Z23, Z25
-	VALIGND      $0x01, Z23, Z13, Z26
-	VMULPS       Z25, Z3, Z15
-	VFMADD231PS  Z23, Z4, Z15
-	VFMADD231PS  Z26, Z5, Z15
-	VBROADCASTSS -4(R14), Z27
-	VMOVUPS      (R14), Z28
-	VALIGND      $0x0f, Z27, Z28, Z30
-	VALIGND      $0x01, Z28, Z13, Z31
-	VMULPS       Z30, Z6, Z16
-	VFMADD231PS  Z28, Z7, Z16
-	VFMADD231PS  Z31, Z8, Z16
-	VADDPS       Z15, Z12, Z12
-	VADDPS       Z16, Z12, Z12
-	CMPQ         hasres+104(FP), $0x00
-	JE           dwd1p1_norese3
-	VADDPS       (BX)(CX*1), Z12, Z12
-
-dwd1p1_norese3:
 	VMAXPS  Z10, Z12, Z12
 	VMINPS  Z11, Z12, Z12
 	VMOVUPS Z12, (BX)
@@ -3727,12 +3727,8 @@ dwd1p2_row:
 	MOVQ    nblocks+16(FP), R11
 
 dwd1p2_x:
-	CMPW         10(AX), $0x01
-	JE           dwd1p2_edge1
-	CMPW         10(AX), $0x02
-	JE           dwd1p2_edge2
-	CMPW         10(AX), $0x03
-	JE           dwd1p2_edge3
+	CMPW         10(AX), $0x00
+	JNE          dwd1p2_edge
 	VBROADCASTSD -8(R12), Z17
 	VMOVUPS      (R12), Z18
 	VALIGND      $0x0e, Z17, Z18, Z20
@@ -3767,39 +3763,11 @@ dwd1p2_noresu:
 	VMOVUPS Z12, (BX)
 	JMP     dwd1p2_next
 
-dwd1p2_edge2:
-	VMOVUPS     (R12), Z18
-	VALIGND     $0x0e, Z13, Z18, Z20
-	VALIGND     $0x0f, Z13, Z18, Z21
-	VMOVAPS     Z9, Z12
-	VFMADD231PS Z20, Z0, Z12
-	VFMADD231PS Z21, Z1, Z12
-	VFMADD231PS Z18, Z2, Z12
-	VMOVUPS     (R13), Z23
-	VALIGND     $0x0e, Z13, Z23, Z25
-	VALIGND     $0x0f, Z13, Z23, Z26
-	VMULPS      Z25, Z3, Z15
-	VFMADD231PS Z26, Z4, Z15
-	VFMADD231PS Z23, Z5, Z15
-	VMOVUPS     (R14), Z28
-	VALIGND     $0x0e, Z13, Z28, Z30
-	VALIGND     $0x0f, Z13, Z28, Z31
-	VMULPS      Z30, Z6, Z16
-	VFMADD231PS Z31, Z7, Z16
-	VFMADD231PS Z28, Z8, Z16
-	VADDPS      Z15, Z12, Z12
-	VADDPS      Z16, Z12, Z12
-	CMPQ        hasres+104(FP), $0x00
-	JE          dwd1p2_norese2
-	VADDPS      (BX)(CX*1), Z12, Z12
-
-dwd1p2_norese2:
-	VMAXPS  Z10, Z12, Z12
-	VMINPS  Z11, Z12, Z12
-	VMOVUPS Z12, (BX)
-	JMP     dwd1p2_next
-
-dwd1p2_edge3:
+dwd1p2_edge:
+	CMPW         10(AX), $0x01
+	JE           dwd1p2_edge1
+	CMPW         10(AX), $0x02
+	JE           dwd1p2_edge2
 	VBROADCASTSD -8(R12), Z17
 	VMOVUPS      (R12), Z18
 	VALIGND      $0x0e, Z17, Z18, Z20
@@ -3829,6 +3797,38 @@ dwd1p2_edge3:
 	VADDPS       (BX)(CX*1), Z12, Z12
 
 dwd1p2_norese3:
+	VMAXPS  Z10, Z12, Z12
+	VMINPS  Z11, Z12, Z12
+	VMOVUPS Z12, (BX)
+	JMP     dwd1p2_next
+
+dwd1p2_edge2:
+	VMOVUPS     (R12), Z18
+	VALIGND     $0x0e, Z13, Z18, Z20
+	VALIGND     $0x0f, Z13, Z18, Z21
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z20, Z0, Z12
+	VFMADD231PS Z21, Z1, Z12
+	VFMADD231PS Z18, Z2, Z12
+	VMOVUPS     (R13), Z23
+	VALIGND     $0x0e, Z13, Z23, Z25
+	VALIGND     $0x0f, Z13, Z23, Z26
+	VMULPS      Z25, Z3, Z15
+	VFMADD231PS Z26, Z4, Z15
+	VFMADD231PS Z23, Z5, Z15
+	VMOVUPS     (R14), Z28
+	VALIGND     $0x0e, Z13, Z28, Z30
+	VALIGND     $0x0f, Z13, Z28, Z31
+	VMULPS      Z30, Z6, Z16
+	VFMADD231PS Z31, Z7, Z16
+	VFMADD231PS Z28, Z8, Z16
+	VADDPS      Z15, Z12, Z12
+	VADDPS      Z16, Z12, Z12
+	CMPQ        hasres+104(FP), $0x00
+	JE          dwd1p2_norese2
+	VADDPS      (BX)(CX*1), Z12, Z12
+
+dwd1p2_norese2:
 	VMAXPS  Z10, Z12, Z12
 	VMINPS  Z11, Z12, Z12
 	VMOVUPS Z12, (BX)

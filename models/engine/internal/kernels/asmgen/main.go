@@ -1495,14 +1495,21 @@ func dwDirect1Kernel(pl int) {
 		Label(pre + "full")
 		VMOVUPS(Z12, Mem{Base: RBX})
 	}
-	// Entry 5 of a block's masks says which body it takes.
-	for _, e := range []int{1, 2, 3} {
+	// Entry 5 of a block's masks says which body it takes: inner blocks
+	// (0) test it once.
+	CMPW(Mem{Base: RAX, Disp: 10}, U8(0))
+	JNE(LabelRef(pre + "edge"))
+	body(0, "u")
+	// Then 3, 2 and last 1, which falls through to the next block.
+	Label(pre + "edge")
+	for _, e := range []int{1, 2} {
 		CMPW(Mem{Base: RAX, Disp: 10}, U8(e))
 		JE(LabelRef(fmt.Sprintf("%sedge%d", pre, e)))
 	}
-	body(0, "u")
-	for _, e := range []int{2, 3, 1} {
-		Label(fmt.Sprintf("%sedge%d", pre, e))
+	for _, e := range []int{3, 2, 1} {
+		if e < 3 {
+			Label(fmt.Sprintf("%sedge%d", pre, e))
+		}
 		body(e, fmt.Sprintf("e%d", e))
 	}
 	Label(pre + "next")
