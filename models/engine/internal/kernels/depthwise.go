@@ -12,9 +12,10 @@ import (
 // input plane into a zero-bordered scratch plane, so the inner loops need no
 // bounds logic for padding, and then sweeps output rows vectorised along the
 // width; with AVX-512, 3x3 reads the plane in place instead, with masked
-// loads at its edges (planDirect), and 3x3 stride 1 on small planes as wide
-// as their input sweeps whole planes of every channel in one call, in place
-// (planFlat).
+// loads at its edges (planDirect; at stride 1 for rows of a multiple of 16
+// or at least direct1MinWidth values), and 3x3 stride 1 on small planes as
+// wide as their input sweeps whole planes of every channel in one call, in
+// place (planFlat).
 type Depthwise struct {
 	k              int
 	h, w, oh, ow   int
@@ -27,6 +28,9 @@ type Depthwise struct {
 	zero   []float32
 	masks  []uint16
 	blocks int
+	// direct1 is set when the 3x3 stride-1 plane takes the in-place
+	// kernel rather than the copy and sweep (see direct1MinWidth).
+	direct1 bool
 	// The AVX-512 3x3 stride-1 kernel for small planes with ow = w sweeps
 	// each whole plane as one run of oh*ow outputs, reading the input in
 	// place: flatMasks has 16 entries per 16-wide block (see dwFlatKernel
@@ -43,6 +47,15 @@ type Depthwise struct {
 // need no masks (see dwDirect1Kernel in asmgen); the planes the engine
 // splits by channels (under 1024 values) are the ones that gain.
 const flatMaxPlane = 1024
+
+// direct1MinWidth is the narrowest input row whose plane takes the
+// in-place 3x3 stride-1 kernel when its rows do not start on a cache line
+// (w not a multiple of 16, its loads straddling lines as the copy and
+// sweep's do) and so its gain is the copy only: on 33 and 50 wide rows,
+// whose ragged last block takes the masked body, it measured 5-9% slower
+// than copy and sweep, on 40 the same, on 97 and 100 a fifth faster.
+// Rows of a multiple of 16 (Lightning's 96 and 48) gain at any width.
+const direct1MinWidth = 64
 
 // ErrDepthwiseShape reports a depthwise geometry the kernel does not handle.
 var ErrDepthwiseShape = errors.New("kernels: unsupported depthwise geometry")
@@ -68,6 +81,7 @@ func NewDepthwise(k, h, w, stride, padTop, padLeft, padBottom, padRight int) (*D
 	d.pw = stride*roundUp(ow, 16) + k - 1 + 16
 	if k == 3 {
 		d.planDirect()
+		d.direct1 = stride == 1 && (w%16 == 0 || w >= direct1MinWidth)
 	}
 	if k == 3 && stride == 1 && ow == w && oh*ow <= flatMaxPlane {
 		d.planFlat()

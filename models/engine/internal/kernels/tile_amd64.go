@@ -139,7 +139,7 @@ var dwDirect1Enabled = true
 // Depthwise.run on the in-place AVX-512 kernels, which need no
 // zero-bordered copy of the input, and reports whether d takes that path.
 func dwDirect(d *Depthwise, dst []float32, sb srcBand, weights, bias, res []float32, c0, c1, oy0, oy1 int, lo, hi float32) bool {
-	if impl != ImplAVX512 || d.k != 3 || (d.stride == 1 && !dwDirect1Enabled) {
+	if impl != ImplAVX512 || d.k != 3 || (d.stride == 1 && (!d.direct1 || !dwDirect1Enabled)) {
 		return false
 	}
 	// The kernel reads the band as a plane of sb.rows rows: rows outside
