@@ -49,19 +49,23 @@ var ErrNoFFmpeg = errors.New("vision: no ffmpeg with libx264 on PATH (install ff
 // large; superfast 10.5 ms, files twice as large. CRF 21 keeps the old
 // writer's fidelity (the tests' frame-index greys stay as close).
 //
-// Two threads (x264Threads). The annotated pass draws on frames pass one
-// kept (no second decode), so ffmpeg (then RGBA to YUV and libx264) is its
-// slowest stage and would keep one core busy while the other waits: with
-// two threads `analyze` on the shared 720p clip took 9.2-9.8 s of wall
-// time against 9.9-10.6 s with one (medians of alternating runs, every
-// output, 2 cores), at the same CPU time and the same pixels; on a
-// 1080x1920 clip 2.59 against 2.69 s. (Measured before the frame store,
-// while the pass still decoded, one thread had cost less CPU: 640x360 at
-// veryfast 2.3-2.6 ms per frame against 3.1-3.3 with libx264's default
-// 1.5 threads per core.) Faster presets and tunes measured no cheaper per
-// frame at that size (superfast, fastdecode, a shorter lookahead: within
-// 5%) for files up to three times as large, while ffmpeg also converted
-// RGBA to YUV. With I420 frames libx264 is most of ffmpeg's time, and
+// Threads (x264Threads): one for frames of up to 640x360's pixels, two
+// above. The annotated pass draws on frames pass one kept (no second
+// decode) while ffmpeg encodes them, the two sharing the machine's cores.
+// Small frames cost libx264 little enough that one thread keeps up with
+// the drawing, and frame threads only add work: on the shared 720p clip
+// (900 frames drawn at 640x360, every output, 2 cores, medians of four
+// alternating runs) one thread took 7.80 s of wall time and 13.5 s of CPU
+// against 8.41 s and 15.2 s with two, for the same decoded frames; at
+// 304x540 (614 frames) the wall time was the same and the CPU 6% less. At
+// 540x960 the second thread pays: 606 frames of phone video took 11.8 s
+// with two threads against 14.8 s with one (medians of three). Measured
+// earlier, while ffmpeg still converted RGBA to YUV and the pass decoded
+// again, two threads had been faster at 640x360 too.
+//
+// Faster presets and tunes measured no cheaper per frame at 640x360
+// (superfast, fastdecode, a shorter lookahead: within 5%) for files up to
+// three times as large, while ffmpeg also converted RGBA to YUV. With I420 frames libx264 is most of ffmpeg's time, and
 // faster presets do pay, at a price in bytes or quality (900 640x360
 // frames of the 720p clip / 72 540x960 frames of the portrait one, CPU s,
 // file size, PSNR against the frames): veryfast CRF 21 1.5 s, 0.71 MB,
@@ -74,10 +78,18 @@ var ErrNoFFmpeg = errors.New("vision: no ffmpeg with libx264 on PATH (install ff
 // is a few tenths of a second a clip, the files a clinic keeps would
 // double or more.
 const (
-	x264Preset  = "veryfast"
-	x264CRF     = "21"
-	x264Threads = "2"
+	x264Preset = "veryfast"
+	x264CRF    = "21"
 )
+
+// x264Threads is libx264's thread count for width x height frames (see
+// above).
+func x264Threads(width, height int) string {
+	if width*height <= 640*360 {
+		return "1"
+	}
+	return "2"
+}
 
 // h264Support caches, per ffmpeg executable, whether it has libx264.
 var h264Support struct {
@@ -231,7 +243,7 @@ func startFFmpeg(ctx context.Context, out string, fps float64, width, height int
 		"-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", fmt.Sprintf("%dx%d", width, height)}
 	args = append(args, ffmpegColourArgs(m)...)
 	args = append(args, "-framerate", strconv.FormatFloat(fps, 'g', -1, 64), "-i", "-",
-		"-an", "-c:v", "libx264", "-preset", x264Preset, "-crf", x264CRF, "-threads", x264Threads, "-pix_fmt", "yuv420p")
+		"-an", "-c:v", "libx264", "-preset", x264Preset, "-crf", x264CRF, "-threads", x264Threads(width, height), "-pix_fmt", "yuv420p")
 	args = append(args, ffmpegColourArgs(m)...)
 	switch strings.ToLower(out[strings.LastIndexByte(out, '.')+1:]) {
 	case "mp4", "mov", "m4v":
