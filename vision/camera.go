@@ -60,8 +60,8 @@ func (c *Camera) Info() Info { return c.info }
 // an error wrapping ErrNoCamera.
 func (c *Camera) Next(ctx context.Context) (Frame, error) { return nextReusing(ctx, c, &c.c.img) }
 
-// nextInto is Next writing into dst (see intoSource).
-func (c *Camera) nextInto(ctx context.Context, dst image.Image) (Frame, error) {
+// NextInto implements IntoSource.
+func (c *Camera) NextInto(ctx context.Context, dst image.Image) (Frame, error) {
 	ok, err := c.c.read(ctx)
 	if err != nil {
 		if errors.Is(err, ctx.Err()) {

@@ -90,8 +90,8 @@ func (im *Images) Info() Info { return im.info }
 // Next implements FrameSource.
 func (im *Images) Next(ctx context.Context) (Frame, error) { return nextReusing(ctx, im, &im.img) }
 
-// nextInto is Next writing into dst (see intoSource).
-func (im *Images) nextInto(ctx context.Context, dst image.Image) (Frame, error) {
+// NextInto implements IntoSource.
+func (im *Images) NextInto(ctx context.Context, dst image.Image) (Frame, error) {
 	if !im.open {
 		return Frame{}, sourceErr(im.info.Path, errClosed)
 	}

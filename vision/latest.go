@@ -84,7 +84,7 @@ func (l *Latest) Info() Info { return l.info }
 func (l *Latest) run(ctx context.Context) {
 	defer close(l.done)
 	defer l.src.Close()
-	into, direct := l.src.(intoSource)
+	into, direct := l.src.(IntoSource)
 	var start time.Time
 	for {
 		l.mu.Lock()
@@ -96,7 +96,7 @@ func (l *Latest) run(ctx context.Context) {
 		var f Frame
 		var err error
 		if direct {
-			f, err = into.nextInto(ctx, dst)
+			f, err = into.NextInto(ctx, dst)
 		} else if f, err = l.src.Next(ctx); err == nil {
 			f.Image = copyRGBA(dst, f.Image)
 		}

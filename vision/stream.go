@@ -10,31 +10,25 @@ import (
 	"github.com/kneescreen/kneescreen/internal/bgr"
 )
 
-// intoSource is implemented by this package's sources: Next decoding into
-// a caller's buffer, so Stream hands out frames without an extra copy.
-// The buffer is an *image.RGBA or a *bgr.Image (a Video handing out BGR);
-// one of the other type, or nil, is not used.
-type intoSource interface {
-	nextInto(ctx context.Context, dst image.Image) (Frame, error)
-}
-
-// IntoSource is a FrameSource, of another package, that like this
-// package's own sources can read its next frame into a caller's image, so
-// that Stream hands its frames out without copying each one from the
-// image Next returns into one of its own.
+// IntoSource is a FrameSource that can read its next frame into a
+// caller's image, so that Stream and Latest hand its frames out without
+// copying each one from the image Next returns into one of their own. This
+// package's sources implement it, and so can another package's (the
+// pipeline's frame store).
 type IntoSource interface {
 	FrameSource
-	// NextInto is Next writing into dst, which it reuses when dst has the
-	// frame's size (else it makes a new image). The frame's image belongs
-	// to the caller.
-	NextInto(ctx context.Context, dst *image.RGBA) (Frame, error)
+	// NextInto is Next writing into dst, which it reuses when dst is an
+	// image of the frame's kind (*image.RGBA, or *bgr.Image for a Video
+	// handing out BGR) and size; else (nil included) it makes a new image.
+	// The frame's image belongs to the caller.
+	NextInto(ctx context.Context, dst image.Image) (Frame, error)
 }
 
 // nextReusing is FrameSource.Next for this package's sources: it decodes
 // into *buf, the image the previous call returned, and keeps the new image
 // there. That is why a Frame from Next is only valid until the next call.
-func nextReusing(ctx context.Context, src intoSource, buf *image.Image) (Frame, error) {
-	f, err := src.nextInto(ctx, *buf)
+func nextReusing(ctx context.Context, src IntoSource, buf *image.Image) (Frame, error) {
+	f, err := src.NextInto(ctx, *buf)
 	if err == nil {
 		*buf = f.Pixels()
 	}
@@ -80,8 +74,7 @@ func Stream(ctx context.Context, src FrameSource, depth int) *FrameStream {
 func (s *FrameStream) run(ctx context.Context, src FrameSource) {
 	defer close(s.done)
 	defer close(s.frames)
-	into, direct := src.(intoSource)
-	other, otherDirect := src.(IntoSource)
+	into, direct := src.(IntoSource)
 	for {
 		var dst image.Image
 		select {
@@ -91,10 +84,7 @@ func (s *FrameStream) run(ctx context.Context, src FrameSource) {
 		var f Frame
 		var err error
 		if direct {
-			f, err = into.nextInto(ctx, dst)
-		} else if otherDirect {
-			rgba, _ := dst.(*image.RGBA) // IntoSource frames are RGBA
-			f, err = other.NextInto(ctx, rgba)
+			f, err = into.NextInto(ctx, dst)
 		} else if f, err = src.Next(ctx); err == nil {
 			rgba, _ := dst.(*image.RGBA)
 			f.Image = copyRGBA(rgba, f.Image)

@@ -106,7 +106,8 @@ func (s *intoFake) Next(context.Context) (Frame, error) {
 	return Frame{}, io.EOF
 }
 
-func (s *intoFake) NextInto(ctx context.Context, dst *image.RGBA) (Frame, error) {
+func (s *intoFake) NextInto(ctx context.Context, into image.Image) (Frame, error) {
+	dst, _ := into.(*image.RGBA)
 	if dst != nil {
 		s.given[dst] = true
 	}

@@ -145,8 +145,8 @@ func (v *Video) Info() Info { return v.info }
 // Next implements FrameSource.
 func (v *Video) Next(ctx context.Context) (Frame, error) { return nextReusing(ctx, v, &v.c.img) }
 
-// nextInto is Next writing into dst (see intoSource).
-func (v *Video) nextInto(ctx context.Context, dst image.Image) (Frame, error) {
+// NextInto implements IntoSource.
+func (v *Video) NextInto(ctx context.Context, dst image.Image) (Frame, error) {
 	t, err := v.advance(ctx, dst)
 	if err != nil {
 		return Frame{}, err

@@ -326,9 +326,10 @@ func (r *storeReader) Next(ctx context.Context) (vision.Frame, error) {
 }
 
 // NextInto implements vision.IntoSource: the next frame read straight into
-// dst when it is an image of the stored size (as the frames a
+// dst when it is an RGBA image of the stored size (as the frames a
 // vision.Stream hands back are), so the stream need not copy it.
-func (r *storeReader) NextInto(ctx context.Context, dst *image.RGBA) (vision.Frame, error) {
+func (r *storeReader) NextInto(ctx context.Context, into image.Image) (vision.Frame, error) {
+	dst, _ := into.(*image.RGBA)
 	if err := ctx.Err(); err != nil {
 		return vision.Frame{}, err
 	}
