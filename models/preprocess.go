@@ -62,8 +62,9 @@ type resampler struct {
 	// (hplan.packWindows), from the source bytes, into rows of 3 floats a
 	// pixel.
 	packed bool
-	// rows holds where, in tmp, the rows one output row sums start.
-	rows []int32
+	// rows holds where, in tmp, the rows one output row sums start, and
+	// slots where the rows filtered together go.
+	rows, slots []int32
 	// row holds one source row's pixels as floats (4 a pixel).
 	row []float32
 	// rgba receives images of other types, converted once per frame.
@@ -113,7 +114,7 @@ func newResampler(n int) *resampler {
 		xs: make([]int, n), xn: make([]int, n), xo: make([]int, n),
 		ys: make([]int, n), yn: make([]int, n), yo: make([]int, n),
 		plan: hplan{start: make([]int32, n), off: make([]int32, n), cnt: make([]int32, n), first: make([]int32, 0, n),
-			gtaps: make([]int32, 0, n), winBase: make([]int32, 0, n)},
+			win: make([]int32, 0, 2*n)},
 		acc: make([]float32, 4*n),
 	}
 }
@@ -234,6 +235,7 @@ func (rs *resampler) resample(dst []int32, img image.Image, r Region, mirrored b
 	}
 	if cap(rs.rows) < ring {
 		rs.rows = make([]int32, 0, ring)
+		rs.slots = make([]int32, 0, ring)
 	}
 	x0 := max(rs.xs[0], 0)
 	x1 := max(min(rs.xs[n-1]+rs.xn[n-1], w), x0)
@@ -244,7 +246,7 @@ func (rs *resampler) resample(dst []int32, img image.Image, r Region, mirrored b
 	ch := 4 // floats a filtered pixel
 	if rs.packed {
 		ch = 3
-		rs.plan.checkPacked(rs.tmp[:n*ch], m.l.bpp*w)
+		rs.plan.checkPacked()
 	} else if hrowLanes > 0 {
 		rs.plan.pad(rs.wx, x1-x0, hrowLanes)
 	}
@@ -265,6 +267,16 @@ func (rs *resampler) resample(dst []int32, img image.Image, r Region, mirrored b
 		// Clip the taps to the image rows; rows outside read black.
 		j0, j1 := max(y0-s, 0), min(y1-s, k)
 		next = max(next, s+j0)
+		if rs.packed && next < s+j1 {
+			// A group's tables are read once for all the new rows.
+			slots := rs.slots[:0]
+			for y := next; y < s+j1; y++ {
+				slots = append(slots, int32(y%ring*n*ch))
+			}
+			more := s+j1+len(slots) <= h
+			hrowPackedKernel(tmp, slots, m.pix[next*m.stride:], m.stride, &rs.plan, more)
+			next = s + j1
+		}
 		for ; next < s+j1; next++ {
 			rs.filterRow(tmp[(next%ring)*n*ch:(next%ring+1)*n*ch], row, &m, next, x0, x1, mirrored)
 		}
@@ -306,21 +318,16 @@ func (rs *resampler) clipColumns(x0, x1 int) {
 // filterRow fills t (four floats an output pixel) with source row sy
 // filtered horizontally to n pixels, of the row's mirror image when
 // mirrored; only columns [x0, x1) are read (the mirror image's columns
-// when mirrored: its column x is the row's w-1-x). Where the packed window
-// plan serves this call (rs.packed) the kernel reads the row's bytes and
-// writes three floats an output; otherwise the row's pixels are
+// when mirrored: its column x is the row's w-1-x). The row's pixels are
 // converted to floats once, into row, as each is read by about two
-// outputs. rs.plan must have been checked against t, row and rs.wx (its
-// packed plan against t and the row's length).
+// outputs. rs.plan must have been checked against t, row and rs.wx. (Where
+// the packed window plan serves a call, rs.packed, resample filters rows
+// with hrowPackedKernel instead.)
 func (rs *resampler) filterRow(t, row []float32, m *pixels, sy, x0, x1 int, mirrored bool) {
 	src := m.row(sy)
 	var next []uint8
 	if sy+1 < m.h {
 		next = m.row(sy + 1)
-	}
-	if rs.packed {
-		hrowPackedKernel(t, src, &rs.plan, next)
-		return
 	}
 	bpp, convert := 4, pixelsKernel
 	if m.l == layoutBGR {

@@ -38,7 +38,7 @@ func hrow2AVX(t, row, wide *float32, first *int32, groups, taps int)
 func hrow4AVX512(t, row, wide *float32, first *int32, groups, taps int)
 
 //go:noescape
-func hrowPackAVX512(t *float32, src *uint8, w *float32, base *int32, idx *uint8, taps *int32, groups, outs int, next *uint8)
+func hrowPackAVX512(t *float32, dst *int32, rows int, src *uint8, stride int, w *float32, win *int32, idx *uint8, groups, outs, last, ahead int)
 
 //go:noescape
 func vsumPackAVX512(dst *int32, tmp *float32, rows *int32, w *float32, k, m int)
@@ -97,18 +97,25 @@ func vsumAsm(dst []int32, acc, tmp []float32, rows []int32, w []float32, n int) 
 	}
 }
 
-// hrowPackAsm runs hrowPackAVX512 on the full groups of the packed plan
-// and hrowPackedGo on a last group that is not full; it relies on
-// p.checkPacked having held.
-func hrowPackAsm(t []float32, src []uint8, p *hplan, next []uint8) {
-	n := len(p.cnt)
-	if len(next) < len(src) {
-		next = src // nothing to prefetch but this row
+// hrowPackAsm runs hrowPackAVX512 on every group of the packed plan, the
+// last one perhaps not full (the plan's lanes of the outputs it lacks
+// have weight 0 and index 0, and are not stored), having checked that the
+// rows lie within src and t; it relies on p.checkPacked having held.
+func hrowPackAsm(t []float32, dst []int32, src []uint8, stride int, p *hplan, more bool) {
+	n, rows := len(p.cnt), len(dst)
+	if n == 0 || rows == 0 {
+		return
 	}
-	if groups := n / p.outs; groups > 0 {
-		hrowPackAVX512(unsafe.SliceData(t), unsafe.SliceData(src), unsafe.SliceData(p.winW), unsafe.SliceData(p.winBase), unsafe.SliceData(p.winIdx), unsafe.SliceData(p.gtaps), groups, p.outs, unsafe.SliceData(next))
+	_ = src[(rows-1)*stride : (rows-1)*stride+p.rowBytes]
+	for _, d := range dst {
+		_ = t[d : int(d)+3*n]
 	}
-	hrowPackedGo(t, src, p, n/p.outs)
+	var ahead int
+	if more {
+		ahead = rows * stride
+	}
+	groups := len(p.win) / 2
+	hrowPackAVX512(unsafe.SliceData(t), unsafe.SliceData(dst), rows, unsafe.SliceData(src), stride, unsafe.SliceData(p.winW), unsafe.SliceData(p.win), unsafe.SliceData(p.winIdx), groups, p.outs, n-p.outs*(groups-1), ahead)
 }
 
 // vsumPackAsm runs vsumPackAVX512 on the multiple of 16 floats and the Go

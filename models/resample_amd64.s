@@ -95,67 +95,101 @@ h4tap:
 	VZEROUPPER
 	RET
 
-// func hrowPackAVX512(t *float32, src *uint8, w *float32, base *int32, idx *uint8, taps *int32, groups, outs int, next *uint8)
+// func hrowPackAVX512(t *float32, dst *int32, rows int, src *uint8, stride int, w *float32, win *int32, idx *uint8, groups, outs, last, ahead int)
 // Groups of outs outputs, three lanes of a zmm each (red, green, blue),
-// from the source row's bytes by the packed window plan
-// (hplan.packWindows): each group loads its 128-byte window into Z5:Z6
-// once, and each of its taps[g] taps picks its lanes' bytes out of it
-// with VPERMI2B, zeroing the three upper bytes of every int32 (mask K1),
-// converts them to floats, multiplies them by the tap's weights and adds
-// them to the group's sums, so each lane sums its output's taps in order
-// as hrowGo does. The 3*outs lanes that are outputs are stored (mask K2),
-// packed. It prefetches the same window of the next row, next (src
-// itself if there is none): the row starts are a stride apart, which the
+// from the source rows' bytes by the packed window plan
+// (hplan.packWindows), a group at a time for all rows rows, so that its
+// indices and weights are read from memory once for them all: for each
+// row, the group loads its 128-byte window (row r's starts at src +
+// r*stride) into Z5:Z6, and each of its taps picks its lanes' bytes out
+// of it with VPERMI2B, zeroing the three upper bytes of every int32 (mask
+// K1), converts them to floats, multiplies them by the tap's weights and
+// adds them to the group's sums, so each lane sums its output's taps in
+// order as hrowGo does. The 3*outs lanes that are outputs are stored
+// (mask K2), packed, at t + 4*dst[r] floats on; the last group stores
+// the lanes of its last outputs only (mask K3), those of the plan's last
+// group, which may not be full. Each window load prefetches the same
+// window ahead bytes further on (the next rows' when there are more,
+// else the row itself): row starts are a stride apart, which the
 // hardware's stream prefetcher only catches a few lines in.
-TEXT ·hrowPackAVX512(SB), NOSPLIT, $0-72
+TEXT ·hrowPackAVX512(SB), NOSPLIT, $0-96
 	MOVQ t+0(FP), DI
-	MOVQ src+8(FP), SI
-	MOVQ w+16(FP), DX
-	MOVQ base+24(FP), R8
-	MOVQ idx+32(FP), R10
-	MOVQ taps+40(FP), R12
-	MOVQ groups+48(FP), CX
-	MOVQ outs+56(FP), R13
-	MOVQ next+64(FP), R11
+	MOVQ src+24(FP), SI
+	MOVQ w+40(FP), DX
+	MOVQ win+48(FP), R8
+	MOVQ idx+56(FP), R10
+	MOVQ groups+64(FP), CX
 	MOVQ $0x1111111111111111, AX
 	KMOVQ AX, K1
-	LEAQ (R13)(R13*2), R13 // lanes a group stores
+	MOVQ outs+72(FP), BX
+	LEAQ (BX)(BX*2), BX // lanes a group stores
 	MOVL $1, AX
-	SHLXL R13, AX, AX
+	SHLXL BX, AX, AX
 	DECL AX
 	KMOVW AX, K2
-	SHLQ $2, R13 // bytes a group stores
+	MOVQ last+80(FP), BX
+	LEAQ (BX)(BX*2), BX // lanes the last group stores
+	MOVL $1, AX
+	SHLXL BX, AX, AX
+	DECL AX
+	KMOVW AX, K3
+	XORQ R13, R13 // the group's first byte in a row of t
 
 hpgroup:
-	MOVLQSX   (R8), AX
-	MOVLQSX   (R12), BX
+	MOVLQSX (R8), R9 // row 0's window
+	ADDQ    SI, R9
+	MOVLQSX 4(R8), R12
+	SHLQ    $6, R12 // bytes of indices (and of weights) of the group
+	MOVQ    dst+8(FP), R11
+	MOVQ    rows+16(FP), R14
+
+hprow:
+	MOVQ       ahead+88(FP), AX
 	// One line a group: the groups' windows overlap, and step through
 	// the row by less than a line.
-	PREFETCHT0 64(R11)(AX*1)
-	VMOVDQU8  (SI)(AX*1), Z5
-	VMOVDQU8  64(SI)(AX*1), Z6
-	VXORPS    Z0, Z0, Z0
-	TESTQ     BX, BX
-	JZ        hpstore
+	PREFETCHT0 64(R9)(AX*1)
+	VMOVDQU8   (R9), Z5
+	VMOVDQU8   64(R9), Z6
+	VXORPS     Z0, Z0, Z0
+	XORQ       BX, BX
+	CMPQ       BX, R12
+	JEQ        hpstore
 
 hptap:
-	VMOVDQU8    (R10), Z1
+	VMOVDQU8    (R10)(BX*1), Z1
 	VPERMI2B.Z  Z6, Z5, K1, Z1
 	VCVTDQ2PS   Z1, Z1
-	VMULPS      (DX), Z1, Z1
+	VMULPS      (DX)(BX*1), Z1, Z1
 	VADDPS      Z1, Z0, Z0
-	ADDQ        $64, DX
-	ADDQ        $64, R10
-	DECQ        BX
-	JNZ         hptap
+	ADDQ        $64, BX
+	CMPQ        BX, R12
+	JLT         hptap
 
 hpstore:
-	VMOVUPS Z0, K2, (DI)
-	ADDQ    R13, DI
-	ADDQ    $4, R8
-	ADDQ    $4, R12
-	DECQ    CX
-	JNZ     hpgroup
+	MOVLQSX (R11), AX
+	LEAQ    (DI)(AX*4), AX
+	CMPQ    CX, $1
+	JEQ     hplast
+	VMOVUPS Z0, K2, (AX)(R13*1)
+	JMP     hpnext
+
+hplast:
+	VMOVUPS Z0, K3, (AX)(R13*1)
+
+hpnext:
+	ADDQ stride+32(FP), R9
+	ADDQ $4, R11
+	DECQ R14
+	JNZ  hprow
+
+	ADDQ R12, R10
+	ADDQ R12, DX
+	ADDQ $8, R8
+	MOVQ outs+72(FP), AX
+	LEAQ (AX)(AX*2), AX
+	LEAQ (R13)(AX*4), R13
+	DECQ CX
+	JNZ  hpgroup
 	VZEROUPPER
 	RET
 

@@ -41,9 +41,9 @@ type hplan struct {
 	// no pass converting the row to floats first, into packed floats
 	// (three an output: red, green, blue; the fourth float of the other
 	// layout would be a SIMD lane of sixteen spent on nothing): group g
-	// runs gtaps[g] taps, the most any of its outputs has (fewer outputs
+	// runs win[2g+1] taps, the most any of its outputs has (fewer outputs
 	// with padding taps than a plan padded to the call's most), and reads
-	// one window of windowBytes bytes of the row, from byte winBase[g].
+	// one window of windowBytes bytes of the row, from byte win[2g].
 	// The groups' taps follow one another in winIdx and winW: for tap e
 	// (counting every group's), winIdx holds 64 indices into the window,
 	// one for each byte of sixteen int32, and winW sixteen weights; lane
@@ -54,11 +54,11 @@ type hplan struct {
 	// kernel reads RGBA and BGR rows alike. An output's own taps come
 	// first, in order; its padding taps, and the lanes of outputs a last
 	// group lacks (and lane 15), have weight 0 and index 0.
-	outs    int
-	gtaps   []int32
-	winBase []int32
-	winIdx  []uint8
-	winW    []float32
+	// rowBytes is the length of the rows the plan reads.
+	outs, rowBytes int
+	win            []int32
+	winIdx         []uint8
+	winW           []float32
 }
 
 // windowBytes is the width of a packed window plan's windows: 32 RGBA
@@ -80,15 +80,16 @@ func (p *hplan) check(t, row, w []float32) {
 }
 
 // checkPacked panics unless the packed window plan reads within rows of
-// rowBytes bytes and writes within t (three floats an output).
-func (p *hplan) checkPacked(t []float32, rowBytes int) {
+// p.rowBytes bytes and the tables it holds.
+func (p *hplan) checkPacked() {
 	n := len(p.cnt)
-	if p.outs < 1 || 3*p.outs > 16 || len(t) < 3*n || len(p.gtaps) != (n+p.outs-1)/p.outs || len(p.winBase) != len(p.gtaps) {
+	if p.outs < 1 || 3*p.outs > 16 || len(p.win) != 2*((n+p.outs-1)/p.outs) {
 		panic("models: resampler packed plan out of range")
 	}
 	taps := 0
-	for g, k := range p.gtaps {
-		if k < 0 || p.winBase[g] < 0 || int(p.winBase[g])+windowBytes > rowBytes {
+	for g := range len(p.win) / 2 {
+		b, k := p.win[2*g], p.win[2*g+1]
+		if k < 0 || b < 0 || int(b)+windowBytes > p.rowBytes {
 			panic("models: resampler window out of range")
 		}
 		taps += int(k)
@@ -141,12 +142,13 @@ func (p *hplan) pad(w []float32, pixels, lanes int) {
 // hold.
 var hrowKernel = hrowGo
 
-// hrowPackedKernel, when not nil, filters source row src (its bytes) into
-// t, three floats an output, by the packed window plan (hplan.packWindows),
-// for which p.checkPacked(t, len(src)) must hold. next, when not nil, is
-// the next row that will be read, laid out like src, for a kernel to
-// prefetch.
-var hrowPackedKernel func(t []float32, src []uint8, p *hplan, next []uint8)
+// hrowPackedKernel, when not nil, filters len(dst) source rows by the
+// packed window plan (hplan.packWindows), for which p.checkPacked must
+// have held: row r, the p.rowBytes bytes at src[r*stride:], into the 3n
+// floats (three an output) at t[dst[r]:]. It panics unless those lie
+// within src and t. When more, the rows len(dst) rows further on follow
+// in src, and a kernel may prefetch them.
+var hrowPackedKernel func(t []float32, dst []int32, src []uint8, stride int, p *hplan, more bool)
 
 // vsumPackedKernel is vsumKernel for rows of m packed floats (three an
 // output pixel, as hrowPackedKernel writes them): each of dst's m int32
@@ -202,7 +204,7 @@ type resampleKernels struct {
 	lanes int // hrow's hrowLanes
 	// hrowPacked and vsumPacked, when not nil, are hrowPackedKernel and
 	// vsumPackedKernel.
-	hrowPacked func(t []float32, src []uint8, p *hplan, next []uint8)
+	hrowPacked func(t []float32, dst []int32, src []uint8, stride int, p *hplan, more bool)
 	vsumPacked func(dst []int32, acc, tmp []float32, rows []int32, w []float32, m int)
 	vsum       func(dst []int32, acc, tmp []float32, rows []int32, w []float32, n int)
 	pixels     func(dst []float32, src []uint8, first, step, n int, next []uint8)
@@ -271,7 +273,7 @@ func (p *hplan) packWindows(wx []float32, w, x0 int, mirrored bool, l layout, ou
 		return x0 + j
 	}
 	groups := (n + outs - 1) / outs
-	p.outs, p.gtaps, p.winBase = outs, p.gtaps[:0], p.winBase[:0]
+	p.outs, p.rowBytes, p.win = outs, bpp*w, p.win[:0]
 	taps := 0
 	for g := range groups {
 		k, lo, hi := 0, bpp*w, 0 // the group's taps and the bytes it reads
@@ -288,7 +290,7 @@ func (p *hplan) packWindows(wx []float32, w, x0 int, mirrored bool, l layout, ou
 				return false
 			}
 		}
-		p.gtaps, p.winBase = append(p.gtaps, int32(k)), append(p.winBase, int32(base))
+		p.win = append(p.win, int32(base), int32(k))
 		taps += k
 	}
 	if need := 64 * taps; cap(p.winIdx) < need {
@@ -301,8 +303,8 @@ func (p *hplan) packWindows(wx []float32, w, x0 int, mirrored bool, l layout, ou
 	clear(p.winIdx)
 	clear(p.winW)
 	e := 0 // the group's first tap
-	for g, k := range p.gtaps {
-		base := int(p.winBase[g])
+	for g := range groups {
+		base, k := int(p.win[2*g]), p.win[2*g+1]
 		for i := outs * g; i < min(outs*g+outs, n); i++ {
 			lane := 3 * (i - outs*g)
 			s, o, c := int(p.start[i]), int(p.off[i]), int(p.cnt[i])
@@ -321,18 +323,20 @@ func (p *hplan) packWindows(wx []float32, w, x0 int, mirrored bool, l layout, ou
 	return true
 }
 
-// hrowPackedGo filters the groups from onwards of source row src by the
-// packed window plan, as the SIMD kernel does: the outputs that do not
-// fill a last group, and the reference the kernel's tests hold it to.
-// p.checkPacked(t, len(src)) must hold.
-func hrowPackedGo(t []float32, src []uint8, p *hplan, from int) {
-	n, outs, e := len(p.cnt), p.outs, 0
-	for _, k := range p.gtaps[:from] {
-		e += int(k)
+// hrowPackedGo is the Go hrowPackedKernel, which the SIMD kernel's tests
+// hold it to: each output's sums as the kernel's lanes make them.
+func hrowPackedGo(t []float32, dst []int32, src []uint8, stride int, p *hplan, _ bool) {
+	for r, d := range dst {
+		hrowPackedRow(t[d:][:3*len(p.cnt)], src[r*stride:][:p.rowBytes], p)
 	}
-	for g := from; g < len(p.gtaps); g++ {
-		k := int(p.gtaps[g])
-		win := src[p.winBase[g]:][:windowBytes]
+}
+
+// hrowPackedRow filters one row, src, into t (hrowPackedGo).
+func hrowPackedRow(t []float32, src []uint8, p *hplan) {
+	n, outs, e := len(p.cnt), p.outs, 0
+	for g := range len(p.win) / 2 {
+		k := int(p.win[2*g+1])
+		win := src[p.win[2*g]:][:windowBytes]
 		for lane := range 3 * min(outs, n-outs*g) {
 			var sum float32
 			for q := range k {

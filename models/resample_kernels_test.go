@@ -84,10 +84,11 @@ func TestResampleKernelsMatchGo(t *testing.T) {
 
 // TestHrowPaddedMatchesHrowGo: on the plans real regions give, filtering
 // from the padded plan (hplan.pad) gives hrowGo's sums bit for bit, with
-// groups of 1 to 4 outputs, and so does filtering a source row's bytes by
+// groups of 1 to 4 outputs, and so does filtering source rows' bytes by
 // the packed window plan (hplan.packWindows) with groups of 1 to 5
-// outputs, forward and mirrored, of the row as RGBA and as BGR (the same
-// red, green and blue sums): in Go (hrowPaddedGo and hrowPackedGo, the
+// outputs, a batch of rows into slots out of order (and nothing else of
+// the buffer), forward and mirrored, of the rows as RGBA and as BGR with
+// padded rows (the same red, green and blue sums): in Go (hrowPaddedGo and hrowPackedGo, the
 // SIMD kernels' references, run on every architecture) and with every
 // kernel this build and CPU run. The packed plan runs each group's own
 // number of taps, dropping padding taps the padded plan would add; the
@@ -104,6 +105,7 @@ func TestHrowPaddedMatchesHrowGo(t *testing.T) {
 	for _, sz := range [][2]int{{1280, 720}, {1080, 1920}, {53, 40}, {1, 9}} {
 		w, h := sz[0], sz[1]
 		img := noiseRGBA(rng, w, h)
+		img3 := bgrOf(img, 5) // rows padded: the stride is not the row
 		for _, n := range []int{192, 13, 5} {
 			rs := newResampler(n)
 			for ri, r := range randomRegions(rng, w, h) {
@@ -136,7 +138,7 @@ func TestHrowPaddedMatchesHrowGo(t *testing.T) {
 					}
 					for lanes := 1; lanes <= 4; lanes++ {
 						q := p
-						q.first, q.wide, q.winBase, q.winIdx = nil, nil, nil, nil
+						q.first, q.wide = nil, nil
 						q.pad(rs.wx, pixels, lanes)
 						q.check(want, row, rs.wx)
 						got := make([]float32, 4*n)
@@ -150,14 +152,34 @@ func TestHrowPaddedMatchesHrowGo(t *testing.T) {
 							}
 						}
 					}
+					// The packed plan, on a batch of up to three rows
+					// from y, into slots of a buffer in reverse order,
+					// the first slot left alone.
+					ys := rangeInts(min(3, h-y))
+					wants := make([][]float32, len(ys))
+					for r := range ys {
+						src := img.Pix[(y+r)*img.Stride:][:4*w]
+						if mirrored {
+							pixelsGo(row, src, len(src)-4*(x0+1), -4, pixels, nil)
+						} else {
+							pixelsGo(row, src, 4*x0, 4, pixels, nil)
+						}
+						wants[r] = make([]float32, 4*n)
+						hrowGo(wants[r], row, rs.wx, &p)
+					}
+					dst := make([]int32, len(ys))
+					for r := range dst {
+						dst[r] = int32((len(ys) - r) * 3 * n)
+					}
 					for outs := 1; outs <= 5; outs++ {
 						q := p
-						q.gtaps, q.winBase, q.winIdx, q.winW = nil, nil, nil, nil
+						q.win, q.winIdx, q.winW = nil, nil, nil
 						if !q.packWindows(rs.wx, w, x0, mirrored, layoutRGBA, outs) {
 							continue
 						}
 						windowed++
-						for g, k := range q.gtaps {
+						for g := range len(q.win) / 2 {
+							k := q.win[2*g+1]
 							if k == 0 {
 								empty++
 							}
@@ -169,34 +191,41 @@ func TestHrowPaddedMatchesHrowGo(t *testing.T) {
 						}
 						checkPacked := func(name string, got []float32, bgr bool) {
 							t.Helper()
-							for i := range n {
-								for c := range 3 {
-									if g, w := got[3*i+c], want[4*i+c]; math.Float32bits(g) != math.Float32bits(w) {
-										t.Fatalf("%dx%d, n %d, region %d %+v, mirrored %v, %d outputs a group, BGR %v, %s: output %d channel %d is %v, hrowGo %v", sz[0], sz[1], n, ri, r, mirrored, outs, bgr, name, i, c, g, w)
+							for i := range 3 * n {
+								if got[i] != -1 { // the slot left alone
+									t.Fatalf("%dx%d, n %d, region %d %+v, mirrored %v, %d outputs a group, BGR %v, %s: wrote float %d of a slot it was not given", sz[0], sz[1], n, ri, r, mirrored, outs, bgr, name, i)
+								}
+							}
+							for j, d := range dst {
+								for i := range n {
+									for c := range 3 {
+										if g, w := got[int(d)+3*i+c], wants[j][4*i+c]; math.Float32bits(g) != math.Float32bits(w) {
+											t.Fatalf("%dx%d, n %d, region %d %+v, mirrored %v, %d outputs a group, BGR %v, %s: row %d output %d channel %d is %v, hrowGo %v", sz[0], sz[1], n, ri, r, mirrored, outs, bgr, name, y+j, i, c, g, w)
+										}
 									}
 								}
 							}
 						}
-						src3 := bgrRow(src)
 						for _, bgr := range []bool{false, true} {
-							row, l := src, layoutRGBA
+							src, stride, l := img.Pix[y*img.Stride:], img.Stride, layoutRGBA
 							if bgr {
-								row, l = src3, layoutBGR
+								src, stride, l = img3.Pix[y*img3.Stride:], img3.Stride, layoutBGR
 								// The same row as BGR reads fewer bytes.
 								if !q.packWindows(rs.wx, w, x0, mirrored, l, outs) {
 									t.Fatalf("%dx%d, region %d: fits the packed plan as RGBA, not as BGR", w, h, ri)
 								}
 							}
-							got := make([]float32, 3*n)
-							q.checkPacked(got, len(row))
-							hrowPackedGo(got, row, &q, 0)
-							checkPacked("hrowPackedGo", got, bgr)
-							for _, k := range resampleKernelSets[1:] {
-								if k.hrowPacked != nil {
-									got := make([]float32, 3*n)
-									k.hrowPacked(got, row, &q, nil)
-									checkPacked(k.name, got, bgr)
+							q.checkPacked()
+							for _, k := range append([]resampleKernels{{name: "go", hrowPacked: hrowPackedGo}}, resampleKernelSets[1:]...) {
+								if k.hrowPacked == nil {
+									continue
 								}
+								got := make([]float32, (len(ys)+1)*3*n)
+								for i := range got {
+									got[i] = -1
+								}
+								k.hrowPacked(got, dst, src, stride, &q, false)
+								checkPacked(k.name, got, bgr)
 							}
 						}
 					}
