@@ -72,16 +72,14 @@ type resampler struct {
 }
 
 // layout is how a pixel lies in a frame's bytes: bpp bytes, of which
-// red, green and blue are at offsets r, g and b. x is the byte the window
-// kernel widens into a pixel's fourth float, which no output uses
-// (alpha, or blue again for BGR): any byte of the pixel will do.
-type layout struct{ bpp, r, g, b, x int }
+// red, green and blue are at offsets r, g and b.
+type layout struct{ bpp, r, g, b int }
 
 // The layouts the resampler reads: *image.RGBA's, and *bgr.Image's
 // (OpenCV's decoded frames).
 var (
-	layoutRGBA = layout{bpp: 4, r: 0, g: 1, b: 2, x: 3}
-	layoutBGR  = layout{bpp: 3, r: 2, g: 1, b: 0, x: 0}
+	layoutRGBA = layout{bpp: 4, r: 0, g: 1, b: 2}
+	layoutBGR  = layout{bpp: 3, r: 2, g: 1, b: 0}
 )
 
 // pixels is a frame as the resampler reads it: w x h pixels of layout l,

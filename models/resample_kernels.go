@@ -53,8 +53,8 @@ type hplan struct {
 	// blue in lanes 3l, 3l+1, 3l+2 whatever the row's layout, so the
 	// kernel reads RGBA and BGR rows alike. An output's own taps come
 	// first, in order; its padding taps, and the lanes of outputs a last
-	// group lacks (and lane 15), have weight 0 and index 0.
-	// rowBytes is the length of the rows the plan reads.
+	// group lacks (and lane 15), have weight 0 and index 0. rowBytes is
+	// the length of the rows the plan reads.
 	outs, rowBytes int
 	win            []int32
 	winIdx         []uint8
