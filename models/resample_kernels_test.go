@@ -207,11 +207,11 @@ func TestHrowPaddedMatchesHrowGo(t *testing.T) {
 							}
 						}
 						for _, bgr := range []bool{false, true} {
-							src, stride, l := img.Pix[y*img.Stride:], img.Stride, layoutRGBA
+							src, stride := img.Pix[y*img.Stride:], img.Stride
 							if bgr {
-								src, stride, l = img3.Pix[y*img3.Stride:], img3.Stride, layoutBGR
+								src, stride = img3.Pix[y*img3.Stride:], img3.Stride
 								// The same row as BGR reads fewer bytes.
-								if !q.packWindows(rs.wx, w, x0, mirrored, l, outs) {
+								if !q.packWindows(rs.wx, w, x0, mirrored, layoutBGR, outs) {
 									t.Fatalf("%dx%d, region %d: fits the packed plan as RGBA, not as BGR", w, h, ri)
 								}
 							}
