@@ -2,9 +2,13 @@ package models
 
 // The resampler's inner loops, over floats laid out four to a pixel (R, G,
 // B and an unused fourth), so that 128 bits hold a pixel and a SIMD
-// register the same channels of several outputs. Each has a Go version,
-// used where the assembly is not (other architectures, -tags noasm, CPUs
-// without AVX2) and as the assembly's reference; all round exactly alike:
+// register the same channels of several outputs, or, for the kernels that
+// read the frame's bytes through a packed window plan, three to a pixel
+// (five outputs' R, G, B in fifteen lanes of sixteen). Each has a Go
+// version, the assembly's reference, which but for the packed ones also
+// runs where the assembly does not (other architectures, -tags noasm,
+// CPUs without AVX2; without AVX-512 VBMI, the packed path is not taken
+// at all); all round exactly alike:
 // a float32 multiply and then a float32 add per tap, in tap order, never
 // fused, so every kernel set gives the same bytes. (The Go spec lets a compiler fuse x += f*v
 // into one FMA, as Go's does on arm64 and with GOAMD64=v3; the explicit
