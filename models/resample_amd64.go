@@ -11,7 +11,8 @@ import (
 // The assembly kernels (resample_amd64.s), in three sets: AVX2 (two
 // outputs a ymm), AVX-512 (four a zmm, and the vertical pass fused with
 // the clamp) and, where the CPU has AVX-512 VBMI's byte permutes, AVX-512
-// reading the frame's bytes through the packed window plan. x/sys/cpu honours
+// reading the frame's bytes through the packed window plan (five outputs
+// a zmm, and BMI2's SHLX for its store masks). x/sys/cpu honours
 // GODEBUG=cpu.avx2=off, cpu.avx512f=off and cpu.avx512vbmi=off (the
 // runtime warns that it does not know the last; x/sys/cpu does).
 func init() {
@@ -23,7 +24,7 @@ func init() {
 		resampleKernelSets = append(resampleKernelSets, resampleKernels{name: "avx512",
 			hrow: hrowPaddedAsm(4, hrow4AVX512), lanes: 4, vsum: vsumAsm, pixels: pixelsAsm(true), pixelsBGR: pixelsBGRAsm(true)})
 	}
-	if cpu.X86.HasAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VBMI {
+	if cpu.X86.HasAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VBMI && cpu.X86.HasBMI2 {
 		k := resampleKernelSets[len(resampleKernelSets)-1]
 		k.name, k.hrowPacked, k.vsumPacked = "avx512vbmi", hrowPackAsm, vsumPackAsm
 		resampleKernelSets = append(resampleKernelSets, k)
