@@ -105,7 +105,8 @@ h4tap:
 // of it with VPERMI2B, zeroing the three upper bytes of every int32 (mask
 // K1), converts them to floats, multiplies them by the tap's weights and
 // adds them to the group's sums, so each lane sums its output's taps in
-// order as hrowGo does. The 3*outs lanes that are outputs are stored
+// order as hrowGo does; two rows at a time, with the tap's indices and
+// weights loaded once for both, then the last row if their count is odd. The 3*outs lanes that are outputs are stored
 // (mask K2), packed, at t + 4*dst[r] floats on; the last group stores
 // the lanes of its last outputs only (mask K3), those of the plan's last
 // group, which may not be full. Each window load prefetches the same
@@ -144,9 +145,70 @@ hpgroup:
 	MOVQ    rows+16(FP), R14
 
 hprow:
+	CMPQ R14, $2
+	JLT  hpsingle
+	// Two rows at a time: each tap's indices and weights are loaded once
+	// for both (the loads, not the arithmetic, bound a row at a time).
 	MOVQ       ahead+88(FP), AX
 	// One line a group: the groups' windows overlap, and step through
 	// the row by less than a line.
+	PREFETCHT0 64(R9)(AX*1)
+	ADDQ       stride+32(FP), AX
+	PREFETCHT0 64(R9)(AX*1)
+	MOVQ       stride+32(FP), AX
+	VMOVDQU8   (R9), Z5
+	VMOVDQU8   64(R9), Z6
+	VMOVDQU8   (R9)(AX*1), Z15
+	VMOVDQU8   64(R9)(AX*1), Z16
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z10, Z10, Z10
+	XORQ       BX, BX
+	CMPQ       BX, R12
+	JEQ        hpstore2
+
+hptap2:
+	VMOVDQU8    (R10)(BX*1), Z1
+	VMOVDQA64   Z1, Z11
+	VMOVUPS     (DX)(BX*1), Z7
+	VPERMI2B.Z  Z6, Z5, K1, Z1
+	VPERMI2B.Z  Z16, Z15, K1, Z11
+	VCVTDQ2PS   Z1, Z1
+	VCVTDQ2PS   Z11, Z11
+	VMULPS      Z7, Z1, Z1
+	VMULPS      Z7, Z11, Z11
+	VADDPS      Z1, Z0, Z0
+	VADDPS      Z11, Z10, Z10
+	ADDQ        $64, BX
+	CMPQ        BX, R12
+	JLT         hptap2
+
+hpstore2:
+	MOVLQSX (R11), AX
+	LEAQ    (DI)(AX*4), AX
+	MOVLQSX 4(R11), BX
+	LEAQ    (DI)(BX*4), BX
+	CMPQ    CX, $1
+	JEQ     hplast2
+	VMOVUPS Z0, K2, (AX)(R13*1)
+	VMOVUPS Z10, K2, (BX)(R13*1)
+	JMP     hpnext2
+
+hplast2:
+	VMOVUPS Z0, K3, (AX)(R13*1)
+	VMOVUPS Z10, K3, (BX)(R13*1)
+
+hpnext2:
+	MOVQ stride+32(FP), AX
+	LEAQ (R9)(AX*2), R9
+	ADDQ $8, R11
+	SUBQ $2, R14
+	JMP  hprow
+
+hpsingle:
+	// The last row, if the count is odd.
+	TESTQ      R14, R14
+	JZ         hpgroupdone
+	MOVQ       ahead+88(FP), AX
 	PREFETCHT0 64(R9)(AX*1)
 	VMOVDQU8   (R9), Z5
 	VMOVDQU8   64(R9), Z6
@@ -171,17 +233,12 @@ hpstore:
 	CMPQ    CX, $1
 	JEQ     hplast
 	VMOVUPS Z0, K2, (AX)(R13*1)
-	JMP     hpnext
+	JMP     hpgroupdone
 
 hplast:
 	VMOVUPS Z0, K3, (AX)(R13*1)
 
-hpnext:
-	ADDQ stride+32(FP), R9
-	ADDQ $4, R11
-	DECQ R14
-	JNZ  hprow
-
+hpgroupdone:
 	ADDQ R12, R10
 	ADDQ R12, DX
 	ADDQ $8, R8
