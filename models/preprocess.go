@@ -53,15 +53,18 @@ type resampler struct {
 	// plan: per output column, the taps inside the image (clipColumns).
 	plan hplan
 	// tmp holds horizontally filtered rows (n pixels of 4 floats each,
-	// the fourth unused) in a ring indexed by source row.
+	// the fourth unused, or 3 when packed) in a ring indexed by source
+	// row.
 	tmp []float32
 	// acc accumulates one output row (4 floats a pixel).
 	acc []float32
-	// windowed: this call's rows are filtered by the window plan
-	// (hplan.windows), from the source bytes.
-	windowed bool
-	// rows holds where, in tmp, the rows one output row sums start.
-	rows []int32
+	// packed: this call's rows are filtered by the packed window plan
+	// (hplan.packWindows), from the source bytes, into rows of 3 floats a
+	// pixel.
+	packed bool
+	// rows holds where, in tmp, the rows one output row sums start, and
+	// slots where the rows filtered together go.
+	rows, slots []int32
 	// row holds one source row's pixels as floats (4 a pixel).
 	row []float32
 	// rgba receives images of other types, converted once per frame.
@@ -69,16 +72,14 @@ type resampler struct {
 }
 
 // layout is how a pixel lies in a frame's bytes: bpp bytes, of which
-// red, green and blue are at offsets r, g and b. x is the byte the window
-// kernel widens into a pixel's fourth float, which no output uses
-// (alpha, or blue again for BGR): any byte of the pixel will do.
-type layout struct{ bpp, r, g, b, x int }
+// red, green and blue are at offsets r, g and b.
+type layout struct{ bpp, r, g, b int }
 
 // The layouts the resampler reads: *image.RGBA's, and *bgr.Image's
 // (OpenCV's decoded frames).
 var (
-	layoutRGBA = layout{bpp: 4, r: 0, g: 1, b: 2, x: 3}
-	layoutBGR  = layout{bpp: 3, r: 2, g: 1, b: 0, x: 0}
+	layoutRGBA = layout{bpp: 4, r: 0, g: 1, b: 2}
+	layoutBGR  = layout{bpp: 3, r: 2, g: 1, b: 0}
 )
 
 // pixels is a frame as the resampler reads it: w x h pixels of layout l,
@@ -110,8 +111,9 @@ func newResampler(n int) *resampler {
 		n:  n,
 		xs: make([]int, n), xn: make([]int, n), xo: make([]int, n),
 		ys: make([]int, n), yn: make([]int, n), yo: make([]int, n),
-		plan: hplan{start: make([]int32, n), off: make([]int32, n), cnt: make([]int32, n), first: make([]int32, 0, n)},
-		acc:  make([]float32, 4*n),
+		plan: hplan{start: make([]int32, n), off: make([]int32, n), cnt: make([]int32, n), first: make([]int32, 0, n),
+			win: make([]int32, 0, 2*n)},
+		acc: make([]float32, 4*n),
 	}
 }
 
@@ -231,20 +233,28 @@ func (rs *resampler) resample(dst []int32, img image.Image, r Region, mirrored b
 	}
 	if cap(rs.rows) < ring {
 		rs.rows = make([]int32, 0, ring)
+		rs.slots = make([]int32, 0, ring)
 	}
-	tmp := rs.tmp[:ring*n*4]
 	x0 := max(rs.xs[0], 0)
 	x1 := max(min(rs.xs[n-1]+rs.xn[n-1], w), x0)
 	rs.clipColumns(x0, x1)
+	// Filter straight from the frame's bytes where a kernel can: five
+	// outputs a group where their taps fit a window, else four.
+	rs.packed = hrowPackedKernel != nil && (rs.plan.packWindows(rs.wx, w, x0, mirrored, m.l, 5) || rs.plan.packWindows(rs.wx, w, x0, mirrored, m.l, 4))
+	ch := 4 // floats a filtered pixel
+	if rs.packed {
+		ch = 3
+		rs.plan.checkPacked()
+	} else if hrowLanes > 0 {
+		rs.plan.pad(rs.wx, x1-x0, hrowLanes)
+	}
+	tmp := rs.tmp[:ring*n*ch]
 	if need := 4 * (x1 - x0); cap(rs.row) < need {
 		rs.row = make([]float32, need)
 	}
 	row := rs.row[:4*(x1-x0)]
-	rs.plan.check(tmp[:n*4], row, rs.wx)
-	// Filter straight from the frame's bytes where a kernel can.
-	rs.windowed = hrowWindowsKernel != nil && rs.plan.windows(w, x0, mirrored, m.l)
-	if rs.windowed {
-		rs.plan.checkWindows(m.l.bpp * w)
+	if !rs.packed {
+		rs.plan.check(tmp[:n*4], row, rs.wx)
 	}
 
 	next := y0 // the next source row to filter horizontally
@@ -255,24 +265,40 @@ func (rs *resampler) resample(dst []int32, img image.Image, r Region, mirrored b
 		// Clip the taps to the image rows; rows outside read black.
 		j0, j1 := max(y0-s, 0), min(y1-s, k)
 		next = max(next, s+j0)
+		if rs.packed && next < s+j1 {
+			// A group's tables are read once for all the new rows.
+			slots := rs.slots[:0]
+			for y := next; y < s+j1; y++ {
+				slots = append(slots, int32(y%ring*n*ch))
+			}
+			more := s+j1+len(slots) <= h
+			hrowPackedKernel(tmp, slots, m.pix[next*m.stride:], m.stride, &rs.plan, more)
+			next = s + j1
+		}
 		for ; next < s+j1; next++ {
-			rs.filterRow(tmp[(next%ring)*n*4:(next%ring+1)*n*4], row, &m, next, x0, x1, mirrored)
+			rs.filterRow(tmp[(next%ring)*n*ch:(next%ring+1)*n*ch], row, &m, next, x0, x1, mirrored)
 		}
 		rows, f := rs.rows[:0], wt[:0]
 		if j0 < j1 {
 			f = wt[j0:j1]
 			for j := j0; j < j1; j++ {
-				rows = append(rows, int32((s+j)%ring*n*4))
+				rows = append(rows, int32((s+j)%ring*n*ch))
 			}
 		}
-		vsumKernel(dst[i*n*3:(i+1)*n*3], acc, tmp, rows, f, n)
+		if rs.packed {
+			vsumPackedKernel(dst[i*n*3:(i+1)*n*3], acc, tmp, rows, f, 3*n)
+		} else {
+			vsumKernel(dst[i*n*3:(i+1)*n*3], acc, tmp, rows, f, n)
+		}
 	}
 }
 
 // clipColumns sets, for every output column, the taps that read source
 // columns [x0, x1) (taps outside read black and are skipped): where they
 // start in the row filterRow converts (whose first pixel is column x0),
-// where their weights start in wx, and how many there are.
+// where their weights start in wx, and how many there are. The kernels
+// that filter outputs side by side need the plan padded (hplan.pad) as
+// well; the packed window plan does not.
 func (rs *resampler) clipColumns(x0, x1 int) {
 	p := &rs.plan
 	p.pixels, p.weights = 0, 0
@@ -285,28 +311,21 @@ func (rs *resampler) clipColumns(x0, x1 int) {
 			p.pixels, p.weights = max(p.pixels, s+j1-x0), max(p.weights, o+j1)
 		}
 	}
-	if hrowLanes > 0 {
-		p.pad(rs.wx, x1-x0, hrowLanes)
-	}
 }
 
 // filterRow fills t (four floats an output pixel) with source row sy
 // filtered horizontally to n pixels, of the row's mirror image when
 // mirrored; only columns [x0, x1) are read (the mirror image's columns
-// when mirrored: its column x is the row's w-1-x). Where the window plan
-// serves this call (rs.windowed) the kernel reads the row's bytes;
-// otherwise the row's pixels are converted to floats once, into row, as
-// each is read by about two outputs. rs.plan must have been checked
-// against t, row and rs.wx (and its windows against the row's length).
+// when mirrored: its column x is the row's w-1-x). The row's pixels are
+// converted to floats once, into row, as each is read by about two
+// outputs. rs.plan must have been checked against t, row and rs.wx. (Where
+// the packed window plan serves a call, rs.packed, resample filters rows
+// with hrowPackedKernel instead.)
 func (rs *resampler) filterRow(t, row []float32, m *pixels, sy, x0, x1 int, mirrored bool) {
 	src := m.row(sy)
 	var next []uint8
 	if sy+1 < m.h {
 		next = m.row(sy + 1)
-	}
-	if rs.windowed {
-		hrowWindowsKernel(t, src, &rs.plan, next)
-		return
 	}
 	bpp, convert := 4, pixelsKernel
 	if m.l == layoutBGR {

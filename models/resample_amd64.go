@@ -11,7 +11,8 @@ import (
 // The assembly kernels (resample_amd64.s), in three sets: AVX2 (two
 // outputs a ymm), AVX-512 (four a zmm, and the vertical pass fused with
 // the clamp) and, where the CPU has AVX-512 VBMI's byte permutes, AVX-512
-// reading the frame's bytes through the window plan. x/sys/cpu honours
+// reading the frame's bytes through the packed window plan (five outputs
+// a zmm, and BMI2's SHLX for its store masks). x/sys/cpu honours
 // GODEBUG=cpu.avx2=off, cpu.avx512f=off and cpu.avx512vbmi=off (the
 // runtime warns that it does not know the last; x/sys/cpu does).
 func init() {
@@ -23,9 +24,9 @@ func init() {
 		resampleKernelSets = append(resampleKernelSets, resampleKernels{name: "avx512",
 			hrow: hrowPaddedAsm(4, hrow4AVX512), lanes: 4, vsum: vsumAsm, pixels: pixelsAsm(true), pixelsBGR: pixelsBGRAsm(true)})
 	}
-	if cpu.X86.HasAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VBMI {
+	if cpu.X86.HasAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VBMI && cpu.X86.HasBMI2 {
 		k := resampleKernelSets[len(resampleKernelSets)-1]
-		k.name, k.hrowWindows = "avx512vbmi", hrowWinAsm
+		k.name, k.hrowPacked, k.vsumPacked = "avx512vbmi", hrowPackAsm, vsumPackAsm
 		resampleKernelSets = append(resampleKernelSets, k)
 	}
 	useKernels(resampleKernelSets[len(resampleKernelSets)-1])
@@ -38,7 +39,10 @@ func hrow2AVX(t, row, wide *float32, first *int32, groups, taps int)
 func hrow4AVX512(t, row, wide *float32, first *int32, groups, taps int)
 
 //go:noescape
-func hrowWinAVX512(t *float32, src *uint8, wide *float32, base *int32, idx *uint8, groups, taps int, next *uint8)
+func hrowPackAVX512(t *float32, dst *int32, rows int, src *uint8, stride int, w *float32, win *int32, idx *uint8, groups, outs, last, ahead int)
+
+//go:noescape
+func vsumPackAVX512(dst *int32, tmp *float32, rows *int32, w *float32, k, m int)
 
 //go:noescape
 func vsumAVX512(dst *int32, tmp *float32, rows *int32, w *float32, k, n int)
@@ -94,18 +98,46 @@ func vsumAsm(dst []int32, acc, tmp []float32, rows []int32, w []float32, n int) 
 	}
 }
 
-// hrowWinAsm runs hrowWinAVX512 on the full groups of four outputs and
-// hrowWindowsGo on the rest; it relies on p.check and p.checkWindows
-// having held.
-func hrowWinAsm(t []float32, src []uint8, p *hplan, next []uint8) {
-	n := len(p.cnt)
-	if len(next) < len(src) {
-		next = src // nothing to prefetch but this row
+// hrowPackAsm runs hrowPackAVX512 on every group of the packed plan, the
+// last one perhaps not full (the plan's lanes of the outputs it lacks
+// have weight 0 and index 0, and are not stored), having checked that the
+// rows lie within src and t; it relies on p.checkPacked having held.
+func hrowPackAsm(t []float32, dst []int32, src []uint8, stride int, p *hplan, more bool) {
+	n, rows := len(p.cnt), len(dst)
+	if n == 0 || rows == 0 {
+		return
 	}
-	if groups := n / 4; groups > 0 {
-		hrowWinAVX512(unsafe.SliceData(t), unsafe.SliceData(src), unsafe.SliceData(p.wide), unsafe.SliceData(p.winBase), unsafe.SliceData(p.winIdx), groups, p.taps, unsafe.SliceData(next))
+	_ = src[(rows-1)*stride : (rows-1)*stride+p.rowBytes]
+	for _, d := range dst {
+		_ = t[d : int(d)+3*n]
 	}
-	hrowWindowsGo(t, src, p, n-n%4)
+	var ahead int
+	if more {
+		ahead = rows * stride
+	}
+	groups := len(p.win) / 2
+	hrowPackAVX512(unsafe.SliceData(t), unsafe.SliceData(dst), rows, unsafe.SliceData(src), stride, unsafe.SliceData(p.winW), unsafe.SliceData(p.win), unsafe.SliceData(p.winIdx), groups, p.outs, n-p.outs*(groups-1), ahead)
+}
+
+// vsumPackAsm runs vsumPackAVX512 on the multiple of 16 floats and the Go
+// version on the rest, having checked that every row it reads lies
+// within tmp.
+func vsumPackAsm(dst []int32, acc, tmp []float32, rows []int32, w []float32, m int) {
+	if m == 0 {
+		return
+	}
+	_ = dst[m-1]
+	_ = w[:len(rows)]
+	for _, r := range rows {
+		_ = tmp[r : int(r)+m]
+	}
+	m16 := m &^ 15
+	if m16 > 0 {
+		vsumPackAVX512(unsafe.SliceData(dst), unsafe.SliceData(tmp), unsafe.SliceData(rows), unsafe.SliceData(w), len(rows), m16)
+	}
+	if m16 < m {
+		vsumPackedGo(dst[m16:], acc, tmp[m16:], rows, w, m-m16)
+	}
 }
 
 func clampAsm(dst []int32, acc []float32, n int) {

@@ -95,52 +95,158 @@ h4tap:
 	VZEROUPPER
 	RET
 
-// func hrowWinAVX512(t *float32, src *uint8, wide *float32, base *int32, idx *uint8, groups, taps int, next *uint8)
-// Four outputs a zmm, as hrow4AVX512, but from the source row's bytes by
-// the window plan (hplan.windows): each group loads its 128-byte window
-// into Z5:Z6 once, and each tap picks its pixels' bytes out of it with
-// VPERMI2B, zeroing the three upper bytes of every int32 (mask K1), then
-// converts them to floats and multiplies and adds as hrow4AVX512 does.
-// It prefetches the same window of the next row, next (as pixelsAVX
-// does, for the same reason; src itself if there is none).
-TEXT ·hrowWinAVX512(SB), NOSPLIT, $0-64
+// func hrowPackAVX512(t *float32, dst *int32, rows int, src *uint8, stride int, w *float32, win *int32, idx *uint8, groups, outs, last, ahead int)
+// Groups of outs outputs, three lanes of a zmm each (red, green, blue),
+// from the source rows' bytes by the packed window plan
+// (hplan.packWindows), a group at a time for all rows rows, so that its
+// indices and weights are read from memory once for them all: for each
+// row, the group loads its 128-byte window (row r's starts at src +
+// r*stride) into Z5:Z6, and each of its taps picks its lanes' bytes out
+// of it with VPERMI2B, zeroing the three upper bytes of every int32 (mask
+// K1), converts them to floats, multiplies them by the tap's weights and
+// adds them to the group's sums, so each lane sums its output's taps in
+// order as hrowGo does; two rows at a time, with the tap's indices and
+// weights loaded once for both, then the last row if their count is odd. The 3*outs lanes that are outputs are stored
+// (mask K2), packed, at t + 4*dst[r] floats on; the last group stores
+// the lanes of its last outputs only (mask K3), those of the plan's last
+// group, which may not be full. Each window load prefetches the same
+// window ahead bytes further on (the next rows' when there are more,
+// else the row itself): row starts are a stride apart, which the
+// hardware's stream prefetcher only catches a few lines in.
+TEXT ·hrowPackAVX512(SB), NOSPLIT, $0-96
 	MOVQ t+0(FP), DI
-	MOVQ src+8(FP), SI
-	MOVQ wide+16(FP), DX
-	MOVQ base+24(FP), R8
-	MOVQ idx+32(FP), R10
-	MOVQ groups+40(FP), CX
-	MOVQ taps+48(FP), R9
-	MOVQ next+56(FP), R11
+	MOVQ src+24(FP), SI
+	MOVQ w+40(FP), DX
+	MOVQ win+48(FP), R8
+	MOVQ idx+56(FP), R10
+	MOVQ groups+64(FP), CX
 	MOVQ $0x1111111111111111, AX
 	KMOVQ AX, K1
+	MOVQ outs+72(FP), BX
+	LEAQ (BX)(BX*2), BX // lanes a group stores
+	MOVL $1, AX
+	SHLXL BX, AX, AX
+	DECL AX
+	KMOVW AX, K2
+	MOVQ last+80(FP), BX
+	LEAQ (BX)(BX*2), BX // lanes the last group stores
+	MOVL $1, AX
+	SHLXL BX, AX, AX
+	DECL AX
+	KMOVW AX, K3
+	XORQ R13, R13 // the group's first byte in a row of t
 
-hwgroup:
-	MOVLQSX   (R8), AX
+hpgroup:
+	MOVLQSX (R8), R9 // row 0's window
+	ADDQ    SI, R9
+	MOVLQSX 4(R8), R12
+	SHLQ    $6, R12 // bytes of indices (and of weights) of the group
+	MOVQ    dst+8(FP), R11
+	MOVQ    rows+16(FP), R14
+
+hprow:
+	CMPQ R14, $2
+	JLT  hpsingle
+	// Two rows at a time: each tap's indices and weights are loaded once
+	// for both (the loads, not the arithmetic, bound a row at a time).
+	MOVQ       ahead+88(FP), AX
 	// One line a group: the groups' windows overlap, and step through
 	// the row by less than a line.
-	PREFETCHT0 64(R11)(AX*1)
-	VMOVDQU8  (SI)(AX*1), Z5
-	VMOVDQU8  64(SI)(AX*1), Z6
-	VXORPS    Z0, Z0, Z0
-	MOVQ      R9, BX
+	PREFETCHT0 64(R9)(AX*1)
+	ADDQ       stride+32(FP), AX
+	PREFETCHT0 64(R9)(AX*1)
+	MOVQ       stride+32(FP), AX
+	VMOVDQU8   (R9), Z5
+	VMOVDQU8   64(R9), Z6
+	VMOVDQU8   (R9)(AX*1), Z15
+	VMOVDQU8   64(R9)(AX*1), Z16
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z10, Z10, Z10
+	XORQ       BX, BX
+	CMPQ       BX, R12
+	JEQ        hpstore2
 
-hwtap:
-	VMOVDQU8    (R10), Z1
+hptap2:
+	VMOVDQU8    (R10)(BX*1), Z1
+	VMOVDQA64   Z1, Z11
+	VMOVUPS     (DX)(BX*1), Z7
+	VPERMI2B.Z  Z6, Z5, K1, Z1
+	VPERMI2B.Z  Z16, Z15, K1, Z11
+	VCVTDQ2PS   Z1, Z1
+	VCVTDQ2PS   Z11, Z11
+	VMULPS      Z7, Z1, Z1
+	VMULPS      Z7, Z11, Z11
+	VADDPS      Z1, Z0, Z0
+	VADDPS      Z11, Z10, Z10
+	ADDQ        $64, BX
+	CMPQ        BX, R12
+	JLT         hptap2
+
+hpstore2:
+	MOVLQSX (R11), AX
+	LEAQ    (DI)(AX*4), AX
+	MOVLQSX 4(R11), BX
+	LEAQ    (DI)(BX*4), BX
+	CMPQ    CX, $1
+	JEQ     hplast2
+	VMOVUPS Z0, K2, (AX)(R13*1)
+	VMOVUPS Z10, K2, (BX)(R13*1)
+	JMP     hpnext2
+
+hplast2:
+	VMOVUPS Z0, K3, (AX)(R13*1)
+	VMOVUPS Z10, K3, (BX)(R13*1)
+
+hpnext2:
+	MOVQ stride+32(FP), AX
+	LEAQ (R9)(AX*2), R9
+	ADDQ $8, R11
+	SUBQ $2, R14
+	JMP  hprow
+
+hpsingle:
+	// The last row, if the count is odd.
+	TESTQ      R14, R14
+	JZ         hpgroupdone
+	MOVQ       ahead+88(FP), AX
+	PREFETCHT0 64(R9)(AX*1)
+	VMOVDQU8   (R9), Z5
+	VMOVDQU8   64(R9), Z6
+	VXORPS     Z0, Z0, Z0
+	XORQ       BX, BX
+	CMPQ       BX, R12
+	JEQ        hpstore
+
+hptap:
+	VMOVDQU8    (R10)(BX*1), Z1
 	VPERMI2B.Z  Z6, Z5, K1, Z1
 	VCVTDQ2PS   Z1, Z1
-	VMULPS      (DX), Z1, Z1
+	VMULPS      (DX)(BX*1), Z1, Z1
 	VADDPS      Z1, Z0, Z0
-	ADDQ        $64, DX
-	ADDQ        $64, R10
-	DECQ        BX
-	JNZ         hwtap
+	ADDQ        $64, BX
+	CMPQ        BX, R12
+	JLT         hptap
 
-	VMOVUPS Z0, (DI)
-	ADDQ    $64, DI
-	ADDQ    $4, R8
-	DECQ    CX
-	JNZ     hwgroup
+hpstore:
+	MOVLQSX (R11), AX
+	LEAQ    (DI)(AX*4), AX
+	CMPQ    CX, $1
+	JEQ     hplast
+	VMOVUPS Z0, K2, (AX)(R13*1)
+	JMP     hpgroupdone
+
+hplast:
+	VMOVUPS Z0, K3, (AX)(R13*1)
+
+hpgroupdone:
+	ADDQ R12, R10
+	ADDQ R12, DX
+	ADDQ $8, R8
+	MOVQ outs+72(FP), AX
+	LEAQ (AX)(AX*2), AX
+	LEAQ (R13)(AX*4), R13
+	DECQ CX
+	JNZ  hpgroup
 	VZEROUPPER
 	RET
 
@@ -221,6 +327,97 @@ vclamp:
 	ADDQ       $128, SI
 	DECQ       CX
 	JNZ        vchunk
+	VZEROUPPER
+	RET
+
+// CLAMP16 rounds and clamps the sixteen floats of z as clampAVX does and
+// stores them as int32 at off(DI), with Z4 0.5, Z5 255 and Z6 0.
+#define CLAMP16(z, off) \
+	VADDPS     Z4, z, z \
+	VCVTTPS2DQ z, z \
+	VPMAXSD    Z6, z, z \
+	VPMINSD    Z5, z, z \
+	VMOVDQU32  z, off(DI)
+
+// func vsumPackAVX512(dst *int32, tmp *float32, rows *int32, w *float32, k, m int)
+// vsumAVX512 for packed rows (three floats a pixel, as hrowPackAVX512
+// writes them), which need no packing on the way out: sixty-four floats
+// (four zmm) at a time, then sixteen, each accumulator starting at zero
+// and adding w[j] times row j, a multiply and then an add, for j in
+// order, then clamped into int32. m is a multiple of 16.
+TEXT ·vsumPackAVX512(SB), NOSPLIT, $0-48
+	MOVQ         dst+0(FP), DI
+	MOVQ         tmp+8(FP), SI
+	MOVQ         rows+16(FP), R8
+	MOVQ         w+24(FP), R9
+	MOVQ         k+32(FP), R10
+	MOVQ         m+40(FP), CX
+	VBROADCASTSS clamp_half<>(SB), Z4
+	VPBROADCASTD clamp_max<>(SB), Z5
+	VPXORD       Z6, Z6, Z6
+
+vp4chunk:
+	CMPQ   CX, $64
+	JLT    vp1chunk
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	XORQ   BX, BX
+	TESTQ  R10, R10
+	JZ     vp4clamp
+
+vp4row:
+	MOVLQSX      (R8)(BX*4), AX
+	LEAQ         (SI)(AX*4), R11
+	VBROADCASTSS (R9)(BX*4), Z7
+	VMULPS       (R11), Z7, Z8
+	VADDPS       Z8, Z0, Z0
+	VMULPS       64(R11), Z7, Z9
+	VADDPS       Z9, Z1, Z1
+	VMULPS       128(R11), Z7, Z10
+	VADDPS       Z10, Z2, Z2
+	VMULPS       192(R11), Z7, Z11
+	VADDPS       Z11, Z3, Z3
+	INCQ         BX
+	CMPQ         BX, R10
+	JLT          vp4row
+
+vp4clamp:
+	CLAMP16(Z0, 0)
+	CLAMP16(Z1, 64)
+	CLAMP16(Z2, 128)
+	CLAMP16(Z3, 192)
+	ADDQ $256, DI
+	ADDQ $256, SI
+	SUBQ $64, CX
+	JMP  vp4chunk
+
+vp1chunk:
+	CMPQ   CX, $16
+	JLT    vpdone
+	VXORPS Z0, Z0, Z0
+	XORQ   BX, BX
+	TESTQ  R10, R10
+	JZ     vp1clamp
+
+vp1row:
+	MOVLQSX      (R8)(BX*4), AX
+	VBROADCASTSS (R9)(BX*4), Z7
+	VMULPS       (SI)(AX*4), Z7, Z8
+	VADDPS       Z8, Z0, Z0
+	INCQ         BX
+	CMPQ         BX, R10
+	JLT          vp1row
+
+vp1clamp:
+	CLAMP16(Z0, 0)
+	ADDQ $64, DI
+	ADDQ $64, SI
+	SUBQ $16, CX
+	JMP  vp1chunk
+
+vpdone:
 	VZEROUPPER
 	RET
 

@@ -38,7 +38,7 @@ func bgrRow(src []uint8) []uint8 {
 }
 
 // TestResampleBGRMatchesRGBA: every kernel set this build and CPU run
-// (Go, and on amd64 AVX2, AVX-512 and AVX-512 VBMI's window kernel) gives
+// (Go, and on amd64 AVX2, AVX-512 and AVX-512 VBMI's packed window kernel) gives
 // exactly the same bytes for a BGR frame as for the same pixels as RGBA,
 // mirrored or not, on noise frames of several shapes (a sub-image with
 // padded rows among them), random regions (inside, across the edges,
@@ -58,7 +58,7 @@ func TestResampleBGRMatchesRGBA(t *testing.T) {
 		{"97x61", noiseRGBA(rng, 97, 61), 5}, {"1x1", noiseRGBA(rng, 1, 1), 0}, {"43x2", noiseRGBA(rng, 43, 2), 1},
 		{"sub-image", big.SubImage(image.Rect(101, 33, 101+611, 33+505)).(*image.RGBA), 7},
 	}
-	windowed := 0
+	packed := 0
 	for _, f := range frames {
 		w, h := f.img.Rect.Dx(), f.img.Rect.Dy()
 		m := bgrOf(f.img, f.pad)
@@ -72,8 +72,8 @@ func TestResampleBGRMatchesRGBA(t *testing.T) {
 						for _, mirrored := range []bool{false, true} {
 							fromRGBA.resample(b, f.img, r, mirrored)
 							fromBGR.resample(a, m, r, mirrored)
-							if fromBGR.windowed {
-								windowed++
+							if fromBGR.packed {
+								packed++
 							}
 							for i := range a {
 								if a[i] != b[i] {
@@ -86,7 +86,7 @@ func TestResampleBGRMatchesRGBA(t *testing.T) {
 			})
 		}
 	}
-	if hrowWindowsKernel != nil && windowed == 0 {
+	if hrowPackedKernel != nil && packed == 0 {
 		t.Error("no BGR case went through the window kernel")
 	}
 }

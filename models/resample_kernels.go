@@ -2,9 +2,13 @@ package models
 
 // The resampler's inner loops, over floats laid out four to a pixel (R, G,
 // B and an unused fourth), so that 128 bits hold a pixel and a SIMD
-// register the same channels of several outputs. Each has a Go version,
-// used where the assembly is not (other architectures, -tags noasm, CPUs
-// without AVX2) and as the assembly's reference; all round exactly alike:
+// register the same channels of several outputs, or, for the kernels that
+// read the frame's bytes through a packed window plan, three to a pixel
+// (five outputs' R, G, B in fifteen lanes of sixteen). Each has a Go
+// version, the assembly's reference, which but for the packed ones also
+// runs where the assembly does not (other architectures, -tags noasm,
+// CPUs without AVX2; without AVX-512 VBMI, the packed path is not taken
+// at all); all round exactly alike:
 // a float32 multiply and then a float32 add per tap, in tap order, never
 // fused, so every kernel set gives the same bytes. (The Go spec lets a compiler fuse x += f*v
 // into one FMA, as Go's does on arm64 and with GOAMD64=v3; the explicit
@@ -36,23 +40,34 @@ type hplan struct {
 	first       []int32
 	wide        []float32
 
-	// The window plan (windows), for a kernel that filters groups of
-	// four outputs straight from the source row's bytes, with no pass
-	// converting the row to floats first: each group's taps read one
-	// window of windowBytes bytes of the row, from byte winBase[g]; for
-	// each tap, winIdx holds 64 indices into the window, one for each
-	// byte of the sixteen int32 its four pixels widen to (every fourth,
-	// a pixel's channel, is the int32's low byte; the other three are
-	// zero and unused). The indices put each pixel's red, green and blue
-	// in its first three int32 whatever the row's layout, so the kernel
-	// reads RGBA and BGR rows alike.
-	winBase []int32
-	winIdx  []uint8
+	// The packed window plan (packWindows), for a kernel that filters
+	// groups of outs outputs straight from the source row's bytes, with
+	// no pass converting the row to floats first, into packed floats
+	// (three an output: red, green, blue; the fourth float of the other
+	// layout would be a SIMD lane of sixteen spent on nothing): group g
+	// runs win[2g+1] taps, the most any of its outputs has (fewer outputs
+	// with padding taps than a plan padded to the call's most), and reads
+	// one window of windowBytes bytes of the row, from byte win[2g].
+	// The groups' taps follow one another in winIdx and winW: for tap e
+	// (counting every group's), winIdx holds 64 indices into the window,
+	// one for each byte of sixteen int32, and winW sixteen weights; lane
+	// 3l+c is output l's channel c, whose int32's low byte (the byte at
+	// 4(3l+c)) indexes that channel's byte of its pixel, the other three
+	// bytes unused (they widen to zero). The indices put red, green and
+	// blue in lanes 3l, 3l+1, 3l+2 whatever the row's layout, so the
+	// kernel reads RGBA and BGR rows alike. An output's own taps come
+	// first, in order; its padding taps, and the lanes of outputs a last
+	// group lacks (and lane 15), have weight 0 and index 0. rowBytes is
+	// the length of the rows the plan reads.
+	outs, rowBytes int
+	win            []int32
+	winIdx         []uint8
+	winW           []float32
 }
 
-// windowBytes is the width of a window plan's windows: 32 RGBA pixels
-// (42 BGR), which holds a group of four outputs' taps when reducing by up
-// to about 6 (8 for BGR).
+// windowBytes is the width of a packed window plan's windows: 32 RGBA
+// pixels (42 BGR), which holds a group of five outputs' taps when
+// reducing by up to about 5 (7 for BGR), and of four up to about 6 (8).
 const windowBytes = 128
 
 // check panics unless the plan (and the padded plan, if there is one)
@@ -68,16 +83,23 @@ func (p *hplan) check(t, row, w []float32) {
 	}
 }
 
-// checkWindows panics unless the window plan reads within rows of
-// rowBytes bytes.
-func (p *hplan) checkWindows(rowBytes int) {
-	if len(p.winBase) < (len(p.cnt)+3)/4 || len(p.winIdx) < 64*p.taps*len(p.winBase) {
-		panic("models: resampler window plan out of range")
+// checkPacked panics unless the packed window plan reads within rows of
+// p.rowBytes bytes and the tables it holds.
+func (p *hplan) checkPacked() {
+	n := len(p.cnt)
+	if p.outs < 1 || 3*p.outs > 16 || len(p.win) != 2*((n+p.outs-1)/p.outs) {
+		panic("models: resampler packed plan out of range")
 	}
-	for _, b := range p.winBase {
-		if b < 0 || int(b)+windowBytes > rowBytes {
+	taps := 0
+	for g := range len(p.win) / 2 {
+		b, k := p.win[2*g], p.win[2*g+1]
+		if k < 0 || b < 0 || int(b)+windowBytes > p.rowBytes {
 			panic("models: resampler window out of range")
 		}
+		taps += int(k)
+	}
+	if len(p.winIdx) < 64*taps || len(p.winW) < 16*taps {
+		panic("models: resampler packed plan out of range")
 	}
 }
 
@@ -124,12 +146,20 @@ func (p *hplan) pad(w []float32, pixels, lanes int) {
 // hold.
 var hrowKernel = hrowGo
 
-// hrowWindowsKernel, when not nil, filters source row src (w pixels of 4
-// bytes) into t by the window plan (hplan.windows), for which p.check(t,
-// nil, nil) and p.checkWindows(len(src)) must hold. next, when not nil,
-// is the next row that will be read, laid out like src, for a kernel to
-// prefetch.
-var hrowWindowsKernel func(t []float32, src []uint8, p *hplan, next []uint8)
+// hrowPackedKernel, when not nil, filters len(dst) source rows by the
+// packed window plan (hplan.packWindows), for which p.checkPacked must
+// have held: row r, the p.rowBytes bytes at src[r*stride:], into the 3n
+// floats (three an output) at t[dst[r]:]. It panics unless those lie
+// within src and t. When more, the rows len(dst) rows further on follow
+// in src, and a kernel may prefetch them.
+var hrowPackedKernel func(t []float32, dst []int32, src []uint8, stride int, p *hplan, more bool)
+
+// vsumPackedKernel is vsumKernel for rows of m packed floats (three an
+// output pixel, as hrowPackedKernel writes them): each of dst's m int32
+// is the clamped sum, from zero and in order of j, of w[j] times the
+// float in the same place of the row that starts at tmp[rows[j]]. acc (m
+// floats) is scratch.
+var vsumPackedKernel func(dst []int32, acc, tmp []float32, rows []int32, w []float32, m int)
 
 // hrowLanes is how many outputs hrowKernel filters side by side, from the
 // padded plan (hplan.pad); 0 for hrowGo, which reads start, off and cnt.
@@ -176,12 +206,12 @@ type resampleKernels struct {
 	name  string
 	hrow  func(t, row, w []float32, p *hplan)
 	lanes int // hrow's hrowLanes
-	// hrowWindows, when not nil, filters a source row's bytes by the
-	// window plan (hplan.windows), and needs hrow's padded plan to have
-	// four lanes.
-	hrowWindows func(t []float32, src []uint8, p *hplan, next []uint8)
-	vsum        func(dst []int32, acc, tmp []float32, rows []int32, w []float32, n int)
-	pixels      func(dst []float32, src []uint8, first, step, n int, next []uint8)
+	// hrowPacked and vsumPacked, when not nil, are hrowPackedKernel and
+	// vsumPackedKernel.
+	hrowPacked func(t []float32, dst []int32, src []uint8, stride int, p *hplan, more bool)
+	vsumPacked func(dst []int32, acc, tmp []float32, rows []int32, w []float32, m int)
+	vsum       func(dst []int32, acc, tmp []float32, rows []int32, w []float32, n int)
+	pixels     func(dst []float32, src []uint8, first, step, n int, next []uint8)
 	// pixelsBGR is pixels for BGR rows (pixelsBGRKernel's contract).
 	pixelsBGR func(dst []float32, src []uint8, first, step, n int, next []uint8)
 }
@@ -194,7 +224,8 @@ var resampleKernelSets = []resampleKernels{{name: "go", hrow: hrowGo, vsum: vsum
 // useKernels makes k the resampler's kernels. Not safe while a resample
 // runs.
 func useKernels(k resampleKernels) {
-	hrowKernel, hrowLanes, vsumKernel, pixelsKernel, pixelsBGRKernel, hrowWindowsKernel = k.hrow, k.lanes, k.vsum, k.pixels, k.pixelsBGR, k.hrowWindows
+	hrowKernel, hrowLanes, vsumKernel, pixelsKernel, pixelsBGRKernel = k.hrow, k.lanes, k.vsum, k.pixels, k.pixelsBGR
+	hrowPackedKernel, vsumPackedKernel = k.hrowPacked, k.vsumPacked
 }
 
 func hrowGo(t, row, w []float32, p *hplan) {
@@ -221,15 +252,22 @@ func addTap(sum *[4]float32, f float32, v []float32) {
 	sum[3] += float32(f * v[3])
 }
 
-// windows builds the window plan from the padded plan (which must have
-// four lanes) for source rows of w pixels of layout l of which the row
-// buffer holds columns x0 onwards, read mirrored (the buffer's pixel j is
-// then column w-1-(x0+j)) or not. It reports whether every group fits a
-// window; if not, or the row is narrower than a window, the plan is
-// unusable and the caller converts rows to floats instead.
-func (p *hplan) windows(w, x0 int, mirrored bool, l layout) bool {
-	n, k, bpp := len(p.cnt), p.taps, l.bpp
-	if p.lanes != 4 || bpp*w < windowBytes || k == 0 {
+// packWindows builds the packed window plan, groups of outs (1 to 5)
+// outputs, from the clipped plan (start, off, cnt) and its weights wx,
+// for source rows of w pixels of layout l of which the row buffer holds
+// columns x0 onwards, read mirrored (the buffer's pixel j is then column
+// w-1-(x0+j)) or not. It reports whether every group fits a window; if
+// not, or the row is narrower than a window, the plan is unusable and the
+// caller filters otherwise.
+//
+// Dropping the padding taps an output's group does not need changes no
+// sum: a padding tap adds float32(0*v), +0 for the finite v >= 0 a pixel
+// is, to a sum that starts at +0 and only ever adds products of
+// non-negative weights and pixels, so it is +0 or positive, and x + +0 is
+// x for either (the one x it would change, -0, never occurs).
+func (p *hplan) packWindows(wx []float32, w, x0 int, mirrored bool, l layout, outs int) bool {
+	n, bpp := len(p.cnt), l.bpp
+	if bpp*w < windowBytes || outs < 1 || 3*outs > 16 {
 		return false
 	}
 	col := func(j int) int { // the source column of buffer pixel j
@@ -238,52 +276,79 @@ func (p *hplan) windows(w, x0 int, mirrored bool, l layout) bool {
 		}
 		return x0 + j
 	}
-	groups := (n + 3) / 4
-	p.winBase = p.winBase[:0]
-	if need := 64 * k * groups; cap(p.winIdx) < need {
-		p.winIdx = make([]uint8, need)
-	}
-	p.winIdx = p.winIdx[:64*k*groups]
-	clear(p.winIdx)
+	groups := (n + outs - 1) / outs
+	p.outs, p.rowBytes, p.win = outs, bpp*w, p.win[:0]
+	taps := 0
 	for g := range groups {
-		lo, hi := bpp*w, 0 // the bytes the group reads
-		for i := 4 * g; i < min(4*g+4, n); i++ {
-			a, b := col(int(p.first[i])), col(int(p.first[i])+k-1)
-			lo, hi = min(lo, bpp*min(a, b)), max(hi, bpp*max(a, b)+bpp)
-		}
-		base := min(lo, bpp*w-windowBytes)
-		if hi-base > windowBytes {
-			return false
-		}
-		p.winBase = append(p.winBase, int32(base))
-		for i := 4 * g; i < min(4*g+4, n); i++ {
-			for q := range k {
-				e := 64*(g*k+q) + 16*(i%4)
-				c := bpp*col(int(p.first[i])+q) - base
-				p.winIdx[e], p.winIdx[e+4], p.winIdx[e+8], p.winIdx[e+12] = uint8(c+l.r), uint8(c+l.g), uint8(c+l.b), uint8(c+l.x)
+		k, lo, hi := 0, bpp*w, 0 // the group's taps and the bytes it reads
+		for i := outs * g; i < min(outs*g+outs, n); i++ {
+			if c := int(p.cnt[i]); c > 0 {
+				a, b := col(int(p.start[i])), col(int(p.start[i])+c-1)
+				k, lo, hi = max(k, c), min(lo, bpp*min(a, b)), max(hi, bpp*max(a, b)+bpp)
 			}
 		}
+		base := 0
+		if k > 0 {
+			base = min(lo, bpp*w-windowBytes)
+			if hi-base > windowBytes {
+				return false
+			}
+		}
+		p.win = append(p.win, int32(base), int32(k))
+		taps += k
+	}
+	if need := 64 * taps; cap(p.winIdx) < need {
+		p.winIdx = make([]uint8, need)
+	}
+	if need := 16 * taps; cap(p.winW) < need {
+		p.winW = make([]float32, need)
+	}
+	p.winIdx, p.winW = p.winIdx[:64*taps], p.winW[:16*taps]
+	clear(p.winIdx)
+	clear(p.winW)
+	e := 0 // the group's first tap
+	for g := range groups {
+		base, k := int(p.win[2*g]), p.win[2*g+1]
+		for i := outs * g; i < min(outs*g+outs, n); i++ {
+			lane := 3 * (i - outs*g)
+			s, o, c := int(p.start[i]), int(p.off[i]), int(p.cnt[i])
+			if c == 0 {
+				continue // all weights 0 (and off may lie past wx)
+			}
+			for q, f := range wx[o : o+c] {
+				b := bpp*col(s+q) - base
+				x, y := 64*(e+q)+4*lane, 16*(e+q)+lane
+				p.winIdx[x], p.winIdx[x+4], p.winIdx[x+8] = uint8(b+l.r), uint8(b+l.g), uint8(b+l.b)
+				p.winW[y], p.winW[y+1], p.winW[y+2] = f, f, f
+			}
+		}
+		e += int(k)
 	}
 	return true
 }
 
-// hrowWindowsGo filters outputs from..len(p.cnt)-1 of source row src by
-// the window plan: the outputs that do not fill a
-// last group, and the reference the window kernel's tests hold it to.
-func hrowWindowsGo(t []float32, src []uint8, p *hplan, from int) {
-	k := p.taps
-	for i := from; i < len(p.cnt); i++ {
-		var c [4]float32
-		g, l := i/4, i%4
-		win := src[p.winBase[g] : int(p.winBase[g])+windowBytes]
-		for q := range k {
-			f := p.wide[4*((g*k+q)*4+l)]
-			e := 64*(g*k+q) + 16*l
-			for ch := range c {
-				c[ch] += float32(f * float32(win[p.winIdx[e+4*ch]]))
+// hrowPackedGo is the Go hrowPackedKernel, which the SIMD kernel's tests
+// hold it to: each output's sums as the kernel's lanes make them.
+func hrowPackedGo(t []float32, dst []int32, src []uint8, stride int, p *hplan, _ bool) {
+	for r, d := range dst {
+		hrowPackedRow(t[d:][:3*len(p.cnt)], src[r*stride:][:p.rowBytes], p)
+	}
+}
+
+// hrowPackedRow filters one row, src, into t (hrowPackedGo).
+func hrowPackedRow(t []float32, src []uint8, p *hplan) {
+	n, outs, e := len(p.cnt), p.outs, 0
+	for g := range len(p.win) / 2 {
+		k := int(p.win[2*g+1])
+		win := src[p.win[2*g]:][:windowBytes]
+		for lane := range 3 * min(outs, n-outs*g) {
+			var sum float32
+			for q := range k {
+				sum += float32(p.winW[16*(e+q)+lane] * float32(win[p.winIdx[64*(e+q)+4*lane]]))
 			}
+			t[3*outs*g+lane] = sum
 		}
-		copy(t[4*i:4*i+4], c[:])
+		e += k
 	}
 }
 
@@ -329,5 +394,17 @@ func clampGo(dst []int32, acc []float32, n int) {
 	for x := range n {
 		d, a := dst[3*x:3*x+3:3*x+3], acc[4*x:4*x+3:4*x+3]
 		d[0], d[1], d[2] = clampByte(a[0]), clampByte(a[1]), clampByte(a[2])
+	}
+}
+
+// vsumPackedGo is the Go vsumPackedKernel.
+func vsumPackedGo(dst []int32, acc, tmp []float32, rows []int32, w []float32, m int) {
+	acc = acc[:m]
+	clear(acc)
+	for j, r := range rows {
+		vaccGo(acc, tmp[r:int(r)+m], w[j])
+	}
+	for x, a := range acc {
+		dst[x] = clampByte(a)
 	}
 }

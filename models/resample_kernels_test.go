@@ -84,22 +84,28 @@ func TestResampleKernelsMatchGo(t *testing.T) {
 
 // TestHrowPaddedMatchesHrowGo: on the plans real regions give, filtering
 // from the padded plan (hplan.pad) gives hrowGo's sums bit for bit, with
-// groups of 1 to 4 outputs, and so does filtering a source row's bytes by
-// the window plan (hplan.windows), forward and mirrored, of the row as
-// RGBA and as BGR (the same red, green and blue sums): in Go
-// (hrowPaddedGo and hrowWindowsGo, the SIMD kernels' references, run on
-// every architecture) and with every kernel this build and CPU run. The
-// rows are rows of noise frames, converted as filterRow does. The sums
-// are compared as bits, which is stronger than the output bytes
+// groups of 1 to 4 outputs, and so does filtering source rows' bytes by
+// the packed window plan (hplan.packWindows) with groups of 1 to 5
+// outputs, a batch of rows into slots out of order (and nothing else of
+// the buffer), forward and mirrored, of the rows as RGBA and as BGR with
+// padded rows (the same red, green and blue sums): in Go (hrowPaddedGo and hrowPackedGo, the
+// SIMD kernels' references, run on every architecture) and with every
+// kernel this build and CPU run. The packed plan runs each group's own
+// number of taps, dropping padding taps the padded plan would add; the
+// test checks that its cases include groups whose outputs have fewer taps
+// than the group runs and groups with no tap in the image. The rows are
+// rows of noise frames, converted as filterRow does. The sums are
+// compared as bits, which is stronger than the output bytes
 // TestResampleKernelsMatchGo compares.
 func TestHrowPaddedMatchesHrowGo(t *testing.T) {
 	defer useKernels(resampleKernelSets[len(resampleKernelSets)-1])
 	useKernels(resampleKernelSets[0]) // plans from clipColumns without padding
 	rng := rand.New(rand.NewPCG(31, 37))
-	windowed, cases := 0, 0
+	windowed, cases, padded, empty := 0, 0, 0, 0
 	for _, sz := range [][2]int{{1280, 720}, {1080, 1920}, {53, 40}, {1, 9}} {
 		w, h := sz[0], sz[1]
 		img := noiseRGBA(rng, w, h)
+		img3 := bgrOf(img, 5) // rows padded: the stride is not the row
 		for _, n := range []int{192, 13, 5} {
 			rs := newResampler(n)
 			for ri, r := range randomRegions(rng, w, h) {
@@ -132,7 +138,7 @@ func TestHrowPaddedMatchesHrowGo(t *testing.T) {
 					}
 					for lanes := 1; lanes <= 4; lanes++ {
 						q := p
-						q.first, q.wide, q.winBase, q.winIdx = nil, nil, nil, nil
+						q.first, q.wide = nil, nil
 						q.pad(rs.wx, pixels, lanes)
 						q.check(want, row, rs.wx)
 						got := make([]float32, 4*n)
@@ -145,38 +151,81 @@ func TestHrowPaddedMatchesHrowGo(t *testing.T) {
 								check(k.name, got)
 							}
 						}
-						if lanes != 4 || !q.windows(w, x0, mirrored, layoutRGBA) {
+					}
+					// The packed plan, on a batch of up to three rows
+					// from y, into slots of a buffer in reverse order,
+					// the first slot left alone.
+					ys := rangeInts(min(3, h-y))
+					wants := make([][]float32, len(ys))
+					for r := range ys {
+						src := img.Pix[(y+r)*img.Stride:][:4*w]
+						if mirrored {
+							pixelsGo(row, src, len(src)-4*(x0+1), -4, pixels, nil)
+						} else {
+							pixelsGo(row, src, 4*x0, 4, pixels, nil)
+						}
+						wants[r] = make([]float32, 4*n)
+						hrowGo(wants[r], row, rs.wx, &p)
+					}
+					dst := make([]int32, len(ys))
+					for r := range dst {
+						dst[r] = int32((len(ys) - r) * 3 * n)
+					}
+					for outs := 1; outs <= 5; outs++ {
+						q := p
+						q.win, q.winIdx, q.winW = nil, nil, nil
+						if !q.packWindows(rs.wx, w, x0, mirrored, layoutRGBA, outs) {
 							continue
 						}
 						windowed++
-						q.checkWindows(len(src))
-						got = make([]float32, 4*n)
-						hrowWindowsGo(got, src, &q, 0)
-						check("hrowWindowsGo", got)
-						for _, k := range resampleKernelSets[1:] {
-							if k.hrowWindows != nil {
-								got := make([]float32, 4*n)
-								k.hrowWindows(got, src, &q, nil)
-								check(k.name+" windows", got)
+						for g := range len(q.win) / 2 {
+							k := q.win[2*g+1]
+							if k == 0 {
+								empty++
 							}
-						}
-						// The same row as BGR: the same red, green and
-						// blue sums (the fourth float is another byte's).
-						if !q.windows(w, x0, mirrored, layoutBGR) {
-							t.Fatalf("%dx%d, region %d: fits the window plan as RGBA, not as BGR", w, h, ri)
-						}
-						src3 := bgrRow(src)
-						q.checkWindows(len(src3))
-						for _, k := range append([]resampleKernels{{name: "go", hrowWindows: func(t []float32, src []uint8, p *hplan, _ []uint8) { hrowWindowsGo(t, src, p, 0) }}}, resampleKernelSets[1:]...) {
-							if k.hrowWindows == nil {
-								continue
-							}
-							got := make([]float32, 4*n)
-							k.hrowWindows(got, src3, &q, nil)
-							for i := range got {
-								if i%4 != 3 && math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-									t.Fatalf("%dx%d, n %d, region %d %+v, mirrored %v, %s windows on BGR: float %d is %v, hrowGo on RGBA %v", w, h, n, ri, r, mirrored, k.name, i, got[i], want[i])
+							for i := outs * g; i < min(outs*g+outs, n); i++ {
+								if q.cnt[i] < k {
+									padded++
 								}
+							}
+						}
+						checkPacked := func(name string, got []float32, bgr bool) {
+							t.Helper()
+							for i := range 3 * n {
+								if got[i] != -1 { // the slot left alone
+									t.Fatalf("%dx%d, n %d, region %d %+v, mirrored %v, %d outputs a group, BGR %v, %s: wrote float %d of a slot it was not given", sz[0], sz[1], n, ri, r, mirrored, outs, bgr, name, i)
+								}
+							}
+							for j, d := range dst {
+								for i := range n {
+									for c := range 3 {
+										if g, w := got[int(d)+3*i+c], wants[j][4*i+c]; math.Float32bits(g) != math.Float32bits(w) {
+											t.Fatalf("%dx%d, n %d, region %d %+v, mirrored %v, %d outputs a group, BGR %v, %s: row %d output %d channel %d is %v, hrowGo %v", sz[0], sz[1], n, ri, r, mirrored, outs, bgr, name, y+j, i, c, g, w)
+										}
+									}
+								}
+							}
+						}
+						for _, bgr := range []bool{false, true} {
+							src, stride := img.Pix[y*img.Stride:], img.Stride
+							if bgr {
+								src, stride = img3.Pix[y*img3.Stride:], img3.Stride
+								// The same row as BGR reads fewer bytes.
+								if !q.packWindows(rs.wx, w, x0, mirrored, layoutBGR, outs) {
+									t.Fatalf("%dx%d, region %d: fits the packed plan as RGBA, not as BGR", w, h, ri)
+								}
+							}
+							q.checkPacked()
+							for _, k := range append([]resampleKernels{{name: "go", hrowPacked: hrowPackedGo}}, resampleKernelSets[1:]...) {
+								if k.hrowPacked == nil {
+									continue
+								}
+								got := make([]float32, (len(ys)+1)*3*n)
+								for i := range got {
+									got[i] = -1
+								}
+								k.hrowPacked(got, dst, src, stride, &q, false)
+								checkPacked(k.name, got, bgr)
 							}
 						}
 					}
@@ -187,33 +236,38 @@ func TestHrowPaddedMatchesHrowGo(t *testing.T) {
 	}
 	// Windows fit reductions up to about 6 on rows of 32 pixels or more;
 	// many of the random regions are larger.
-	t.Logf("%d of %d cases filtered by windows", windowed, cases)
-	if windowed == 0 {
-		t.Error("no case filtered by windows")
+	t.Logf("%d packed plans for %d cases; %d outputs ran padding taps, %d groups had no tap", windowed, cases, padded, empty)
+	if windowed == 0 || padded == 0 || empty == 0 {
+		t.Error("the packed plans did not cover fitting windows, outputs with fewer taps than their group and groups with none")
 	}
 }
 
 // TestWindowsFitTrackedCrops: the crops tracking makes of 720p and
 // portrait frames (a standing person, the frame's height or less) fit
-// the window plan, forward and mirrored, RGBA and BGR, so that the window kernel, not
-// the slower conversion path, serves them.
+// the packed window plan with five outputs a group, forward and mirrored,
+// BGR (decoded frames) and, for the smaller reductions, RGBA, so that the
+// window kernel at its widest, not the slower conversion path, serves
+// them.
 func TestWindowsFitTrackedCrops(t *testing.T) {
 	for _, tc := range []struct {
 		w, h int
 		r    Region
+		rgba bool // RGBA fits too
 	}{
-		{1280, 720, Region{X: 400.3, Y: 120.6, Side: 480.7}},
-		{1280, 720, Region{X: 290.8, Y: -10.2, Side: 740.4}},
-		{1080, 1920, Region{X: 90.4, Y: 500.7, Side: 1100.2}},
+		{1280, 720, Region{X: 400.3, Y: 120.6, Side: 480.7}, true},
+		{1280, 720, Region{X: 290.8, Y: -10.2, Side: 740.4}, true},
+		{1080, 1920, Region{X: 90.4, Y: 500.7, Side: 1100.2}, false},
 	} {
 		for _, mirrored := range []bool{false, true} {
 			rs := newResampler(192)
 			rs.resample(make([]int32, 192*192*3), image.NewRGBA(image.Rect(0, 0, tc.w, tc.h)), tc.r, mirrored)
 			p := rs.plan
-			p.pad(rs.wx, max(min(rs.xs[191]+rs.xn[191], tc.w), 0)-max(rs.xs[0], 0), 4)
 			for _, l := range []layout{layoutRGBA, layoutBGR} {
-				if !p.windows(tc.w, max(rs.xs[0], 0), mirrored, l) {
-					t.Errorf("%dx%d, region %+v, mirrored %v, %d bytes a pixel: does not fit the window plan", tc.w, tc.h, tc.r, mirrored, l.bpp)
+				if l == layoutRGBA && !tc.rgba {
+					continue
+				}
+				if !p.packWindows(rs.wx, tc.w, max(rs.xs[0], 0), mirrored, l, 5) {
+					t.Errorf("%dx%d, region %+v, mirrored %v, %d bytes a pixel: does not fit the packed window plan", tc.w, tc.h, tc.r, mirrored, l.bpp)
 				}
 			}
 		}
@@ -289,6 +343,57 @@ func TestVsumKernelsMatchGo(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestVsumPackedKernelsMatchGo: vsumPackedGo gives vsumGo's bytes for the
+// same rows packed (three floats a pixel instead of four), and every
+// packed vertical-pass kernel gives vsumPackedGo's, for every output
+// width up to 40 (all remainders of the SIMD steps, in floats) and 192,
+// summing 0 to 12 rows in a shuffled ring order, on floats from -3 to 260
+// (both ends of the clamp).
+func TestVsumPackedKernelsMatchGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(67, 71))
+	kernels := 0
+	for _, n := range append(rangeInts(41), 192) {
+		for _, nrows := range []int{0, 1, 2, 5, 12} {
+			ring := max(nrows, 1) + 1
+			tmp, packed := make([]float32, ring*4*n), make([]float32, ring*3*n)
+			for i := range tmp {
+				tmp[i] = -3 + 263*rng.Float32()
+				if i%4 != 3 {
+					packed[i/4*3+i%4] = tmp[i]
+				}
+			}
+			rows, prows, w := make([]int32, nrows), make([]int32, nrows), make([]float32, nrows)
+			for j, r := range rng.Perm(ring)[:nrows] {
+				rows[j], prows[j], w[j] = int32(r*4*n), int32(r*3*n), rng.Float32()
+			}
+			want, got := make([]int32, 3*n+3), make([]int32, 3*n+3)
+			want[3*n], got[3*n] = -7, -7 // past the row: must stay
+			vsumGo(want, make([]float32, 4*n), tmp, rows, w, n)
+			vsumPackedGo(got, make([]float32, 3*n), packed, prows, w, 3*n)
+			check := func(name string) {
+				t.Helper()
+				for i := range got {
+					if got[i] != want[i] {
+						t.Fatalf("%s, n %d, %d rows: element %d is %d, vsumGo %d", name, n, nrows, i, got[i], want[i])
+					}
+				}
+			}
+			check("vsumPackedGo")
+			for _, k := range resampleKernelSets[1:] {
+				if k.vsumPacked != nil {
+					kernels++
+					clear(got[:3*n])
+					k.vsumPacked(got, make([]float32, 3*n), packed, prows, w, 3*n)
+					check(k.name)
+				}
+			}
+		}
+	}
+	if hrowPackedKernel != nil && kernels == 0 {
+		t.Error("no packed vertical-pass kernel tested")
 	}
 }
 
