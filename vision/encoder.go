@@ -167,8 +167,10 @@ func learnH264(path string, ok bool) {
 // CreateVideoEncoder later finds the answer ready (a caller asking
 // meanwhile waits for it) instead of starting ffmpeg once more when the
 // video is about to be written: about 0.2 s of CPU and more of wall time,
-// which for a clip of a few seconds is a tenth of its analysis. Commands
-// call it when they start, while loading the model leaves a core idle.
+// which for a clip of a few seconds is a tenth of its analysis. A command
+// that creates its first video with CreateVideoEncoder can call it when it
+// starts, while loading the model leaves a core idle; one whose encoder is
+// started early with StartFFmpegVideo need not, that start answers.
 func PrefetchEncoderCheck() {
 	if enc, err := EncoderFromEnv(); err == nil && enc != EncoderOpenCV {
 		go ffmpegH264()
@@ -254,10 +256,10 @@ type ffmpegPipe struct {
 
 // confirmWait is how long an ffmpeg started without asking whether it has
 // libx264 is given to say so itself ("Stream mapping:", about 0.2 s after
-// its start on an idle machine) before it is asked the old way: an ffmpeg
-// that never says so (another version's log) costs that check, not a
-// wrong answer. A variable for tests.
-var confirmWait = 2 * time.Second
+// its start on an idle machine, over 2 s under strace -f) before it is
+// asked the old way: an ffmpeg that never says so (another version's log)
+// costs that check once, not a wrong answer. A variable for tests.
+var confirmWait = 5 * time.Second
 
 // Frames go to ffmpeg as yuv420p (I420), converted here, rather than as
 // RGBA for ffmpeg's swscale to convert: the AVX2 conversion costs 0.2-0.3
@@ -544,14 +546,19 @@ func (l *ffmpegLog) line(s string) {
 	}
 }
 
-// last returns the last message kept, "" when there is none.
-func (l *ffmpegLog) last() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+// flush files a last line that did not end (ffmpeg has exited).
+func (l *ffmpegLog) flush() {
 	if len(l.partial) > 0 {
 		l.line(string(l.partial))
 		l.partial = nil
 	}
+}
+
+// last returns the last message kept, "" when there is none.
+func (l *ffmpegLog) last() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.flush()
 	for i := len(l.kept) - 1; i >= 0; i-- {
 		if s := strings.TrimSpace(l.kept[i]); s != "" {
 			return s
@@ -564,6 +571,7 @@ func (l *ffmpegLog) last() string {
 func (l *ffmpegLog) unknownX264() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.flush()
 	for _, s := range l.kept {
 		if strings.Contains(s, "Unknown encoder 'libx264'") {
 			return true
