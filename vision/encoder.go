@@ -518,31 +518,33 @@ func (l *ffmpegLog) Write(b []byte) (int, error) {
 // line files one line of the log.
 func (l *ffmpegLog) line(s string) {
 	s = strings.TrimSuffix(s, "\r")
-	for _, level := range ffmpegLevels {
-		tag := "[" + level + "] "
-		i := strings.Index(s, tag)
-		if i < 0 {
-			continue
+	// The first tag names the level: the message after it may hold any text.
+	level, at := "", len(s)
+	for _, lv := range ffmpegLevels {
+		if i := strings.Index(s[:at], "["+lv+"] "); i >= 0 {
+			level, at = lv, i
 		}
-		msg := s[i+len(tag):]
-		switch level {
-		case "panic", "fatal", "error":
-			l.keep = true
-			l.kept = append(l.kept, s[:i]+msg)
-		default:
-			l.keep = false
-			if level == "info" && i == 0 && strings.TrimSpace(msg) == "Stream mapping:" {
-				select {
-				case <-l.mapped:
-				default:
-					close(l.mapped)
-				}
-			}
+	}
+	if level == "" {
+		if l.keep {
+			l.kept = append(l.kept, s)
 		}
 		return
 	}
-	if l.keep {
-		l.kept = append(l.kept, s)
+	msg := s[at+len(level)+3:]
+	switch level {
+	case "panic", "fatal", "error":
+		l.keep = true
+		l.kept = append(l.kept, s[:at]+msg)
+	default:
+		l.keep = false
+		if level == "info" && at == 0 && strings.TrimSpace(msg) == "Stream mapping:" {
+			select {
+			case <-l.mapped:
+			default:
+				close(l.mapped)
+			}
+		}
 	}
 }
 
