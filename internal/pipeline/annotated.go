@@ -19,6 +19,10 @@ type earlyVideo struct {
 	width, height int
 }
 
+// startEarly is false only in tests comparing the early start's output
+// with the encoder started at the annotated pass.
+var startEarly = true
+
 // startVideo begins the report folder dir and starts the annotated
 // video's ffmpeg for an input announcing info, before pass one: the
 // process then loads its libraries (ffmpeg links most of FFmpeg's, about
@@ -49,7 +53,7 @@ type earlyVideo struct {
 // folder's files are untouched: Begin removes only what a killed run left,
 // and the reserved file goes with Abort.
 func startVideo(ctx context.Context, dir string, info vision.Info, cfg Config) (*report.Output, *earlyVideo) {
-	if !cfg.Formats[report.FormatVideo] || info.Width <= 0 || info.Height <= 0 {
+	if !startEarly || !cfg.Formats[report.FormatVideo] || info.Width <= 0 || info.Height <= 0 {
 		return nil, nil
 	}
 	if enc, err := vision.EncoderFromEnv(); err != nil || enc == vision.EncoderOpenCV {
