@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -243,7 +244,10 @@ type ffmpegPipe struct {
 	stdin  io.WriteCloser
 	log    *ffmpegLog
 	matrix yuv.Matrix
-	buf    []byte // the frame being sent: "FRAME\n", then I420
+	buf    []byte // the frame being sent: I420, after "FRAME\n" with y4m
+	// y4m: the frames go as a YUV4MPEG2 stream (an encoder started to
+	// answer whether ffmpeg has libx264), else as rawvideo.
+	y4m bool
 	// started is when ffmpeg was started; exited is closed once it has
 	// exited and waitErr is set.
 	started time.Time
@@ -294,37 +298,53 @@ func ffmpegMatrix(width, height int) yuv.Matrix {
 	return yuv.BT601
 }
 
-// The frames reach ffmpeg as a YUV4MPEG2 stream rather than bare
-// rawvideo, and with -nofind_stream_info: its header (size, rate, chroma
-// siting) is written as ffmpeg starts, so ffmpeg opens its input and
-// chooses its encoder at once instead of waiting for the first frame
+// An encoder started to answer whether ffmpeg has libx264 (not
+// confirmed) gets its frames as a YUV4MPEG2 stream rather than bare
+// rawvideo, with -nofind_stream_info: the stream's header (size, rate,
+// chroma siting) is written as ffmpeg starts, so ffmpeg opens its input
+// and chooses its encoder at once instead of after the first frame
 // (rawvideo's demuxer opens only once ten bytes have arrived, and stream
 // probing reads a frame). An ffmpeg without libx264 then says "Unknown
-// encoder 'libx264'" and exits within its start-up, which is what lets a
-// started encoder answer the question ffmpegH264 asks (confirm). With
-// -r giving the same rate as the header, the file is byte for byte the
-// one rawvideo input with -framerate made (ffmpegRate).
+// encoder 'libx264'" and exits within its start-up, and one with it logs
+// "Stream mapping:" (it logs at level info with each message's level
+// named, and ffmpegLog keeps only the error messages, what -v error
+// showed). With -r giving the header's rate, the file is byte for byte
+// the one the rawvideo command line makes (ffmpegRate;
+// TestFFmpegPipeSameFileAsRawvideo).
 //
-// ffmpeg logs at level info with each message's level named: ffmpegLog
-// keeps the error messages, what -v error showed, and watches for the
-// line that says the encoder was found.
+// Every other encoder, once the answer is known, keeps that rawvideo
+// command line: an ffmpeg older than the YUV4MPEG2 one's options (FFmpeg
+// 5.1 has them) fails only the first start, which then gives no answer,
+// and its videos are written as they always were.
 
 // startFFmpeg starts the ffmpeg at path writing H.264 to out
 // (overwriting it); confirmed says whether it is known to have libx264.
 // width and height are even (ffmpegWrites).
 func startFFmpeg(ctx context.Context, path, out string, fps float64, width, height int, confirmed bool) (*ffmpegPipe, error) {
-	num, den, err := ffmpegRate(fps)
-	if err != nil {
-		return nil, err
-	}
-	rate := fmt.Sprintf("%d/%d", num, den)
 	m := ffmpegMatrix(width, height)
 	// The colour options go on both sides: on the input they describe the
 	// raw frames, on the output they tag the stream, and with the two the
 	// same no ffmpeg inserts a conversion between them.
-	args := []string{"-hide_banner", "-nostats", "-v", "level+info", "-f", "yuv4mpegpipe"}
-	args = append(args, ffmpegColourArgs(m)...)
-	args = append(args, "-r", rate, "-nofind_stream_info", "-i", "-",
+	var args []string
+	var hdr string
+	if confirmed {
+		args = []string{"-hide_banner", "-nostats", "-v", "error",
+			"-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", fmt.Sprintf("%dx%d", width, height)}
+		args = append(args, ffmpegColourArgs(m)...)
+		args = append(args, "-framerate", strconv.FormatFloat(fps, 'g', -1, 64))
+	} else {
+		num, den, err := ffmpegRate(fps)
+		if err != nil {
+			return nil, err
+		}
+		args = []string{"-hide_banner", "-nostats", "-v", "level+info", "-f", "yuv4mpegpipe"}
+		args = append(args, ffmpegColourArgs(m)...)
+		args = append(args, "-r", fmt.Sprintf("%d/%d", num, den), "-nofind_stream_info")
+		// C420jpeg: chroma sited at the 2x2 block's centre
+		// (ffmpegColourArgs); A0:0: no pixel aspect stated, as rawvideo.
+		hdr = fmt.Sprintf("YUV4MPEG2 W%d H%d F%d:%d Ip A0:0 C420jpeg\n", width, height, num, den)
+	}
+	args = append(args, "-i", "-",
 		"-an", "-c:v", "libx264", "-preset", x264Preset, "-crf", x264CRF, "-pix_fmt", "yuv420p")
 	args = append(args, x264ThreadArgs(width, height)...)
 	args = append(args, ffmpegColourArgs(m)...)
@@ -337,7 +357,7 @@ func startFFmpeg(ctx context.Context, path, out string, fps float64, width, heig
 	// named "-out" must not read as an option, nor "x:" as a protocol.
 	args = append(args, "-y", ffmpegPath(out))
 	p := &ffmpegPipe{ctx: ctx, cmd: exec.CommandContext(ctx, path, args...), path: path, log: newFFmpegLog(),
-		matrix: m, confirmed: confirmed, exited: make(chan struct{})}
+		matrix: m, y4m: !confirmed, confirmed: confirmed, exited: make(chan struct{})}
 	p.cmd.Stderr = p.log
 	// If kneescreen is killed (kill -9 gives it no chance to stop the
 	// child), ffmpeg goes with it instead of finishing a file nobody will
@@ -351,7 +371,7 @@ func startFFmpeg(ctx context.Context, path, out string, fps float64, width, heig
 	}
 	// A pipe that holds a whole frame (up to 1 MiB): with the default 64
 	// KiB the two processes take turns 6 times for each 640x360 frame.
-	growPipe(w, len(y4mFrame)+yuv.Size(width, height))
+	growPipe(w, p.frameSize(width, height))
 	p.cmd.Stdin, p.stdin = r, w
 	err = p.cmd.Start()
 	r.Close() // the child's now
@@ -364,16 +384,23 @@ func startFFmpeg(ctx context.Context, path, out string, fps float64, width, heig
 		p.waitErr = p.cmd.Wait()
 		close(p.exited)
 	}()
-	// C420jpeg: chroma sited at the 2x2 block's centre (ffmpegColourArgs);
-	// A0:0: no pixel aspect stated, as with rawvideo.
-	hdr := fmt.Sprintf("YUV4MPEG2 W%d H%d F%d:%d Ip A0:0 C420jpeg\n", width, height, num, den)
-	if _, err := io.WriteString(w, hdr); err != nil {
-		if werr := p.wait(); werr != nil {
-			err = werr
+	if hdr != "" {
+		if _, err := io.WriteString(w, hdr); err != nil {
+			if werr := p.wait(); werr != nil {
+				err = werr
+			}
+			return nil, fmt.Errorf("write the stream header: %w", err)
 		}
-		return nil, fmt.Errorf("write the stream header: %w", err)
 	}
 	return p, nil
+}
+
+// frameSize is the bytes sent for each width x height frame.
+func (p *ffmpegPipe) frameSize(width, height int) int {
+	if p.y4m {
+		return len(y4mFrame) + yuv.Size(width, height)
+	}
+	return yuv.Size(width, height)
 }
 
 // y4mFrame starts each frame of a YUV4MPEG2 stream.
@@ -424,12 +451,16 @@ func (p *ffmpegPipe) write(img *image.RGBA) error {
 	if err := p.confirm(); err != nil {
 		return err
 	}
-	if n := len(y4mFrame) + yuv.Size(img.Rect.Dx(), img.Rect.Dy()); len(p.buf) != n {
-		p.buf = make([]byte, n)
-		copy(p.buf, y4mFrame)
+	head := 0
+	if p.y4m {
+		head = len(y4mFrame)
 	}
-	// Converted in place after the frame header: one write a frame.
-	if _, err := yuv.FromRGBA(p.buf[len(y4mFrame):], img, p.matrix); err != nil {
+	if n := p.frameSize(img.Rect.Dx(), img.Rect.Dy()); len(p.buf) != n {
+		p.buf = make([]byte, n)
+		copy(p.buf, y4mFrame[:head])
+	}
+	// Converted in place, after the frame's header: one write a frame.
+	if _, err := yuv.FromRGBA(p.buf[head:], img, p.matrix); err != nil {
 		// Not ffmpeg's fault, but the stream has lost a frame.
 		p.kill()
 		return err

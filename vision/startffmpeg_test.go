@@ -11,8 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/kneescreen/kneescreen/internal/yuv"
 )
 
 // TestFFmpegRate: the y4m header's rate is the one FFmpeg 5.1 makes of
@@ -50,57 +48,52 @@ func TestFFmpegRate(t *testing.T) {
 	}
 }
 
-// TestFFmpegPipeSameFileAsRawvideo: the frames sent as YUV4MPEG2 give the
-// file, byte for byte, that the former command line gave them as rawvideo
-// (with -framerate F and no header), at a rate whose fraction matters
-// (59.94: a header saying another rate gave another file) and at the
-// shared clip's.
+// TestFFmpegPipeSameFileAsRawvideo: the frames sent as YUV4MPEG2 (the
+// encoder started to learn whether ffmpeg has libx264) give the file,
+// byte for byte, that the rawvideo command line (every encoder once that
+// is known) gives them, at a rate whose fraction matters (59.94: a header
+// saying another rate gave another file) and at the shared clip's.
 func TestFFmpegPipeSameFileAsRawvideo(t *testing.T) {
 	needTool(t, "ffmpeg")
+	real, _ := exec.LookPath("ffmpeg")
 	const w, h, n = 64, 48, 12
 	for _, fps := range []float64{59.94, 30.40112596762843} {
 		t.Run(fmt.Sprint(fps), func(t *testing.T) {
+			// A fresh path: not known to have libx264 until it says so.
+			log := filepath.Join(t.TempDir(), "args")
+			fakeFFmpeg(t, `echo "$*" >> '`+log+`'
+exec '`+real+`' "$@"`)
 			dir := t.TempDir()
-			path := filepath.Join(dir, "new.mp4")
-			vw, err := CreateVideoEncoder(context.Background(), path, fps, w, h, EncoderFFmpeg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var raw []byte
-			m := ffmpegMatrix(w, h)
-			for i := range n {
-				img := patternFrame(w, h, i)
-				b, err := yuv.FromRGBA(nil, img, m)
+			var files [][]byte
+			for i, start := range []func(string) (*VideoWriter, error){
+				func(p string) (*VideoWriter, error) { return StartFFmpegVideo(context.Background(), p, fps, w, h) },
+				func(p string) (*VideoWriter, error) {
+					return CreateVideoEncoder(context.Background(), p, fps, w, h, EncoderFFmpeg)
+				},
+			} {
+				path := filepath.Join(dir, fmt.Sprintf("v%d.mp4", i))
+				vw, err := start(path)
 				if err != nil {
 					t.Fatal(err)
 				}
-				raw = append(raw, b...)
-				if err := vw.Write(img); err != nil {
+				for f := range n {
+					if err := vw.Write(patternFrame(w, h, f)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := vw.Close(); err != nil {
 					t.Fatal(err)
 				}
+				b, _ := os.ReadFile(path)
+				files = append(files, b)
 			}
-			if err := vw.Close(); err != nil {
-				t.Fatal(err)
+			args, _ := os.ReadFile(log)
+			starts := strings.Split(strings.TrimSpace(string(args)), "\n")
+			if len(starts) != 2 || !strings.Contains(starts[0], "-f yuv4mpegpipe") || !strings.Contains(starts[1], "-f rawvideo") {
+				t.Fatalf("ffmpeg started as %q, want YUV4MPEG2 then rawvideo input", starts)
 			}
-			// The command line before YUV4MPEG2 (encoder.go as of 7a58a4e).
-			old := filepath.Join(dir, "old.mp4")
-			args := []string{"-hide_banner", "-nostats", "-v", "error",
-				"-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", fmt.Sprintf("%dx%d", w, h)}
-			args = append(args, ffmpegColourArgs(m)...)
-			args = append(args, "-framerate", fmt.Sprint(fps), "-i", "-",
-				"-an", "-c:v", "libx264", "-preset", x264Preset, "-crf", x264CRF, "-pix_fmt", "yuv420p")
-			args = append(args, x264ThreadArgs(w, h)...)
-			args = append(args, ffmpegColourArgs(m)...)
-			args = append(args, "-movflags", "+faststart", "-y", old)
-			cmd := exec.Command("ffmpeg", args...)
-			cmd.Stdin = bytes.NewReader(raw)
-			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Fatalf("ffmpeg: %v\n%s", err, out)
-			}
-			a, _ := os.ReadFile(old)
-			b, _ := os.ReadFile(path)
-			if len(a) == 0 || !bytes.Equal(a, b) {
-				t.Errorf("the y4m pipe wrote %d bytes, rawvideo %d, not the same file", len(b), len(a))
+			if len(files[0]) == 0 || !bytes.Equal(files[0], files[1]) {
+				t.Errorf("YUV4MPEG2 input wrote %d bytes, rawvideo %d, not the same file", len(files[0]), len(files[1]))
 			}
 		})
 	}
@@ -181,7 +174,8 @@ head -c 20 >/dev/null; echo "[fatal] Unknown encoder 'libx264'" >&2; exit 1`)
 // writer created next knows the answer: two starts for two videos. An
 // ffmpeg that never says it found its encoder (a script claiming libx264
 // when asked) is asked the old way once confirmWait has passed, and its
-// encoder is then used.
+// encoder is then used. One that rejects the YUV4MPEG2 command line is
+// asked too, and used with the rawvideo one.
 func TestStartFFmpegVideoWithX264(t *testing.T) {
 	needTool(t, "ffmpeg")
 	real, _ := exec.LookPath("ffmpeg")
@@ -241,6 +235,46 @@ exec '`+real+`' "$@" 2>/dev/null`)
 		}
 		if n, checks := starts(); n != 2 || checks != 1 {
 			t.Errorf("ffmpeg started %d times (%d checks), want the encoder and one check", n, checks)
+		}
+	})
+	t.Run("older", func(t *testing.T) {
+		// An ffmpeg without the YUV4MPEG2 command line's options: the
+		// early start fails and answers nothing; the writers made after
+		// it ask and use the rawvideo command line, as before.
+		starts := loggingFFmpeg(t, `case "$*" in *-nofind_stream_info*)
+	echo "Unrecognized option 'nofind_stream_info'." >&2; echo "Error splitting the argument list: Option not found" >&2; exit 1;; esac
+exec '`+real+`' "$@"`)
+		dir := t.TempDir()
+		vw, err := StartFFmpegVideo(context.Background(), filepath.Join(dir, "a.mp4"), 25, 64, 48)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := vw.Ready(); err == nil || errors.Is(err, ErrNoFFmpeg) || !strings.Contains(err.Error(), "Option not found") {
+			t.Fatalf("Ready: %v, want ffmpeg's own error", err)
+		}
+		for i, start := range []func(string) (*VideoWriter, error){
+			func(p string) (*VideoWriter, error) { return CreateVideo(p, 25, 64, 48) },
+			func(p string) (*VideoWriter, error) { return StartFFmpegVideo(context.Background(), p, 25, 64, 48) },
+		} {
+			path := filepath.Join(dir, fmt.Sprintf("v%d.mp4", i))
+			vw, err := start(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for f := range 3 {
+				if err := vw.Write(patternFrame(64, 48, f)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := vw.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if vw.Encoder() != EncoderFFmpeg {
+				t.Errorf("video %d: encoder %q", i, vw.Encoder())
+			}
+		}
+		if n, checks := starts(); n != 4 || checks != 1 {
+			t.Errorf("ffmpeg started %d times (%d checks), want the failed start, a check and two encoders", n, checks)
 		}
 	})
 }
