@@ -416,12 +416,29 @@ func (p *ffmpegPipe) confirm() error {
 	if p.confirmed {
 		return nil
 	}
-	timer := time.NewTimer(time.Until(p.started.Add(confirmWait)))
-	defer timer.Stop()
-	select {
-	case <-p.log.mapped:
+	closed := func(c <-chan struct{}) bool {
+		select {
+		case <-c:
+			return true
+		default:
+			return false
+		}
+	}
+	if !closed(p.log.mapped) && !closed(p.exited) {
+		timer := time.NewTimer(time.Until(p.started.Add(confirmWait)))
+		select {
+		case <-p.log.mapped:
+		case <-p.exited:
+		case <-timer.C:
+		}
+		timer.Stop()
+	}
+	// What ffmpeg said counts before the timer, which has often run out
+	// by the time the caller asks.
+	switch {
+	case closed(p.log.mapped):
 		setH264(p.path, true)
-	case <-p.exited:
+	case closed(p.exited):
 		err := p.wait()
 		if p.log.unknownX264() {
 			setH264(p.path, false)
@@ -431,7 +448,7 @@ func (p *ffmpegPipe) confirm() error {
 			err = errors.New("ffmpeg: exited before any frame")
 		}
 		return err
-	case <-timer.C:
+	default:
 		if !ffmpegH264() {
 			p.kill()
 			return ErrNoFFmpeg

@@ -214,6 +214,32 @@ func TestStartFFmpegVideoWithX264(t *testing.T) {
 			t.Errorf("ffmpeg started %d times (%d checks) for two videos, want 2 and none", n, checks)
 		}
 	})
+	t.Run("said so before the wait ran out", func(t *testing.T) {
+		// Ready after confirmWait, with ffmpeg's word already in: the
+		// word counts, no check (four tries: a coin toss would show).
+		old := confirmWait
+		confirmWait = time.Nanosecond
+		defer func() { confirmWait = old }()
+		for i := range 4 {
+			starts := loggingFFmpeg(t, `exec '`+real+`' "$@"`)
+			vw, err := StartFFmpegVideo(context.Background(), filepath.Join(t.TempDir(), "v.mp4"), 25, 64, 48)
+			if err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-vw.ff.log.mapped:
+			case <-time.After(30 * time.Second):
+				t.Fatal("ffmpeg did not log its stream mapping")
+			}
+			if err := vw.Ready(); err != nil {
+				t.Fatal(err)
+			}
+			vw.Abort()
+			if n, checks := starts(); n != 1 || checks != 0 {
+				t.Fatalf("try %d: ffmpeg started %d times (%d checks), want once", i, n, checks)
+			}
+		}
+	})
 	t.Run("silent", func(t *testing.T) {
 		old := confirmWait
 		confirmWait = 200 * time.Millisecond
