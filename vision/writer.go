@@ -85,7 +85,10 @@ func StartFFmpegVideo(ctx context.Context, path string, fps float64, width, heig
 // returns ErrNoFFmpeg (wrapped) when it has not, or why ffmpeg stopped;
 // the writer is then closed and its file removed. Write waits for it too.
 func (w *VideoWriter) Ready() error {
-	if w.closed || w.ff == nil {
+	if w.closed {
+		return w.err
+	}
+	if w.ff == nil {
 		return nil
 	}
 	if err := w.ff.confirm(); err != nil {

@@ -226,6 +226,41 @@ func TestRunCancelWithEarlyVideo(t *testing.T) {
 	}
 }
 
+// TestRunCancelLeavesNoNewFolder: without a video (no early start: the
+// folder is begun after pass one), an analysis cancelled in the render
+// pass that the HTML report's stills need also removes the new folder it
+// made, and leaves the folder above it, which existed, as it was.
+func TestRunCancelLeavesNoNewFolder(t *testing.T) {
+	in := testenv.Testdata(t, sample.FixtureFile)
+	root := t.TempDir()
+	dir := filepath.Join(root, "new", "out")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg := quickConfig(t, report.FormatJSON, report.FormatHTML)
+	began := false
+	cfg.Progress = func(p Progress) {
+		if p.Pass == "pose" && p.Done == 20 {
+			if _, err := os.Stat(dir); err == nil {
+				t.Error("folder made during pass one without a video")
+			}
+		}
+		if p.Pass == "render" && p.Done == 5 {
+			_, err := os.Stat(dir)
+			began = err == nil
+			cancel()
+		}
+	}
+	if _, err := Run(ctx, in, dir, cfg); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run after cancel: %v, want context.Canceled", err)
+	}
+	if !began {
+		t.Error("the folder was not begun before the render pass")
+	}
+	if got := testenv.DirNames(t, root); len(got) != 0 {
+		t.Errorf("cancelled run left %v", got)
+	}
+}
+
 // TestEarlyVideoTake: the early writer is handed over only for the rate
 // and size it was started with; otherwise its ffmpeg is stopped, and once
 // its reservation is dropped nothing is left. The one handed over writes

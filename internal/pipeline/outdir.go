@@ -10,8 +10,9 @@ import (
 )
 
 // madeDirs are the folders analyses in this process created before they
-// had anything to put there (startVideo makes the report folder before
-// pass one), so that one that fails removes them again: an analysis that
+// had anything to put there (Run makes the report folder before pass one
+// when it starts the annotated video early, else before staging the
+// files), so that one that fails removes them again: an analysis that
 // fails leaves no folder behind. A folder stays listed until it is removed
 // or its analysis publishes into it. Making and removing hold the lock, so
 // an analysis cannot remove a parent another is about to make a folder in.

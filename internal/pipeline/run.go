@@ -125,8 +125,9 @@ func Run(ctx context.Context, input, dir string, cfg Config) (*Result, error) {
 	}
 	// The annotated video's encoder starts now and waits for its frames,
 	// its start-up overlapping pass one (startVideo), in dir made now if
-	// it is new: until something is published there, a failure removes
-	// what was made (run after Abort has removed the staged files).
+	// it is new (else after pass one): until something is published
+	// there, a failure removes what was made (run after Abort has removed
+	// the staged files).
 	published := false
 	defer func() {
 		if !published {
@@ -154,6 +155,9 @@ func Run(ctx context.Context, input, dir string, cfg Config) (*Result, error) {
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
 	if out == nil {
+		// Made through makeDir too, so that a failure from here on
+		// removes what was made; when it cannot be, Begin says why.
+		_ = makeDir(dir)
 		if out, err = report.Begin(dir); err != nil {
 			return nil, err
 		}
