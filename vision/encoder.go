@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/kneescreen/kneescreen/internal/yuv"
 )
@@ -101,7 +102,9 @@ func x264ThreadArgs(width, height int) []string {
 	return []string{"-threads", "2", "-x264-params", "sliced-threads=1"}
 }
 
-// h264Support caches, per ffmpeg executable, whether it has libx264.
+// h264Support caches, per ffmpeg executable, whether it has libx264:
+// learnt by asking it (ffmpegH264) or from an encoder started without
+// asking (StartFFmpegVideo, whose start answers).
 var h264Support struct {
 	sync.Mutex
 	m map[string]bool
@@ -128,11 +131,36 @@ func ffmpegH264() bool {
 			}
 		}
 	}
+	learnH264(path, ok)
+	return ok
+}
+
+// knownH264 returns the ffmpeg on PATH and what is known of its libx264:
+// known is false until it was asked or an encoder it ran answered. It
+// waits for an answer being asked for meanwhile (PrefetchEncoderCheck).
+func knownH264() (path string, ok, known bool, err error) {
+	if path, err = exec.LookPath("ffmpeg"); err != nil {
+		return "", false, false, err
+	}
+	h264Support.Lock()
+	defer h264Support.Unlock()
+	ok, known = h264Support.m[path]
+	return path, ok, known, nil
+}
+
+// setH264 records whether the ffmpeg at path has libx264.
+func setH264(path string, ok bool) {
+	h264Support.Lock()
+	defer h264Support.Unlock()
+	learnH264(path, ok)
+}
+
+// learnH264 is setH264 for a caller holding h264Support.
+func learnH264(path string, ok bool) {
 	if h264Support.m == nil {
 		h264Support.m = map[string]bool{}
 	}
 	h264Support.m[path] = ok
-	return ok
 }
 
 // PrefetchEncoderCheck asks the ffmpeg on PATH in the background whether
@@ -140,8 +168,10 @@ func ffmpegH264() bool {
 // CreateVideoEncoder later finds the answer ready (a caller asking
 // meanwhile waits for it) instead of starting ffmpeg once more when the
 // video is about to be written: about 0.2 s of CPU and more of wall time,
-// which for a clip of a few seconds is a tenth of its analysis. Commands
-// call it when they start, while loading the model leaves a core idle.
+// which for a clip of a few seconds is a tenth of its analysis. A command
+// that creates its first video with CreateVideoEncoder can call it when it
+// starts, while loading the model leaves a core idle; one whose encoder is
+// started early with StartFFmpegVideo need not, that start answers.
 func PrefetchEncoderCheck() {
 	if enc, err := EncoderFromEnv(); err == nil && enc != EncoderOpenCV {
 		go ffmpegH264()
@@ -173,24 +203,19 @@ func chooseEncoder(enc Encoder, ext string, width, height int) (Encoder, error) 
 		}
 		enc = e
 	}
-	h264 := codecsFor(ext)[0] == "avc1"
-	even := width%2 == 0 && height%2 == 0 // yuv420p halves both dimensions
 	switch enc {
 	case EncoderOpenCV:
 		return EncoderOpenCV, nil
 	case EncoderFFmpeg:
-		if !h264 {
-			return "", fmt.Errorf("vision: the ffmpeg encoder writes H.264 (.mp4, .mov, .m4v, .mkv), not %q files", ext)
-		}
-		if !even {
-			return "", fmt.Errorf("vision: the ffmpeg encoder needs an even frame size for H.264, got %dx%d", width, height)
+		if err := ffmpegWrites(ext, width, height); err != nil {
+			return "", err
 		}
 		if !ffmpegH264() {
 			return "", ErrNoFFmpeg
 		}
 		return EncoderFFmpeg, nil
 	case EncoderAuto:
-		if h264 && even && ffmpegH264() {
+		if ffmpegWrites(ext, width, height) == nil && ffmpegH264() {
 			return EncoderFFmpeg, nil
 		}
 		return EncoderOpenCV, nil
@@ -198,16 +223,47 @@ func chooseEncoder(enc Encoder, ext string, width, height int) (Encoder, error) 
 	return "", fmt.Errorf("vision: unknown video encoder %q: want ffmpeg, opencv or auto", enc)
 }
 
+// ffmpegWrites says why the ffmpeg encoder cannot write a file with
+// extension ext and the given frame size, or nil when it can.
+func ffmpegWrites(ext string, width, height int) error {
+	if codecsFor(ext)[0] != "avc1" {
+		return fmt.Errorf("vision: the ffmpeg encoder writes H.264 (.mp4, .mov, .m4v, .mkv), not %q files", ext)
+	}
+	if width%2 != 0 || height%2 != 0 { // yuv420p halves both dimensions
+		return fmt.Errorf("vision: the ffmpeg encoder needs an even frame size for H.264, got %dx%d", width, height)
+	}
+	return nil
+}
+
 // ffmpegPipe is an ffmpeg process encoding the frames written to its
 // standard input into a file.
 type ffmpegPipe struct {
 	ctx    context.Context
 	cmd    *exec.Cmd
+	path   string // the ffmpeg executable
 	stdin  io.WriteCloser
-	stderr bytes.Buffer
+	log    *ffmpegLog
 	matrix yuv.Matrix
-	buf    []byte // the frame being sent, as I420
+	buf    []byte // the frame being sent: I420, after "FRAME\n" with y4m
+	// y4m: the frames go as a YUV4MPEG2 stream (an encoder started to
+	// answer whether ffmpeg has libx264), else as rawvideo.
+	y4m bool
+	// started is when ffmpeg was started; exited is closed once it has
+	// exited and waitErr is set.
+	started time.Time
+	exited  chan struct{}
+	waitErr error
+	// confirmed: this ffmpeg is known to have libx264 (asked before it was
+	// started, or it has said so since: confirm).
+	confirmed bool
 }
+
+// confirmWait is how long an ffmpeg started without asking whether it has
+// libx264 is given to say so itself ("Stream mapping:", about 0.2 s after
+// its start on an idle machine, over 2 s under strace -f) before it is
+// asked the old way: an ffmpeg that never says so (another version's log)
+// costs that check once, not a wrong answer. A variable for tests.
+var confirmWait = 5 * time.Second
 
 // Frames go to ffmpeg as yuv420p (I420), converted here, rather than as
 // RGBA for ffmpeg's swscale to convert: the AVX2 conversion costs 0.2-0.3
@@ -242,17 +298,53 @@ func ffmpegMatrix(width, height int) yuv.Matrix {
 	return yuv.BT601
 }
 
-// startFFmpeg starts ffmpeg writing H.264 to out (overwriting it). width
-// and height are even (chooseEncoder).
-func startFFmpeg(ctx context.Context, out string, fps float64, width, height int) (*ffmpegPipe, error) {
+// An encoder started to answer whether ffmpeg has libx264 (not
+// confirmed) gets its frames as a YUV4MPEG2 stream rather than bare
+// rawvideo, with -nofind_stream_info: the stream's header (size, rate,
+// chroma siting) is written as ffmpeg starts, so ffmpeg opens its input
+// and chooses its encoder at once instead of after the first frame
+// (rawvideo's demuxer opens only once ten bytes have arrived, and stream
+// probing reads a frame). An ffmpeg without libx264 then says "Unknown
+// encoder 'libx264'" and exits within its start-up, and one with it logs
+// "Stream mapping:" (it logs at level info with each message's level
+// named, and ffmpegLog keeps only the error messages, what -v error
+// showed). With -r giving the header's rate, the file is byte for byte
+// the one the rawvideo command line makes (ffmpegRate;
+// TestFFmpegPipeSameFileAsRawvideo).
+//
+// Every other encoder, once the answer is known, keeps that rawvideo
+// command line: an ffmpeg older than the YUV4MPEG2 one's options (FFmpeg
+// 5.1 has them) fails only the first start, which then gives no answer,
+// and its videos are written as they always were.
+
+// startFFmpeg starts the ffmpeg at path writing H.264 to out
+// (overwriting it); confirmed says whether it is known to have libx264.
+// width and height are even (ffmpegWrites).
+func startFFmpeg(ctx context.Context, path, out string, fps float64, width, height int, confirmed bool) (*ffmpegPipe, error) {
 	m := ffmpegMatrix(width, height)
 	// The colour options go on both sides: on the input they describe the
 	// raw frames, on the output they tag the stream, and with the two the
 	// same no ffmpeg inserts a conversion between them.
-	args := []string{"-hide_banner", "-nostats", "-v", "error",
-		"-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", fmt.Sprintf("%dx%d", width, height)}
-	args = append(args, ffmpegColourArgs(m)...)
-	args = append(args, "-framerate", strconv.FormatFloat(fps, 'g', -1, 64), "-i", "-",
+	var args []string
+	var hdr string
+	if confirmed {
+		args = []string{"-hide_banner", "-nostats", "-v", "error",
+			"-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", fmt.Sprintf("%dx%d", width, height)}
+		args = append(args, ffmpegColourArgs(m)...)
+		args = append(args, "-framerate", strconv.FormatFloat(fps, 'g', -1, 64))
+	} else {
+		num, den, err := ffmpegRate(fps)
+		if err != nil {
+			return nil, err
+		}
+		args = []string{"-hide_banner", "-nostats", "-v", "level+info", "-f", "yuv4mpegpipe"}
+		args = append(args, ffmpegColourArgs(m)...)
+		args = append(args, "-r", fmt.Sprintf("%d/%d", num, den), "-nofind_stream_info")
+		// C420jpeg: chroma sited at the 2x2 block's centre
+		// (ffmpegColourArgs); A0:0: no pixel aspect stated, as rawvideo.
+		hdr = fmt.Sprintf("YUV4MPEG2 W%d H%d F%d:%d Ip A0:0 C420jpeg\n", width, height, num, den)
+	}
+	args = append(args, "-i", "-",
 		"-an", "-c:v", "libx264", "-preset", x264Preset, "-crf", x264CRF, "-pix_fmt", "yuv420p")
 	args = append(args, x264ThreadArgs(width, height)...)
 	args = append(args, ffmpegColourArgs(m)...)
@@ -264,8 +356,9 @@ func startFFmpeg(ctx context.Context, out string, fps float64, width, height int
 	// The output is the last argument and absolute (ffmpegPath): a folder
 	// named "-out" must not read as an option, nor "x:" as a protocol.
 	args = append(args, "-y", ffmpegPath(out))
-	p := &ffmpegPipe{ctx: ctx, cmd: exec.CommandContext(ctx, "ffmpeg", args...), matrix: m}
-	p.cmd.Stderr = &p.stderr
+	p := &ffmpegPipe{ctx: ctx, cmd: exec.CommandContext(ctx, path, args...), path: path, log: newFFmpegLog(),
+		matrix: m, y4m: !confirmed, confirmed: confirmed, exited: make(chan struct{})}
+	p.cmd.Stderr = p.log
 	// If kneescreen is killed (kill -9 gives it no chance to stop the
 	// child), ffmpeg goes with it instead of finishing a file nobody will
 	// publish; in a process group of its own, the terminal's Ctrl-C
@@ -278,7 +371,7 @@ func startFFmpeg(ctx context.Context, out string, fps float64, width, height int
 	}
 	// A pipe that holds a whole frame (up to 1 MiB): with the default 64
 	// KiB the two processes take turns 6 times for each 640x360 frame.
-	growPipe(w, yuv.Size(width, height))
+	growPipe(w, p.frameSize(width, height))
 	p.cmd.Stdin, p.stdin = r, w
 	err = p.cmd.Start()
 	r.Close() // the child's now
@@ -286,7 +379,83 @@ func startFFmpeg(ctx context.Context, out string, fps float64, width, height int
 		w.Close()
 		return nil, err
 	}
+	p.started = time.Now()
+	go func() {
+		p.waitErr = p.cmd.Wait()
+		close(p.exited)
+	}()
+	if hdr != "" {
+		if _, err := io.WriteString(w, hdr); err != nil {
+			if werr := p.wait(); werr != nil {
+				err = werr
+			}
+			return nil, fmt.Errorf("write the stream header: %w", err)
+		}
+	}
 	return p, nil
+}
+
+// frameSize is the bytes sent for each width x height frame.
+func (p *ffmpegPipe) frameSize(width, height int) int {
+	if p.y4m {
+		return len(y4mFrame) + yuv.Size(width, height)
+	}
+	return yuv.Size(width, height)
+}
+
+// y4mFrame starts each frame of a YUV4MPEG2 stream.
+const y4mFrame = "FRAME\n"
+
+// confirm waits, unless it is known, for this ffmpeg to say whether it has
+// libx264 and records the answer for ffmpegH264: the line ffmpeg logs once
+// it has chosen its encoders, or its exit with "Unknown encoder
+// 'libx264'" (ErrNoFFmpeg). An ffmpeg that says neither within
+// confirmWait of its start is asked the old way. It fails, ffmpeg stopped
+// and waited for, when ffmpeg exited or has no libx264.
+func (p *ffmpegPipe) confirm() error {
+	if p.confirmed {
+		return nil
+	}
+	closed := func(c <-chan struct{}) bool {
+		select {
+		case <-c:
+			return true
+		default:
+			return false
+		}
+	}
+	if !closed(p.log.mapped) && !closed(p.exited) {
+		timer := time.NewTimer(time.Until(p.started.Add(confirmWait)))
+		select {
+		case <-p.log.mapped:
+		case <-p.exited:
+		case <-timer.C:
+		}
+		timer.Stop()
+	}
+	// What ffmpeg said counts before the timer, which has often run out
+	// by the time the caller asks.
+	switch {
+	case closed(p.log.mapped):
+		setH264(p.path, true)
+	case closed(p.exited):
+		err := p.wait()
+		if p.log.unknownX264() {
+			setH264(p.path, false)
+			return ErrNoFFmpeg
+		}
+		if err == nil {
+			err = errors.New("ffmpeg: exited before any frame")
+		}
+		return err
+	default:
+		if !ffmpegH264() {
+			p.kill()
+			return ErrNoFFmpeg
+		}
+	}
+	p.confirmed = true
+	return nil
 }
 
 // write sends one frame; on failure ffmpeg has been stopped and waited
@@ -296,14 +465,24 @@ func (p *ffmpegPipe) write(img *image.RGBA) error {
 		p.kill()
 		return err
 	}
-	buf, err := yuv.FromRGBA(p.buf, img, p.matrix)
-	if err != nil {
+	if err := p.confirm(); err != nil {
+		return err
+	}
+	head := 0
+	if p.y4m {
+		head = len(y4mFrame)
+	}
+	if n := p.frameSize(img.Rect.Dx(), img.Rect.Dy()); len(p.buf) != n {
+		p.buf = make([]byte, n)
+		copy(p.buf, y4mFrame[:head])
+	}
+	// Converted in place, after the frame's header: one write a frame.
+	if _, err := yuv.FromRGBA(p.buf[head:], img, p.matrix); err != nil {
 		// Not ffmpeg's fault, but the stream has lost a frame.
 		p.kill()
 		return err
 	}
-	p.buf = buf
-	if _, err := p.stdin.Write(buf); err != nil {
+	if _, err := p.stdin.Write(p.buf); err != nil {
 		// ffmpeg has gone (killed by the context or failed): its own
 		// message says more than the broken pipe.
 		if werr := p.wait(); werr != nil {
@@ -328,11 +507,9 @@ func (p *ffmpegPipe) kill() {
 // wait closes stdin, waits for ffmpeg and turns a failure into one line:
 // the context's error, or ffmpeg's last message and exit status.
 func (p *ffmpegPipe) wait() error {
-	if p.cmd.ProcessState != nil {
-		return p.exitErr(nil)
-	}
 	p.stdin.Close()
-	return p.exitErr(p.cmd.Wait())
+	<-p.exited
+	return p.exitErr(p.waitErr)
 }
 
 func (p *ffmpegPipe) exitErr(err error) error {
@@ -341,11 +518,114 @@ func (p *ffmpegPipe) exitErr(err error) error {
 			return cerr
 		}
 		msg := st.String()
-		lines := strings.Split(strings.TrimSpace(p.stderr.String()), "\n")
-		if last := strings.TrimSpace(lines[len(lines)-1]); last != "" {
+		if last := p.log.last(); last != "" {
 			msg = last + " (" + msg + ")"
 		}
 		return fmt.Errorf("ffmpeg: %s", msg)
 	}
 	return err
+}
+
+// ffmpegLog is ffmpeg's standard error, logged with -v level+info: each
+// message begins with its level in brackets, after the "[name @ 0x...]"
+// of the component that logged it. It keeps the messages of level error
+// and worse, without the level (what -v error printed), and lines that
+// name no level when they follow a kept one (a message's further lines);
+// and it closes mapped when ffmpeg logs "Stream mapping:", once it has
+// opened its input and found the encoders of its output.
+type ffmpegLog struct {
+	mu      sync.Mutex
+	kept    []string
+	partial []byte
+	keep    bool
+	mapped  chan struct{}
+}
+
+func newFFmpegLog() *ffmpegLog {
+	return &ffmpegLog{keep: true, mapped: make(chan struct{})}
+}
+
+// ffmpegLevels are the levels FFmpeg's log names (av_log's "level" flag).
+var ffmpegLevels = []string{"quiet", "panic", "fatal", "error", "warning", "info", "verbose", "debug", "trace"}
+
+func (l *ffmpegLog) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.partial = append(l.partial, b...)
+	for {
+		i := bytes.IndexByte(l.partial, '\n')
+		if i < 0 {
+			break
+		}
+		l.line(string(l.partial[:i]))
+		l.partial = l.partial[i+1:]
+	}
+	return len(b), nil
+}
+
+// line files one line of the log.
+func (l *ffmpegLog) line(s string) {
+	s = strings.TrimSuffix(s, "\r")
+	// The first tag names the level: the message after it may hold any text.
+	level, at := "", len(s)
+	for _, lv := range ffmpegLevels {
+		if i := strings.Index(s[:at], "["+lv+"] "); i >= 0 {
+			level, at = lv, i
+		}
+	}
+	if level == "" {
+		if l.keep {
+			l.kept = append(l.kept, s)
+		}
+		return
+	}
+	msg := s[at+len(level)+3:]
+	switch level {
+	case "panic", "fatal", "error":
+		l.keep = true
+		l.kept = append(l.kept, s[:at]+msg)
+	default:
+		l.keep = false
+		if level == "info" && at == 0 && strings.TrimSpace(msg) == "Stream mapping:" {
+			select {
+			case <-l.mapped:
+			default:
+				close(l.mapped)
+			}
+		}
+	}
+}
+
+// flush files a last line that did not end (ffmpeg has exited).
+func (l *ffmpegLog) flush() {
+	if len(l.partial) > 0 {
+		l.line(string(l.partial))
+		l.partial = nil
+	}
+}
+
+// last returns the last message kept, "" when there is none.
+func (l *ffmpegLog) last() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.flush()
+	for i := len(l.kept) - 1; i >= 0; i-- {
+		if s := strings.TrimSpace(l.kept[i]); s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// unknownX264 reports whether ffmpeg said it has no libx264.
+func (l *ffmpegLog) unknownX264() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.flush()
+	for _, s := range l.kept {
+		if strings.Contains(s, "Unknown encoder 'libx264'") {
+			return true
+		}
+	}
+	return false
 }

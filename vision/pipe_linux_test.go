@@ -2,6 +2,7 @@ package vision
 
 import (
 	"context"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -15,10 +16,11 @@ import (
 // turns every 64 KiB of each frame.
 func TestFFmpegPipeHoldsAFrame(t *testing.T) {
 	needTool(t, "ffmpeg")
+	ffmpeg, _ := exec.LookPath("ffmpeg")
 	for _, c := range []struct {
 		w, h, min int
 	}{{640, 360, yuv.Size(640, 360)}, {1920, 1080, 1 << 20}} {
-		p, err := startFFmpeg(context.Background(), filepath.Join(t.TempDir(), "a.mp4"), 30, c.w, c.h)
+		p, err := startFFmpeg(context.Background(), ffmpeg, filepath.Join(t.TempDir(), "a.mp4"), 30, c.w, c.h, true)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -64,10 +65,65 @@ func CreateVideo(path string, fps float64, width, height int) (*VideoWriter, err
 // of the extension's list that this OpenCV build can encode. Encoder and
 // Codec say what was chosen.
 func CreateVideoEncoder(ctx context.Context, path string, fps float64, width, height int, enc Encoder) (*VideoWriter, error) {
+	return createVideo(ctx, path, fps, width, height, enc, false)
+}
+
+// StartFFmpegVideo is CreateVideoEncoder with EncoderFFmpeg for a caller
+// that starts its encoder well before the first frame: when it is not yet
+// known whether the ffmpeg on PATH has libx264, ffmpeg is not asked first
+// (a second ffmpeg start, 0.2-0.3 s of CPU) but started to encode, and
+// its start answers; Ready waits for the answer, which ffmpegH264 then
+// knows too, so a writer created after an ErrNoFFmpeg asks no ffmpeg
+// again. It returns ErrNoFFmpeg at once when the answer is already known
+// to be no.
+func StartFFmpegVideo(ctx context.Context, path string, fps float64, width, height int) (*VideoWriter, error) {
+	return createVideo(ctx, path, fps, width, height, EncoderFFmpeg, true)
+}
+
+// Ready waits until the encoder is known to work: for a StartFFmpegVideo
+// writer whose ffmpeg was not asked, until it has said it has libx264. It
+// returns ErrNoFFmpeg (wrapped) when it has not, or why ffmpeg stopped;
+// the writer is then closed and its file removed. Write waits for it too.
+func (w *VideoWriter) Ready() error {
+	if w.closed {
+		return w.err
+	}
+	if w.ff == nil {
+		return nil
+	}
+	if err := w.ff.confirm(); err != nil {
+		w.closed = true
+		os.Remove(w.tmp)
+		w.err = fmt.Errorf("vision: create %s: %w", w.path, err)
+		return w.err
+	}
+	return nil
+}
+
+// createVideo is CreateVideoEncoder; with probe (EncoderFFmpeg only) it
+// is StartFFmpegVideo.
+func createVideo(ctx context.Context, path string, fps float64, width, height int, enc Encoder, probe bool) (*VideoWriter, error) {
 	if !(fps > 0) || width <= 0 || height <= 0 {
 		return nil, fmt.Errorf("vision: create %s: need positive fps and size, got %v fps, %dx%d", path, fps, width, height)
 	}
-	enc, err := chooseEncoder(enc, filepath.Ext(path), width, height)
+	var ffmpeg string
+	confirmed := true
+	var err error
+	if probe {
+		enc, err = EncoderFFmpeg, ffmpegWrites(filepath.Ext(path), width, height)
+		if err == nil {
+			var ok bool
+			ffmpeg, ok, confirmed, err = knownH264()
+			if err != nil || (confirmed && !ok) {
+				err = ErrNoFFmpeg
+			}
+		}
+	} else {
+		enc, err = chooseEncoder(enc, filepath.Ext(path), width, height)
+		if err == nil && enc == EncoderFFmpeg {
+			ffmpeg, err = exec.LookPath("ffmpeg")
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("vision: create %s: %w", path, err)
 	}
@@ -76,7 +132,7 @@ func CreateVideoEncoder(ctx context.Context, path string, fps float64, width, he
 		if err != nil {
 			return nil, fmt.Errorf("vision: create %s: %w", path, err)
 		}
-		ff, err := startFFmpeg(ctx, tmp, fps, width, height)
+		ff, err := startFFmpeg(ctx, ffmpeg, tmp, fps, width, height, confirmed)
 		if err != nil {
 			os.Remove(tmp)
 			return nil, fmt.Errorf("vision: create %s: start ffmpeg: %w", path, err)

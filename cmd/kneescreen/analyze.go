@@ -24,7 +24,6 @@ import (
 	"github.com/kneescreen/kneescreen/internal/pipeline"
 	"github.com/kneescreen/kneescreen/report"
 	"github.com/kneescreen/kneescreen/screening"
-	"github.com/kneescreen/kneescreen/vision"
 )
 
 // AnalyzeConfig is the analyze command's configuration (section
@@ -255,11 +254,10 @@ func prepareAnalyze(opts *AnalyzeOptions) (a *analyzeRun, release func(), err er
 			cleanup()
 		}
 	}()
-	if c.Formats[report.FormatVideo] {
-		// Answered while the model loads, not when the first video is
-		// about to be written.
-		vision.PrefetchEncoderCheck()
-	}
+	// Whether ffmpeg has libx264 is not asked here (vision's
+	// PrefetchEncoderCheck, a second ffmpeg start): the first analysis
+	// starts its video's encoder before pass one, and that start answers
+	// (pipeline's startVideo).
 	m, err := opts.LoadModel(c.ModelConfig)
 	if err != nil {
 		return nil, nil, &UsageError{Err: err}

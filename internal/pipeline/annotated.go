@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 
@@ -20,6 +19,10 @@ type earlyVideo struct {
 	width, height int
 }
 
+// startEarly is false only in tests comparing the early start's output
+// with the encoder started at the annotated pass.
+var startEarly = true
+
 // startVideo begins the report folder dir and starts the annotated
 // video's ffmpeg for an input announcing info, before pass one: the
 // process then loads its libraries (ffmpeg links most of FFmpeg's, about
@@ -29,27 +32,39 @@ type earlyVideo struct {
 // start-up was on the critical path: the encoder is that pass's slowest
 // stage, and the pass waited for it.
 //
+// The encoder is started without asking ffmpeg whether it has libx264
+// (vision.StartFFmpegVideo): its own start answers, by the time the
+// annotated pass takes it, so one ffmpeg process is started per video
+// instead of two. An ffmpeg without libx264 exits at once; take then
+// gives no writer, and the annotated pass creates one as before, with
+// EncoderAuto picking OpenCV's writer without asking ffmpeg again.
+//
+// A folder that does not exist yet is made now, with any missing parents
+// (makeDir), and Run removes what was made when the analysis fails before
+// publishing anything (an analysis that fails must not leave a folder
+// behind).
+//
 // It returns the begun folder (nil: Run begins it after pass one, as
 // when no video is written) and the writer, nil when it is not started: no
-// video selected, an input of unknown size, a folder that does not exist
-// yet (an analysis that fails must not leave one behind), or an encoder
-// that is not ffmpeg (EncoderEnv says opencv, or ffmpeg cannot write this
-// video: then EncoderAuto picks OpenCV's writer later, in-process, with
-// no start-up to hide). The folder's files are untouched: Begin removes
-// only what a killed run left, and the reserved file goes with Abort.
+// video selected, an input of unknown size, a folder that cannot be made,
+// or an encoder that is not ffmpeg (EncoderEnv says opencv, or ffmpeg is
+// known not to be able to write this video: then EncoderAuto picks
+// OpenCV's writer later, in-process, with no start-up to hide). The
+// folder's files are untouched: Begin removes only what a killed run left,
+// and the reserved file goes with Abort.
 func startVideo(ctx context.Context, dir string, info vision.Info, cfg Config) (*report.Output, *earlyVideo) {
-	if !cfg.Formats[report.FormatVideo] || info.Width <= 0 || info.Height <= 0 {
-		return nil, nil
-	}
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+	if !startEarly || !cfg.Formats[report.FormatVideo] || info.Width <= 0 || info.Height <= 0 {
 		return nil, nil
 	}
 	if enc, err := vision.EncoderFromEnv(); err != nil || enc == vision.EncoderOpenCV {
 		return nil, nil
 	}
+	if err := makeDir(dir); err != nil {
+		return nil, nil // Run begins it after pass one and says why
+	}
 	out, err := report.Begin(dir)
 	if err != nil {
-		return nil, nil // Run begins it again after pass one and says why
+		return nil, nil
 	}
 	path, err := out.Reserve(report.VideoFile)
 	if err != nil {
@@ -57,20 +72,22 @@ func startVideo(ctx context.Context, dir string, info vision.Info, cfg Config) (
 	}
 	e := &earlyVideo{fps: videoFPS(info.FPS, cfg.ImageFPS)}
 	e.width, e.height = VideoSize(info.Width, info.Height, cfg.VideoMaxSide)
-	if e.vw, err = vision.CreateVideoEncoder(ctx, path, e.fps, e.width, e.height, vision.EncoderFFmpeg); err != nil {
+	if e.vw, err = vision.StartFFmpegVideo(ctx, path, e.fps, e.width, e.height); err != nil {
 		out.Drop(report.VideoFile)
 		return out, nil
 	}
 	return out, e
 }
 
-// take returns the early writer when it was started for this rate and
-// size, else stops it and returns nil (the caller drops its file).
+// take returns the early writer when its ffmpeg works (Ready: it has
+// libx264) and it was started for this rate and size, else stops it and
+// returns nil (the caller drops its file). Either way ffmpeg's answer is
+// known afterwards, so a writer created instead asks no ffmpeg again.
 func (e *earlyVideo) take(fps float64, width, height int) *vision.VideoWriter {
-	if e == nil {
+	if e == nil || e.vw == nil {
 		return nil
 	}
-	if e.fps != fps || e.width != width || e.height != height {
+	if e.vw.Ready() != nil || e.fps != fps || e.width != width || e.height != height {
 		e.abort()
 		return nil
 	}

@@ -3,8 +3,10 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -63,79 +65,199 @@ func waitNoFFmpeg(t *testing.T) int {
 	return n
 }
 
-// TestRunStartsVideoEarly: into a folder that exists, Run starts the
-// annotated video's ffmpeg before pass one's frames (it is running while
-// the poses are estimated), and the folder it writes is byte for byte the
-// one Run writes into a new folder, where the encoder starts at the
-// annotated pass as before. No ffmpeg is left running.
+// TestRunStartsVideoEarly: into a folder that exists, and into a new one
+// two levels below one that exists, Run starts the annotated video's
+// ffmpeg before pass one's frames (it is running while the poses are
+// estimated, and it is the only ffmpeg started: its start answers whether
+// ffmpeg has libx264), and the folder it writes is byte for byte the one
+// Run writes when the encoder is started at the annotated pass, as before
+// the early start. No ffmpeg is left running.
 func TestRunStartsVideoEarly(t *testing.T) {
 	if ffmpegChildren(t) != 0 {
 		t.Skip("another ffmpeg child of this test process is running")
 	}
 	in := testenv.Testdata(t, sample.FixtureFile)
 	cfg := quickConfig(t, report.AllFormats...)
-	_, late := runOutputs(t, in, cfg) // a folder Run creates: no early start
-	dir := t.TempDir()
-	running := -1
-	cfg.Progress = func(p Progress) {
-		if p.Pass == "pose" && p.Done == 10 {
-			running = ffmpegChildren(t)
-		}
+	startEarly = false
+	_, late := runOutputs(t, in, cfg)
+	startEarly = true
+	for _, tc := range []struct {
+		name string
+		dir  func(t *testing.T) string
+	}{
+		{"existing folder", func(t *testing.T) string { return t.TempDir() }},
+		{"new folder", func(t *testing.T) string { return filepath.Join(t.TempDir(), "new", "out") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			starts := countFFmpegStarts(t)
+			dir := tc.dir(t)
+			running := -1
+			cfg := cfg
+			cfg.Progress = func(p Progress) {
+				if p.Pass == "pose" && p.Done == 10 {
+					running = ffmpegChildren(t)
+				}
+			}
+			if _, err := Run(context.Background(), in, dir, cfg); err != nil {
+				t.Fatal(err)
+			}
+			if running != 1 {
+				t.Errorf("%d ffmpeg processes running during pass one, want the early encoder", running)
+			}
+			if n := waitNoFFmpeg(t); n != 0 {
+				t.Errorf("%d ffmpeg processes left after Run", n)
+			}
+			if n := starts(); n != 1 {
+				t.Errorf("ffmpeg started %d times, want once", n)
+			}
+			early := map[string][]byte{}
+			for _, name := range testenv.DirNames(t, dir) {
+				b, err := os.ReadFile(filepath.Join(dir, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				early[name] = b
+			}
+			sameOutputs(t, early, late)
+		})
 	}
-	if _, err := Run(context.Background(), in, dir, cfg); err != nil {
+}
+
+// countFFmpegStarts puts the real ffmpeg first on PATH behind a script
+// (a path not cached: whether it has libx264 is not known yet) that
+// counts its starts, and returns the count so far.
+func countFFmpegStarts(t *testing.T) func() int {
+	t.Helper()
+	real, err := exec.LookPath("ffmpeg")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if running != 1 {
-		t.Errorf("%d ffmpeg processes running during pass one, want the early encoder", running)
+	dir := t.TempDir()
+	log := filepath.Join(dir, "starts")
+	script := "#!/bin/sh\necho x >> '" + log + "'\nexec '" + real + "' \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "ffmpeg"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
 	}
-	if n := waitNoFFmpeg(t); n != 0 {
-		t.Errorf("%d ffmpeg processes left after Run", n)
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return func() int {
+		b, _ := os.ReadFile(log)
+		return strings.Count(string(b), "x")
 	}
-	early := map[string][]byte{}
-	for _, name := range testenv.DirNames(t, dir) {
-		b, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		early[name] = b
+}
+
+// TestRunWithoutX264: with an ffmpeg that has no libx264 (failing as
+// FFmpeg 5.1 does, at once) the early encoder's start is the only ffmpeg
+// start, and the annotated video is written by OpenCV's writer, with no
+// error: a whole video of every frame.
+func TestRunWithoutX264(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "starts")
+	script := `#!/bin/sh
+echo "$*" >> '` + log + `'
+case "$*" in *-encoders*) echo " V....D mpeg4                MPEG-4 part 2"; exit 0;; esac
+echo "[fatal] Unknown encoder 'libx264'" >&2; exit 1
+`
+	if err := os.WriteFile(filepath.Join(dir, "ffmpeg"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
 	}
-	sameOutputs(t, early, late)
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv(vision.EncoderEnv, "")
+	in := testenv.Testdata(t, sample.FixtureFile)
+	out := filepath.Join(t.TempDir(), "out")
+	res, err := Run(context.Background(), in, out, quickConfig(t, report.FormatJSON, report.FormatVideo))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, err := vision.Probe(context.Background(), filepath.Join(out, report.VideoFile))
+	if err != nil || pr.FrameCount != len(res.Track.Poses) {
+		t.Errorf("video: %+v, %v; want %d frames", pr, err, len(res.Track.Poses))
+	}
+	b, _ := os.ReadFile(log)
+	if lines := strings.Split(strings.TrimSpace(string(b)), "\n"); len(lines) != 1 || strings.Contains(lines[0], "-encoders") {
+		t.Errorf("ffmpeg started as %q, want once, as the encoder", lines)
+	}
 }
 
 // TestRunCancelWithEarlyVideo: an analysis cancelled during pass one,
 // while the early encoder waits, or during the annotated pass leaves its
 // existing folder as it was (an earlier file in it untouched, nothing
-// added) and no ffmpeg running.
+// added) and no ffmpeg running; into a folder that did not exist, two
+// levels below one that did, it leaves no folder behind, and the one that
+// existed as it was.
 func TestRunCancelWithEarlyVideo(t *testing.T) {
 	if ffmpegChildren(t) != 0 {
 		t.Skip("another ffmpeg child of this test process is running")
 	}
 	for _, pass := range []string{"pose", "render"} {
-		t.Run(pass, func(t *testing.T) {
-			in := testenv.Testdata(t, sample.FixtureFile)
-			dir := t.TempDir()
-			mine := filepath.Join(dir, "notes.txt")
-			if err := os.WriteFile(mine, []byte("kept"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			cfg := quickConfig(t, report.AllFormats...)
-			cfg.Progress = func(p Progress) {
-				if p.Pass == pass && p.Done == 20 {
-					cancel()
+		for _, nested := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/new folder %v", pass, nested), func(t *testing.T) {
+				in := testenv.Testdata(t, sample.FixtureFile)
+				mineDir := t.TempDir()
+				mine := filepath.Join(mineDir, "notes.txt")
+				if err := os.WriteFile(mine, []byte("kept"), 0o644); err != nil {
+					t.Fatal(err)
 				}
+				dir := mineDir
+				if nested {
+					dir = filepath.Join(mineDir, "new", "out")
+				}
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				cfg := quickConfig(t, report.AllFormats...)
+				cfg.Progress = func(p Progress) {
+					if p.Pass == pass && p.Done == 20 {
+						if _, err := os.Stat(dir); err != nil {
+							t.Errorf("during pass %s: %v, want the folder begun", pass, err)
+						}
+						cancel()
+					}
+				}
+				if _, err := Run(ctx, in, dir, cfg); !errors.Is(err, context.Canceled) {
+					t.Fatalf("Run after cancel: %v, want context.Canceled", err)
+				}
+				if got := testenv.DirNames(t, mineDir); len(got) != 1 || got[0] != "notes.txt" {
+					t.Errorf("cancelled run left %v, want only notes.txt", got)
+				}
+				if n := waitNoFFmpeg(t); n != 0 {
+					t.Errorf("%d ffmpeg processes left after a cancelled Run", n)
+				}
+			})
+		}
+	}
+}
+
+// TestRunCancelLeavesNoNewFolder: without a video (no early start: the
+// folder is begun after pass one), an analysis cancelled in the render
+// pass that the HTML report's stills need also removes the new folder it
+// made, and leaves the folder above it, which existed, as it was.
+func TestRunCancelLeavesNoNewFolder(t *testing.T) {
+	in := testenv.Testdata(t, sample.FixtureFile)
+	root := t.TempDir()
+	dir := filepath.Join(root, "new", "out")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg := quickConfig(t, report.FormatJSON, report.FormatHTML)
+	began := false
+	cfg.Progress = func(p Progress) {
+		if p.Pass == "pose" && p.Done == 20 {
+			if _, err := os.Stat(dir); err == nil {
+				t.Error("folder made during pass one without a video")
 			}
-			if _, err := Run(ctx, in, dir, cfg); !errors.Is(err, context.Canceled) {
-				t.Fatalf("Run after cancel: %v, want context.Canceled", err)
-			}
-			if got := testenv.DirNames(t, dir); len(got) != 1 || got[0] != "notes.txt" {
-				t.Errorf("cancelled run left %v, want only notes.txt", got)
-			}
-			if n := waitNoFFmpeg(t); n != 0 {
-				t.Errorf("%d ffmpeg processes left after a cancelled Run", n)
-			}
-		})
+		}
+		if p.Pass == "render" && p.Done == 5 {
+			_, err := os.Stat(dir)
+			began = err == nil
+			cancel()
+		}
+	}
+	if _, err := Run(ctx, in, dir, cfg); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run after cancel: %v, want context.Canceled", err)
+	}
+	if !began {
+		t.Error("the folder was not begun before the render pass")
+	}
+	if got := testenv.DirNames(t, root); len(got) != 0 {
+		t.Errorf("cancelled run left %v", got)
 	}
 }
 
@@ -207,26 +329,32 @@ func TestEarlyVideoTake(t *testing.T) {
 	}
 }
 
-// TestStartVideoWhenNot: no early encoder (and no folder begun) without
-// the video format, for an input of unknown size, a folder not yet made
-// or the opencv encoder.
+// TestStartVideoWhenNot: no early encoder (and no folder begun or made)
+// without the video format, for an input of unknown size, with the opencv
+// encoder, or where the folder cannot be made (a file is in the way).
 func TestStartVideoWhenNot(t *testing.T) {
 	info := vision.Info{Width: 64, Height: 48, FPS: 10}
 	for _, tc := range []struct {
 		name    string
 		formats []report.Format
 		info    vision.Info
-		dir     func(t *testing.T) string
 		env     string
+		blocked bool
 	}{
-		{"no video", []report.Format{report.FormatJSON, report.FormatHTML}, info, func(t *testing.T) string { return t.TempDir() }, ""},
-		{"unknown size", []report.Format{report.FormatVideo}, vision.Info{FPS: 10}, func(t *testing.T) string { return t.TempDir() }, ""},
-		{"new folder", []report.Format{report.FormatVideo}, info, func(t *testing.T) string { return filepath.Join(t.TempDir(), "new") }, ""},
-		{"opencv", []report.Format{report.FormatVideo}, info, func(t *testing.T) string { return t.TempDir() }, "opencv"},
+		{"no video", []report.Format{report.FormatJSON, report.FormatHTML}, info, "", false},
+		{"unknown size", []report.Format{report.FormatVideo}, vision.Info{FPS: 10}, "", false},
+		{"opencv", []report.Format{report.FormatVideo}, info, "opencv", false},
+		{"a file in the way", []report.Format{report.FormatVideo}, info, "", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv(vision.EncoderEnv, tc.env)
-			dir := tc.dir(t)
+			root := t.TempDir()
+			if tc.blocked {
+				if err := os.WriteFile(filepath.Join(root, "new"), nil, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			dir := filepath.Join(root, "new", "out")
 			out, e := startVideo(context.Background(), dir, tc.info, quickConfig(t, tc.formats...))
 			if out != nil || e != nil {
 				e.abort()
@@ -235,8 +363,12 @@ func TestStartVideoWhenNot(t *testing.T) {
 				}
 				t.Fatalf("started: folder %v, writer %v", out != nil, e != nil)
 			}
-			if _, err := os.Stat(filepath.Join(filepath.Dir(dir), "new")); tc.name == "new folder" && !errors.Is(err, os.ErrNotExist) {
-				t.Errorf("the folder was made: %v", err)
+			want := 0
+			if tc.blocked {
+				want = 1
+			}
+			if got := testenv.DirNames(t, root); len(got) != want {
+				t.Errorf("%s holds %v", root, got)
 			}
 		})
 	}

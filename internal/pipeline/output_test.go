@@ -95,9 +95,11 @@ func TestRunFolderIsOneRunsOutput(t *testing.T) {
 	}
 }
 
-// truncatingFFmpeg puts a fake ffmpeg on PATH that claims libx264 and
-// writes the first 1000 bytes of a real video where the real one would
-// write the whole, then exits 0: what ffmpeg does when the disk fills.
+// truncatingFFmpeg puts a fake ffmpeg on PATH that claims libx264 (asked,
+// or as it starts to encode: the line ffmpeg logs once it found its
+// encoder) and writes the first 1000 bytes of a real video where the real
+// one would write the whole, then exits 0: what ffmpeg does when the disk
+// fills.
 func truncatingFFmpeg(t *testing.T) {
 	t.Helper()
 	ref := testenv.Testdata(t, sample.FixtureFile)
@@ -105,6 +107,7 @@ func truncatingFFmpeg(t *testing.T) {
 	script := `#!/bin/sh
 case "$*" in *-encoders*) echo " V....D libx264 H.264"; exit 0;; esac
 for out; do :; done
+echo "[info] Stream mapping:" >&2
 cat > /dev/null; head -c 1000 '` + ref + `' > "$out"; exit 0
 `
 	if err := os.WriteFile(filepath.Join(dir, "ffmpeg"), []byte(script), 0o755); err != nil {

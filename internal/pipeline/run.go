@@ -124,7 +124,16 @@ func Run(ctx context.Context, input, dir string, cfg Config) (*Result, error) {
 		defer keep.Close()
 	}
 	// The annotated video's encoder starts now and waits for its frames,
-	// its start-up overlapping pass one (startVideo).
+	// its start-up overlapping pass one (startVideo), in dir made now if
+	// it is new (else after pass one): until something is published
+	// there, a failure removes what was made (run after Abort has removed
+	// the staged files).
+	published := false
+	defer func() {
+		if !published {
+			removeMadeDirs(dir)
+		}
+	}()
 	out, early := startVideo(ctx, dir, src.Info(), cfg)
 	if out != nil {
 		defer out.Abort()
@@ -146,6 +155,9 @@ func Run(ctx context.Context, input, dir string, cfg Config) (*Result, error) {
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
 	if out == nil {
+		// Made through makeDir too, so that a failure from here on
+		// removes what was made; when it cannot be, Begin says why.
+		_ = makeDir(dir)
 		if out, err = report.Begin(dir); err != nil {
 			return nil, err
 		}
@@ -203,8 +215,10 @@ func Run(ctx context.Context, input, dir string, cfg Config) (*Result, error) {
 		}
 	}
 	if err := out.Commit(m); err != nil {
-		return nil, err
+		return nil, err // what it published keeps dir from being removed
 	}
+	published = true
+	keepMadeDirs(dir)
 	res.Manifest = m
 	if partErr != nil {
 		return res, partErr
