@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"os"
@@ -85,6 +86,28 @@ func Open(path string, imageFPS float64) (vision.FrameSource, error) {
 	return vision.OpenVideo(path)
 }
 
+// MinFrameSide is the shortest frame side Run analyses, in pixels. The
+// model finds no person whose whole body spans fewer pixels than this (it
+// sees the person at 192 or 256 pixels, and screening grades nobody under
+// 15% of the frame's height), and the encoders of the annotated video fail
+// on frames of a few pixels.
+const MinFrameSide = 32
+
+// ErrFrameTooSmall is returned by Run for an input whose frames are
+// smaller than MinFrameSide on a side.
+var ErrFrameTooSmall = errors.New("frames too small to show a person")
+
+// checkFrameSize rejects a source whose frames no person fits in, before
+// any work; a source that does not know its size yet passes.
+func checkFrameSize(input string, info vision.Info) error {
+	w, h := info.Width, info.Height
+	if (w == 0 && h == 0) || (w >= MinFrameSide && h >= MinFrameSide) {
+		return nil
+	}
+	return fmt.Errorf("pipeline: %s: %w: %dx%d pixels, need at least %d on each side; give the camera's own recording, not a thumbnail",
+		input, ErrFrameTooSmall, w, h, MinFrameSide)
+}
+
 // Run analyses one input into dir (created if needed): pose estimation,
 // screening, then the annotated video and the report files.
 //
@@ -109,6 +132,10 @@ func Run(ctx context.Context, input, dir string, cfg Config) (*Result, error) {
 		src, err = Open(input, cfg.ImageFPS)
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := checkFrameSize(input, src.Info()); err != nil {
+		src.Close()
 		return nil, err
 	}
 	digest := cfg.InputDigest

@@ -144,6 +144,11 @@ func stride(fps, estimateHz float64) int {
 // estimated as they are, 1080p and portrait 1080x1920 at half size.
 const DefaultMaxSide = 1280
 
+// ErrFrameSize is returned by Track and Run when a frame's size differs
+// from the first frame's: a folder of images of several sizes, whose poses
+// no one frame's pixels can hold.
+var ErrFrameSize = errors.New("frames differ in size")
+
 // ErrNoEstimator is returned when TrackOptions.NewEstimator is nil.
 var ErrNoEstimator = errors.New("pipeline: no estimator")
 
@@ -159,7 +164,9 @@ func Track(ctx context.Context, src vision.FrameSource, opts TrackOptions) (*pos
 // track is Track keeping every decoded frame in keep (nil: none).
 func track(ctx context.Context, src vision.FrameSource, opts TrackOptions, keep *frameStore) (*pose.Track, error) {
 	var poses []pose.Pose
-	tr, err := streamPoses(ctx, src, opts, keep, func(p pose.Pose) error {
+	// A track is in one frame's pixels: the screening measures every pose
+	// against the same frame, the annotated video has one size.
+	tr, err := streamPoses(ctx, src, opts, keep, true, func(p pose.Pose) error {
 		poses = append(poses, p)
 		return nil
 	})
@@ -181,12 +188,14 @@ func track(ctx context.Context, src vision.FrameSource, opts TrackOptions, keep 
 // the poses' skeleton, without the poses. It is nil only when no estimator
 // could be made.
 func StreamPoses(ctx context.Context, src vision.FrameSource, opts TrackOptions, each func(pose.Pose) error) (*pose.Track, error) {
-	return streamPoses(ctx, src, opts, nil, each)
+	return streamPoses(ctx, src, opts, nil, false, each)
 }
 
 // streamPoses is StreamPoses keeping every decoded frame in keep (nil:
-// none) for Run's annotated pass.
-func streamPoses(ctx context.Context, src vision.FrameSource, opts TrackOptions, keep *frameStore, each func(pose.Pose) error) (*pose.Track, error) {
+// none) for Run's annotated pass; with oneSize, a frame whose size is not
+// the first frame's ends the pass with ErrFrameSize (an image folder's
+// images may differ).
+func streamPoses(ctx context.Context, src vision.FrameSource, opts TrackOptions, keep *frameStore, oneSize bool, each func(pose.Pose) error) (*pose.Track, error) {
 	if opts.NewEstimator == nil {
 		return nil, ErrNoEstimator
 	}
@@ -204,7 +213,7 @@ func streamPoses(ctx context.Context, src vision.FrameSource, opts TrackOptions,
 		return nil, err
 	}
 	defer t.close()
-	t.keep = keep
+	t.keep, t.oneSize = keep, oneSize
 	info := src.Info()
 	tr := &pose.Track{Width: info.Width, Height: info.Height, FPS: info.FPS}
 	t.stride = stride(info.FPS, opts.EstimateHz)
@@ -251,6 +260,9 @@ func streamPoses(ctx context.Context, src vision.FrameSource, opts TrackOptions,
 	if err == nil {
 		err = c.incomplete()
 	}
+	if err == nil {
+		err = c.people.err()
+	}
 	if (tr.Width == 0 || tr.Height == 0) && c.emitted > 0 {
 		// Sources that do not know their size before decoding.
 		tr.Width, tr.Height = t.firstW, t.firstH
@@ -277,6 +289,8 @@ type tracker struct {
 	srcW, srcH int
 	// keep, when set, is given every decoded frame (Run's frame store).
 	keep *frameStore
+	// oneSize: every frame must have the first frame's size.
+	oneSize bool
 }
 
 type lane struct {
@@ -392,9 +406,12 @@ func (t *tracker) dispatch(ctx context.Context) error {
 		return nil
 	}
 	for f := range t.stream.Frames() {
+		b := f.Pixels().Bounds()
 		if decoded == 0 {
-			b := f.Pixels().Bounds()
 			t.firstW, t.firstH = b.Dx(), b.Dy()
+		} else if t.oneSize && (b.Dx() != t.firstW || b.Dy() != t.firstH) {
+			return fmt.Errorf("pipeline: %w: frame %d is %dx%d, the first %dx%d; give frames of one size (resize a folder's images to one size)",
+				ErrFrameSize, f.Index, b.Dx(), b.Dy(), t.firstW, t.firstH)
 		}
 		decoded++
 		// Before the frame is dealt: lanes release it when done.
@@ -508,6 +525,8 @@ type collector struct {
 	// prev is the last estimated pose emitted, the start of the next
 	// interpolation.
 	prev pose.Pose
+	// people compares each frame's plain and mirrored estimates.
+	people people
 }
 
 // slot is one frame being put together.
@@ -559,6 +578,7 @@ func (c *collector) add(r result) error {
 	if s.have == 0 {
 		s.p = r.p
 	} else {
+		c.people.add(r.index, &s.p, &r.p)
 		averageInto(&s.p, &r.p)
 	}
 	s.have |= bit
