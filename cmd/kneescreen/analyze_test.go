@@ -149,7 +149,7 @@ func TestAnalyzeCommand(t *testing.T) {
 		t.Fatalf("exit %d, want %d; stderr %s", code, exitFailed, stderr.String())
 	}
 	wantErrs := []string{
-		"kneescreen: analyze " + empty + ": file is empty",
+		"kneescreen: analyze " + empty + ": file is empty; copy or export the recording again",
 		"kneescreen: analyze " + missing + ": not found",
 		"kneescreen: analyze: 2 of 3 inputs failed: some inputs failed",
 	}
