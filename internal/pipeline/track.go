@@ -149,6 +149,17 @@ const DefaultMaxSide = 1280
 // no one frame's pixels can hold.
 var ErrFrameSize = errors.New("frames differ in size")
 
+// MaxFrameGap is the longest time, in seconds, that Track and Run accept
+// between two frames of a recording. Phones that vary their frame rate
+// leave a tenth of a second or so; a repetition lasts two to four, so a
+// longer gap can hide one, and the conditioning's filters, which read
+// the frames as one series, would join what came before and after.
+const MaxFrameGap = 5.0
+
+// ErrTimeGap is returned by Track and Run when the frames' timestamps jump
+// by more than MaxFrameGap.
+var ErrTimeGap = errors.New("the recording's timestamps jump")
+
 // ErrNoEstimator is returned when TrackOptions.NewEstimator is nil.
 var ErrNoEstimator = errors.New("pipeline: no estimator")
 
@@ -164,8 +175,7 @@ func Track(ctx context.Context, src vision.FrameSource, opts TrackOptions) (*pos
 // track is Track keeping every decoded frame in keep (nil: none).
 func track(ctx context.Context, src vision.FrameSource, opts TrackOptions, keep *frameStore) (*pose.Track, error) {
 	var poses []pose.Pose
-	// A track is in one frame's pixels: the screening measures every pose
-	// against the same frame, the annotated video has one size.
+	// A track is one recording to screen (see tracker.recording).
 	tr, err := streamPoses(ctx, src, opts, keep, true, func(p pose.Pose) error {
 		poses = append(poses, p)
 		return nil
@@ -192,10 +202,8 @@ func StreamPoses(ctx context.Context, src vision.FrameSource, opts TrackOptions,
 }
 
 // streamPoses is StreamPoses keeping every decoded frame in keep (nil:
-// none) for Run's annotated pass; with oneSize, a frame whose size is not
-// the first frame's ends the pass with ErrFrameSize (an image folder's
-// images may differ).
-func streamPoses(ctx context.Context, src vision.FrameSource, opts TrackOptions, keep *frameStore, oneSize bool, each func(pose.Pose) error) (*pose.Track, error) {
+// none) for Run's annotated pass; recording: see tracker.recording.
+func streamPoses(ctx context.Context, src vision.FrameSource, opts TrackOptions, keep *frameStore, recording bool, each func(pose.Pose) error) (*pose.Track, error) {
 	if opts.NewEstimator == nil {
 		return nil, ErrNoEstimator
 	}
@@ -213,7 +221,7 @@ func streamPoses(ctx context.Context, src vision.FrameSource, opts TrackOptions,
 		return nil, err
 	}
 	defer t.close()
-	t.keep, t.oneSize = keep, oneSize
+	t.keep, t.recording = keep, recording
 	info := src.Info()
 	tr := &pose.Track{Width: info.Width, Height: info.Height, FPS: info.FPS}
 	t.stride = stride(info.FPS, opts.EstimateHz)
@@ -289,8 +297,12 @@ type tracker struct {
 	srcW, srcH int
 	// keep, when set, is given every decoded frame (Run's frame store).
 	keep *frameStore
-	// oneSize: every frame must have the first frame's size.
-	oneSize bool
+	// recording: the frames are one recording to screen, so a frame whose
+	// size is not the first frame's ends the pass with ErrFrameSize (the
+	// screening measures every pose against one frame, the annotated video
+	// has one size; an image folder's images may differ), and one more
+	// than MaxFrameGap after the previous with ErrTimeGap.
+	recording bool
 }
 
 type lane struct {
@@ -380,6 +392,7 @@ func (t *tracker) dispatch(ctx context.Context) error {
 		groups /= 2
 	}
 	n, decoded := 0, 0
+	prevTime := 0.0
 	// held is the last frame skipped, kept until the next one arrives in
 	// case it is the source's last frame, which is estimated.
 	var held *vision.Frame
@@ -409,10 +422,17 @@ func (t *tracker) dispatch(ctx context.Context) error {
 		b := f.Pixels().Bounds()
 		if decoded == 0 {
 			t.firstW, t.firstH = b.Dx(), b.Dy()
-		} else if t.oneSize && (b.Dx() != t.firstW || b.Dy() != t.firstH) {
-			return fmt.Errorf("pipeline: %w: frame %d is %dx%d, the first %dx%d; give frames of one size (resize a folder's images to one size)",
-				ErrFrameSize, f.Index, b.Dx(), b.Dy(), t.firstW, t.firstH)
+		} else if t.recording {
+			if b.Dx() != t.firstW || b.Dy() != t.firstH {
+				return fmt.Errorf("pipeline: %w: frame %d is %dx%d, the first %dx%d; give frames of one size (resize a folder's images to one size)",
+					ErrFrameSize, f.Index, b.Dx(), b.Dy(), t.firstW, t.firstH)
+			}
+			if gap := f.Time - prevTime; gap > MaxFrameGap {
+				return fmt.Errorf("pipeline: %w: %.1f s without a frame after frame %d (at %.2f s), a paused, joined or damaged recording; cut it at the gap and analyse each part",
+					ErrTimeGap, gap, f.Index-1, prevTime)
+			}
 		}
+		prevTime = f.Time
 		decoded++
 		// Before the frame is dealt: lanes release it when done.
 		t.keep.add(f)
