@@ -13,6 +13,7 @@ import (
 	"strconv"
 
 	"github.com/kneescreen/kneescreen/report"
+	"github.com/kneescreen/kneescreen/vision"
 )
 
 // InputDigest is the SHA-256 (hex) of an input's content: a video file's
@@ -27,6 +28,11 @@ func InputDigest(path string) (string, error) {
 	}
 	h := sha256.New()
 	if !st.IsDir() {
+		if !st.Mode().IsRegular() {
+			// A device or a pipe has no content to hash: /dev/zero never
+			// ends, a FIFO blocks until something writes to it.
+			return "", fmt.Errorf("pipeline: digest: %s: %w (%s)", path, vision.ErrNotRegularFile, st.Mode().Type())
+		}
 		if err := hashFile(h, path); err != nil {
 			return "", fmt.Errorf("pipeline: digest: %w", err)
 		}
