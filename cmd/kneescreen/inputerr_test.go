@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kneescreen/kneescreen/internal/sample"
 	"github.com/kneescreen/kneescreen/internal/testenv"
@@ -72,5 +73,32 @@ func TestAnalyzeSaysWhatToDo(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "the copy is incomplete or damaged: copy or export the recording again") {
 		t.Errorf("the truncated clip's line does not say what to do:\n%s", stderr.String())
+	}
+}
+
+// TestAnalyzeRefusesLargeNonVideoAtOnce: an input that is no video is
+// refused when it is opened, not after all of it has been hashed: 64 GiB
+// of zeros (a sparse file, as a broken upload may be) is named on stderr in
+// seconds, where reading it all takes half a minute or more.
+func TestAnalyzeRefusesLargeNonVideoAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "upload.mp4")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(64 << 30); err != nil {
+		f.Close()
+		t.Skipf("no sparse files here: %v", err)
+	}
+	f.Close()
+	start := time.Now()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"analyze", "--formats", "json", "--out", filepath.Join(dir, "out"), big}, &stdout, &stderr)
+	if code != exitFailed || !strings.Contains(stderr.String(), big+": not a video file") {
+		t.Fatalf("exit %d, stderr %q; want 1 and the file named as no video", code, stderr.String())
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("refused after %v", d)
 	}
 }

@@ -3,7 +3,9 @@
 package pipeline
 
 import (
+	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -37,5 +39,31 @@ func TestInputDigestRefusesDevicesAndPipes(t *testing.T) {
 				t.Fatal("InputDigest still reading after 10 s")
 			}
 		})
+	}
+}
+
+// TestInputDigestStopsWhenCancelled: hashing a large input (16 GiB, a
+// sparse file) ends with the context's error soon after it is cancelled,
+// so Ctrl-C does not wait for gigabytes to be read.
+func TestInputDigestStopsWhenCancelled(t *testing.T) {
+	big := filepath.Join(t.TempDir(), "big.mp4")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(16 << 30); err != nil {
+		f.Close()
+		t.Skipf("no sparse files here: %v", err)
+	}
+	f.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	_, err = InputDigestContext(ctx, big)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v, want context.Canceled", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("stopped %v after the start, want soon after the cancel at 0.1 s", d)
 	}
 }

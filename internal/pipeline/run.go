@@ -140,7 +140,7 @@ func Run(ctx context.Context, input, dir string, cfg Config) (*Result, error) {
 	}
 	digest := cfg.InputDigest
 	if digest == "" {
-		if digest, err = InputDigest(input); err != nil {
+		if digest, err = InputDigestContext(ctx, input); err != nil {
 			src.Close()
 			return nil, err
 		}
