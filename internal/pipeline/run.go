@@ -99,13 +99,27 @@ var ErrFrameTooSmall = errors.New("frames too small to show a person")
 
 // checkFrameSize rejects a source whose frames no person fits in, before
 // any work; a source that does not know its size yet passes.
-func checkFrameSize(input string, info vision.Info) error {
+func checkFrameSize(info vision.Info) error {
 	w, h := info.Width, info.Height
 	if (w == 0 && h == 0) || (w >= MinFrameSide && h >= MinFrameSide) {
 		return nil
 	}
-	return fmt.Errorf("pipeline: %s: %w: %dx%d pixels, need at least %d on each side; give the camera's own recording, not a thumbnail",
-		input, ErrFrameTooSmall, w, h, MinFrameSide)
+	return fmt.Errorf("pipeline: %w: %dx%d pixels, need at least %d on each side; give the camera's own recording, not a thumbnail",
+		ErrFrameTooSmall, w, h, MinFrameSide)
+}
+
+// Unscreenable reports whether err says the input itself cannot be
+// screened, whatever is retried: too small (ErrFrameTooSmall), frames of
+// several sizes (ErrFrameSize), a jump in its timestamps (ErrTimeGap), more
+// than one person (ErrSeveralPeople). A server gives up on such a job at
+// once; the message says what to record instead.
+func Unscreenable(err error) bool {
+	for _, e := range []error{ErrFrameTooSmall, ErrFrameSize, ErrTimeGap, ErrSeveralPeople} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // Run analyses one input into dir (created if needed): pose estimation,
@@ -134,7 +148,7 @@ func Run(ctx context.Context, input, dir string, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkFrameSize(input, src.Info()); err != nil {
+	if err := checkFrameSize(src.Info()); err != nil {
 		src.Close()
 		return nil, err
 	}
