@@ -45,7 +45,7 @@ const (
 // estimates were of different people.
 type people struct {
 	placed, apart int
-	// first is the first frame found apart (-1: none yet).
+	// first is the first frame found apart (when apart > 0).
 	first int
 }
 

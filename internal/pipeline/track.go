@@ -167,7 +167,9 @@ var ErrNoEstimator = errors.New("pipeline: no estimator")
 // over StreamPoses, collecting every pose. The returned track has one pose
 // per decoded frame, in order, and the source's upright size and frame rate.
 // On an error after some frames, the partial track (the frames complete up
-// to the error, in order) is returned with the error.
+// to the error, in order) is returned with the error. The frames must be
+// one recording: a frame of another size than the first ends the pass with
+// ErrFrameSize, a jump of more than MaxFrameGap in time with ErrTimeGap.
 func Track(ctx context.Context, src vision.FrameSource, opts TrackOptions) (*pose.Track, error) {
 	return track(ctx, src, opts, nil)
 }
@@ -192,7 +194,9 @@ func track(ctx context.Context, src vision.FrameSource, opts TrackOptions, keep 
 // and all earlier ones are known. Only the frames in flight are held (a few
 // per lane), so memory stays bounded however long the source runs: a camera
 // that never ends streams until ctx is cancelled. each keeps its pose; an
-// error from each stops the stream and is returned.
+// error from each stops the stream and is returned. With Symmetric, a pass
+// whose frames and their mirror images showed the model different people
+// ends, after its last pose, with ErrSeveralPeople.
 //
 // The returned track carries the source's upright size and frame rate and
 // the poses' skeleton, without the poses. It is nil only when no estimator
