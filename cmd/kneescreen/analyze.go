@@ -450,7 +450,8 @@ func (a *analyzeRun) set(i int, digest string, st batch.Status, err error) error
 }
 
 // findingsLine summarises the graded indicators: "2 flag, 1 watch" or the
-// first data problem.
+// first data problem, in words that say what to do ("no person found in
+// the video: film the whole body, ...").
 func findingsLine(r *screening.Report) string {
 	n := map[screening.Level]int{}
 	for _, in := range r.Indicators {
@@ -458,7 +459,11 @@ func findingsLine(r *screening.Report) string {
 	}
 	if n[screening.LevelFlag]+n[screening.LevelWatch]+n[screening.LevelOK] == 0 {
 		if len(r.Quality.Problems) > 0 {
-			return "not assessable: " + string(r.Quality.Problems[0].Code)
+			p := r.Quality.Problems[0]
+			if p.Message != "" {
+				return "not assessable: " + p.Message
+			}
+			return "not assessable: " + string(p.Code)
 		}
 		return "no indicator graded"
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kneescreen/kneescreen/internal/sample"
 	"github.com/kneescreen/kneescreen/internal/testenv"
+	"github.com/kneescreen/kneescreen/screening"
 )
 
 // TestAnalyzeSaysWhatToDo: each input analyze cannot read is named on
@@ -100,5 +101,20 @@ func TestAnalyzeRefusesLargeNonVideoAtOnce(t *testing.T) {
 	}
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("refused after %v", d)
+	}
+}
+
+// TestAnalyzeSaysWhyNothingWasGraded: a video nobody is in gets its report
+// and a summary line that says what was wrong and what to film instead,
+// not only the problem's code.
+func TestAnalyzeSaysWhyNothingWasGraded(t *testing.T) {
+	r := &screening.Report{}
+	r.Quality.Problems = []screening.Problem{{Code: screening.ProblemNoPerson, Message: "no person found in the video: film the whole body, well lit, one person in view"}}
+	if got, want := findingsLine(r), "not assessable: no person found in the video: film the whole body, well lit, one person in view"; got != want {
+		t.Errorf("findingsLine %q, want %q", got, want)
+	}
+	r.Quality.Problems[0].Message = ""
+	if got := findingsLine(r); got != "not assessable: no_person" {
+		t.Errorf("without a message: %q", got)
 	}
 }
