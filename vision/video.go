@@ -35,7 +35,7 @@ type Video struct {
 const maxShortfall = 0.10
 
 // OpenVideo opens a video file. Errors are *SourceError wrapping
-// ErrNotFound, ErrIsDirectory, ErrEmptyFile, ErrTruncated, ErrNotVideo or
+// ErrNotFound, ErrIsDirectory, ErrNotRegularFile, ErrEmptyFile, ErrTruncated, ErrNotVideo or
 // ErrNoFrames.
 func OpenVideo(path string) (*Video, error) {
 	ci, err := checkFile(path)
@@ -103,7 +103,7 @@ func checkFile(path string) (containerInfo, error) {
 	case st.IsDir():
 		return containerInfo{}, ErrIsDirectory
 	case !st.Mode().IsRegular():
-		return containerInfo{}, fmt.Errorf("not a regular file (%s)", st.Mode().Type())
+		return containerInfo{}, fmt.Errorf("%w but %s; give a video file", ErrNotRegularFile, fileKind(st.Mode()))
 	case st.Size() == 0:
 		return containerInfo{}, ErrEmptyFile
 	}
@@ -122,6 +122,21 @@ func checkFile(path string) (containerInfo, error) {
 		return ci, fmt.Errorf("%w: %s", ErrTruncated, se.msg)
 	}
 	return ci, err
+}
+
+// fileKind names what a path that is not a regular file is.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (for a live stream use kneescreen live --camera)"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return fmt.Sprintf("of type %s", m.Type())
 }
 
 // metaRotation turns OpenCV's CAP_PROP_ORIENTATION_META into the clockwise

@@ -276,6 +276,7 @@ func TestBadInputs(t *testing.T) {
 	}{
 		{"missing", filepath.Join(dir, "nope.mp4"), ErrNotFound, "nope.mp4: not found"},
 		{"directory", filepath.Join(dir, "folder.mp4"), ErrIsDirectory, "folder.mp4: is a directory, not a video file"},
+		{"device", "/dev/null", ErrNotRegularFile, "/dev/null: not a regular file but a character device; give a video file"},
 		{"empty", write("empty.mp4", nil), ErrEmptyFile, "empty.mp4: file is empty"},
 		{"text", write("notes.mp4", []byte("these are not the frames you are looking for\n")), ErrNotVideo, "notes.mp4: not a video file that FFmpeg can decode"},
 		{"random bytes", write("noise.mov", randomBytes(64<<10)), ErrNotVideo, "noise.mov: not a video file that FFmpeg can decode"},

@@ -100,6 +100,9 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrIsDirectory: a folder was given where a video file was expected.
 	ErrIsDirectory = errors.New("is a directory, not a video file")
+	// ErrNotRegularFile: a device, a named pipe or a socket was given
+	// where a video file was expected.
+	ErrNotRegularFile = errors.New("not a regular file")
 	// ErrEmptyFile: the file has no bytes.
 	ErrEmptyFile = errors.New("file is empty")
 	// ErrNotVideo: OpenCV's FFmpeg backend cannot read the file as video.

@@ -361,11 +361,18 @@ type analyzeRun struct {
 func (a *analyzeRun) one(ctx context.Context, i int, input, dir string) error {
 	c := &a.opts.Config
 	cfg := a.cfg
-	digest, digestErr := pipeline.InputDigest(input)
-	if digestErr == nil && !c.Force {
-		if _, err := pipeline.Complete(dir, digest, cfg); err == nil {
+	// The input is hashed here only when dir holds a result it may be up
+	// to date with; otherwise Run hashes it once it has opened it, so an
+	// input that is no video (gigabytes of anything) is refused in a
+	// fraction of a second, not after it has all been read.
+	digest := ""
+	if _, err := os.Stat(filepath.Join(dir, report.ManifestFile)); err == nil && !c.Force {
+		var err error
+		if digest, err = pipeline.InputDigestContext(ctx, input); err != nil {
+			digest = "" // unreadable: the analysis says why
+		} else if _, err := pipeline.Complete(dir, digest, cfg); err == nil {
 			if err := report.RemoveTemps(dir); err != nil {
-				return a.fail(i, input, digest, err)
+				return a.fail(ctx, i, input, digest, err)
 			}
 			a.mu.Lock()
 			fmt.Fprintf(a.opts.Out, "%s: up to date -> %s\n", input, dir)
@@ -383,15 +390,18 @@ func (a *analyzeRun) one(ctx context.Context, i int, input, dir string) error {
 		return ctx.Err()
 	}
 	if err != nil {
-		return a.fail(i, input, digest, err)
+		return a.fail(ctx, i, input, digest, err)
 	}
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	r := res.Report
 	fps := float64(len(res.Track.Poses)) / time.Since(start).Seconds()
 	fmt.Fprintf(a.opts.Out, "%s: %s, %s view, %d reps, %s -> %s (%d frames, %.0f frames/s)\n",
 		input, r.Movement, r.View, len(r.Reps), findingsLine(r), dir, len(res.Track.Poses), fps)
-	return a.set(i, digest, batch.StatusAnalysed, nil)
+	a.mu.Unlock()
+	if res.Manifest != nil {
+		digest = res.Manifest.Input.SHA256
+	}
+	return a.set(i, a.digestOf(ctx, input, digest), batch.StatusAnalysed, nil)
 }
 
 // analyzeInput analyses input (of content digest, "" when unreadable:
@@ -408,13 +418,25 @@ func analyzeInput(ctx context.Context, analyze func(context.Context, string, str
 	return analyze(ctx, input, dir, cfg)
 }
 
-// fail reports input i's failure on stderr and in batch.json.
-func (a *analyzeRun) fail(i int, input, digest string, err error) error {
+// fail reports input i's failure on stderr and in batch.json. A batch
+// records the input's digest (digest, or read now when "" and the input is
+// readable: the failure is on stderr first).
+func (a *analyzeRun) fail(ctx context.Context, i int, input, digest string, err error) error {
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	a.failed++
 	fmt.Fprintf(a.opts.Err, "kneescreen: analyze %s\n", describeInputError(input, err))
-	return a.set(i, digest, batch.StatusFailed, err)
+	a.mu.Unlock()
+	return a.set(i, a.digestOf(ctx, input, digest), batch.StatusFailed, err)
+}
+
+// digestOf is digest, or for a batch when it is "", the input's digest
+// read now ("" when unreadable).
+func (a *analyzeRun) digestOf(ctx context.Context, input, digest string) string {
+	if digest != "" || a.record == nil {
+		return digest
+	}
+	d, _ := pipeline.InputDigestContext(ctx, input)
+	return d
 }
 
 // set records input i's outcome in batch.json (a batch only).
@@ -426,7 +448,8 @@ func (a *analyzeRun) set(i int, digest string, st batch.Status, err error) error
 }
 
 // findingsLine summarises the graded indicators: "2 flag, 1 watch" or the
-// first data problem.
+// first data problem, in words that say what to do ("no person found in
+// the video: film the whole body, ...").
 func findingsLine(r *screening.Report) string {
 	n := map[screening.Level]int{}
 	for _, in := range r.Indicators {
@@ -434,7 +457,11 @@ func findingsLine(r *screening.Report) string {
 	}
 	if n[screening.LevelFlag]+n[screening.LevelWatch]+n[screening.LevelOK] == 0 {
 		if len(r.Quality.Problems) > 0 {
-			return "not assessable: " + string(r.Quality.Problems[0].Code)
+			p := r.Quality.Problems[0]
+			if p.Message != "" {
+				return "not assessable: " + p.Message
+			}
+			return "not assessable: " + string(p.Code)
 		}
 		return "no indicator graded"
 	}

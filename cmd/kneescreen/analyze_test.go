@@ -108,6 +108,22 @@ func TestAnalyzeOptions(t *testing.T) {
 		{name: "bogus encoder without video", args: []string{"analyze", "--formats", "json", "a.mp4"}, env: map[string]string{"KNEESCREEN_VIDEO_ENCODER": "bogus"},
 			check: func(t *testing.T, o *AnalyzeOptions) {}},
 		{name: "bad env threshold", args: []string{"analyze", "a.mp4"}, env: map[string]string{"KNEESCREEN_THRESHOLDS_LSI_FLAG": "lots"}, wantCode: exitUsage, wantErr: "thresholds.lsi.flag"},
+		// A misspelt environment variable is a usage error naming it and
+		// the setting meant, as a misspelt key in the file is; every
+		// setting's own variable is taken.
+		{name: "env typo", args: []string{"analyze", "a.mp4"}, env: map[string]string{"KNEESCREEN_ANALYZE_MOVMENT": "step-down"}, wantCode: exitUsage,
+			wantErr: "environment: KNEESCREEN_ANALYZE_MOVMENT: names no setting; did you mean KNEESCREEN_ANALYZE_MOVEMENT? unset or rename it"},
+		{name: "env threshold typo", args: []string{"analyze", "a.mp4"}, env: map[string]string{"KNEESCREEN_THRESHOLDS_FPPA_FEMALE_FLAG_DG": "18"}, wantCode: exitUsage,
+			wantErr: "did you mean KNEESCREEN_THRESHOLDS_FPPA_FEMALE_FLAG_DEG?"},
+		{name: "env filter unknown", args: []string{"analyze", "a.mp4"}, env: map[string]string{"KNEESCREEN_FILTER_SMOOTHNESS": "3"}, wantCode: exitUsage,
+			wantErr: "environment: KNEESCREEN_FILTER_SMOOTHNESS: names no setting; unset or rename it"},
+		{name: "env settings", args: []string{"analyze", "a.mp4"}, env: map[string]string{"KNEESCREEN_ANALYZE_MOVEMENT": "step-down", "KNEESCREEN_ANALYZE_VIDEO_MAX_SIDE": "0",
+			"KNEESCREEN_ANALYZE_IMAGE_FPS": "25", "KNEESCREEN_FILTER_CUTOFF_HZ": "4", "KNEESCREEN_ANALYZE_MODELS_DIR": "/nonexistent", "KNEESCREEN_SERVE_ADMIN_PASSWORD": "not analyze's"},
+			check: func(t *testing.T, o *AnalyzeOptions) {
+				if o.Screening.Movement != "step-down" || o.Config.VideoMaxSide != 0 || o.Config.ImageFPS != 25 || o.Screening.Filter.CutoffHz != 4 {
+					t.Errorf("movement %q, video max side %d, image fps %v, cutoff %v from the environment", o.Screening.Movement, o.Config.VideoMaxSide, o.Config.ImageFPS, o.Screening.Filter.CutoffHz)
+				}
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -149,7 +165,7 @@ func TestAnalyzeCommand(t *testing.T) {
 		t.Fatalf("exit %d, want %d; stderr %s", code, exitFailed, stderr.String())
 	}
 	wantErrs := []string{
-		"kneescreen: analyze " + empty + ": file is empty",
+		"kneescreen: analyze " + empty + ": file is empty; copy or export the recording again",
 		"kneescreen: analyze " + missing + ": not found",
 		"kneescreen: analyze: 2 of 3 inputs failed: some inputs failed",
 	}

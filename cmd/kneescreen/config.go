@@ -184,6 +184,9 @@ type validator interface{ Validate() error }
 // and then runs fn with the command's context. Errors before fn runs are
 // usage errors (exit 2).
 func (a *App) run(cmd *cobra.Command, section string, cfg validator, fn func(context.Context) error) error {
+	if err := a.checkEnv(section, cfg); err != nil {
+		return &UsageError{Err: err}
+	}
 	if err := a.decode(section, cfg); err != nil {
 		return &UsageError{Err: err}
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -116,13 +115,4 @@ func runProbe(ctx context.Context, opts *ProbeOptions) error {
 		return fmt.Errorf("probe: %d of %d inputs failed: %w", failed, len(opts.Inputs), ErrInputsFailed)
 	}
 	return nil
-}
-
-// describeInputError renders an input's error as "PATH: cause" on one line.
-func describeInputError(path string, err error) string {
-	var se *vision.SourceError
-	if errors.As(err, &se) {
-		return oneLine(se.Input + ": " + se.Err.Error())
-	}
-	return oneLine(path + ": " + err.Error())
 }

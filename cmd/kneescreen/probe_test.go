@@ -135,7 +135,7 @@ func TestProbeCommand(t *testing.T) {
 				{Path: b, Container: "avi", Codec: "MJPG", Width: 32, Height: 96, FPS: 10, FrameCount: 7, HeaderFrameCount: 7, Duration: 0.7},
 			},
 			wantErrs: []string{
-				"kneescreen: probe " + empty + ": file is empty",
+				"kneescreen: probe " + empty + ": file is empty; copy or export the recording again",
 				"kneescreen: probe " + missing + ": not found",
 				"kneescreen: probe " + dir + ": is a directory, not a video file",
 				"kneescreen: probe: 3 of 5 inputs failed: some inputs failed",

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -13,6 +14,7 @@ import (
 	"strconv"
 
 	"github.com/kneescreen/kneescreen/report"
+	"github.com/kneescreen/kneescreen/vision"
 )
 
 // InputDigest is the SHA-256 (hex) of an input's content: a video file's
@@ -21,13 +23,25 @@ import (
 // re-run can tell that an input is unchanged however it was renamed or
 // touched.
 func InputDigest(path string) (string, error) {
+	return InputDigestContext(context.Background(), path)
+}
+
+// InputDigestContext is InputDigest stopping with ctx's error when ctx is
+// done: an upload of gigabytes takes seconds to read, and Ctrl-C must not
+// wait for it.
+func InputDigestContext(ctx context.Context, path string) (string, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return "", fmt.Errorf("pipeline: digest: %w", err)
 	}
 	h := sha256.New()
 	if !st.IsDir() {
-		if err := hashFile(h, path); err != nil {
+		if !st.Mode().IsRegular() {
+			// A device or a pipe has no content to hash: /dev/zero never
+			// ends, a FIFO blocks until something writes to it.
+			return "", fmt.Errorf("pipeline: digest: %s: %w (%s)", path, vision.ErrNotRegularFile, st.Mode().Type())
+		}
+		if err := hashFile(ctx, h, path); err != nil {
 			return "", fmt.Errorf("pipeline: digest: %w", err)
 		}
 		return hex.EncodeToString(h.Sum(nil)), nil
@@ -46,21 +60,34 @@ func InputDigest(path string) (string, error) {
 		}
 		// Name and size delimit each file, so no two folders hash alike.
 		fmt.Fprintf(h, "%s\x00%d\x00", strconv.Quote(e.Name()), info.Size())
-		if err := hashFile(h, filepath.Join(path, e.Name())); err != nil {
+		if err := hashFile(ctx, h, filepath.Join(path, e.Name())); err != nil {
 			return "", fmt.Errorf("pipeline: digest: %w", err)
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-func hashFile(w io.Writer, path string) error {
+func hashFile(ctx context.Context, w io.Writer, path string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	_, err = io.Copy(w, f)
+	_, err = io.CopyBuffer(w, ctxReader{ctx, f}, make([]byte, 1<<20))
 	return err
+}
+
+// ctxReader reads r until ctx is done, then fails with ctx's error.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // Fingerprint is a digest (SHA-256, hex) of every setting that decides

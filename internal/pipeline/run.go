@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"os"
@@ -85,6 +86,42 @@ func Open(path string, imageFPS float64) (vision.FrameSource, error) {
 	return vision.OpenVideo(path)
 }
 
+// MinFrameSide is the shortest frame side Run analyses, in pixels. The
+// model finds no person whose whole body spans fewer pixels than this (it
+// sees the person at 192 or 256 pixels, and screening grades nobody under
+// 15% of the frame's height), and the encoders of the annotated video fail
+// on frames of a few pixels.
+const MinFrameSide = 32
+
+// ErrFrameTooSmall is returned by Run for an input whose frames are
+// smaller than MinFrameSide on a side.
+var ErrFrameTooSmall = errors.New("frames too small to show a person")
+
+// checkFrameSize rejects a source whose frames no person fits in, before
+// any work; a source that does not know its size yet passes.
+func checkFrameSize(info vision.Info) error {
+	w, h := info.Width, info.Height
+	if (w == 0 && h == 0) || (w >= MinFrameSide && h >= MinFrameSide) {
+		return nil
+	}
+	return fmt.Errorf("pipeline: %w: %dx%d pixels, need at least %d on each side; give the camera's own recording, not a thumbnail",
+		ErrFrameTooSmall, w, h, MinFrameSide)
+}
+
+// Unscreenable reports whether err says the input itself cannot be
+// screened, whatever is retried: too small (ErrFrameTooSmall), frames of
+// several sizes (ErrFrameSize), a jump in its timestamps (ErrTimeGap), more
+// than one person (ErrSeveralPeople). A server gives up on such a job at
+// once; the message says what to record instead.
+func Unscreenable(err error) bool {
+	for _, e := range []error{ErrFrameTooSmall, ErrFrameSize, ErrTimeGap, ErrSeveralPeople} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
 // Run analyses one input into dir (created if needed): pose estimation,
 // screening, then the annotated video and the report files.
 //
@@ -111,9 +148,13 @@ func Run(ctx context.Context, input, dir string, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkFrameSize(src.Info()); err != nil {
+		src.Close()
+		return nil, err
+	}
 	digest := cfg.InputDigest
 	if digest == "" {
-		if digest, err = InputDigest(input); err != nil {
+		if digest, err = InputDigestContext(ctx, input); err != nil {
 			src.Close()
 			return nil, err
 		}

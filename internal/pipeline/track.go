@@ -144,6 +144,22 @@ func stride(fps, estimateHz float64) int {
 // estimated as they are, 1080p and portrait 1080x1920 at half size.
 const DefaultMaxSide = 1280
 
+// ErrFrameSize is returned by Track and Run when a frame's size differs
+// from the first frame's: a folder of images of several sizes, whose poses
+// no one frame's pixels can hold.
+var ErrFrameSize = errors.New("frames differ in size")
+
+// MaxFrameGap is the longest time, in seconds, that Track and Run accept
+// between two frames of a recording. Phones that vary their frame rate
+// leave a tenth of a second or so; a repetition lasts two to four, so a
+// longer gap can hide one, and the conditioning's filters, which read
+// the frames as one series, would join what came before and after.
+const MaxFrameGap = 5.0
+
+// ErrTimeGap is returned by Track and Run when the frames' timestamps jump
+// by more than MaxFrameGap.
+var ErrTimeGap = errors.New("the recording's timestamps jump")
+
 // ErrNoEstimator is returned when TrackOptions.NewEstimator is nil.
 var ErrNoEstimator = errors.New("pipeline: no estimator")
 
@@ -151,7 +167,9 @@ var ErrNoEstimator = errors.New("pipeline: no estimator")
 // over StreamPoses, collecting every pose. The returned track has one pose
 // per decoded frame, in order, and the source's upright size and frame rate.
 // On an error after some frames, the partial track (the frames complete up
-// to the error, in order) is returned with the error.
+// to the error, in order) is returned with the error. The frames must be
+// one recording: a frame of another size than the first ends the pass with
+// ErrFrameSize, a jump of more than MaxFrameGap in time with ErrTimeGap.
 func Track(ctx context.Context, src vision.FrameSource, opts TrackOptions) (*pose.Track, error) {
 	return track(ctx, src, opts, nil)
 }
@@ -159,7 +177,8 @@ func Track(ctx context.Context, src vision.FrameSource, opts TrackOptions) (*pos
 // track is Track keeping every decoded frame in keep (nil: none).
 func track(ctx context.Context, src vision.FrameSource, opts TrackOptions, keep *frameStore) (*pose.Track, error) {
 	var poses []pose.Pose
-	tr, err := streamPoses(ctx, src, opts, keep, func(p pose.Pose) error {
+	// A track is one recording to screen (see tracker.recording).
+	tr, err := streamPoses(ctx, src, opts, keep, true, func(p pose.Pose) error {
 		poses = append(poses, p)
 		return nil
 	})
@@ -175,18 +194,20 @@ func track(ctx context.Context, src vision.FrameSource, opts TrackOptions, keep 
 // and all earlier ones are known. Only the frames in flight are held (a few
 // per lane), so memory stays bounded however long the source runs: a camera
 // that never ends streams until ctx is cancelled. each keeps its pose; an
-// error from each stops the stream and is returned.
+// error from each stops the stream and is returned. With Symmetric, a pass
+// whose frames and their mirror images showed the model different people
+// ends, after its last pose, with ErrSeveralPeople.
 //
 // The returned track carries the source's upright size and frame rate and
 // the poses' skeleton, without the poses. It is nil only when no estimator
 // could be made.
 func StreamPoses(ctx context.Context, src vision.FrameSource, opts TrackOptions, each func(pose.Pose) error) (*pose.Track, error) {
-	return streamPoses(ctx, src, opts, nil, each)
+	return streamPoses(ctx, src, opts, nil, false, each)
 }
 
 // streamPoses is StreamPoses keeping every decoded frame in keep (nil:
-// none) for Run's annotated pass.
-func streamPoses(ctx context.Context, src vision.FrameSource, opts TrackOptions, keep *frameStore, each func(pose.Pose) error) (*pose.Track, error) {
+// none) for Run's annotated pass; recording: see tracker.recording.
+func streamPoses(ctx context.Context, src vision.FrameSource, opts TrackOptions, keep *frameStore, recording bool, each func(pose.Pose) error) (*pose.Track, error) {
 	if opts.NewEstimator == nil {
 		return nil, ErrNoEstimator
 	}
@@ -204,7 +225,7 @@ func streamPoses(ctx context.Context, src vision.FrameSource, opts TrackOptions,
 		return nil, err
 	}
 	defer t.close()
-	t.keep = keep
+	t.keep, t.recording = keep, recording
 	info := src.Info()
 	tr := &pose.Track{Width: info.Width, Height: info.Height, FPS: info.FPS}
 	t.stride = stride(info.FPS, opts.EstimateHz)
@@ -251,6 +272,9 @@ func streamPoses(ctx context.Context, src vision.FrameSource, opts TrackOptions,
 	if err == nil {
 		err = c.incomplete()
 	}
+	if err == nil {
+		err = c.people.err()
+	}
 	if (tr.Width == 0 || tr.Height == 0) && c.emitted > 0 {
 		// Sources that do not know their size before decoding.
 		tr.Width, tr.Height = t.firstW, t.firstH
@@ -277,6 +301,12 @@ type tracker struct {
 	srcW, srcH int
 	// keep, when set, is given every decoded frame (Run's frame store).
 	keep *frameStore
+	// recording: the frames are one recording to screen, so a frame whose
+	// size is not the first frame's ends the pass with ErrFrameSize (the
+	// screening measures every pose against one frame, the annotated video
+	// has one size; an image folder's images may differ), and one more
+	// than MaxFrameGap after the previous with ErrTimeGap.
+	recording bool
 }
 
 type lane struct {
@@ -366,6 +396,7 @@ func (t *tracker) dispatch(ctx context.Context) error {
 		groups /= 2
 	}
 	n, decoded := 0, 0
+	prevTime := 0.0
 	// held is the last frame skipped, kept until the next one arrives in
 	// case it is the source's last frame, which is estimated.
 	var held *vision.Frame
@@ -392,10 +423,20 @@ func (t *tracker) dispatch(ctx context.Context) error {
 		return nil
 	}
 	for f := range t.stream.Frames() {
+		b := f.Pixels().Bounds()
 		if decoded == 0 {
-			b := f.Pixels().Bounds()
 			t.firstW, t.firstH = b.Dx(), b.Dy()
+		} else if t.recording {
+			if b.Dx() != t.firstW || b.Dy() != t.firstH {
+				return fmt.Errorf("pipeline: %w: frame %d is %dx%d, the first %dx%d; give frames of one size (resize a folder's images to one size)",
+					ErrFrameSize, f.Index, b.Dx(), b.Dy(), t.firstW, t.firstH)
+			}
+			if gap := f.Time - prevTime; gap > MaxFrameGap {
+				return fmt.Errorf("pipeline: %w: %.1f s without a frame after frame %d (at %.2f s), a paused, joined or damaged recording; cut it at the gap and analyse each part",
+					ErrTimeGap, gap, f.Index-1, prevTime)
+			}
 		}
+		prevTime = f.Time
 		decoded++
 		// Before the frame is dealt: lanes release it when done.
 		t.keep.add(f)
@@ -508,6 +549,8 @@ type collector struct {
 	// prev is the last estimated pose emitted, the start of the next
 	// interpolation.
 	prev pose.Pose
+	// people compares each frame's plain and mirrored estimates.
+	people people
 }
 
 // slot is one frame being put together.
@@ -559,6 +602,7 @@ func (c *collector) add(r result) error {
 	if s.have == 0 {
 		s.p = r.p
 	} else {
+		c.people.add(r.index, &s.p, &r.p)
 		averageInto(&s.p, &r.p)
 	}
 	s.have |= bit

@@ -65,8 +65,9 @@ func New(opts Options) (*Analyzer, error) {
 // ThreadsPerAnalysis is each analysis's share of the thread budget.
 func (a *Analyzer) ThreadsPerAnalysis() int { return a.perRun }
 
-// Analyze implements worker.Analyzer. Bad options and unreadable videos
-// are permanent failures.
+// Analyze implements worker.Analyzer. Bad options, unreadable videos and
+// videos that cannot be screened (pipeline.Unscreenable) are permanent
+// failures.
 func (a *Analyzer) Analyze(ctx context.Context, req worker.Request) error {
 	sopts, err := a.screening(req)
 	if err != nil {
@@ -95,6 +96,10 @@ func (a *Analyzer) Analyze(ctx context.Context, req worker.Request) error {
 	if errors.As(err, &se) {
 		// The path is the worker's staging copy; the cause is what counts.
 		return worker.Permanent(fmt.Errorf("the video: %w", se.Err))
+	}
+	if pipeline.Unscreenable(err) {
+		// Two people, a paused recording: no retry changes the video.
+		return worker.Permanent(fmt.Errorf("the video: %w", err))
 	}
 	return err
 }

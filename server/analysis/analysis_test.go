@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/kneescreen/kneescreen/internal/pipeline"
 	"github.com/kneescreen/kneescreen/internal/sample"
 	"github.com/kneescreen/kneescreen/screening"
 	"github.com/kneescreen/kneescreen/server/queue"
@@ -106,6 +107,24 @@ func TestAnalyze(t *testing.T) {
 		var perm *worker.PermanentError
 		if !errors.As(err, &perm) || !errors.Is(err, vision.ErrNotVideo) || strings.Contains(err.Error(), bad) {
 			t.Errorf("non-video: %v", err)
+		}
+	})
+	t.Run("a video that cannot be screened is permanent", func(t *testing.T) {
+		// A thumbnail-sized recording: frames 24 pixels high.
+		cfg := sample.DefaultConfig()
+		cfg.Reps, cfg.Width, cfg.Height, cfg.FPS, cfg.LeadS, cfg.TailS = 0, 64, 24, 10, 0.3, 0.3
+		c, err := sample.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tiny := filepath.Join(t.TempDir(), "input.mp4")
+		if err := c.WriteVideo(ctx, tiny); err != nil {
+			t.Fatal(err)
+		}
+		err = a.Analyze(ctx, worker.Request{Video: tiny, Dir: t.TempDir(), Movement: "auto", Stance: "auto", View: "auto", Sex: "male"})
+		var perm *worker.PermanentError
+		if !errors.As(err, &perm) || !errors.Is(err, pipeline.ErrFrameTooSmall) || strings.Contains(err.Error(), tiny) {
+			t.Errorf("24-pixel frames: %v, want a permanent ErrFrameTooSmall not naming the staging path", err)
 		}
 	})
 	t.Run("cancelled", func(t *testing.T) {

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kneescreen/kneescreen/internal/sample"
+	"github.com/kneescreen/kneescreen/internal/testenv"
+	"github.com/kneescreen/kneescreen/screening"
+)
+
+// TestAnalyzeSaysWhatToDo: each input analyze cannot read is named on
+// stderr in one line with its cause and what to do about it: a folder of
+// videos given without --recursive is told to add it.
+func TestAnalyzeSaysWhatToDo(t *testing.T) {
+	dir := t.TempDir()
+	clip, err := os.ReadFile(testenv.Testdata(t, sample.FixtureFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, b []byte) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	empty := write("empty.mp4", nil)
+	notes := write("notes.mp4", []byte("not a video\n"))
+	cut := write("cut.mp4", clip[:len(clip)/2])
+	write("clips/a.mp4", clip)
+	clips := filepath.Join(dir, "clips")
+	write("frames/0001.jpg", []byte("not a JPEG"))
+	frames := filepath.Join(dir, "frames")
+	want := map[string]string{
+		empty:  "file is empty; copy or export the recording again",
+		notes:  "not a video file that FFmpeg can decode; give a video with a picture",
+		cut:    "file is truncated or corrupt: mp4 box",
+		clips:  "no images (.jpg .jpeg .png .bmp .tif .tiff .webp) in folder; it holds videos: add --recursive to analyse each one",
+		frames: "image cannot be decoded; replace or remove that image",
+	}
+	var stdout, stderr bytes.Buffer
+	args := []string{"analyze", "--formats", "json", "--out", filepath.Join(dir, "out"), empty, notes, cut, clips, frames}
+	if code := run(context.Background(), args, &stdout, &stderr); code != exitFailed {
+		t.Fatalf("exit %d, want %d; stderr %s", code, exitFailed, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	if len(lines) != len(want)+1 {
+		t.Fatalf("%d lines on stderr, want one per input and the count:\n%s", len(lines), stderr.String())
+	}
+	for in, msg := range want {
+		found := false
+		for _, l := range lines {
+			if strings.Contains(l, " "+in) || strings.Contains(l, " "+in+"/") {
+				found = strings.Contains(l, msg)
+				if !found {
+					t.Errorf("%s: %q lacks %q", in, l, msg)
+				}
+				break
+			}
+		}
+		if !found && !t.Failed() {
+			t.Errorf("no line names %s:\n%s", in, stderr.String())
+		}
+	}
+	if !strings.Contains(stderr.String(), "the copy is incomplete or damaged: copy or export the recording again") {
+		t.Errorf("the truncated clip's line does not say what to do:\n%s", stderr.String())
+	}
+}
+
+// TestAnalyzeRefusesLargeNonVideoAtOnce: an input that is no video is
+// refused when it is opened, not after all of it has been hashed: 64 GiB
+// of zeros (a sparse file, as a broken upload may be) is named on stderr in
+// seconds, where reading it all takes half a minute or more.
+func TestAnalyzeRefusesLargeNonVideoAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "upload.mp4")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(64 << 30); err != nil {
+		f.Close()
+		t.Skipf("no sparse files here: %v", err)
+	}
+	f.Close()
+	start := time.Now()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"analyze", "--formats", "json", "--out", filepath.Join(dir, "out"), big}, &stdout, &stderr)
+	if code != exitFailed || !strings.Contains(stderr.String(), big+": not a video file") {
+		t.Fatalf("exit %d, stderr %q; want 1 and the file named as no video", code, stderr.String())
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("refused after %v", d)
+	}
+}
+
+// TestAnalyzeSaysWhyNothingWasGraded: a video nobody is in gets its report
+// and a summary line that says what was wrong and what to film instead,
+// not only the problem's code.
+func TestAnalyzeSaysWhyNothingWasGraded(t *testing.T) {
+	r := &screening.Report{}
+	r.Quality.Problems = []screening.Problem{{Code: screening.ProblemNoPerson, Message: "no person found in the video: film the whole body, well lit, one person in view"}}
+	if got, want := findingsLine(r), "not assessable: no person found in the video: film the whole body, well lit, one person in view"; got != want {
+		t.Errorf("findingsLine %q, want %q", got, want)
+	}
+	r.Quality.Problems[0].Message = ""
+	if got := findingsLine(r); got != "not assessable: no_person" {
+		t.Errorf("without a message: %q", got)
+	}
+}

@@ -1,0 +1,69 @@
+//go:build unix
+
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kneescreen/kneescreen/vision"
+)
+
+// TestInputDigestRefusesDevicesAndPipes: a device or a named pipe given as
+// an input is refused at once rather than hashed: /dev/zero never ends and
+// a FIFO blocks until something writes to it, and analyze hashes an input
+// before it opens it.
+func TestInputDigestRefusesDevicesAndPipes(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "clip.mp4")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/dev/zero", fifo} {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			done := make(chan error, 1)
+			go func() {
+				_, err := InputDigest(path)
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if !errors.Is(err, vision.ErrNotRegularFile) {
+					t.Errorf("err %v, want vision.ErrNotRegularFile", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("InputDigest still reading after 10 s")
+			}
+		})
+	}
+}
+
+// TestInputDigestStopsWhenCancelled: hashing a large input (16 GiB, a
+// sparse file) ends with the context's error soon after it is cancelled,
+// so Ctrl-C does not wait for gigabytes to be read.
+func TestInputDigestStopsWhenCancelled(t *testing.T) {
+	big := filepath.Join(t.TempDir(), "big.mp4")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(16 << 30); err != nil {
+		f.Close()
+		t.Skipf("no sparse files here: %v", err)
+	}
+	f.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	_, err = InputDigestContext(ctx, big)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v, want context.Canceled", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("stopped %v after the start, want soon after the cancel at 0.1 s", d)
+	}
+}
