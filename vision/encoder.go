@@ -137,7 +137,8 @@ func ffmpegH264() bool {
 
 // knownH264 returns the ffmpeg on PATH and what is known of its libx264:
 // known is false until it was asked or an encoder it ran answered. It
-// waits for an answer being asked for meanwhile (PrefetchEncoderCheck).
+// waits for an answer being asked for meanwhile (ffmpegH264 holds the
+// lock while it asks).
 func knownH264() (path string, ok, known bool, err error) {
 	if path, err = exec.LookPath("ffmpeg"); err != nil {
 		return "", false, false, err
@@ -161,21 +162,6 @@ func learnH264(path string, ok bool) {
 		h264Support.m = map[string]bool{}
 	}
 	h264Support.m[path] = ok
-}
-
-// PrefetchEncoderCheck asks the ffmpeg on PATH in the background whether
-// it has libx264, unless EncoderEnv rules ffmpeg out, so that
-// CreateVideoEncoder later finds the answer ready (a caller asking
-// meanwhile waits for it) instead of starting ffmpeg once more when the
-// video is about to be written: about 0.2 s of CPU and more of wall time,
-// which for a clip of a few seconds is a tenth of its analysis. A command
-// that creates its first video with CreateVideoEncoder can call it when it
-// starts, while loading the model leaves a core idle; one whose encoder is
-// started early with StartFFmpegVideo need not, that start answers.
-func PrefetchEncoderCheck() {
-	if enc, err := EncoderFromEnv(); err == nil && enc != EncoderOpenCV {
-		go ffmpegH264()
-	}
 }
 
 // EncoderFromEnv returns the encoder EncoderEnv chooses (EncoderAuto when

@@ -305,34 +305,3 @@ head -c 1000 >/dev/null; echo "some warning" >&2; echo "[libx264 @ 0x1] broken e
 		})
 	}
 }
-
-// TestPrefetchEncoderCheck: the check PrefetchEncoderCheck starts is the
-// one CreateVideo then uses (ffmpeg asked once, the answer honoured), and
-// with the opencv encoder chosen ffmpeg is not asked at all.
-func TestPrefetchEncoderCheck(t *testing.T) {
-	for _, tc := range []struct {
-		env       string
-		wantAsked int
-	}{{"", 1}, {"opencv", 0}} {
-		t.Run("env="+tc.env, func(t *testing.T) {
-			log := filepath.Join(t.TempDir(), "asked")
-			// An ffmpeg without libx264 (a fresh path, so not cached) that
-			// counts the times it is asked.
-			fakeFFmpeg(t, `echo x >> '`+log+`'; echo " V....D mpeg4                MPEG-4 part 2"; exit 0`)
-			t.Setenv(EncoderEnv, tc.env)
-			PrefetchEncoderCheck()
-			vw, err := CreateVideo(filepath.Join(t.TempDir(), "a.mp4"), 30, 64, 48)
-			if err != nil {
-				t.Fatal(err)
-			}
-			vw.Abort()
-			if vw.Encoder() != EncoderOpenCV {
-				t.Errorf("encoder %q, want opencv (this ffmpeg has no libx264)", vw.Encoder())
-			}
-			b, _ := os.ReadFile(log)
-			if n := strings.Count(string(b), "x"); n != tc.wantAsked {
-				t.Errorf("ffmpeg asked %d times, want %d", n, tc.wantAsked)
-			}
-		})
-	}
-}

@@ -254,10 +254,9 @@ func prepareAnalyze(opts *AnalyzeOptions) (a *analyzeRun, release func(), err er
 			cleanup()
 		}
 	}()
-	// Whether ffmpeg has libx264 is not asked here (vision's
-	// PrefetchEncoderCheck, a second ffmpeg start): the first analysis
-	// starts its video's encoder before pass one, and that start answers
-	// (pipeline's startVideo).
+	// Whether ffmpeg has libx264 is not asked here (that would be a
+	// second ffmpeg start): the first analysis starts its video's encoder
+	// before pass one, and that start answers (pipeline's startVideo).
 	m, err := opts.LoadModel(c.ModelConfig)
 	if err != nil {
 		return nil, nil, &UsageError{Err: err}
