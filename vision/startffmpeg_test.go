@@ -195,14 +195,7 @@ func TestStartFFmpegVideoWithX264(t *testing.T) {
 			if err := vw.Ready(); err != nil {
 				t.Fatal(err)
 			}
-			for f := range 5 {
-				if err := vw.Write(patternFrame(64, 48, f)); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := vw.Close(); err != nil {
-				t.Fatal(err)
-			}
+			writePattern(t, vw, 5)
 			if vw.Encoder() != EncoderFFmpeg {
 				t.Errorf("video %d: encoder %q", i, vw.Encoder())
 			}
@@ -251,14 +244,7 @@ exec '`+real+`' "$@" 2>/dev/null`)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for f := range 3 {
-			if err := vw.Write(patternFrame(64, 48, f)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := vw.Close(); err != nil {
-			t.Fatal(err)
-		}
+		writePattern(t, vw, 3)
 		if n, checks := starts(); n != 2 || checks != 1 {
 			t.Errorf("ffmpeg started %d times (%d checks), want the encoder and one check", n, checks)
 		}
@@ -287,14 +273,7 @@ exec '`+real+`' "$@"`)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for f := range 3 {
-				if err := vw.Write(patternFrame(64, 48, f)); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := vw.Close(); err != nil {
-				t.Fatal(err)
-			}
+			writePattern(t, vw, 3)
 			if vw.Encoder() != EncoderFFmpeg {
 				t.Errorf("video %d: encoder %q", i, vw.Encoder())
 			}
@@ -341,5 +320,18 @@ func TestFFmpegLog(t *testing.T) {
 				t.Errorf("last %q, mapped %v, no libx264 %v; want %q, %v, %v", got, mapped, l.unknownX264(), c.last, c.mapped, c.no264)
 			}
 		})
+	}
+}
+
+// writePattern writes n 64x48 pattern frames to vw and closes it.
+func writePattern(t *testing.T, vw *VideoWriter, n int) {
+	t.Helper()
+	for f := range n {
+		if err := vw.Write(patternFrame(64, 48, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := vw.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
