@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -294,9 +293,9 @@ func ffmpegMatrix(width, height int) yuv.Matrix {
 // encoder 'libx264'" and exits within its start-up, and one with it logs
 // "Stream mapping:" (it logs at level info with each message's level
 // named, and ffmpegLog keeps only the error messages, what -v error
-// showed). With -r giving the header's rate, the file is byte for byte
-// the one the rawvideo command line makes (ffmpegRate;
-// TestFFmpegPipeSameFileAsRawvideo).
+// showed). With -r giving the header's rate, as the rawvideo command line
+// gives it to -framerate (ffmpegRate), the file is byte for byte the one
+// that command line makes (TestFFmpegPipeSameFileAsRawvideo).
 //
 // Every other encoder, once the answer is known, keeps that rawvideo
 // command line: an ffmpeg older than the YUV4MPEG2 one's options (FFmpeg
@@ -311,21 +310,22 @@ func startFFmpeg(ctx context.Context, path, out string, fps float64, width, heig
 	// The colour options go on both sides: on the input they describe the
 	// raw frames, on the output they tag the stream, and with the two the
 	// same no ffmpeg inserts a conversion between them.
+	num, den, err := ffmpegRate(fps)
+	if err != nil {
+		return nil, err
+	}
+	rate := fmt.Sprintf("%d:%d", num, den)
 	var args []string
 	var hdr string
 	if confirmed {
 		args = []string{"-hide_banner", "-nostats", "-v", "error",
 			"-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", fmt.Sprintf("%dx%d", width, height)}
 		args = append(args, ffmpegColourArgs(m)...)
-		args = append(args, "-framerate", strconv.FormatFloat(fps, 'g', -1, 64))
+		args = append(args, "-framerate", rate)
 	} else {
-		num, den, err := ffmpegRate(fps)
-		if err != nil {
-			return nil, err
-		}
 		args = []string{"-hide_banner", "-nostats", "-v", "level+info", "-f", "yuv4mpegpipe"}
 		args = append(args, ffmpegColourArgs(m)...)
-		args = append(args, "-r", fmt.Sprintf("%d/%d", num, den), "-nofind_stream_info")
+		args = append(args, "-r", rate, "-nofind_stream_info")
 		// C420jpeg: chroma sited at the 2x2 block's centre
 		// (ffmpegColourArgs); A0:0: no pixel aspect stated, as rawvideo.
 		hdr = fmt.Sprintf("YUV4MPEG2 W%d H%d F%d:%d Ip A0:0 C420jpeg\n", width, height, num, den)

@@ -3,93 +3,80 @@ package vision
 import (
 	"fmt"
 	"math"
+	"math/big"
 )
 
-// ffmpegRate is the rational frame rate FFmpeg makes of fps when it parses
-// it as a number (av_parse_video_rate: av_d2q(fps, 1001000)), ported so
-// that the y4m header the encoder pipe sends names the same rate the
-// former -framerate option gave: the video's time base, and so its bytes,
-// depend on it (59.94 is 2997/50; a header saying 30/1 beside -r 59.94
-// gave another file).
+// rateLimit bounds the terms of the frame-rate fraction the encoder pipe
+// gives ffmpeg: FFmpeg keeps a rate's numerator and denominator within it
+// (1001000, room for NTSC's x/1001 rates), so a fraction inside it reaches
+// the file as written.
+const rateLimit = 1001000
+
+// ffmpegRate is the frame rate fps as the fraction num/den, both terms at
+// most rateLimit, closest to fps. The encoder pipe writes it the same way
+// on both its command lines (the YUV4MPEG2 header and -r, or rawvideo's
+// -framerate, as "num:den", which FFmpeg reads exactly rather than as a
+// decimal it would round its own way), so the two give one file
+// (TestFFmpegPipeSameFileAsRawvideo): the video's time base, and so its
+// bytes, depend on the rate's fraction.
 func ffmpegRate(fps float64) (num, den int64, err error) {
-	num, den = d2q(fps, 1001000)
-	if num <= 0 || den <= 0 {
-		return 0, 0, fmt.Errorf("vision: frame rate %v has no rational form FFmpeg takes", fps)
+	if !(fps > 0) || fps > rateLimit || math.IsInf(fps, 0) {
+		return 0, 0, fmt.Errorf("vision: frame rate %v is not between 0 and %d frames/s", fps, rateLimit)
+	}
+	num, den = closestFraction(new(big.Rat).SetFloat64(fps), rateLimit)
+	if num <= 0 {
+		return 0, 0, fmt.Errorf("vision: frame rate %v is below 1/%d frames/s", fps, rateLimit)
 	}
 	return num, den, nil
 }
 
-// d2q is libavutil's av_d2q.
-func d2q(d float64, limit int64) (num, den int64) {
-	if math.IsNaN(d) {
-		return 0, 0
-	}
-	if math.Abs(d) > math.MaxInt32+3 {
-		if d < 0 {
-			return -1, 0
+// closestFraction is the fraction p/q closest to the positive r with p and
+// q at most limit: the best rational approximation, which is one of r's
+// continued-fraction convergents or semiconvergents. Exact arithmetic, so
+// every float64 rate gets one answer.
+func closestFraction(r *big.Rat, limit int64) (p, q int64) {
+	n, d := new(big.Int).Set(r.Num()), new(big.Int).Set(r.Denom())
+	// h/k are the last two convergents: h0/k0 before h1/k1.
+	var h0, k0, h1, k1 int64 = 0, 1, 1, 0
+	a, rem := new(big.Int), new(big.Int)
+	for d.Sign() != 0 {
+		a.QuoRem(n, d, rem)
+		ai := limit + 1 // a term past limit takes a term past it either way (h1 >= 1)
+		if a.IsInt64() && a.Int64() <= limit {
+			ai = a.Int64()
 		}
-		return 1, 0
-	}
-	_, exp := math.Frexp(d)
-	e := max(int64(exp)-1, 0)
-	den = 1 << (62 - e)
-	n := int64(math.Floor(d*float64(den) + 0.5))
-	num, den, _ = reduce(n, den, limit)
-	if (num == 0 || den == 0) && d != 0 && limit > 0 && limit < math.MaxInt32 {
-		num, den, _ = reduce(n, den, math.MaxInt32)
-	}
-	return num, den
-}
-
-// reduce is libavutil's av_reduce: num/den as the closest fraction whose
-// terms are at most limit (a continued fraction), and whether it is exact.
-func reduce(num, den, limit int64) (rn, rd int64, exact bool) {
-	a0n, a0d := int64(0), int64(1)
-	a1n, a1d := int64(1), int64(0)
-	sign := (num < 0) != (den < 0)
-	if num < 0 {
-		num = -num
-	}
-	if den < 0 {
-		den = -den
-	}
-	if g := gcd(num, den); g != 0 {
-		num, den = num/g, den/g
-	}
-	if num <= limit && den <= limit {
-		a1n, a1d = num, den
-		den = 0
-	}
-	for den != 0 {
-		x := uint64(num / den)
-		next := num - den*int64(x)
-		a2n := int64(x)*a1n + a0n
-		a2d := int64(x)*a1d + a0d
-		if a2n > limit || a2d > limit {
-			if a1n != 0 {
-				x = uint64((limit - a0n) / a1n)
+		h2, k2 := ai*h1+h0, ai*k1+k0
+		if h2 > limit || k2 > limit {
+			// The best semiconvergent: the largest step t <= ai that
+			// keeps both terms within limit, taken when it is closer
+			// than the last convergent.
+			t := limit
+			if h1 > 0 {
+				t = min(t, (limit-h0)/h1)
 			}
-			if a1d != 0 {
-				x = min(x, uint64((limit-a0d)/a1d))
+			if k1 > 0 {
+				t = min(t, (limit-k0)/k1)
 			}
-			if uint64(den)*(2*x*uint64(a1d)+uint64(a0d)) > uint64(num*a1d) {
-				a1n, a1d = int64(x)*a1n+a0n, int64(x)*a1d+a0d
+			if t > 0 {
+				sp, sq := t*h1+h0, t*k1+k0
+				if k1 == 0 || closer(r, sp, sq, h1, k1) {
+					return sp, sq
+				}
 			}
 			break
 		}
-		a0n, a0d = a1n, a1d
-		a1n, a1d = a2n, a2d
-		num, den = den, next
+		h0, k0, h1, k1 = h1, k1, h2, k2
+		n, d, rem = d, rem, n
 	}
-	if sign {
-		a1n = -a1n
+	if k1 == 0 {
+		return 0, 1 // r exceeds limit: not reached, ffmpegRate bounds it
 	}
-	return a1n, a1d, den == 0
+	return h1, k1
 }
 
-func gcd(a, b int64) int64 {
-	for b != 0 {
-		a, b = b, a%b
-	}
-	return a
+// closer reports whether a/b is strictly closer to r than c/d.
+func closer(r *big.Rat, a, b, c, d int64) bool {
+	x := new(big.Rat).Sub(big.NewRat(a, b), r)
+	y := new(big.Rat).Sub(big.NewRat(c, d), r)
+	return x.Abs(x).Cmp(y.Abs(y)) < 0
 }

@@ -13,10 +13,13 @@ import (
 	"time"
 )
 
-// TestFFmpegRate: the y4m header's rate is the one FFmpeg 5.1 makes of
-// the number (ffprobe's r_frame_rate for rawvideo read with -framerate F,
-// the former command line), including rates whose closest fraction needs
-// the 1001000 bound (240.00024) and sub-frame rates.
+// TestFFmpegRate: the rate's fraction is the closest one within the
+// 1001000 bound, which is also the one FFmpeg 5.1 made of the number when
+// the rawvideo command line gave it as a decimal (ffprobe's r_frame_rate
+// for -framerate F, the values below), so videos keep the rates they had:
+// NTSC's x/1001, rates whose closest fraction needs the bound on the
+// numerator (240.00024), sub-frame rates. Rates outside (0, 1001000] are
+// errors.
 func TestFFmpegRate(t *testing.T) {
 	for _, c := range []struct {
 		fps      float64
@@ -41,7 +44,7 @@ func TestFFmpegRate(t *testing.T) {
 			t.Errorf("%v fps: %d/%d, %v; want %d/%d", c.fps, num, den, err, c.num, c.den)
 		}
 	}
-	for _, fps := range []float64{0, -1, 1e300} {
+	for _, fps := range []float64{0, -1, 1e300, 1e-7} {
 		if _, _, err := ffmpegRate(fps); err == nil {
 			t.Errorf("%v fps: no error", fps)
 		}
