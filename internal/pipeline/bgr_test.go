@@ -73,16 +73,7 @@ func TestBGRFramesGiveTheSamePoses(t *testing.T) {
 					}
 					return s, nil
 				}}
-				src, err := Open(video, 0)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer src.Close()
-				tr, err := Track(context.Background(), src, opts)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return tr, b.Load(), r.Load()
+				return trackClip(t, video, opts), b.Load(), r.Load()
 			}
 			got, gotBGR, gotRGBA := run(true)
 			want, wantBGR, wantRGBA := run(false)
