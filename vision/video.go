@@ -103,7 +103,7 @@ func checkFile(path string) (containerInfo, error) {
 	case st.IsDir():
 		return containerInfo{}, ErrIsDirectory
 	case !st.Mode().IsRegular():
-		return containerInfo{}, fmt.Errorf("%w but %s; give a video file", ErrNotRegularFile, fileKind(st.Mode()))
+		return containerInfo{}, CheckRegular(st.Mode())
 	case st.Size() == 0:
 		return containerInfo{}, ErrEmptyFile
 	}
@@ -122,6 +122,19 @@ func checkFile(path string) (containerInfo, error) {
 		return ci, fmt.Errorf("%w: %s", ErrTruncated, se.msg)
 	}
 	return ci, err
+}
+
+// CheckRegular returns nil when m is a regular file's mode, and otherwise
+// an error wrapping ErrNotRegularFile that names what the path is. Inputs
+// are read to their end (decoded, hashed): a device or a pipe has no end
+// (/dev/zero never ends, a FIFO blocks until something writes to it), so
+// it is refused before anything reads it. Callers that take folders check
+// for them first.
+func CheckRegular(m fs.FileMode) error {
+	if m.IsRegular() {
+		return nil
+	}
+	return fmt.Errorf("%w but %s; give a video file", ErrNotRegularFile, fileKind(m))
 }
 
 // fileKind names what a path that is not a regular file is.

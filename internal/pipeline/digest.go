@@ -36,10 +36,8 @@ func InputDigestContext(ctx context.Context, path string) (string, error) {
 	}
 	h := sha256.New()
 	if !st.IsDir() {
-		if !st.Mode().IsRegular() {
-			// A device or a pipe has no content to hash: /dev/zero never
-			// ends, a FIFO blocks until something writes to it.
-			return "", fmt.Errorf("pipeline: digest: %s: %w (%s)", path, vision.ErrNotRegularFile, st.Mode().Type())
+		if err := vision.CheckRegular(st.Mode()); err != nil {
+			return "", fmt.Errorf("pipeline: digest: %s: %w", path, err)
 		}
 		if err := hashFile(ctx, h, path); err != nil {
 			return "", fmt.Errorf("pipeline: digest: %w", err)
