@@ -65,6 +65,42 @@ func InputDigestContext(ctx context.Context, path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// pendingDigest is an input's digest being computed in the background.
+type pendingDigest struct {
+	stop func()
+	done chan struct{}
+	sum  string
+	err  error
+}
+
+// inputDigest starts hashing path (InputDigestContext) unless known, the
+// digest a caller already has, is set. stop ends the hashing and waits for
+// it (Run defers it, so no read of the input outlives Run); wait returns
+// the digest.
+func inputDigest(ctx context.Context, path, known string) *pendingDigest {
+	d := &pendingDigest{done: make(chan struct{}), sum: known}
+	if known != "" {
+		d.stop = func() {}
+		close(d.done)
+		return d
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	d.stop = func() {
+		cancel()
+		<-d.done
+	}
+	go func() {
+		defer close(d.done)
+		d.sum, d.err = InputDigestContext(ctx, path)
+	}()
+	return d
+}
+
+func (d *pendingDigest) wait() (string, error) {
+	<-d.done
+	return d.sum, d.err
+}
+
 func hashFile(ctx context.Context, w io.Writer, path string) error {
 	f, err := os.Open(path)
 	if err != nil {

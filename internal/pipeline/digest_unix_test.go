@@ -69,3 +69,55 @@ func TestInputDigestStopsWhenCancelled(t *testing.T) {
 		t.Errorf("stopped %v after the start, want soon after the cancel at 0.1 s", d)
 	}
 }
+
+// TestInputDigestInBackground: the digest Run computes beside pass one is
+// InputDigest's, a digest the caller knows is taken as given, and stop
+// ends a long hash (16 GiB, sparse) at once and returns only when nothing
+// reads the input any more, so no read outlives Run.
+func TestInputDigestInBackground(t *testing.T) {
+	dir := t.TempDir()
+	small := filepath.Join(dir, "clip.mp4")
+	if err := os.WriteFile(small, []byte("not really a video, but bytes to hash"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want, err := InputDigest(small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := inputDigest(context.Background(), small, "")
+	if got, err := d.wait(); got != want || err != nil {
+		t.Errorf("background digest %q, %v; want %q", got, err, want)
+	}
+	d.stop()
+	known := strings.Repeat("a", 64)
+	d = inputDigest(context.Background(), filepath.Join(dir, "missing.mp4"), known)
+	if got, err := d.wait(); got != known || err != nil {
+		t.Errorf("with a known digest: %q, %v; want it as given", got, err)
+	}
+
+	big := filepath.Join(dir, "big.mp4")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(16 << 30); err != nil {
+		f.Close()
+		t.Skipf("no sparse files here: %v", err)
+	}
+	f.Close()
+	d = inputDigest(context.Background(), big, "")
+	time.Sleep(50 * time.Millisecond)
+	start := time.Now()
+	d.stop()
+	select {
+	case <-d.done:
+	default:
+		t.Fatal("stop returned while the input was still being read")
+	}
+	if el := time.Since(start); el > 5*time.Second {
+		t.Errorf("stop took %v", el)
+	}
+	if _, err := d.wait(); !errors.Is(err, context.Canceled) {
+		t.Errorf("stopped digest: %v, want context.Canceled", err)
+	}
+}

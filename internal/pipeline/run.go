@@ -130,7 +130,8 @@ func Unscreenable(err error) bool {
 // every file is complete (the annotated video verified), and then they
 // are published together, the files of an earlier run that this one does
 // not write are removed, and the manifest (input digest, Fingerprint,
-// every file's size and SHA-256) is written last. The data files
+// every file's size and SHA-256) is written last; the input is hashed for
+// it beside pass one. The data files
 // (report.json, the CSVs) are made first and do not depend on the
 // annotated pass: if the video fails (a full disk, a broken encoder) they
 // are still published, without a manifest (the folder is incomplete), and
@@ -159,13 +160,11 @@ func Run(ctx context.Context, input, dir string, cfg Config) (*Result, error) {
 		src.Close()
 		return nil, err
 	}
-	digest := cfg.InputDigest
-	if digest == "" {
-		if digest, err = InputDigestContext(ctx, input); err != nil {
-			src.Close()
-			return nil, err
-		}
-	}
+	// The input is hashed for the manifest beside pass one rather than
+	// before it: a phone's minute of 1080p is 100 MB or more, a tenth of
+	// a second of one core that is not the first pose's to wait for.
+	digest := inputDigest(ctx, input, cfg.InputDigest)
+	defer digest.stop()
 	var keep *frameStore
 	if cfg.Formats[report.FormatVideo] || cfg.Formats[report.FormatHTML] {
 		keep = newFrameStore(cfg.FrameStore, src, cfg.Track.MaxSide, cfg.VideoMaxSide)
@@ -255,7 +254,11 @@ func Run(ctx context.Context, input, dir string, cfg Config) (*Result, error) {
 	}
 	var m *report.Manifest
 	if partErr == nil {
-		m = &report.Manifest{Tool: cfg.Analysis.Tool, Input: report.ManifestInput{Path: input, SHA256: digest}, Settings: cfg.Fingerprint()}
+		sum, err := digest.wait()
+		if err != nil {
+			return nil, err
+		}
+		m = &report.Manifest{Tool: cfg.Analysis.Tool, Input: report.ManifestInput{Path: input, SHA256: sum}, Settings: cfg.Fingerprint()}
 	}
 	for _, name := range report.OutputFiles {
 		if out.Staged(name) {
