@@ -38,7 +38,12 @@ type Images struct {
 }
 
 // OpenImages opens a folder of images, timed as if shot at fps frames per
-// second (Frame.Time = Index/fps); fps must be positive.
+// second (Frame.Time = Index/fps); fps must be positive. Every image is
+// checked first: one that is empty (ErrEmptyFile), is not a JPEG, PNG, BMP,
+// TIFF or WebP image (ErrBadImage) or whose structure is cut short
+// (ErrTruncated: a JPEG without its end-of-image marker, a PNG without
+// IEND or with a chunk running past the end, ...) fails the open in a
+// *SourceError naming that image.
 func OpenImages(dir string, fps float64) (*Images, error) {
 	if !(fps > 0) {
 		return nil, sourceErr(dir, fmt.Errorf("frame rate must be positive, got %v", fps))
@@ -60,6 +65,13 @@ func OpenImages(dir string, fps float64) (*Images, error) {
 		return nil, sourceErr(dir, ErrNoImages)
 	}
 	sort.Strings(files)
+	// Every image is checked before the first is decoded, so a damaged one
+	// anywhere in the folder fails the open, before any work.
+	for _, f := range files {
+		if err := checkImage(f); err != nil {
+			return nil, sourceErr(f, err)
+		}
+	}
 	im := &Images{files: files, bgr: gocv.NewMat(), rgba: newRGBAScratch(), open: true}
 	if err := im.load(0); err != nil {
 		im.Close()

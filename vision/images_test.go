@@ -123,10 +123,24 @@ func TestImagesErrors(t *testing.T) {
 		t.Errorf("fps 0: %v", err)
 	}
 
+	// A PNG whose chunks are whole but whose image data is damaged (a
+	// flipped byte fails IDAT's CRC) passes the structure check and fails
+	// when OpenCV decodes it.
 	dir := t.TempDir()
 	writePNG(t, filepath.Join(dir, "1.png"), patternFrame(32, 24, 0))
+	var b bytes.Buffer
+	if err := png.Encode(&b, patternFrame(32, 24, 1)); err != nil {
+		t.Fatal(err)
+	}
+	data := b.Bytes()
+	if string(data[37:41]) != "IDAT" {
+		t.Fatal("Go's PNG encoder no longer writes IDAT at byte 33")
+	}
+	data[41+2] ^= 0xFF // inside IDAT's data, past the zlib header
 	bad := filepath.Join(dir, "2.png")
-	os.WriteFile(bad, []byte("\x89PNG\r\n\x1a\n but then nothing"), 0o644)
+	if err := os.WriteFile(bad, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	src, err := OpenImages(dir, 30)
 	if err != nil {
 		t.Fatal(err)

@@ -31,7 +31,7 @@ func structErr(format string, args ...any) error {
 // top-level element and never panics on arbitrary input. OpenCV's FFmpeg
 // backend happily decodes the first part of a truncated file and reports a
 // normal end, so this check is what tells a cut-off upload from a short
-// clip.
+// clip. A JPEG or PNG photo is checked as a still image (sniffStill).
 func sniff(r io.ReaderAt, size int64) (containerInfo, error) {
 	var head [16]byte
 	n, err := r.ReadAt(head[:], 0)
@@ -46,6 +46,10 @@ func sniff(r io.ReaderAt, size int64) (containerInfo, error) {
 		return sniffEBML(r, size)
 	case n >= 8 && isTopLevelBox(string(h[4:8])):
 		return sniffBMFF(r, size)
+	case stillFormat(h) == "jpeg" || stillFormat(h) == "png":
+		// A photo under another name (a server's staged upload), which
+		// FFmpeg would read as one frame however much of it is there.
+		return containerInfo{}, sniffStill(r, size, stillFormat(h), h)
 	}
 	return containerInfo{}, nil
 }

@@ -36,7 +36,8 @@ const maxShortfall = 0.10
 
 // OpenVideo opens a video file. Errors are *SourceError wrapping
 // ErrNotFound, ErrIsDirectory, ErrNotRegularFile, ErrEmptyFile, ErrTruncated, ErrNotVideo or
-// ErrNoFrames.
+// ErrNoFrames; a photo (IsImageFile), read as a one-frame video, is checked
+// as an image folder's images are, so also ErrBadImage.
 func OpenVideo(path string) (*Video, error) {
 	ci, err := checkFile(path)
 	if err != nil {
@@ -109,13 +110,12 @@ func checkFile(path string) (containerInfo, error) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			return containerInfo{}, pe.Err // e.g. "permission denied"; SourceError names the file
-		}
-		return containerInfo{}, err
+		return containerInfo{}, openErr(err)
 	}
 	defer f.Close()
+	if IsImageFile(path) { // a photo, which FFmpeg reads as one frame
+		return containerInfo{}, checkStill(f, st.Size())
+	}
 	ci, err := sniff(f, st.Size())
 	var se *structureError
 	if errors.As(err, &se) {
@@ -135,6 +135,16 @@ func CheckRegular(m fs.FileMode) error {
 		return nil
 	}
 	return fmt.Errorf("%w but %s; give a video file", ErrNotRegularFile, fileKind(m))
+}
+
+// openErr is the cause of a failure to open a file, without the path
+// (e.g. "permission denied"): the SourceError names the file.
+func openErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // fileKind names what a path that is not a regular file is.

@@ -108,13 +108,16 @@ var (
 	// ErrNotVideo: OpenCV's FFmpeg backend cannot read the file as video.
 	ErrNotVideo = errors.New("not a video file that FFmpeg can decode")
 	// ErrTruncated: the container's structure runs past the end of the
-	// file, or far fewer frames decode than its header lists.
+	// file, or far fewer frames decode than its header lists; for a still
+	// image, its structure is cut short (a JPEG without its end-of-image
+	// marker, a PNG without its IEND chunk).
 	ErrTruncated = errors.New("file is truncated or corrupt")
 	// ErrNoFrames: the source opened but yielded no frame at all.
 	ErrNoFrames = errors.New("no frame could be decoded")
 	// ErrNoImages: a folder holds no readable images.
 	ErrNoImages = errors.New("no images (.jpg .jpeg .png .bmp .tif .tiff .webp) in folder")
-	// ErrBadImage: an image in a folder cannot be decoded.
+	// ErrBadImage: an image cannot be decoded, or is not a JPEG, PNG,
+	// BMP, TIFF or WebP image at all.
 	ErrBadImage = errors.New("image cannot be decoded")
 	// ErrNoCamera: the camera index cannot be opened.
 	ErrNoCamera = errors.New("camera not available")

@@ -27,7 +27,11 @@ func describeInputError(path string, err error) string {
 // says it already (pipeline's errors carry their own advice) or nothing
 // useful can be said.
 func inputHint(path string, err error) string {
+	var se *vision.SourceError
+	inFolder := errors.As(err, &se) && se.Input != path && vision.IsImageFile(se.Input)
 	switch {
+	case inFolder && (errors.Is(err, vision.ErrEmptyFile) || errors.Is(err, vision.ErrTruncated)):
+		return "re-export that image or remove it from the folder"
 	case errors.Is(err, vision.ErrEmptyFile):
 		return "copy or export the recording again"
 	case errors.Is(err, vision.ErrTruncated):
