@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"image"
+	"image/jpeg"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,15 +43,23 @@ func TestAnalyzeSaysWhatToDo(t *testing.T) {
 	clips := filepath.Join(dir, "clips")
 	write("frames/0001.jpg", []byte("not a JPEG"))
 	frames := filepath.Join(dir, "frames")
+	var jpg bytes.Buffer
+	if err := jpeg.Encode(&jpg, image.NewRGBA(image.Rect(0, 0, 64, 64)), nil); err != nil {
+		t.Fatal(err)
+	}
+	write("cutframes/0001.jpg", jpg.Bytes())
+	write("cutframes/0002.jpg", jpg.Bytes()[:jpg.Len()-2])
+	cutFrames := filepath.Join(dir, "cutframes")
 	want := map[string]string{
-		empty:  "file is empty; copy or export the recording again",
-		notes:  "not a video file that FFmpeg can decode; give a video with a picture",
-		cut:    "file is truncated or corrupt: mp4 box",
-		clips:  "no images (.jpg .jpeg .png .bmp .tif .tiff .webp) in folder; it holds videos: add --recursive to analyse each one",
-		frames: "image cannot be decoded; replace or remove that image",
+		empty:     "file is empty; copy or export the recording again",
+		notes:     "not a video file that FFmpeg can decode; give a video with a picture",
+		cut:       "file is truncated or corrupt: mp4 box",
+		clips:     "no images (.jpg .jpeg .png .bmp .tif .tiff .webp) in folder; it holds videos: add --recursive to analyse each one",
+		frames:    "image cannot be decoded: not a JPEG, PNG, BMP, TIFF or WebP image; replace or remove that image",
+		cutFrames: "cutframes/0002.jpg: file is truncated or corrupt: jpeg ends before its end-of-image marker (FF D9); re-export that image or remove it from the folder",
 	}
 	var stdout, stderr bytes.Buffer
-	args := []string{"analyze", "--formats", "json", "--out", filepath.Join(dir, "out"), empty, notes, cut, clips, frames}
+	args := []string{"analyze", "--formats", "json", "--out", filepath.Join(dir, "out"), empty, notes, cut, clips, frames, cutFrames}
 	if code := run(context.Background(), args, &stdout, &stderr); code != exitFailed {
 		t.Fatalf("exit %d, want %d; stderr %s", code, exitFailed, stderr.String())
 	}

@@ -1,11 +1,13 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"image"
 	"image/draw"
+	"image/jpeg"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/kneescreen/kneescreen/internal/sample"
 	"github.com/kneescreen/kneescreen/report"
+	"github.com/kneescreen/kneescreen/vision"
 )
 
 // TestRunRefusesFramesItCannotScreen: an image folder whose images differ
@@ -100,5 +103,66 @@ func TestRunRefusesTimeGap(t *testing.T) {
 	}
 	if n := len(res.Track.Poses); n != 20 || res.Track.Poses[10].Time-res.Track.Poses[9].Time < 2 {
 		t.Errorf("%d poses, the jump %.2f s; want 20 poses and the 2 s kept", n, res.Track.Poses[10].Time-res.Track.Poses[9].Time)
+	}
+}
+
+// TestRunRefusesDamagedImages: a folder with one image cut short (a JPEG
+// without its end, which OpenCV would fill grey and screen) fails Run
+// before any work, naming that image, with a *vision.SourceError (what
+// the server takes as the input's fault, a permanent failure); nothing is
+// written and an earlier report in the output folder survives. A photo
+// given alone is refused the same way.
+func TestRunRefusesDamagedImages(t *testing.T) {
+	cfg := testClipConfig(0)
+	cfg.Width, cfg.Height, cfg.FPS, cfg.LeadS, cfg.TailS = 96, 128, 10, 0.3, 0.3
+	c, err := sample.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	folder := t.TempDir()
+	var cut string
+	for i := 0; i < 4 && i < c.Len(); i++ {
+		var b bytes.Buffer
+		if err := jpeg.Encode(&b, c.Frame(i, nil), nil); err != nil {
+			t.Fatal(err)
+		}
+		data := b.Bytes()
+		name := filepath.Join(folder, fmt.Sprintf("%04d.jpg", i))
+		if i == 2 { // copied while still being written
+			data, cut = data[:len(data)*2/3], name
+		}
+		if err := os.WriteFile(name, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	photo := filepath.Join(t.TempDir(), "photo.jpg")
+	if b, err := os.ReadFile(cut); err != nil || os.WriteFile(photo, b, 0o644) != nil {
+		t.Fatal("cannot copy the cut image")
+	}
+	for _, tc := range []struct{ name, input, names string }{
+		{"image folder", folder, cut},
+		{"single photo", photo, photo},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rc := defaultConfig(t, report.FormatJSON, report.FormatVideo, report.FormatHTML)
+			rc.ImageFPS = 10
+			dir := t.TempDir()
+			earlier := filepath.Join(dir, report.JSONFile)
+			if err := os.WriteFile(earlier, []byte("{}"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Run(context.Background(), tc.input, dir, rc)
+			var se *vision.SourceError
+			if !errors.Is(err, vision.ErrTruncated) || !errors.As(err, &se) || se.Input != tc.names {
+				t.Fatalf("err %v, want vision.ErrTruncated in a SourceError naming %s", err, tc.names)
+			}
+			entries, _ := os.ReadDir(dir)
+			if len(entries) != 1 || entries[0].Name() != report.JSONFile {
+				t.Errorf("output folder holds %v, want only the earlier report.json", entries)
+			}
+			if b, _ := os.ReadFile(earlier); string(b) != "{}" {
+				t.Errorf("earlier report.json replaced: %q", b)
+			}
+		})
 	}
 }
