@@ -43,6 +43,9 @@ func TestSniff(t *testing.T) {
 		// mvhd: version, flags, two times, timescale 600, duration 1500.
 		mvhd0 = box("mvhd", cat([]byte{0, 0, 0, 0}, make([]byte, 8), []byte{0, 0, 2, 0x58, 0, 0, 5, 0xDC}, make([]byte, 80)))
 		mvhd1 = box("mvhd", cat([]byte{1, 0, 0, 0}, make([]byte, 16), []byte{0, 0, 2, 0x58, 0, 0, 0, 0, 0, 0, 5, 0xDC}, make([]byte, 80)))
+		// Photos under a name that is no image's (a server's staged upload).
+		photo = encodeJPEG(t, 64, 48)
+		still = encodePNG(t, 64, 48)
 	)
 	tests := []struct {
 		name       string
@@ -67,6 +70,10 @@ func TestSniff(t *testing.T) {
 		{"matroska, segment of unknown size", cat(mkvHdr, segID, []byte{0xFF}, make([]byte, 9)), "matroska", ""},
 		{"webm cut short", cat(webmHdr, segID, []byte{0x90}, make([]byte, 5)), "webm", "webm Segment needs 33 bytes, file has 22"},
 		{"webm header only", webmHdr, "webm", "file ends after the EBML header"},
+		{"jpeg photo", photo, "", ""},
+		{"jpeg photo without its end", photo[:len(photo)-2], "", "jpeg ends before its end-of-image marker (FF D9)"},
+		{"png photo", still, "", ""},
+		{"png photo without IEND", still[:len(still)-12], "", "before its IEND chunk"},
 		{"text", []byte("hello, world, not a video at all"), "", ""},
 		{"tiny", []byte{0x1A}, "", ""},
 	}
@@ -101,6 +108,8 @@ func FuzzSniff(f *testing.F) {
 	f.Add(cat([]byte("RIFF\x04\x00\x00\x00AVI ")))
 	f.Add([]byte{0x1A, 0x45, 0xDF, 0xA3, 0x87, 0x42, 0x82, 0x84, 'w', 'e', 'b', 'm', 0x18, 0x53, 0x80, 0x67, 0x01, 0xFF})
 	f.Add([]byte{0, 0, 0, 1, 'm', 'd', 'a', 't', 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF})
+	f.Add([]byte{0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x02, 0x12, 0xFF, 0x00, 0xFF, 0xD9})
+	f.Add([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x00IHDR\x00\x00\x00\x00"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_, err := sniff(bytes.NewReader(data), int64(len(data)))
 		var se *structureError

@@ -70,7 +70,8 @@ func stillFormat(h []byte) string {
 		return "png"
 	case bytes.HasPrefix(h, []byte("BM")):
 		return "bmp"
-	case bytes.HasPrefix(h, []byte("II*\x00")), bytes.HasPrefix(h, []byte("MM\x00*")):
+	case bytes.HasPrefix(h, []byte("II*\x00")), bytes.HasPrefix(h, []byte("MM\x00*")),
+		bytes.HasPrefix(h, []byte("II+\x00")), bytes.HasPrefix(h, []byte("MM\x00+")): // TIFF, BigTIFF
 		return "tiff"
 	case len(h) >= 12 && string(h[0:4]) == "RIFF" && string(h[8:12]) == "WEBP":
 		return "webp"
@@ -289,7 +290,8 @@ func sniffBMP(h []byte, size int64) error {
 	if ht < 0 { // top-down rows
 		ht = -ht
 	}
-	if compression != 0 && compression != 3 || w <= 0 || bpp == 0 || bpp > 32 {
+	const maxSide = 1 << 24 // keeps the product below in range
+	if compression != 0 && compression != 3 || w <= 0 || w > maxSide || ht > maxSide || bpp == 0 || bpp > 32 {
 		return nil // BI_RGB and BI_BITFIELDS only; odd values are the decoder's to refuse
 	}
 	if need := pixels + (w*bpp+31)/32*4*ht; need > size {
@@ -300,10 +302,13 @@ func sniffBMP(h []byte, size int64) error {
 
 // sniffTIFF checks that a TIFF's first image directory lies inside the
 // file; h is the file's first bytes. Where its strips or tiles lie is not
-// checked.
+// checked, nor anything of a BigTIFF.
 func sniffTIFF(r io.ReaderAt, h []byte, size int64) error {
 	if len(h) < 8 {
 		return structErr("tiff of %d bytes ends in its header", size)
+	}
+	if h[2] == '+' || h[3] == '+' {
+		return nil
 	}
 	var bo binary.ByteOrder = binary.LittleEndian
 	if h[0] == 'M' {
