@@ -28,10 +28,13 @@ func describeInputError(path string, err error) string {
 // useful can be said.
 func inputHint(path string, err error) string {
 	var se *vision.SourceError
-	inFolder := errors.As(err, &se) && se.Input != path && vision.IsImageFile(se.Input)
+	image := errors.As(err, &se) && vision.IsImageFile(se.Input)
+	damaged := errors.Is(err, vision.ErrEmptyFile) || errors.Is(err, vision.ErrTruncated)
 	switch {
-	case inFolder && (errors.Is(err, vision.ErrEmptyFile) || errors.Is(err, vision.ErrTruncated)):
+	case image && damaged && se.Input != path: // one image of a folder
 		return "re-export that image or remove it from the folder"
+	case image && damaged:
+		return "copy or export the image again"
 	case errors.Is(err, vision.ErrEmptyFile):
 		return "copy or export the recording again"
 	case errors.Is(err, vision.ErrTruncated):

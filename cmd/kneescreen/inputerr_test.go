@@ -50,6 +50,7 @@ func TestAnalyzeSaysWhatToDo(t *testing.T) {
 	write("cutframes/0001.jpg", jpg.Bytes())
 	write("cutframes/0002.jpg", jpg.Bytes()[:jpg.Len()-2])
 	cutFrames := filepath.Join(dir, "cutframes")
+	photo := write("photo.jpg", jpg.Bytes()[:jpg.Len()-2])
 	want := map[string]string{
 		empty:     "file is empty; copy or export the recording again",
 		notes:     "not a video file that FFmpeg can decode; give a video with a picture",
@@ -57,9 +58,10 @@ func TestAnalyzeSaysWhatToDo(t *testing.T) {
 		clips:     "no images (.jpg .jpeg .png .bmp .tif .tiff .webp) in folder; it holds videos: add --recursive to analyse each one",
 		frames:    "image cannot be decoded: not a JPEG, PNG, BMP, TIFF or WebP image; replace or remove that image",
 		cutFrames: "cutframes/0002.jpg: file is truncated or corrupt: jpeg ends before its end-of-image marker (FF D9); re-export that image or remove it from the folder",
+		photo:     "file is truncated or corrupt: jpeg ends before its end-of-image marker (FF D9); copy or export the image again",
 	}
 	var stdout, stderr bytes.Buffer
-	args := []string{"analyze", "--formats", "json", "--out", filepath.Join(dir, "out"), empty, notes, cut, clips, frames, cutFrames}
+	args := []string{"analyze", "--formats", "json", "--out", filepath.Join(dir, "out"), empty, notes, cut, clips, frames, cutFrames, photo}
 	if code := run(context.Background(), args, &stdout, &stderr); code != exitFailed {
 		t.Fatalf("exit %d, want %d; stderr %s", code, exitFailed, stderr.String())
 	}
