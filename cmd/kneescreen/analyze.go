@@ -216,7 +216,7 @@ func runAnalyze(ctx context.Context, opts *AnalyzeOptions) error {
 		return fmt.Errorf("analyze: %w", runErr)
 	}
 	if a.failed > 0 {
-		return fmt.Errorf("analyze: %d of %d inputs failed: %w", a.failed, len(a.plan.Inputs), ErrInputsFailed)
+		return inputsFailed("analyze", a.failed, len(a.plan.Inputs))
 	}
 	return nil
 }
@@ -327,18 +327,33 @@ func (a *analyzeRun) runInputs(ctx context.Context) error {
 
 // lockOut creates the output folder if needed and locks it for this run
 // of command cmd (analyze, live).
-func lockOut(cmd, out string) (*dirlock.Lock, error) {
-	if err := os.MkdirAll(out, 0o755); err != nil {
+func lockOut(cmd, out string) (*outLock, error) {
+	if err := pipeline.MakeDir(out); err != nil {
 		return nil, fmt.Errorf("%s: --out: %w", cmd, err)
 	}
 	lock, err := dirlock.Acquire(out)
 	if err != nil {
+		pipeline.RemoveMadeDirs(out)
 		if errors.Is(err, dirlock.ErrLocked) {
 			return nil, fmt.Errorf("%s: --out %w", cmd, err)
 		}
 		return nil, fmt.Errorf("%s: --out %s: cannot write there: %w", cmd, out, err)
 	}
-	return lock, nil
+	return &outLock{lock: lock, dir: out}, nil
+}
+
+// outLock is an output folder lockOut holds.
+type outLock struct {
+	lock *dirlock.Lock
+	dir  string
+}
+
+// Release gives the folder back. A folder lockOut made (and any parents it
+// made) is removed again when nothing was written there: an input refused
+// before any work leaves no empty folder behind.
+func (l *outLock) Release() {
+	l.lock.Release()
+	pipeline.RemoveMadeDirs(l.dir)
 }
 
 // analyzeRun is what the inputs of one analyze command share.

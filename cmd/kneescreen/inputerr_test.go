@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"image"
 	"image/jpeg"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -86,6 +88,55 @@ func TestAnalyzeSaysWhatToDo(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "the copy is incomplete or damaged: copy or export the recording again") {
 		t.Errorf("the truncated clip's line does not say what to do:\n%s", stderr.String())
+	}
+}
+
+// TestOneRefusedInputOneLine: one input that is refused gives one line on
+// stderr (the input's, saying what to do), not a count of failed inputs
+// after it, and exit code 1; analyze leaves no empty --out folder it made
+// for it (nor the parents it made), but keeps one that was there.
+func TestOneRefusedInputOneLine(t *testing.T) {
+	dir := t.TempDir()
+	clip, err := os.ReadFile(testenv.Testdata(t, sample.FixtureFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(dir, "cut.mp4")
+	if err := os.WriteFile(cut, clip[:len(clip)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	existing := filepath.Join(dir, "existing")
+	if err := os.Mkdir(existing, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	made := filepath.Join(dir, "new", "deeper", "out")
+	for _, tc := range []struct {
+		name string
+		args []string
+		keep string // a folder that must still be there ("": none)
+	}{
+		{"analyze, new folder", []string{"analyze", "--formats", "json", "--progress", "never", "--out", made, cut}, ""},
+		{"analyze, existing folder", []string{"analyze", "--formats", "json", "--progress", "never", "--out", existing, cut}, existing},
+		{"probe", []string{"probe", cut}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(context.Background(), tc.args, &stdout, &stderr); code != exitFailed {
+				t.Fatalf("exit %d, want %d; stderr %s", code, exitFailed, stderr.String())
+			}
+			lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+			if len(lines) != 1 || !strings.Contains(lines[0], "cut.mp4: file is truncated or corrupt") {
+				t.Errorf("stderr %q, want one line naming the cut clip", stderr.String())
+			}
+			if _, err := os.Stat(filepath.Join(dir, "new")); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("the --out folder made for the refused input is still there (%v)", err)
+			}
+			if tc.keep != "" {
+				if st, err := os.Stat(tc.keep); err != nil || !st.IsDir() {
+					t.Errorf("the --out folder that was there before is gone: %v", err)
+				}
+			}
+		})
 	}
 }
 

@@ -14,7 +14,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kneescreen/kneescreen/internal/dirlock"
 	"github.com/kneescreen/kneescreen/internal/live"
 	"github.com/kneescreen/kneescreen/internal/pipeline"
 	"github.com/kneescreen/kneescreen/screening"
@@ -218,7 +217,7 @@ type liveRun struct {
 	voice   *live.Voice
 	est     *pipeline.FrameEstimator
 	model   Model
-	lock    *dirlock.Lock // --out, held to the end
+	lock    *outLock // --out, held to the end
 	summary *live.Summary
 }
 

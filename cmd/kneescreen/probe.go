@@ -112,7 +112,7 @@ func runProbe(ctx context.Context, opts *ProbeOptions) error {
 		}
 	}
 	if failed > 0 {
-		return fmt.Errorf("probe: %d of %d inputs failed: %w", failed, len(opts.Inputs), ErrInputsFailed)
+		return inputsFailed("probe", failed, len(opts.Inputs))
 	}
 	return nil
 }

@@ -70,6 +70,25 @@ const (
 // exit code 1.
 var ErrInputsFailed = errors.New("some inputs failed")
 
+// inputsFailed is the error a command ends with when failed of its total
+// inputs failed, each already reported on stderr in its own line. With one
+// input that line said it all, so the count is not printed after it: one
+// failure, one line.
+func inputsFailed(cmd string, failed, total int) error {
+	err := fmt.Errorf("%s: %d of %d inputs failed: %w", cmd, failed, total, ErrInputsFailed)
+	if total == 1 {
+		return &saidError{err}
+	}
+	return err
+}
+
+// saidError is an error whose message is already on stderr: execute maps
+// it to its exit code and prints nothing more.
+type saidError struct{ err error }
+
+func (e *saidError) Error() string { return e.err.Error() }
+func (e *saidError) Unwrap() error { return e.err }
+
 // UsageError marks an error as the user's mistake in how kneescreen was
 // invoked or configured; it maps to exit code 2.
 type UsageError struct{ Err error }
@@ -125,7 +144,8 @@ func execute(ctx context.Context, app *App, root *cobra.Command, args []string) 
 	root.SetErr(app.Err)
 	err := root.ExecuteContext(ctx)
 	code := exitCode(app, ctx, err)
-	if err != nil {
+	var said *saidError
+	if err != nil && (!errors.As(err, &said) || code == exitInterrupted) {
 		msg := oneLine(err.Error())
 		switch code {
 		case exitUsage:

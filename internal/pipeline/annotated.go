@@ -40,7 +40,7 @@ var startEarly = true
 // EncoderAuto picking OpenCV's writer without asking ffmpeg again.
 //
 // A folder that does not exist yet is made now, with any missing parents
-// (makeDir), and Run removes what was made when the analysis fails before
+// (MakeDir), and Run removes what was made when the analysis fails before
 // publishing anything (an analysis that fails must not leave a folder
 // behind).
 //
@@ -59,7 +59,7 @@ func startVideo(ctx context.Context, dir string, info vision.Info, cfg Config) (
 	if enc, err := vision.EncoderFromEnv(); err != nil || enc == vision.EncoderOpenCV {
 		return nil, nil
 	}
-	if err := makeDir(dir); err != nil {
+	if err := MakeDir(dir); err != nil {
 		return nil, nil // Run begins it after pass one and says why
 	}
 	out, err := report.Begin(dir)

@@ -2,17 +2,18 @@ package pipeline
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 )
 
 // madeDirs are the folders analyses in this process created before they
 // had anything to put there (Run makes the report folder before pass one
 // when it starts the annotated video early, else before staging the
-// files), so that one that fails removes them again: an analysis that
+// files; analyze makes and locks its --out before reading the first
+// input), so that one that fails removes them again: an analysis that
 // fails leaves no folder behind. A folder stays listed until it is removed
 // or its analysis publishes into it. Making and removing hold the lock, so
 // an analysis cannot remove a parent another is about to make a folder in.
@@ -21,11 +22,13 @@ var madeDirs struct {
 	m map[string]bool
 }
 
-// makeDir creates dir and any missing parents, noting each one it made.
-func makeDir(dir string) error {
+// MakeDir creates dir and any missing parents, noting each one it made
+// for RemoveMadeDirs. Its errors are *fs.PathError, which name the folder
+// that could not be made.
+func MakeDir(dir string) error {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return fmt.Errorf("pipeline: %w", err)
+		return &fs.PathError{Op: "mkdir", Path: dir, Err: err}
 	}
 	madeDirs.Lock()
 	defer madeDirs.Unlock()
@@ -34,12 +37,14 @@ func makeDir(dir string) error {
 		st, err := os.Stat(d)
 		if err == nil {
 			if !st.IsDir() {
-				return fmt.Errorf("pipeline: %s is not a folder", d)
+				return &fs.PathError{Op: "mkdir", Path: d, Err: syscall.ENOTDIR}
 			}
 			break
 		}
-		if !errors.Is(err, fs.ErrNotExist) || filepath.Dir(d) == d {
-			return fmt.Errorf("pipeline: %w", err)
+		// Under a file, Stat says "not a directory": walk up to the file,
+		// which is then named, as os.MkdirAll names it.
+		if (!errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR)) || filepath.Dir(d) == d {
+			return err // os.Stat's *fs.PathError
 		}
 		missing = append(missing, d)
 	}
@@ -50,7 +55,7 @@ func makeDir(dir string) error {
 				continue // made meanwhile by another process: not ours
 			}
 			removeMadeLocked(abs)
-			return fmt.Errorf("pipeline: %w", err)
+			return err // os.Mkdir's *fs.PathError
 		}
 		if madeDirs.m == nil {
 			madeDirs.m = map[string]bool{}
@@ -60,10 +65,10 @@ func makeDir(dir string) error {
 	return nil
 }
 
-// removeMadeDirs removes dir and then its parents, bottom-up, each only
-// when makeDir made it and it is an empty folder: never a folder that was
+// RemoveMadeDirs removes dir and then its parents, bottom-up, each only
+// when MakeDir made it and it is an empty folder: never a folder that was
 // there before, nor one that holds anything.
-func removeMadeDirs(dir string) {
+func RemoveMadeDirs(dir string) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return
@@ -79,7 +84,7 @@ func removeMadeLocked(abs string) {
 			if _, err := os.Lstat(d); err == nil || filepath.Dir(d) == d {
 				return // there, and not ours: nor are its parents
 			}
-			continue // never made (makeDir failed below it)
+			continue // never made (MakeDir failed below it)
 		}
 		if st, err := os.Lstat(d); err == nil && (!st.IsDir() || os.Remove(d) != nil) {
 			return // replaced by something else, or not empty

@@ -30,8 +30,8 @@ func tree(t *testing.T, root string) []string {
 	return got
 }
 
-// TestMadeDirs: makeDir makes a folder and its missing parents, and
-// removeMadeDirs removes, bottom-up, only what was made and is empty:
+// TestMadeDirs: MakeDir makes a folder and its missing parents, and
+// RemoveMadeDirs removes, bottom-up, only what was made and is empty:
 // never a folder that was there before, one that holds a file, nor its
 // parents; a folder another analysis made is removed by whichever is the
 // last to leave it empty (two analyses in sibling folders of one new
@@ -41,13 +41,13 @@ func TestMadeDirs(t *testing.T) {
 	t.Run("nested, all made", func(t *testing.T) {
 		root := t.TempDir()
 		dir := filepath.Join(root, "a", "b", "c")
-		if err := makeDir(dir); err != nil {
+		if err := MakeDir(dir); err != nil {
 			t.Fatal(err)
 		}
 		if got := tree(t, root); !slices.Equal(got, []string{"a", "a/b", "a/b/c"}) {
 			t.Fatalf("made %v", got)
 		}
-		removeMadeDirs(dir)
+		RemoveMadeDirs(dir)
 		if got := tree(t, root); len(got) != 0 {
 			t.Errorf("left %v", got)
 		}
@@ -58,18 +58,18 @@ func TestMadeDirs(t *testing.T) {
 			t.Fatal(err)
 		}
 		dir := filepath.Join(root, "a", "b")
-		if err := makeDir(dir); err != nil {
+		if err := MakeDir(dir); err != nil {
 			t.Fatal(err)
 		}
-		removeMadeDirs(dir)
+		RemoveMadeDirs(dir)
 		if got := tree(t, root); !slices.Equal(got, []string{"a"}) {
 			t.Errorf("left %v, want a", got)
 		}
 		// An existing folder itself: nothing made, nothing removed.
-		if err := makeDir(root); err != nil {
+		if err := MakeDir(root); err != nil {
 			t.Fatal(err)
 		}
-		removeMadeDirs(root)
+		RemoveMadeDirs(root)
 		if _, err := os.Stat(root); err != nil {
 			t.Errorf("existing folder removed: %v", err)
 		}
@@ -77,13 +77,13 @@ func TestMadeDirs(t *testing.T) {
 	t.Run("not empty", func(t *testing.T) {
 		root := t.TempDir()
 		dir := filepath.Join(root, "a", "b")
-		if err := makeDir(dir); err != nil {
+		if err := MakeDir(dir); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(filepath.Join(dir, "x"), nil, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		removeMadeDirs(dir)
+		RemoveMadeDirs(dir)
 		if got := tree(t, root); !slices.Equal(got, []string{"a", "a/b", "a/b/x"}) {
 			t.Errorf("left %v, want all of it", got)
 		}
@@ -92,15 +92,15 @@ func TestMadeDirs(t *testing.T) {
 		root := t.TempDir()
 		a, b := filepath.Join(root, "p", "a"), filepath.Join(root, "p", "b")
 		for _, d := range []string{a, b} {
-			if err := makeDir(d); err != nil {
+			if err := MakeDir(d); err != nil {
 				t.Fatal(err)
 			}
 		}
-		removeMadeDirs(a) // p still holds b
+		RemoveMadeDirs(a) // p still holds b
 		if got := tree(t, root); !slices.Equal(got, []string{"p", "p/b"}) {
 			t.Fatalf("after the first: %v", got)
 		}
-		removeMadeDirs(b) // p, made by the first, is empty now
+		RemoveMadeDirs(b) // p, made by the first, is empty now
 		if got := tree(t, root); len(got) != 0 {
 			t.Errorf("after the second: %v", got)
 		}
@@ -109,13 +109,13 @@ func TestMadeDirs(t *testing.T) {
 		root := t.TempDir()
 		a, b := filepath.Join(root, "p", "a"), filepath.Join(root, "p", "b")
 		for _, d := range []string{a, b} {
-			if err := makeDir(d); err != nil {
+			if err := MakeDir(d); err != nil {
 				t.Fatal(err)
 			}
 		}
 		keepMadeDirs(b) // b's analysis published: p and b are results
-		removeMadeDirs(a)
-		removeMadeDirs(b) // a late failure there: still kept
+		RemoveMadeDirs(a)
+		RemoveMadeDirs(b) // a late failure there: still kept
 		if got := tree(t, root); !slices.Equal(got, []string{"p", "p/b"}) {
 			t.Errorf("left %v, want p/b", got)
 		}
@@ -126,10 +126,10 @@ func TestMadeDirs(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, dir := range []string{filepath.Join(root, "f"), filepath.Join(root, "f", "b", "c")} {
-			if err := makeDir(dir); err == nil {
+			if err := MakeDir(dir); err == nil {
 				t.Errorf("%s made", dir)
 			}
-			removeMadeDirs(dir)
+			RemoveMadeDirs(dir)
 		}
 		if got := testenv.DirNames(t, root); !slices.Equal(got, []string{"f"}) {
 			t.Errorf("left %v", got)

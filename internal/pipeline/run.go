@@ -178,7 +178,7 @@ func Run(ctx context.Context, input, dir string, cfg Config) (*Result, error) {
 	published := false
 	defer func() {
 		if !published {
-			removeMadeDirs(dir)
+			RemoveMadeDirs(dir)
 		}
 	}()
 	out, early := startVideo(ctx, dir, src.Info(), cfg)
@@ -202,9 +202,9 @@ func Run(ctx context.Context, input, dir string, cfg Config) (*Result, error) {
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
 	if out == nil {
-		// Made through makeDir too, so that a failure from here on
+		// Made through MakeDir too, so that a failure from here on
 		// removes what was made; when it cannot be, Begin says why.
-		_ = makeDir(dir)
+		_ = MakeDir(dir)
 		if out, err = report.Begin(dir); err != nil {
 			return nil, err
 		}
