@@ -48,20 +48,11 @@ func TestInputDigestRefusesDevicesAndPipes(t *testing.T) {
 // sparse file) ends with the context's error soon after it is cancelled,
 // so Ctrl-C does not wait for gigabytes to be read.
 func TestInputDigestStopsWhenCancelled(t *testing.T) {
-	big := filepath.Join(t.TempDir(), "big.mp4")
-	f, err := os.Create(big)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Truncate(16 << 30); err != nil {
-		f.Close()
-		t.Skipf("no sparse files here: %v", err)
-	}
-	f.Close()
+	big := sparseFile(t, t.TempDir(), 16<<30)
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(100*time.Millisecond, cancel)
 	start := time.Now()
-	_, err = InputDigestContext(ctx, big)
+	_, err := InputDigestContext(ctx, big)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err %v, want context.Canceled", err)
 	}
@@ -95,17 +86,7 @@ func TestInputDigestInBackground(t *testing.T) {
 		t.Errorf("with a known digest: %q, %v; want it as given", got, err)
 	}
 
-	big := filepath.Join(dir, "big.mp4")
-	f, err := os.Create(big)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Truncate(16 << 30); err != nil {
-		f.Close()
-		t.Skipf("no sparse files here: %v", err)
-	}
-	f.Close()
-	d = inputDigest(context.Background(), big, "")
+	d = inputDigest(context.Background(), sparseFile(t, dir, 16<<30), "")
 	time.Sleep(50 * time.Millisecond)
 	start := time.Now()
 	d.stop()
@@ -120,4 +101,21 @@ func TestInputDigestInBackground(t *testing.T) {
 	if _, err := d.wait(); !errors.Is(err, context.Canceled) {
 		t.Errorf("stopped digest: %v, want context.Canceled", err)
 	}
+}
+
+// sparseFile makes a file of size zero bytes (sparse: nothing is written)
+// in dir and returns its path; the test is skipped where the file system
+// cannot.
+func sparseFile(t *testing.T, dir string, size int64) string {
+	t.Helper()
+	path := filepath.Join(dir, "big.mp4")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := f.Truncate(size); err != nil {
+		t.Skipf("no sparse files here: %v", err)
+	}
+	return path
 }

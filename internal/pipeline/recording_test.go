@@ -51,22 +51,8 @@ func TestRunRefusesFramesItCannotScreen(t *testing.T) {
 		{"frames narrower than MinFrameSide", tiny, ErrFrameTooSmall},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rc := defaultConfig(t, report.FormatJSON, report.FormatVideo, report.FormatHTML)
-			rc.ImageFPS = 10
-			dir := t.TempDir()
-			earlier := filepath.Join(dir, report.JSONFile)
-			if err := os.WriteFile(earlier, []byte("{}"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := Run(context.Background(), writeImages(t, tc.frames), dir, rc); !errors.Is(err, tc.want) {
+			if err := runOverEarlier(t, writeImages(t, tc.frames)); !errors.Is(err, tc.want) {
 				t.Fatalf("err %v, want %v", err, tc.want)
-			}
-			entries, _ := os.ReadDir(dir)
-			if len(entries) != 1 || entries[0].Name() != report.JSONFile {
-				t.Errorf("output folder holds %v, want only the earlier report.json", entries)
-			}
-			if b, _ := os.ReadFile(earlier); string(b) != "{}" {
-				t.Errorf("earlier report.json replaced: %q", b)
 			}
 		})
 	}
@@ -144,25 +130,35 @@ func TestRunRefusesDamagedImages(t *testing.T) {
 		{"single photo", photo, photo},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rc := defaultConfig(t, report.FormatJSON, report.FormatVideo, report.FormatHTML)
-			rc.ImageFPS = 10
-			dir := t.TempDir()
-			earlier := filepath.Join(dir, report.JSONFile)
-			if err := os.WriteFile(earlier, []byte("{}"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			_, err := Run(context.Background(), tc.input, dir, rc)
+			err := runOverEarlier(t, tc.input)
 			var se *vision.SourceError
 			if !errors.Is(err, vision.ErrTruncated) || !errors.As(err, &se) || se.Input != tc.names {
 				t.Fatalf("err %v, want vision.ErrTruncated in a SourceError naming %s", err, tc.names)
 			}
-			entries, _ := os.ReadDir(dir)
-			if len(entries) != 1 || entries[0].Name() != report.JSONFile {
-				t.Errorf("output folder holds %v, want only the earlier report.json", entries)
-			}
-			if b, _ := os.ReadFile(earlier); string(b) != "{}" {
-				t.Errorf("earlier report.json replaced: %q", b)
-			}
 		})
 	}
+}
+
+// runOverEarlier runs input (images at 10 frames/s) with every output into
+// a folder holding an earlier report.json, and returns Run's error after
+// checking that the refusal left that folder as it was: the earlier
+// report, unchanged, and nothing else.
+func runOverEarlier(t *testing.T, input string) error {
+	t.Helper()
+	rc := defaultConfig(t, report.FormatJSON, report.FormatVideo, report.FormatHTML)
+	rc.ImageFPS = 10
+	dir := t.TempDir()
+	earlier := filepath.Join(dir, report.JSONFile)
+	if err := os.WriteFile(earlier, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Run(context.Background(), input, dir, rc)
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 || entries[0].Name() != report.JSONFile {
+		t.Errorf("output folder holds %v, want only the earlier report.json", entries)
+	}
+	if b, _ := os.ReadFile(earlier); string(b) != "{}" {
+		t.Errorf("earlier report.json replaced: %q", b)
+	}
+	return err
 }
