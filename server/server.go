@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/kneescreen/kneescreen/report"
 	"github.com/kneescreen/kneescreen/server/auth"
+	"github.com/kneescreen/kneescreen/server/natstls"
 	"github.com/kneescreen/kneescreen/server/queue"
 	"github.com/kneescreen/kneescreen/server/store"
 	"github.com/kneescreen/kneescreen/server/web"
@@ -42,6 +44,12 @@ type Config struct {
 	// NATSToken authenticates NATS clients; with NATSListen and no token
 	// one is generated and kept in DataDir/nats-token.
 	NATSToken string
+	// NATSTLSCert and NATSTLSKey are the operator's certificate and key
+	// (PEM) for the NATSListen port. Without them the server makes its own
+	// CA and certificate in DataDir (package natstls) covering this
+	// machine's names and addresses and NATSTLSNames.
+	NATSTLSCert, NATSTLSKey string
+	NATSTLSNames            []string
 	// Queue sets ack wait, deliveries and replicas.
 	Queue queue.Config
 	// Web configures the web side (WorkDir is set from DataDir).
@@ -96,6 +104,24 @@ func (c *Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("serve: --addr %q: want HOST:PORT: %w", c.Addr, err)
+	}
+	return c.CheckNATSTLS()
+}
+
+// CheckNATSTLS checks the certificate settings of the NATS port.
+func (c *Config) CheckNATSTLS() error {
+	switch {
+	case (c.NATSTLSCert == "") != (c.NATSTLSKey == ""):
+		return errors.New("serve: give --nats-tls-cert and --nats-tls-key together (your own certificate and its key), or neither (a self-made one)")
+	case (c.NATSTLSCert != "" || len(c.NATSTLSNames) > 0) && c.NATSListen == "":
+		return errors.New("serve: --nats-tls-cert, --nats-tls-key and --nats-tls-name need --nats-listen (they secure the port it opens)")
+	case c.NATSTLSCert != "" && len(c.NATSTLSNames) > 0:
+		return errors.New("serve: --nats-tls-name names the self-made certificate; with --nats-tls-cert put the names in your own certificate")
+	}
+	for _, n := range c.NATSTLSNames {
+		if err := natstls.CheckName(n); err != nil {
+			return fmt.Errorf("serve: --nats-tls-name: %w", err)
+		}
 	}
 	return nil
 }
@@ -195,7 +221,12 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	fmt.Fprintf(cfg.Out, "kneescreen serve: web app on %s (data in %s, %d in-process workers)\n", addrs.Web, cfg.DataDir, cfg.Workers)
 	if addrs.NATS != "" {
-		fmt.Fprintf(cfg.Out, "kneescreen serve: NATS for workers on %s (token in %s)\n", addrs.NATS, TokenFile(cfg.DataDir))
+		ca := natstls.In(cfg.DataDir).CA
+		if cfg.NATSTLSCert != "" {
+			ca = "the CA of " + cfg.NATSTLSCert
+		}
+		fmt.Fprintf(cfg.Out, "kneescreen serve: NATS for workers on %s (TLS only; token in %s, CA for --nats-ca-file: %s)\n",
+			addrs.NATS, TokenFile(cfg.DataDir), ca)
 	}
 	if cfg.Ready != nil {
 		cfg.Ready(addrs)
@@ -262,7 +293,15 @@ func connect(ctx context.Context, cfg Config) (*queue.Conn, *queue.Embedded, err
 			return nil, nil, err
 		}
 	}
-	emb, err := queue.StartEmbedded(queue.EmbeddedOptions{StoreDir: filepath.Join(cfg.DataDir, "nats"), Listen: cfg.NATSListen, Token: token, Log: cfg.Log})
+	var tlsConfig *tls.Config
+	if cfg.NATSListen != "" {
+		var err error
+		if tlsConfig, err = natsTLS(cfg); err != nil {
+			return nil, nil, err
+		}
+	}
+	emb, err := queue.StartEmbedded(queue.EmbeddedOptions{StoreDir: filepath.Join(cfg.DataDir, "nats"), Listen: cfg.NATSListen, Token: token,
+		TLS: tlsConfig, Log: cfg.Log})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -278,6 +317,41 @@ func connect(ctx context.Context, cfg Config) (*queue.Conn, *queue.Embedded, err
 		return nil, nil, err
 	}
 	return conn, emb, nil
+}
+
+// natsTLS is the certificate of the NATS port opened to workers: the
+// operator's, or one the server makes and keeps in the data folder.
+func natsTLS(cfg Config) (*tls.Config, error) {
+	if cfg.NATSTLSCert != "" {
+		c, err := natstls.ServerConfig(cfg.NATSTLSCert, cfg.NATSTLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("serve: --nats-tls-cert: %w", err)
+		}
+		return c, nil
+	}
+	host, _, err := net.SplitHostPort(cfg.NATSListen)
+	if err != nil {
+		return nil, fmt.Errorf("serve: --nats-listen %q: want HOST:PORT: %w", cfg.NATSListen, err)
+	}
+	made, err := natstls.Ensure(cfg.DataDir, natstls.Names(host, cfg.NATSTLSNames), time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("serve: NATS certificate: %w", err)
+	}
+	f := natstls.In(cfg.DataDir)
+	switch {
+	case made.CA:
+		fmt.Fprintf(cfg.Out, "kneescreen serve: made a CA for the workers' NATS connections: copy %s to each worker (--nats-ca-file)\n", f.CA)
+	case made.Cert:
+		fmt.Fprintf(cfg.Out, "kneescreen serve: re-issued the NATS certificate %s from the same CA (workers need nothing new)\n", f.Cert)
+	}
+	if made.Cert {
+		fmt.Fprintf(cfg.Out, "kneescreen serve: the NATS certificate names %s\n", strings.Join(made.Names, ", "))
+	}
+	c, err := natstls.ServerConfig(f.Cert, f.Key)
+	if err != nil {
+		return nil, fmt.Errorf("serve: NATS certificate: %w", err)
+	}
+	return c, nil
 }
 
 // loadOrMakeToken reads the NATS token kept in path, or makes one.

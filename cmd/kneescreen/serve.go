@@ -63,6 +63,11 @@ type ServeConfig struct {
 	NATS           string `mapstructure:"nats"`
 	NATSListen     string `mapstructure:"nats-listen"`
 	NATSToken      string `mapstructure:"nats-token"`
+	// NATSTLSCert and NATSTLSKey are the operator's own certificate for
+	// the --nats-listen port; NATSTLSNames extend the self-made one.
+	NATSTLSCert  string   `mapstructure:"nats-tls-cert"`
+	NATSTLSKey   string   `mapstructure:"nats-tls-key"`
+	NATSTLSNames []string `mapstructure:"nats-tls-name"`
 	// AckWait, MaxDeliver and Replicas shape the job queue.
 	AckWait    time.Duration `mapstructure:"ack-wait"`
 	MaxDeliver int           `mapstructure:"max-deliver"`
@@ -104,7 +109,8 @@ func (c *ServeConfig) Validate() error {
 	case c.NATS != "" && c.NATSListen != "":
 		return errors.New("serve: --nats and --nats-listen exclude each other (--nats-listen opens the embedded NATS, --nats replaces it)")
 	}
-	return nil
+	cfg := c.serverConfig()
+	return cfg.CheckNATSTLS()
 }
 
 // ServeOptions holds the serve command's inputs.
@@ -137,13 +143,17 @@ with 'kneescreen users add'.
 
 --workers analyses run in this process at once (0: a web-only node). To add
 machines, --nats-listen opens the embedded NATS to 'kneescreen worker'
-processes (token in DIR/nats-token), or --nats uses an existing NATS
-cluster that the workers join too.
+processes, or --nats uses an existing NATS cluster that the workers join
+too. The port --nats-listen opens takes TLS only: on first start serve makes
+a small CA and a certificate for this machine's names and addresses in DIR
+(copy DIR/nats-ca.pem and the token DIR/nats-token to each worker);
+--nats-tls-name adds a name (the certificate is re-issued from the same CA),
+--nats-tls-cert and --nats-tls-key use your own certificate instead.
 
 Ctrl-C or SIGTERM stops it cleanly (exit code 0): requests get ten seconds
 to finish and running analyses go back to the queue.`,
 		Example: `  KNEESCREEN_SERVE_ADMIN_PASSWORD=... kneescreen serve --data /srv/kneescreen
-  kneescreen serve --data /srv/kneescreen --addr 0.0.0.0:8080 --workers 0 --nats-listen 0.0.0.0:4222`,
+  kneescreen serve --data /srv/kneescreen --addr 0.0.0.0:8080 --workers 0 --nats-listen 0.0.0.0:4222 --nats-tls-name server.clinic.lan`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.In, opts.Out, opts.Err = os.Stdin, app.Out, app.Err
@@ -162,7 +172,10 @@ to finish and running analyses go back to the queue.`,
 	fs.String("addr", "127.0.0.1:8080", "web app and API address `HOST:PORT`")
 	fs.Int("workers", 1, "analyses run in this process at once (0: web only)")
 	fs.String("nats", "", "use the NATS server(s) at `URL` instead of the embedded one")
-	fs.String("nats-listen", "", "open the embedded NATS to remote workers on `HOST:PORT`")
+	fs.String("nats-listen", "", "open the embedded NATS to remote workers on `HOST:PORT` (TLS only)")
+	fs.StringSlice("nats-tls-name", nil, "another `name` or address workers reach the server by, added to the self-made NATS certificate (repeatable)")
+	fs.String("nats-tls-cert", "", "your own certificate `file` (PEM, with its chain) for --nats-listen instead of the self-made one")
+	fs.String("nats-tls-key", "", "the private key `file` (PEM) of --nats-tls-cert")
 	fs.Duration("ack-wait", 30*time.Second, "a job whose worker goes silent this long is redelivered")
 	fs.Int("max-deliver", 3, "deliveries of one job before it is a dead letter")
 	fs.Int("replicas", 1, "replicas of the streams and object store (3 on a 3-node NATS cluster)")
@@ -171,7 +184,7 @@ to finish and running analyses go back to the queue.`,
 	fs.Duration("purge-after", 30*24*time.Hour, "deleted records stay in the trash this long")
 	fs.Bool("secure-cookies", false, "mark login cookies Secure (serve behind HTTPS)")
 	fs.String("clinic", "clinic", "the first user's clinic")
-	for _, name := range []string{"data", "addr", "workers", "nats", "nats-listen", "ack-wait", "max-deliver", "replicas",
+	for _, name := range []string{"data", "addr", "workers", "nats", "nats-listen", "nats-tls-name", "nats-tls-cert", "nats-tls-key", "ack-wait", "max-deliver", "replicas",
 		"max-upload-mb", "max-uploads", "purge-after", "secure-cookies", "clinic"} {
 		bindFlag(fs, name, "serve."+name)
 	}
@@ -179,24 +192,31 @@ to finish and running analyses go back to the queue.`,
 	return cmd
 }
 
-// runServe runs the server until the context ends.
-func runServe(ctx context.Context, opts *ServeOptions) error {
-	c := &opts.Config
-	cfg := server.Config{
+// serverConfig is the server's configuration from c (without the parts
+// runServe adds: password prompt, analyzer, output).
+func (c *ServeConfig) serverConfig() server.Config {
+	return server.Config{
 		DataDir: c.Data, Addr: c.Addr, Workers: c.Workers,
 		NATSURL: c.NATS, NATSListen: c.NATSListen, NATSToken: c.NATSToken,
+		NATSTLSCert: c.NATSTLSCert, NATSTLSKey: c.NATSTLSKey, NATSTLSNames: c.NATSTLSNames,
 		Queue:      queue.Config{AckWait: c.AckWait, MaxDeliver: c.MaxDeliver, Replicas: c.Replicas},
 		Web:        web.Config{MaxUploadBytes: int64(c.MaxUploadMB) << 20, MaxConcurrentUploads: c.MaxUploads, SecureCookies: c.SecureCookies, Version: versionTag()},
 		PurgeAfter: c.PurgeAfter, AdminClinic: c.Clinic,
-		AdminPassword: func() (string, error) {
-			if c.AdminPassword != "" {
-				return c.AdminPassword, nil
-			}
-			return promptPassword(opts.In, opts.Err, "password for the new user admin")
-		},
-		Prober: analysis.Prober{},
-		Out:    opts.Out, Log: opts.Err,
+		Prober:     analysis.Prober{},
 	}
+}
+
+// runServe runs the server until the context ends.
+func runServe(ctx context.Context, opts *ServeOptions) error {
+	c := &opts.Config
+	cfg := c.serverConfig()
+	cfg.AdminPassword = func() (string, error) {
+		if c.AdminPassword != "" {
+			return c.AdminPassword, nil
+		}
+		return promptPassword(opts.In, opts.Err, "password for the new user admin")
+	}
+	cfg.Out, cfg.Log = opts.Out, opts.Err
 	if c.Workers > 0 {
 		a, err := c.analyzer(c.Workers, opts.Screening)
 		if err != nil {

@@ -2,6 +2,8 @@ package queue
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"strconv"
@@ -31,6 +33,20 @@ const (
 // ErrNotSetUp: a worker connected to a NATS whose streams the server has
 // not created (yet).
 var ErrNotSetUp = errors.New("queue: no kneescreen streams on this NATS (start 'kneescreen serve' against it first)")
+
+// Errors of a TLS connection that retrying cannot mend: Connect returns
+// them at once, wrapped with the URL and the detail.
+var (
+	// ErrTLSUntrusted: the server's certificate is not signed by a CA
+	// the client trusts (ConnectOptions.CAFile, else the system's), or is
+	// otherwise invalid (expired, not for a server).
+	ErrTLSUntrusted = errors.New("the NATS server's certificate is not trusted")
+	// ErrTLSName: the certificate does not name the host in the URL.
+	ErrTLSName = errors.New("the NATS server's certificate does not name the host in the URL")
+	// ErrTLSUnavailable: the client asked for TLS (a tls:// URL or a CA
+	// file) and the server offers none.
+	ErrTLSUnavailable = errors.New("the NATS server offers no TLS")
+)
 
 // Config is the queue's behaviour, set by the server that creates it.
 type Config struct {
@@ -62,6 +78,11 @@ type ConnectOptions struct {
 	URL string
 	// Token authenticates (also accepted in the URL as nats://TOKEN@host).
 	Token string
+	// CAFile holds the PEM CA certificate(s) to verify the server's
+	// certificate against instead of the system's (the clinic server's
+	// DATA/nats-ca.pem). It makes the connection TLS whatever the URL's
+	// scheme; without it tls:// URLs verify against the system's roots.
+	CAFile string
 	// Name identifies the client in the server's monitoring.
 	Name string
 	// Embedded connects in-process to this server instead of URL.
@@ -96,6 +117,9 @@ func Connect(ctx context.Context, o ConnectOptions) (*Conn, error) {
 	if token != "" {
 		opts = append(opts, nats.Token(token))
 	}
+	if o.CAFile != "" && o.Embedded == nil {
+		opts = append(opts, nats.RootCAs(o.CAFile))
+	}
 	var nc *nats.Conn
 	var err error
 	for {
@@ -105,6 +129,9 @@ func Connect(ctx context.Context, o ConnectOptions) (*Conn, error) {
 		}
 		if errors.Is(err, nats.ErrAuthorization) {
 			return nil, fmt.Errorf("queue: connect %s: %w (check the token)", RedactURL(url), err)
+		}
+		if terr := tlsError(err); terr != nil {
+			return nil, fmt.Errorf("queue: connect %s: %w", RedactURL(url), terr)
 		}
 		select {
 		case <-ctx.Done():
@@ -118,6 +145,28 @@ func Connect(ctx context.Context, o ConnectOptions) (*Conn, error) {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
 	return &Conn{nc: nc, js: js}, nil
+}
+
+// tlsError classifies a connection error that no retry mends (nil: none).
+func tlsError(err error) error {
+	var (
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+		verify   *tls.CertificateVerificationError
+	)
+	switch {
+	case errors.As(err, &hostname):
+		return fmt.Errorf("%w (%w)", ErrTLSName, err)
+	case errors.As(err, &unknown), errors.As(err, &invalid), errors.As(err, &verify):
+		return fmt.Errorf("%w (%w)", ErrTLSUntrusted, err)
+	case errors.Is(err, nats.ErrSecureConnWanted):
+		return fmt.Errorf("%w (%w)", ErrTLSUnavailable, err)
+	case strings.Contains(err.Error(), "rootCA file") || strings.Contains(err.Error(), "root certificate"):
+		// nats.RootCAs could not read or parse the CA file.
+		return err
+	}
+	return nil
 }
 
 // RedactURL hides a token given inside a NATS URL (nats://TOKEN@host).

@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -19,6 +20,10 @@ type EmbeddedOptions struct {
 	Listen string
 	// Token is the secret clients must present; required with Listen.
 	Token string
+	// TLS is the listener's certificate; required with Listen, where it
+	// is the only way in: patients' videos and reports cross the network.
+	// In-process clients need none.
+	TLS *tls.Config
 	// Log receives the server's warnings and errors (nil: discarded).
 	Log io.Writer
 }
@@ -50,6 +55,13 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 		if o.Token == "" {
 			return nil, fmt.Errorf("queue: embedded NATS listening on %s needs a token", o.Listen)
 		}
+		if o.TLS == nil {
+			return nil, fmt.Errorf("queue: embedded NATS listening on %s needs a TLS certificate", o.Listen)
+		}
+		// TLS only: AllowNonTLS stays false, so a plaintext client is
+		// told tls_required and cut off when it does not upgrade.
+		opts.TLSConfig = o.TLS
+		opts.TLSTimeout = 5
 		host, port, err := net.SplitHostPort(o.Listen)
 		if err != nil {
 			return nil, fmt.Errorf("queue: --nats-listen %q: want HOST:PORT: %w", o.Listen, err)
@@ -76,7 +88,8 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 	return &Embedded{ns: ns, token: o.Token}, nil
 }
 
-// ClientURL is the URL remote clients connect to ("" when not listening).
+// ClientURL is the URL remote clients connect to, tls://HOST:PORT ("" when
+// not listening).
 func (e *Embedded) ClientURL() string {
 	if e.ns.Addr() == nil {
 		return ""

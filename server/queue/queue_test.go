@@ -3,6 +3,7 @@ package queue
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"os"
@@ -11,12 +12,27 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kneescreen/kneescreen/server/natstls"
 )
 
-// start runs an embedded server and a connection set up with cfg.
+// start runs an embedded server and a connection set up with cfg. With
+// listen, the port takes TLS with a certificate from a CA made in a
+// temporary folder, whose CA file startTLS returns.
 func start(t *testing.T, cfg Config, listen string) (*Embedded, *Conn) {
 	t.Helper()
-	e, err := StartEmbedded(EmbeddedOptions{StoreDir: t.TempDir(), Listen: listen, Token: "secret-token"})
+	e, c, _ := startTLS(t, cfg, listen)
+	return e, c
+}
+
+func startTLS(t *testing.T, cfg Config, listen string) (*Embedded, *Conn, string) {
+	t.Helper()
+	var tlsConfig *tls.Config
+	var caFile string
+	if listen != "" {
+		tlsConfig, caFile = testCert(t)
+	}
+	e, err := StartEmbedded(EmbeddedOptions{StoreDir: t.TempDir(), Listen: listen, Token: "secret-token", TLS: tlsConfig})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +46,26 @@ func start(t *testing.T, cfg Config, listen string) (*Embedded, *Conn) {
 	if err := c.Setup(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
-	return e, c
+	return e, c, caFile
+}
+
+// testCert makes a CA and a loopback server certificate the way serve
+// does and returns the server's TLS configuration and the CA file.
+func testCert(t *testing.T, names ...string) (*tls.Config, string) {
+	t.Helper()
+	dir := t.TempDir()
+	if len(names) == 0 {
+		names = []string{"localhost", "127.0.0.1"}
+	}
+	if _, err := natstls.Ensure(dir, names, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	f := natstls.In(dir)
+	c, err := natstls.ServerConfig(f.Cert, f.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, f.CA
 }
 
 func TestJobLifecycle(t *testing.T) {
@@ -236,17 +271,17 @@ func TestBlobs(t *testing.T) {
 // token and refuses one without; the worker finds the streams the server
 // set up.
 func TestRemoteWorkerAuth(t *testing.T) {
-	e, _ := start(t, Config{AckWait: 7 * time.Second, MaxDeliver: 4}, "127.0.0.1:0")
+	e, _, ca := startTLS(t, Config{AckWait: 7 * time.Second, MaxDeliver: 4}, "127.0.0.1:0")
 	url := e.ClientURL()
-	if !strings.HasPrefix(url, "nats://127.0.0.1:") || strings.HasSuffix(url, ":0") {
+	if !strings.HasPrefix(url, "tls://127.0.0.1:") || strings.HasSuffix(url, ":0") {
 		t.Fatalf("client URL %q", url)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := Connect(ctx, ConnectOptions{URL: url, Token: "wrong"}); err == nil {
+	if _, err := Connect(ctx, ConnectOptions{URL: url, Token: "wrong", CAFile: ca}); err == nil {
 		t.Error("connected with a wrong token")
 	}
-	w, err := Connect(ctx, ConnectOptions{URL: url, Token: "secret-token"})
+	w, err := Connect(ctx, ConnectOptions{URL: url, Token: "secret-token", CAFile: ca})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,8 +292,12 @@ func TestRemoteWorkerAuth(t *testing.T) {
 	if cfg := w.Config(); cfg.AckWait != 7*time.Second || cfg.MaxDeliver != 4 {
 		t.Errorf("worker sees config %+v", cfg)
 	}
-	if _, err := StartEmbedded(EmbeddedOptions{StoreDir: t.TempDir(), Listen: "127.0.0.1:0"}); err == nil {
+	tlsConfig, _ := testCert(t)
+	if _, err := StartEmbedded(EmbeddedOptions{StoreDir: t.TempDir(), Listen: "127.0.0.1:0", TLS: tlsConfig}); err == nil {
 		t.Error("listening without a token was allowed")
+	}
+	if _, err := StartEmbedded(EmbeddedOptions{StoreDir: t.TempDir(), Listen: "127.0.0.1:0", Token: "t"}); err == nil || !strings.Contains(err.Error(), "TLS") {
+		t.Errorf("listening without TLS: %v", err)
 	}
 }
 
