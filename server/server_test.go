@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kneescreen/kneescreen/server/natstls"
 	"github.com/kneescreen/kneescreen/server/queue"
 	"github.com/kneescreen/kneescreen/server/store"
 	"github.com/kneescreen/kneescreen/server/web"
@@ -248,7 +249,7 @@ func TestDeadLetter(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	tok, _ := os.ReadFile(TokenFile(dir))
-	conn, err := queue.Connect(ctx, queue.ConnectOptions{URL: r.addrs.NATS, Token: strings.TrimSpace(string(tok))})
+	conn, err := queue.Connect(ctx, queue.ConnectOptions{URL: r.addrs.NATS, Token: strings.TrimSpace(string(tok)), CAFile: natstls.In(dir).CA})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -202,7 +202,7 @@ func (c *ServeConfig) serverConfig() server.Config {
 		Queue:      queue.Config{AckWait: c.AckWait, MaxDeliver: c.MaxDeliver, Replicas: c.Replicas},
 		Web:        web.Config{MaxUploadBytes: int64(c.MaxUploadMB) << 20, MaxConcurrentUploads: c.MaxUploads, SecureCookies: c.SecureCookies, Version: versionTag()},
 		PurgeAfter: c.PurgeAfter, AdminClinic: c.Clinic,
-		Prober:     analysis.Prober{},
+		Prober: analysis.Prober{},
 	}
 }
 

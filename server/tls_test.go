@@ -1,0 +1,156 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kneescreen/kneescreen/server/natstls"
+	"github.com/kneescreen/kneescreen/server/queue"
+	"github.com/kneescreen/kneescreen/server/worker"
+)
+
+// remoteWorker runs a worker over the server's NATS port with caFile and
+// returns its stop function.
+func remoteWorker(t *testing.T, r *running, caFile string) func() {
+	t.Helper()
+	tok, err := os.ReadFile(TokenFile(r.dataDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cctx, ccancel := context.WithTimeout(ctx, 20*time.Second)
+	defer ccancel()
+	conn, err := queue.Connect(cctx, queue.ConnectOptions{URL: r.addrs.NATS, Token: strings.TrimSpace(string(tok)), CAFile: caFile, Name: "test worker"})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	if err := conn.Open(cctx); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	w := worker.New(conn, &fakeAnalyzer{}, worker.Config{Name: "remote", Concurrency: 1, TempDir: t.TempDir()})
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	return func() {
+		cancel()
+		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("worker: %v", err)
+		}
+		conn.Close()
+	}
+}
+
+// TestNATSTLS: --nats-listen serves TLS with a CA and certificate the
+// server makes in its data folder; a remote worker given the CA runs a
+// job end to end over tls://; a restart reuses the CA and key byte for
+// byte; a new name re-issues the certificate from the same CA, so the
+// same CA file still works.
+func TestNATSTLS(t *testing.T) {
+	dir := t.TempDir()
+	f := natstls.In(dir)
+	cfg := Config{DataDir: dir, Workers: 0, NATSListen: "127.0.0.1:0"}
+	r := start(t, cfg)
+	if !strings.HasPrefix(r.addrs.NATS, "tls://127.0.0.1:") {
+		t.Fatalf("NATS URL %q, want tls://", r.addrs.NATS)
+	}
+	files := map[string][]byte{}
+	for _, p := range []string{f.CA, f.CAKey, f.Cert, f.Key} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatalf("%s not made: %v", filepath.Base(p), err)
+		}
+		files[p] = b
+	}
+	stopWorker := remoteWorker(t, r, f.CA)
+	_, job := r.subjectWithUpload(t, "S-1")
+	if j := r.waitJob(t, job, "done", 20*time.Second); j["worker"] != "remote" {
+		t.Errorf("job ran on %v, want the remote worker", j["worker"])
+	}
+	stopWorker()
+	r.stop()
+
+	// Restart: nothing re-made.
+	r = start(t, cfg)
+	for p, b := range files {
+		if got, _ := os.ReadFile(p); !bytes.Equal(got, b) {
+			t.Errorf("%s changed on restart", filepath.Base(p))
+		}
+	}
+	r.stop()
+
+	// A new name: the certificate alone is re-issued.
+	cfg.NATSTLSNames = []string{"server.clinic.lan"}
+	r = start(t, cfg)
+	for _, p := range []string{f.CA, f.CAKey, f.Key} {
+		if got, _ := os.ReadFile(p); !bytes.Equal(got, files[p]) {
+			t.Errorf("%s changed when a name was added", filepath.Base(p))
+		}
+	}
+	if got, _ := os.ReadFile(f.Cert); bytes.Equal(got, files[f.Cert]) {
+		t.Error("the certificate was not re-issued for the new name")
+	}
+	stopWorker = remoteWorker(t, r, f.CA)
+	_, job = r.subjectWithUpload(t, "S-2")
+	r.waitJob(t, job, "done", 20*time.Second)
+	stopWorker()
+}
+
+// TestNATSOwnCertificate: the operator's certificate and key are served
+// as given and nothing is made in the data folder.
+func TestNATSOwnCertificate(t *testing.T) {
+	own := t.TempDir()
+	if _, err := natstls.Ensure(own, []string{"127.0.0.1"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	o := natstls.In(own)
+	dir := t.TempDir()
+	r := start(t, Config{DataDir: dir, Workers: 0, NATSListen: "127.0.0.1:0", NATSTLSCert: o.Cert, NATSTLSKey: o.Key})
+	for _, name := range []string{natstls.CAFile, natstls.CAKeyFile, natstls.CertFile, natstls.KeyFile} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			t.Errorf("%s made beside the operator's certificate", name)
+		}
+	}
+	stopWorker := remoteWorker(t, r, o.CA)
+	_, job := r.subjectWithUpload(t, "S-1")
+	r.waitJob(t, job, "done", 20*time.Second)
+	stopWorker()
+}
+
+// TestNATSWithoutListen: one machine, no NATS port: no certificate made.
+func TestNATSWithoutListen(t *testing.T) {
+	dir := t.TempDir()
+	r := start(t, Config{DataDir: dir, Workers: 1, Analyzer: &fakeAnalyzer{}})
+	_, job := r.subjectWithUpload(t, "S-1")
+	r.waitJob(t, job, "done", 20*time.Second)
+	m, _ := filepath.Glob(filepath.Join(dir, "nats-*.pem"))
+	if len(m) > 0 || r.addrs.NATS != "" {
+		t.Errorf("without --nats-listen: files %v, NATS %q", m, r.addrs.NATS)
+	}
+}
+
+func TestNATSTLSConfigErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"cert without key", Config{NATSListen: ":4222", NATSTLSCert: "c.pem"}, "together"},
+		{"key without cert", Config{NATSListen: ":4222", NATSTLSKey: "k.pem"}, "together"},
+		{"cert without listen", Config{NATSTLSCert: "c.pem", NATSTLSKey: "k.pem"}, "need --nats-listen"},
+		{"name with own cert", Config{NATSListen: ":4222", NATSTLSCert: "c.pem", NATSTLSKey: "k.pem", NATSTLSNames: []string{"a"}}, "own certificate"},
+		{"bad name", Config{NATSListen: ":4222", NATSTLSNames: []string{"tls://a:1"}}, "--nats-tls-name"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.cfg.CheckNATSTLS(); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
