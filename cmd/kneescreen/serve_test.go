@@ -49,6 +49,24 @@ func TestServeOptions(t *testing.T) {
 				}
 			}},
 		{name: "no data folder", args: []string{"serve"}, wantCode: exitUsage, wantErr: "--data must name"},
+		{name: "own NATS certificate", args: []string{"serve", "--data", "d", "--nats-listen", ":4222", "--nats-tls-cert", "c.pem", "--nats-tls-key", "k.pem"},
+			check: func(t *testing.T, o *ServeOptions) {
+				if o.Config.NATSTLSCert != "c.pem" || o.Config.NATSTLSKey != "k.pem" {
+					t.Errorf("config %+v", o.Config)
+				}
+			}},
+		{name: "NATS certificate names", args: []string{"serve", "--data", "d", "--nats-listen", ":4222", "--nats-tls-name", "a.lan", "--nats-tls-name", "10.0.0.2"},
+			check: func(t *testing.T, o *ServeOptions) {
+				if strings.Join(o.Config.NATSTLSNames, " ") != "a.lan 10.0.0.2" {
+					t.Errorf("names %q", o.Config.NATSTLSNames)
+				}
+			}},
+		{name: "NATS certificate without its key", args: []string{"serve", "--data", "d", "--nats-listen", ":4222", "--nats-tls-cert", "c.pem"},
+			wantCode: exitUsage, wantErr: "--nats-tls-cert and --nats-tls-key together"},
+		{name: "NATS key without its certificate", args: []string{"serve", "--data", "d", "--nats-listen", ":4222", "--nats-tls-key", "k.pem"},
+			wantCode: exitUsage, wantErr: "--nats-tls-cert and --nats-tls-key together"},
+		{name: "NATS certificate name not a name", args: []string{"serve", "--data", "d", "--nats-listen", ":4222", "--nats-tls-name", "tls://a:4222"},
+			wantCode: exitUsage, wantErr: "--nats-tls-name"},
 		{name: "both NATS modes", args: []string{"serve", "--data", "d", "--nats", "nats://x", "--nats-listen", ":4222"}, wantCode: exitUsage, wantErr: "exclude each other"},
 		{name: "negative workers", args: []string{"serve", "--data", "d", "--workers", "-1"}, wantCode: exitUsage, wantErr: "--workers"},
 		{name: "tiny ack wait", args: []string{"serve", "--data", "d", "--ack-wait", "10ms"}, wantCode: exitUsage, wantErr: "--ack-wait"},
@@ -98,6 +116,12 @@ func TestWorkerOptions(t *testing.T) {
 			check: func(t *testing.T, o *WorkerOptions) {
 				if o.Config.NATSToken != "t" {
 					t.Errorf("token %q", o.Config.NATSToken)
+				}
+			}},
+		{name: "CA file from the environment", args: []string{"worker", "--nats", "tls://a:4222"}, env: map[string]string{"KNEESCREEN_WORKER_NATS_CA_FILE": "ca.pem"},
+			check: func(t *testing.T, o *WorkerOptions) {
+				if o.Config.NATSCAFile != "ca.pem" {
+					t.Errorf("CA file %q", o.Config.NATSCAFile)
 				}
 			}},
 		{name: "no NATS", args: []string{"worker"}, wantCode: exitUsage, wantErr: "--nats must give"},
