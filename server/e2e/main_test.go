@@ -218,7 +218,7 @@ func (p *proc) rss() (cur, peak float64) {
 
 var (
 	webLine  = regexp.MustCompile(`web app on (http://\S+)`)
-	natsLine = regexp.MustCompile(`NATS for workers on (nats://\S+)`)
+	natsLine = regexp.MustCompile(`NATS for workers on (tls://\S+)`)
 )
 
 // server is a running `kneescreen serve`.

@@ -23,6 +23,7 @@ var takingJobs = regexp.MustCompile(`taking jobs from`)
 func startWorker(t *testing.T, s *server, name string) *proc {
 	t.Helper()
 	w := startProc(t, name, nil, "worker", "--nats", s.nats, "--nats-token-file", filepath.Join(s.data, "nats-token"),
+		"--nats-ca-file", filepath.Join(s.data, "nats-ca.pem"),
 		"--name", name, "--analyses", "1", "--threads", "1")
 	w.waitLine(takingJobs, 60*time.Second)
 	return w
