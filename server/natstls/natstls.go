@@ -358,7 +358,8 @@ func writeCert(path string, der []byte) error {
 		return fmt.Errorf("natstls: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := pem.Encode(tmp, &pem.Block{Type: "CERTIFICATE", Bytes: der}); err == nil {
+	err = pem.Encode(tmp, &pem.Block{Type: "CERTIFICATE", Bytes: der})
+	if err == nil {
 		err = tmp.Sync()
 	}
 	if err == nil {
