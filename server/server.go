@@ -442,9 +442,17 @@ func (c *coordinator) loadReport(ctx context.Context, job int64) (*store.Report,
 // the events stored while the server was down are applied) and every
 // minute after.
 func (c *coordinator) reconcileLoop(ctx context.Context) error {
-	// Catch up first, for at most a minute.
+	// Catch up first: the start-up pass runs once no events are pending
+	// (they may finish the jobs it looks at), trying for at most a
+	// minute. A worker started with the server sends events from its
+	// first job at once, so a pass skipped for them is tried again
+	// rather than left to the next tick, a minute on.
 	for i := 0; i < 600; i++ {
-		if n, err := c.q.Pending(ctx); err == nil && n == 0 {
+		ran, err := c.reconcile(ctx, 0)
+		if err != nil && ctx.Err() == nil {
+			fmt.Fprintf(c.log, "serve: reconcile: %v\n", err)
+		}
+		if ran || err != nil {
 			break
 		}
 		select {
@@ -453,9 +461,6 @@ func (c *coordinator) reconcileLoop(ctx context.Context) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	if err := c.reconcile(ctx, 0); err != nil && ctx.Err() == nil {
-		fmt.Fprintf(c.log, "serve: reconcile: %v\n", err)
-	}
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
@@ -463,7 +468,7 @@ func (c *coordinator) reconcileLoop(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
-			if err := c.reconcile(ctx, time.Minute); err != nil && ctx.Err() == nil {
+			if _, err := c.reconcile(ctx, time.Minute); err != nil && ctx.Err() == nil {
 				fmt.Fprintf(c.log, "serve: reconcile: %v\n", err)
 			}
 		}
@@ -474,13 +479,15 @@ func (c *coordinator) reconcileLoop(ctx context.Context) error {
 // unchanged for minAge: if the queue no longer holds it, it is either
 // finished (its results exist: it is marked done) or was never published
 // or lost (it is published again; publishing is idempotent per queuing).
-func (c *coordinator) reconcile(ctx context.Context, minAge time.Duration) error {
+// ran is false when it did not look, because events were pending: they
+// come first, as they may finish these jobs.
+func (c *coordinator) reconcile(ctx context.Context, minAge time.Duration) (ran bool, err error) {
 	if n, err := c.q.Pending(ctx); err != nil || n > 0 {
-		return err // events first: they may finish these jobs
+		return false, err
 	}
 	specs, err := c.st.UnfinishedJobs(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	now := c.st.Now()
 	for _, spec := range specs {
@@ -489,23 +496,23 @@ func (c *coordinator) reconcile(ctx context.Context, minAge time.Duration) error
 		}
 		queued, err := c.q.JobQueued(ctx, spec.JobID)
 		if err != nil {
-			return err
+			return true, err
 		}
 		if queued {
 			continue
 		}
 		if _, err := c.q.GetManifest(ctx, spec.JobID); err == nil {
 			if err := c.apply(ctx, queue.Event{Job: spec.JobID, Kind: queue.EventDone}); err != nil {
-				return err
+				return true, err
 			}
 			continue
 		}
 		if err := c.q.PublishJob(ctx, web.JobMessage(spec)); err != nil {
-			return err
+			return true, err
 		}
 		fmt.Fprintf(c.log, "serve: job %d was not in the queue; queued it again\n", spec.JobID)
 	}
-	return nil
+	return true, nil
 }
 
 // housekeeping purges the trash and expired tokens every hour.
