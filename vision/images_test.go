@@ -26,6 +26,25 @@ func writePNG(t *testing.T, path string, img image.Image) {
 	}
 }
 
+// writeUndecodablePNG writes img as a PNG whose chunks are whole but whose
+// image data is damaged (a flipped byte fails IDAT's CRC): it passes
+// OpenImages' structure check and fails only when OpenCV decodes it.
+func writeUndecodablePNG(t *testing.T, path string, img image.Image) {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	data := b.Bytes()
+	if string(data[37:41]) != "IDAT" {
+		t.Fatal("Go's PNG encoder no longer writes IDAT at byte 33")
+	}
+	data[41+2] ^= 0xFF // inside IDAT's data, past the zlib header
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // jpegWithOrientation encodes img as JPEG carrying an EXIF Orientation tag,
 // as phone cameras write (6 = stored 90° counter-clockwise of upright).
 func jpegWithOrientation(t *testing.T, img image.Image, orientation byte) []byte {
@@ -128,19 +147,8 @@ func TestImagesErrors(t *testing.T) {
 	// when OpenCV decodes it.
 	dir := t.TempDir()
 	writePNG(t, filepath.Join(dir, "1.png"), patternFrame(32, 24, 0))
-	var b bytes.Buffer
-	if err := png.Encode(&b, patternFrame(32, 24, 1)); err != nil {
-		t.Fatal(err)
-	}
-	data := b.Bytes()
-	if string(data[37:41]) != "IDAT" {
-		t.Fatal("Go's PNG encoder no longer writes IDAT at byte 33")
-	}
-	data[41+2] ^= 0xFF // inside IDAT's data, past the zlib header
 	bad := filepath.Join(dir, "2.png")
-	if err := os.WriteFile(bad, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeUndecodablePNG(t, bad, patternFrame(32, 24, 1))
 	src, err := OpenImages(dir, 30)
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ package vision
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -85,13 +86,15 @@ func TestNoMatLeaks(t *testing.T) {
 	imgs := filepath.Join(dir, "imgs")
 	os.Mkdir(imgs, 0o755)
 	writePNG(t, filepath.Join(imgs, "1.png"), patternFrame(32, 24, 0))
-	os.WriteFile(filepath.Join(imgs, "2.png"), []byte("broken"), 0o644)
+	writeUndecodablePNG(t, filepath.Join(imgs, "2.png"), patternFrame(32, 24, 1))
 	im, err := OpenImages(imgs, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
 	im.Next(ctx)
-	im.Next(ctx)
+	if _, err := im.Next(ctx); !errors.Is(err, ErrBadImage) {
+		t.Errorf("the damaged image: %v, want ErrBadImage (the decode error path this test covers)", err)
+	}
 	im.Close()
 	OpenCamera(63)
 
