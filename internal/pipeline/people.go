@@ -301,8 +301,8 @@ func probeEvery(fps float64, stride, frames int) int {
 // to its width, so a person beside the one screened is small in the
 // 192-pixel input (a body 250 pixels tall in a 720p frame is 37 input
 // pixels, where Lightning's scores fall away); the probe shows the model a
-// square as tall as the frame beside hide instead, so the other person
-// fills about twice the input: on the left or the right, where there is
+// square as tall as the frame (or as wide as the side, if wider) beside
+// hide instead, so the other person fills about twice the input: on the left or the right, where there is
 // room for a body (probeMinStrip of the hidden box's height), side k of
 // those with room. The lane moves on to the other side after a probe that
 // found nobody and stays on a side where someone was found, so a second
