@@ -178,17 +178,24 @@ type Prober interface {
 // order from the top down; at least probeMinKeypoints of its keypoints
 // outside the box score that much (a body, not a head and shoulders left
 // at the box's edge, a bust on a poster or a face on a screen); and the
-// box around those keypoints is at least probeMinSize of the tracked box's
-// longer side. A real body half the size is twice as far from the camera
-// as the person screened: a person training at the far end of a gym, a
-// figure on a television or a framed photograph, whom the tracking,
-// cropped on the person screened, does not jump to; someone beside the
-// person screened (a partner, a clinician) is about their size.
+// box around those keypoints is at least probeMinSize of the tracked
+// person's size: the longest side of their keypoint box over the frames
+// tracked so far, which is their standing height (a squat shortens the
+// box to about two thirds of it, and a bystander at the back of the room
+// would seem larger beside the squatting person than beside the standing
+// one). A body 0.7 of that size is 1.4 times as far from the camera as the
+// person screened, about a metre behind them at the usual 3 m: someone
+// beside the person (a partner, a clinician) is about their size, while a
+// person at the back of the room or the far end of a gym, or a figure on
+// a television or a framed photograph, is smaller, and the tracking,
+// cropped on the person screened, does not jump to them. (One shared clip
+// has an assistant standing at the back of the lab throughout, half the
+// size of the person screened.)
 const (
 	probeMargin       = 0.25
 	probeMinScore     = 0.3
 	probeMinKeypoints = 8
-	probeMinSize      = 0.5
+	probeMinSize      = 0.7
 )
 
 // probe is what a probe of one frame found.
@@ -204,7 +211,7 @@ type probe struct {
 	score float64
 	// upright: those three lie from the top down; n keypoints outside
 	// the box score probeMinScore or more, spanning size times the
-	// tracked box's longer side.
+	// tracked person's size.
 	upright bool
 	n       int
 	size    float64
@@ -226,9 +233,9 @@ func hideRect(tracked *pose.Pose, frame image.Rectangle) (image.Rectangle, box, 
 }
 
 // judgeProbe decides whether p, a probe's pose with the box hidden
-// hidden, shows a second person beside tracked (which keypointBox can
-// place).
-func judgeProbe(tracked, p *pose.Pose, hidden box) probe {
+// hidden, shows a second person beside the tracked one, whose size (in
+// pixels) is tall (see probeMinSize).
+func judgeProbe(p *pose.Pose, hidden box, tall float64) probe {
 	outside := func(k pose.Keypoint) bool {
 		return k.X < hidden.x0 || k.X > hidden.x1 || k.Y < hidden.y0 || k.Y > hidden.y1
 	}
@@ -260,9 +267,8 @@ func judgeProbe(tracked, p *pose.Pose, hidden box) probe {
 		ob.x1, ob.y1 = max(ob.x1, k.X), max(ob.y1, k.Y)
 		n++
 	}
-	tb, _ := keypointBox(tracked)
 	r.n = n
-	r.size = max(ob.x1-ob.x0, ob.y1-ob.y0) / max(tb.x1-tb.x0, tb.y1-tb.y0)
+	r.size = max(ob.x1-ob.x0, ob.y1-ob.y0) / tall
 	r.other = r.score >= probeMinScore && r.upright && n >= probeMinKeypoints && r.size >= probeMinSize
 	return r
 }

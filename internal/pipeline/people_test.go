@@ -279,22 +279,26 @@ func standingPose(x, y, height, score float64) pose.Pose {
 
 // TestJudgeProbe: a probe's pose is a second person when it is a body
 // standing beside the hidden box, scored at least 0.3 at the shoulders,
-// hips and legs, with at least 8 keypoints outside the box, at least half
-// the tracked person's size.
+// hips and legs, with at least 8 keypoints outside the box, at least 0.7
+// of the tracked person's standing size.
 func TestJudgeProbe(t *testing.T) {
 	tracked := standingPose(300, 100, 400, 0.8)
 	_, hidden, ok := hideRect(&tracked, image.Rect(0, 0, 1280, 720))
 	if !ok {
 		t.Fatal("the tracked pose cannot be placed")
 	}
+	// The tracked person's size: their keypoint box's longer side, eyes
+	// to ankles.
+	tb, _ := keypointBox(&tracked)
+	tall := tb.y1 - tb.y0
 	lying := standingPose(900, 100, 400, 0.8)
 	for i, k := range lying.Keypoints {
 		// Turned a quarter: head to the right, feet to the left.
 		lying.Keypoints[i].X, lying.Keypoints[i].Y = 900-(k.Y-100), 500+(k.X-900)
 	}
-	headless := standingPose(900, 100, 400, 0.8)
+	hipless := standingPose(900, 100, 400, 0.8)
 	for _, j := range []pose.Joint{pose.LeftHip, pose.RightHip} {
-		headless.At(j).Score = 0.2
+		hipless.At(j).Score = 0.2
 	}
 	for _, tc := range []struct {
 		name  string
@@ -304,14 +308,14 @@ func TestJudgeProbe(t *testing.T) {
 		{"a person beside, as tall", standingPose(900, 100, 400, 0.8), true},
 		{"a person beside, just scored", standingPose(900, 100, 400, 0.31), true},
 		{"a person beside, faint", standingPose(900, 100, 400, 0.25), false},
-		{"a person beside, half as tall", standingPose(900, 200, 210, 0.8), true},
-		{"a person far behind, a third as tall", standingPose(900, 200, 130, 0.8), false},
+		{"a person a little behind, three quarters as tall", standingPose(900, 200, 300, 0.8), true},
+		{"a person at the back of the room, half as tall", standingPose(900, 200, 200, 0.8), false},
 		{"the tracked person again, in the hidden box", standingPose(300, 100, 400, 0.9), false},
 		{"lying down", lying, false},
-		{"no hips", headless, false},
+		{"no hips", hipless, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := judgeProbe(&tracked, &tc.probe, hidden)
+			got := judgeProbe(&tc.probe, hidden, tall)
 			if got.other != tc.want {
 				t.Errorf("second person %v, want %v (score %.2f, upright %v, %d keypoints, size %.2f)", got.other, tc.want, got.score, got.upright, got.n, got.size)
 			}

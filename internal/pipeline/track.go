@@ -326,6 +326,9 @@ type lane struct {
 	// side of the person the next probe looks at (probeView).
 	probed    pose.Pose
 	probeSide int
+	// tallest is the longest side of the tracked person's keypoint box
+	// so far, in the lane's image pixels: their size for the probes.
+	tallest float64
 }
 
 type job struct {
@@ -523,6 +526,9 @@ func (l *lane) run(ctx context.Context, results chan<- result) error {
 			p, err = trackMirrored(ctx, l.est, img, &l.scratch)
 		} else {
 			p, err = l.est.Track(ctx, img)
+			if b, ok := keypointBox(&p); ok {
+				l.tallest = max(l.tallest, b.x1-b.x0, b.y1-b.y0)
+			}
 			if err == nil && j.probe {
 				pr, err = l.probe(ctx, img, &p)
 			}
@@ -567,7 +573,7 @@ func (l *lane) probe(ctx context.Context, img image.Image, tracked *pose.Pose) (
 	if err := pr.EstimateHiding(ctx, img, view, hide, &l.probed); err != nil {
 		return probe{}, err
 	}
-	r := judgeProbe(tracked, &l.probed, hidden)
+	r := judgeProbe(&l.probed, hidden, l.tallest)
 	if !r.other {
 		// Look on the other side next time; where someone was found,
 		// look again.
