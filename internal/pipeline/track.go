@@ -194,9 +194,11 @@ func track(ctx context.Context, src vision.FrameSource, opts TrackOptions, keep 
 // and all earlier ones are known. Only the frames in flight are held (a few
 // per lane), so memory stays bounded however long the source runs: a camera
 // that never ends streams until ctx is cancelled. each keeps its pose; an
-// error from each stops the stream and is returned. With Symmetric, a pass
-// whose frames and their mirror images showed the model different people
-// ends, after its last pose, with ErrSeveralPeople.
+// error from each stops the stream and is returned. A pass that saw a
+// second person in a good part of the frames (a frame and its mirror image
+// estimated as different people with Symmetric, or a probe beside the
+// person tracked finding another body) ends, after its last pose, with
+// ErrSeveralPeople.
 //
 // The returned track carries the source's upright size and frame rate and
 // the poses' skeleton, without the poses. It is nil only when no estimator
@@ -229,6 +231,7 @@ func streamPoses(ctx context.Context, src vision.FrameSource, opts TrackOptions,
 	info := src.Info()
 	tr := &pose.Track{Width: info.Width, Height: info.Height, FPS: info.FPS}
 	t.stride = stride(info.FPS, opts.EstimateHz)
+	t.probeEvery = probeEvery(info.FPS, t.stride, info.FrameCount)
 	t.presetReduction(src, info)
 	t.presetBGR(src)
 
@@ -296,6 +299,9 @@ type tracker struct {
 	firstW, firstH int
 	// stride: every stride-th frame is estimated (TrackOptions.EstimateHz).
 	stride int
+	// probeEvery: every probeEvery-th estimated frame is probed for a
+	// second person.
+	probeEvery int
 	// srcW, srcH: the full frame size when the source reduces its frames
 	// itself (presetReduction), else 0.
 	srcW, srcH int
@@ -316,6 +322,13 @@ type lane struct {
 	// scratch holds the mirrored frame of a mirror lane whose Estimator
 	// cannot mirror its crop (not a MirrorTracker).
 	scratch *image.RGBA
+	// probed receives the probes' poses, reused; probeSide chooses the
+	// side of the person the next probe looks at (probeView).
+	probed    pose.Pose
+	probeSide int
+	// tallest is the longest side of the tracked person's keypoint box
+	// so far, in the lane's image pixels: their size for the probes.
+	tallest float64
 }
 
 type job struct {
@@ -330,6 +343,8 @@ type job struct {
 	// skipped lists the frames before f, after the previous estimated
 	// one, whose poses are interpolated.
 	skipped []frameTime
+	// probe: look for a second person in f (on the plain lane).
+	probe bool
 }
 
 // frameTime is a frame known by its index and time, not estimated.
@@ -345,6 +360,7 @@ type result struct {
 	mirror  bool
 	p       pose.Pose
 	skipped []frameTime
+	probe   probe
 }
 
 // newTracker makes the lanes and their estimators. Each estimator holds
@@ -405,6 +421,7 @@ func (t *tracker) dispatch(ctx context.Context) error {
 		j := t.reduce(f)
 		j.seq = n
 		j.skipped, skipped = skipped, nil
+		j.probe = n%t.probeEvery == 0
 		g := n % groups
 		n++
 		targets := t.lanes[g : g+1]
@@ -504,10 +521,17 @@ func (l *lane) run(ctx context.Context, results chan<- result) error {
 		img := j.f.Pixels()
 		var p pose.Pose
 		var err error
+		var pr probe
 		if l.mirror {
 			p, err = trackMirrored(ctx, l.est, img, &l.scratch)
 		} else {
 			p, err = l.est.Track(ctx, img)
+			if b, ok := keypointBox(&p); ok {
+				l.tallest = max(l.tallest, b.x1-b.x0, b.y1-b.y0)
+			}
+			if err == nil && j.probe {
+				pr, err = l.probe(ctx, img, &p)
+			}
 		}
 		if j.refs.Add(-1) == 0 {
 			j.release(img)
@@ -525,12 +549,37 @@ func (l *lane) run(ctx context.Context, results chan<- result) error {
 			}
 		}
 		select {
-		case results <- result{seq: j.seq, index: j.f.Index, time: j.f.Time, mirror: l.mirror, p: p, skipped: j.skipped}:
+		case results <- result{seq: j.seq, index: j.f.Index, time: j.f.Time, mirror: l.mirror, p: p, skipped: j.skipped, probe: pr}:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
 	return nil
+}
+
+// probe looks for a second person in img beside tracked, the lane's pose
+// of it (in img's pixels), when the lane's Estimator is a Prober and
+// tracked can be placed; otherwise it reports nothing done.
+func (l *lane) probe(ctx context.Context, img image.Image, tracked *pose.Pose) (probe, error) {
+	pr, ok := l.est.(Prober)
+	if !ok {
+		return probe{}, nil
+	}
+	hide, hidden, ok := hideRect(tracked, img.Bounds())
+	if !ok {
+		return probe{}, nil
+	}
+	view := probeView(img.Bounds(), hide, l.probeSide)
+	if err := pr.EstimateHiding(ctx, img, view, hide, &l.probed); err != nil {
+		return probe{}, err
+	}
+	r := judgeProbe(&l.probed, hidden, l.tallest)
+	if !r.other {
+		// Look on the other side next time; where someone was found,
+		// look again.
+		l.probeSide++
+	}
+	return r, nil
 }
 
 // collector merges each frame's plain and mirrored poses and emits the
@@ -599,6 +648,7 @@ func (c *collector) add(r result) error {
 	}
 	r.p.Frame, r.p.Time = r.index, r.time
 	s.skipped = r.skipped
+	c.people.addProbe(r.index, r.probe)
 	if s.have == 0 {
 		s.p = r.p
 	} else {
