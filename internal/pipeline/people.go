@@ -121,10 +121,17 @@ func keypointBox(p *pose.Pose) (box, bool) {
 	if !p.Person {
 		return box{}, false
 	}
-	n := 0
+	b, n := boxOf(p, func(k pose.Keypoint) bool { return k.Valid(peopleMinScore) })
+	return b, n >= peopleMinKeypoints && b.x1 > b.x0 && b.y1 > b.y0
+}
+
+// boxOf is the box around p's keypoints that keep accepts, and how many
+// it accepted (none: a zero box).
+func boxOf(p *pose.Pose, keep func(pose.Keypoint) bool) (box, int) {
 	var b box
+	n := 0
 	for _, k := range p.Keypoints {
-		if !k.Valid(peopleMinScore) {
+		if !keep(k) {
 			continue
 		}
 		if n == 0 {
@@ -134,7 +141,7 @@ func keypointBox(p *pose.Pose) (box, bool) {
 		b.x1, b.y1 = max(b.x1, k.X), max(b.y1, k.Y)
 		n++
 	}
-	return b, n >= peopleMinKeypoints && b.x1 > b.x0 && b.y1 > b.y0
+	return b, n
 }
 
 // overlapOfSmaller is the area of a and b's intersection over the smaller
@@ -254,19 +261,7 @@ func judgeProbe(p *pose.Pose, hidden box, tall float64) probe {
 	leg := best(pose.LeftKnee, pose.RightKnee, pose.LeftAnkle, pose.RightAnkle)
 	r := probe{done: true, score: min(sh.Score, hip.Score, leg.Score)}
 	r.upright = sh.Y < hip.Y && hip.Y < leg.Y
-	var ob box
-	n := 0
-	for _, k := range p.Keypoints {
-		if k.Score < probeMinScore || !outside(k) {
-			continue
-		}
-		if n == 0 {
-			ob = box{k.X, k.Y, k.X, k.Y}
-		}
-		ob.x0, ob.y0 = min(ob.x0, k.X), min(ob.y0, k.Y)
-		ob.x1, ob.y1 = max(ob.x1, k.X), max(ob.y1, k.Y)
-		n++
-	}
+	ob, n := boxOf(p, func(k pose.Keypoint) bool { return k.Score >= probeMinScore && outside(k) })
 	r.n = n
 	r.size = max(ob.x1-ob.x0, ob.y1-ob.y0) / tall
 	r.other = r.score >= probeMinScore && r.upright && n >= probeMinKeypoints && r.size >= probeMinSize
