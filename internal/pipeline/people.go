@@ -225,18 +225,13 @@ type probe struct {
 }
 
 // hideRect is the rectangle of a frame with bounds frame that a probe
-// hides for tracked (both in the frame's pixels), and the unclipped box it
-// was made from; false when tracked cannot be placed (then nothing is
-// probed: hiding nobody finds the tracked person again).
-func hideRect(tracked *pose.Pose, frame image.Rectangle) (image.Rectangle, box, bool) {
-	b, ok := keypointBox(tracked)
-	if !ok {
-		return image.Rectangle{}, box{}, false
-	}
+// hides for the tracked person whose keypoint box is b (keypointBox; both
+// in the frame's pixels), and the unclipped box it was made from.
+func hideRect(b box, frame image.Rectangle) (image.Rectangle, box) {
 	m := probeMargin * max(b.x1-b.x0, b.y1-b.y0)
 	b = box{b.x0 - m, b.y0 - m, b.x1 + m, b.y1 + m}
 	r := image.Rect(int(math.Floor(b.x0)), int(math.Floor(b.y0)), int(math.Ceil(b.x1)), int(math.Ceil(b.y1)))
-	return r.Intersect(frame), b, true
+	return r.Intersect(frame), b
 }
 
 // judgeProbe decides whether p, a probe's pose with the box hidden

@@ -283,13 +283,13 @@ func standingPose(x, y, height, score float64) pose.Pose {
 // of the tracked person's standing size.
 func TestJudgeProbe(t *testing.T) {
 	tracked := standingPose(300, 100, 400, 0.8)
-	_, hidden, ok := hideRect(&tracked, image.Rect(0, 0, 1280, 720))
+	tb, ok := keypointBox(&tracked)
 	if !ok {
 		t.Fatal("the tracked pose cannot be placed")
 	}
+	_, hidden := hideRect(tb, image.Rect(0, 0, 1280, 720))
 	// The tracked person's size: their keypoint box's longer side, eyes
 	// to ankles.
-	tb, _ := keypointBox(&tracked)
 	tall := tb.y1 - tb.y0
 	lying := standingPose(900, 100, 400, 0.8)
 	for i, k := range lying.Keypoints {

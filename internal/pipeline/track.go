@@ -526,11 +526,13 @@ func (l *lane) run(ctx context.Context, results chan<- result) error {
 			p, err = trackMirrored(ctx, l.est, img, &l.scratch)
 		} else {
 			p, err = l.est.Track(ctx, img)
-			if b, ok := keypointBox(&p); ok {
+			// A pose that cannot be placed is neither measured nor
+			// probed beside: hiding nobody finds the person again.
+			if b, placed := keypointBox(&p); placed {
 				l.tallest = max(l.tallest, b.x1-b.x0, b.y1-b.y0)
-			}
-			if err == nil && j.probe {
-				pr, err = l.probe(ctx, img, &p)
+				if err == nil && j.probe {
+					pr, err = l.probe(ctx, img, b)
+				}
 			}
 		}
 		if j.refs.Add(-1) == 0 {
@@ -557,18 +559,15 @@ func (l *lane) run(ctx context.Context, results chan<- result) error {
 	return nil
 }
 
-// probe looks for a second person in img beside tracked, the lane's pose
-// of it (in img's pixels), when the lane's Estimator is a Prober and
-// tracked can be placed; otherwise it reports nothing done.
-func (l *lane) probe(ctx context.Context, img image.Image, tracked *pose.Pose) (probe, error) {
+// probe looks for a second person in img beside the tracked person, whose
+// keypoint box in img's pixels is tracked, when the lane's Estimator is a
+// Prober; otherwise it reports nothing done.
+func (l *lane) probe(ctx context.Context, img image.Image, tracked box) (probe, error) {
 	pr, ok := l.est.(Prober)
 	if !ok {
 		return probe{}, nil
 	}
-	hide, hidden, ok := hideRect(tracked, img.Bounds())
-	if !ok {
-		return probe{}, nil
-	}
+	hide, hidden := hideRect(tracked, img.Bounds())
 	view := probeView(img.Bounds(), hide, l.probeSide)
 	if err := pr.EstimateHiding(ctx, img, view, hide, &l.probed); err != nil {
 		return probe{}, err
