@@ -20,6 +20,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/kneescreen/kneescreen/internal/atomicfile"
 )
 
 // File names in the data folder.
@@ -353,26 +355,8 @@ func newKeyFile(path string) (crypto.Signer, error) {
 // writeCert replaces path with the certificate atomically (a crash leaves
 // the old one or the new one).
 func writeCert(path string, der []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".nats-cert-*")
-	if err != nil {
+	if err := atomicfile.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
 		return fmt.Errorf("natstls: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	err = pem.Encode(tmp, &pem.Block{Type: "CERTIFICATE", Bytes: der})
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if err == nil {
-		err = tmp.Chmod(0o644)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("natstls: write %s: %w", path, err)
 	}
 	return nil
 }
