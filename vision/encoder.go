@@ -371,11 +371,13 @@ func startFFmpeg(ctx context.Context, path, out string, fps float64, width, heig
 		close(p.exited)
 	}()
 	if hdr != "" {
+		// An ffmpeg that fails in its start-up (no libx264, options it
+		// does not know) may close its input before or after the header
+		// arrives. Either way the start is kept, and its answer is what
+		// confirm reads from the exited process (ErrNoFFmpeg or ffmpeg's
+		// own error), whichever came first.
 		if _, err := io.WriteString(w, hdr); err != nil {
-			if werr := p.wait(); werr != nil {
-				err = werr
-			}
-			return nil, fmt.Errorf("write the stream header: %w", err)
+			p.wait() // stdin closed: ffmpeg ends, if it had not
 		}
 	}
 	return p, nil
