@@ -48,7 +48,10 @@ func TestSteadyStateDoesNotAllocate(t *testing.T) {
 			t.Fatal(err)
 		}
 		var runErr error
-		allocs := testing.AllocsPerRun(5, func() {
+		// Twenty runs: a parking pool worker may allocate the runtime's
+		// wait record once after a garbage collection (see
+		// TestTrackDoesNotAllocate in models/blazepose).
+		allocs := testing.AllocsPerRun(20, func() {
 			if err := tc.f(); err != nil {
 				runErr = err
 			}

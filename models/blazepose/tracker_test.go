@@ -370,7 +370,13 @@ func TestTrackDoesNotAllocate(t *testing.T) {
 			t.Fatalf("frame %d: %v, person %v", i, err, p.Person)
 		}
 	}
-	if n := testing.AllocsPerRun(3, func() { _, _ = tr.Track(ctx, img) }); n != 0 {
+	// Twenty runs, not three: a pool worker that parks allocates the
+	// runtime's wait record (a sudog) when a garbage collection has just
+	// emptied the runtime's cache of them. That is the scheduler's one-off,
+	// not the tracker's per frame, and AllocsPerRun's integer average over
+	// twenty runs lets it pass while any per-frame allocation still fails
+	// (seen under GOGC=10 and a load of eight on two cores).
+	if n := testing.AllocsPerRun(20, func() { _, _ = tr.Track(ctx, img) }); n != 0 {
 		t.Errorf("Track allocates %v times per tracked frame", n)
 	}
 }

@@ -146,7 +146,10 @@ func TestFastConvMoveNetFidelity(t *testing.T) {
 			t.Fatal(err)
 		}
 		if fast {
-			if n := testing.AllocsPerRun(3, func() { _, _ = s.Run(context.Background(), x) }); n != 0 {
+			// Twenty runs: a parking pool worker may allocate the runtime's
+			// wait record once after a garbage collection (see
+			// TestTrackDoesNotAllocate in models/blazepose).
+			if n := testing.AllocsPerRun(20, func() { _, _ = s.Run(context.Background(), x) }); n != 0 {
 				t.Errorf("inference allocates %v times per run", n)
 			}
 		}
