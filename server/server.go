@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -219,19 +220,42 @@ func Run(ctx context.Context, cfg Config) error {
 	if emb != nil {
 		addrs.NATS = emb.ClientURL()
 	}
-	fmt.Fprintf(cfg.Out, "kneescreen serve: web app on %s (data in %s, %d in-process workers)\n", addrs.Web, cfg.DataDir, cfg.Workers)
+	fmt.Fprintf(cfg.Out, "kneescreen serve: web app on %s (data in %s, %d in-process workers)\n", dialable(addrs.Web), cfg.DataDir, cfg.Workers)
 	if addrs.NATS != "" {
 		ca := natstls.In(cfg.DataDir).CA
 		if cfg.NATSTLSCert != "" {
 			ca = "the CA of " + cfg.NATSTLSCert
 		}
 		fmt.Fprintf(cfg.Out, "kneescreen serve: NATS for workers on %s (TLS only; token in %s, CA for --nats-ca-file: %s)\n",
-			addrs.NATS, TokenFile(cfg.DataDir), ca)
+			dialable(addrs.NATS), TokenFile(cfg.DataDir), ca)
 	}
 	if cfg.Ready != nil {
 		cfg.Ready(addrs)
 	}
 	return g.Wait()
+}
+
+// dialable returns the URL u with an unspecified host (0.0.0.0 or ::),
+// which a listener takes for every interface but no client can dial,
+// replaced by this machine's host name, which the self-made NATS
+// certificate names (server/natstls), so that the start-up line is what
+// a worker or a browser elsewhere can use. Other URLs are returned as
+// they are, and so is u when the host name is unknown.
+func dialable(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	ip := net.ParseIP(p.Hostname())
+	if ip == nil || !ip.IsUnspecified() {
+		return u
+	}
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		return u
+	}
+	p.Host = net.JoinHostPort(host, p.Port())
+	return p.String()
 }
 
 func ignoreCancel(err error) error {

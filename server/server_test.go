@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -282,6 +283,28 @@ func TestBootstrap(t *testing.T) {
 	} {
 		if err := bad.Validate(); err == nil {
 			t.Errorf("Validate(%+v) passed", bad)
+		}
+	}
+}
+
+// TestDialable: the start-up line names a host a client can dial: a
+// wildcard listen address becomes this machine's name, anything else
+// stays as it is.
+func TestDialable(t *testing.T) {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		t.Skip("no host name")
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"tls://0.0.0.0:4222", "tls://" + net.JoinHostPort(host, "4222")},
+		{"http://[::]:8080", "http://" + net.JoinHostPort(host, "8080")},
+		{"http://127.0.0.1:8080", "http://127.0.0.1:8080"},
+		{"tls://server.clinic.lan:4222", "tls://server.clinic.lan:4222"},
+		{"tls://[::1]:4222", "tls://[::1]:4222"},
+		{"", ""},
+	} {
+		if got := dialable(tc.in); got != tc.want {
+			t.Errorf("dialable(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }
