@@ -25,7 +25,7 @@ var countedBoxes = map[uint32]countedBox{
 	fourCC("stco"): {4, 4},
 	fourCC("co64"): {4, 8},
 	fourCC("stss"): {4, 4},
-	fourCC("stsz"): {8, 4}, // entries only when the uniform size (at 4) is 0
+	fourCC("stsz"): {8, 4},  // entries only when the uniform size (at 4) is 0
 	fourCC("elst"): {4, 12}, // 20 in version 1
 	fourCC("trun"): {4, 1},
 	fourCC("senc"): {4, 1},
@@ -60,11 +60,16 @@ func checkTableCounts(b []byte) (boxType string, ok bool) {
 			}
 			size, hdr = binary.BigEndian.Uint64(b[i+8:]), 16
 		}
-		if size < hdr || size > uint64(len(b)-i) {
+		name := string(b[i+4 : i+8])
+		if size != 0 && size < hdr {
+			// mp4ff decodes such a box anyway, reading its count from
+			// whatever follows.
+			return name, false
+		}
+		if size == 0 || size > uint64(len(b)-i) {
 			continue // not a box mp4ff would decode (it checks the size first)
 		}
 		payload := b[i+int(hdr) : i+int(size)]
-		name := string(b[i+4 : i+8])
 		if !countFits(name, cb, payload) {
 			return name, false
 		}
@@ -78,7 +83,7 @@ func countFits(name string, cb countedBox, p []byte) bool {
 	at, entry := cb.countAt, uint64(cb.minEntry)
 	switch name {
 	case "stsz":
-		if len(p) >= 8 && binary.BigEndian.Uint32(p[4:]) != 0 {
+		if len(p) >= 12 && binary.BigEndian.Uint32(p[4:]) != 0 {
 			return true // uniform size: no per-sample entries
 		}
 	case "elst":
@@ -91,7 +96,10 @@ func countFits(name string, cb countedBox, p []byte) bool {
 		}
 	}
 	if len(p) < at+4 {
-		return true // too short to hold a count: mp4ff reads zero entries and reports the short read
+		// Too short to hold its count: mp4ff reads on past the box's
+		// end (its reader is the whole moov's), so the count would be
+		// whatever follows.
+		return false
 	}
 	count := uint64(binary.BigEndian.Uint32(p[at:]))
 	return count*entry <= uint64(len(p)-at-4)

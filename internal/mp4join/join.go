@@ -1,7 +1,6 @@
 package mp4join
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -94,17 +93,20 @@ func join(dst io.Writer, rs []io.ReadSeeker, names []string) error {
 	if err != nil {
 		return err
 	}
-	bw := bufio.NewWriterSize(dst, 64<<10)
+	// The index is encoded whole before anything is written, so a part
+	// whose boxes mp4ff cannot write back leaves dst untouched; it is a
+	// few kilobytes (12 bytes a sample at most).
+	var index bytes.Buffer
 	for _, b := range []mp4.Box{parts[0].ftyp, moov, mdat} {
-		if err := b.Encode(bw); err != nil {
-			return fmt.Errorf("mp4join: write %s: %w", b.Type(), err)
+		if err := encodeBox(b, &index); err != nil {
+			return partErr(0, failf(ErrCorrupt, "its %s box cannot be written back: %v", b.Type(), err))
 		}
 	}
-	// Flushed before the copies so that they go straight to dst, where
-	// an *os.File copies file to file in the kernel.
-	if err := bw.Flush(); err != nil {
+	if _, err := dst.Write(index.Bytes()); err != nil {
 		return fmt.Errorf("mp4join: write: %w", err)
 	}
+	// The samples are copied straight to dst, where an *os.File copies
+	// file to file in the kernel.
 	for i, p := range parts {
 		if _, err := p.r.Seek(int64(p.mdatStart), io.SeekStart); err != nil {
 			return partErr(i, fmt.Errorf("seek: %w", err))

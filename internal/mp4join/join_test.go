@@ -285,4 +285,3 @@ func mdatBytes(t testing.TB, p *part, buf *bytes.Buffer) {
 		t.Fatal(err)
 	}
 }
-

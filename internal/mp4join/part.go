@@ -1,6 +1,7 @@
 package mp4join
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"math"
@@ -182,6 +183,18 @@ func decodeSR(pos uint64, buf []byte) (b mp4.Box, err error) {
 	return b, err
 }
 
+// encodeBox encodes b with mp4ff, taking a panic in it (as for an stsc
+// box decoded with sample description 0, which it cannot write back) as
+// the error it is.
+func encodeBox(b mp4.Box, w io.Writer) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("mp4ff could not encode it: %v", v)
+		}
+	}()
+	return b.Encode(w)
+}
+
 // decodeMoov decodes the moov and finds its one video track's parts.
 func (p *part) decodeMoov(at uint64, body []byte) error {
 	if name, ok := checkTableCounts(body[8:]); !ok {
@@ -202,6 +215,10 @@ func (p *part) decodeMoov(at uint64, body []byte) error {
 	if moov.Mvhd == nil {
 		return failf(ErrCorrupt, "moov has no mvhd box")
 	}
+	if len(moov.Traks) == 0 {
+		// What ffmpeg writes when it was given no frames.
+		return failf(ErrEmpty, "no tracks, so 0 samples")
+	}
 	if len(moov.Traks) != 1 {
 		return failf(ErrUnsupported, "%d tracks; only a file with one video track is joined", len(moov.Traks))
 	}
@@ -214,6 +231,18 @@ func (p *part) decodeMoov(at uint64, body []byte) error {
 		return failf(ErrUnsupported, "the track is %q, not video", printable(h))
 	}
 	p.stbl = trak.Mdia.Minf.Stbl
+	// The joined index is part 1's re-encoded by mp4ff, so what mp4ff
+	// decoded must encode back to as many bytes: a corrupt box can decode
+	// to one whose size and encoding disagree, which would make the
+	// joined index unwritable. (Not byte for byte: mp4ff writes reserved
+	// fields as zeros, and ffmpeg's udta hdlr has "appl" in one.)
+	var buf bytes.Buffer
+	if err := encodeBox(moov, &buf); err != nil {
+		return failf(ErrCorrupt, "moov does not encode back: %v", err)
+	}
+	if buf.Len() != len(body) || uint64(buf.Len()) != moov.Size() {
+		return failf(ErrCorrupt, "moov of %d bytes encodes back to %d (mp4ff read it differently)", len(body), buf.Len())
+	}
 	return nil
 }
 
@@ -255,7 +284,12 @@ func (p *part) checkSamples() error {
 		return failf(ErrEmpty, "the video track has 0 samples")
 	}
 	p.samples = n
-	if s.Stsz.SampleUniformSize != 0 {
+	if u := s.Stsz.SampleUniformSize; u != 0 {
+		// A uniform size lists no sizes, so the count is bounded only by
+		// the data the samples need, checked before expanding it.
+		if uint64(n)*uint64(u) > p.mdatLen {
+			return failf(ErrCorrupt, "%d samples of %d bytes do not fit in the %d-byte mdat", n, u, p.mdatLen)
+		}
 		p.sizes = make([]uint32, n)
 		for i := range p.sizes {
 			p.sizes[i] = s.Stsz.SampleUniformSize
