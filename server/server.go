@@ -40,6 +40,10 @@ type Config struct {
 	Workers int
 	// NATSURL uses an existing NATS (cluster) instead of the embedded one.
 	NATSURL string
+	// NATSCAFile is the CA (PEM) NATSURL's certificates are checked
+	// against, for a cluster whose certificates a private CA signs ("":
+	// the system's CAs). Only with NATSURL.
+	NATSCAFile string
 	// NATSListen opens the embedded NATS to remote workers on HOST:PORT.
 	NATSListen string
 	// NATSToken authenticates NATS clients; with NATSListen and no token
@@ -116,6 +120,8 @@ func (c *Config) CheckNATSTLS() error {
 		return errors.New("serve: give --nats-tls-cert and --nats-tls-key together (your own certificate and its key), or neither (a self-made one)")
 	case (c.NATSTLSCert != "" || len(c.NATSTLSNames) > 0) && c.NATSListen == "":
 		return errors.New("serve: --nats-tls-cert, --nats-tls-key and --nats-tls-name need --nats-listen (they secure the port it opens)")
+	case c.NATSCAFile != "" && c.NATSURL == "":
+		return errors.New("serve: --nats-ca-file needs --nats (it checks an existing NATS's certificates; the embedded one is reached in-process)")
 	case c.NATSTLSCert != "" && len(c.NATSTLSNames) > 0:
 		return errors.New("serve: --nats-tls-name names the self-made certificate; with --nats-tls-cert put the names in your own certificate")
 	}
@@ -300,7 +306,10 @@ func bootstrap(ctx context.Context, st *store.Store, cfg Config) error {
 // sets the streams up.
 func connect(ctx context.Context, cfg Config) (*queue.Conn, *queue.Embedded, error) {
 	if cfg.NATSURL != "" {
-		conn, err := queue.Connect(ctx, queue.ConnectOptions{URL: cfg.NATSURL, Token: cfg.NATSToken, Name: "kneescreen serve"})
+		conn, err := queue.Connect(ctx, queue.ConnectOptions{URL: cfg.NATSURL, Token: cfg.NATSToken, CAFile: cfg.NATSCAFile, Name: "kneescreen serve"})
+		if errors.Is(err, queue.ErrTLSUntrusted) && cfg.NATSCAFile == "" {
+			return nil, nil, fmt.Errorf("serve: %w; if a private CA signs the cluster's certificates, give its certificate with --nats-ca-file", err)
+		}
 		if err != nil {
 			return nil, nil, err
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -153,4 +154,41 @@ func TestNATSTLSConfigErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestServeExistingNATSWithCA: serve --nats against a NATS whose
+// certificate a private CA signs connects with --nats-ca-file and runs a
+// job; without it, Run fails at once in one line that wraps
+// queue.ErrTLSUntrusted and names the flag.
+func TestServeExistingNATSWithCA(t *testing.T) {
+	ext := t.TempDir()
+	tlsConfig, err := natsTLS(Config{DataDir: ext, NATSListen: "127.0.0.1:0", Out: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	emb, err := queue.StartEmbedded(queue.EmbeddedOptions{StoreDir: filepath.Join(ext, "nats"), Listen: "127.0.0.1:0", Token: "cluster-token", TLS: tlsConfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emb.Shutdown()
+	cfg := Config{DataDir: t.TempDir(), Workers: 1, Analyzer: &fakeAnalyzer{}, NATSURL: emb.ClientURL(), NATSToken: "cluster-token"}
+
+	t.Run("without the CA", func(t *testing.T) {
+		c := cfg
+		c.Addr, c.Prober, c.Out, c.Log = "127.0.0.1:0", fakeProber{}, io.Discard, io.Discard
+		c.AdminPassword = func() (string, error) { return adminPassword, nil }
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		err := Run(ctx, c)
+		if !errors.Is(err, queue.ErrTLSUntrusted) || !strings.Contains(err.Error(), "--nats-ca-file") || strings.Contains(err.Error(), "\n") {
+			t.Errorf("Run without the CA: %v, want one line wrapping ErrTLSUntrusted and naming --nats-ca-file", err)
+		}
+	})
+	t.Run("with the CA", func(t *testing.T) {
+		c := cfg
+		c.NATSCAFile = natstls.In(ext).CA
+		r := start(t, c)
+		_, job := r.subjectWithUpload(t, "S-1")
+		r.waitJob(t, job, "done", 20*time.Second)
+	})
 }

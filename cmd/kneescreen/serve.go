@@ -14,6 +14,7 @@ import (
 	"github.com/kneescreen/kneescreen/screening"
 	"github.com/kneescreen/kneescreen/server"
 	"github.com/kneescreen/kneescreen/server/analysis"
+	"github.com/kneescreen/kneescreen/server/natstls"
 	"github.com/kneescreen/kneescreen/server/queue"
 	"github.com/kneescreen/kneescreen/server/web"
 )
@@ -63,6 +64,8 @@ type ServeConfig struct {
 	NATS           string `mapstructure:"nats"`
 	NATSListen     string `mapstructure:"nats-listen"`
 	NATSToken      string `mapstructure:"nats-token"`
+	// NATSCAFile is the CA that --nats's certificates are checked against.
+	NATSCAFile string `mapstructure:"nats-ca-file"`
 	// NATSTLSCert and NATSTLSKey are the operator's own certificate for
 	// the --nats-listen port; NATSTLSNames extend the self-made one.
 	NATSTLSCert  string   `mapstructure:"nats-tls-cert"`
@@ -172,6 +175,7 @@ to finish and running analyses go back to the queue.`,
 	fs.String("addr", "127.0.0.1:8080", "web app and API address `HOST:PORT`")
 	fs.Int("workers", 1, "analyses run in this process at once (0: web only)")
 	fs.String("nats", "", "use the NATS server(s) at `URL` instead of the embedded one")
+	fs.String("nats-ca-file", "", "CA certificate `file` (PEM) that the --nats servers' certificates are checked against (default: the system's CAs)")
 	fs.String("nats-listen", "", "open the embedded NATS to remote workers on `HOST:PORT` (TLS only)")
 	fs.StringSlice("nats-tls-name", nil, "another `name` or address workers reach the server by, added to the self-made NATS certificate (repeatable)")
 	fs.String("nats-tls-cert", "", "your own certificate `file` (PEM, with its chain) for --nats-listen instead of the self-made one")
@@ -184,7 +188,7 @@ to finish and running analyses go back to the queue.`,
 	fs.Duration("purge-after", 30*24*time.Hour, "deleted records stay in the trash this long")
 	fs.Bool("secure-cookies", false, "mark login cookies Secure (serve behind HTTPS)")
 	fs.String("clinic", "clinic", "the first user's clinic")
-	for _, name := range []string{"data", "addr", "workers", "nats", "nats-listen", "nats-tls-name", "nats-tls-cert", "nats-tls-key", "ack-wait", "max-deliver", "replicas",
+	for _, name := range []string{"data", "addr", "workers", "nats", "nats-ca-file", "nats-listen", "nats-tls-name", "nats-tls-cert", "nats-tls-key", "ack-wait", "max-deliver", "replicas",
 		"max-upload-mb", "max-uploads", "purge-after", "secure-cookies", "clinic"} {
 		bindFlag(fs, name, "serve."+name)
 	}
@@ -197,7 +201,7 @@ to finish and running analyses go back to the queue.`,
 func (c *ServeConfig) serverConfig() server.Config {
 	return server.Config{
 		DataDir: c.Data, Addr: c.Addr, Workers: c.Workers,
-		NATSURL: c.NATS, NATSListen: c.NATSListen, NATSToken: c.NATSToken,
+		NATSURL: c.NATS, NATSCAFile: c.NATSCAFile, NATSListen: c.NATSListen, NATSToken: c.NATSToken,
 		NATSTLSCert: c.NATSTLSCert, NATSTLSKey: c.NATSTLSKey, NATSTLSNames: c.NATSTLSNames,
 		Queue:      queue.Config{AckWait: c.AckWait, MaxDeliver: c.MaxDeliver, Replicas: c.Replicas},
 		Web:        web.Config{MaxUploadBytes: int64(c.MaxUploadMB) << 20, MaxConcurrentUploads: c.MaxUploads, SecureCookies: c.SecureCookies, Version: versionTag()},
@@ -217,6 +221,11 @@ func runServe(ctx context.Context, opts *ServeOptions) error {
 		return promptPassword(opts.In, opts.Err, "password for the new user admin")
 	}
 	cfg.Out, cfg.Log = opts.Out, opts.Err
+	if c.NATSCAFile != "" {
+		if err := natstls.CheckCAFile(c.NATSCAFile); err != nil {
+			return &UsageError{Err: fmt.Errorf("serve: --nats-ca-file: %w", err)}
+		}
+	}
 	if c.Workers > 0 {
 		a, err := c.analyzer(c.Workers, opts.Screening)
 		if err != nil {

@@ -67,6 +67,13 @@ func TestServeOptions(t *testing.T) {
 			wantCode: exitUsage, wantErr: "--nats-tls-cert and --nats-tls-key together"},
 		{name: "NATS certificate name not a name", args: []string{"serve", "--data", "d", "--nats-listen", ":4222", "--nats-tls-name", "tls://a:4222"},
 			wantCode: exitUsage, wantErr: "--nats-tls-name"},
+		{name: "CA of an existing NATS", args: []string{"serve", "--data", "d", "--nats", "tls://n1:4222"}, env: map[string]string{"KNEESCREEN_SERVE_NATS_CA_FILE": "ca.pem"},
+			check: func(t *testing.T, o *ServeOptions) {
+				if c := o.Config.serverConfig(); c.NATSCAFile != "ca.pem" || c.NATSURL != "tls://n1:4222" {
+					t.Errorf("server config CA %q URL %q", c.NATSCAFile, c.NATSURL)
+				}
+			}},
+		{name: "CA without an existing NATS", args: []string{"serve", "--data", "d", "--nats-ca-file", "ca.pem"}, wantCode: exitUsage, wantErr: "--nats-ca-file needs --nats"},
 		{name: "both NATS modes", args: []string{"serve", "--data", "d", "--nats", "nats://x", "--nats-listen", ":4222"}, wantCode: exitUsage, wantErr: "exclude each other"},
 		{name: "negative workers", args: []string{"serve", "--data", "d", "--workers", "-1"}, wantCode: exitUsage, wantErr: "--workers"},
 		{name: "tiny ack wait", args: []string{"serve", "--data", "d", "--ack-wait", "10ms"}, wantCode: exitUsage, wantErr: "--ack-wait"},
