@@ -3,7 +3,6 @@ module github.com/kneescreen/kneescreen
 go 1.26.0
 
 require (
-	github.com/Eyevinn/mp4ff v0.47.0
 	github.com/chromedp/cdproto v0.160.1
 	github.com/chromedp/chromedp v0.23.1
 	github.com/go-viper/mapstructure/v2 v2.4.0

@@ -15,8 +15,7 @@
 // needed, exactly as the source would have. Probe
 // describes a file; CreateVideo and CreateVideoEncoder write one (H.264
 // through an ffmpeg pipe when ffmpeg has libx264, OpenCV's writer
-// otherwise), and StartFFmpegVideoParts one encoded in parts at once by
-// several ffmpegs and joined without re-encoding (internal/mp4join).
+// otherwise).
 //
 // A live session reads through OpenLive (a camera by index or device, a
 // network stream, a pipe, or a file played as if it were a camera) and

@@ -50,8 +50,7 @@ var ErrNoFFmpeg = errors.New("vision: no ffmpeg with libx264 on PATH (install ff
 // writer's fidelity (the tests' frame-index greys stay as close).
 //
 // Threads (x264ThreadArgs): one for frames of up to 640x360's pixels, two
-// sliced threads above; one for each part of a split writer (split.go),
-// whose parts run at once instead. The annotated pass draws on frames pass one kept (no second
+// sliced threads above. The annotated pass draws on frames pass one kept (no second
 // decode) while ffmpeg encodes them, the two sharing the machine's cores.
 // Small frames cost libx264 little enough that one thread keeps up with
 // the drawing, and frame threads only add work: on the shared 720p clip
@@ -306,12 +305,7 @@ func ffmpegMatrix(width, height int) yuv.Matrix {
 // startFFmpeg starts the ffmpeg at path writing H.264 to out
 // (overwriting it); confirmed says whether it is known to have libx264.
 // width and height are even (ffmpegWrites).
-//
-// A part of a split video (part) runs libx264 on one thread, the part
-// writers' parallelism taking the place of libx264's own, and without
-// +faststart: the join writes the index first, and moving it in each part
-// would read and write every part once more.
-func startFFmpeg(ctx context.Context, path, out string, fps float64, width, height int, confirmed, part bool) (*ffmpegPipe, error) {
+func startFFmpeg(ctx context.Context, path, out string, fps float64, width, height int, confirmed bool) (*ffmpegPipe, error) {
 	m := ffmpegMatrix(width, height)
 	// The colour options go on both sides: on the input they describe the
 	// raw frames, on the output they tag the stream, and with the two the
@@ -338,19 +332,12 @@ func startFFmpeg(ctx context.Context, path, out string, fps float64, width, heig
 	}
 	args = append(args, "-i", "-",
 		"-an", "-c:v", "libx264", "-preset", x264Preset, "-crf", x264CRF, "-pix_fmt", "yuv420p")
-	if part {
-		args = append(args, "-threads", "1")
-	} else {
-		args = append(args, x264ThreadArgs(width, height)...)
-	}
+	args = append(args, x264ThreadArgs(width, height)...)
 	args = append(args, ffmpegColourArgs(m)...)
 	switch strings.ToLower(out[strings.LastIndexByte(out, '.')+1:]) {
 	case "mp4", "mov", "m4v":
-		if !part {
-			// Index first, so players can start before the whole file is
-			// read.
-			args = append(args, "-movflags", "+faststart")
-		}
+		// Index first, so players can start before the whole file is read.
+		args = append(args, "-movflags", "+faststart")
 	}
 	// The output is the last argument and absolute (ffmpegPath): a folder
 	// named "-out" must not read as an option, nor "x:" as a protocol.

@@ -20,7 +20,7 @@ func TestFFmpegPipeHoldsAFrame(t *testing.T) {
 	for _, c := range []struct {
 		w, h, min int
 	}{{640, 360, yuv.Size(640, 360)}, {1920, 1080, 1 << 20}} {
-		p, err := startFFmpeg(context.Background(), ffmpeg, filepath.Join(t.TempDir(), "a.mp4"), 30, c.w, c.h, true, false)
+		p, err := startFFmpeg(context.Background(), ffmpeg, filepath.Join(t.TempDir(), "a.mp4"), 30, c.w, c.h, true)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -43,7 +43,6 @@ type VideoWriter struct {
 	encoder       Encoder
 	width, height int
 	ff            *ffmpegPipe       // EncoderFFmpeg
-	parts         []*videoPart      // a split writer's (StartFFmpegVideoParts; ff is nil)
 	vw            *gocv.VideoWriter // EncoderOpenCV
 	rgba, bgr     gocv.Mat
 	frames        int
@@ -66,7 +65,7 @@ func CreateVideo(path string, fps float64, width, height int) (*VideoWriter, err
 // of the extension's list that this OpenCV build can encode. Encoder and
 // Codec say what was chosen.
 func CreateVideoEncoder(ctx context.Context, path string, fps float64, width, height int, enc Encoder) (*VideoWriter, error) {
-	return createVideo(ctx, path, fps, width, height, enc, false, 1)
+	return createVideo(ctx, path, fps, width, height, enc, false)
 }
 
 // StartFFmpegVideo is CreateVideoEncoder with EncoderFFmpeg for a caller
@@ -78,7 +77,7 @@ func CreateVideoEncoder(ctx context.Context, path string, fps float64, width, he
 // again. It returns ErrNoFFmpeg at once when the answer is already known
 // to be no.
 func StartFFmpegVideo(ctx context.Context, path string, fps float64, width, height int) (*VideoWriter, error) {
-	return createVideo(ctx, path, fps, width, height, EncoderFFmpeg, true, 1)
+	return createVideo(ctx, path, fps, width, height, EncoderFFmpeg, true)
 }
 
 // Ready waits until the encoder is known to work: for a StartFFmpegVideo
@@ -88,17 +87,6 @@ func StartFFmpegVideo(ctx context.Context, path string, fps float64, width, heig
 func (w *VideoWriter) Ready() error {
 	if w.closed {
 		return w.err
-	}
-	if w.parts != nil {
-		for _, p := range w.parts {
-			if err := p.ff.confirm(); err != nil {
-				w.release()
-				w.removeTemps()
-				w.err = fmt.Errorf("vision: create %s: %w", w.path, err)
-				return w.err
-			}
-		}
-		return nil
 	}
 	if w.ff == nil {
 		return nil
@@ -113,8 +101,8 @@ func (w *VideoWriter) Ready() error {
 }
 
 // createVideo is CreateVideoEncoder; with probe (EncoderFFmpeg only) it
-// is StartFFmpegVideo, and with parts > 1 StartFFmpegVideoParts.
-func createVideo(ctx context.Context, path string, fps float64, width, height int, enc Encoder, probe bool, parts int) (*VideoWriter, error) {
+// is StartFFmpegVideo.
+func createVideo(ctx context.Context, path string, fps float64, width, height int, enc Encoder, probe bool) (*VideoWriter, error) {
 	if !(fps > 0) || width <= 0 || height <= 0 {
 		return nil, fmt.Errorf("vision: create %s: need positive fps and size, got %v fps, %dx%d", path, fps, width, height)
 	}
@@ -144,18 +132,12 @@ func createVideo(ctx context.Context, path string, fps float64, width, height in
 		if err != nil {
 			return nil, fmt.Errorf("vision: create %s: %w", path, err)
 		}
-		w := &VideoWriter{path: path, tmp: tmp, codec: "avc1", encoder: EncoderFFmpeg, width: width, height: height}
-		if parts > 1 {
-			if err := w.startParts(ctx, ffmpeg, fps, parts, confirmed); err != nil {
-				return nil, fmt.Errorf("vision: create %s: start ffmpeg: %w", path, err)
-			}
-			return w, nil
-		}
-		if w.ff, err = startFFmpeg(ctx, ffmpeg, tmp, fps, width, height, confirmed, false); err != nil {
+		ff, err := startFFmpeg(ctx, ffmpeg, tmp, fps, width, height, confirmed)
+		if err != nil {
 			os.Remove(tmp)
 			return nil, fmt.Errorf("vision: create %s: start ffmpeg: %w", path, err)
 		}
-		return w, nil
+		return &VideoWriter{path: path, tmp: tmp, codec: "avc1", encoder: EncoderFFmpeg, width: width, height: height, ff: ff}, nil
 	}
 	var tried []string
 	for _, codec := range codecsFor(filepath.Ext(path)) {
@@ -187,11 +169,7 @@ func (w *VideoWriter) Codec() string { return w.codec }
 func (w *VideoWriter) Encoder() Encoder { return w.encoder }
 
 // Write appends one frame; img must have the size given to CreateVideo.
-// A split writer's Write appends to its first part (WritePart).
 func (w *VideoWriter) Write(img *image.RGBA) error {
-	if w.parts != nil {
-		return w.WritePart(0, img)
-	}
 	if w.closed {
 		return ErrWriterClosed
 	}
@@ -229,12 +207,7 @@ func (w *VideoWriter) Close() error {
 	if w.closed {
 		return w.err
 	}
-	if w.parts != nil {
-		if err := w.closeParts(); err != nil {
-			w.err = err
-			return w.err
-		}
-	} else if w.ff != nil && w.frames > 0 {
+	if w.ff != nil && w.frames > 0 {
 		w.closed = true
 		if err := w.ff.finish(); err != nil {
 			os.Remove(w.tmp)
@@ -275,18 +248,11 @@ func (w *VideoWriter) Abort() error {
 		return nil
 	}
 	w.release()
-	w.removeTemps()
 	return os.Remove(w.tmp)
 }
 
 func (w *VideoWriter) release() {
 	w.closed = true
-	if w.parts != nil {
-		for _, p := range w.parts {
-			p.ff.kill()
-		}
-		return
-	}
 	if w.ff != nil {
 		w.ff.kill()
 		return

@@ -3,15 +3,9 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"image"
-	"maps"
 	"path/filepath"
-	"runtime"
 	"sync"
 
-	"golang.org/x/sync/errgroup"
-
-	"github.com/kneescreen/kneescreen/pose"
 	"github.com/kneescreen/kneescreen/report"
 	"github.com/kneescreen/kneescreen/screening"
 	"github.com/kneescreen/kneescreen/vision"
@@ -78,8 +72,7 @@ func startVideo(ctx context.Context, dir string, info vision.Info, cfg Config) (
 	}
 	e := &earlyVideo{fps: videoFPS(info.FPS, cfg.ImageFPS)}
 	e.width, e.height = VideoSize(info.Width, info.Height, cfg.VideoMaxSide)
-	parts := videoParts(info.FrameCount, e.width, e.height)
-	if e.vw, err = vision.StartFFmpegVideoParts(ctx, path, e.fps, e.width, e.height, parts); err != nil {
+	if e.vw, err = vision.StartFFmpegVideo(ctx, path, e.fps, e.width, e.height); err != nil {
 		out.Drop(report.VideoFile)
 		return out, nil
 	}
@@ -191,77 +184,3 @@ func finishAnnotated(ctx context.Context, out *report.Output, data *report.Data,
 	}
 	return codec, videoErr, htmlErr
 }
-
-// splitPixels is the least work, in frames times pixels, for which the
-// annotated video is encoded in two parts at once (vision's split
-// writer). The second part's ffmpeg starts beside pass one, which has
-// both cores busy, and costs 0.3-0.45 s of CPU in all; the parts then
-// encode beside each other and the drawing. Measured on 2 cores, five
-// alternating pairs each (analyze, every output): the shared 720p clip,
-// 900 frames at 640x360 (207 million pixels), took 0.3 s less (medians
-// of the annotated pass 1.45 against 1.75 s, the join 1 ms); the portrait
-// one, 72 frames at 540x960 (37 million), 0.15 s more. That puts the
-// break-even near 95 million pixels: about 430 frames of 640x360, 14 s
-// at 30 fps. A variable for tests.
-var splitPixels int64 = 100_000_000
-
-// videoParts is how many parts an annotated video of frames frames of
-// width x height is encoded in: 2 for enough work on a machine of two or
-// more cores, else 1.
-func videoParts(frames, width, height int) int {
-	if runtime.NumCPU() < 2 || int64(frames)*int64(width)*int64(height) < splitPixels {
-		return 1
-	}
-	return 2
-}
-
-// renderParts is Render for a split writer whose frames keep holds: each
-// part's frames, a contiguous run, are read, drawn and written by
-// goroutines of their own, so the parts' encoders run at once. It
-// returns the kept frames of all parts.
-func renderParts(ctx context.Context, keep *frameStore, vw *vision.VideoWriter, rep *screening.Report, tr *pose.Track, ro RenderOptions) (map[int]image.Image, error) {
-	n, total := vw.Parts(), len(tr.Poses)
-	g, gctx := errgroup.WithContext(ctx)
-	var mu sync.Mutex
-	kept := map[int]image.Image{}
-	done := 0
-	for i := range n {
-		lo, hi := total*i/n, total*(i+1)/n
-		if lo == hi {
-			continue
-		}
-		o := ro
-		o.Video = partSink{vw, i}
-		o.frames = hi - lo
-		if ro.Progress != nil {
-			// One count over the parts, reported in turn.
-			o.Progress = func(p Progress) {
-				mu.Lock()
-				defer mu.Unlock()
-				done++
-				p.Done, p.Total = done, total
-				ro.Progress(p)
-			}
-		}
-		g.Go(func() error {
-			src := keep.sourceRange(lo, hi)
-			defer src.Close()
-			k, err := Render(gctx, src, rep, tr, o)
-			mu.Lock()
-			maps.Copy(kept, k)
-			mu.Unlock()
-			return err
-		})
-	}
-	err := g.Wait()
-	return kept, err
-}
-
-// partSink writes to one part of a split writer.
-type partSink struct {
-	vw   *vision.VideoWriter
-	part int
-}
-
-// Write implements VideoSink.
-func (s partSink) Write(img *image.RGBA) error { return s.vw.WritePart(s.part, img) }

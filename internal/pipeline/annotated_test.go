@@ -1,12 +1,10 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"image"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -374,123 +372,4 @@ func TestStartVideoWhenNot(t *testing.T) {
 			}
 		})
 	}
-}
-
-// TestRunSplitsVideo: with enough frames to encode, Run encodes the
-// annotated video in two parts at once (both ffmpegs running during pass
-// one, each started once), and the folder is the one a single encoder
-// gives but for the video and the manifest's hash of it: report.html,
-// whose stills the two parts' goroutines draw, is byte for byte the
-// same. The video holds every frame, each close to the single encoder's
-// (two lossy encodings of the same drawn frames), and the second part
-// starts at a key frame.
-func TestRunSplitsVideo(t *testing.T) {
-	if ffmpegChildren(t) != 0 {
-		t.Skip("another ffmpeg child of this test process is running")
-	}
-	if runtime.NumCPU() < 2 {
-		t.Skip("one core: the video is not split")
-	}
-	in := testenv.Testdata(t, sample.FixtureFile)
-	cfg := quickConfig(t, report.AllFormats...)
-	saved := splitPixels
-	defer func() { splitPixels = saved }()
-	splitPixels = math.MaxInt64
-	_, single := runOutputs(t, in, cfg)
-	splitPixels = 1
-	starts := countFFmpegStarts(t)
-	running := -1
-	cfg.Progress = func(p Progress) {
-		if p.Pass == "pose" && p.Done == 10 {
-			running = ffmpegChildren(t)
-		}
-	}
-	res, split := runOutputs(t, in, cfg)
-	if running != 2 {
-		t.Errorf("%d ffmpeg processes running during pass one, want two encoders", running)
-	}
-	if n := waitNoFFmpeg(t); n != 0 {
-		t.Errorf("%d ffmpeg processes left after Run", n)
-	}
-	if n := starts(); n != 2 {
-		t.Errorf("ffmpeg started %d times, want twice", n)
-	}
-	for name, b := range single {
-		if name == report.VideoFile || name == report.ManifestFile {
-			continue
-		}
-		if !bytes.Equal(split[name], b) {
-			t.Errorf("%s differs from the single encoder's run", name)
-		}
-	}
-	dir := t.TempDir()
-	decode := func(name string, b []byte) []*image.RGBA {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		v, err := vision.OpenVideo(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer v.Close()
-		var frames []*image.RGBA
-		for {
-			f, err := v.Next(context.Background())
-			if err != nil {
-				break
-			}
-			frames = append(frames, copyFrame(nil, f.Image))
-		}
-		return frames
-	}
-	one, two := decode("single.mp4", single[report.VideoFile]), decode("split.mp4", split[report.VideoFile])
-	n := len(res.Track.Poses)
-	if len(one) != n || len(two) != n {
-		t.Fatalf("decoded %d frames of the single encoder's video and %d of the split one, want %d", len(one), len(two), n)
-	}
-	for i := range two {
-		// CRF 21 leaves about 44 dB against the drawn frames (see
-		// vision's x264 settings); two such encodings stay well above
-		// 35 dB of each other, and a frame out of place falls far below.
-		if p := psnr(one[i], two[i]); p < 35 {
-			t.Errorf("frame %d: %.1f dB from the single encoder's, want at least 35", i, p)
-		}
-	}
-	keys := ffprobeKeyFrames(t, filepath.Join(dir, "split.mp4"))
-	if len(keys) <= n/2 || !keys[n/2] {
-		t.Errorf("frame %d, the second part's first, is not a key frame", n/2)
-	}
-}
-
-// psnr is the peak signal-to-noise ratio of b against a over R, G and B.
-func psnr(a, b *image.RGBA) float64 {
-	var se float64
-	n := 0
-	for i := 0; i+3 < len(a.Pix) && i+3 < len(b.Pix); i += 4 {
-		for c := range 3 {
-			d := float64(a.Pix[i+c]) - float64(b.Pix[i+c])
-			se += d * d
-			n++
-		}
-	}
-	if se == 0 {
-		return math.Inf(1)
-	}
-	return 10 * math.Log10(255*255/(se/float64(n)))
-}
-
-// ffprobeKeyFrames returns, per frame of path's video, whether it is a
-// key frame.
-func ffprobeKeyFrames(t *testing.T, path string) []bool {
-	t.Helper()
-	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "frame=key_frame", "-of", "csv=p=0", path).Output()
-	if err != nil {
-		t.Fatalf("ffprobe %s: %v", path, err)
-	}
-	var keys []bool
-	for _, f := range strings.Fields(string(out)) {
-		keys = append(keys, strings.TrimRight(f, ",") == "1")
-	}
-	return keys
 }

@@ -20,10 +20,7 @@
 // every frame at the size the annotated pass draws on in a capped,
 // unlinked temporary file (FrameStoreOptions), and that pass reads them
 // back instead of decoding the input again; a clip the store cannot hold
-// is decoded twice, with the same result. With enough frames to encode
-// (splitPixels) and two cores, the annotated video is encoded in two
-// halves at once, each drawn from the store by goroutines of its own, by
-// two ffmpegs joined at the end (vision.StartFFmpegVideoParts).
+// is decoded twice, with the same result.
 //
 // Run writes its folder as one report.Output: the files are staged while it
 // works (report.json and the CSVs first, so a failed annotated video cannot

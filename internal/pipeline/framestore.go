@@ -283,14 +283,7 @@ func (s *frameStore) source(frames int) vision.FrameSource {
 	if s.dropped.Load() || frames <= 0 || s.written != frames || len(s.meta) != frames {
 		return nil
 	}
-	return &storeReader{s: s, end: s.written}
-}
-
-// sourceRange is source for frames [lo, hi) of the store's, which must
-// hold all of pass one's frames (source gave a reader). Readers of ranges
-// may read at once.
-func (s *frameStore) sourceRange(lo, hi int) vision.FrameSource {
-	return &storeReader{s: s, next: lo, first: lo, end: hi}
+	return &storeReader{s: s}
 }
 
 // Close stops the writer and closes (so removes) the file. It is safe to
@@ -313,15 +306,14 @@ func (s *frameStore) Close() {
 // storeReader reads a finished store's frames in order. Like a decoder's,
 // the image Next returns is valid until the next call.
 type storeReader struct {
-	s          *frameStore
-	next       int // the next frame read
-	first, end int // the frames read: [first, end)
-	img        *image.RGBA
+	s    *frameStore
+	next int
+	img  *image.RGBA
 }
 
 // Info implements vision.FrameSource: the stored frames' size and count.
 func (r *storeReader) Info() vision.Info {
-	return vision.Info{Kind: vision.KindVideo, Width: r.s.w, Height: r.s.h, FPS: r.s.fps, FrameCount: r.end - r.first}
+	return vision.Info{Kind: vision.KindVideo, Width: r.s.w, Height: r.s.h, FPS: r.s.fps, FrameCount: r.s.written}
 }
 
 // Next implements vision.FrameSource.
@@ -344,7 +336,7 @@ func (r *storeReader) NextInto(ctx context.Context, into image.Image) (vision.Fr
 	if r.s.closed {
 		return vision.Frame{}, errors.New("pipeline: frame store: closed")
 	}
-	if r.next >= r.end {
+	if r.next >= r.s.written {
 		return vision.Frame{}, io.EOF
 	}
 	if dst == nil || dst.Rect != image.Rect(0, 0, r.s.w, r.s.h) || dst.Stride != 4*r.s.w {

@@ -42,10 +42,6 @@ type RenderOptions struct {
 	// loses nothing at half size. Use VideoSize for the size the sink must
 	// expect.
 	VideoMaxSide int
-	// frames, when positive, is how many frames src yields and the video
-	// must get: one part of the frames (renderParts) rather than one per
-	// pose of tr.
-	frames int
 }
 
 // DefaultVideoMaxSide is the annotated video's size cap that analyze uses
@@ -104,9 +100,7 @@ func Render(ctx context.Context, src vision.FrameSource, rep *screening.Report, 
 		return kept, nil
 	}
 	poses := -1 // frames the video must have; -1: as many as src has
-	if opts.frames > 0 {
-		poses = opts.frames
-	} else if tr != nil && len(tr.Poses) > 0 {
+	if tr != nil && len(tr.Poses) > 0 {
 		poses = len(tr.Poses)
 	}
 	total := src.Info().FrameCount

@@ -330,16 +330,6 @@ func annotate(ctx context.Context, input string, keep *frameStore, out *report.O
 			return nil, nil, fail(err)
 		}
 	}
-	if _, stored := src.(*storeReader); stored && vw != nil && vw.Parts() > 1 {
-		// The parts read their frames from the store at once. (A second
-		// decode gives them in order only: then part 0 takes them all.)
-		src.Close()
-		frames, err := renderParts(ctx, keep, vw, rep, tr, ro)
-		if err != nil {
-			return frames, nil, fail(err)
-		}
-		return frames, vw, nil
-	}
 	frames, err := Render(ctx, src, rep, tr, ro)
 	src.Close()
 	if err != nil && vw != nil {
