@@ -155,7 +155,8 @@ kept and reported.
 
 Events (--events - or FILE) are JSON lines: {"type":"rep",...} with the
 rep's metrics and findings, {"type":"cue",...}, {"type":"guide",...} when
-the framing guide changes, and {"type":"stats","fps","latency_ms_p50",
+the framing guide changes, {"type":"people","others":true|false} when a
+second person comes into view or is gone, and {"type":"stats","fps","latency_ms_p50",
 "latency_ms_p95","dropped","processed",...} every second and at the end
 (latency: frame captured to overlay shown).`,
 		Example: `  kneescreen live --out session
@@ -402,6 +403,10 @@ func (r *liveRun) report(saved string) {
 	st := s.Stats
 	fmt.Fprintf(r.msgs, "live: %s: %d reps, %d frames processed of %d captured (%d dropped), %.1f frames/s, latency p50 %v ms, p95 %v ms\n",
 		s.Stop, s.Reps, st.Processed, st.Captured, st.Dropped, st.FPS, number(st.LatencyP50Ms), number(st.LatencyP95Ms))
+	if s.Others > 0 {
+		fmt.Fprintf(r.msgs, "live: someone else was in view in %d of %d frames looked at: the verdicts may be of either person; screen one person alone\n",
+			s.Others, s.Probes)
+	}
 }
 
 func number(n screening.Number) string {

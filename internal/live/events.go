@@ -91,6 +91,15 @@ type GuideEvent struct {
 	Guides []screening.Framing `json:"guides"`
 }
 
+// PeopleEvent says a second person came into view (Others) or has not
+// been seen for a while (not Others): while one is, the screen shows
+// OthersMessage and the verdicts may be of either person.
+type PeopleEvent struct {
+	Type   string  `json:"type"`
+	TimeS  float64 `json:"time_s"`
+	Others bool    `json:"others"`
+}
+
 // worstLevel is the worst graded level of findings, not_assessable when
 // none was graded.
 func worstLevel(fs []screening.Finding) screening.Level {

@@ -40,6 +40,28 @@ type Estimator interface {
 	Track(ctx context.Context, img *image.RGBA) (pose.Pose, error)
 }
 
+// PeopleProber is an Estimator that can look for a second person beside
+// the one it tracks (pipeline.FrameEstimator): ProbeNext has the next
+// Track look too, and LastProbe says whether that Track looked (done) and
+// found someone (other).
+type PeopleProber interface {
+	ProbeNext()
+	LastProbe() (done, other bool)
+}
+
+// A session whose Estimator is a PeopleProber probes a frame every
+// probeEveryS seconds, as analyze does, and warns, on screen and with a
+// people event, while at least peopleWarnOf of the last peopleWindow
+// probes found a second person: about six seconds, long enough that
+// someone crossing the room behind does not flash the warning, short
+// enough to warn within a rep or two. The screening cannot tell the two
+// apart, and a single-person model may follow either from frame to frame.
+const (
+	probeEveryS  = 1.5
+	peopleWindow = 4
+	peopleWarnOf = 2
+)
+
 // Display shows frames and reports the key pressed while it did (KeyNone
 // for none). An error wrapping ErrClosed means the user closed it.
 type Display interface {
@@ -103,6 +125,9 @@ type Summary struct {
 	Reps int
 	// Stats is the final stats event.
 	Stats Stats
+	// Probes counts the frames probed for a second person, Others those
+	// that showed one (see PeopleProber).
+	Probes, Others int
 }
 
 // run is one Run's state.
@@ -118,6 +143,10 @@ type run struct {
 	watch  float64
 	last   float64 // stream time of the last frame screened
 	sum    Summary
+	// nextProbe is the stream time of the next probe; probes holds the
+	// last peopleWindow probes' findings.
+	nextProbe float64
+	probes    []bool
 }
 
 // Run runs the session until the source ends, the user stops it, the
@@ -195,7 +224,17 @@ func (r *run) loop(ctx context.Context) error {
 			r.sum.Stop = err.Error()
 			return err
 		}
+		pp, probing := s.Estimator.(PeopleProber)
+		if probing && f.Time >= r.nextProbe {
+			pp.ProbeNext()
+		}
 		p, err := s.Estimator.Track(ctx, f.Image)
+		if probing && err == nil {
+			if done, other := pp.LastProbe(); done {
+				r.nextProbe = f.Time + probeEveryS
+				r.people(f.Time, other)
+			}
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				r.sum.Stop = StopInterrupted
@@ -281,6 +320,29 @@ func (r *run) show(img *image.RGBA) (stop bool, err error) {
 		r.st.paused = !r.st.paused
 	}
 	return false, nil
+}
+
+// people counts a probe at stream time t that found a second person or
+// not, and emits a people event when the warning starts or ends.
+func (r *run) people(t float64, other bool) {
+	r.sum.Probes++
+	if other {
+		r.sum.Others++
+	}
+	r.probes = append(r.probes, other)
+	if len(r.probes) > peopleWindow {
+		r.probes = r.probes[1:]
+	}
+	n := 0
+	for _, o := range r.probes {
+		if o {
+			n++
+		}
+	}
+	if warn := n >= peopleWarnOf; warn != r.st.others {
+		r.st.others = warn
+		r.s.Events.Emit(PeopleEvent{Type: "people", TimeS: round3(t), Others: warn})
+	}
 }
 
 // guide emits a guide event when the framing problems change.

@@ -366,3 +366,86 @@ func TestLatencyHist(t *testing.T) {
 		t.Errorf("p100 %.2f, want the maximum", p)
 	}
 }
+
+// probingEstimator is fakeEstimator with probes that find a second person
+// in the frames whose time is in [from, to).
+type probingEstimator struct {
+	fakeEstimator
+	from, to float64
+	next     bool
+	asked    []float64 // the times of the frames probed
+	done     bool
+	other    bool
+}
+
+func (e *probingEstimator) ProbeNext() { e.next = true }
+
+func (e *probingEstimator) Track(ctx context.Context, img *image.RGBA) (pose.Pose, error) {
+	p, err := e.fakeEstimator.Track(ctx, img)
+	e.done, e.other = e.next, false
+	if e.next {
+		e.asked = append(e.asked, p.Time)
+		e.other = p.Time >= e.from && p.Time < e.to
+	}
+	e.next = false
+	return p, err
+}
+
+func (e *probingEstimator) LastProbe() (bool, bool) { return e.done, e.other }
+
+// TestSessionWarnsOfOthers: a session probes a frame every 1.5 s; a
+// second person in two of the last four probes starts the warning (a
+// people event with others true), and it ends (false) once fewer than two
+// of the last four found one: the third probe without, at most.
+// An estimator that cannot probe is never asked.
+func TestSessionWarnsOfOthers(t *testing.T) {
+	tr, _, err := synth.Generate(synth.Config{Reps: 4, NoisePx: 1, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := tr.Poses[len(tr.Poses)-1].Time
+	if end < 12 {
+		t.Fatalf("the track lasts %.1f s, want 12 or more", end)
+	}
+	var est *probingEstimator
+	sum, events, err := runSession(t, tr, func(s *Session) {
+		est = &probingEstimator{fakeEstimator: s.Estimator.(fakeEstimator), from: 3, to: 7}
+		s.Estimator = est
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < len(est.asked); i++ {
+		if d := est.asked[i] - est.asked[i-1]; d < probeEveryS-1e-9 || d > probeEveryS+0.1 {
+			t.Errorf("probes at %.2f and %.2f s: %.2f s apart, want %.1f", est.asked[i-1], est.asked[i], d, probeEveryS)
+		}
+	}
+	if sum.Probes != len(est.asked) || sum.Probes < int(end/probeEveryS) {
+		t.Errorf("summary counts %d probes, the estimator was asked %d times over %.1f s", sum.Probes, len(est.asked), end)
+	}
+	others := 0
+	for _, at := range est.asked {
+		if at >= 3 && at < 7 {
+			others++
+		}
+	}
+	if sum.Others != others {
+		t.Errorf("summary counts %d probes with someone else, want %d", sum.Others, others)
+	}
+	people := ofType(events, "people")
+	if len(people) != 2 || people[0]["others"] != true || people[1]["others"] != false {
+		t.Fatalf("people events %v, want the warning on, then off", people)
+	}
+	on, off := people[0]["time_s"].(float64), people[1]["time_s"].(float64)
+	if on < 3 || on > 3+2*probeEveryS || off < 7 || off > 7+3*probeEveryS {
+		t.Errorf("warning from %.2f to %.2f s, want from the second probe after 3 s to the third after 7 s at most", on, off)
+	}
+
+	_, events, err = runSession(t, tr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(ofType(events, "people")); n != 0 {
+		t.Errorf("%d people events from an estimator that cannot probe", n)
+	}
+}

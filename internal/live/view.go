@@ -29,6 +29,8 @@ type viewState struct {
 	last   *lastRep
 	cue    Cue
 	paused bool // the loop draws the pause banner over the last frame
+	// others: a second person has been in view in recent probes.
+	others bool
 }
 
 // lastRep is the last rep's verdict as shown.
@@ -73,6 +75,9 @@ func label(id string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(id, "fppa", "FPPA"), "_", " ")
 }
 
+// OthersMessage is shown while a second person is in view.
+const OthersMessage = "someone else is in view: screen one person alone"
+
 var (
 	colGuide = overlay.LevelColour(screening.LevelWatch)
 	colCue   = color.RGBA{25, 70, 170, 255}
@@ -94,7 +99,12 @@ func (v *view) draw(img *image.RGBA, f *screening.StreamFrame, st viewState) {
 	if st.last != nil {
 		v.d.Banner(img, st.last.text, overlay.LevelColour(st.last.level), overlay.TopRight, 1)
 	}
-	if len(f.Framing) > 0 {
+	switch {
+	case st.others:
+		// Before any framing problem: with two people in view the
+		// framing is nobody's either.
+		v.d.Banner(img, OthersMessage, colGuide, overlay.Centre, 1.3)
+	case len(f.Framing) > 0:
 		v.d.Banner(img, f.Framing[0].Message, colGuide, overlay.Centre, 1.3)
 	}
 	if st.cue != "" {

@@ -24,7 +24,23 @@ type FrameEstimator struct {
 	// small and mirrored are reused: the reduced frame and its mirror
 	// image.
 	small, mirrored *image.RGBA
+	// The probes, as a plain lane's: probeNext asks the next Track to
+	// probe, last is what it found.
+	prober    prober
+	probeNext bool
+	last      probe
 }
+
+// ProbeNext has the next Track also look for a second person beside the
+// one tracked (the probe analyze runs every 1.5 s: the tracked person
+// hidden, the most prominent body left judged by its size and posture;
+// see Prober), at the cost of one more inference. It does nothing when
+// the estimators cannot probe.
+func (e *FrameEstimator) ProbeNext() { e.probeNext = true }
+
+// LastProbe says whether the last Track probed (done) and whether its
+// probe found a second person (other).
+func (e *FrameEstimator) LastProbe() (done, other bool) { return e.last.done, e.last.other }
 
 // NewFrameEstimator makes the estimators of opts (NewEstimator, Symmetric,
 // Threads, MaxSide; the lane settings, Depth, Budget, Progress and
@@ -76,6 +92,14 @@ func (e *FrameEstimator) Track(ctx context.Context, img *image.RGBA) (pose.Pose,
 		close(done)
 	}
 	p, err := e.plain.Track(ctx, src)
+	e.last = probe{}
+	// As a pass's plain lane: the plain pose, before the mirror's is
+	// averaged in, places the person; one that cannot be placed is not
+	// probed beside.
+	if b, placed := keypointBox(&p); placed && err == nil {
+		e.last, err = e.prober.track(ctx, e.plain, src, b, e.probeNext)
+	}
+	e.probeNext = false
 	<-done
 	if err == nil {
 		err = merr

@@ -6,6 +6,7 @@ import (
 	"image"
 	"io"
 	"math"
+	"reflect"
 	"testing"
 
 	"github.com/kneescreen/kneescreen/internal/testenv"
@@ -102,3 +103,74 @@ type failing struct{ err error }
 
 func (f failing) Track(context.Context, image.Image) (pose.Pose, error) { return pose.Pose{}, f.err }
 func (failing) Close()                                                  {}
+
+// TestFrameEstimatorProbes: a FrameEstimator asked to probe (ProbeNext)
+// finds the second person standing beside the one it tracks, as a pass's
+// probes do, and no one when the same frames show the first person alone;
+// a Track not asked does not probe; the poses are those of a
+// FrameEstimator that never probes, bit for bit.
+func TestFrameEstimatorProbes(t *testing.T) {
+	two := twoPeopleFrames(t, 20)
+	for _, tc := range []struct {
+		name      string
+		symmetric bool
+		alone     bool
+	}{
+		{"two people, plain", false, false},
+		{"two people, symmetric", true, false},
+		{"alone, symmetric", true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := TrackOptions{Symmetric: tc.symmetric, Threads: 2, NewEstimator: lightning(t)}
+			fe, err := NewFrameEstimator(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer fe.Close()
+			quiet, err := NewFrameEstimator(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer quiet.Close()
+			probes, others := 0, 0
+			for i, f := range two {
+				if tc.alone {
+					f = copyFrame(nil, f.SubImage(image.Rect(0, 0, f.Rect.Dx()/2, f.Rect.Dy())).(*image.RGBA))
+				}
+				if i%2 == 1 {
+					fe.ProbeNext()
+				}
+				p, err := fe.Track(context.Background(), f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				done, other := fe.LastProbe()
+				if done != (i%2 == 1) && p.Person {
+					t.Errorf("frame %d: probed %v, asked %v", i, done, i%2 == 1)
+				}
+				if done {
+					probes++
+					if other {
+						others++
+					}
+				}
+				q, err := quiet.Track(context.Background(), f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(p, q) {
+					t.Fatalf("frame %d: the pose differs from a FrameEstimator that does not probe", i)
+				}
+			}
+			if probes < 8 {
+				t.Fatalf("%d frames probed of 10 asked", probes)
+			}
+			if want := !tc.alone; (others >= probes/2) != want {
+				t.Errorf("%d of %d probes found someone else, want a second person: %v", others, probes, want)
+			}
+			if tc.alone && others > 0 {
+				t.Errorf("%d probes found someone beside a person alone", others)
+			}
+		})
+	}
+}

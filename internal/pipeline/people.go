@@ -205,6 +205,40 @@ const (
 	probeMinSize      = 0.7
 )
 
+// prober is the probing state of a plain lane (or a FrameEstimator):
+// the tracked person's size so far, the probe's pose (reused) and the side
+// of the person the next probe looks at (probeView).
+type prober struct {
+	// tallest is the longest side of the tracked person's keypoint box
+	// so far, in the lane's image pixels: their size for the probes.
+	tallest float64
+	probed  pose.Pose
+	side    int
+}
+
+// track records the tracked person's keypoint box b in img (keypointBox,
+// in img's pixels) and, when look is set and est is a Prober, probes img
+// beside it for a second person; otherwise it reports nothing done.
+func (pb *prober) track(ctx context.Context, est Estimator, img image.Image, b box, look bool) (probe, error) {
+	pb.tallest = max(pb.tallest, b.x1-b.x0, b.y1-b.y0)
+	pr, ok := est.(Prober)
+	if !look || !ok {
+		return probe{}, nil
+	}
+	hide, hidden := hideRect(b, img.Bounds())
+	view := probeView(img.Bounds(), hide, pb.side)
+	if err := pr.EstimateHiding(ctx, img, view, hide, &pb.probed); err != nil {
+		return probe{}, err
+	}
+	r := judgeProbe(&pb.probed, hidden, pb.tallest)
+	if !r.other {
+		// Look on the other side next time; where someone was found,
+		// look again.
+		pb.side++
+	}
+	return r, nil
+}
+
 // probe is what a probe of one frame found.
 type probe struct {
 	// done: the frame was probed (the tracked pose could be placed and

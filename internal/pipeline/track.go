@@ -322,13 +322,8 @@ type lane struct {
 	// scratch holds the mirrored frame of a mirror lane whose Estimator
 	// cannot mirror its crop (not a MirrorTracker).
 	scratch *image.RGBA
-	// probed receives the probes' poses, reused; probeSide chooses the
-	// side of the person the next probe looks at (probeView).
-	probed    pose.Pose
-	probeSide int
-	// tallest is the longest side of the tracked person's keypoint box
-	// so far, in the lane's image pixels: their size for the probes.
-	tallest float64
+	// prober probes the plain lane's frames for a second person.
+	prober prober
 }
 
 type job struct {
@@ -528,11 +523,8 @@ func (l *lane) run(ctx context.Context, results chan<- result) error {
 			p, err = l.est.Track(ctx, img)
 			// A pose that cannot be placed is neither measured nor
 			// probed beside: hiding nobody finds the person again.
-			if b, placed := keypointBox(&p); placed {
-				l.tallest = max(l.tallest, b.x1-b.x0, b.y1-b.y0)
-				if err == nil && j.probe {
-					pr, err = l.probe(ctx, img, b)
-				}
+			if b, placed := keypointBox(&p); placed && err == nil {
+				pr, err = l.prober.track(ctx, l.est, img, b, j.probe)
 			}
 		}
 		if j.refs.Add(-1) == 0 {
@@ -557,28 +549,6 @@ func (l *lane) run(ctx context.Context, results chan<- result) error {
 		}
 	}
 	return nil
-}
-
-// probe looks for a second person in img beside the tracked person, whose
-// keypoint box in img's pixels is tracked, when the lane's Estimator is a
-// Prober; otherwise it reports nothing done.
-func (l *lane) probe(ctx context.Context, img image.Image, tracked box) (probe, error) {
-	pr, ok := l.est.(Prober)
-	if !ok {
-		return probe{}, nil
-	}
-	hide, hidden := hideRect(tracked, img.Bounds())
-	view := probeView(img.Bounds(), hide, l.probeSide)
-	if err := pr.EstimateHiding(ctx, img, view, hide, &l.probed); err != nil {
-		return probe{}, err
-	}
-	r := judgeProbe(&l.probed, hidden, l.tallest)
-	if !r.other {
-		// Look on the other side next time; where someone was found,
-		// look again.
-		l.probeSide++
-	}
-	return r, nil
 }
 
 // collector merges each frame's plain and mirrored poses and emits the
