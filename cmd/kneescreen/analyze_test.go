@@ -166,7 +166,7 @@ func TestAnalyzeCommand(t *testing.T) {
 	}
 	wantErrs := []string{
 		"kneescreen: analyze " + empty + ": file is empty; copy or export the recording again",
-		"kneescreen: analyze " + missing + ": not found",
+		"kneescreen: analyze " + missing + ": not found; check the name and the folder (a relative path starts in the current folder)",
 		"kneescreen: analyze: 2 of 3 inputs failed: some inputs failed",
 	}
 	if got := strings.Split(strings.TrimSpace(stderr.String()), "\n"); strings.Join(got, "\n") != strings.Join(wantErrs, "\n") {

@@ -35,6 +35,8 @@ func inputHint(path string, err error) string {
 		return "re-export that image or remove it from the folder"
 	case image && damaged:
 		return "copy or export the image again"
+	case errors.Is(err, vision.ErrNotFound):
+		return "check the name and the folder (a relative path starts in the current folder)"
 	case errors.Is(err, vision.ErrEmptyFile):
 		return "copy or export the recording again"
 	case errors.Is(err, vision.ErrTruncated):

@@ -53,17 +53,20 @@ func TestAnalyzeSaysWhatToDo(t *testing.T) {
 	write("cutframes/0002.jpg", jpg.Bytes()[:jpg.Len()-2])
 	cutFrames := filepath.Join(dir, "cutframes")
 	photo := write("photo.jpg", jpg.Bytes()[:jpg.Len()-2])
+	missing := filepath.Join(dir, "missing.mp4")
 	want := map[string]string{
-		empty:     "file is empty; copy or export the recording again",
-		notes:     "not a video file that FFmpeg can decode; give a video with a picture",
-		cut:       "file is truncated or corrupt: mp4 box",
-		clips:     "no images (.jpg .jpeg .png .bmp .tif .tiff .webp) in folder; it holds videos: add --recursive to analyse each one",
-		frames:    "image cannot be decoded: not a JPEG, PNG, BMP, TIFF or WebP image; replace or remove that image",
-		cutFrames: "cutframes/0002.jpg: file is truncated or corrupt: jpeg ends before its end-of-image marker (FF D9); re-export that image or remove it from the folder",
-		photo:     "file is truncated or corrupt: jpeg ends before its end-of-image marker (FF D9); copy or export the image again",
+		missing:     "not found; check the name and the folder",
+		"/dev/null": "not a regular file but a character device; give a video file",
+		empty:       "file is empty; copy or export the recording again",
+		notes:       "not a video file that FFmpeg can decode; give a video with a picture",
+		cut:         "file is truncated or corrupt: mp4 box",
+		clips:       "no images (.jpg .jpeg .png .bmp .tif .tiff .webp) in folder; it holds videos: add --recursive to analyse each one",
+		frames:      "image cannot be decoded: not a JPEG, PNG, BMP, TIFF or WebP image; replace or remove that image",
+		cutFrames:   "cutframes/0002.jpg: file is truncated or corrupt: jpeg ends before its end-of-image marker (FF D9); re-export that image or remove it from the folder",
+		photo:       "file is truncated or corrupt: jpeg ends before its end-of-image marker (FF D9); copy or export the image again",
 	}
 	var stdout, stderr bytes.Buffer
-	args := []string{"analyze", "--formats", "json", "--out", filepath.Join(dir, "out"), empty, notes, cut, clips, frames, cutFrames, photo}
+	args := []string{"analyze", "--formats", "json", "--out", filepath.Join(dir, "out"), empty, notes, cut, clips, frames, cutFrames, photo, missing, "/dev/null"}
 	if code := run(context.Background(), args, &stdout, &stderr); code != exitFailed {
 		t.Fatalf("exit %d, want %d; stderr %s", code, exitFailed, stderr.String())
 	}

@@ -136,7 +136,7 @@ func TestProbeCommand(t *testing.T) {
 			},
 			wantErrs: []string{
 				"kneescreen: probe " + empty + ": file is empty; copy or export the recording again",
-				"kneescreen: probe " + missing + ": not found",
+				"kneescreen: probe " + missing + ": not found; check the name and the folder (a relative path starts in the current folder)",
 				"kneescreen: probe " + dir + ": is a directory, not a video file",
 				"kneescreen: probe: 3 of 5 inputs failed: some inputs failed",
 			},
