@@ -160,7 +160,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 
-	conn, emb, err := connect(ctx, cfg)
+	conn, emb, natsCert, err := connect(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -214,7 +214,7 @@ func Run(ctx context.Context, cfg Config) error {
 	g.Go(func() error { return ignoreCancel(conn.ConsumeEvents(gctx, c.apply)) })
 	g.Go(func() error { return ignoreCancel(conn.ConsumeDeadLetters(gctx, c.apply)) })
 	g.Go(func() error { return c.reconcileLoop(gctx) })
-	g.Go(func() error { return housekeeping(gctx, st, ws, cfg) })
+	g.Go(func() error { return housekeeping(gctx, st, ws, natsCert, cfg) })
 	if cfg.Workers > 0 {
 		host, _ := os.Hostname()
 		w := worker.New(conn, cfg.Analyzer, worker.Config{Name: fmt.Sprintf("%s-serve-%d", host, os.Getpid()),
@@ -303,40 +303,43 @@ func bootstrap(ctx context.Context, st *store.Store, cfg Config) error {
 }
 
 // connect starts the embedded NATS (unless NATSURL is set), connects and
-// sets the streams up.
-func connect(ctx context.Context, cfg Config) (*queue.Conn, *queue.Embedded, error) {
+// sets the streams up. With NATSListen it returns the certificate served
+// to workers (natsCert), for renewNATSCert.
+func connect(ctx context.Context, cfg Config) (*queue.Conn, *queue.Embedded, *natstls.Served, error) {
 	if cfg.NATSURL != "" {
 		conn, err := queue.Connect(ctx, queue.ConnectOptions{URL: cfg.NATSURL, Token: cfg.NATSToken, CAFile: cfg.NATSCAFile, Name: "kneescreen serve"})
 		if errors.Is(err, queue.ErrTLSUntrusted) && cfg.NATSCAFile == "" {
-			return nil, nil, fmt.Errorf("serve: %w; if a private CA signs the cluster's certificates, give its certificate with --nats-ca-file", err)
+			return nil, nil, nil, fmt.Errorf("serve: %w; if a private CA signs the cluster's certificates, give its certificate with --nats-ca-file", err)
 		}
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if err := conn.Setup(ctx, cfg.Queue); err != nil {
 			conn.Close()
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		return conn, nil, nil
+		return conn, nil, nil, nil
 	}
 	token := cfg.NATSToken
 	if cfg.NATSListen != "" && token == "" {
 		var err error
 		if token, err = loadOrMakeToken(TokenFile(cfg.DataDir)); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	var tlsConfig *tls.Config
+	var natsCert *natstls.Served
 	if cfg.NATSListen != "" {
-		var err error
-		if tlsConfig, err = natsTLS(cfg); err != nil {
-			return nil, nil, err
+		served, err := natsTLS(cfg)
+		if err != nil {
+			return nil, nil, nil, err
 		}
+		tlsConfig, natsCert = served.Config(), served
 	}
 	emb, err := queue.StartEmbedded(queue.EmbeddedOptions{StoreDir: filepath.Join(cfg.DataDir, "nats"), Listen: cfg.NATSListen, Token: token,
 		TLS: tlsConfig, Log: cfg.Log})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	conn, err := queue.Connect(ctx, queue.ConnectOptions{Embedded: emb, Name: "kneescreen serve"})
 	if err == nil {
@@ -347,28 +350,43 @@ func connect(ctx context.Context, cfg Config) (*queue.Conn, *queue.Embedded, err
 	}
 	if err != nil {
 		emb.Shutdown()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return conn, emb, nil
+	return conn, emb, natsCert, nil
 }
 
 // natsTLS is the certificate of the NATS port opened to workers: the
-// operator's, or one the server makes and keeps in the data folder.
-func natsTLS(cfg Config) (*tls.Config, error) {
+// operator's, or one the server makes and keeps in the data folder. It is
+// served so that renewNATSCert can replace it while the server runs.
+func natsTLS(cfg Config) (*natstls.Served, error) {
 	if cfg.NATSTLSCert != "" {
-		c, err := natstls.ServerConfig(cfg.NATSTLSCert, cfg.NATSTLSKey)
+		s, err := natstls.Serve(cfg.NATSTLSCert, cfg.NATSTLSKey)
 		if err != nil {
 			return nil, fmt.Errorf("serve: --nats-tls-cert: %w", err)
 		}
-		return c, nil
+		return s, nil
 	}
-	host, _, err := net.SplitHostPort(cfg.NATSListen)
-	if err != nil {
-		return nil, fmt.Errorf("serve: --nats-listen %q: want HOST:PORT: %w", cfg.NATSListen, err)
+	if err := ensureNATSCert(cfg, time.Now()); err != nil {
+		return nil, err
 	}
-	made, err := natstls.Ensure(cfg.DataDir, natstls.Names(host, cfg.NATSTLSNames), time.Now())
+	f := natstls.In(cfg.DataDir)
+	s, err := natstls.Serve(f.Cert, f.Key)
 	if err != nil {
 		return nil, fmt.Errorf("serve: NATS certificate: %w", err)
+	}
+	return s, nil
+}
+
+// ensureNATSCert makes or renews the self-made NATS certificate as of now
+// (natstls.Ensure) and says what it did.
+func ensureNATSCert(cfg Config, now time.Time) error {
+	host, _, err := net.SplitHostPort(cfg.NATSListen)
+	if err != nil {
+		return fmt.Errorf("serve: --nats-listen %q: want HOST:PORT: %w", cfg.NATSListen, err)
+	}
+	made, err := natstls.Ensure(cfg.DataDir, natstls.Names(host, cfg.NATSTLSNames), now)
+	if err != nil {
+		return fmt.Errorf("serve: NATS certificate: %w", err)
 	}
 	f := natstls.In(cfg.DataDir)
 	switch {
@@ -380,11 +398,37 @@ func natsTLS(cfg Config) (*tls.Config, error) {
 	if made.Cert {
 		fmt.Fprintf(cfg.Out, "kneescreen serve: the NATS certificate names %s\n", strings.Join(made.Names, ", "))
 	}
-	c, err := natstls.ServerConfig(f.Cert, f.Key)
-	if err != nil {
-		return nil, fmt.Errorf("serve: NATS certificate: %w", err)
+	return nil
+}
+
+// renewNATSCert keeps the NATS port's certificate current while the
+// server runs: the self-made one is renewed from the same CA once it has
+// less than two months left (as at a start), the operator's is taken up
+// once its files change (a renewal tool's work), and either is served from
+// the next connection on. Failures are logged: the certificate served
+// stays as it was.
+func renewNATSCert(cfg Config, served *natstls.Served, now time.Time) {
+	if served == nil {
+		return
 	}
-	return c, nil
+	if cfg.NATSTLSCert == "" {
+		if err := ensureNATSCert(cfg, now); err != nil {
+			fmt.Fprintf(cfg.Log, "serve: %v\n", err)
+			return
+		}
+	}
+	changed, err := served.Reload()
+	if err != nil {
+		fmt.Fprintf(cfg.Log, "serve: NATS certificate not reloaded, the one served stays: %v\n", err)
+		return
+	}
+	if changed {
+		if leaf := served.Certificate().Leaf; leaf != nil {
+			fmt.Fprintf(cfg.Out, "kneescreen serve: serving the renewed NATS certificate (valid until %s)\n", leaf.NotAfter.Format(time.DateOnly))
+		} else {
+			fmt.Fprintf(cfg.Out, "kneescreen serve: serving the renewed NATS certificate\n")
+		}
+	}
 }
 
 // loadOrMakeToken reads the NATS token kept in path, or makes one.
@@ -548,11 +592,13 @@ func (c *coordinator) reconcile(ctx context.Context, minAge time.Duration) (ran 
 	return true, nil
 }
 
-// housekeeping purges the trash and expired tokens every hour.
-func housekeeping(ctx context.Context, st *store.Store, ws *web.Server, cfg Config) error {
+// housekeeping purges the trash and expired tokens every hour, and keeps
+// the NATS port's certificate current (renewNATSCert).
+func housekeeping(ctx context.Context, st *store.Store, ws *web.Server, natsCert *natstls.Served, cfg Config) error {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
+		renewNATSCert(cfg, natsCert, time.Now())
 		if n, err := ws.PurgeExpired(ctx, time.Now().Add(-cfg.PurgeAfter)); err != nil && ctx.Err() == nil {
 			fmt.Fprintf(cfg.Log, "serve: purge: %v\n", err)
 		} else if n > 0 {

@@ -1,10 +1,15 @@
 package server
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -162,11 +167,11 @@ func TestNATSTLSConfigErrors(t *testing.T) {
 // queue.ErrTLSUntrusted and names the flag.
 func TestServeExistingNATSWithCA(t *testing.T) {
 	ext := t.TempDir()
-	tlsConfig, err := natsTLS(Config{DataDir: ext, NATSListen: "127.0.0.1:0", Out: io.Discard})
+	served, err := natsTLS(Config{DataDir: ext, NATSListen: "127.0.0.1:0", Out: io.Discard})
 	if err != nil {
 		t.Fatal(err)
 	}
-	emb, err := queue.StartEmbedded(queue.EmbeddedOptions{StoreDir: filepath.Join(ext, "nats"), Listen: "127.0.0.1:0", Token: "cluster-token", TLS: tlsConfig})
+	emb, err := queue.StartEmbedded(queue.EmbeddedOptions{StoreDir: filepath.Join(ext, "nats"), Listen: "127.0.0.1:0", Token: "cluster-token", TLS: served.Config()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,4 +196,106 @@ func TestServeExistingNATSWithCA(t *testing.T) {
 		_, job := r.subjectWithUpload(t, "S-1")
 		r.waitJob(t, job, "done", 20*time.Second)
 	})
+}
+
+// TestNATSCertificateRenewsWhileRunning: a server that runs into the last
+// two months of its self-made certificate renews it from the same CA and
+// serves the new one from the next connection on, without a restart;
+// before that, nothing changes. The operator's own certificate is taken
+// up once its files change, and a broken pair leaves the one served.
+func TestNATSCertificateRenewsWhileRunning(t *testing.T) {
+	dir := t.TempDir()
+	var out bytes.Buffer
+	cfg := Config{DataDir: dir, NATSListen: "127.0.0.1:0", Out: &out, Log: &out}
+	served, err := natsTLS(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	emb, err := queue.StartEmbedded(queue.EmbeddedOptions{StoreDir: filepath.Join(dir, "nats"), Listen: "127.0.0.1:0", Token: "t", TLS: served.Config()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emb.Shutdown()
+	// peer is the certificate the NATS port presents to a new client.
+	peer := func() *x509.Certificate {
+		t.Helper()
+		u, err := url.Parse(emb.ClientURL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := net.DialTimeout("tcp", u.Host, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer raw.Close()
+		raw.SetDeadline(time.Now().Add(10 * time.Second))
+		// NATS sends INFO in plaintext, then the client starts TLS.
+		if _, err := bufio.NewReader(raw).ReadString('\n'); err != nil {
+			t.Fatal(err)
+		}
+		c := tls.Client(raw, &tls.Config{InsecureSkipVerify: true}) // only the certificate is read
+		if err := c.Handshake(); err != nil {
+			t.Fatal(err)
+		}
+		return c.ConnectionState().PeerCertificates[0]
+	}
+	first := peer()
+	renewNATSCert(cfg, served, time.Now().Add(24*time.Hour))
+	if got := peer(); !got.Equal(first) {
+		t.Fatal("the certificate changed a day on, with nearly two years left")
+	}
+	late := first.NotAfter.Add(-30 * 24 * time.Hour)
+	renewNATSCert(cfg, served, late)
+	second := peer()
+	if second.Equal(first) || !second.NotAfter.After(first.NotAfter) {
+		t.Fatalf("a month before the end: serving %v (until %s), want a renewed certificate", second.SerialNumber, second.NotAfter)
+	}
+	ca, err := os.ReadFile(natstls.In(dir).CA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(ca)
+	if _, err := second.Verify(x509.VerifyOptions{Roots: pool, CurrentTime: late, DNSName: "127.0.0.1"}); err != nil {
+		t.Errorf("the renewed certificate does not verify against the same CA: %v", err)
+	}
+	if !strings.Contains(out.String(), "serving the renewed NATS certificate") {
+		t.Errorf("no line says the certificate was renewed:\n%s", out.String())
+	}
+
+	// The operator's pair: a broken replacement is refused, a good one
+	// taken up.
+	own := natstls.In(t.TempDir())
+	if _, err := natstls.Ensure(filepath.Dir(own.CA), []string{"127.0.0.1"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	cert, key := filepath.Join(t.TempDir(), "cert.pem"), filepath.Join(t.TempDir(), "key.pem")
+	copyTo := func(dst, src string) {
+		t.Helper()
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copyTo(cert, own.Cert)
+	copyTo(key, own.Key)
+	ocfg := Config{NATSTLSCert: cert, NATSTLSKey: key, Out: &out, Log: &out}
+	os2, err := natsTLS(ocfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := os2.Certificate()
+	copyTo(cert, natstls.In(dir).Cert) // another key's certificate: no pair
+	renewNATSCert(ocfg, os2, time.Now())
+	if os2.Certificate() != before || !strings.Contains(out.String(), "not reloaded") {
+		t.Errorf("a certificate that does not match its key was taken up, or not reported:\n%s", out.String())
+	}
+	copyTo(key, natstls.In(dir).Key)
+	renewNATSCert(ocfg, os2, time.Now())
+	if os2.Certificate() == before {
+		t.Error("the operator's renewed pair was not taken up")
+	}
 }

@@ -23,11 +23,11 @@ func TestWorkerTLSRefusals(t *testing.T) {
 		}
 	}
 	f := natstls.In(dir)
-	tlsConfig, err := natstls.ServerConfig(f.Cert, f.Key)
+	served, err := natstls.Serve(f.Cert, f.Key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := queue.StartEmbedded(queue.EmbeddedOptions{StoreDir: t.TempDir(), Listen: "127.0.0.1:0", Token: "tok", TLS: tlsConfig})
+	e, err := queue.StartEmbedded(queue.EmbeddedOptions{StoreDir: t.TempDir(), Listen: "127.0.0.1:0", Token: "tok", TLS: served.Config()})
 	if err != nil {
 		t.Fatal(err)
 	}

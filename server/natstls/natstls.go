@@ -1,6 +1,7 @@
 package natstls
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -19,6 +20,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kneescreen/kneescreen/internal/atomicfile"
@@ -397,16 +400,6 @@ func readKey(path string) (crypto.Signer, error) {
 	return s, nil
 }
 
-// ServerConfig loads a certificate (chain) and its key, PEM, into a TLS
-// server configuration (TLS 1.2 or later).
-func ServerConfig(certFile, keyFile string) (*tls.Config, error) {
-	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-	if err != nil {
-		return nil, fmt.Errorf("natstls: certificate %s, key %s: %w", certFile, keyFile, err)
-	}
-	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
-}
-
 // CheckCAFile checks that file holds at least one PEM certificate, the
 // way a client will read it as its trusted roots.
 func CheckCAFile(file string) error {
@@ -418,4 +411,80 @@ func CheckCAFile(file string) error {
 		return fmt.Errorf("natstls: CA file %s holds no PEM certificate (want the server's %s)", file, CAFile)
 	}
 	return nil
+}
+
+// Served is a server certificate that can be replaced while it is served:
+// the TLS configuration Config returns asks it for the certificate at each
+// handshake, and Reload swaps in what the files hold once they change. A
+// server that runs for months then serves the certificate Ensure renews
+// (renewBefore its end) or an operator's renewed one, without a restart;
+// connections already open keep theirs.
+type Served struct {
+	certFile, keyFile string
+	cur               atomic.Pointer[tls.Certificate]
+	mu                sync.Mutex // serialises Reload
+	stamp             [2]fileStamp
+}
+
+// fileStamp is what tells a file changed: its modification time and size.
+type fileStamp struct {
+	mod  time.Time
+	size int64
+}
+
+func stampOf(path string) (fileStamp, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fileStamp{}, err
+	}
+	return fileStamp{fi.ModTime(), fi.Size()}, nil
+}
+
+// Serve loads the certificate (chain) and key, PEM, to serve.
+func Serve(certFile, keyFile string) (*Served, error) {
+	s := &Served{certFile: certFile, keyFile: keyFile}
+	if _, err := s.Reload(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Config is a TLS server configuration (TLS 1.2 or later) serving s's
+// current certificate.
+func (s *Served) Config() *tls.Config {
+	return &tls.Config{MinVersion: tls.VersionTLS12,
+		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return s.cur.Load(), nil }}
+}
+
+// Certificate is the certificate being served.
+func (s *Served) Certificate() *tls.Certificate { return s.cur.Load() }
+
+// Reload loads the files again when either changed since they were last
+// loaded, and reports whether the certificate served changed. A pair that
+// does not load (a key that does not match, a file half-written by a
+// renewal tool) is an error, and the certificate served stays as it was.
+func (s *Served) Reload() (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var st [2]fileStamp
+	for i, p := range []string{s.certFile, s.keyFile} {
+		var err error
+		if st[i], err = stampOf(p); err != nil {
+			return false, fmt.Errorf("natstls: %w", err)
+		}
+	}
+	if s.cur.Load() != nil && st == s.stamp {
+		return false, nil
+	}
+	cert, err := tls.LoadX509KeyPair(s.certFile, s.keyFile)
+	if err != nil {
+		return false, fmt.Errorf("natstls: certificate %s, key %s: %w", s.certFile, s.keyFile, err)
+	}
+	old := s.cur.Load()
+	s.stamp = st
+	if old != nil && len(old.Certificate) > 0 && len(cert.Certificate) > 0 && bytes.Equal(old.Certificate[0], cert.Certificate[0]) {
+		return false, nil // touched, not changed
+	}
+	s.cur.Store(&cert)
+	return old != nil, nil
 }

@@ -38,11 +38,11 @@ func verify(t *testing.T, dir, name string, now time.Time) error {
 	if !pool.AppendCertsFromPEM(ca) {
 		t.Fatal("CA file holds no certificate")
 	}
-	cfg, err := ServerConfig(f.Cert, f.Key)
+	served, err := Serve(f.Cert, f.Key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	leaf, err := x509.ParseCertificate(cfg.Certificates[0].Certificate[0])
+	leaf, err := x509.ParseCertificate(served.Certificate().Certificate[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,20 +231,26 @@ func TestNames(t *testing.T) {
 	}
 }
 
-// TestServerConfig: a pair that does not belong together is refused.
-func TestServerConfig(t *testing.T) {
+// TestServe: a pair that does not belong together is refused; one that
+// does is served at TLS 1.2 or later.
+func TestServe(t *testing.T) {
 	a, b := t.TempDir(), t.TempDir()
 	for _, d := range []string{a, b} {
 		if _, err := Ensure(d, []string{"localhost"}, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := ServerConfig(In(a).Cert, In(b).Key); err == nil {
+	if _, err := Serve(In(a).Cert, In(b).Key); err == nil {
 		t.Error("a certificate with another's key was accepted")
 	}
-	c, err := ServerConfig(In(a).Cert, In(a).Key)
-	if err != nil || c.MinVersion < tls.VersionTLS12 {
-		t.Errorf("ServerConfig: %v, %v", c, err)
+	s, err := Serve(In(a).Cert, In(a).Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := s.Config(); c.MinVersion < tls.VersionTLS12 || c.GetCertificate == nil {
+		t.Errorf("Serve's configuration: min version %x, GetCertificate %v", c.MinVersion, c.GetCertificate != nil)
+	} else if got, _ := c.GetCertificate(nil); got != s.Certificate() {
+		t.Error("the configuration serves another certificate than Serve loaded")
 	}
 	if err := CheckCAFile(In(a).Key); err == nil {
 		t.Error("a key file was accepted as a CA file")

@@ -61,11 +61,11 @@ func testCert(t *testing.T, names ...string) (*tls.Config, string) {
 		t.Fatal(err)
 	}
 	f := natstls.In(dir)
-	c, err := natstls.ServerConfig(f.Cert, f.Key)
+	s, err := natstls.Serve(f.Cert, f.Key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c, f.CA
+	return s.Config(), f.CA
 }
 
 func TestJobLifecycle(t *testing.T) {
