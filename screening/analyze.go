@@ -176,7 +176,7 @@ func (a *analysis) conditionTrack() bool {
 		a.addProblem(ProblemLowFrameRate, fmt.Sprintf("%.1f frames/s is too low for reliable rep timing; record at 25 frames/s or more", c.fps))
 	}
 	if c.personFrames < 3 || float64(c.personFrames)/c.fps < 1.0/3 {
-		a.addProblem(ProblemNoPerson, "no person found in the video: film the whole body, well lit, one person in view")
+		a.addProblem(ProblemNoPerson, noPersonMessage(c.personFrames, c.fps))
 		a.Metrics = metricInfos(nil, ViewUnknown, MovementUnknown)
 		a.Series = emptySeries(c)
 		return false
@@ -185,6 +185,20 @@ func (a *analysis) conditionTrack() bool {
 		a.addProblem(ProblemPersonRarelyVisible, fmt.Sprintf("a person is visible in only %.0f%% of frames; only those frames are analysed", 100*q.PersonFraction))
 	}
 	return true
+}
+
+// noPersonMessage says why a track with a person in n frames at fps
+// frames a second is too little to analyse: nobody was found, or somebody
+// was, in too few frames to show a movement (a photo, a clip cut short),
+// which calls for another recording, not for better light.
+func noPersonMessage(n int, fps float64) string {
+	switch {
+	case n == 0:
+		return "no person found in the video: film the whole body, well lit, one person in view"
+	case n == 1:
+		return "a person is in one frame only: the screening reads a movement, so give a video of it (or a folder of its frames), a few seconds long"
+	}
+	return fmt.Sprintf("a person is in only %d frames (%.2f s): too short to show a movement; film the whole movement, from standing to standing", n, float64(n)/fps)
 }
 
 // measureBody measures the person's proportions and standing references

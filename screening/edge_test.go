@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/kneescreen/kneescreen/pose"
@@ -103,6 +104,10 @@ func TestAnalyzeEdgeCases(t *testing.T) {
 			for _, p := range r.Quality.Problems {
 				if p.Message == "" {
 					t.Errorf("problem %s without a message", p.Code)
+				}
+				// Somebody seen too briefly is not "no person found".
+				if p.Code == screening.ProblemNoPerson && (r.Quality.PersonFrames > 0) == strings.HasPrefix(p.Message, "no person found") {
+					t.Errorf("%d frames with a person: message %q", r.Quality.PersonFrames, p.Message)
 				}
 			}
 			if len(r.Reps) != tc.reps {
