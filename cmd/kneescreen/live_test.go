@@ -83,7 +83,7 @@ func TestLiveOptions(t *testing.T) {
 		{name: "negative duration", args: []string{"live", "--duration", "-1s"}, wantCode: exitUsage, wantErr: "--duration must not be negative"},
 		{name: "zero stall timeout", args: []string{"live", "--stall-timeout", "0s"}, wantCode: exitUsage, wantErr: "--stall-timeout must be positive"},
 		{name: "negative cue threshold", args: []string{"live", "--cue-deeper-depth", "-0.1"}, wantCode: exitUsage, wantErr: "cue thresholds"},
-		{name: "arguments", args: []string{"live", "clip.mp4"}, wantCode: exitUsage, wantErr: "unknown command"},
+		{name: "arguments", args: []string{"live", "clip.mp4"}, wantCode: exitUsage, wantErr: "unknown command \"clip.mp4\" for \"kneescreen live\"; usage: kneescreen live [--camera 0|/dev/videoN|rtsp://...|http://...|FILE]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -214,7 +214,9 @@ environment over the file, the file over defaults.`,
 func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if err := check(cmd, args); err != nil {
-			return &UsageError{Err: fmt.Errorf("%s: %w", cmd.Name(), err)}
+			// The usage line says what to give instead ("live clip.mp4"
+			// reads as a command; the line shows --camera FILE).
+			return &UsageError{Err: fmt.Errorf("%s: %w; usage: %s", cmd.Name(), err, cmd.UseLine())}
 		}
 		return nil
 	}

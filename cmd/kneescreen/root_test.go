@@ -155,7 +155,7 @@ func TestExitCodes(t *testing.T) {
 		{"missing file", []string{"--config", "/nonexistent/k.yaml", "demo"}, nil, nil, exitUsage, "config file /nonexistent/k.yaml: file does not exist"},
 		{"invalid value", []string{"demo", "--count", "0"}, nil, nil, exitUsage, "--count must be at least 1, got 0"},
 		{"extra argument", []string{"version", "x"}, nil, nil, exitUsage, `version: unknown command "x"`},
-		{"missing argument", []string{"probe"}, nil, nil, exitUsage, "probe: requires at least 1 arg(s), only received 0"},
+		{"missing argument", []string{"probe"}, nil, nil, exitUsage, "probe: requires at least 1 arg(s), only received 0; usage: kneescreen probe VIDEO..."},
 		{"some inputs failed", []string{"demo"}, nil, fmt.Errorf("probe: 1 of 3 inputs failed: %w", ErrInputsFailed), exitFailed, "1 of 3 inputs failed"},
 		{"run failed", []string{"demo"}, nil, errors.New("disk full"), exitFailed, "disk full"},
 		{"multi-line error stays on one line", []string{"demo"}, nil, errors.New("a\nb"), exitFailed, "a b"},
