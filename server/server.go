@@ -598,7 +598,6 @@ func housekeeping(ctx context.Context, st *store.Store, ws *web.Server, natsCert
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		renewNATSCert(cfg, natsCert, time.Now())
 		if n, err := ws.PurgeExpired(ctx, time.Now().Add(-cfg.PurgeAfter)); err != nil && ctx.Err() == nil {
 			fmt.Fprintf(cfg.Log, "serve: purge: %v\n", err)
 		} else if n > 0 {
@@ -612,5 +611,8 @@ func housekeeping(ctx context.Context, st *store.Store, ws *web.Server, natsCert
 			return nil
 		case <-t.C:
 		}
+		// Not before the first tick: natsTLS has just made or renewed
+		// the certificate at start.
+		renewNATSCert(cfg, natsCert, time.Now())
 	}
 }

@@ -195,6 +195,8 @@ func (r *run) loop(ctx context.Context) error {
 	}
 	start := time.Now()
 	var shown *image.RGBA // the last frame shown, shown again while paused
+	// pp is nil when the estimator cannot probe for a second person.
+	pp, _ := s.Estimator.(PeopleProber)
 	for {
 		if ctx.Err() != nil {
 			r.sum.Stop = StopInterrupted
@@ -224,12 +226,11 @@ func (r *run) loop(ctx context.Context) error {
 			r.sum.Stop = err.Error()
 			return err
 		}
-		pp, probing := s.Estimator.(PeopleProber)
-		if probing && f.Time >= r.nextProbe {
+		if pp != nil && f.Time >= r.nextProbe {
 			pp.ProbeNext()
 		}
 		p, err := s.Estimator.Track(ctx, f.Image)
-		if probing && err == nil {
+		if pp != nil && err == nil {
 			if done, other := pp.LastProbe(); done {
 				r.nextProbe = f.Time + probeEveryS
 				r.people(f.Time, other)
