@@ -41,10 +41,13 @@ type body struct {
 	thighLen     [2]float64
 	shankLen     [2]float64
 	torsoLen     float64
-	// shot is each frame's camera shot and scale its leg length in
-	// pixels (shots differ after a zoomed cut-in); shotThigh and
-	// shotShank hold each shot's standing segment lengths.
+	// shot is each frame's station (stations: a stretch of a camera
+	// shot at one distance from the camera) and scale its leg length in
+	// pixels (stations differ after a zoomed cut-in or a step towards
+	// the camera); shotThigh and shotShank hold each station's standing
+	// segment lengths, stations its frame ranges.
 	shot                 []int
+	stations             [][2]int
 	scale                []float64
 	shotThigh, shotShank [][2]float64
 	shotTorso            []float64
@@ -123,10 +126,11 @@ func measureBody(c *conditioned, imgHeight int, maxGapS float64) *body {
 		b.hipX[i], b.hipY[i] = m.X, m.Y
 	}
 	b.thighLen, b.shankLen, b.torsoLen, b.legLen, b.legFromTorso = proportions(c, 0, n)
-	// Each shot's own scale where it has enough data; the main shot (most
-	// frames with a person) sets the body's reference scale.
+	// Each station's own scale where it has enough data; the main one
+	// (most frames with a person) sets the body's reference scale.
 	mainN := 0
-	for k, sh := range c.shots {
+	b.stations = findStations(c)
+	for k, sh := range b.stations {
 		th, sk, to, leg, fromTorso := proportions(c, sh[0], sh[1])
 		if math.IsNaN(leg) || fromTorso != b.legFromTorso {
 			th, sk, to, leg = b.thighLen, b.shankLen, b.torsoLen, b.legLen
@@ -250,13 +254,14 @@ func medialX(c *conditioned, s, i int) float64 {
 }
 
 // depthSignal returns the mid-hip height in leg lengths of each frame's
-// shot, with a break (NaN) at every cut so that no rep spans one.
+// station, with a break (NaN) at every cut and every step to a new
+// station so that no rep spans one.
 func (b *body) depthSignal(c *conditioned) []float64 {
 	y := make([]float64, len(b.hipY))
 	for i, v := range b.hipY {
 		y[i] = v / b.scale[i]
 	}
-	for _, sh := range c.shots[1:] {
+	for _, sh := range b.stations[1:] {
 		y[sh[0]] = nan
 	}
 	return y

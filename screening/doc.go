@@ -20,6 +20,9 @@
 //     One-Euro filter) smooths the rest (package screening/filter). The
 //     report's quality block and data problems come from here.
 //  2. Measure the body: segment lengths, standing level, facing direction.
+//     Each shot is split into stations where the person steps to another
+//     distance from the camera and stands there (station.go), and each
+//     station is measured at its own scale.
 //  3. Find reps from the mid-hip height in standing leg lengths, first with
 //     the shallow single-leg criterion.
 //  4. Estimate the camera's yaw cues (view.go): body width against trunk

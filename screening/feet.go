@@ -57,7 +57,7 @@ const (
 // feet is each rep's foot turn-out per side and where it came from, and
 // each frame's (the rep's over its span, the clip's median elsewhere);
 // and for the foot metrics, each frame's own turn-out reading (NaN where
-// the frame does not show it), each shot's foot length in pixels and its
+// the frame does not show it), each station's foot length in pixels and its
 // standing references (indexed [shot][side]).
 type feet struct {
 	rep     [][2]float64
@@ -84,8 +84,8 @@ var footJoints = [2][2]pose.Joint{{pose.LeftHeel, pose.LeftFootIndex}, {pose.Rig
 func estimateFeet(c *conditioned, b *body, spans []repSpan, slopes []float64, seg []int, thr *Thresholds) *feet {
 	def := thr.KneeOverFoot.DefaultToeOutDeg
 	f := &feet{rep: make([][2]float64, len(spans)), repFrom: make([][2]string, len(spans)),
-		length: make([][2]float64, len(c.shots))}
-	for k := range c.shots {
+		length: make([][2]float64, len(b.stations))}
+	for k := range b.stations {
 		for s := range 2 {
 			f.length[k][s] = footLength(c, b, k, s)
 		}

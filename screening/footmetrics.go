@@ -11,7 +11,7 @@ import (
 // What the foot metrics (foot_progression_deg, heel_rise,
 // ankle_dorsiflexion_deg) share: the joints they need, which only some
 // models give (BlazePose's heel and foot index; MoveNet stops at the
-// ankle), and each shot's standing references of the foot.
+// ankle), and each station's standing references of the foot.
 
 // feetJoints are the foot keypoints the foot metrics read.
 var feetJoints = []pose.Joint{pose.LeftHeel, pose.RightHeel, pose.LeftFootIndex, pose.RightFootIndex}

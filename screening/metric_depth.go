@@ -11,7 +11,7 @@ func init() {
 			Name: MetricDepth, Unit: "ratio", Views: anyView, Movements: withHinge,
 			Label:       "depth",
 			Description: "mid-hip descent below the rep's standing level ÷ standing leg length",
-			RepValue:    "mid-hip descent at the bottom frame below the higher of the rep's start and end, ÷ the shot's standing leg length",
+			RepValue:    "mid-hip descent at the bottom frame below the higher of the rep's start and end, ÷ the standing leg length at the person's place (camera shot and distance from the camera)",
 			Validity:    "both hips visible (or filled across a short gap)",
 			Plausible:   Range{Min: -0.3, Max: 1.2, Source: "geometric bound: the hips cannot descend more than a leg length; small negative values are rises (tiptoe)"},
 		},

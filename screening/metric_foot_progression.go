@@ -25,7 +25,7 @@ func init() {
 			Label:       "foot progression (toe-out)",
 			Description: "each foot's turn-out from straight ahead, positive with the toes pointing outward: asin(sideways heel-to-toe extent ÷ foot length) in a front view, the foot length from the standing shank (0.62 shank lengths, Drillis & Contini 1966, or the longest heel-to-toe length the shot shows), yaw parallax and perspective removed",
 			RepValue:    "median over the rep's frames (the feet stay planted); knee_medial_offset's foot line takes the same readings over the rep and half a second either side",
-			Validity:    "heel (or ankle) and foot index visible, both hips visible (they give the outward direction) and the shot's standing shank length known; needs a model with foot keypoints",
+			Validity:    "heel (or ankle) and foot index visible, both hips visible (they give the outward direction) and the standing shank length at the person's place known; needs a model with foot keypoints",
 			Plausible:   Range{Min: toeOutMinDeg, Max: toeOutMaxDeg, Source: "physiological bound: feet turned in beyond 30° are not a squat stance, turned out beyond a sumo stance's 45-50° not plausible"},
 			Needs:       feetJoints,
 		},

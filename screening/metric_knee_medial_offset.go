@@ -51,7 +51,7 @@ func init() {
 			Label:       "knee inside foot line",
 			Description: "horizontal distance of the knee medial of its foot's line (from the knee's standing position in the direction the foot points) ÷ standing shank length; positive = knee inside the foot",
 			RepValue:    "most medial value over the rep's loaded frames (local quadratic fits over ±0.3 s); the free leg of a single-leg task is not read. Details per side in the rep's knee_over_foot block: the toe-out used and the change from the person's best rep",
-			Validity:    "knee and ankle visible, both hips visible (they give the medial direction), the shot's standing shank length known, and the shank inclined at least 25° forward (loaded; nearer upright the forward travel read from the shank's shortening is too uncertain)",
+			Validity:    "knee and ankle visible, both hips visible (they give the medial direction), the standing shank length at the person's place known, and the shank inclined at least 25° forward (loaded; nearer upright the forward travel read from the shank's shortening is too uncertain)",
 			Plausible:   Range{Min: -1, Max: 1, Source: "geometric bound: a knee cannot sit more than a shank length to either side of its foot"},
 		},
 		order:    25,
@@ -106,11 +106,11 @@ func kneeLoaded(fc *frameContext, s, i int) bool {
 }
 
 // baselineKneeOffset subtracts the knee's standing offset (the median
-// over standing frames of each shot), so the foot's line runs through
+// over standing frames of each station), so the foot's line runs through
 // the knee's standing position: a wide stance puts the knee inside the
 // ankle's vertical from the start, and that is not the knee caving in.
 func baselineKneeOffset(fc *frameContext, m *MetricSeries) {
-	for _, sh := range fc.c.shots {
+	for _, sh := range fc.b.stations {
 		var st []float64
 		for i := sh[0]; i < sh[1]; i++ {
 			if fc.b.standing[i] {

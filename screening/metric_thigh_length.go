@@ -9,7 +9,7 @@ func init() {
 			Name: MetricThighLength, Unit: "ratio", PerSide: true, Views: frontOnly, Movements: allMoves,
 			Label:       "thigh length",
 			Description: "thigh image length ÷ standing thigh length; FPPA is valid while it is ≥ thresholds.fppa_validity.min_thigh_length_ratio",
-			Validity:    "hip and knee visible and the shot's standing thigh length known",
+			Validity:    "hip and knee visible and the standing thigh length at the person's place known",
 			Plausible:   Range{Min: 0, Max: 1.5, Source: "geometric bound: a segment's image length cannot exceed its standing length by more than keypoint noise"},
 			Auxiliary:   true,
 		},
