@@ -143,6 +143,38 @@ func TestOneRefusedInputOneLine(t *testing.T) {
 	}
 }
 
+// TestAnalyzeRefusesEmptyRoom: a video in which nobody is seen is
+// refused in one line that says so and what to film, with exit code 1, and
+// the --out folder's earlier report is left as it was.
+func TestAnalyzeRefusesEmptyRoom(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.mp4")
+	writeClip(t, empty, 40, 320, 240, 20)
+	out := filepath.Join(dir, "out")
+	var stdout, stderr bytes.Buffer
+	args := []string{"analyze", "--formats", "json", "--progress", "never", "--out", out}
+	if code := run(context.Background(), append(args, testenv.Testdata(t, sample.FixtureFile)), &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit %d on the sample: %s", code, stderr.String())
+	}
+	before, err := os.ReadFile(filepath.Join(out, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := run(context.Background(), append(args, empty), &stdout, &stderr); code != exitFailed {
+		t.Fatalf("exit %d, want %d; stderr %s", code, exitFailed, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], "empty.mp4") || !strings.Contains(lines[0], "no person to screen") ||
+		!strings.Contains(lines[0], "40 frames") || !strings.Contains(lines[0], "film the whole body") {
+		t.Errorf("stderr %q, want one line naming the clip, that nobody is in its 40 frames and what to film", stderr.String())
+	}
+	if after, err := os.ReadFile(filepath.Join(out, "report.json")); err != nil || !bytes.Equal(after, before) {
+		t.Errorf("the earlier report.json was changed or removed (%v)", err)
+	}
+}
+
 // TestAnalyzeRefusesLargeNonVideoAtOnce: an input that is no video is
 // refused when it is opened, not after all of it has been hashed: 64 GiB
 // of zeros (a sparse file, as a broken upload may be) is named on stderr in

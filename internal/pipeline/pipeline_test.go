@@ -199,7 +199,9 @@ func TestRunImageFolder(t *testing.T) {
 	}
 }
 
-// TestRunNoPerson: an empty room gives a report that says so.
+// TestRunNoPerson: an empty room is refused with ErrNoPerson, in one line
+// that says what to film, and a folder's earlier report is left as it
+// was; a new folder is not left behind.
 func TestRunNoPerson(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "empty.mp4")
 	w, err := vision.CreateVideo(path, 30, 320, 240)
@@ -218,21 +220,38 @@ func TestRunNoPerson(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
+	// A folder that holds the report of an earlier, good run.
 	out := t.TempDir()
-	res, err := Run(context.Background(), path, out, defaultConfig(t, report.AllFormats...))
-	if err != nil {
-		t.Fatalf("no person must give a report, not an error: %v", err)
-	}
-	if !res.Report.HasProblem(screening.ProblemNoPerson) {
-		t.Errorf("problems %v, want no_person", res.Report.Quality.Problems)
-	}
-	doc, _ := os.ReadFile(filepath.Join(out, report.JSONFile))
-	if err := schema.ValidateReport(doc); err != nil {
+	if _, err := Run(context.Background(), testenv.Testdata(t, sample.FixtureFile), out, defaultConfig(t, report.FormatJSON)); err != nil {
 		t.Fatal(err)
 	}
-	html, _ := os.ReadFile(filepath.Join(out, report.HTMLFile))
-	if !strings.Contains(string(html), "Limits of this analysis") {
-		t.Errorf("report.html does not show the problem")
+	before, err := os.ReadFile(filepath.Join(out, report.JSONFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), path, out, defaultConfig(t, report.AllFormats...))
+	if !errors.Is(err, ErrNoPerson) || !Unscreenable(err) || res != nil {
+		t.Fatalf("Run on an empty room: %v, %v; want ErrNoPerson, unscreenable", res, err)
+	}
+	if msg := err.Error(); strings.Contains(msg, "\n") || !strings.Contains(msg, "30 frames") || !strings.Contains(msg, "film the whole body") {
+		t.Errorf("error %q: want one line with the frames looked at and what to film", msg)
+	}
+	after, err := os.ReadFile(filepath.Join(out, report.JSONFile))
+	if err != nil || !bytes.Equal(after, before) {
+		t.Errorf("the earlier report.json was changed or removed (%v)", err)
+	}
+	ents, _ := os.ReadDir(out)
+	for _, e := range ents {
+		if n := e.Name(); n != report.JSONFile && n != report.ManifestFile {
+			t.Errorf("refused run left %s", n)
+		}
+	}
+	fresh := filepath.Join(t.TempDir(), "new", "out")
+	if _, err := Run(context.Background(), path, fresh, defaultConfig(t, report.AllFormats...)); !errors.Is(err, ErrNoPerson) {
+		t.Fatalf("Run into a new folder: %v, want ErrNoPerson", err)
+	}
+	if _, err := os.Stat(filepath.Dir(fresh)); !os.IsNotExist(err) {
+		t.Errorf("refused run left the folder it made (%v)", err)
 	}
 }
 

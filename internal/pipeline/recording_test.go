@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/kneescreen/kneescreen/internal/sample"
+	"github.com/kneescreen/kneescreen/internal/testenv"
 	"github.com/kneescreen/kneescreen/report"
 	"github.com/kneescreen/kneescreen/vision"
 )
@@ -70,7 +71,10 @@ func TestRunRefusesTimeGap(t *testing.T) {
 	clip := func(gapS float64) string {
 		t.Helper()
 		path := filepath.Join(t.TempDir(), "gap.mp4")
-		cmd := exec.Command(ffmpeg, "-v", "error", "-f", "lavfi", "-i", "testsrc=s=64x48:r=10:d=2",
+		// The sample squat's first 20 frames: a person to screen, so that
+		// the clip with the short jump is analysed (an empty one is
+		// refused with ErrNoPerson).
+		cmd := exec.Command(ffmpeg, "-v", "error", "-i", testenv.Testdata(t, sample.FixtureFile), "-frames:v", "20",
 			"-vf", fmt.Sprintf("setpts='if(gte(N,10),PTS+%g/TB,PTS)'", gapS), "-fps_mode", "passthrough",
 			"-c:v", "libx264", "-pix_fmt", "yuv420p", "-y", path)
 		if out, err := cmd.CombinedOutput(); err != nil {

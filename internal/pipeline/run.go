@@ -109,13 +109,33 @@ func checkFrameSize(info vision.Info) error {
 		ErrFrameTooSmall, w, h, MinFrameSide)
 }
 
+// ErrNoPerson is returned by Run when the pose pass found no person, or
+// one in too few frames to show a movement (screening's no_person
+// problem). Nothing is written: a report of an empty room would tell the
+// clinician nothing, and it would replace the folder's earlier report.
+var ErrNoPerson = errors.New("no person to screen")
+
+// noPersonError is ErrNoPerson with what was found and what to film.
+func noPersonError(rep *screening.Report) error {
+	if rep.Quality.PersonFrames == 0 {
+		return fmt.Errorf("pipeline: %w: none found in the video's %d frames; film the whole body, well lit, one person in view",
+			ErrNoPerson, rep.Source.Frames)
+	}
+	for _, p := range rep.Quality.Problems {
+		if p.Code == screening.ProblemNoPerson {
+			return fmt.Errorf("pipeline: %w: %s", ErrNoPerson, p.Message)
+		}
+	}
+	return fmt.Errorf("pipeline: %w", ErrNoPerson)
+}
+
 // Unscreenable reports whether err says the input itself cannot be
 // screened, whatever is retried: too small (ErrFrameTooSmall), frames of
 // several sizes (ErrFrameSize), a jump in its timestamps (ErrTimeGap), more
-// than one person (ErrSeveralPeople). A server gives up on such a job at
-// once; the message says what to record instead.
+// than one person (ErrSeveralPeople), nobody (ErrNoPerson). A server gives
+// up on such a job at once; the message says what to record instead.
 func Unscreenable(err error) bool {
-	for _, e := range []error{ErrFrameTooSmall, ErrFrameSize, ErrTimeGap, ErrSeveralPeople} {
+	for _, e := range []error{ErrFrameTooSmall, ErrFrameSize, ErrTimeGap, ErrSeveralPeople, ErrNoPerson} {
 		if errors.Is(err, e) {
 			return true
 		}
@@ -137,8 +157,9 @@ func Unscreenable(err error) bool {
 // are still published, without a manifest (the folder is incomplete), and
 // Run returns the partial Result with the video's error. When ctx is
 // cancelled, Run stops, leaves the folder as it was and returns ctx's
-// error. A video without a usable person is not an error: its report says
-// so.
+// error. A video without a usable person is refused (ErrNoPerson) the same
+// way, once the pose pass has looked at every frame: a person may walk in
+// at any time.
 func Run(ctx context.Context, input, dir string, cfg Config) (*Result, error) {
 	if len(cfg.Formats) == 0 {
 		return nil, fmt.Errorf("pipeline: no output format selected")
@@ -200,6 +221,9 @@ func Run(ctx context.Context, input, dir string, cfg Config) (*Result, error) {
 	rep, err := screening.Analyze(ctx, tr, sopts)
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)
+	}
+	if rep.HasProblem(screening.ProblemNoPerson) {
+		return nil, noPersonError(rep)
 	}
 	if out == nil {
 		// Made through MakeDir too, so that a failure from here on
