@@ -126,47 +126,93 @@ func sniffBMFF(r io.ReaderAt, size int64) (containerInfo, error) {
 	return ci, nil
 }
 
-// movieDuration finds the 'mvhd' box among the children of the 'moov' box
-// spanning [start, end) and returns the movie's duration in seconds, or 0.
+// movieDuration returns, from the 'moov' box spanning [start, end), how
+// long the video is meant to play in seconds (0 unknown): its video
+// track's duration from the track header (which, like the movie's,
+// honours edit lists), else the movie header's. The movie's is the
+// longest track's, and a sound track may outlast the picture by far (a
+// voice-over, an editor's export), which is no damage.
 func movieDuration(r io.ReaderAt, start, end int64) float64 {
+	var timescale, movie uint64
+	var video uint64
+	eachBox(r, start, end, func(typ string, off, size int64) {
+		switch typ {
+		case "mvhd":
+			timescale, movie = headerDuration(r, off, size, 12, 16)
+		case "trak":
+			if video > 0 {
+				return
+			}
+			var d uint64
+			var vide bool
+			eachBox(r, off+8, off+size, func(typ string, off, size int64) {
+				switch typ {
+				case "tkhd":
+					_, d = headerDuration(r, off, size, -1, 20)
+				case "mdia":
+					eachBox(r, off+8, off+size, func(typ string, off, size int64) {
+						var h [4]byte
+						if _, err := r.ReadAt(h[:], off+16); typ == "hdlr" && size >= 20 && err == nil {
+							vide = string(h[:]) == "vide"
+						}
+					})
+				}
+			})
+			if vide {
+				video = d
+			}
+		}
+	})
+	if timescale == 0 {
+		return 0
+	}
+	if video > 0 {
+		return float64(video) / float64(timescale)
+	}
+	return float64(movie) / float64(timescale)
+}
+
+// eachBox calls f with the type, offset and size of each box in [start,
+// end) (at most 1000), stopping at the first that does not fit.
+func eachBox(r io.ReaderAt, start, end int64, f func(typ string, off, size int64)) {
 	var hdr [8]byte
 	for off, i := start, 0; off+8 <= end && i < 1000; i++ {
 		if _, err := r.ReadAt(hdr[:], off); err != nil {
-			return 0
+			return
 		}
 		size := int64(binary.BigEndian.Uint32(hdr[0:4]))
 		if size < 8 || off+size > end {
-			return 0
+			return
 		}
-		if string(hdr[4:8]) != "mvhd" {
-			off += size
-			continue
-		}
-		var b [32]byte // version+flags, times, timescale, duration (v1 layout is longest)
-		n, _ := r.ReadAt(b[:], off+8)
-		var timescale, duration uint64
-		switch {
-		case n >= 20 && b[0] == 0:
-			timescale = uint64(binary.BigEndian.Uint32(b[12:16]))
-			duration = uint64(binary.BigEndian.Uint32(b[16:20]))
-			if duration == 0xFFFFFFFF {
-				return 0
-			}
-		case n >= 32 && b[0] == 1:
-			timescale = uint64(binary.BigEndian.Uint32(b[20:24]))
-			duration = binary.BigEndian.Uint64(b[24:32])
-			if duration == 0xFFFFFFFFFFFFFFFF {
-				return 0
-			}
-		default:
-			return 0
-		}
-		if timescale == 0 {
-			return 0
-		}
-		return float64(duration) / float64(timescale)
+		f(string(hdr[4:8]), off, size)
+		off += size
 	}
-	return 0
+}
+
+// headerDuration reads a full box's timescale and duration fields (mvhd,
+// tkhd) at their version-0 payload offsets ts and dur (ts < 0: the box has
+// no timescale); version 1 widens the two times before them and the
+// duration to 64 bits. An unknown duration (all ones) reads as 0.
+func headerDuration(r io.ReaderAt, off, size int64, ts, dur int) (timescale, duration uint64) {
+	var b [40]byte
+	n, _ := r.ReadAt(b[:min(int64(len(b)), size-8)], off+8)
+	switch {
+	case n >= dur+4 && b[0] == 0:
+		if ts >= 0 {
+			timescale = uint64(binary.BigEndian.Uint32(b[ts : ts+4]))
+		}
+		if duration = uint64(binary.BigEndian.Uint32(b[dur : dur+4])); duration == 0xFFFFFFFF {
+			duration = 0
+		}
+	case n >= dur+16 && b[0] == 1:
+		if ts >= 0 {
+			timescale = uint64(binary.BigEndian.Uint32(b[ts+8 : ts+12]))
+		}
+		if duration = binary.BigEndian.Uint64(b[dur+8 : dur+16]); duration == 0xFFFFFFFFFFFFFFFF {
+			duration = 0
+		}
+	}
+	return timescale, duration
 }
 
 // printable keeps a box type readable in an error message.

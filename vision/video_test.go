@@ -348,6 +348,28 @@ func TestTrimmedClipIsNotCorrupt(t *testing.T) {
 	}
 }
 
+// TestLongSoundIsNotCorrupt: a clip whose sound runs on after the picture
+// (a voice-over, an editor's export; here 1 s of video and 4 s of sound,
+// in MP4 and in QuickTime) is judged by its video track, not by the
+// movie's length, which is the sound's: all its frames, no damage. The
+// picture of a file whose media data is damaged still falls short of its
+// own track (TestBadInputs).
+func TestLongSoundIsNotCorrupt(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"voice.mp4", "voice.mov"} {
+		path := filepath.Join(dir, name)
+		ffmpeg(t, "-f", "lavfi", "-i", "testsrc=size=96x64:rate=25:duration=1", "-f", "lavfi", "-i", "sine=duration=4",
+			"-c:v", "libx264", "-threads", "1", "-c:a", "aac", path)
+		r, err := Probe(context.Background(), path)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if r.FrameCount != 25 || math.Abs(r.Duration-1) > 0.05 {
+			t.Errorf("%s: Probe = %+v; want 25 frames over 1 s", name, r)
+		}
+	}
+}
+
 func TestCameraMissing(t *testing.T) {
 	_, err := OpenCamera(63)
 	if !errors.Is(err, ErrNoCamera) || !strings.Contains(err.Error(), "vision: camera:63: camera not available") {
