@@ -25,8 +25,8 @@ import "math"
 // station needs them moved.
 const (
 	// stationJump is the relative change of the local standing leg length
-	// that starts a new station (0.15: a person 4 m away stepping 0.5 m
-	// closer), held for stationHoldS.
+	// that starts a new station (0.15: a person 4 m away stepping 0.6 m
+	// closer or 0.7 m back), held for stationHoldS.
 	stationJump  = 0.15
 	stationHoldS = 0.5
 	// stationFeetMove is how far, in leg lengths, each ankle must have
