@@ -134,8 +134,10 @@ or as KNEESCREEN_THRESHOLDS_FPPA_FEMALE_FLAG_DEG=16.
 Exit code 0 when every report was written, 1 when some inputs failed (each
 named on stderr with its cause; the others are still written), 2 for a
 usage error (found before any work: a bad setting, model or --out), 130
-when interrupted. A video without a usable person still gets a report that
-says so. Ctrl-C stops cleanly: no half-written file is left behind.`,
+when interrupted. A video in which nobody is seen is such a failure
+("no person to screen"), and so is one with more than one person; a person
+too small or a view that does not suit the movement still gets a report
+that says so. Ctrl-C stops cleanly: no half-written file is left behind.`,
 		Example: `  kneescreen analyze squat.mp4 --out report
   kneescreen analyze --movement step-down --stance left --sex female clip.mov --out out
   kneescreen analyze --formats json,csv clinic/*.mp4 --out batch
