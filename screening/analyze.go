@@ -215,6 +215,7 @@ func (a *analysis) measureBody() {
 	if b.legFromTorso {
 		a.Notes = append(a.Notes, "ankles not visible: leg length estimated from the trunk; knee and ankle metrics are limited")
 	}
+	a.Notes = append(a.Notes, stationNotes(a.c, b)...)
 	if math.IsNaN(b.legLen) {
 		a.addProblem(ProblemLegsHidden, "hips and legs are not visible: film the whole body")
 	}

@@ -1,6 +1,9 @@
 package screening
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // A station is a stretch of one camera shot in which the person stays at
 // one distance from the camera, so that one set of standing segment
@@ -180,4 +183,31 @@ func feetMoved(c *conditioned, sh [2]int, i int, leg float64) bool {
 		}
 	}
 	return true
+}
+
+// stationNotes tells the reader where the person moved to another distance
+// from the camera within a shot, and that each place has its own scale.
+func stationNotes(c *conditioned, b *body) []string {
+	cut := map[int]bool{}
+	for _, sh := range c.shots {
+		cut[sh[0]] = true
+	}
+	var notes []string
+	for k := 1; k < len(b.stations); k++ {
+		i, prev := b.stations[k][0], b.stations[k-1][0]
+		if cut[i] {
+			continue
+		}
+		from, to := b.scale[prev], b.scale[i]
+		if math.IsNaN(from) || math.IsNaN(to) {
+			continue
+		}
+		way := "nearer to"
+		if to < from {
+			way = "further from"
+		}
+		notes = append(notes, fmt.Sprintf("at %.1f s the person moved %s the camera (standing leg %.0f px, then %.0f px): the reps from there are measured at the new scale",
+			c.t[i]-c.t[0], way, from, to))
+	}
+	return notes
 }

@@ -2,6 +2,7 @@ package screening_test
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/kneescreen/kneescreen/pose"
@@ -51,6 +52,15 @@ func TestScaleFollowsThePersonsPlace(t *testing.T) {
 			ref := analyze(t, mustGenerate(t, base()), nil)
 			if len(r.Reps) != len(ref.Reps) {
 				t.Fatalf("%d reps, want %d", len(r.Reps), len(ref.Reps))
+			}
+			moved := 0
+			for _, n := range r.Notes {
+				if strings.Contains(n, "the person moved") && strings.Contains(n, "measured at the new scale") {
+					moved++
+				}
+			}
+			if moved != 1 {
+				t.Errorf("notes %q: want one saying where the person moved", r.Notes)
 			}
 			want := ref.Reps[0].Metrics[screening.MetricDepth].Value
 			for _, rep := range r.Reps {
@@ -127,6 +137,11 @@ func TestHeldSquatKeepsItsScale(t *testing.T) {
 			ref := analyze(t, mustGenerate(t, cfg), nil)
 			if len(r.Reps) != 2 || len(ref.Reps) != 2 {
 				t.Fatalf("%d reps held, %d not; want 2", len(r.Reps), len(ref.Reps))
+			}
+			for _, n := range r.Notes {
+				if strings.Contains(n, "the person moved") {
+					t.Errorf("note %q on a squat held in place", n)
+				}
 			}
 			for k, rep := range r.Reps {
 				d, want := rep.Metrics[screening.MetricDepth].Value, ref.Reps[k].Metrics[screening.MetricDepth].Value
