@@ -3,6 +3,7 @@ package analysis
 import (
 	"context"
 	"errors"
+	"image"
 	"os"
 	"path/filepath"
 	"strings"
@@ -125,6 +126,34 @@ func TestAnalyze(t *testing.T) {
 		var perm *worker.PermanentError
 		if !errors.As(err, &perm) || !errors.Is(err, pipeline.ErrFrameTooSmall) || strings.Contains(err.Error(), tiny) {
 			t.Errorf("24-pixel frames: %v, want a permanent ErrFrameTooSmall not naming the staging path", err)
+		}
+	})
+	t.Run("an empty room is permanent", func(t *testing.T) {
+		empty := filepath.Join(t.TempDir(), "input.mp4")
+		w, err := vision.CreateVideo(empty, 15, 320, 240)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img := image.NewRGBA(image.Rect(0, 0, 320, 240))
+		for p := 0; p < len(img.Pix); p += 4 {
+			img.Pix[p], img.Pix[p+1], img.Pix[p+2], img.Pix[p+3] = 180, 190, 200, 255
+		}
+		for range 20 {
+			if err := w.Write(img); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		err = a.Analyze(ctx, worker.Request{Video: empty, Dir: dir, Movement: "auto", Stance: "auto", View: "auto", Sex: "male"})
+		var perm *worker.PermanentError
+		if !errors.As(err, &perm) || !errors.Is(err, pipeline.ErrNoPerson) || strings.Contains(err.Error(), empty) {
+			t.Errorf("an empty room: %v, want a permanent ErrNoPerson not naming the staging path", err)
+		}
+		if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+			t.Errorf("an empty room left %d files in the job's folder", len(ents))
 		}
 	})
 	t.Run("cancelled", func(t *testing.T) {
