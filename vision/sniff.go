@@ -151,8 +151,11 @@ func movieDuration(r io.ReaderAt, start, end int64) float64 {
 					_, d = headerDuration(r, off, size, -1, 20)
 				case "mdia":
 					eachBox(r, off+8, off+size, func(typ string, off, size int64) {
+						if typ != "hdlr" || size < 20 {
+							return
+						}
 						var h [4]byte
-						if _, err := r.ReadAt(h[:], off+16); typ == "hdlr" && size >= 20 && err == nil {
+						if _, err := r.ReadAt(h[:], off+16); err == nil {
 							vide = string(h[:]) == "vide"
 						}
 					})
