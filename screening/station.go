@@ -70,8 +70,9 @@ func findStations(c *conditioned) [][2]int {
 		}
 	}
 	var out [][2]int
+	lvl := make([]float64, n)
 	for _, sh := range c.shots {
-		lvl := standingLegLevel(c, leg, sh)
+		standingLegLevel(c, leg, sh, lvl)
 		start, ref := sh[0], nan
 		for i := sh[0]; i < sh[1]; i++ {
 			if math.IsNaN(lvl[i]) {
@@ -97,10 +98,9 @@ func findStations(c *conditioned) [][2]int {
 	return out
 }
 
-// standingLegLevel returns each frame's local standing leg length in shot
-// sh (see stations), NaN where a window holds too few lengths.
-func standingLegLevel(c *conditioned, leg []float64, sh [2]int) []float64 {
-	lvl := make([]float64, c.n())
+// standingLegLevel sets lvl to each frame's local standing leg length in
+// shot sh (see stations), NaN where a window holds too few lengths.
+func standingLegLevel(c *conditioned, leg []float64, sh [2]int, lvl []float64) {
 	buf := make([]float64, 0, 256)
 	for i := sh[0]; i < sh[1]; i++ {
 		lvl[i] = nan
@@ -125,7 +125,6 @@ func standingLegLevel(c *conditioned, leg []float64, sh [2]int) []float64 {
 		}
 		lvl[i] = math.Min(before, percentile(buf, 90))
 	}
-	return lvl
 }
 
 // levelChanged reports whether the level at frame i and at every frame
