@@ -115,18 +115,20 @@ func checkFrameSize(info vision.Info) error {
 // clinician nothing, and it would replace the folder's earlier report.
 var ErrNoPerson = errors.New("no person to screen")
 
-// noPersonError is ErrNoPerson with what was found and what to film.
+// noPersonError is ErrNoPerson with what was found and what to film: the
+// report's no_person message, or, when nobody was in any frame, how many
+// frames were looked at.
 func noPersonError(rep *screening.Report) error {
-	if rep.Quality.PersonFrames == 0 {
-		return fmt.Errorf("pipeline: %w: none found in the video's %d frames; film the whole body, well lit, one person in view",
-			ErrNoPerson, rep.Source.Frames)
-	}
+	var msg string
 	for _, p := range rep.Quality.Problems {
 		if p.Code == screening.ProblemNoPerson {
-			return fmt.Errorf("pipeline: %w: %s", ErrNoPerson, p.Message)
+			msg = p.Message
 		}
 	}
-	return fmt.Errorf("pipeline: %w", ErrNoPerson)
+	if rep.Quality.PersonFrames == 0 {
+		msg = fmt.Sprintf("none found in the video's %d frames; film the whole body, well lit, one person in view", rep.Source.Frames)
+	}
+	return fmt.Errorf("pipeline: %w: %s", ErrNoPerson, msg)
 }
 
 // Unscreenable reports whether err says the input itself cannot be
