@@ -161,21 +161,30 @@ func TestNATSTLSConfigErrors(t *testing.T) {
 	}
 }
 
+// tlsNATS starts an embedded NATS on loopback, its store in cfg.DataDir,
+// serving the certificate natsTLS(cfg) makes or loads and taking token;
+// it is shut down when the test ends.
+func tlsNATS(t *testing.T, cfg Config, token string) (*natstls.Served, *queue.Embedded) {
+	t.Helper()
+	served, err := natsTLS(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	emb, err := queue.StartEmbedded(queue.EmbeddedOptions{StoreDir: filepath.Join(cfg.DataDir, "nats"), Listen: "127.0.0.1:0", Token: token, TLS: served.Config()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(emb.Shutdown)
+	return served, emb
+}
+
 // TestServeExistingNATSWithCA: serve --nats against a NATS whose
 // certificate a private CA signs connects with --nats-ca-file and runs a
 // job; without it, Run fails at once in one line that wraps
 // queue.ErrTLSUntrusted and names the flag.
 func TestServeExistingNATSWithCA(t *testing.T) {
 	ext := t.TempDir()
-	served, err := natsTLS(Config{DataDir: ext, NATSListen: "127.0.0.1:0", Out: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	emb, err := queue.StartEmbedded(queue.EmbeddedOptions{StoreDir: filepath.Join(ext, "nats"), Listen: "127.0.0.1:0", Token: "cluster-token", TLS: served.Config()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emb.Shutdown()
+	_, emb := tlsNATS(t, Config{DataDir: ext, NATSListen: "127.0.0.1:0", Out: io.Discard}, "cluster-token")
 	cfg := Config{DataDir: t.TempDir(), Workers: 1, Analyzer: &fakeAnalyzer{}, NATSURL: emb.ClientURL(), NATSToken: "cluster-token"}
 
 	t.Run("without the CA", func(t *testing.T) {
@@ -207,15 +216,7 @@ func TestNATSCertificateRenewsWhileRunning(t *testing.T) {
 	dir := t.TempDir()
 	var out bytes.Buffer
 	cfg := Config{DataDir: dir, NATSListen: "127.0.0.1:0", Out: &out, Log: &out}
-	served, err := natsTLS(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	emb, err := queue.StartEmbedded(queue.EmbeddedOptions{StoreDir: filepath.Join(dir, "nats"), Listen: "127.0.0.1:0", Token: "t", TLS: served.Config()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emb.Shutdown()
+	served, emb := tlsNATS(t, cfg, "t")
 	// peer is the certificate the NATS port presents to a new client.
 	peer := func() *x509.Certificate {
 		t.Helper()
